@@ -1,0 +1,42 @@
+import {Command, Errors} from '@oclif/core'
+
+import {toFailure} from './errors.js'
+import {ExitCode, type ExitCodeValue} from './exit-codes.js'
+import {quietAwsSdkNodeWarning} from './node-support-notice.js'
+
+/**
+ * Every command's parent: `--json` prints exactly one document on stdout, `{status, result}` on success
+ * (status 1 for a negative answer) and `{status, error}` on failure, and errors end with the README's exit codes.
+ */
+export abstract class BaseCommand extends Command {
+  static enableJsonFlag = true
+
+  /** Set by a command whose answer is negative (exit 1) although it ran fine. */
+  protected exitStatus: ExitCodeValue = ExitCode.Success
+
+  async init(): Promise<void> {
+    quietAwsSdkNodeWarning(this.config.cacheDir)
+    await super.init()
+  }
+
+  protected toSuccessJson(result: unknown): unknown {
+    return {status: this.exitStatus, result}
+  }
+
+  protected async finally(err: Error | undefined): Promise<unknown> {
+    if (!err && this.exitStatus !== ExitCode.Success) process.exitCode = this.exitStatus
+    return super.finally(err)
+  }
+
+  protected async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    if (err instanceof Errors.ExitError) throw err
+    const failure = toFailure(err)
+    if (this.jsonEnabled()) {
+      this.logJson({status: failure.exitCode, error: {code: failure.code, message: failure.message, hint: failure.hint}})
+    } else {
+      this.logToStderr(`Error: ${failure.message}${failure.hint ? `\n${failure.hint}` : ''}`)
+      if (process.env.EVENTPULSE_DEBUG && err.stack) this.logToStderr(err.stack)
+    }
+    throw new Errors.ExitError(failure.exitCode)
+  }
+}

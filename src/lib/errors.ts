@@ -1,0 +1,71 @@
+import {ExitCode, type ExitCodeValue} from './exit-codes.js'
+
+/** An error meant for the user: a message, what to do about it, and the exit code it ends the command with. */
+export class CliError extends Error {
+  readonly exitCode: ExitCodeValue
+  readonly code: string
+  readonly hint?: string
+
+  constructor(message: string, options: {exitCode: ExitCodeValue; code: string; hint?: string; cause?: unknown}) {
+    super(message, {cause: options.cause})
+    this.name = 'CliError'
+    this.exitCode = options.exitCode
+    this.code = options.code
+    this.hint = options.hint
+  }
+}
+
+export function usageError(message: string, hint?: string): CliError {
+  return new CliError(message, {exitCode: ExitCode.Usage, code: 'UsageError', hint})
+}
+
+/** What a command prints when it fails, in words and as JSON. */
+export interface Failure {
+  exitCode: number
+  code: string
+  message: string
+  hint?: string
+}
+
+/** Exit code for an error nobody foresaw: a bug in EventPulse, not something the user did. */
+export const INTERNAL_ERROR_EXIT_CODE = 70
+
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'AccessDeniedException',
+  'AuthorizationError',
+  'TokenRefreshRequired',
+  'InvalidIdentityToken',
+])
+
+const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH'])
+
+function credentialHint(name: string): string {
+  if (name.startsWith('Expired') || name === 'TokenRefreshRequired')
+    return 'Your session has expired: sign in again (for SSO profiles: aws sso login --profile <name>).'
+  if (name.startsWith('AccessDenied') || name === 'AuthorizationError')
+    return 'The identity in use lacks a permission: attach the EventPulse CLI policy (stack output CliPolicyArn) or pick another --profile.'
+  return 'Check --profile, AWS_PROFILE or the AWS_* environment variables, and that the keys are current.'
+}
+
+/** Turns anything thrown into what the user sees, with the exit code that the README promises. */
+export function toFailure(error: unknown): Failure {
+  if (error instanceof CliError) return {exitCode: error.exitCode, code: error.code, message: error.message, hint: error.hint}
+  const err = error as {name?: string; code?: string; message?: string; oclif?: {exit?: number}; $metadata?: unknown}
+  const message = err?.message || String(error)
+  if (err?.oclif?.exit !== undefined) return {exitCode: ExitCode.Usage, code: err.name || 'UsageError', message}
+  const name = err?.name ?? ''
+  if (CREDENTIAL_ERRORS.has(name) || CREDENTIAL_ERRORS.has(err?.code ?? ''))
+    return {exitCode: ExitCode.Credentials, code: name || 'CredentialsError', message, hint: credentialHint(name)}
+  if (NETWORK_ERROR_CODES.has(err?.code ?? '') || name === 'TimeoutError')
+    return {exitCode: ExitCode.Aws, code: err.code ?? name, message, hint: 'Check the network, proxy settings (HTTPS_PROXY) and --endpoint-url.'}
+  if (err?.$metadata !== undefined) return {exitCode: ExitCode.Aws, code: name || 'AwsError', message}
+  return {exitCode: INTERNAL_ERROR_EXIT_CODE, code: 'InternalError', message, hint: 'This is a bug in EventPulse; please report it with the command you ran.'}
+}

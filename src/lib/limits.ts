@@ -1,0 +1,20 @@
+/** Size limits applied identically by `validate`, `upload` and the processor Lambda. */
+
+/** Largest object (file) the pipeline reads; larger ones are quarantined as `too-large` without being downloaded. */
+export const MAX_OBJECT_BYTES = 1024 * 1024
+
+/** DynamoDB's hard item size limit. */
+export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024
+
+/** Room kept in every item for the pipeline's own metadata attributes (source key up to 1 KiB, ETag, sequencer, time). */
+export const METADATA_RESERVE_BYTES = 4 * 1024
+
+/** Largest normalised record, in DynamoDB item bytes. */
+export const MAX_RECORD_ITEM_BYTES = DYNAMODB_ITEM_LIMIT_BYTES - METADATA_RESERVE_BYTES
+
+/** DynamoDB key attribute limits, in UTF-8 bytes. */
+export const MAX_PARTITION_KEY_BYTES = 2048
+export const MAX_SORT_KEY_BYTES = 1024
+
+/** A record is at most 4 levels deep ({"Features":{"L":[{"S":…}]}}); anything far deeper is refused before parsing. */
+export const MAX_NESTING_DEPTH = 32

@@ -1,0 +1,109 @@
+import {createHash} from "node:crypto"
+
+/**
+ * Names shared by the processor Lambda, the CLI, the local pipeline and the CDK stack.
+ * Change a name here and every side follows; nothing else spells them out.
+ */
+
+/** Why an object was quarantined: the one vocabulary used in object metadata, SNS attributes and CLI output. */
+export const QUARANTINE_REASONS = {
+  'invalid-json': 'the object is not well-formed JSON',
+  'not-utf8': 'the object is not UTF-8 text',
+  'too-large': 'the object or the item it makes is over the size limit',
+  schema: 'the record does not match the item schema',
+  duplicate: 'an item with the same ArtistID and ItemID is already stored',
+} as const
+
+export type QuarantineReason = keyof typeof QUARANTINE_REASONS
+
+export function isQuarantineReason(value: unknown): value is QuarantineReason {
+  return typeof value === 'string' && Object.hasOwn(QUARANTINE_REASONS, value)
+}
+
+/** What became of one uploaded object. */
+export type Outcome = 'stored' | 'quarantined'
+
+/** S3 user metadata written on every quarantined object (S3 lower-cases and prefixes them with x-amz-meta-). */
+export const QUARANTINE_METADATA = {
+  reason: 'ep-reason',
+  message: 'ep-message',
+  sourceKey: 'ep-source-key',
+  sourceEtag: 'ep-source-etag',
+  sourceSequencer: 'ep-source-sequencer',
+  quarantinedAt: 'ep-quarantined-at',
+} as const
+
+/**
+ * Attributes the pipeline adds to each stored item, named apart from the record's own attributes
+ * (the item schema admits none of them, so a record can never collide with them).
+ */
+export const ITEM_METADATA = {
+  sourceKey: 'ep_source_key',
+  sourceEtag: 'ep_source_etag',
+  sourceSequencer: 'ep_source_sequencer',
+  ingestedAt: 'ep_ingested_at',
+} as const
+
+/** The table's key and the index that finds a stored item by the object key it came from. */
+export const TABLE_KEY = {partition: 'ArtistID', sort: 'ItemID'} as const
+export const SOURCE_KEY_INDEX = 'BySourceKey'
+
+/** SNS message attributes that subscriptions can filter on. */
+export const NOTIFICATION_ATTRIBUTES = {outcome: 'outcome', reason: 'reason'} as const
+
+/** Environment variables the processor Lambda reads. */
+export const PROCESSOR_ENV = {
+  processingBucket: 'EVENTPULSE_PROCESSING_BUCKET',
+  quarantineBucket: 'EVENTPULSE_QUARANTINE_BUCKET',
+  table: 'EVENTPULSE_TABLE',
+  topicArn: 'EVENTPULSE_TOPIC_ARN',
+} as const
+
+/** CloudFormation outputs of the stack, read by the CLI to find its resources. */
+export const STACK_OUTPUTS = {
+  processingBucket: 'ProcessingBucketName',
+  quarantineBucket: 'QuarantineBucketName',
+  table: 'TableName',
+  topicArn: 'TopicArn',
+  uploaderRoleArn: 'UploaderRoleArn',
+  quarantineAdminRoleArn: 'QuarantineAdminRoleArn',
+  cliPolicyArn: 'CliPolicyArn',
+  processorFunctionName: 'ProcessorFunctionName',
+  deadLetterQueueUrl: 'DeadLetterQueueUrl',
+} as const
+
+export type StackOutputName = keyof typeof STACK_OUTPUTS
+
+export const DEFAULT_STACK_NAME = 'EventPulse'
+
+/**
+ * Quarantine layout: every quarantined upload is kept under `<source key>/<entry id>`.
+ * The entry id is derived from the upload itself (ETag, sequencer, version), so a retried move
+ * lands on the same entry, while a later upload of the same key gets an entry of its own.
+ */
+export const QUARANTINE_ENTRY_ID_PATTERN = /^q-[0-9a-f]{16}$/
+
+/** One upload of an object: S3 tells each apart by ETag, sequencer and (in versioned buckets) version id. */
+export interface UploadIdentity {
+  etag: string
+  sequencer: string
+  versionId?: string
+}
+
+export function quarantineEntryId(upload: UploadIdentity): string {
+  const digest = createHash('sha256').update(`${upload.etag}\n${upload.sequencer}\n${upload.versionId ?? ''}`).digest('hex')
+  return `q-${digest.slice(0, 16)}`
+}
+
+export function quarantineKey(sourceKey: string, upload: UploadIdentity): string {
+  return `${sourceKey}/${quarantineEntryId(upload)}`
+}
+
+/** Splits a quarantine object key into the source key and entry id, or undefined for a key not laid out by the pipeline. */
+export function parseQuarantineKey(key: string): {sourceKey: string; entryId: string} | undefined {
+  const slash = key.lastIndexOf('/')
+  if (slash <= 0) return undefined
+  const entryId = key.slice(slash + 1)
+  if (!QUARANTINE_ENTRY_ID_PATTERN.test(entryId)) return undefined
+  return {sourceKey: key.slice(0, slash), entryId}
+}
