@@ -1,0 +1,24 @@
+import confirm from '@inquirer/confirm'
+
+import {CliError} from './errors.js'
+import {ExitCode} from './exit-codes.js'
+
+/** Whether a person can answer a prompt: both ends of the terminal are interactive. */
+export function canPrompt(): boolean {
+  return Boolean(process.stdin.isTTY && process.stderr.isTTY)
+}
+
+/**
+ * Asks before something destructive. `--yes` skips the question; with no terminal to ask on and no `--yes`,
+ * the command refuses (exit 2) rather than guess. Returns false when the user declines.
+ */
+export async function confirmOrRefuse(question: string, options: {yes: boolean; action: string}): Promise<boolean> {
+  if (options.yes) return true
+  if (!canPrompt())
+    throw new CliError(`Refusing to ${options.action} without confirmation: no terminal to ask on.`, {
+      exitCode: ExitCode.Usage,
+      code: 'ConfirmationRequired',
+      hint: 'Run it in a terminal, or pass --yes to confirm in advance.',
+    })
+  return confirm({message: question, default: false}, {output: process.stderr})
+}

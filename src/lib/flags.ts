@@ -1,0 +1,21 @@
+import {Flags} from '@oclif/core'
+
+import {DEFAULT_STACK_NAME} from './pipeline-contract.js'
+
+/** The common flags, one name each, shared by every command that takes them. */
+export const commonFlags = {
+  local: Flags.boolean({
+    description: 'Use the local pipeline started by `eventpulse local start` (no AWS account, no credentials).',
+    exclusive: ['profile', 'endpoint-url'],
+  }),
+  profile: Flags.string({description: 'AWS profile from the shared config files (default: AWS_PROFILE or "default").', env: 'AWS_PROFILE'}),
+  region: Flags.string({description: 'AWS region (default: AWS_REGION or the profile\'s region).'}),
+  'endpoint-url': Flags.string({
+    description: 'Send AWS requests to this endpoint, e.g. an S3-compatible server (default: AWS_ENDPOINT_URL).',
+    env: 'AWS_ENDPOINT_URL',
+  }),
+  stack: Flags.string({description: 'Name of the deployed EventPulse stack.', default: DEFAULT_STACK_NAME}),
+  yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation.'}),
+  'dry-run': Flags.boolean({description: 'Show what would be done, and do nothing.'}),
+  concurrency: Flags.integer({description: 'How many requests to run at once.', default: 16, min: 1, max: 256}),
+}
