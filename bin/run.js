@@ -1,4 +1,10 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+import {isPlainValidate, runPlainValidate} from '../dist/src/lib/validate-fast-path.js'
 
-await execute({dir: import.meta.url})
+const args = process.argv.slice(2)
+if (isPlainValidate(args)) {
+  process.exitCode = await runPlainValidate(args)
+} else {
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+}

@@ -14,7 +14,7 @@ const bin = (name) => join(root, 'node_modules/.bin', name)
 
 function buildItemValidator() {
   const schema = JSON.parse(readFileSync(join(schemaDir, 'item.schema.json'), 'utf8'))
-  const ajv = new Ajv.default({allErrors: true, strict: true, code: {source: true, esm: true, optimize: true}})
+  const ajv = new Ajv.default({allErrors: true, strict: true, strictRequired: false, code: {source: true, esm: true, optimize: true}})
   ajv.addKeyword({keyword: 'x-expected', schemaType: 'string'})
   const source = standaloneCode.default(ajv, ajv.compile(schema))
   // The standalone code may require ajv's small runtime helpers; bundle them in so nothing of ajv loads at start-up.

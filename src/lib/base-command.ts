@@ -2,6 +2,7 @@ import {Command, Errors} from '@oclif/core'
 
 import {toFailure} from './errors.js'
 import {ExitCode, type ExitCodeValue} from './exit-codes.js'
+import {failureDocument, failureText, successDocument} from './json-output.js'
 import {quietAwsSdkNodeWarning} from './node-support-notice.js'
 
 /**
@@ -11,16 +12,19 @@ import {quietAwsSdkNodeWarning} from './node-support-notice.js'
 export abstract class BaseCommand extends Command {
   static enableJsonFlag = true
 
+  /** Commands that never create an AWS SDK client (e.g. `validate`) skip the Node support notice. */
+  static usesAws = true
+
   /** Set by a command whose answer is negative (exit 1) although it ran fine. */
   protected exitStatus: ExitCodeValue = ExitCode.Success
 
   async init(): Promise<void> {
-    quietAwsSdkNodeWarning(this.config.cacheDir)
+    quietAwsSdkNodeWarning(this.config.cacheDir, {notify: (this.constructor as typeof BaseCommand).usesAws})
     await super.init()
   }
 
   protected toSuccessJson(result: unknown): unknown {
-    return {status: this.exitStatus, result}
+    return successDocument(this.exitStatus, result)
   }
 
   protected async finally(err: Error | undefined): Promise<unknown> {
@@ -32,9 +36,9 @@ export abstract class BaseCommand extends Command {
     if (err instanceof Errors.ExitError) throw err
     const failure = toFailure(err)
     if (this.jsonEnabled()) {
-      this.logJson({status: failure.exitCode, error: {code: failure.code, message: failure.message, hint: failure.hint}})
+      this.logJson(failureDocument(failure))
     } else {
-      this.logToStderr(`Error: ${failure.message}${failure.hint ? `\n${failure.hint}` : ''}`)
+      this.logToStderr(failureText(failure))
       if (process.env.EVENTPULSE_DEBUG && err.stack) this.logToStderr(err.stack)
     }
     throw new Errors.ExitError(failure.exitCode)

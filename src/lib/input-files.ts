@@ -1,7 +1,6 @@
+import {readdirSync} from 'node:fs'
 import {readFile, stat} from 'node:fs/promises'
-import {basename, relative, resolve} from 'node:path'
-
-import {glob, isDynamicPattern} from 'tinyglobby'
+import {basename, isAbsolute, join, relative, resolve} from 'node:path'
 
 import {usageError} from './errors.js'
 
@@ -17,31 +16,47 @@ export interface InputFile {
 
 export const STDIN_DISPLAY_PATH = '<stdin>'
 
-function fromDisk(absolutePath: string, relativePath: string): InputFile {
-  return {displayPath: relative(process.cwd(), absolutePath) || absolutePath, absolutePath, relativePath}
+/** Messages show paths the way the user wrote them: absolute stays absolute, relative stays relative. */
+function fromDisk(shownAs: string, relativePath: string): InputFile {
+  return {displayPath: shownAs, absolutePath: resolve(shownAs), relativePath}
 }
 
 /** The static directory part of a glob, which relative paths are taken from. */
-function globBase(pattern: string): string {
+function globBase(pattern: string, isDynamicPattern: (part: string) => boolean): string {
   const parts = pattern.split('/')
   const firstDynamic = parts.findIndex((part) => isDynamicPattern(part))
   return parts.slice(0, firstDynamic).join('/') || '.'
 }
 
+/** Every *.json below a directory, sorted, skipping hidden entries and node_modules. */
+function jsonFilesBelow(directory: string, prefix = ''): string[] {
+  // Synchronous: listing is a burst of tiny system calls, which the thread pool only slows down.
+  const entries = readdirSync(join(directory, prefix), {withFileTypes: true})
+  const found: string[] = []
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name
+    if (entry.isDirectory()) found.push(...jsonFilesBelow(directory, rel))
+    else if (entry.isFile() && entry.name.endsWith('.json')) found.push(rel)
+  }
+  return found
+}
+
 async function expandOne(arg: string, stdinName: string): Promise<InputFile[]> {
   if (arg === '-') return [{displayPath: STDIN_DISPLAY_PATH, relativePath: stdinName}]
   const info = await stat(arg).catch(() => undefined)
-  if (info?.isFile()) return [fromDisk(resolve(arg), basename(arg))]
+  if (info?.isFile()) return [fromDisk(arg, basename(arg))]
   if (info?.isDirectory()) {
-    const root = resolve(arg)
-    const found = await glob('**/*.json', {cwd: root, dot: false, ignore: ['**/node_modules/**']})
+    const found = jsonFilesBelow(arg)
     if (found.length === 0) throw usageError(`No *.json files in directory ${arg}.`, 'Name the files, or a directory that holds them.')
-    return found.sort().map((rel) => fromDisk(resolve(root, rel), rel))
+    return found.map((rel) => fromDisk(join(arg, rel), rel))
   }
   if (info) throw usageError(`${arg} is neither a file nor a directory.`)
+  // Loaded only for globs: most runs name files or directories, and start-up time matters.
+  const {glob, isDynamicPattern} = await import('tinyglobby')
   if (!isDynamicPattern(arg)) throw usageError(`No such file or directory: ${arg}`, 'Check the path; globs must be quoted if your shell does not expand them.')
-  const base = resolve(globBase(arg))
-  const matches = await glob(arg, {absolute: true, onlyFiles: true, expandDirectories: false})
+  const base = globBase(arg, isDynamicPattern)
+  const matches = await glob(arg, {onlyFiles: true, expandDirectories: false, absolute: isAbsolute(arg)})
   if (matches.length === 0) throw usageError(`No files match ${arg}.`)
   return matches.sort().map((path) => fromDisk(path, relative(base, path)))
 }

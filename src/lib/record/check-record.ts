@@ -1,4 +1,12 @@
+import {isUtf8} from 'node:buffer'
+
+import {MAX_NESTING_DEPTH, MAX_OBJECT_BYTES, MAX_PARTITION_KEY_BYTES, MAX_RECORD_ITEM_BYTES, MAX_SORT_KEY_BYTES} from '../limits.js'
 import type {QuarantineReason} from '../pipeline-contract.js'
+import validateItemSchema from '../schema/item.validate.js'
+import {dynamoDbItemBytes} from './item-size.js'
+import {normaliseRecord} from './normalise.js'
+import {schemaProblems} from './schema-messages.js'
+import {describeSyntaxError, lineAndColumn, nestingDepth, SourceLocator} from './source-position.js'
 
 /** A DynamoDB-typed item as stored: attribute name to AttributeValue (only S, N and L of S occur). */
 export type TypedValue = {S: string} | {N: string} | {L: TypedValue[]}
@@ -18,3 +26,91 @@ export type RecordCheck =
   | {ok: true; item: TypedItem; itemBytes: number}
   | {ok: false; reason: QuarantineReason; problems: RecordProblem[]}
 
+
+const BOM = [0xef, 0xbb, 0xbf]
+
+const byPosition = (a: RecordProblem, b: RecordProblem): number => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)
+
+function failure(reason: QuarantineReason, message: string, at?: {line: number; column: number}, path = ''): RecordCheck {
+  return {ok: false, reason, problems: [{path, ...at, message}]}
+}
+
+/** Where the first byte that is not UTF-8 sits, as a line and column of the text before it. */
+function firstInvalidUtf8(bytes: Uint8Array): {line: number; column: number; offset: number} {
+  let low = 0
+  let high = bytes.length
+  while (low < high) {
+    const middle = (low + high) >> 1
+    if (isUtf8(bytes.subarray(0, middle + 1))) low = middle + 1
+    else high = middle
+  }
+  // The prefix may end inside a valid multi-byte sequence; step back to its start.
+  let start = low
+  while (start > 0 && (bytes[start] & 0xc0) === 0x80) start--
+  const before = Buffer.from(bytes.buffer, bytes.byteOffset, start).toString('utf8')
+  return {...lineAndColumn(before, before.length), offset: start}
+}
+
+/**
+ * The whole check a record passes before it is stored, identical in `validate`, `upload` and the processor:
+ * size cap, UTF-8, JSON syntax, nesting, plain-to-typed normalisation, the item schema, key and item size limits.
+ * Never throws: every kind of bad input becomes a reason and problems with positions in the text.
+ */
+export function checkRecord(bytes: Uint8Array): RecordCheck {
+  if (bytes.length > MAX_OBJECT_BYTES)
+    return failure('too-large', `the file is ${bytes.length} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`)
+  if (!isUtf8(bytes)) {
+    const {offset, line, column} = firstInvalidUtf8(bytes)
+    return failure('not-utf8', `not UTF-8: byte 0x${bytes[offset].toString(16).padStart(2, '0')} at offset ${offset} is not valid UTF-8; save the file as UTF-8`, {line, column})
+  }
+  if (BOM.every((byte, i) => bytes[i] === byte))
+    return failure('invalid-json', 'the file starts with a UTF-8 byte-order mark (BOM), which JSON does not allow; save it as UTF-8 without BOM', {line: 1, column: 1})
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')
+  if (text.trim() === '') return failure('invalid-json', 'the file is empty; it must hold one JSON object')
+
+  // JSON.parse copes with any depth; the parsers that locate problems recurse, so they only see shallow texts.
+  // A record is at most four levels deep, so a deeper text is invalid whatever else is wrong with it.
+  const tooDeep = (): RecordCheck | undefined => {
+    const at = nestingDepth(text, MAX_NESTING_DEPTH).tooDeepAt
+    return at === undefined
+      ? undefined
+      : failure('schema', `nested more than ${MAX_NESTING_DEPTH} levels deep; a record is a flat object of attributes`, lineAndColumn(text, at))
+  }
+
+  let record: unknown
+  try {
+    record = JSON.parse(text)
+  } catch (error) {
+    const syntax = tooDeep() ? undefined : describeSyntaxError(text, (error as Error).message)
+    return syntax ? failure('invalid-json', syntax.message, lineAndColumn(text, syntax.offset)) : tooDeep()!
+  }
+
+  const isObject = record !== null && typeof record === 'object' && !Array.isArray(record)
+  const {item, inexact} = isObject ? normaliseRecord(record as Record<string, unknown>) : {item: record, inexact: []}
+  if (!validateItemSchema(item) || inexact.length > 0) {
+    const deep = tooDeep()
+    if (deep) return deep
+    const locator = new SourceLocator(text)
+    const located = (problem: {path: string; message: string}): RecordProblem => ({...problem, ...locator.locate(problem.path)})
+    const problems = [
+      ...inexact.map(({path}) => ({path, message: `${path.slice(1).replace(/\/(\d+)$/, '[$1]')} is too large a number to be exact in JSON; write it as {"N": "<digits>"}`})),
+      ...schemaProblems(validateItemSchema.errors ?? [], record),
+    ]
+    return {ok: false, reason: 'schema', problems: problems.map(located).sort(byPosition)}
+  }
+
+  const typed = item as TypedItem
+  for (const [attribute, limit] of [
+    ['ArtistID', MAX_PARTITION_KEY_BYTES],
+    ['ItemID', MAX_SORT_KEY_BYTES],
+  ] as const) {
+    const size = Buffer.byteLength((typed[attribute] as {S: string}).S)
+    if (size > limit)
+      return failure('too-large', `${attribute} is ${size} bytes; DynamoDB allows at most ${limit} bytes for this key`, new SourceLocator(text).locate(`/${attribute}`), `/${attribute}`)
+  }
+
+  const itemBytes = dynamoDbItemBytes(typed)
+  if (itemBytes > MAX_RECORD_ITEM_BYTES)
+    return failure('too-large', `the record is ${itemBytes} bytes as a DynamoDB item; the limit is ${MAX_RECORD_ITEM_BYTES} bytes (400 KB less room for the pipeline's metadata)`, {line: 1, column: 1})
+  return {ok: true, item: typed, itemBytes}
+}

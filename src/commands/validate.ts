@@ -1,0 +1,37 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {validatePaths, type ValidationResult, validationLines} from '../lib/validate-files.js'
+
+export default class Validate extends BaseCommand {
+  static summary = 'Check records offline against the item schema the pipeline enforces.'
+
+  static description = `Runs the very check the processor Lambda runs: UTF-8, JSON syntax, the item schema (typed or plain JSON) and the size limits.
+Problems are printed compiler-style, file:line:column, with the quarantine reason the pipeline would record.
+Exit codes: 0 all valid, 1 some invalid, 2 usage problem (no such path, no input).`
+
+  static examples = [
+    {description: 'Check one record', command: '<%= config.bin %> <%= command.id %> examples/valid/knock2-feel-u-luv-me.json'},
+    {description: 'Check every *.json below a directory', command: '<%= config.bin %> <%= command.id %> examples/'},
+    {description: 'Check files matching a glob (quote it)', command: "<%= config.bin %> <%= command.id %> 'catalog/**/track-*.json'"},
+    {description: 'Check a record from standard input', command: 'cat record.json | <%= config.bin %> <%= command.id %> -'},
+    {description: 'Machine-readable result', command: '<%= config.bin %> <%= command.id %> examples/ --json'},
+  ]
+
+  static strict = false
+
+  static usesAws = false
+
+  static args = {
+    paths: Args.string({description: 'Files, directories (searched for *.json), globs, or - for standard input.'}),
+  }
+
+  async run(): Promise<ValidationResult> {
+    const {argv} = await this.parse(Validate)
+    const result = await validatePaths(argv as string[])
+    for (const line of validationLines(result)) this.log(line)
+    if (result.summary.invalid > 0) this.exitStatus = ExitCode.Negative
+    return result
+  }
+}
