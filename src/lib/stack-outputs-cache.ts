@@ -1,0 +1,71 @@
+import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+
+import {cacheDir} from './paths.js'
+
+/** Which deployed stack a set of outputs belongs to: the same stack name can exist per account profile and region. */
+export interface StackCacheTarget {
+  profile?: string
+  region: string
+  stack: string
+}
+
+/** Characters kept in a path segment; anything else (slashes, dots at the start) could leave the cache directory. */
+function safeSegment(value: string): string {
+  const cleaned = value.replaceAll(/[^A-Za-z0-9_.@=+-]/g, '_').replace(/^\.+/, '_')
+  return cleaned || '_'
+}
+
+export function stackOutputsCacheFile(target: StackCacheTarget, env: NodeJS.ProcessEnv = process.env): string {
+  return join(
+    cacheDir(env),
+    'stacks',
+    safeSegment(target.profile || 'default'),
+    safeSegment(target.region),
+    `${safeSegment(target.stack)}.json`,
+  )
+}
+
+interface CacheDocument {
+  stack: string
+  region: string
+  profile: string
+  savedAt: string
+  outputs: Record<string, string>
+}
+
+/** Saves a stack's outputs (written after a deploy, or after a DescribeStacks on a cache miss). Owner-only file. */
+export async function writeStackOutputsCache(
+  target: StackCacheTarget,
+  outputs: Record<string, string>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const file = stackOutputsCacheFile(target, env)
+  await mkdir(dirname(file), {recursive: true, mode: 0o700})
+  const document: CacheDocument = {
+    stack: target.stack,
+    region: target.region,
+    profile: target.profile || 'default',
+    savedAt: new Date().toISOString(),
+    outputs,
+  }
+  // Write then rename, so a concurrent reader never sees half a file.
+  const temporary = `${file}.${process.pid}.tmp`
+  await writeFile(temporary, JSON.stringify(document, null, 2) + '\n', {mode: 0o600})
+  await rename(temporary, file)
+}
+
+/** The cached outputs, or undefined when none are cached or the file is unreadable (a cache miss, never an error). */
+export async function readStackOutputsCache(
+  target: StackCacheTarget,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Record<string, string> | undefined> {
+  try {
+    const document = JSON.parse(await readFile(stackOutputsCacheFile(target, env), 'utf8')) as Partial<CacheDocument>
+    const outputs = document.outputs
+    if (!outputs || typeof outputs !== 'object') return undefined
+    return Object.fromEntries(Object.entries(outputs).filter(([, value]) => typeof value === 'string'))
+  } catch {
+    return undefined
+  }
+}
