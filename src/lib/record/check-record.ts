@@ -5,7 +5,7 @@ import type {QuarantineReason} from '../pipeline-contract.js'
 import validateItemSchema from '../schema/item.validate.js'
 import {dynamoDbItemBytes} from './item-size.js'
 import {normaliseRecord} from './normalise.js'
-import {schemaProblems} from './schema-messages.js'
+import {type SchemaProblem, schemaProblems} from './schema-messages.js'
 import {describeSyntaxError, lineAndColumn, nestingDepth, SourceLocator} from './source-position.js'
 
 /** A DynamoDB-typed item as stored: attribute name to AttributeValue (only S, N and L of S occur). */
@@ -91,7 +91,7 @@ export function checkRecord(bytes: Uint8Array): RecordCheck {
     const deep = tooDeep()
     if (deep) return deep
     const locator = new SourceLocator(text)
-    const located = (problem: {path: string; message: string}): RecordProblem => ({...problem, ...locator.locate(problem.path)})
+    const located = ({atName, ...problem}: SchemaProblem): RecordProblem => ({...problem, ...locator.locate(problem.path, atName)})
     const problems = [
       ...inexact.map(({path}) => ({path, message: `${path.slice(1).replace(/\/(\d+)$/, '[$1]')} is too large a number to be exact in JSON; write it as {"N": "<digits>"}`})),
       ...schemaProblems(validateItemSchema.errors ?? [], record),

@@ -11,6 +11,8 @@ export interface SchemaProblem {
   /** JSON pointer into the record as the user wrote it (plain or typed). */
   path: string
   message: string
+  /** Point at the attribute's name rather than its value (for attributes that should not be there at all). */
+  atName?: boolean
 }
 
 const ownValue = (container: unknown, key: string | number): unknown =>
@@ -66,7 +68,7 @@ function rootMessage(error: ErrorObject, record: unknown): SchemaProblem | undef
   }
   if (error.keyword === 'additionalProperties') {
     const name = (error.params as {additionalProperty: string}).additionalProperty
-    return {path: `/${name}`, message: `unknown attribute ${JSON.stringify(name)}: allowed attributes are ${ALLOWED_ATTRIBUTES.join(', ')}`}
+    return {path: `/${name}`, atName: true, message: `unknown attribute ${JSON.stringify(name)}: allowed attributes are ${ALLOWED_ATTRIBUTES.join(', ')}`}
   }
   return undefined // the `if` of an if/then; its `then` error says it better
 }
@@ -78,7 +80,9 @@ function rootMessage(error: ErrorObject, record: unknown): SchemaProblem | undef
 export function schemaProblems(errors: ErrorObject[], record: unknown): SchemaProblem[] {
   const problems = new Map<string, SchemaProblem>()
   const add = (key: string, problem: SchemaProblem | undefined) => problem && !problems.has(key) && problems.set(key, problem)
-  for (const error of errors) {
+  // An EntityType that is neither Track nor Album also disagrees with the ItemID; say the first, plainer thing.
+  const disagreementLast = [...errors].sort((a, b) => Number(a.keyword === 'const') - Number(b.keyword === 'const'))
+  for (const error of disagreementLast) {
     const segments = error.instancePath.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
     if (segments.length === 0) {
       add(`${error.keyword}:${JSON.stringify(error.params)}`, rootMessage(error, record))

@@ -68,8 +68,8 @@ export class SourceLocator {
 
   constructor(private readonly text: string) {}
 
-  /** Position of the value at `pointer` (e.g. /Features/1), or of its nearest existing ancestor. */
-  locate(pointer: string): {line: number; column: number} {
+  /** Position of the value at `pointer` (e.g. /Features/1) or of its name, or else of its nearest existing ancestor. */
+  locate(pointer: string, atName = false): {line: number; column: number} {
     this.tree ??= parseTree(this.text, [], {allowTrailingComma: false, disallowComments: true})
     if (!this.tree) return {line: 1, column: 1}
     const segments = pointer
@@ -79,7 +79,8 @@ export class SourceLocator {
       .map((s) => (/^\d+$/.test(s) ? Number(s) : s))
     for (let length = segments.length; length >= 0; length--) {
       const node = findNodeAtLocation(this.tree, segments.slice(0, length))
-      if (node) return lineAndColumn(this.text, node.offset)
+      const named = atName && length === segments.length && node?.parent?.type === 'property'
+      if (node) return lineAndColumn(this.text, named ? node.parent!.offset : node.offset)
     }
     return {line: 1, column: 1}
   }
