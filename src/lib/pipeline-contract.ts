@@ -70,7 +70,15 @@ export const STACK_OUTPUTS = {
   cliPolicyArn: 'CliPolicyArn',
   processorFunctionName: 'ProcessorFunctionName',
   deadLetterQueueUrl: 'DeadLetterQueueUrl',
+  processorDeadLetterQueueUrl: 'ProcessorDeadLetterQueueUrl',
+  /** Seconds after which an object still in the processing bucket counts as stuck (`status --stuck`). */
+  stuckAfterSeconds: 'StuckAfterSeconds',
+  /** What deleting the stack does to buckets, table and key: one of DATA_RETENTION. */
+  dataRetention: 'DataRetention',
 } as const
+
+/** Values of the DataRetention output: stored data is kept (the default) or deleted with the stack. */
+export const DATA_RETENTION = {retain: 'retain', destroy: 'destroy'} as const
 
 export type StackOutputName = keyof typeof STACK_OUTPUTS
 
