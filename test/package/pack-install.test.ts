@@ -1,0 +1,54 @@
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, readdirSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+
+// What a user gets from `npm install -g eventpulse`: the packed tarball, installed into an empty prefix.
+let installedBin: string
+let tarballFiles: string[]
+
+beforeAll(() => {
+  const work = mkdtempSync(join(tmpdir(), 'eventpulse-pack-'))
+  const npm = (args: string[], cwd = PROJECT_ROOT) => execFileSync('npm', args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+  // The build already ran (npm test builds first); --ignore-scripts keeps `prepack` from building again.
+  const packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work]))
+  tarballFiles = packed[0].files.map((f: {path: string}) => f.path)
+  const tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!)
+  npm(['install', '--global', '--prefix', join(work, 'prefix'), '--prefer-offline', '--no-audit', '--no-fund', tarball], work)
+  installedBin = join(work, 'prefix/bin/eventpulse')
+}, 600_000)
+
+describe('the packed package', () => {
+  it('ships the built CLI, the manifest and the Lambda bundle, and no sources or tests', () => {
+    expect(tarballFiles).toContain('oclif.manifest.json')
+    expect(tarballFiles).toContain('bin/run.js')
+    expect(tarballFiles).toContain('dist/src/commands/validate.js')
+    expect(tarballFiles).toContain('dist/src/lib/schema/item.validate.js')
+    expect(tarballFiles).toContain('dist/lambda-bundle/processor/index.mjs')
+    expect(tarballFiles.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('dist/test') || f.startsWith('dist/bench'))).toEqual([])
+  })
+
+  it('installs a working eventpulse command', async () => {
+    const version = await runCli(['--version'], {bin: installedBin})
+    expect(version.exitCode).toBe(0)
+    expect(version.stdout).toMatch(/^eventpulse\/\d+\.\d+\.\d+ /)
+  })
+
+  it('validates records from the installed command', async () => {
+    const valid = await runCli(['validate', join(PROJECT_ROOT, 'examples/valid')], {bin: installedBin})
+    expect(valid.stdout).toMatch(/Checked 3 files: 3 valid, 0 invalid/)
+    expect(valid.exitCode).toBe(0)
+    const invalid = await runCli(['validate', join(PROJECT_ROOT, 'examples/invalid/features-bare-strings.json')], {bin: installedBin})
+    expect(invalid.exitCode).toBe(1)
+  })
+
+  it('lists every command in its help', async () => {
+    const help = await runCli(['--help'], {bin: installedBin})
+    expect(help.exitCode).toBe(0)
+    expect(help.stdout).toContain('validate')
+  })
+})
