@@ -33,7 +33,8 @@ function jsonFilesBelow(directory: string, prefix = ''): string[] {
   // Synchronous: listing is a burst of tiny system calls, which the thread pool only slows down.
   const entries = readdirSync(join(directory, prefix), {withFileTypes: true})
   const found: string[] = []
-  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const entry of entries) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name
     if (entry.isDirectory()) found.push(...jsonFilesBelow(directory, rel))
@@ -49,7 +50,8 @@ async function expandOne(arg: string, stdinName: string): Promise<InputFile[]> {
   if (info?.isDirectory()) {
     const found = jsonFilesBelow(arg)
     if (found.length === 0) throw usageError(`No *.json files in directory ${arg}.`, 'Name the files, or a directory that holds them.')
-    return found.map((rel) => fromDisk(join(arg, rel), rel))
+    const root = resolve(arg)
+    return found.map((rel) => ({displayPath: join(arg, rel), absolutePath: `${root}/${rel}`, relativePath: rel}))
   }
   if (info) throw usageError(`${arg} is neither a file nor a directory.`)
   // Loaded only for globs: most runs name files or directories, and start-up time matters.
