@@ -1,0 +1,42 @@
+import {Flags} from '@oclif/core'
+
+import {commonFlags} from '../flags.js'
+
+/** Flags of every command that talks to the pipeline: where it is, whose credentials, which role, which names. */
+export const pipelineFlags = {
+  local: commonFlags.local,
+  profile: commonFlags.profile,
+  region: commonFlags.region,
+  'endpoint-url': commonFlags['endpoint-url'],
+  stack: commonFlags.stack,
+  'role-arn': Flags.string({
+    description: "Assume this role instead of the one the stack provides for the command (uploader or quarantine admin).",
+    exclusive: ['local'],
+  }),
+  'assume-role': Flags.boolean({
+    description: 'Assume the stack\'s role for the command (default). --no-assume-role uses your credentials as they are.',
+    allowNo: true,
+    default: true,
+  }),
+  'mfa-serial': Flags.string({
+    description: "MFA device ARN for assuming the role; the code is asked for on the terminal (default: the profile's mfa_serial).",
+    exclusive: ['local'],
+  }),
+  'processing-bucket': Flags.string({description: 'Processing bucket name (default: the stack output ProcessingBucketName).'}),
+  'quarantine-bucket': Flags.string({description: 'Quarantine bucket name (default: the stack output QuarantineBucketName).'}),
+  table: Flags.string({description: 'Table name (default: the stack output TableName).'}),
+}
+
+export interface PipelineFlagValues {
+  local?: boolean
+  profile?: string
+  region?: string
+  'endpoint-url'?: string
+  stack: string
+  'role-arn'?: string
+  'assume-role': boolean
+  'mfa-serial'?: string
+  'processing-bucket'?: string
+  'quarantine-bucket'?: string
+  table?: string
+}
