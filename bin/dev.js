@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the CLI from the TypeScript sources, without a build: `node --import tsx bin/dev.js ...` is not needed,
-// oclif's development mode loads the compiled commands from dist after `npm run build`.
+// Development entry point: always goes through oclif (bin/run.js serves plain `validate` runs without it),
+// in oclif's development mode, which shows full stack traces. Run `npm run build` first.
 import {execute} from '@oclif/core'
 
 await execute({development: true, dir: import.meta.url})
