@@ -115,3 +115,19 @@ export function parseQuarantineKey(key: string): {sourceKey: string; entryId: st
   if (!QUARANTINE_ENTRY_ID_PATTERN.test(entryId)) return undefined
   return {sourceKey: key.slice(0, slash), entryId}
 }
+
+/**
+ * S3 user-metadata values must be ASCII, so the quarantine metadata that may not be (ep-message, ep-source-key)
+ * is stored percent-encoded (encodeURIComponent); read it with decodeMetadataValue. S3 caps user metadata at 2 KB,
+ * so a long message is shortened and an over-long source key left out: the quarantine key always holds it
+ * (parseQuarantineKey).
+ */
+export const encodeMetadataValue = (value: string): string => encodeURIComponent(value)
+
+export function decodeMetadataValue(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
+}

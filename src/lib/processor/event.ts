@@ -1,0 +1,78 @@
+/** The EventBridge "Object Created" event S3 sends for each new object, as the processor receives it. */
+export interface ObjectCreatedEvent {
+  version: string
+  id: string
+  'detail-type': 'Object Created'
+  source: 'aws.s3'
+  account: string
+  time: string
+  region: string
+  resources: string[]
+  detail: {
+    version: string
+    bucket: {name: string}
+    object: {key: string; size?: number; etag?: string; sequencer: string; 'version-id'?: string}
+    'request-id'?: string
+    requester?: string
+    'source-ip-address'?: string
+    reason?: string
+  }
+}
+
+/** One upload to process: where it is and which upload it was (ETag, sequencer, version). */
+export interface ObjectRef {
+  bucket: string
+  /** The key as stored in S3 (decoded). */
+  key: string
+  /** Size from the event, when it says; lets an oversized object be quarantined without downloading it. */
+  size?: number
+  /** ETag without quotes. */
+  etag: string
+  sequencer: string
+  versionId?: string
+}
+
+/** S3 URL-encodes keys in notifications, with '+' for a space (form encoding). */
+export function decodeEventKey(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, ' '))
+}
+
+/** The encoding S3 applies to keys in notifications; the inverse of decodeEventKey. */
+export function encodeEventKey(key: string): string {
+  return encodeURIComponent(key).replace(/%20/g, '+')
+}
+
+export const unquoteEtag = (etag: string): string => etag.replace(/^(W\/)?"|"$/g, '')
+
+export class InvalidEventError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'InvalidEventError'
+  }
+}
+
+function objectRef(event: ObjectCreatedEvent): ObjectRef {
+  const {bucket, object} = event.detail ?? {}
+  if (event['detail-type'] !== 'Object Created' || event.source !== 'aws.s3' || !bucket?.name || typeof object?.key !== 'string')
+    throw new InvalidEventError(`not an S3 "Object Created" event: ${JSON.stringify(event).slice(0, 300)}`)
+  if (!object.etag || !object.sequencer) throw new InvalidEventError(`the event for ${object.key} carries no etag or sequencer`)
+  return {
+    bucket: bucket.name,
+    key: decodeEventKey(object.key),
+    size: typeof object.size === 'number' ? object.size : undefined,
+    etag: unquoteEtag(object.etag),
+    sequencer: object.sequencer,
+    versionId: object['version-id'],
+  }
+}
+
+/**
+ * The uploads named by what the handler was invoked with: one EventBridge event (the rule's normal delivery),
+ * an array of them, or an SQS batch whose bodies are such events (a redrive from the dead-letter queue).
+ */
+export function objectRefs(input: unknown): ObjectRef[] {
+  if (Array.isArray(input)) return input.flatMap((event) => objectRefs(event))
+  const records = (input as {Records?: {body?: string}[]})?.Records
+  if (Array.isArray(records)) return records.flatMap((record) => objectRefs(JSON.parse(record.body ?? 'null')))
+  return [objectRef(input as ObjectCreatedEvent)]
+}
