@@ -1,0 +1,81 @@
+import {CfnOutput, RemovalPolicy, Stack, type StackProps} from 'aws-cdk-lib'
+import type {Construct} from 'constructs'
+
+import {DATA_RETENTION, STACK_OUTPUTS, type StackOutputName} from '../src/lib/pipeline-contract.js'
+import {Access} from './access.js'
+import {UploadEvents} from './events.js'
+import {acknowledgeNagFindings} from './nag-acknowledgements.js'
+import {Notifications} from './notifications.js'
+import {Processor} from './processor.js'
+import type {EventPulseStackConfig} from './stack-config.js'
+import {Storage} from './storage.js'
+import {CatalogTable} from './table.js'
+
+export interface EventPulseStackProps extends StackProps {
+  config: EventPulseStackConfig
+  /** Directory of the processor bundle; defaults to the one `npm run build` writes. */
+  processorBundleDir?: string
+}
+
+/** The whole AWS side of EventPulse: S3 → EventBridge → Lambda → DynamoDB / quarantine / SNS. */
+export class EventPulseStack extends Stack {
+  constructor(scope: Construct, id: string, props: EventPulseStackProps) {
+    super(scope, id, props)
+    const {config} = props
+    // Stored data outlives the stack unless the user explicitly chose otherwise.
+    const removalPolicy = config.destroyDataOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN
+
+    const storage = new Storage(this, 'Storage', {
+      removalPolicy,
+      processingBucketName: config.processingBucketName,
+      quarantineBucketName: config.quarantineBucketName,
+    })
+    const {table} = new CatalogTable(this, 'Catalog', {removalPolicy, replicaRegions: config.replicaRegions})
+    const notifications = new Notifications(this, 'Notifications', {
+      removalPolicy,
+      email: config.email,
+      notifyQuarantinedOnly: config.notifyQuarantinedOnly,
+    })
+    const processor = new Processor(this, 'Processor', {
+      processingBucket: storage.processingBucket,
+      quarantineBucket: storage.quarantineBucket,
+      table,
+      topic: notifications.topic,
+      topicKey: notifications.key,
+      removalPolicy,
+      bundleDir: props.processorBundleDir,
+    })
+    notifications.admitPublisher(processor.role)
+    const uploadEvents = new UploadEvents(this, 'UploadEvents', {
+      processingBucket: storage.processingBucket,
+      processor: processor.function,
+      processorDeadLetterQueue: processor.deadLetterQueue,
+      topic: notifications.topic,
+    })
+    const access = new Access(this, 'Access', {
+      processingBucket: storage.processingBucket,
+      quarantineBucket: storage.quarantineBucket,
+      table,
+      trustedPrincipals: config.trustedPrincipals,
+    })
+
+    const outputs: Record<StackOutputName, {value: string; description: string}> = {
+      processingBucket: {value: storage.processingBucket.bucketName, description: 'Bucket that uploads go to'},
+      quarantineBucket: {value: storage.quarantineBucket.bucketName, description: 'Bucket holding quarantined uploads'},
+      table: {value: table.tableName, description: 'Catalog table'},
+      topicArn: {value: notifications.topic.topicArn, description: 'Notifications topic'},
+      uploaderRoleArn: {value: access.uploaderRole.roleArn, description: 'Role for uploading and checking uploads'},
+      quarantineAdminRoleArn: {value: access.quarantineAdminRole.roleArn, description: 'Role for managing the quarantine'},
+      cliPolicyArn: {value: access.cliPolicy.managedPolicyArn, description: 'Attach to the users or groups that run the CLI'},
+      processorFunctionName: {value: processor.function.functionName, description: 'Processor Lambda function'},
+      deadLetterQueueUrl: {value: uploadEvents.deadLetterQueue.queueUrl, description: 'Upload events that could not be delivered'},
+      processorDeadLetterQueueUrl: {value: processor.deadLetterQueue.queueUrl, description: 'Processor invocations that failed'},
+      stuckAfterSeconds: {value: String(config.stuckAfterSeconds), description: 'Objects older than this in processing are stuck'},
+      dataRetention: {value: config.destroyDataOnDelete ? DATA_RETENTION.destroy : DATA_RETENTION.retain, description: 'What happens to the data when the stack is deleted'},
+    }
+    for (const [name, {value, description}] of Object.entries(outputs))
+      new CfnOutput(this, STACK_OUTPUTS[name as StackOutputName], {value, description})
+
+    acknowledgeNagFindings({stack: this, storage, processor, uploadEvents, access})
+  }
+}

@@ -1,0 +1,39 @@
+import {type CfnResource, type Stack, Validations} from 'aws-cdk-lib'
+import type * as s3 from 'aws-cdk-lib/aws-s3'
+
+import type {Access} from './access.js'
+import type {UploadEvents} from './events.js'
+import type {Processor} from './processor.js'
+import type {Storage} from './storage.js'
+
+export interface NagScopes {
+  stack: Stack
+  storage: Storage
+  processor: Processor
+  uploadEvents: UploadEvents
+  access: Access
+}
+
+/** cdk-nag's id for the finding "resource wildcard below this bucket's ARN" (the only wildcard the roles use). */
+function objectsWildcardFinding(stack: Stack, bucket: s3.IBucket): string {
+  return `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(bucket.node.defaultChild as CfnResource)}.Arn>/*]`
+}
+
+/** The cdk-nag AwsSolutions findings this stack accepts, each with its reason in one line. */
+export function acknowledgeNagFindings({stack, storage, processor, uploadEvents, access}: NagScopes): void {
+  for (const bucket of [storage.processingBucket, storage.quarantineBucket])
+    Validations.of(bucket).acknowledge({id: 'AwsSolutions-S1', reason: 'Every upload is already traced by its EventBridge event, the stored item or the quarantine metadata.'})
+  for (const queue of [processor.deadLetterQueue, uploadEvents.deadLetterQueue])
+    Validations.of(queue).acknowledge({id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue.'})
+  const objectAccess = [
+    {scope: processor.role, buckets: [storage.processingBucket, storage.quarantineBucket]},
+    {scope: access.uploaderRole, buckets: [storage.processingBucket, storage.quarantineBucket]},
+    {scope: access.quarantineAdminRole, buckets: [storage.processingBucket, storage.quarantineBucket]},
+  ]
+  for (const {scope, buckets} of objectAccess)
+    for (const bucket of buckets)
+      Validations.of(scope).acknowledge({
+        id: objectsWildcardFinding(stack, bucket),
+        reason: 'Object actions on any key below this bucket only: upload keys are chosen by the uploader.',
+      })
+}

@@ -1,0 +1,70 @@
+import type {RemovalPolicy} from 'aws-cdk-lib'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import * as kms from 'aws-cdk-lib/aws-kms'
+import * as sns from 'aws-cdk-lib/aws-sns'
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions'
+import {Construct} from 'constructs'
+
+import {NOTIFICATION_ATTRIBUTES, type Outcome} from '../src/lib/pipeline-contract.js'
+
+export interface NotificationsProps {
+  removalPolicy: RemovalPolicy
+  email?: string
+  notifyQuarantinedOnly: boolean
+}
+
+const QUARANTINED: Outcome = 'quarantined'
+
+/** Actions a publisher needs on the key of an encrypted topic (SNS asks for a data key, then decrypts it). */
+export const TOPIC_KEY_PUBLISH_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt']
+
+/**
+ * The notifications topic, encrypted with a customer-managed key: the AWS-managed SNS key's policy cannot admit
+ * CloudWatch alarms, and the dead-letter alarms must always get through.
+ */
+export class Notifications extends Construct {
+  readonly key: kms.Key
+  readonly topic: sns.Topic
+
+  constructor(scope: Construct, id: string, props: NotificationsProps) {
+    super(scope, id)
+    this.key = new kms.Key(this, 'TopicKey', {
+      description: 'Encrypts the EventPulse notifications topic',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    })
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: TOPIC_KEY_PUBLISH_ACTIONS,
+        resources: ['*'],
+      }),
+    )
+    this.topic = new sns.Topic(this, 'Topic', {masterKey: this.key, enforceSSL: true})
+    if (props.email) {
+      // Alarm messages carry no attributes: "outcome absent" lets them through the quarantined-only filter.
+      const filterPolicy = props.notifyQuarantinedOnly
+        ? {
+            [NOTIFICATION_ATTRIBUTES.outcome]: new sns.SubscriptionFilter([
+              ...sns.SubscriptionFilter.stringFilter({allowlist: [QUARANTINED]}).conditions,
+              ...sns.SubscriptionFilter.notExistsFilter().conditions,
+            ]),
+          }
+        : undefined
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.email, {filterPolicy}))
+    }
+  }
+
+  /** Lets a publisher (the processor) use the key, in the key policy as well as in its own policy. */
+  admitPublisher(role: iam.IRole): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowProcessorToPublish',
+        principals: [role],
+        actions: TOPIC_KEY_PUBLISH_ACTIONS,
+        resources: ['*'],
+      }),
+    )
+  }
+}

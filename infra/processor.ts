@@ -1,0 +1,95 @@
+import {existsSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {Duration, type RemovalPolicy} from 'aws-cdk-lib'
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import type * as kms from 'aws-cdk-lib/aws-kms'
+import * as lambda from 'aws-cdk-lib/aws-lambda'
+import * as logs from 'aws-cdk-lib/aws-logs'
+import type * as s3 from 'aws-cdk-lib/aws-s3'
+import type * as sns from 'aws-cdk-lib/aws-sns'
+import * as sqs from 'aws-cdk-lib/aws-sqs'
+import {Construct} from 'constructs'
+
+import {PROCESSOR_ENV} from '../src/lib/pipeline-contract.js'
+import {TOPIC_KEY_PUBLISH_ACTIONS} from './notifications.js'
+
+const BUNDLE_NAME = 'processor'
+
+/**
+ * The processor bundle `npm run build` writes to dist/lambda-bundle/processor. Compiled, this file is
+ * dist/infra/processor.js (also in a globally installed package); run from source (tests), it is infra/processor.ts.
+ */
+export function processorBundleDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const candidates = [join(here, '..', 'lambda-bundle', BUNDLE_NAME), join(here, '..', 'dist', 'lambda-bundle', BUNDLE_NAME)]
+  const found = candidates.find((dir) => existsSync(join(dir, 'index.mjs')))
+  if (!found) throw new Error(`The processor bundle is missing (looked in ${candidates.join(', ')}); run \`npm run build\`.`)
+  return found
+}
+
+export const PROCESSOR_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+
+export interface ProcessorProps {
+  processingBucket: s3.IBucket
+  quarantineBucket: s3.IBucket
+  table: dynamodb.ITableV2
+  topic: sns.ITopic
+  topicKey: kms.IKey
+  removalPolicy: RemovalPolicy
+  /** Directory holding index.mjs; defaults to the bundle built by `npm run build`. */
+  bundleDir?: string
+}
+
+/** The processor Lambda from the prebuilt bundle, its log group, its role and the queue for its failed invocations. */
+export class Processor extends Construct {
+  readonly function: lambda.Function
+  readonly role: iam.Role
+  readonly deadLetterQueue: sqs.Queue
+
+  constructor(scope: Construct, id: string, props: ProcessorProps) {
+    super(scope, id)
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {retention: PROCESSOR_LOG_RETENTION, removalPolicy: props.removalPolicy})
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'EventPulse processor: reads uploads, stores items, quarantines rejects, notifies',
+    })
+    // Exactly what the handler does: read and remove the upload, store the item (conditional put, read on
+    // conflict), move rejects into quarantine, publish the outcome to the encrypted topic, and log.
+    const statements = [
+      new iam.PolicyStatement({actions: ['s3:GetObject', 's3:DeleteObject'], resources: [props.processingBucket.arnForObjects('*')]}),
+      new iam.PolicyStatement({actions: ['s3:PutObject'], resources: [props.quarantineBucket.arnForObjects('*')]}),
+      new iam.PolicyStatement({actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [props.table.tableArn]}),
+      new iam.PolicyStatement({actions: ['sns:Publish'], resources: [props.topic.topicArn]}),
+      new iam.PolicyStatement({actions: TOPIC_KEY_PUBLISH_ACTIONS, resources: [props.topicKey.keyArn]}),
+      new iam.PolicyStatement({actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn]}),
+    ]
+    for (const statement of statements) this.role.addToPrincipalPolicy(statement)
+
+    this.deadLetterQueue = new sqs.Queue(this, 'FailedInvocations', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    })
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'EventPulse processor: validates each uploaded record, stores it or quarantines it',
+      code: lambda.Code.fromAsset(props.bundleDir ?? processorBundleDir()),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      role: this.role,
+      logGroup,
+      deadLetterQueue: this.deadLetterQueue,
+      environment: {
+        [PROCESSOR_ENV.processingBucket]: props.processingBucket.bucketName,
+        [PROCESSOR_ENV.quarantineBucket]: props.quarantineBucket.bucketName,
+        [PROCESSOR_ENV.table]: props.table.tableName,
+        [PROCESSOR_ENV.topicArn]: props.topic.topicArn,
+      },
+    })
+  }
+}

@@ -1,0 +1,53 @@
+import {Duration, type RemovalPolicy} from 'aws-cdk-lib'
+import * as s3 from 'aws-cdk-lib/aws-s3'
+import {Construct} from 'constructs'
+
+export interface StorageProps {
+  removalPolicy: RemovalPolicy
+  processingBucketName?: string
+  quarantineBucketName?: string
+}
+
+/** Noncurrent quarantine versions (overwritten or deleted entries) are kept this long, then expire. */
+export const QUARANTINE_NONCURRENT_DAYS = 90
+const INCOMPLETE_UPLOAD_DAYS = 7
+
+/** The processing bucket (uploads land here) and the quarantine bucket (rejected uploads are kept here). */
+export class Storage extends Construct {
+  readonly processingBucket: s3.Bucket
+  readonly quarantineBucket: s3.Bucket
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id)
+    const secure = {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: props.removalPolicy,
+    }
+    // No expiry here: objects stuck in processing are reported by `status --stuck`, never silently dropped.
+    this.processingBucket = new s3.Bucket(this, 'ProcessingBucket', {
+      ...secure,
+      bucketName: props.processingBucketName,
+      lifecycleRules: [{id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_DAYS)}],
+    })
+    // The native property, not the L2 `eventBridgeEnabled` (which adds a custom-resource Lambda).
+    ;(this.processingBucket.node.defaultChild as s3.CfnBucket).addPropertyOverride(
+      'NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled',
+      true,
+    )
+    this.quarantineBucket = new s3.Bucket(this, 'QuarantineBucket', {
+      ...secure,
+      bucketName: props.quarantineBucketName,
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'ExpireOldNoncurrentVersions',
+          noncurrentVersionExpiration: Duration.days(QUARANTINE_NONCURRENT_DAYS),
+          abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_DAYS),
+        },
+      ],
+    })
+  }
+}

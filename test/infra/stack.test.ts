@@ -1,0 +1,364 @@
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {Match, type Template} from 'aws-cdk-lib/assertions'
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {EVENT_MAX_AGE, EVENT_RETRY_ATTEMPTS} from '../../infra/events.js'
+import {processorBundleDir} from '../../infra/processor.js'
+import {QUARANTINE_NONCURRENT_DAYS} from '../../infra/storage.js'
+import {ITEM_METADATA, NOTIFICATION_ATTRIBUTES, PROCESSOR_ENV, SOURCE_KEY_INDEX, STACK_OUTPUTS, TABLE_KEY} from '../../src/lib/pipeline-contract.js'
+import {synthesize} from './synth.js'
+
+type Resource = {Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]}
+
+/** The logical id of the one resource of a type whose id starts with the given construct path prefix. */
+function logicalId(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix))
+  expect(ids, `${type} ${prefix}*`).toHaveLength(1)
+  return ids[0]
+}
+
+const arn = (id: string) => ({'Fn::GetAtt': [id, 'Arn']})
+const objectsBelow = (bucketId: string) => ({'Fn::Join': ['', [arn(bucketId), '/*']]})
+const allow = (action: string | string[], resource: unknown) => ({Effect: 'Allow', Action: action, Resource: resource})
+
+describe('the EventPulse stack, default configuration', () => {
+  let template: Template
+  let resources: Record<string, Resource>
+  let ids: Record<'processing' | 'quarantine' | 'table' | 'topic' | 'key' | 'logGroup' | 'function' | 'processorDlq' | 'eventsDlq', string>
+
+  beforeAll(() => {
+    const synthesized = synthesize()
+    expect(synthesized.nagFailure).toBeUndefined()
+    template = synthesized.template
+    resources = template.toJSON().Resources
+    ids = {
+      processing: logicalId(template, 'AWS::S3::Bucket', 'StorageProcessingBucket'),
+      quarantine: logicalId(template, 'AWS::S3::Bucket', 'StorageQuarantineBucket'),
+      table: logicalId(template, 'AWS::DynamoDB::GlobalTable', 'CatalogTable'),
+      topic: logicalId(template, 'AWS::SNS::Topic', 'NotificationsTopic'),
+      key: logicalId(template, 'AWS::KMS::Key', 'NotificationsTopicKey'),
+      logGroup: logicalId(template, 'AWS::Logs::LogGroup', 'ProcessorLogGroup'),
+      function: logicalId(template, 'AWS::Lambda::Function', 'ProcessorFunction'),
+      processorDlq: logicalId(template, 'AWS::SQS::Queue', 'ProcessorFailedInvocations'),
+      eventsDlq: logicalId(template, 'AWS::SQS::Queue', 'UploadEventsUndeliveredEvents'),
+    }
+  })
+
+  it('passes the cdk-nag AwsSolutions checks (synthesize() fails on any unacknowledged finding)', () => {
+    expect(Object.keys(resources).length).toBeGreaterThan(20)
+  })
+
+  describe('buckets', () => {
+    it('encrypts, blocks public access, enforces TLS and leaves the names to CloudFormation', () => {
+      for (const id of [ids.processing, ids.quarantine]) {
+        const {Properties: props, DeletionPolicy} = resources[id]
+        expect(props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256')
+        expect(props.PublicAccessBlockConfiguration).toEqual({
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        })
+        expect(props.BucketName).toBeUndefined()
+        expect(DeletionPolicy).toBe('Retain')
+        template.hasResourceProperties('AWS::S3::BucketPolicy', {
+          Bucket: {Ref: id},
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({Effect: 'Deny', Action: 's3:*', Condition: {Bool: {'aws:SecureTransport': 'false'}}}),
+            ]),
+          },
+        })
+      }
+    })
+
+    it('sends processing-bucket events to EventBridge natively, without a notifications custom resource', () => {
+      expect(resources[ids.processing].Properties.NotificationConfiguration).toEqual({EventBridgeConfiguration: {EventBridgeEnabled: true}})
+      template.resourceCountIs('Custom::S3BucketNotifications', 0)
+      expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(1)
+    })
+
+    it('never expires objects in the processing bucket', () => {
+      const rules = resources[ids.processing].Properties.LifecycleConfiguration.Rules as Record<string, unknown>[]
+      for (const rule of rules) {
+        expect(rule.ExpirationInDays).toBeUndefined()
+        expect(rule.ExpirationDate).toBeUndefined()
+        expect(rule.NoncurrentVersionExpiration).toBeUndefined()
+      }
+    })
+
+    it('versions the quarantine bucket and expires old noncurrent versions', () => {
+      const props = resources[ids.quarantine].Properties
+      expect(props.VersioningConfiguration).toEqual({Status: 'Enabled'})
+      expect(props.LifecycleConfiguration.Rules).toContainEqual(
+        expect.objectContaining({Status: 'Enabled', NoncurrentVersionExpiration: {NoncurrentDays: QUARANTINE_NONCURRENT_DAYS}}),
+      )
+      expect(props.LifecycleConfiguration.Rules.some((rule: Record<string, unknown>) => 'ExpirationInDays' in rule)).toBe(false)
+    })
+  })
+
+  describe('table', () => {
+    it('is keyed ArtistID/ItemID, on demand, with point-in-time recovery, retained by default', () => {
+      const {Properties: props, DeletionPolicy} = resources[ids.table]
+      expect(props.KeySchema).toEqual([
+        {AttributeName: TABLE_KEY.partition, KeyType: 'HASH'},
+        {AttributeName: TABLE_KEY.sort, KeyType: 'RANGE'},
+      ])
+      expect(props.BillingMode).toBe('PAY_PER_REQUEST')
+      expect(props.Replicas).toEqual([expect.objectContaining({Region: 'eu-west-1', PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}})])
+      expect(DeletionPolicy).toBe('Retain')
+    })
+
+    it('has the source-key index `status KEY` queries, projecting the upload it came from', () => {
+      expect(resources[ids.table].Properties.GlobalSecondaryIndexes).toEqual([
+        {
+          IndexName: SOURCE_KEY_INDEX,
+          KeySchema: [{AttributeName: ITEM_METADATA.sourceKey, KeyType: 'HASH'}],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: [ITEM_METADATA.sourceEtag, ITEM_METADATA.sourceSequencer, ITEM_METADATA.ingestedAt],
+          },
+        },
+      ])
+    })
+  })
+
+  describe('processor', () => {
+    it('runs the prebuilt bundle on a current Node.js runtime, with its environment', () => {
+      const props = resources[ids.function].Properties
+      expect(props.Runtime).toMatch(/^nodejs(22|24)\.x$/)
+      expect(props.Handler).toBe('index.handler')
+      expect(props.Code.S3Key).toMatch(/\.zip$/)
+      expect(props.Environment.Variables).toEqual({
+        [PROCESSOR_ENV.processingBucket]: {Ref: ids.processing},
+        [PROCESSOR_ENV.quarantineBucket]: {Ref: ids.quarantine},
+        [PROCESSOR_ENV.table]: {Ref: ids.table},
+        [PROCESSOR_ENV.topicArn]: {Ref: ids.topic},
+      })
+    })
+
+    it('logs to an explicit log group with retention', () => {
+      expect(resources[ids.function].Properties.LoggingConfig).toEqual({LogGroup: {Ref: ids.logGroup}})
+      expect(resources[ids.logGroup].Properties.RetentionInDays).toBe(90)
+    })
+
+    it('sends its failed asynchronous invocations to a dead-letter queue', () => {
+      expect(resources[ids.function].Properties.DeadLetterConfig).toEqual({TargetArn: arn(ids.processorDlq)})
+    })
+
+    it('may do exactly what the handler does, and nothing else', () => {
+      const roleId = logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')
+      expect(resources[ids.function].Properties.Role).toEqual(arn(roleId))
+      expect(resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: {Service: 'lambda.amazonaws.com'}},
+      ])
+      expect(resources[roleId].Properties.ManagedPolicyArns).toBeUndefined()
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p.Properties.Roles).includes(roleId),
+      )
+      expect(policies).toHaveLength(1)
+      expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+        allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.processing)),
+        allow('s3:PutObject', objectsBelow(ids.quarantine)),
+        allow(['dynamodb:PutItem', 'dynamodb:GetItem'], arn(ids.table)),
+        allow('sns:Publish', {Ref: ids.topic}),
+        allow(['kms:GenerateDataKey', 'kms:Decrypt'], arn(ids.key)),
+        allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arn(ids.logGroup)),
+        allow('sqs:SendMessage', arn(ids.processorDlq)),
+      ])
+    })
+  })
+
+  describe('events', () => {
+    it('routes "Object Created" in the processing bucket to the processor, with retries and a dead-letter queue', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {source: ['aws.s3'], 'detail-type': ['Object Created'], detail: {bucket: {name: [{Ref: ids.processing}]}}},
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: arn(ids.function),
+            RetryPolicy: {MaximumRetryAttempts: EVENT_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: EVENT_MAX_AGE.toSeconds()},
+            DeadLetterConfig: {Arn: arn(ids.eventsDlq)},
+          }),
+        ],
+      })
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: arn(ids.function),
+      })
+    })
+
+    it('encrypts both dead-letter queues and alarms on either holding messages, notifying the topic', () => {
+      for (const queue of [ids.processorDlq, ids.eventsDlq]) {
+        expect(resources[queue].Properties.SqsManagedSseEnabled).toBe(true)
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{Name: 'QueueName', Value: {'Fn::GetAtt': [queue, 'QueueName']}}],
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Threshold: 1,
+          AlarmActions: [{Ref: ids.topic}],
+        })
+      }
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 2)
+    })
+  })
+
+  describe('notifications', () => {
+    it('encrypts the topic with a rotating customer-managed key and enforces TLS', () => {
+      expect(resources[ids.topic].Properties.KmsMasterKeyId).toEqual(arn(ids.key))
+      expect(resources[ids.key].Properties.EnableKeyRotation).toBe(true)
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{Ref: ids.topic}],
+        PolicyDocument: {Statement: Match.arrayWith([Match.objectLike({Effect: 'Deny', Condition: {Bool: {'aws:SecureTransport': 'false'}}})])},
+      })
+    })
+
+    it('admits CloudWatch alarms and the processor in the key policy', () => {
+      const statements = resources[ids.key].Properties.KeyPolicy.Statement
+      const processorRole = logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')
+      expect(statements).toContainEqual(
+        expect.objectContaining({Effect: 'Allow', Principal: {Service: 'cloudwatch.amazonaws.com'}, Action: ['kms:GenerateDataKey', 'kms:Decrypt']}),
+      )
+      expect(statements).toContainEqual(
+        expect.objectContaining({Effect: 'Allow', Principal: {AWS: arn(processorRole)}, Action: ['kms:GenerateDataKey', 'kms:Decrypt']}),
+      )
+    })
+
+    it('has no subscription without an e-mail address', () => {
+      template.resourceCountIs('AWS::SNS::Subscription', 0)
+    })
+  })
+
+  describe('access', () => {
+    const accountRoot = {AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::', {Ref: 'AWS::AccountId'}, ':root']]}}
+
+    it('lets the uploader put into processing and read outcomes, nothing else; trusted by the account', () => {
+      const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')].Properties
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([{Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot}])
+      expect(role.Policies).toHaveLength(1)
+      expect(role.Policies[0].PolicyDocument.Statement).toEqual([
+        allow('s3:PutObject', objectsBelow(ids.processing)),
+        allow('s3:ListBucket', [arn(ids.processing), arn(ids.quarantine)]),
+        allow('s3:GetObject', [objectsBelow(ids.processing), objectsBelow(ids.quarantine)]),
+        allow(['dynamodb:GetItem', 'dynamodb:Query'], [arn(ids.table), {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]}]),
+      ])
+    })
+
+    it('lets the quarantine admin list, read and delete quarantined objects and release them into processing', () => {
+      const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')].Properties
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([{Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot}])
+      expect(role.Policies[0].PolicyDocument.Statement).toEqual([
+        allow('s3:ListBucket', arn(ids.quarantine)),
+        allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.quarantine)),
+        allow('s3:PutObject', objectsBelow(ids.processing)),
+      ])
+    })
+
+    it('gives CLI users a managed policy to describe this stack and assume the two roles', () => {
+      const policy = resources[logicalId(template, 'AWS::IAM::ManagedPolicy', 'AccessCliPolicy')].Properties
+      expect(policy.PolicyDocument.Statement).toEqual([
+        allow('cloudformation:DescribeStacks', {Ref: 'AWS::StackId'}),
+        allow('sts:AssumeRole', [
+          arn(logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')),
+          arn(logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')),
+        ]),
+      ])
+    })
+
+    it('uses no wildcard actions and no resource wildcard other than objects below a bucket ARN', () => {
+      const documents = [
+        ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) => (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)),
+        ...Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
+        ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((r) => r.Properties.PolicyDocument),
+      ]
+      expect(documents.length).toBe(4)
+      const bucketObjects = [objectsBelow(ids.processing), objectsBelow(ids.quarantine)].map((r) => JSON.stringify(r))
+      for (const statement of documents.flatMap((d) => d.Statement).filter((s) => s.Effect === 'Allow')) {
+        for (const action of [statement.Action].flat()) expect(action).not.toContain('*')
+        for (const resource of [statement.Resource].flat()) {
+          const text = JSON.stringify(resource)
+          if (text.includes('*')) expect(bucketObjects).toContain(text)
+        }
+      }
+    })
+  })
+
+  it('outputs everything the CLI discovers', () => {
+    const outputs = template.toJSON().Outputs
+    expect(Object.keys(outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).sort())
+    expect(outputs[STACK_OUTPUTS.processingBucket].Value).toEqual({Ref: ids.processing})
+    expect(outputs[STACK_OUTPUTS.quarantineBucket].Value).toEqual({Ref: ids.quarantine})
+    expect(outputs[STACK_OUTPUTS.table].Value).toEqual({Ref: ids.table})
+    expect(outputs[STACK_OUTPUTS.topicArn].Value).toEqual({Ref: ids.topic})
+    expect(outputs[STACK_OUTPUTS.uploaderRoleArn].Value).toEqual(arn(logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')))
+    expect(outputs[STACK_OUTPUTS.quarantineAdminRoleArn].Value).toEqual(arn(logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')))
+    expect(outputs[STACK_OUTPUTS.stuckAfterSeconds].Value).toBe('3600')
+    expect(outputs[STACK_OUTPUTS.dataRetention].Value).toBe('retain')
+  })
+})
+
+describe('the EventPulse stack, fully configured', () => {
+  let template: Template
+  let resources: Record<string, Resource>
+
+  beforeAll(() => {
+    const synthesized = synthesize({
+      email: 'ops@example.com',
+      notifyQuarantinedOnly: true,
+      trustedPrincipals: ['111122223333', 'arn:aws:iam::444455556666:role/ci'],
+      destroyDataOnDelete: true,
+      replicaRegions: ['us-east-1'],
+      stuckAfterSeconds: 900,
+      processingBucketName: 'acme-eventpulse-processing',
+    })
+    expect(synthesized.nagFailure).toBeUndefined()
+    template = synthesized.template
+    resources = template.toJSON().Resources
+  })
+
+  it('subscribes the e-mail address, filtered to quarantined outcomes while letting alarms through', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      FilterPolicy: {[NOTIFICATION_ATTRIBUTES.outcome]: ['quarantined', {exists: false}]},
+    })
+  })
+
+  it('trusts the configured principals instead of the account', () => {
+    for (const prefix of ['AccessUploaderRole', 'AccessQuarantineAdminRole']) {
+      const statement = resources[logicalId(template, 'AWS::IAM::Role', prefix)].Properties.AssumeRolePolicyDocument.Statement
+      expect(statement).toEqual([
+        {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: {AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::111122223333:root']]}}},
+        {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: {AWS: 'arn:aws:iam::444455556666:role/ci'}},
+      ])
+    }
+  })
+
+  it('replicates the table, each replica with point-in-time recovery', () => {
+    const replicas = resources[logicalId(template, 'AWS::DynamoDB::GlobalTable', 'CatalogTable')].Properties.Replicas
+    expect(replicas.map((r: {Region: string}) => r.Region).sort()).toEqual(['eu-west-1', 'us-east-1'])
+    for (const replica of replicas) expect(replica.PointInTimeRecoverySpecification).toEqual({PointInTimeRecoveryEnabled: true})
+  })
+
+  it('deletes the data with the stack only when explicitly configured', () => {
+    for (const type of ['AWS::S3::Bucket', 'AWS::DynamoDB::GlobalTable', 'AWS::KMS::Key', 'AWS::Logs::LogGroup'])
+      for (const resource of Object.values(template.findResources(type))) expect(resource.DeletionPolicy).toBe('Delete')
+    expect(template.toJSON().Outputs[STACK_OUTPUTS.dataRetention].Value).toBe('destroy')
+  })
+
+  it('uses a configured bucket name and the configured stuck-object age', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {BucketName: 'acme-eventpulse-processing'})
+    expect(template.toJSON().Outputs[STACK_OUTPUTS.stuckAfterSeconds].Value).toBe('900')
+  })
+})
+
+describe('the processor bundle', () => {
+  const built = join(process.cwd(), 'dist/lambda-bundle/processor/index.mjs')
+  it.skipIf(!existsSync(built))('is found in dist/lambda-bundle/processor, where `npm run build` writes it', () => {
+    expect(processorBundleDir()).toBe(join(process.cwd(), 'dist/lambda-bundle/processor'))
+  })
+})

@@ -1,0 +1,38 @@
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {Validations} from 'aws-cdk-lib'
+import {Template} from 'aws-cdk-lib/assertions'
+import {AwsSolutionsChecks} from 'cdk-nag'
+
+import {createEventPulseApp} from '../../infra/app.js'
+import {defaultStackConfig, type EventPulseStackConfig} from '../../infra/stack-config.js'
+
+/** A stand-in processor bundle: the template tests are about the stack, not the handler's code. */
+export function stubProcessorBundle(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'eventpulse-bundle-'))
+  writeFileSync(join(dir, 'index.mjs'), 'export const handler = async () => {}\n')
+  return dir
+}
+
+export interface Synthesized {
+  template: Template
+  /** The cdk-nag report when unacknowledged findings failed the synth, else undefined. */
+  nagFailure?: string
+}
+
+/** Synthesizes the stack once with cdk-nag's AwsSolutions checks, as every synth in the tests does. */
+export function synthesize(overrides: Partial<EventPulseStackConfig> = {}): Synthesized {
+  const {app, stack} = createEventPulseApp(defaultStackConfig({region: 'eu-west-1', ...overrides}), {
+    outdir: mkdtempSync(join(tmpdir(), 'eventpulse-cdkout-')),
+    processorBundleDir: stubProcessorBundle(),
+  })
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
+  try {
+    const assembly = app.synth()
+    return {template: Template.fromJSON(assembly.getStackByName(stack.stackName).template)}
+  } catch (error) {
+    return {template: Template.fromJSON({Resources: {}}), nagFailure: (error as Error).message}
+  }
+}
