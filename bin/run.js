@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-import {isPlainValidate, runPlainValidate} from '../dist/src/lib/validate-fast-path.js'
+import module from 'node:module'
 
-const args = process.argv.slice(2)
-if (isPlainValidate(args)) {
-  process.exitCode = await runPlainValidate(args)
-} else {
+import {runWithoutOclif} from '../dist/src/lib/fast-path.js'
+
+// Node 22+ keeps compiled code between runs; start-up is most of a short command's time.
+module.enableCompileCache?.()
+
+const exitCode = await runWithoutOclif(process.argv.slice(2))
+if (exitCode === undefined) {
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
+} else {
+  process.exitCode = exitCode
 }

@@ -102,6 +102,8 @@ describe('eventpulse validate', () => {
     expect(JSON.parse(fast.stdout)).toEqual(JSON.parse(viaOclif.stdout))
     const text = await runCli(['validate', 'examples'], {bin: join(PROJECT_ROOT, 'bin/dev.js')})
     expect((await runCli(['validate', 'examples'])).stdout).toBe(text.stdout)
+    const version = await runCli(['--version'], {bin: join(PROJECT_ROOT, 'bin/dev.js')})
+    expect((await runCli(['--version'])).stdout).toBe(version.stdout)
   })
 
   it('has help with examples', async () => {
