@@ -57,10 +57,13 @@ export class Processor extends Construct {
       description: 'EventPulse processor: reads uploads, stores items, quarantines rejects, notifies',
     })
     // Exactly what the handler does: read and remove the upload, store the item (conditional put, read on
-    // conflict), move rejects into quarantine, publish the outcome to the encrypted topic, and log.
+    // conflict), put or copy rejects into quarantine (HEAD to see whether an earlier try already did), publish the
+    // outcome to the encrypted topic, and log. ListBucket makes S3 answer 404 for a missing key instead of 403,
+    // which the handler needs to tell "already gone" from a failure.
     const statements = [
+      new iam.PolicyStatement({actions: ['s3:ListBucket'], resources: [props.processingBucket.bucketArn, props.quarantineBucket.bucketArn]}),
       new iam.PolicyStatement({actions: ['s3:GetObject', 's3:DeleteObject'], resources: [props.processingBucket.arnForObjects('*')]}),
-      new iam.PolicyStatement({actions: ['s3:PutObject'], resources: [props.quarantineBucket.arnForObjects('*')]}),
+      new iam.PolicyStatement({actions: ['s3:GetObject', 's3:PutObject'], resources: [props.quarantineBucket.arnForObjects('*')]}),
       new iam.PolicyStatement({actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [props.table.tableArn]}),
       new iam.PolicyStatement({actions: ['sns:Publish'], resources: [props.topic.topicArn]}),
       new iam.PolicyStatement({actions: TOPIC_KEY_PUBLISH_ACTIONS, resources: [props.topicKey.keyArn]}),

@@ -160,8 +160,9 @@ describe('the EventPulse stack, default configuration', () => {
       )
       expect(policies).toHaveLength(1)
       expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+        allow('s3:ListBucket', [arn(ids.processing), arn(ids.quarantine)]),
         allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.processing)),
-        allow('s3:PutObject', objectsBelow(ids.quarantine)),
+        allow(['s3:GetObject', 's3:PutObject'], objectsBelow(ids.quarantine)),
         allow(['dynamodb:PutItem', 'dynamodb:GetItem'], arn(ids.table)),
         allow('sns:Publish', {Ref: ids.topic}),
         allow(['kms:GenerateDataKey', 'kms:Decrypt'], arn(ids.key)),
