@@ -12,7 +12,7 @@ export function explainAwsError(error: unknown, context: {label?: string} = {}):
   const where = context.label ? ` (${context.label})` : ''
   switch (name) {
     case 'NoSuchBucket':
-      return new CliError(`Bucket ${err.BucketName ?? ''} does not exist${where}.`.replace('Bucket  ', 'The bucket '), {
+      return new CliError(`${err.BucketName ? `Bucket ${err.BucketName}` : 'The bucket'} does not exist${where}.`, {
         exitCode: ExitCode.Aws,
         code: 'BucketNotFound',
         cause: error,
@@ -37,4 +37,10 @@ export function explainAwsError(error: unknown, context: {label?: string} = {}):
     default:
       return error
   }
+}
+
+/** S3 refused a conditional write (If-None-Match: *): the key exists (412) or is being written right now (409). */
+export function isConditionalWriteConflict(error: unknown): boolean {
+  const {name, $metadata: metadata} = error as {name?: string; $metadata?: {httpStatusCode?: number}}
+  return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || metadata?.httpStatusCode === 412
 }

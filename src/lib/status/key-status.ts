@@ -1,0 +1,124 @@
+import {QueryCommand} from '@aws-sdk/client-dynamodb'
+import {HeadObjectCommand} from '@aws-sdk/client-s3'
+
+import {mapConcurrently} from '../aws/concurrency.js'
+import {type PipelineTarget, resource} from '../aws/target.js'
+import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '../pipeline-contract.js'
+import {entriesOf} from '../quarantine/entries.js'
+
+/** Where an upload is: waiting in the processing bucket, stored in the table, quarantined, or nowhere to be seen. */
+export type UploadState = 'in-flight' | 'stored' | 'quarantined' | 'not-found'
+
+export interface KeyStatus {
+  key: string
+  state: UploadState
+  /** When it entered that state: uploaded (in flight), ingested (stored), quarantined. */
+  at?: string
+  /** The stored item's key. */
+  item?: {[TABLE_KEY.partition]: string; [TABLE_KEY.sort]: string}
+  reason?: string
+  message?: string
+  /** The quarantine entry (`quarantine show` takes it). */
+  entry?: string
+}
+
+interface Outcome extends KeyStatus {
+  etag?: string
+}
+
+const isMissing = (error: unknown): boolean => {
+  const {name, $metadata: metadata} = error as {name?: string; $metadata?: {httpStatusCode?: number}}
+  return name === 'NotFound' || name === 'NoSuchKey' || metadata?.httpStatusCode === 404
+}
+
+async function inFlight(target: PipelineTarget, key: string): Promise<Outcome | undefined> {
+  try {
+    const head = await target.s3.send(new HeadObjectCommand({Bucket: resource(target, 'processingBucket'), Key: key}))
+    return {key, state: 'in-flight', at: head.LastModified?.toISOString(), etag: head.ETag?.replaceAll('"', '')}
+  } catch (error) {
+    if (isMissing(error)) return undefined
+    throw error
+  }
+}
+
+async function storedItems(target: PipelineTarget, key: string): Promise<Outcome[]> {
+  const response = await target.dynamodb.send(
+    new QueryCommand({
+      TableName: resource(target, 'table'),
+      IndexName: SOURCE_KEY_INDEX,
+      KeyConditionExpression: '#source = :key',
+      ExpressionAttributeNames: {'#source': ITEM_METADATA.sourceKey},
+      ExpressionAttributeValues: {':key': {S: key}},
+    }),
+  )
+  return (response.Items ?? []).map((item) => ({
+    key,
+    state: 'stored' as const,
+    at: item[ITEM_METADATA.ingestedAt]?.S,
+    item: {[TABLE_KEY.partition]: item[TABLE_KEY.partition]?.S ?? '', [TABLE_KEY.sort]: item[TABLE_KEY.sort]?.S ?? ''},
+    etag: item[ITEM_METADATA.sourceEtag]?.S?.replaceAll('"', ''),
+  }))
+}
+
+async function quarantined(target: PipelineTarget, key: string, concurrency: number): Promise<Outcome[]> {
+  const entries = await entriesOf(target.s3, resource(target, 'quarantineBucket'), key, concurrency)
+  return entries.map((entry) => ({
+    key,
+    state: 'quarantined' as const,
+    at: entry.quarantinedAt,
+    reason: entry.reason,
+    message: entry.message,
+    entry: entry.key,
+    etag: entry.sourceEtag,
+  }))
+}
+
+/**
+ * What became of the latest upload of a key (or of the upload with the given ETag), by key alone.
+ * The processing bucket is looked at first: the pipeline records an outcome before it removes the object,
+ * so an object gone from there already has its outcome recorded.
+ */
+export async function keyStatus(target: PipelineTarget, key: string, options: {etag?: string; concurrency: number}): Promise<KeyStatus> {
+  const waiting = await inFlight(target, key)
+  if (waiting && (!options.etag || waiting.etag === options.etag)) return strip(waiting)
+  const [stored, held] = await Promise.all([storedItems(target, key), quarantined(target, key, options.concurrency)])
+  const candidates = [...stored, ...held].filter((outcome) => !options.etag || outcome.etag === options.etag)
+  const newest = candidates.sort((a, b) => (b.at ?? '').localeCompare(a.at ?? ''))[0]
+  return newest ? strip(newest) : {key, state: 'not-found'}
+}
+
+function strip({etag: _etag, ...status}: Outcome): KeyStatus {
+  return status
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Follows uploads until each is stored or quarantined, or the time is up (those are returned as they last stood).
+ * Polls gently: every half second at first, backing off to every 3 seconds.
+ */
+export async function waitForOutcomes(
+  target: PipelineTarget,
+  uploads: {key: string; etag?: string}[],
+  options: {timeoutMs: number; concurrency: number; onSettled?: (status: KeyStatus) => void},
+): Promise<{statuses: KeyStatus[]; timedOut: boolean}> {
+  const deadline = Date.now() + options.timeoutMs
+  const statuses: KeyStatus[] = uploads.map(({key}) => ({key, state: 'in-flight'}))
+  let pending = uploads.map((_, index) => index)
+  let interval = 500
+  for (;;) {
+    const checked = await mapConcurrently(pending, options.concurrency, async (index) => {
+      statuses[index] = await keyStatus(target, uploads[index].key, {etag: uploads[index].etag, concurrency: 4})
+      return index
+    })
+    pending = checked.filter((index) => {
+      const settled = statuses[index].state === 'stored' || statuses[index].state === 'quarantined'
+      if (settled) options.onSettled?.(statuses[index])
+      return !settled
+    })
+    if (pending.length === 0) return {statuses, timedOut: false}
+    if (Date.now() + interval > deadline) return {statuses, timedOut: true}
+    await sleep(interval)
+    interval = Math.min(interval * 1.5, 3000)
+  }
+}
