@@ -1,0 +1,143 @@
+import {createHash} from 'node:crypto'
+import {appendFile, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {isTransientError} from '../processor/aws-errors.js'
+import {decodeEventKey, type ObjectCreatedEvent} from '../processor/event.js'
+import type {ObjectHandler} from '../processor/handler.js'
+import type {ProcessResult} from '../processor/process-object.js'
+
+/** One line of the local dead-letter file: an event whose invocations all failed, and why the last one did. */
+export interface DeadLetterRecord {
+  at: string
+  attempts: number
+  error: {name: string; message: string; transient: boolean}
+  event: ObjectCreatedEvent
+}
+
+export interface DispatcherOptions {
+  handler: ObjectHandler
+  concurrency: number
+  /** Invocations per event before it is dead-lettered (a permanent error dead-letters at once). */
+  maxAttempts: number
+  /** Wait before the first retry; doubled for each further one. */
+  retryDelayMs: number
+  inflightDirectory: string
+  deadLetterFile: string
+  onResult?: (results: ProcessResult[], event: ObjectCreatedEvent) => void
+  onDeadLetter?: (record: DeadLetterRecord) => void
+}
+
+const inflightName = (event: ObjectCreatedEvent): string => {
+  const {key, etag, sequencer} = event.detail.object
+  return `${createHash('sha256').update(`${key}\n${etag}\n${sequencer}`).digest('hex').slice(0, 32)}.json`
+}
+
+/** Events saved before delivery and not yet handled: redelivered as they were after a restart, like EventBridge would. */
+export async function readInflightEvents(directory: string): Promise<ObjectCreatedEvent[]> {
+  const names = await readdir(directory).catch(() => [] as string[])
+  const events = await Promise.all(
+    names.filter((name) => name.endsWith('.json')).map((name) => readFile(join(directory, name), 'utf8').then(JSON.parse).catch(() => undefined)),
+  )
+  return events.filter((event): event is ObjectCreatedEvent => Boolean(event?.detail?.object))
+}
+
+export const forgetInflightEvent = (directory: string, event: ObjectCreatedEvent): Promise<void> =>
+  rm(join(directory, inflightName(event)), {force: true})
+
+/**
+ * Invokes the handler for each event the way the Lambda service does for the EventBridge rule: concurrently up
+ * to a limit, retrying a failed invocation with backoff, and dead-lettering it when retries run out. Events for
+ * the same key are delivered one after another (S3 itself cannot order them; this keeps the local S3's
+ * non-atomic conditional requests safe).
+ */
+export class EventDispatcher {
+  private running = 0
+  private readonly waiting: (() => void)[] = []
+  private readonly tails = new Map<string, Promise<void>>()
+  private pending = 0
+  private idleWaiters: (() => void)[] = []
+  private stopping = false
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  /** Queues an event; `saved` when it is already in the in-flight directory (a redelivery). */
+  submit(event: ObjectCreatedEvent, saved = false): void {
+    const key = decodeEventKey(event.detail.object.key)
+    this.pending++
+    const previous = this.tails.get(key) ?? Promise.resolve()
+    const tail = previous
+      .then(async () => {
+        if (!saved) await this.save(event)
+        await this.inSlot(() => this.deliver(event))
+      })
+      .catch((error) => console.error(`eventpulse local: could not deliver the event for ${key}: ${(error as Error).message}`))
+      .finally(() => {
+        if (this.tails.get(key) === tail) this.tails.delete(key)
+        if (--this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
+      })
+    this.tails.set(key, tail)
+  }
+
+  /** Resolves once every submitted event has been handled or dead-lettered. */
+  idle(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  get queued(): number {
+    return this.pending
+  }
+
+  /** Lets running invocations finish and starts no more: what is left is redelivered on the next start. */
+  async stop(): Promise<void> {
+    this.stopping = true
+    for (const release of this.waiting.splice(0)) release()
+    await this.idle()
+  }
+
+  private async save(event: ObjectCreatedEvent): Promise<void> {
+    await mkdir(this.options.inflightDirectory, {recursive: true})
+    await writeFile(join(this.options.inflightDirectory, inflightName(event)), JSON.stringify(event))
+  }
+
+  private async inSlot(task: () => Promise<void>): Promise<void> {
+    if (this.running >= this.options.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    if (this.stopping) return
+    this.running++
+    try {
+      await task()
+    } finally {
+      this.running--
+      this.waiting.shift()?.()
+    }
+  }
+
+  private async deliver(event: ObjectCreatedEvent): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const results = await this.options.handler(event)
+        await forgetInflightEvent(this.options.inflightDirectory, event)
+        this.options.onResult?.(results, event)
+        return
+      } catch (error) {
+        const transient = isTransientError(error)
+        if (transient && attempt < this.options.maxAttempts && !this.stopping) {
+          await sleep(this.options.retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()))
+          continue
+        }
+        if (this.stopping && transient) return
+        const err = error as Error
+        const record: DeadLetterRecord = {
+          at: new Date().toISOString(),
+          attempts: attempt,
+          error: {name: err?.name ?? 'Error', message: err?.message ?? String(error), transient},
+          event,
+        }
+        await appendFile(this.options.deadLetterFile, JSON.stringify(record) + '\n', {mode: 0o600})
+        this.options.onDeadLetter?.(record)
+        return
+      }
+    }
+  }
+}

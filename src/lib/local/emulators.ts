@@ -1,0 +1,183 @@
+import {mkdir} from 'node:fs/promises'
+import type {Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {createRequire} from 'node:module'
+
+import {LOCAL_CREDENTIALS} from '../aws/credentials.js'
+
+const require = createRequire(import.meta.url)
+
+/** A local stand-in for one AWS service, listening on 127.0.0.1. */
+export interface Emulator {
+  endpoint: string
+  close(): Promise<void>
+}
+
+const endpointOf = (server: Server): string => {
+  const {address, port} = server.address() as AddressInfo
+  return `http://${address}:${port}`
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+let dynaliteFaithful = false
+
+/**
+ * DynamoDB returns the item that failed a put's condition when asked (ReturnValuesOnConditionCheckFailure),
+ * which saves the processor a GetItem on the duplicate path; dynalite drops the parameter. Teach it, once per
+ * process: dynalite's request validation keeps the parameter, and its condition check attaches the item.
+ */
+function makeDynaliteReturnItemOnConditionFailure(): void {
+  if (dynaliteFaithful) return
+  dynaliteFaithful = true
+  require('dynalite/validations/putItem.js').types.ReturnValuesOnConditionCheckFailure = {type: 'String', enum: ['ALL_OLD', 'NONE']}
+  const db = require('dynalite/db/index.js')
+  const checkConditional = db.checkConditional
+  db.checkConditional = function (data: {ReturnValuesOnConditionCheckFailure?: string}, existingItem: unknown) {
+    const error = checkConditional.call(this, data, existingItem)
+    if (error && existingItem && data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD') error.body.Item = existingItem
+    return error
+  }
+}
+
+/** dynalite (the DynamoDB API) with its LevelDB under `path`, so the table survives restarts. */
+export async function startDynamoDb(options: {path: string; host: string; port: number}): Promise<Emulator> {
+  makeDynaliteReturnItemOnConditionFailure()
+  await mkdir(options.path, {recursive: true})
+  const dynalite = require('dynalite')
+  const server: Server = dynalite({path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0})
+  await listen(server, options.host, options.port)
+  return {
+    endpoint: endpointOf(server),
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeIdleConnections()
+      }),
+  }
+}
+
+/** What s3rver tells about an object written to one of its buckets (an S3 event notification record). */
+export interface S3rverRecord {
+  eventName: string
+  s3: {bucket: {name: string}; object: {key: string; size?: number; eTag?: string}}
+}
+
+interface KoaContext {
+  method: string
+  path: string
+  query: Record<string, unknown>
+  headers: Record<string, string | string[] | undefined>
+  status: number
+  body: unknown
+  type: string
+  store: {getMetadata(bucket: string, key: string): Promise<{etag: string}>}
+}
+
+const SIMPLE_OBJECT_QUERY = new Set(['x-id', 'versionId'])
+
+function objectTarget(ctx: KoaContext): {bucket: string; key: string} | undefined {
+  if (Object.keys(ctx.query).some((name) => !SIMPLE_OBJECT_QUERY.has(name))) return undefined
+  const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path)
+  return match ? {bucket: decodeURIComponent(match[1]), key: decodeURIComponent(match[2])} : undefined
+}
+
+async function etagOf(ctx: KoaContext, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    return (await ctx.store.getMetadata(bucket, key)).etag
+  } catch {
+    return undefined
+  }
+}
+
+function preconditionFailed(ctx: KoaContext, condition: string): void {
+  ctx.status = 412
+  if (ctx.method === 'HEAD') return
+  ctx.type = 'application/xml'
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>${condition}</Condition></Error>`
+}
+
+const header = (ctx: KoaContext, name: string): string | undefined => {
+  const value = ctx.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+/**
+ * The conditional requests the processor relies on, which S3 honours and s3rver ignores: If-Match on
+ * GET/HEAD/DELETE, If-None-Match: * on PUT (and copy), x-amz-copy-source-if-match. Also decodes the copy source
+ * the way S3 does (s3rver uses decodeURI, which leaves %23, %2B, ... encoded, so such keys could not be copied).
+ * The check and the write are not one atomic step here as on S3; the pipeline runs each key's events one at a time.
+ */
+async function s3ConditionalRequests(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+  const target = objectTarget(ctx)
+  if (target) {
+    const ifMatch = header(ctx, 'if-match')
+    if (ifMatch && ['GET', 'HEAD', 'DELETE'].includes(ctx.method)) {
+      const etag = await etagOf(ctx, target.bucket, target.key)
+      if (etag !== undefined && etag !== ifMatch) return preconditionFailed(ctx, 'If-Match')
+    }
+    if (ctx.method === 'PUT') {
+      if (header(ctx, 'if-none-match') === '*' && (await etagOf(ctx, target.bucket, target.key)) !== undefined)
+        return preconditionFailed(ctx, 'If-None-Match')
+      const copySource = header(ctx, 'x-amz-copy-source')
+      if (copySource) {
+        const source = decodeURIComponent(copySource.split('?')[0]).replace(/^\//, '')
+        const slash = source.indexOf('/')
+        const sourceIfMatch = header(ctx, 'x-amz-copy-source-if-match')
+        if (sourceIfMatch) {
+          const etag = await etagOf(ctx, source.slice(0, slash), source.slice(slash + 1))
+          if (etag !== undefined && etag !== sourceIfMatch) return preconditionFailed(ctx, 'x-amz-copy-source-If-Match')
+        }
+        // s3rver applies decodeURI to this header: encodeURI is its inverse, and keeps '#', '+', '?' ... as they are.
+        ctx.headers['x-amz-copy-source'] = encodeURI(source)
+      }
+    }
+  }
+  await next()
+}
+
+export interface S3Emulator extends Emulator {
+  /** Called for every object created in any bucket. */
+  onObjectCreated(listener: (record: S3rverRecord) => void): void
+}
+
+/** s3rver (the S3 API) with its files under `directory` and the buckets created. */
+export async function startS3(options: {directory: string; host: string; port: number; buckets: string[]}): Promise<S3Emulator> {
+  await mkdir(options.directory, {recursive: true})
+  const S3rver = require('s3rver')
+  // s3rver checks signatures against its own account: let it know the keys local commands sign with.
+  require('s3rver/lib/models/account.js').DUMMY_ACCOUNT.createKeyPair(LOCAL_CREDENTIALS.accessKeyId, LOCAL_CREDENTIALS.secretAccessKey)
+  const s3rver = new S3rver({
+    address: options.host,
+    port: options.port,
+    silent: true,
+    directory: options.directory,
+    configureBuckets: options.buckets.map((name) => ({name})),
+    // The copy-source decoding fix above rewrites a signed header; the keys are dummies on loopback anyway.
+    allowMismatchedSignatures: true,
+    vhostBuckets: false,
+  })
+  s3rver.middleware.unshift(s3ConditionalRequests)
+  const address = (await s3rver.run()) as AddressInfo
+  return {
+    endpoint: `http://${address.address}:${address.port}`,
+    onObjectCreated(listener) {
+      s3rver.on('event', (event: {Records: S3rverRecord[]}) => {
+        for (const record of event.Records) if (record.eventName.startsWith('ObjectCreated')) listener(record)
+      })
+    },
+    async close() {
+      const closing = s3rver.close()
+      s3rver.httpServer.closeIdleConnections()
+      await closing
+    },
+  }
+}

@@ -1,0 +1,88 @@
+import {readFileSync} from 'node:fs'
+import {mkdir, rename, rm, writeFile} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+
+import {CliError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
+import {localStateFile} from '../paths.js'
+
+/** Where everything of the local pipeline lives, below one directory (by default dataDir()/local). */
+export function localLayout(root: string) {
+  return {
+    root,
+    stateFile: join(root, 'state.json'),
+    lockFile: join(root, 'pipeline.lock'),
+    s3Directory: join(root, 's3'),
+    dynamodbDirectory: join(root, 'dynamodb'),
+    inflightDirectory: join(root, 'inflight'),
+    outboxFile: join(root, 'outbox.jsonl'),
+    deadLetterFile: join(root, 'dead-letter.jsonl'),
+    logFile: join(root, 'pipeline.log'),
+  }
+}
+
+export type LocalLayout = ReturnType<typeof localLayout>
+
+/** The local pipeline's data directory for this user: dataDir()/local. */
+export const localDataRoot = (env: NodeJS.ProcessEnv = process.env): string => dirname(localStateFile(env))
+
+/** What `local start` writes while it runs, for `--local` commands and `local status`. */
+export interface LocalPipelineState {
+  pid: number
+  startedAt: string
+  dataDir: string
+  region: string
+  endpoints: {s3: string; dynamodb: string}
+  processingBucket: string
+  quarantineBucket: string
+  table: string
+  outboxFile: string
+  deadLetterFile: string
+  logFile: string
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export async function writeLocalState(file: string, state: LocalPipelineState): Promise<void> {
+  await mkdir(dirname(file), {recursive: true, mode: 0o700})
+  const temporary = `${file}.${process.pid}.tmp`
+  await writeFile(temporary, JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
+  await rename(temporary, file)
+}
+
+export const removeLocalState = (file: string): Promise<void> => rm(file, {force: true})
+
+export type LocalPipelineStatus =
+  | {running: true; dataDir: string; state: LocalPipelineState}
+  | {running: false; dataDir: string; staleState?: boolean}
+
+/** Whether a local pipeline runs on this data directory (a state file left by a process that died does not count). */
+export function localPipelineStatus(root: string = localDataRoot()): LocalPipelineStatus {
+  const {stateFile} = localLayout(root)
+  let state: LocalPipelineState
+  try {
+    state = JSON.parse(readFileSync(stateFile, 'utf8'))
+  } catch {
+    return {running: false, dataDir: root}
+  }
+  if (typeof state?.pid !== 'number' || !isProcessAlive(state.pid)) return {running: false, dataDir: root, staleState: true}
+  return {running: true, dataDir: root, state}
+}
+
+/** The running local pipeline, for `--local`; a clear usage error (exit 2) when none runs. */
+export function readLocalPipeline(root: string = localDataRoot()): LocalPipelineState {
+  const status = localPipelineStatus(root)
+  if (status.running) return status.state
+  throw new CliError(`The local pipeline is not running${status.staleState ? ' (its last run ended without cleaning up)' : ''}.`, {
+    exitCode: ExitCode.Usage,
+    code: 'LocalPipelineNotRunning',
+    hint: 'Start it with `eventpulse local start` in another terminal.',
+  })
+}

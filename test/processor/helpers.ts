@@ -1,0 +1,68 @@
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {GetItemCommand, ScanCommand} from '@aws-sdk/client-dynamodb'
+import {GetObjectCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+
+import {type LocalPipeline, type LocalPipelineOptions, startLocalPipeline} from '../../src/lib/local/pipeline.js'
+import type {Notification} from '../../src/lib/processor/notifier.js'
+
+export async function temporaryDir(prefix = 'eventpulse-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix))
+}
+
+/** A local pipeline in a fresh directory, with the notifications it sends collected. */
+export async function startTestPipeline(options: Partial<LocalPipelineOptions> = {}) {
+  const dataDir = options.dataDir ?? (await temporaryDir())
+  const notifications: Notification[] = []
+  const logs: Record<string, unknown>[] = []
+  const pipeline = await startLocalPipeline({
+    dataDir,
+    writeState: false,
+    retryDelayMs: 20,
+    onNotification: (notification) => notifications.push(notification),
+    log: (line) => logs.push(line),
+    ...options,
+  })
+  return {pipeline, dataDir, notifications, logs, ...helpers(pipeline)}
+}
+
+export function helpers(pipeline: LocalPipeline) {
+  const {s3, dynamodb, state} = pipeline
+  return {
+    async upload(key: string, body: string | Uint8Array) {
+      const {ETag} = await s3.send(new PutObjectCommand({Bucket: state.processingBucket, Key: key, Body: body}))
+      return ETag!.replaceAll('"', '')
+    },
+    async keys(bucket: string): Promise<string[]> {
+      const {Contents = []} = await s3.send(new ListObjectsCommand({Bucket: bucket, MaxKeys: 1000}))
+      return Contents.map((object) => object.Key!).sort()
+    },
+    async items() {
+      const items = []
+      let ExclusiveStartKey
+      do {
+        const page: any = await dynamodb.send(new ScanCommand({TableName: state.table, ExclusiveStartKey}))
+        items.push(...(page.Items ?? []))
+        ExclusiveStartKey = page.LastEvaluatedKey
+      } while (ExclusiveStartKey)
+      return items
+    },
+    async item(artist: string, itemId: string) {
+      const {Item} = await dynamodb.send(new GetItemCommand({TableName: state.table, Key: {ArtistID: {S: artist}, ItemID: {S: itemId}}}))
+      return Item
+    },
+    async quarantined(key: string) {
+      const head = await s3.send(new HeadObjectCommand({Bucket: state.quarantineBucket, Key: key}))
+      const body = await (await s3.send(new GetObjectCommand({Bucket: state.quarantineBucket, Key: key}))).Body!.transformToString()
+      return {metadata: head.Metadata ?? {}, body}
+    },
+    async outbox(): Promise<Notification[]> {
+      const text = await readFile(pipeline.layout.outboxFile, 'utf8').catch(() => '')
+      return text.split('\n').filter(Boolean).map((line) => JSON.parse(line))
+    },
+  }
+}
+
+export const removeDir = (dir: string) => rm(dir, {recursive: true, force: true})
