@@ -17,6 +17,7 @@ export async function startTestPipeline(options: Partial<LocalPipelineOptions> =
   const dataDir = options.dataDir ?? (await temporaryDir())
   const notifications: Notification[] = []
   const logs: Record<string, unknown>[] = []
+  const getObjectKeys: string[] = []
   const pipeline = await startLocalPipeline({
     dataDir,
     writeState: false,
@@ -24,8 +25,18 @@ export async function startTestPipeline(options: Partial<LocalPipelineOptions> =
     onNotification: (notification) => notifications.push(notification),
     log: (line) => logs.push(line),
     ...options,
+    instrumentHandlerClients(clients) {
+      clients.s3.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'GetObjectCommand') getObjectKeys.push((args.input as {Key: string}).Key)
+          return next(args)
+        },
+        {step: 'initialize', name: 'recordGetObject'},
+      )
+      options.instrumentHandlerClients?.(clients)
+    },
   })
-  return {pipeline, dataDir, notifications, logs, ...helpers(pipeline)}
+  return {pipeline, dataDir, notifications, logs, getObjectKeys, ...helpers(pipeline)}
 }
 
 export function helpers(pipeline: LocalPipeline) {
