@@ -61,7 +61,7 @@ describe('invalid objects', () => {
     ['entity-type-mismatch.json', 'schema', readFileSync(join(PROJECT_ROOT, 'examples/invalid/entity-type-mismatch.json'))],
     ['features-bare-strings.json', 'schema', readFileSync(join(PROJECT_ROOT, 'examples/invalid/features-bare-strings.json'))],
     ['unknown-attribute.json', 'schema', readFileSync(join(PROJECT_ROOT, 'examples/invalid/unknown-attribute.json'))],
-    ['latin1.json', Buffer.from('{"ArtistID": "Beyonc\xe9"}', 'latin1'), 'not-utf8'],
+    ['latin1.json', 'not-utf8', Buffer.from('{"ArtistID": "Beyonc\xe9"}', 'latin1')],
     ['bom.json', 'invalid-json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(record('A', 'B'))])],
     ['empty.json', 'invalid-json', ''],
     ['huge #1.json', 'too-large', big],
