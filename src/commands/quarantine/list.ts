@@ -1,0 +1,36 @@
+import {Flags} from '@oclif/core'
+
+import {PipelineCommand} from '../../lib/aws/pipeline-command.js'
+import {resolveTarget, resource} from '../../lib/aws/target.js'
+import {listEntries, type QuarantineEntry} from '../../lib/quarantine/entries.js'
+import {quarantineFlags} from '../../lib/quarantine/flags.js'
+import {entryLine} from '../../lib/quarantine/format.js'
+
+export default class QuarantineList extends PipelineCommand {
+  static summary = 'List quarantined objects with their size, time and recorded reason.'
+
+  static description = `Each quarantined upload is one entry, <source key>/q-<id>; a key quarantined more than once shows each entry.
+The entry key printed here is what \`quarantine show|rm|release\` accept to act on that one entry. Runs as the quarantine-admin role.`
+
+  static examples = [
+    {description: 'Everything in quarantine', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Entries of keys under a prefix, at most 20', command: '<%= config.bin %> <%= command.id %> --prefix 2024/06/ --limit 20'},
+    {description: 'On the local pipeline, as JSON', command: '<%= config.bin %> <%= command.id %> --local --json'},
+  ]
+
+  static flags = {
+    ...quarantineFlags,
+    prefix: Flags.string({description: 'Only source keys starting with this.'}),
+    limit: Flags.integer({description: 'List at most this many entries.', min: 1}),
+  }
+
+  async run(): Promise<{bucket: string; count: number; entries: QuarantineEntry[]}> {
+    const {flags} = await this.parse(QuarantineList)
+    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], maxSockets: flags.concurrency})
+    const bucket = resource(target, 'quarantineBucket')
+    const entries = await listEntries(target.s3, bucket, {prefix: flags.prefix, limit: flags.limit, concurrency: flags.concurrency})
+    for (const entry of entries) this.log(entryLine(entry))
+    this.logToStderr(`${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} in quarantine (${bucket}).`)
+    return {bucket, count: entries.length, entries}
+  }
+}

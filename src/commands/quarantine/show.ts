@@ -1,0 +1,65 @@
+import {isUtf8} from 'node:buffer'
+import {writeFile} from 'node:fs/promises'
+
+import {Args, Flags} from '@oclif/core'
+
+import {PipelineCommand} from '../../lib/aws/pipeline-command.js'
+import {resolveTarget, resource} from '../../lib/aws/target.js'
+import {usageError} from '../../lib/errors.js'
+import {ExitCode} from '../../lib/exit-codes.js'
+import {readEntryContent} from '../../lib/quarantine/actions.js'
+import {type QuarantineEntry, resolveEntryArguments} from '../../lib/quarantine/entries.js'
+import {entryArgumentDescription, quarantineFlags} from '../../lib/quarantine/flags.js'
+import {entryLine} from '../../lib/quarantine/format.js'
+
+type ShownEntry = QuarantineEntry & {content?: string; contentBase64?: string; savedTo?: string}
+
+export default class QuarantineShow extends PipelineCommand {
+  static summary = "Show a quarantined object's content and the reason it was quarantined."
+
+  static description = `Shows every entry of a source key (a key quarantined more than once has several), or the one entry named by its entry key.
+With --json, content that is not UTF-8 is given as contentBase64. Exit 1 when nothing of that key is in quarantine.`
+
+  static examples = [
+    {description: 'Content and reason', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
+    {description: 'Save one entry to a file', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json/q-0123456789abcdef --output track-42.json'},
+  ]
+
+  static args = {key: Args.string({description: entryArgumentDescription, required: true})}
+
+  static flags = {
+    ...quarantineFlags,
+    output: Flags.string({char: 'o', description: 'Save the content to this file instead of printing it (one entry only).'}),
+  }
+
+  async run(): Promise<{key: string; entries: ShownEntry[]}> {
+    const {args, flags} = await this.parse(QuarantineShow)
+    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], maxSockets: flags.concurrency})
+    const bucket = resource(target, 'quarantineBucket')
+    const [{entries}] = await resolveEntryArguments(target.s3, bucket, [args.key], flags.concurrency)
+    if (entries.length === 0) {
+      this.exitStatus = ExitCode.Negative
+      this.logToStderr(`not quarantined: ${args.key}`)
+      return {key: args.key, entries: []}
+    }
+    if (flags.output && entries.length > 1)
+      throw usageError(
+        `${args.key} has ${entries.length} quarantine entries; --output saves one.`,
+        `Name one entry: ${entries.map((e) => e.key).join(', ')}`,
+      )
+    const shown: ShownEntry[] = []
+    for (const entry of entries) {
+      const content = await readEntryContent(target.s3, bucket, entry)
+      this.log(`# ${entryLine(entry)}`)
+      if (flags.output) {
+        await writeFile(flags.output, content)
+        this.log(`# saved ${content.length} bytes to ${flags.output}`)
+        shown.push({...entry, savedTo: flags.output})
+        continue
+      }
+      if (!this.jsonEnabled()) process.stdout.write(content.length > 0 && content.at(-1) !== 0x0a ? Buffer.concat([content, Buffer.from('\n')]) : content)
+      shown.push(isUtf8(content) ? {...entry, content: content.toString('utf8')} : {...entry, contentBase64: content.toString('base64')})
+    }
+    return {key: args.key, entries: shown}
+  }
+}

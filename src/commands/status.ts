@@ -1,0 +1,68 @@
+import {Args, Flags} from '@oclif/core'
+
+import {pipelineFlags} from '../lib/aws/flags.js'
+import {mapConcurrently} from '../lib/aws/concurrency.js'
+import {PipelineCommand} from '../lib/aws/pipeline-command.js'
+import {resolveTarget} from '../lib/aws/target.js'
+import {usageError} from '../lib/errors.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {commonFlags} from '../lib/flags.js'
+import {type KeyStatus, keyStatus} from '../lib/status/key-status.js'
+import {DEFAULT_STUCK_AFTER_SECONDS, findStuck, parseDuration, type StuckObject} from '../lib/status/stuck.js'
+import {outcomeLine} from '../lib/status/format.js'
+import {keysFromArguments} from '../lib/status/targets.js'
+
+type StatusResult = {keys: KeyStatus[]} | {olderThanSeconds: number; stuck: StuckObject[]}
+
+export default class Status extends PipelineCommand {
+  static summary = 'Where uploads are now: in flight, stored (and when), or quarantined (and why).'
+
+  static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file, directory or glob argument stands for the keys \`upload\` gives those files (use the same --prefix).
+--stuck lists objects that have sat in the processing bucket longer than --older-than (default: the stack's StuckAfterSeconds output, else 15m).
+Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (with --stuck: some stuck).`
+
+  static examples = [
+    {description: 'One key', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
+    {description: 'The files of a directory, uploaded with a prefix', command: '<%= config.bin %> <%= command.id %> catalog/ --prefix 2024/06'},
+    {description: 'Objects waiting for more than an hour', command: '<%= config.bin %> <%= command.id %> --stuck --older-than 1h'},
+  ]
+
+  static strict = false
+
+  static args = {keys: Args.string({description: 'Object keys, or files/directories/globs standing for the keys upload gives them.'})}
+
+  static flags = {
+    ...pipelineFlags,
+    prefix: Flags.string({description: 'The --prefix the files were uploaded with (for file arguments).'}),
+    stuck: Flags.boolean({description: 'List objects stuck in the processing bucket instead.'}),
+    'older-than': Flags.string({description: 'With --stuck: how long counts as stuck (e.g. 15m, 2h).', dependsOn: ['stuck']}),
+    concurrency: commonFlags.concurrency,
+  }
+
+  async run(): Promise<StatusResult> {
+    const {argv, flags} = await this.parse(Status)
+    const args = argv as string[]
+    if (flags.stuck && args.length > 0) throw usageError('--stuck takes no keys.')
+    if (!flags.stuck && args.length === 0) throw usageError('Name the keys or files to look up, or pass --stuck.')
+    const target = await resolveTarget(flags, {
+      role: 'uploader',
+      needs: flags.stuck ? ['processingBucket'] : ['processingBucket', 'quarantineBucket', 'table'],
+      maxSockets: flags.concurrency,
+    })
+
+    if (flags.stuck) {
+      const olderThanSeconds = flags['older-than'] ? parseDuration(flags['older-than']) : (target.stuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS)
+      const stuck = await findStuck(target, olderThanSeconds)
+      for (const object of stuck) this.log(`stuck  ${object.key}  (uploaded ${object.uploadedAt}, ${Math.round(object.ageSeconds / 60)} min ago)`)
+      this.log(`${stuck.length} ${stuck.length === 1 ? 'object has' : 'objects have'} waited longer than ${olderThanSeconds} s.`)
+      if (stuck.length > 0) this.exitStatus = ExitCode.Negative
+      return {olderThanSeconds, stuck}
+    }
+
+    const keys = await keysFromArguments(args, flags.prefix)
+    const statuses = await mapConcurrently(keys, flags.concurrency, (key) => keyStatus(target, key, {concurrency: 4}))
+    for (const status of statuses) this.log(outcomeLine(status))
+    if (statuses.some((s) => s.state === 'quarantined' || s.state === 'not-found')) this.exitStatus = ExitCode.Negative
+    return {keys: statuses}
+  }
+}

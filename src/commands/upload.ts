@@ -1,0 +1,93 @@
+import {Args, Flags} from '@oclif/core'
+
+import {pipelineFlags} from '../lib/aws/flags.js'
+import {PipelineCommand} from '../lib/aws/pipeline-command.js'
+import {resolveTarget} from '../lib/aws/target.js'
+import {commonFlags} from '../lib/flags.js'
+import {createProgress} from '../lib/progress.js'
+import {outcomeLine} from '../lib/status/format.js'
+import {parseDuration} from '../lib/status/stuck.js'
+import {planUpload, requireStdinKey} from '../lib/upload/plan.js'
+import {
+  dryRunResult,
+  invalidLines,
+  runUpload,
+  summaryLine,
+  type UploadResult,
+  uploadExitStatus,
+} from '../lib/upload/run-upload.js'
+
+export default class Upload extends PipelineCommand {
+  static summary = 'Upload records into the pipeline, checking each first.'
+
+  static description = `Each file is first checked exactly as the pipeline will check it; invalid files are reported like \`validate\` does and not sent (--no-validate sends them anyway).
+Keys: a file's path below the directory argument (a file argument: its name), after --prefix. Keys that clash or could escape the prefix are refused before anything is sent. An object still waiting in the processing bucket under the same key is not replaced (S3 conditional write).
+Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with --wait); 1 some invalid or quarantined; 2 usage; 3 credentials; 4 uploads failed or --wait timed out.`
+
+  static examples = [
+    {description: 'Upload every *.json below a directory', command: '<%= config.bin %> <%= command.id %> catalog/'},
+    {description: 'Upload under a prefix and wait for the outcomes', command: '<%= config.bin %> <%= command.id %> catalog/ --prefix 2024/06 --wait'},
+    {description: 'See what would be sent', command: "<%= config.bin %> <%= command.id %> 'catalog/**/*.json' --dry-run"},
+    {description: 'Upload to the local pipeline', command: '<%= config.bin %> <%= command.id %> examples/valid --local --wait'},
+    {description: 'Upload standard input', command: 'cat record.json | <%= config.bin %> <%= command.id %> - --stdin-key record.json'},
+  ]
+
+  static strict = false
+
+  static args = {
+    paths: Args.string({description: 'Files, directories (searched for *.json), globs, or - for standard input.'}),
+  }
+
+  static flags = {
+    ...pipelineFlags,
+    prefix: Flags.string({description: 'Key prefix to upload under (e.g. 2024/06).'}),
+    'stdin-key': Flags.string({description: 'Key for the record read from standard input (-).'}),
+    validate: Flags.boolean({description: 'Check each record before sending (default). --no-validate sends invalid records too.', allowNo: true, default: true}),
+    wait: Flags.boolean({description: 'Wait until each object is stored or quarantined.'}),
+    timeout: Flags.string({description: 'How long --wait waits (e.g. 90s, 5m).', default: '5m'}),
+    concurrency: commonFlags.concurrency,
+    'dry-run': commonFlags['dry-run'],
+  }
+
+  async run(): Promise<UploadResult> {
+    const {argv, flags} = await this.parse(Upload)
+    const paths = argv as string[]
+    requireStdinKey(paths, flags['stdin-key'])
+    const timeoutMs = parseDuration(flags.timeout) * 1000
+    const plan = await planUpload(paths, {prefix: flags.prefix, validate: flags.validate, stdinKey: flags['stdin-key']})
+    const json = this.jsonEnabled()
+    if (!json) for (const line of invalidLines(plan)) this.log(line)
+
+    if (flags['dry-run']) {
+      const result = dryRunResult(plan)
+      if (!json) for (const file of result.files.filter((f) => f.status === 'would-upload')) this.log(`would upload ${file.file} as ${file.key}`)
+      this.log(summaryLine(result))
+      this.exitStatus = uploadExitStatus(result)
+      return result
+    }
+
+    const target = await resolveTarget(flags, {
+      role: 'uploader',
+      needs: flags.wait ? ['processingBucket', 'quarantineBucket', 'table'] : ['processingBucket'],
+      maxSockets: flags.concurrency,
+    })
+    const progress = createProgress({total: plan.send.length, label: 'Uploading', silent: json})
+    const result = await runUpload(target, plan, {
+      concurrency: flags.concurrency,
+      progress,
+      wait: flags.wait ? {timeoutMs, onSettled: (status) => json || this.logToStderr(outcomeLine(status))} : undefined,
+    })
+    if (!json) {
+      for (const file of result.files.filter((f) => f.error)) this.log(`not uploaded ${file.file} (${file.key}): ${file.error!.message}`)
+      if (flags.wait) {
+        this.log('')
+        for (const file of result.files) if (file.outcome) this.log(outcomeLine(file.outcome))
+      }
+      this.log(summaryLine(result))
+      if (result.timedOut) this.logToStderr(`Timed out after ${flags.timeout} waiting for outcomes; see them later with: eventpulse status KEY`)
+    }
+    this.exitStatus = uploadExitStatus(result)
+    const {timedOut: _timedOut, ...document} = result
+    return document
+  }
+}

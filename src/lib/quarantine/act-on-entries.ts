@@ -1,0 +1,66 @@
+import {mapConcurrently} from '../aws/concurrency.js'
+import {confirmOrRefuse} from '../confirm.js'
+import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
+import type {QuarantineEntry, ResolvedArgument} from './entries.js'
+import {entryLine, splitResolved} from './format.js'
+
+export interface EntriesActionResult {
+  /** Entry keys acted on. */
+  done: string[]
+  /** Arguments that named nothing in quarantine. */
+  missing: string[]
+  /** Entries the action failed on, with why. */
+  failed: {key: string; message: string}[]
+  dryRun: boolean
+  declined: boolean
+}
+
+export interface EntriesAction {
+  /** "delete", "release": for the question and the messages. */
+  verb: string
+  pastTense: string
+  act: (entry: QuarantineEntry) => Promise<void>
+}
+
+/**
+ * The shared course of `quarantine rm` and `release`: report what is missing (never asked about), list what will be
+ * acted on, ask (unless --yes; refuse without a terminal), then act on each entry, recording failures per entry.
+ */
+export async function actOnEntries(
+  resolved: ResolvedArgument[],
+  action: EntriesAction,
+  options: {yes: boolean; dryRun: boolean; concurrency: number; say: (line: string) => void; warn: (line: string) => void},
+): Promise<EntriesActionResult> {
+  const {entries, missing} = splitResolved(resolved)
+  for (const argument of missing) options.warn(`not in quarantine: ${argument}`)
+  const result: EntriesActionResult = {done: [], missing, failed: [], dryRun: options.dryRun, declined: false}
+  if (entries.length === 0) return result
+  const count = `${entries.length} quarantine ${entries.length === 1 ? 'entry' : 'entries'}`
+  options.say(`${options.dryRun ? 'Would ' + action.verb : capitalise(action.verb)} ${count}:`)
+  for (const entry of entries) options.say(`  ${entryLine(entry)}`)
+  if (options.dryRun) return result
+  if (!(await confirmOrRefuse(`${capitalise(action.verb)} ${count}?`, {yes: options.yes, action: `${action.verb} quarantined objects`}))) {
+    options.say(`Nothing ${action.pastTense}.`)
+    return {...result, declined: true}
+  }
+  await mapConcurrently(entries, options.concurrency, async (entry) => {
+    try {
+      await action.act(entry)
+      result.done.push(entry.key)
+    } catch (error) {
+      result.failed.push({key: entry.key, message: (error as Error).message})
+    }
+  })
+  for (const failure of result.failed) options.warn(`failed to ${action.verb} ${failure.key}: ${failure.message}`)
+  options.say(`${capitalise(action.pastTense)} ${result.done.length} of ${count}.`)
+  return result
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
+
+/** 4 if any entry failed, 1 if something named was missing or the user declined, else 0. */
+export function entriesActionExitStatus(result: EntriesActionResult): ExitCodeValue {
+  if (result.failed.length > 0) return ExitCode.Aws
+  if (result.missing.length > 0 || result.declined) return ExitCode.Negative
+  return ExitCode.Success
+}

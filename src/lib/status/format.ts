@@ -1,0 +1,15 @@
+import type {KeyStatus} from './key-status.js'
+
+/** One line per key: its state, and what identifies the outcome (the item, or the reason and quarantine entry). */
+export function outcomeLine(status: KeyStatus): string {
+  switch (status.state) {
+    case 'stored':
+      return `stored       ${status.key}  (${status.item?.ArtistID} / ${status.item?.ItemID}, ${status.at ?? 'time unknown'})`
+    case 'quarantined':
+      return `quarantined  ${status.key}  ${status.reason ?? 'unknown reason'}: ${status.message ?? ''}  [${status.entry}]`
+    case 'in-flight':
+      return `in flight    ${status.key}  (uploaded ${status.at ?? 'just now'})`
+    default:
+      return `not found    ${status.key}`
+  }
+}

@@ -1,0 +1,122 @@
+import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {GetObjectCommand, ListObjectsCommand} from '@aws-sdk/client-s3'
+import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+
+import {runCli} from '../helpers/run-cli.js'
+import {BUCKETS, type Emulators, startEmulators} from './helpers/emulators.js'
+import {emptyBucket} from './helpers/pipeline-fixtures.js'
+
+const VALID = JSON.stringify({ArtistID: 'Skrillex', ItemID: 'TRACK#Rumble', EntityType: 'Track', Duration: 187}, null, 2)
+
+let emulators: Emulators
+let cli: (args: string[], input?: string, names?: string[]) => ReturnType<typeof runCli>
+
+beforeAll(async () => {
+  emulators = await startEmulators()
+  cli = (args, input, names = emulators.flags) =>
+    runCli([...args, `--endpoint-url=${emulators.s3Endpoint}`, ...names], {
+      env: {...emulators.env, AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint},
+      input,
+    })
+})
+afterAll(() => emulators?.stop())
+beforeEach(() => emptyBucket(emulators.s3, BUCKETS.processing))
+
+async function processingKeys(): Promise<string[]> {
+  const listed = await emulators.s3.send(new ListObjectsCommand({Bucket: BUCKETS.processing}))
+  return (listed.Contents ?? []).map((object) => object.Key!).sort()
+}
+
+function tree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'ep-upload-'))
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), {recursive: true})
+    writeFileSync(join(root, path), content)
+  }
+  return root
+}
+
+describe('upload', () => {
+  it('uploads a directory under keys relative to it, after --prefix, and sums up', async () => {
+    const dir = tree({'a.json': VALID, 'sub/b.json': VALID})
+    const run = await cli(['upload', dir, '--prefix', 'batch-1'])
+    expect(run.stderr).not.toContain('Error')
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toContain('2 files, 2 uploaded.')
+    expect(await processingKeys()).toEqual(['batch-1/a.json', 'batch-1/sub/b.json'])
+    const body = await emulators.s3.send(new GetObjectCommand({Bucket: BUCKETS.processing, Key: 'batch-1/a.json'}))
+    // Sent plain, not in aws-chunked framing.
+    expect(await body.Body!.transformToString()).toBe(VALID)
+  })
+
+  it('reports invalid files like validate, does not send them, and exits 1', async () => {
+    const dir = tree({'good.json': VALID, 'bad.json': '{"ArtistID": "x",}'})
+    const run = await cli(['upload', dir])
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toMatch(/bad\.json:1:\d+ {2}.+\[invalid-json\]/)
+    expect(run.stdout).toContain('2 files, 1 uploaded, 1 invalid (not sent).')
+    expect(await processingKeys()).toEqual(['good.json'])
+  })
+
+  it('sends invalid files too with --no-validate', async () => {
+    const dir = tree({'bad.json': 'not json'})
+    const run = await cli(['upload', dir, '--no-validate'])
+    expect(run.exitCode).toBe(0)
+    expect(await processingKeys()).toEqual(['bad.json'])
+  })
+
+  it('gives one JSON document with --json', async () => {
+    const dir = tree({'good.json': VALID, 'bad.json': '[]'})
+    const run = await cli(['upload', dir, '--json'])
+    expect(run.exitCode).toBe(1)
+    const document = JSON.parse(run.stdout)
+    expect(document.status).toBe(1)
+    expect(document.result.summary).toEqual({files: 2, invalid: 1, uploaded: 1, failed: 0})
+    const byKey = Object.fromEntries(document.result.files.map((f: {key: string}) => [f.key, f]))
+    expect(byKey['good.json']).toMatchObject({status: 'uploaded', etag: expect.stringMatching(/^[0-9a-f]{32}$/)})
+    expect(byKey['bad.json']).toMatchObject({status: 'invalid', reason: 'schema'})
+    expect(run.stderr).not.toContain('Error')
+  })
+
+  it('lists what would be sent with --dry-run, and sends nothing', async () => {
+    const dir = tree({'a.json': VALID})
+    const run = await cli(['upload', dir, '--dry-run', '--prefix', 'p/'])
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toContain(`would upload ${join(dir, 'a.json')} as p/a.json`)
+    expect(run.stdout).toContain('Dry run: nothing was sent.')
+    expect(await processingKeys()).toEqual([])
+  })
+
+  it('refuses clashing keys before sending anything (exit 2)', async () => {
+    const one = tree({'same.json': VALID})
+    const two = tree({'same.json': VALID, 'other.json': VALID})
+    const run = await cli(['upload', one, two])
+    expect(run.exitCode).toBe(2)
+    expect(run.stderr).toContain('would both be uploaded as same.json')
+    expect(await processingKeys()).toEqual([])
+  })
+
+  it('refuses a prefix that escapes with .. (exit 2)', async () => {
+    const dir = tree({'a.json': VALID})
+    const run = await cli(['upload', dir, '--prefix', '../elsewhere'])
+    expect(run.exitCode).toBe(2)
+    expect(run.stderr).toContain('the key has a . or .. segment')
+    expect(await processingKeys()).toEqual([])
+  })
+
+  it('uploads standard input under --stdin-key', async () => {
+    const run = await cli(['upload', '-', '--stdin-key', 'from-stdin.json'], VALID)
+    expect(run.exitCode).toBe(0)
+    expect(await processingKeys()).toEqual(['from-stdin.json'])
+  })
+
+  it('says when a bucket does not exist (exit 4)', async () => {
+    const dir = tree({'a.json': VALID})
+    const run = await cli(['upload', dir], undefined, ['--processing-bucket=no-such-bucket'])
+    expect(run.exitCode).toBe(4)
+    expect(run.stderr).toContain('Bucket no-such-bucket does not exist')
+  })
+})
