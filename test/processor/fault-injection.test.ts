@@ -1,0 +1,131 @@
+import {readFile} from 'node:fs/promises'
+
+import {afterAll, expect, test} from 'vitest'
+
+import {OutboxNotifier} from '../../src/lib/processor/notifier.js'
+import type {DeadLetterRecord} from '../../src/lib/local/dispatcher.js'
+import type {LocalPipeline} from '../../src/lib/local/pipeline.js'
+import {ITEM_METADATA, parseQuarantineKey, QUARANTINE_METADATA} from '../../src/lib/pipeline-contract.js'
+import {decodeEventKey} from '../../src/lib/processor/event.js'
+import {type FaultCounts, flakyNotifier, injectFaults, seededRandom} from './faults.js'
+import {helpers, removeDir, startTestPipeline, temporaryDir} from './helpers.js'
+
+const OBJECTS = 500
+const FAULT_RATE = 0.15
+const SEED = 20261128
+
+type Kind = 'valid' | 'twin' | 'invalid-json' | 'schema'
+
+/** 500 uploads: mostly valid records, some pairs sharing one record (one must end as duplicate), some invalid. */
+function workload(): {key: string; kind: Kind; body: string; record?: string}[] {
+  return Array.from({length: OBJECTS}, (_, i) => {
+    const key = `load/${String(i).padStart(3, '0')} ${i % 7 === 0 ? 'a+b#c%' : 'é'}.json`
+    const record = (n: number) => JSON.stringify({ArtistID: `Artist ${n % 40}`, ItemID: `TRACK#Song ${n}`, EntityType: 'Track', Duration: 100 + n})
+    if (i % 10 === 7) return {key, kind: 'invalid-json', body: `{"ArtistID": "broken ${i}",`}
+    if (i % 10 === 8) return {key, kind: 'schema', body: JSON.stringify({ArtistID: `Artist ${i}`, ItemID: `Song ${i}`})}
+    // Objects i and i+1 (i % 10 === 3, 4) carry one record between them.
+    if (i % 10 === 4) return {key, kind: 'twin', body: record(i - 1), record: `Song ${i - 1}`}
+    if (i % 10 === 3) return {key, kind: 'twin', body: record(i), record: `Song ${i}`}
+    return {key, kind: 'valid', body: record(i), record: `Song ${i}`}
+  })
+}
+
+const dirs: string[] = []
+afterAll(async () => {
+  for (const dir of dirs) await removeDir(dir)
+})
+
+test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notification calls failing: none lost, none in two places, no valid one quarantined`, async () => {
+  const dataDir = await temporaryDir()
+  dirs.push(dataDir)
+  const random = seededRandom(SEED)
+  const counts: FaultCounts = {before: 0, after: 0, calls: 0}
+  const deadLetters: DeadLetterRecord[] = []
+  const outbox = new OutboxNotifier(`${dataDir}/outbox.jsonl`)
+  const faulty = await startTestPipeline({
+    dataDir,
+    concurrency: 16,
+    maxAttempts: 2,
+    sdkMaxAttempts: 2,
+    notifier: flakyNotifier(outbox, {rate: FAULT_RATE, random, counts}),
+    onDeadLetter: (record) => deadLetters.push(record),
+    instrumentHandlerClients({s3, dynamodb}) {
+      injectFaults(s3, {rate: FAULT_RATE, random, counts})
+      injectFaults(dynamodb, {rate: FAULT_RATE, random, counts})
+    },
+  })
+  const uploads = workload()
+  const etags = new Map<string, string>()
+  for (let i = 0; i < uploads.length; i += 25)
+    await Promise.all(uploads.slice(i, i + 25).map(async ({key, body}) => etags.set(key, await faulty.upload(key, body))))
+  await faulty.pipeline.idle()
+  // After the faulty run: every object is stored XOR quarantined, or still waiting with a dead-letter record.
+  const afterFaults = await outcomes(faulty.pipeline)
+  await faulty.pipeline.stop()
+  expect(counts.before + counts.after).toBeGreaterThan(counts.calls * 0.1)
+
+  const deadLettered = new Set(deadLetters.map((record) => decodeEventKey(record.event.detail.object.key)))
+  const fileRecords = (await readFile(`${dataDir}/dead-letter.jsonl`, 'utf8').catch(() => '')).split('\n').filter(Boolean)
+  expect(fileRecords).toHaveLength(deadLetters.length)
+  for (const {key} of uploads) {
+    if (afterFaults.waiting.has(key)) {
+      expect(deadLettered, `${key} is still in the processing bucket with no dead-letter record`).toContain(key)
+      continue
+    }
+    expect(Number(afterFaults.stored.has(key)) + (afterFaults.quarantined.get(key)?.length ?? 0), `${key} must be in exactly one place`).toBe(1)
+  }
+  checkNoValidQuarantined(uploads, afterFaults)
+
+  // Restarting (no faults now) redelivers what was left: afterwards everything is done, exactly once.
+  const retry = await startTestPipeline({dataDir})
+  expect(retry.pipeline.leftovers).toBe(afterFaults.waiting.size)
+  await retry.pipeline.idle()
+  const final = await outcomes(retry.pipeline)
+  await retry.pipeline.stop()
+  expect(final.waiting.size).toBe(0)
+  for (const {key, kind} of uploads) {
+    const places = Number(final.stored.has(key)) + (final.quarantined.get(key)?.length ?? 0)
+    expect(places, `${key} (${kind}) must be in exactly one place`).toBe(1)
+    if (kind === 'invalid-json' || kind === 'schema') expect(final.quarantined.get(key)).toEqual([kind])
+  }
+  checkNoValidQuarantined(uploads, final)
+  const twinRecords = new Set(uploads.filter((u) => u.kind === 'twin').map((u) => u.record))
+  for (const record of twinRecords) {
+    const pair = uploads.filter((u) => u.record === record)
+    expect(pair.filter((u) => final.stored.has(u.key))).toHaveLength(1)
+    expect(pair.flatMap((u) => final.quarantined.get(u.key) ?? [])).toEqual(['duplicate'])
+  }
+  expect(final.itemCount).toBe(uploads.filter((u) => u.kind === 'valid').length + twinRecords.size)
+  for (const key of final.stored) expect(final.storedEtag.get(key)).toBe(etags.get(key))
+  console.log(`fault injection: ${counts.calls} calls, ${counts.before} failed before and ${counts.after} after taking effect; ${deadLetters.length} dead-lettered, then redelivered on restart`)
+}, 120_000)
+
+function checkNoValidQuarantined(uploads: ReturnType<typeof workload>, state: Awaited<ReturnType<typeof outcomes>>) {
+  for (const {key, kind} of uploads) {
+    const reasons = state.quarantined.get(key) ?? []
+    if (kind === 'valid') expect(reasons, `valid ${key} quarantined`).toEqual([])
+    if (kind === 'twin') expect(reasons.filter((reason) => reason !== 'duplicate')).toEqual([])
+  }
+}
+
+/** Where each object ended up: the processing bucket, the table (by source key) and the quarantine (by source key). */
+async function outcomes(pipeline: LocalPipeline) {
+  const look = helpers(pipeline)
+  const waiting = new Set(await look.keys(pipeline.state.processingBucket))
+  const items = await look.items()
+  const stored = new Set<string>()
+  const storedEtag = new Map<string, string>()
+  for (const item of items) {
+    const key = item[ITEM_METADATA.sourceKey].S!
+    expect(stored, `two items from ${key}`).not.toContain(key)
+    stored.add(key)
+    storedEtag.set(key, item[ITEM_METADATA.sourceEtag].S!)
+  }
+  const quarantined = new Map<string, string[]>()
+  for (const entry of await look.keys(pipeline.state.quarantineBucket)) {
+    const {sourceKey} = parseQuarantineKey(entry)!
+    const {metadata} = await look.quarantined(entry)
+    quarantined.set(sourceKey, [...(quarantined.get(sourceKey) ?? []), metadata[QUARANTINE_METADATA.reason]])
+  }
+  return {waiting, stored, storedEtag, quarantined, itemCount: items.length}
+}
