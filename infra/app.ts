@@ -18,7 +18,8 @@ export interface AppOptions {
 
 /** The EventPulse CDK app with its one stack. */
 export function createEventPulseApp(config: EventPulseStackConfig, options: AppOptions = {}): {app: App; stack: EventPulseStack} {
-  const app = new App({outdir: options.outdir, context: options.context})
+  // No AWS::CDK::Metadata resource: nothing about the deployment is reported to AWS beyond the stack itself.
+  const app = new App({outdir: options.outdir, context: options.context, analyticsReporting: false})
   const stack = new EventPulseStack(app, config.stackName, {
     stackName: config.stackName,
     env: config.account || config.region ? {account: config.account, region: config.region} : undefined,

@@ -1,4 +1,5 @@
 import {DEFAULT_STACK_NAME} from '../src/lib/pipeline-contract.js'
+import {DEFAULT_STUCK_AFTER_SECONDS} from '../src/lib/status/stuck.js'
 
 /** Everything a deployment can be configured with: what a terraform.tfvars would hold. */
 export interface EventPulseStackConfig {
@@ -23,8 +24,6 @@ export interface EventPulseStackConfig {
   processingBucketName?: string
   quarantineBucketName?: string
 }
-
-export const DEFAULT_STUCK_AFTER_SECONDS = 3600
 
 export function defaultStackConfig(overrides: Partial<EventPulseStackConfig> = {}): EventPulseStackConfig {
   return {

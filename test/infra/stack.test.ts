@@ -8,6 +8,7 @@ import {EVENT_MAX_AGE, EVENT_RETRY_ATTEMPTS} from '../../infra/events.js'
 import {processorBundleDir} from '../../infra/processor.js'
 import {QUARANTINE_NONCURRENT_DAYS} from '../../infra/storage.js'
 import {ITEM_METADATA, NOTIFICATION_ATTRIBUTES, PROCESSOR_ENV, SOURCE_KEY_INDEX, STACK_OUTPUTS, TABLE_KEY} from '../../src/lib/pipeline-contract.js'
+import {DEFAULT_STUCK_AFTER_SECONDS} from '../../src/lib/status/stuck.js'
 import {synthesize} from './synth.js'
 
 type Resource = {Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]}
@@ -297,7 +298,7 @@ describe('the EventPulse stack, default configuration', () => {
     expect(outputs[STACK_OUTPUTS.topicArn].Value).toEqual({Ref: ids.topic})
     expect(outputs[STACK_OUTPUTS.uploaderRoleArn].Value).toEqual(arn(logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')))
     expect(outputs[STACK_OUTPUTS.quarantineAdminRoleArn].Value).toEqual(arn(logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')))
-    expect(outputs[STACK_OUTPUTS.stuckAfterSeconds].Value).toBe('3600')
+    expect(outputs[STACK_OUTPUTS.stuckAfterSeconds].Value).toBe(String(DEFAULT_STUCK_AFTER_SECONDS))
     expect(outputs[STACK_OUTPUTS.dataRetention].Value).toBe('retain')
   })
 })

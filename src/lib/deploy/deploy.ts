@@ -1,0 +1,107 @@
+import type {IBaseCredentialsProvider} from '@aws-cdk/toolkit-lib'
+
+import {confirmOrRefuse} from '../confirm.js'
+import {CliError} from '../errors.js'
+import {ExitCode} from '../exit-codes.js'
+import {stackOutputsCacheFile, writeStackOutputsCache} from '../stack-outputs-cache.js'
+import type {DeployConfig} from './config.js'
+import {explainToolkitError, findBootstrapError, openToolkitSession} from './toolkit.js'
+
+/** Asks the user a yes/no question about something that changes their account (`action` names it for the refusal). */
+export type Ask = (question: string, action: string) => Promise<boolean>
+
+export interface DeployRequest {
+  config: DeployConfig
+  /** Answers every question with yes (--yes). */
+  yes: boolean
+  assemblyDir: string
+  write?: (text: string) => void
+  verbose?: boolean
+  /** Replaced by tests: the credentials the toolkit uses, the question asker, how often stack events are polled. */
+  baseCredentials?: IBaseCredentialsProvider
+  ask?: Ask
+  stackEventPollingInterval?: number
+}
+
+export type DeployOutcome =
+  | {deployed: true; stack: string; account: string; region: string; stackArn: string; bootstrapped: boolean; outputs: Record<string, string>; cacheFile: string}
+  | {deployed: false; stack: string; reason: 'declined' | 'bootstrap-declined'}
+
+const CONFIRM_CODES = {deploy: 'CDK_TOOLKIT_I5060', rollback: 'CDK_TOOLKIT_I5050'} as const
+
+/**
+ * Synthesizes the bundled app, shows the change set (IAM changes highlighted), deploys once the user approves,
+ * bootstraps the environment first if it needs it and the user agrees, and caches the stack's outputs.
+ */
+export async function deployStack(request: DeployRequest): Promise<DeployOutcome> {
+  const {config} = request
+  const write = request.write ?? ((text: string) => process.stderr.write(text))
+  const ask: Ask = request.ask ?? ((question, action) => confirmOrRefuse(question, {yes: request.yes, action}))
+  const session = await openToolkitSession({
+    config,
+    outdir: request.assemblyDir,
+    baseCredentials: request.baseCredentials,
+    verbose: request.verbose,
+    write,
+    // The decision is the user's, never the toolkit's default. The change set was shown by the diff just before.
+    answer: async ({code, message}) => {
+      if (code === CONFIRM_CODES.deploy) return ask(`Deploy these changes to stack ${config.stackName}?`, 'deploy')
+      if (code === CONFIRM_CODES.rollback) return ask(message, 'roll back the stack')
+      return ask(message, 'go on')
+    },
+  })
+  const {lib, toolkit, stacks} = session
+  const deployOnce = () =>
+    toolkit.deploy(assembly, {stacks, deploymentMethod: {method: 'change-set'}, stackEventPollingInterval: request.stackEventPollingInterval})
+
+  let assembly: Awaited<ReturnType<typeof toolkit.synth>>
+  try {
+    assembly = await toolkit.synth(session.source, {stacks})
+  } catch (error) {
+    throw explainToolkitError(lib, error)
+  }
+  let bootstrapped = false
+  try {
+    // The whole change set against the deployed template, IAM statement changes in their own highlighted table.
+    await toolkit.diff(assembly, {stacks, method: lib.DiffMethod.TemplateOnly()})
+    let result
+    try {
+      result = await deployOnce()
+    } catch (error) {
+      const bootstrapError = findBootstrapError(lib, error)
+      if (!bootstrapError) throw error
+      const environment = `aws://${bootstrapError.environment.account}/${bootstrapError.environment.region}`
+      write(`${environment} is not bootstrapped for the AWS CDK: ${bootstrapError.message}\n`)
+      const agreed = await ask(`Bootstrap ${environment} now? This deploys the CDKToolkit stack (an asset bucket and deployment roles).`, 'bootstrap')
+      if (!agreed) return {deployed: false, stack: config.stackName, reason: 'bootstrap-declined'}
+      await toolkit.bootstrap(lib.BootstrapEnvironments.fromList([environment]), {})
+      bootstrapped = true
+      result = await deployOnce()
+    }
+    const deployed = result.stacks.find((s) => s.stackName === config.stackName)
+    if (!deployed) throw new CliError(`The toolkit deployed no stack named ${config.stackName}.`, {exitCode: ExitCode.Aws, code: 'StackNotDeployed'})
+    const target = {profile: config.profile, region: deployed.environment.region, stack: config.stackName}
+    await writeStackOutputsCache(target, deployed.outputs)
+    return {
+      deployed: true,
+      stack: config.stackName,
+      account: deployed.environment.account,
+      region: deployed.environment.region,
+      stackArn: deployed.stackArn,
+      bootstrapped,
+      outputs: deployed.outputs,
+      cacheFile: stackOutputsCacheFile(target),
+    }
+  } catch (error) {
+    if (lib.ToolkitError.isAbortError(error)) return {deployed: false, stack: config.stackName, reason: 'declined'}
+    throw explainToolkitError(lib, error)
+  } finally {
+    await assembly.dispose()
+  }
+}
+
+export function formatOutputs(outputs: Record<string, string>): string[] {
+  const names = Object.keys(outputs).sort()
+  const width = Math.max(0, ...names.map((n) => n.length))
+  return names.map((name) => `  ${name.padEnd(width)}  ${outputs[name]}`)
+}

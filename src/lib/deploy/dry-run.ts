@@ -1,0 +1,69 @@
+import {join} from 'node:path'
+
+import {cacheDir} from '../paths.js'
+import type {DeployConfig} from './config.js'
+import {openToolkitSession} from './toolkit.js'
+
+/** Where the cloud assembly goes unless --output says otherwise. */
+export function defaultAssemblyDir(stackName: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheDir(env), 'cdk.out', stackName)
+}
+
+export interface ResourceTypeCount {
+  type: string
+  count: number
+}
+
+export interface DryRunResult {
+  stack: string
+  region: string
+  assemblyDir: string
+  templateFile: string
+  resourceCount: number
+  resources: ResourceTypeCount[]
+  outputs: string[]
+  dataRetention: 'retain' | 'destroy'
+}
+
+/** Synthesizes the stack into a directory and tells what it would create: offline, with no credentials and no AWS call. */
+export async function dryRunDeploy(config: DeployConfig, assemblyDir: string): Promise<DryRunResult> {
+  const session = await openToolkitSession({
+    config,
+    outdir: assemblyDir,
+    offline: true,
+    answer: async () => false,
+  })
+  const cached = await session.toolkit.synth(session.source, {stacks: session.stacks})
+  try {
+    const stack = (await cached.produce()).cloudAssembly.getStackByName(config.stackName)
+    const resources = Object.values((stack.template.Resources ?? {}) as Record<string, {Type: string}>)
+    const counts = new Map<string, number>()
+    for (const {Type} of resources) counts.set(Type, (counts.get(Type) ?? 0) + 1)
+    return {
+      stack: config.stackName,
+      region: config.region ?? 'the region of your credentials',
+      assemblyDir,
+      templateFile: join(assemblyDir, stack.templateFile),
+      resourceCount: resources.length,
+      resources: [...counts].map(([type, count]) => ({type, count})).sort((a, b) => a.type.localeCompare(b.type)),
+      outputs: Object.keys(stack.template.Outputs ?? {}).sort(),
+      dataRetention: config.destroyDataOnDelete ? 'destroy' : 'retain',
+    }
+  } finally {
+    await cached.dispose()
+  }
+}
+
+export function formatDryRun(result: DryRunResult): string[] {
+  const width = Math.max(...result.resources.map((r) => r.type.length))
+  return [
+    `Would deploy stack ${result.stack} to ${result.region}: ${result.resourceCount} resources.`,
+    ...result.resources.map((r) => `  ${r.type.padEnd(width)}  ${r.count}`),
+    `Outputs: ${result.outputs.join(', ')}`,
+    result.dataRetention === 'retain'
+      ? 'On stack deletion the buckets, table, key and logs are retained.'
+      : 'On stack deletion the buckets, table, key and logs are DELETED (--destroy-data-on-delete).',
+    `Template: ${result.templateFile}`,
+    'Nothing was deployed (--dry-run).',
+  ]
+}
