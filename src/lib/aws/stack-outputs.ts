@@ -22,7 +22,8 @@ export async function discoverStackOutputs(target: StackCacheTarget, cloudFormat
   return {outputs, source: 'cloudformation'}
 }
 
-async function describeStackOutputs(target: StackCacheTarget, client: CloudFormationClient): Promise<Record<string, string>> {
+/** The outputs as CloudFormation has them now, bypassing the cache. */
+export async function describeStackOutputs(target: StackCacheTarget, client: CloudFormationClient): Promise<Record<string, string>> {
   try {
     const {Stacks: stacks} = await client.send(new DescribeStacksCommand({StackName: target.stack}))
     const stack = stacks?.[0]
