@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {CreateBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
@@ -169,6 +170,42 @@ describe('redelivery and retries', () => {
     expect(await t.keys(bucket)).toEqual([])
     expect((await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => k.startsWith('redelivered'))).toEqual([])
     expect(published.map((n) => n.outcome)).toEqual(['stored', 'stored'])
+  })
+
+  test('where DynamoDB does not return the conflicting item, a GetItem decides same upload or duplicate', async () => {
+    const dynamodb = new DynamoDBClient({endpoint: t.pipeline.state.endpoints.dynamodb, region: 'us-east-1', credentials: {accessKeyId: 'x', secretAccessKey: 'x'}})
+    const calls: string[] = []
+    dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        calls.push(context.commandName!)
+        try {
+          return await next(args)
+        } catch (error) {
+          delete (error as {Item?: unknown}).Item
+          throw error
+        }
+      },
+      {step: 'initialize', name: 'forgetItem'},
+    )
+    const handler = createObjectHandler({
+      s3: t.pipeline.s3,
+      dynamodb,
+      processingBucket: bucket,
+      quarantineBucket: t.pipeline.state.quarantineBucket,
+      table: t.pipeline.state.table,
+      notifier: {publish: async () => {}},
+      log: () => {},
+    })
+    const deliver = async (key: string, sequencer: string) => {
+      const {ETag} = await t.pipeline.s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: record('Fred again..', 'Delilah')}))
+      return objectCreatedEvent({bucket, key, size: 10, etag: ETag!.replaceAll('"', ''), sequencer, region: 'us-east-1'})
+    }
+    const first = await deliver('fallback/first.json', '0000000000BB000001')
+    expect(await handler(first)).toEqual([expect.objectContaining({outcome: 'stored'})])
+    const second = await deliver('fallback/second.json', '0000000000BB000002')
+    expect(await handler(second)).toEqual([expect.objectContaining({outcome: 'quarantined', reason: 'duplicate'})])
+    expect(calls).toEqual(['PutItemCommand', 'PutItemCommand', 'GetItemCommand'])
+    dynamodb.destroy()
   })
 
   test('an event for an upload that a newer one replaced is skipped; the newer one is processed', async () => {

@@ -1,0 +1,103 @@
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {PublishCommand, SNSClient} from '@aws-sdk/client-sns'
+import {mockClient} from 'aws-sdk-client-mock'
+import {describe, expect, test} from 'vitest'
+
+import {objectCreatedEvent} from '../../src/lib/local/events.js'
+import {decodeEventKey, encodeEventKey, InvalidEventError, objectRefs} from '../../src/lib/processor/event.js'
+import {createObjectHandler} from '../../src/lib/processor/handler.js'
+import {type Notification, OutboxNotifier, SnsNotifier} from '../../src/lib/processor/notifier.js'
+import {removeDir, temporaryDir} from './helpers.js'
+
+const notification: Notification = {
+  outcome: 'quarantined',
+  reason: 'schema',
+  subject: 'EventPulse: quarantined (schema) — Beyoncé',
+  message: 'incoming/Beyoncé.json was quarantined (schema): ItemID is missing',
+  bucket: 'processing',
+  sourceKey: 'incoming/Beyoncé.json',
+  etag: 'abc',
+  sequencer: '00AA',
+  quarantineBucket: 'quarantine',
+  quarantineKey: 'incoming/Beyoncé.json/q-0123456789abcdef',
+  at: '2026-11-28T00:00:00.000Z',
+}
+
+describe('SnsNotifier', () => {
+  test('publishes a subject, the details as JSON and filterable outcome/reason attributes', async () => {
+    const sns = mockClient(SNSClient)
+    sns.on(PublishCommand).resolves({MessageId: '1'})
+    await new SnsNotifier(new SNSClient({region: 'eu-west-1'}), 'arn:aws:sns:eu-west-1:123456789012:topic').publish(notification)
+
+    const [call] = sns.commandCalls(PublishCommand)
+    const input = call.args[0].input
+    expect(input.TopicArn).toBe('arn:aws:sns:eu-west-1:123456789012:topic')
+    expect(input.Subject).toMatch(/^EventPulse: quarantined \(schema\)/)
+    expect(input.Subject).toMatch(/^[\x20-\x7e]{1,99}$/)
+    expect(JSON.parse(input.Message!)).toEqual(notification)
+    expect(input.MessageAttributes).toEqual({
+      outcome: {DataType: 'String', StringValue: 'quarantined'},
+      reason: {DataType: 'String', StringValue: 'schema'},
+    })
+    sns.restore()
+  })
+
+  test('a stored outcome carries no reason attribute (SNS refuses empty values)', async () => {
+    const sns = mockClient(SNSClient)
+    sns.on(PublishCommand).resolves({})
+    const {reason: _reason, ...stored} = notification
+    await new SnsNotifier(new SNSClient({region: 'eu-west-1'}), 'arn:topic').publish({...stored, outcome: 'stored'})
+    expect(sns.commandCalls(PublishCommand)[0].args[0].input.MessageAttributes).toEqual({outcome: {DataType: 'String', StringValue: 'stored'}})
+    sns.restore()
+  })
+})
+
+test('OutboxNotifier appends one JSON line per notification and tells its listener', async () => {
+  const dir = await temporaryDir()
+  const heard: Notification[] = []
+  const outbox = new OutboxNotifier(join(dir, 'sub', 'outbox.jsonl'), (n) => heard.push(n))
+  await outbox.publish(notification)
+  await outbox.publish({...notification, outcome: 'stored'})
+  const lines = (await readFile(outbox.file, 'utf8')).trimEnd().split('\n')
+  expect(lines.map((line) => JSON.parse(line).outcome)).toEqual(['quarantined', 'stored'])
+  expect(heard).toHaveLength(2)
+  await removeDir(dir)
+})
+
+describe('events', () => {
+  test.each(['a b.json', 'a+b.json', 'c#d%e.json', 'dir/Beyoncé 日本.json', "it's (1)*!.json"])('key %s survives S3 URL-encoding', (key) => {
+    const encoded = encodeEventKey(key)
+    expect(encoded).toMatch(/^[A-Za-z0-9%+._~!'()*-]+$/)
+    expect(decodeEventKey(encoded)).toBe(key)
+  })
+
+  test('S3 encodes a space as + and a plus as %2B', () => {
+    expect(decodeEventKey('my+file%2B1.json')).toBe('my file+1.json')
+  })
+
+  const event = objectCreatedEvent({bucket: 'processing', key: 'a b.json', size: 12, etag: 'e1', sequencer: '0A', region: 'us-east-1'})
+
+  test('one event, an array, or an SQS batch of events', () => {
+    const ref = {bucket: 'processing', key: 'a b.json', size: 12, etag: 'e1', sequencer: '0A', versionId: undefined}
+    expect(objectRefs(event)).toEqual([ref])
+    expect(objectRefs([event, event])).toEqual([ref, ref])
+    expect(objectRefs({Records: [{body: JSON.stringify(event)}]})).toEqual([ref])
+  })
+
+  test('anything else is refused, and the handler never acts on another bucket', async () => {
+    expect(() => objectRefs({...event, 'detail-type': 'Object Deleted'})).toThrow(InvalidEventError)
+    expect(() => objectRefs({hello: 'world'})).toThrow(InvalidEventError)
+    const handler = createObjectHandler({
+      s3: {} as never,
+      dynamodb: {} as never,
+      notifier: {publish: async () => {}},
+      processingBucket: 'other',
+      quarantineBucket: 'q',
+      table: 't',
+      log: () => {},
+    })
+    await expect(handler(event)).rejects.toThrow(/not the processing bucket/)
+  })
+})
