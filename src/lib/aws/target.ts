@@ -6,11 +6,11 @@ import {loadSharedConfigFiles} from '@smithy/shared-ini-file-loader'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 
 import {usageError} from '../errors.js'
+import {readLocalPipeline} from '../local/state.js'
 import {STACK_OUTPUTS} from '../pipeline-contract.js'
 import {assumeRoleCredentials, baseCredentials, callerSessionName, LOCAL_CREDENTIALS, type MfaCodeReader} from './credentials.js'
 import type {PipelineFlagValues} from './flags.js'
 import {createRequestHandler} from './http.js'
-import {readLocalPipelineTarget} from './local-pipeline.js'
 import {promptMfaCode} from './mfa-prompt.js'
 import {discoverStackOutputs, requireOutput} from './stack-outputs.js'
 
@@ -101,21 +101,22 @@ async function resolveMfaSerial(flags: PipelineFlagValues, profile: string): Pro
 export async function resolveTarget(flags: PipelineFlagValues, request: TargetRequest): Promise<PipelineTarget> {
   const requestHandler = createRequestHandler({maxSockets: Math.max(request.maxSockets ?? 16, 16)})
   if (flags.local) {
-    const local = await readLocalPipelineTarget()
-    const basics = {region: local.region, endpoint: local.endpoints.s3, credentials: LOCAL_CREDENTIALS, requestHandler, maxAttempts: 3}
+    const local = readLocalPipeline()
+    const basics = {region: local.region, credentials: LOCAL_CREDENTIALS, requestHandler, maxAttempts: 3}
+    const {processingBucket, quarantineBucket, table} = local
     return {
       label: 'local pipeline',
       local: true,
       region: local.region,
       endpoint: local.endpoints.s3,
-      resources: {...local.resources, ...flagResources(flags)},
-      s3: createS3Client(basics),
+      resources: {processingBucket, quarantineBucket, table, ...flagResources(flags)},
+      s3: createS3Client({...basics, endpoint: local.endpoints.s3}),
       dynamodb: new DynamoDBClient({...basics, endpoint: local.endpoints.dynamodb}),
     }
   }
 
   const profile = flags.profile || 'default'
-  const endpoint = flags['endpoint-url']
+  const endpoint = endpointFor('S3', flags)
   const region = await resolveRegion(flags, profile, endpoint)
   const readMfaCode = request.readMfaCode ?? promptMfaCode
   const base = baseCredentials({profile: flags.profile, readMfaCode})
@@ -128,7 +129,8 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
   let roleArn = flags['assume-role'] ? flags['role-arn'] : undefined
   let stuckAfterSeconds: number | undefined
   if (missing.length > 0 || wantsStackRole) {
-    const cloudFormation = () => (request.clients?.cloudFormation ?? ((c) => new CloudFormationClient(c)))(basics)
+    const cloudFormation = () =>
+      (request.clients?.cloudFormation ?? ((c) => new CloudFormationClient(c)))({...basics, endpoint: endpointFor('CLOUDFORMATION', flags)})
     const {outputs} = await discoverStackOutputs(stackTarget, cloudFormation)
     for (const name of missing) resources[name] = requireOutput(outputs, STACK_OUTPUTS[name], stackTarget, `--${RESOURCE_FLAGS[name]}`)
     if (wantsStackRole) roleArn = requireOutput(outputs, ROLE_OUTPUTS[request.role], stackTarget, '--role-arn or --no-assume-role')
@@ -139,7 +141,7 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
   let credentials: AwsCredentialIdentityProvider = base
   if (roleArn) {
     const serial = await resolveMfaSerial(flags, profile)
-    const sts = (request.clients?.sts ?? ((c) => new STSClient(c)))(basics)
+    const sts = (request.clients?.sts ?? ((c) => new STSClient(c)))({...basics, endpoint: endpointFor('STS', flags)})
     credentials = assumeRoleCredentials({
       roleArn,
       sessionName: callerSessionName(),
@@ -157,8 +159,16 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
     stuckAfterSeconds,
     roleArn,
     s3: createS3Client(clientConfig),
-    dynamodb: new DynamoDBClient(clientConfig),
+    dynamodb: new DynamoDBClient({...clientConfig, endpoint: endpointFor('DYNAMODB', flags)}),
   }
+}
+
+/**
+ * A service's endpoint: the SDK's service-specific variable (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, ...) first,
+ * then --endpoint-url / AWS_ENDPOINT_URL for all services, as the AWS CLI and SDKs do.
+ */
+function endpointFor(service: 'S3' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION', flags: PipelineFlagValues): string | undefined {
+  return process.env[`AWS_ENDPOINT_URL_${service}`] || flags['endpoint-url'] || undefined
 }
 
 function flagResources(flags: PipelineFlagValues): Partial<Record<ResourceName, string>> {

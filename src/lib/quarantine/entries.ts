@@ -2,7 +2,7 @@ import {HeadObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
 import {mapConcurrently} from '../aws/concurrency.js'
 import {listObjects} from '../aws/list-objects.js'
-import {parseQuarantineKey, QUARANTINE_METADATA} from '../pipeline-contract.js'
+import {decodeMetadataValue, parseQuarantineKey, QUARANTINE_METADATA} from '../pipeline-contract.js'
 
 /** One quarantined upload, as `quarantine list` prints it. */
 export interface QuarantineEntry {
@@ -18,16 +18,6 @@ export interface QuarantineEntry {
   sourceEtag?: string
 }
 
-/** The pipeline percent-encodes metadata values (S3 metadata is ASCII); a value it did not encode is shown as is. */
-function decodeMetadataValue(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined
-  try {
-    return decodeURIComponent(value)
-  } catch {
-    return value
-  }
-}
-
 /** Reads an entry's recorded reason, message and source upload from its metadata; undefined when it is gone. */
 export async function describeEntry(s3: S3Client, bucket: string, key: string): Promise<QuarantineEntry | undefined> {
   const parsed = parseQuarantineKey(key)
@@ -35,7 +25,7 @@ export async function describeEntry(s3: S3Client, bucket: string, key: string): 
   try {
     const head = await s3.send(new HeadObjectCommand({Bucket: bucket, Key: key}))
     const metadata = head.Metadata ?? {}
-    const read = (name: string) => decodeMetadataValue(metadata[name])
+    const read = (name: string) => (metadata[name] === undefined ? undefined : decodeMetadataValue(metadata[name]))
     return {
       key,
       ...parsed,
