@@ -1,0 +1,74 @@
+import {existsSync} from 'node:fs'
+
+import {afterAll, expect, test} from 'vitest'
+
+import {localPipelineStatus, readLocalPipeline} from '../../src/lib/local/state.js'
+import type {ProcessResult} from '../../src/lib/processor/process-object.js'
+import {ITEM_METADATA} from '../../src/lib/pipeline-contract.js'
+import {injectedError} from '../processor/faults.js'
+import {removeDir, startTestPipeline, temporaryDir} from '../processor/helpers.js'
+
+const dirs: string[] = []
+afterAll(async () => {
+  for (const dir of dirs) await removeDir(dir)
+})
+
+const record = JSON.stringify({ArtistID: 'Odesza', ItemID: 'TRACK#Loyal', EntityType: 'Track'})
+
+test('a crash between storing and deleting: on restart the saved event is redelivered, the item is its own, no false duplicate', async () => {
+  const dataDir = await temporaryDir()
+  dirs.push(dataDir)
+  const first = await startTestPipeline({
+    dataDir,
+    maxAttempts: 1,
+    sdkMaxAttempts: 1,
+    instrumentHandlerClients({s3}) {
+      s3.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'DeleteObjectCommand') throw injectedError('delete')
+          return next(args)
+        },
+        {step: 'initialize', name: 'failDelete'},
+      )
+    },
+  })
+  await first.upload('crash/loyal.json', record)
+  await first.pipeline.idle()
+  expect(first.pipeline.stats()).toMatchObject({stored: 0, deadLettered: 1})
+  expect(await first.keys(first.pipeline.state.processingBucket)).toEqual(['crash/loyal.json'])
+  expect(await first.item('Odesza', 'TRACK#Loyal')).toBeDefined()
+  await first.pipeline.stop()
+
+  const results: ProcessResult[] = []
+  const second = await startTestPipeline({dataDir, onResult: (r) => results.push(...r)})
+  expect(second.pipeline.leftovers).toBe(1)
+  await second.pipeline.idle()
+  expect(results).toEqual([expect.objectContaining({outcome: 'stored', alreadyStored: true})])
+  expect(await second.keys(second.pipeline.state.processingBucket)).toEqual([])
+  expect(await second.keys(second.pipeline.state.quarantineBucket)).toEqual([])
+  expect((await second.item('Odesza', 'TRACK#Loyal'))![ITEM_METADATA.sourceKey]).toEqual({S: 'crash/loyal.json'})
+  await second.pipeline.stop()
+})
+
+test('one pipeline per data directory; the state file says where it runs while it runs, and goes when it stops', async () => {
+  const dataDir = await temporaryDir()
+  dirs.push(dataDir)
+  expect(localPipelineStatus(dataDir)).toEqual({running: false, dataDir})
+  expect(() => readLocalPipeline(dataDir)).toThrow(expect.objectContaining({exitCode: 2, code: 'LocalPipelineNotRunning', hint: expect.stringContaining('eventpulse local start')}))
+
+  const running = await startTestPipeline({dataDir, writeState: true})
+  await expect(startTestPipeline({dataDir})).rejects.toMatchObject({exitCode: 2, code: 'LocalPipelineRunning'})
+  const state = readLocalPipeline(dataDir)
+  expect(state).toMatchObject({pid: process.pid, dataDir, endpoints: running.pipeline.state.endpoints, table: 'eventpulse-catalog'})
+  expect(state.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  await running.upload('persist.json', record)
+  await running.pipeline.idle()
+  await running.pipeline.stop()
+  expect(existsSync(running.pipeline.layout.stateFile)).toBe(false)
+  expect(localPipelineStatus(dataDir).running).toBe(false)
+
+  // The data survives the restart.
+  const again = await startTestPipeline({dataDir})
+  expect(await again.item('Odesza', 'TRACK#Loyal')).toBeDefined()
+  await again.pipeline.stop()
+})
