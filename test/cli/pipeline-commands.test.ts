@@ -1,0 +1,168 @@
+import {readFileSync, writeFileSync, mkdtempSync, mkdirSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import type {LocalPipeline} from '../../src/lib/local/pipeline.js'
+import {parseQuarantineKey} from '../../src/lib/pipeline-contract.js'
+import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {startPipelineForCli} from './helpers/local-pipeline.js'
+
+// End to end on the local pipeline: the CLI process uploads, the in-process pipeline stores or quarantines,
+// and status / quarantine commands read the outcome back.
+
+const record = (artist: string, item: string) => JSON.stringify({ArtistID: {S: artist}, ItemID: {S: item}, EntityType: {S: 'Track'}})
+
+let pipeline: LocalPipeline
+let cli: (args: string[], input?: string) => ReturnType<typeof runCli>
+let env: NodeJS.ProcessEnv
+let dir: string
+
+/** Runs a command on a pseudo-terminal (util-linux `script`), typing `answer` once the prompt is up. */
+function onTerminal(args: string[], answer: string): ReturnType<typeof runCli> {
+  const command = ['node', join(PROJECT_ROOT, 'bin/run.js'), ...args, '--local'].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
+  return new Promise((resolve, reject) => {
+    import('node:child_process').then(({spawn}) => {
+      const child = spawn('script', ['-qfec', command, '/dev/null'], {env: {...process.env, ...env, NO_COLOR: '1'}})
+      let stdout = ''
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk
+        if (stdout.includes('(y/N)') && !child.stdin.writableEnded) child.stdin.end(answer)
+      })
+      child.on('error', reject)
+      child.on('close', (exitCode) => resolve({stdout, stderr: '', exitCode}))
+    })
+  })
+}
+
+beforeAll(async () => {
+  ;({pipeline, cli, env} = await startPipelineForCli())
+  dir = mkdtempSync(join(tmpdir(), 'ep-e2e-'))
+  mkdirSync(join(dir, 'batch'))
+  writeFileSync(join(dir, 'batch', 'good.json'), record('Odesza', 'TRACK#A Moment Apart'))
+  writeFileSync(join(dir, 'batch', 'bad.json'), '{"ArtistID": {"S": "Odesza"},}')
+  writeFileSync(join(dir, 'batch', 'dup-first.json'), record('Odesza', 'TRACK#Line of Sight'))
+  writeFileSync(join(dir, 'dup-second.json'), record('Odesza', 'TRACK#Line of Sight'))
+  // The invalid file is sent anyway so that the pipeline quarantines it; the duplicate goes second, once the first is stored.
+  const first = await cli(['upload', join(dir, 'batch'), '--no-validate', '--wait', '--timeout', '60s'])
+  expect(first.stderr).not.toContain('Error')
+})
+afterAll(() => pipeline?.stop())
+
+describe('upload --wait on the local pipeline', () => {
+  it('follows a duplicate until quarantined, with the reason, as one JSON document, and exits 1', async () => {
+    const run = await cli(['upload', join(dir, 'dup-second.json'), '--wait', '--json'])
+    expect(run.exitCode).toBe(1)
+    const {status, result} = JSON.parse(run.stdout)
+    expect(status).toBe(1)
+    expect(result.summary).toEqual({files: 1, invalid: 0, uploaded: 1, failed: 0, stored: 0, quarantined: 1, pending: 0})
+    expect(result.files[0]).toMatchObject({key: 'dup-second.json', status: 'uploaded', outcome: {state: 'quarantined', reason: 'duplicate'}})
+    expect(parseQuarantineKey(result.files[0].outcome.entry)?.sourceKey).toBe('dup-second.json')
+  })
+
+  it('prints each outcome and exits 0 when everything is stored', async () => {
+    const single = join(dir, 'fresh.json')
+    writeFileSync(single, record('Bonobo', 'TRACK#Kerala'))
+    const run = await cli(['upload', single, '--wait'])
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toMatch(/stored {7}fresh\.json {2}\(Bonobo \/ TRACK#Kerala, \d{4}-/)
+    expect(run.stdout).toContain('1 file, 1 uploaded, 1 stored, 0 quarantined.')
+  })
+})
+
+describe('status', () => {
+  it('tells stored, quarantined (with reason) and unknown keys apart, by key alone', async () => {
+    const run = await cli(['status', 'good.json', 'bad.json', 'never-uploaded.json'])
+    expect(run.exitCode).toBe(1)
+    const lines = run.stdout.trim().split('\n')
+    expect(lines[0]).toMatch(/^stored {7}good\.json {2}\(Odesza \/ TRACK#A Moment Apart, /)
+    expect(lines[1]).toMatch(/^quarantined {2}bad\.json {2}invalid-json: line 1, column \d+: .+\[bad\.json\/q-[0-9a-f]{16}\]$/)
+    expect(lines[2]).toBe('not found    never-uploaded.json')
+  })
+
+  it('takes files and gives their keys as upload would', async () => {
+    const run = await cli(['status', join(dir, 'batch', 'good.json'), '--json'])
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.stdout).result.keys).toEqual([
+      expect.objectContaining({key: 'good.json', state: 'stored', item: {ArtistID: 'Odesza', ItemID: 'TRACK#A Moment Apart'}}),
+    ])
+  })
+
+  it('--stuck finds nothing when the pipeline keeps up', async () => {
+    const run = await cli(['status', '--stuck', '--older-than', '1m', '--json'])
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.stdout).result).toEqual({olderThanSeconds: 60, stuck: []})
+  })
+})
+
+describe('quarantine', () => {
+  it('list shows each entry with size, time and reason; --json gives them all', async () => {
+    const human = await cli(['quarantine', 'list'])
+    expect(human.exitCode).toBe(0)
+    expect(human.stdout).toMatch(/^bad\.json\/q-[0-9a-f]{16} {2}\d+ B {2}\d{4}-\d\d-\d\dT.+ {2}invalid-json: /m)
+    expect(human.stdout).toMatch(/^dup-first\.json|^dup-second\.json\/q-[0-9a-f]{16} .+ {2}duplicate: /m)
+    const json = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'bad'])).stdout)
+    expect(json.status).toBe(0)
+    expect(json.result.count).toBe(1)
+    expect(json.result.entries[0]).toMatchObject({sourceKey: 'bad.json', reason: 'invalid-json', size: 30})
+  })
+
+  it('check exits 0 with the reason when quarantined, 1 when not', async () => {
+    const yes = await cli(['quarantine', 'check', 'bad.json'])
+    expect(yes.exitCode).toBe(0)
+    expect(yes.stdout).toContain('invalid-json')
+    const no = await cli(['quarantine', 'check', 'good.json', '--json'])
+    expect(no.exitCode).toBe(1)
+    expect(JSON.parse(no.stdout)).toMatchObject({status: 1, result: {key: 'good.json', quarantined: false}})
+  })
+
+  it('show prints the content and reason, and --output saves it', async () => {
+    const run = await cli(['quarantine', 'show', 'bad.json'])
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toContain('{"ArtistID": {"S": "Odesza"},}')
+    expect(run.stdout).toMatch(/^# bad\.json\/q-.+invalid-json/m)
+    const output = join(dir, 'saved.json')
+    const saved = await cli(['quarantine', 'show', 'bad.json', '--output', output])
+    expect(saved.exitCode).toBe(0)
+    expect(readFileSync(output, 'utf8')).toBe('{"ArtistID": {"S": "Odesza"},}')
+  })
+
+  it('rm refuses without a terminal and without --yes (exit 2), deleting nothing', async () => {
+    const run = await cli(['quarantine', 'rm', 'bad.json'])
+    expect(run.exitCode).toBe(2)
+    expect(run.stderr).toContain('Refusing to delete quarantined objects without confirmation')
+    expect((await cli(['quarantine', 'check', 'bad.json'])).exitCode).toBe(0)
+  })
+
+  it('rm on a terminal: declined keeps the entry (exit 1), accepted deletes it', async () => {
+    const declined = await onTerminal(['quarantine', 'rm', 'bad.json'], 'n\r')
+    expect(declined.stdout).toContain('Nothing deleted.')
+    expect(declined.exitCode).toBe(1)
+    expect((await cli(['quarantine', 'check', 'bad.json'])).exitCode).toBe(0)
+    const accepted = await onTerminal(['quarantine', 'rm', 'bad.json'], 'y\r')
+    expect(accepted.stdout).toContain('Deleted 1 of 1 quarantine entry.')
+    expect(accepted.exitCode).toBe(0)
+    expect((await cli(['quarantine', 'check', 'bad.json'])).exitCode).toBe(1)
+  })
+
+  it('rm reports a missing key without asking about it (exit 1)', async () => {
+    const run = await cli(['quarantine', 'rm', 'not-there.json'])
+    expect(run.exitCode).toBe(1)
+    expect(run.stderr).toContain('not in quarantine: not-there.json')
+    expect(run.stderr).not.toContain('Refusing')
+  })
+
+  it('release puts the object back for processing and removes the entry', async () => {
+    const [entry] = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'dup-second'])).stdout).result.entries
+    const run = await cli(['quarantine', 'release', entry.key, '--yes', '--json'])
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.stdout).result).toMatchObject({done: [entry.key], missing: [], failed: []})
+    await pipeline.idle()
+    // Processed again, and (the first copy still being stored) quarantined again as a new entry of the same key.
+    const after = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'dup-second'])).stdout).result.entries
+    expect(after).toHaveLength(1)
+    expect(after[0].key).not.toBe(entry.key)
+    expect(after[0].reason).toBe('duplicate')
+  })
+})
