@@ -1,0 +1,44 @@
+import {BaseCommand} from '../../lib/base-command.js'
+import {confirmOrRefuse} from '../../lib/confirm.js'
+import {commonFlags} from '../../lib/flags.js'
+import {assertLocalPipelineStopped, hasLocalData, wipeLocalData} from '../../lib/local/reset.js'
+import {localDataRoot} from '../../lib/local/state.js'
+
+export interface LocalResetResult {
+  dataDir: string
+  deleted: boolean
+  declined?: boolean
+}
+
+export default class LocalReset extends BaseCommand {
+  static summary = 'Delete all data of the local pipeline: objects, items, quarantine, outbox, dead letters.'
+
+  static description = `Asks for confirmation first (--yes skips the question; with no terminal, --yes is required).
+Refuses while the local pipeline runs: stop it with Ctrl-C first.`
+
+  static examples = [
+    {description: 'Wipe it, after a confirmation', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'In a script', command: '<%= config.bin %> <%= command.id %> --yes'},
+  ]
+
+  static usesAws = false
+
+  static flags = {yes: commonFlags.yes}
+
+  async run(): Promise<LocalResetResult> {
+    const {flags} = await this.parse(LocalReset)
+    const dataDir = localDataRoot()
+    if (!(await hasLocalData(dataDir))) {
+      this.log(`Nothing to delete: ${dataDir} holds no local pipeline data.`)
+      return {dataDir, deleted: false}
+    }
+    assertLocalPipelineStopped(dataDir)
+    if (!(await confirmOrRefuse(`Delete all local pipeline data in ${dataDir}?`, {yes: flags.yes, action: 'wipe the local pipeline data'}))) {
+      this.log('Nothing deleted.')
+      return {dataDir, deleted: false, declined: true}
+    }
+    await wipeLocalData(dataDir)
+    this.log(`Deleted ${dataDir}.`)
+    return {dataDir, deleted: true}
+  }
+}

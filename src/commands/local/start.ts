@@ -1,0 +1,62 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../lib/base-command.js'
+import {commonFlags} from '../../lib/flags.js'
+import {deadLetterLine, notificationLine, stateLines} from '../../lib/local/format.js'
+import {type LocalPipelineStats, startLocalPipeline} from '../../lib/local/pipeline.js'
+import {localDataRoot, type LocalPipelineState} from '../../lib/local/state.js'
+
+export interface LocalStartResult {
+  state: LocalPipelineState
+  leftovers: number
+  stats: LocalPipelineStats
+  stoppedBy: string
+}
+
+const port = (description: string, fallback: number) => Flags.integer({description, default: fallback, min: 0, max: 65_535})
+
+export default class LocalStart extends BaseCommand {
+  static summary = 'Run the whole pipeline on this machine, in the foreground, with no AWS account.'
+
+  static description = `Starts DynamoDB and S3 stand-ins (dynalite, s3rver) on 127.0.0.1 with the table and buckets, and runs the processor for every object created in the processing bucket, exactly as the Lambda runs on AWS. Notifications are printed as they happen and appended to the outbox; events whose handler keeps failing go to the dead-letter file.
+Data lives under the per-user data directory and survives restarts; objects left in the processing bucket are processed again on start. Other commands use it with --local. Stop it with Ctrl-C.
+With --json, one summary document is printed when it stops; notifications then go to stderr.`
+
+  static examples = [
+    {description: 'Start the local pipeline', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Then, in another terminal, upload to it', command: '<%= config.bin %> upload examples/valid/ --local'},
+    {description: 'Let the system pick free ports', command: '<%= config.bin %> <%= command.id %> --s3-port 0 --dynamodb-port 0'},
+  ]
+
+  static flags = {
+    's3-port': port('Port of the local S3 API (0 picks a free one).', 4568),
+    'dynamodb-port': port('Port of the local DynamoDB API (0 picks a free one).', 4567),
+    concurrency: commonFlags.concurrency,
+  }
+
+  async run(): Promise<LocalStartResult> {
+    const {flags} = await this.parse(LocalStart)
+    const json = this.jsonEnabled()
+    const say = (line: string) => (json ? this.logToStderr(line) : this.log(line))
+    const pipeline = await startLocalPipeline({
+      dataDir: localDataRoot(),
+      s3Port: flags['s3-port'],
+      dynamodbPort: flags['dynamodb-port'],
+      concurrency: flags.concurrency,
+      onNotification: (notification) => say(notificationLine(notification)),
+      onDeadLetter: (record) => this.logToStderr(deadLetterLine(record)),
+    })
+    say(`EventPulse local pipeline running (pid ${process.pid}). Ctrl-C stops it.`)
+    for (const line of stateLines(pipeline.state)) say(line)
+    if (pipeline.leftovers > 0) say(`Processing ${pipeline.leftovers} object(s) left from the last run.`)
+
+    const stoppedBy = await new Promise<string>((resolve) => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal))
+    })
+    this.logToStderr('Stopping: letting running handlers finish…')
+    await pipeline.stop()
+    const stats = pipeline.stats()
+    say(`Stopped. ${stats.stored} stored, ${stats.quarantined} quarantined, ${stats.deadLettered} dead-lettered.`)
+    return {state: pipeline.state, leftovers: pipeline.leftovers, stats, stoppedBy}
+  }
+}

@@ -1,0 +1,33 @@
+import {BaseCommand} from '../../lib/base-command.js'
+import {ExitCode} from '../../lib/exit-codes.js'
+import {stateLines} from '../../lib/local/format.js'
+import {localDataRoot, localPipelineStatus, type LocalPipelineStatus} from '../../lib/local/state.js'
+
+export default class LocalStatus extends BaseCommand {
+  static summary = 'Say whether the local pipeline runs, and where.'
+
+  static description = `Shows the process, endpoints, bucket and table names and data directory of the pipeline \`eventpulse local start\` runs.
+Exit codes: 0 running, 1 not running.`
+
+  static examples = [
+    {description: 'Is it running?', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Endpoints for scripts', command: '<%= config.bin %> <%= command.id %> --json'},
+  ]
+
+  static usesAws = false
+
+  async run(): Promise<LocalPipelineStatus> {
+    await this.parse(LocalStatus)
+    const status = localPipelineStatus(localDataRoot())
+    if (status.running) {
+      this.log(`The local pipeline is running (pid ${status.state.pid}, since ${status.state.startedAt}).`)
+      for (const line of stateLines(status.state)) this.log(line)
+    } else {
+      this.exitStatus = ExitCode.Negative
+      this.log(`The local pipeline is not running${status.staleState ? ' (its last run ended without cleaning up)' : ''}.`)
+      this.log(`  Data directory: ${status.dataDir}`)
+      this.log('Start it with `eventpulse local start`.')
+    }
+    return status
+  }
+}
