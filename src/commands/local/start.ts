@@ -36,15 +36,16 @@ With --json, one summary document is printed when it stops; notifications then g
 
   async run(): Promise<LocalStartResult> {
     const {flags} = await this.parse(LocalStart)
-    const json = this.jsonEnabled()
-    const say = (line: string) => (json ? this.logToStderr(line) : this.log(line))
+    // With --json, stdout keeps the one summary document; oclif silences its loggers then, so write stderr directly.
+    const toStderr = (line: string) => process.stderr.write(`${line}\n`)
+    const say = this.jsonEnabled() ? toStderr : (line: string) => this.log(line)
     const pipeline = await startLocalPipeline({
       dataDir: localDataRoot(),
       s3Port: flags['s3-port'],
       dynamodbPort: flags['dynamodb-port'],
       concurrency: flags.concurrency,
       onNotification: (notification) => say(notificationLine(notification)),
-      onDeadLetter: (record) => this.logToStderr(deadLetterLine(record)),
+      onDeadLetter: (record) => toStderr(deadLetterLine(record)),
     })
     say(`EventPulse local pipeline running (pid ${process.pid}). Ctrl-C stops it.`)
     for (const line of stateLines(pipeline.state)) say(line)
@@ -53,7 +54,7 @@ With --json, one summary document is printed when it stops; notifications then g
     const stoppedBy = await new Promise<string>((resolve) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal))
     })
-    this.logToStderr('Stopping: letting running handlers finish…')
+    toStderr('Stopping: letting running handlers finish…')
     await pipeline.stop()
     const stats = pipeline.stats()
     say(`Stopped. ${stats.stored} stored, ${stats.quarantined} quarantined, ${stats.deadLettered} dead-lettered.`)
