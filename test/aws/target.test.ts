@@ -157,11 +157,12 @@ describe('role assumption', () => {
     expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input).toMatchObject({SerialNumber: serial, TokenCode: '123456'})
   })
 
-  it("uses the profile's mfa_serial and region", async () => {
+  it("uses the profile's mfa_serial and region (profile from AWS_PROFILE)", async () => {
+    vi.stubEnv('AWS_PROFILE', 'mfa-user')
     await writeStackOutputsCache({profile: 'mfa-user', region: 'eu-central-1', stack: 'EventPulse'}, OUTPUTS)
     sts.on(AssumeRoleCommand).resolves(assumed())
     const readMfaCode = vi.fn(async () => '654321')
-    const target = await resolveTarget(flags({profile: 'mfa-user'}), {role: 'uploader', needs: ['table'], readMfaCode})
+    const target = await resolveTarget(flags(), {role: 'uploader', needs: ['table'], readMfaCode})
     expect(target.region).toBe('eu-central-1')
     await target.s3.config.credentials()
     expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input).toMatchObject({SerialNumber: 'arn:aws:iam::123456789012:mfa/alice', TokenCode: '654321'})

@@ -115,17 +115,18 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
     }
   }
 
-  const profile = flags.profile || 'default'
+  const profileName = flags.profile || process.env.AWS_PROFILE || undefined
+  const profile = profileName ?? 'default'
   const endpoint = endpointFor('S3', flags)
   const region = await resolveRegion(flags, profile, endpoint)
   const readMfaCode = request.readMfaCode ?? promptMfaCode
-  const base = baseCredentials({profile: flags.profile, readMfaCode})
+  const base = baseCredentials({profile: profileName, readMfaCode})
   const basics: ClientBasics = {region, endpoint, credentials: base, requestHandler, maxAttempts: 5}
 
   const resources = flagResources(flags)
   const missing = request.needs.filter((name) => !resources[name])
   const wantsStackRole = flags['assume-role'] && !flags['role-arn'] && !endpoint
-  const stackTarget = {profile: flags.profile, region, stack: flags.stack}
+  const stackTarget = {profile: profileName, region, stack: flags.stack}
   let roleArn = flags['assume-role'] ? flags['role-arn'] : undefined
   let stuckAfterSeconds: number | undefined
   if (missing.length > 0 || wantsStackRole) {
@@ -168,7 +169,7 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
  * then --endpoint-url / AWS_ENDPOINT_URL for all services, as the AWS CLI and SDKs do.
  */
 function endpointFor(service: 'S3' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION', flags: PipelineFlagValues): string | undefined {
-  return process.env[`AWS_ENDPOINT_URL_${service}`] || flags['endpoint-url'] || undefined
+  return process.env[`AWS_ENDPOINT_URL_${service}`] || flags['endpoint-url'] || process.env.AWS_ENDPOINT_URL || undefined
 }
 
 function flagResources(flags: PipelineFlagValues): Partial<Record<ResourceName, string>> {

@@ -7,7 +7,15 @@ import {isolatedXdg, runCli} from '../../helpers/run-cli.js'
 export async function startPipelineForCli(): Promise<{pipeline: LocalPipeline; env: NodeJS.ProcessEnv; cli: (args: string[], input?: string) => ReturnType<typeof runCli>}> {
   const env = isolatedXdg()
   const pipeline = await startLocalPipeline({dataDir: join(env.XDG_DATA_HOME!, 'eventpulse', 'local'), writeState: true, log: () => {}})
-  // Nothing of the machine's AWS set-up may matter to --local.
-  const cliEnv = {...env, AWS_PROFILE: '', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent'}
+  // Nothing of the user's AWS set-up may matter to --local: a profile and endpoint in the environment are ignored.
+  const cliEnv = {
+    ...env,
+    AWS_PROFILE: 'someone-elses-profile',
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+    AWS_CONFIG_FILE: '/nonexistent',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+  }
   return {pipeline, env: cliEnv, cli: (args, input) => runCli([...args, '--local'], {env: cliEnv, input})}
 }
