@@ -34,11 +34,11 @@ export function createEventPulseApp(config: EventPulseStackConfig, options: AppO
  * The builder `toolkit.fromAssemblyBuilder()` runs in-process (no `cdk` subprocess), so `deploy` works from a
  * globally installed package. The account and region the toolkit resolved fill in what the config leaves open.
  */
-export function eventPulseAssemblyBuilder(config: EventPulseStackConfig) {
+export function eventPulseAssemblyBuilder(config: EventPulseStackConfig, options: Pick<AppOptions, 'processorBundleDir'> = {}) {
   return async (props: AssemblyBuilderInput): Promise<ReturnType<Stage['synth']>> => {
     const {app} = createEventPulseApp(
       {...config, account: config.account ?? props.env?.CDK_DEFAULT_ACCOUNT, region: config.region ?? props.env?.CDK_DEFAULT_REGION},
-      {outdir: props.outdir, context: props.context},
+      {outdir: props.outdir, context: props.context, processorBundleDir: options.processorBundleDir},
     )
     return app.synth()
   }

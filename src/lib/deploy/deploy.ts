@@ -20,6 +20,7 @@ export interface DeployRequest {
   /** Replaced by tests: the credentials the toolkit uses, the question asker, how often stack events are polled. */
   baseCredentials?: IBaseCredentialsProvider
   ask?: Ask
+  processorBundleDir?: string
   stackEventPollingInterval?: number
 }
 
@@ -41,6 +42,7 @@ export async function deployStack(request: DeployRequest): Promise<DeployOutcome
     config,
     outdir: request.assemblyDir,
     baseCredentials: request.baseCredentials,
+    processorBundleDir: request.processorBundleDir,
     verbose: request.verbose,
     write,
     // The decision is the user's, never the toolkit's default. The change set was shown by the diff just before.

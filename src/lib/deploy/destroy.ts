@@ -27,6 +27,7 @@ export interface DestroyRequest {
   verbose?: boolean
   /** Replaced by tests: credentials, the AWS clients, the typed confirmation, stack event polling. */
   baseCredentials?: IBaseCredentialsProvider
+  processorBundleDir?: string
   clients?: {cloudFormation?: (region: string) => CloudFormationClient; s3?: (region: string) => S3Client}
   confirmName?: (stack: string) => Promise<boolean>
   stackEventPollingInterval?: number
@@ -65,6 +66,7 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
     config,
     outdir: request.assemblyDir,
     baseCredentials: request.baseCredentials,
+    processorBundleDir: request.processorBundleDir,
     verbose: request.verbose,
     write,
     // The toolkit's own "are you sure" is answered by the name the user typed, never by its default.

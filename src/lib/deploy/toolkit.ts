@@ -24,6 +24,8 @@ export interface ToolkitSessionOptions {
   baseCredentials?: ToolkitLib.IBaseCredentialsProvider
   verbose?: boolean
   write?: (text: string) => void
+  /** The processor bundle to deploy; default: the one `npm run build` wrote. */
+  processorBundleDir?: string
 }
 
 export interface ToolkitSession {
@@ -46,7 +48,7 @@ export async function openToolkitSession(options: ToolkitSessionOptions): Promis
     emojis: false,
     sdkConfig: {baseCredentials},
   })
-  const source = await toolkit.fromAssemblyBuilder(eventPulseAssemblyBuilder(config), {
+  const source = await toolkit.fromAssemblyBuilder(eventPulseAssemblyBuilder(config, {processorBundleDir: options.processorBundleDir}), {
     outdir: options.outdir,
     // The app reads no context and looks nothing up: nothing from cdk.json or ~/.cdk.json may change what is deployed.
     contextStore: new lib.MemoryContext(),
