@@ -72,17 +72,16 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
       maxSockets: flags.concurrency,
     })
     const progress = createProgress({total: plan.send.length, label: 'Uploading', silent: json})
+    const processing = createProgress({total: plan.send.length, label: 'Processing', silent: json})
     const result = await runUpload(target, plan, {
       concurrency: flags.concurrency,
       progress,
-      wait: flags.wait ? {timeoutMs, onSettled: (status) => json || this.logToStderr(outcomeLine(status))} : undefined,
+      wait: flags.wait ? {timeoutMs, onSettled: (status) => processing.advance(outcomeLine(status))} : undefined,
     })
+    processing.done()
     if (!json) {
       for (const file of result.files.filter((f) => f.error)) this.log(`not uploaded ${file.file} (${file.key}): ${file.error!.message}`)
-      if (flags.wait) {
-        this.log('')
-        for (const file of result.files) if (file.outcome) this.log(outcomeLine(file.outcome))
-      }
+      for (const file of result.files) if (file.outcome) this.log(outcomeLine(file.outcome))
       this.log(summaryLine(result))
       if (result.timedOut) this.logToStderr(`Timed out after ${flags.timeout} waiting for outcomes; see them later with: eventpulse status KEY`)
     }

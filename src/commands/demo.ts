@@ -1,0 +1,40 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {type DemoResult, runDemo} from '../lib/demo.js'
+import {ExitCode} from '../lib/exit-codes.js'
+import {createProgress} from '../lib/progress.js'
+import {parseDuration} from '../lib/status/stuck.js'
+
+export default class Demo extends BaseCommand {
+  static summary = 'Run the whole pipeline once on this machine with the shipped examples, no AWS account needed.'
+
+  static description = `Starts the local pipeline in a temporary directory (so it never touches one started with \`eventpulse local start\`, which may keep running), uploads examples/ (valid records, invalid ones, and a duplicate), waits for each outcome, prints what was stored and what was quarantined and why, lists the quarantine, and stops the pipeline.
+Exit 0 when every example ended as expected, 1 when one did not.`
+
+  static examples = [
+    {description: 'The demo', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Keep the pipeline data afterwards to look at', command: '<%= config.bin %> <%= command.id %> --keep'},
+    {description: 'The outcome as JSON', command: '<%= config.bin %> <%= command.id %> --json'},
+  ]
+
+  static flags = {
+    keep: Flags.boolean({description: 'Keep the temporary pipeline data directory (its path is printed).'}),
+    timeout: Flags.string({description: 'How long to wait for the outcomes (e.g. 60s, 2m).', default: '2m'}),
+  }
+
+  async run(): Promise<DemoResult & {dataDir: string}> {
+    const {flags} = await this.parse(Demo)
+    // A progress bar on a terminal; without one, the outcomes printed at the end say it all.
+    const silent = this.jsonEnabled() || !process.stderr.isTTY
+    const result = await runDemo({
+      say: (line) => this.log(line),
+      progress: (total, label) => createProgress({total, label, silent}),
+      timeoutMs: parseDuration(flags.timeout) * 1000,
+      keepDataDir: flags.keep,
+    })
+    if (flags.keep) this.log(`Pipeline data kept in ${result.dataDir}`)
+    if (!result.asExpected) this.exitStatus = ExitCode.Negative
+    return result
+  }
+}

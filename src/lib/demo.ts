@@ -1,0 +1,135 @@
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join, relative} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import type {PipelineTarget} from './aws/target.js'
+import {type LocalPipeline, startLocalPipeline} from './local/pipeline.js'
+import type {Progress} from './progress.js'
+import {listEntries, type QuarantineEntry} from './quarantine/entries.js'
+import {entryLine} from './quarantine/format.js'
+import {outcomeLine} from './status/format.js'
+import type {KeyStatus} from './status/key-status.js'
+import {planUpload, type UploadPlan} from './upload/plan.js'
+import {runUpload, type UploadedFile} from './upload/run-upload.js'
+import {formatProblems} from './validate-files.js'
+
+/** The shipped examples: valid records, invalid ones (each with the reason it should get), and a duplicate. */
+export const EXAMPLES_DIR = fileURLToPath(new URL('../../../examples/', import.meta.url))
+
+const ROUNDS = [
+  {title: 'valid and invalid records', paths: ['valid', 'invalid']},
+  // Sent once the first round is stored, so that it is the copy that finds its item already there.
+  {title: 'a duplicate of a stored record', paths: ['demo/duplicate']},
+] as const
+
+export interface DemoFile {
+  key: string
+  expected: string
+  outcome: string
+  reason?: string
+  message?: string
+  asExpected: boolean
+}
+
+export interface DemoResult {
+  asExpected: boolean
+  files: DemoFile[]
+  quarantine: QuarantineEntry[]
+}
+
+/** What the example should become: stored, or quarantined with the reason the record check gives it (or as a duplicate). */
+function expectedOutcome(file: UploadedFile, round: number): string {
+  if (round === 1) return 'quarantined: duplicate'
+  return file.reason ? `quarantined: ${file.reason}` : 'stored'
+}
+
+/**
+ * The main job, end to end on a throw-away local pipeline: start it (in a temporary directory, so it never touches
+ * a pipeline started with `local start`), upload the examples, wait for each outcome, show what was stored and what
+ * was quarantined and why, list the quarantine, stop.
+ */
+export async function runDemo(options: {
+  say: (line: string) => void
+  progress: (total: number, label: string) => Progress
+  timeoutMs: number
+  keepDataDir?: boolean
+}): Promise<DemoResult & {dataDir: string}> {
+  const {say} = options
+  const dataDir = await mkdtemp(join(tmpdir(), 'eventpulse-demo-'))
+  say(`Starting the local pipeline (data in ${dataDir}) ...`)
+  const pipeline = await startLocalPipeline({dataDir, writeState: false, log: () => {}})
+  try {
+    say(`  S3 at ${pipeline.state.endpoints.s3}, DynamoDB at ${pipeline.state.endpoints.dynamodb}`)
+    const target = demoTarget(pipeline)
+    const files: DemoFile[] = []
+    const outcomes: KeyStatus[] = []
+    for (const [round, {title, paths}] of ROUNDS.entries()) {
+      // Keys as `upload examples/` gives them: valid/..., invalid/..., demo/duplicate/...
+      const plans = await Promise.all(paths.map((path) => planUpload([shownPath(join(EXAMPLES_DIR, path))], {validate: true, prefix: path})))
+      const keyed: UploadPlan = {send: plans.flatMap((p) => p.send), invalid: plans.flatMap((p) => p.invalid)}
+      say('')
+      const count = keyed.send.length + keyed.invalid.length
+      say(`Uploading ${title}: ${count} ${count === 1 ? 'file' : 'files'}, and waiting for the outcomes`)
+      for (const line of keyed.invalid.flatMap((p) => (p.report ? formatProblems(p.report) : []))) say(`  refused by upload's check: ${line}`)
+      if (keyed.invalid.length > 0) say('  (the demo sends them anyway, as --no-validate would, to show what the pipeline does with them)')
+      const everything: UploadPlan = {send: [...keyed.send, ...keyed.invalid], invalid: []}
+      const reasons = new Map(keyed.invalid.map((p) => [p.key, p.report?.reason]))
+      const waiting = options.progress(everything.send.length, 'Processing')
+      const result = await runUpload(target, everything, {
+        concurrency: 8,
+        progress: options.progress(everything.send.length, 'Uploading'),
+        wait: {timeoutMs: options.timeoutMs, onSettled: (status) => waiting.advance(outcomeLine(status))},
+      })
+      waiting.done()
+      for (const file of result.files) {
+        const outcome = file.outcome
+        const expected = expectedOutcome({...file, reason: reasons.get(file.key)}, round)
+        const actual = outcome?.state === 'quarantined' ? `quarantined: ${outcome.reason}` : (outcome?.state ?? file.status)
+        files.push({key: file.key, expected, outcome: actual, reason: outcome?.reason, message: outcome?.message, asExpected: expected === actual})
+        if (outcome) outcomes.push(outcome)
+      }
+    }
+
+    for (const [state, heading] of [['stored', 'Stored'], ['quarantined', 'Quarantined, and why']] as const) {
+      const these = outcomes.filter((outcome) => outcome.state === state)
+      say('')
+      say(`${heading} (${these.length}):`)
+      for (const outcome of these) say(`  ${outcomeLine(outcome)}`)
+    }
+
+    const quarantine = await listEntries(pipeline.s3, pipeline.state.quarantineBucket, {concurrency: 8})
+    say('')
+    say(`Quarantine (eventpulse quarantine list): ${quarantine.length} ${quarantine.length === 1 ? 'entry' : 'entries'}`)
+    for (const entry of quarantine) say(`  ${entryLine(entry)}`)
+    const stored = files.filter((f) => f.outcome === 'stored').length
+    say('')
+    say(`${files.length} examples: ${stored} stored, ${files.length - stored} quarantined.`)
+    const surprises = files.filter((f) => !f.asExpected)
+    for (const surprise of surprises) say(`UNEXPECTED: ${surprise.key} expected ${surprise.expected}, got ${surprise.outcome}`)
+    return {asExpected: surprises.length === 0, files, quarantine, dataDir}
+  } finally {
+    say('Stopping the local pipeline.')
+    await pipeline.stop()
+    if (!options.keepDataDir) await rm(dataDir, {recursive: true, force: true})
+  }
+}
+
+/** Paths as the user would type them from here, when the examples are below the working directory. */
+function shownPath(path: string): string {
+  const fromHere = relative(process.cwd(), path)
+  return fromHere.startsWith('..') ? path : fromHere
+}
+
+function demoTarget(pipeline: LocalPipeline): PipelineTarget {
+  const {state} = pipeline
+  return {
+    label: 'demo pipeline',
+    local: true,
+    region: state.region,
+    endpoint: state.endpoints.s3,
+    resources: {processingBucket: state.processingBucket, quarantineBucket: state.quarantineBucket, table: state.table},
+    s3: pipeline.s3,
+    dynamodb: pipeline.dynamodb,
+  }
+}
