@@ -47,6 +47,8 @@ function bundleLambdas() {
       // The Lambda Node.js runtime ships AWS SDK v3, but bundling pins the version we test against.
       banner: {js: "import {createRequire as __cr} from 'node:module';const require=__cr(import.meta.url);"},
       legalComments: 'none',
+      // ESM entry points first: jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow.
+      mainFields: ['module', 'main'],
     })
     console.log(`lambda bundle ${name}: ${(statSync(outfile).size / 1024).toFixed(1)} KiB`)
   }
