@@ -56,9 +56,15 @@ function objectRef(event: ObjectCreatedEvent): ObjectRef {
   if (event['detail-type'] !== 'Object Created' || event.source !== 'aws.s3' || !bucket?.name || typeof object?.key !== 'string')
     throw new InvalidEventError(`not an S3 "Object Created" event: ${JSON.stringify(event).slice(0, 300)}`)
   if (!object.etag || !object.sequencer) throw new InvalidEventError(`the event for ${object.key} carries no etag or sequencer`)
+  let key: string
+  try {
+    key = decodeEventKey(object.key)
+  } catch {
+    throw new InvalidEventError(`the event's object key is not URL-encoded: ${object.key}`)
+  }
   return {
     bucket: bucket.name,
-    key: decodeEventKey(object.key),
+    key,
     size: typeof object.size === 'number' ? object.size : undefined,
     etag: unquoteEtag(object.etag),
     sequencer: object.sequencer,
