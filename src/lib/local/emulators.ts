@@ -1,5 +1,5 @@
 import {mkdir} from 'node:fs/promises'
-import type {Server} from 'node:http'
+import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {createRequire} from 'node:module'
 
@@ -166,18 +166,23 @@ export async function startS3(options: {directory: string; host: string; port: n
     vhostBuckets: false,
   })
   s3rver.middleware.unshift(s3ConditionalRequests)
-  const address = (await s3rver.run()) as AddressInfo
+  await s3rver.configureBuckets()
+  // Our own server rather than s3rver.run(), which leaves a busy port as an unhandled 'error' event.
+  const server = createServer(s3rver.callback())
+  await listen(server, options.host, options.port)
   return {
-    endpoint: `http://${address.address}:${address.port}`,
+    endpoint: endpointOf(server),
     onObjectCreated(listener) {
       s3rver.on('event', (event: {Records: S3rverRecord[]}) => {
         for (const record of event.Records) if (record.eventName.startsWith('ObjectCreated')) listener(record)
       })
     },
     async close() {
-      const closing = s3rver.close()
-      s3rver.httpServer.closeIdleConnections()
-      await closing
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeIdleConnections()
+      })
+      s3rver.logger.close()
     },
   }
 }
