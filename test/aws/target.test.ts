@@ -116,12 +116,12 @@ describe('role assumption', () => {
   it('assumes the command\'s role from the stack, with a session name identifying the caller, and signs with it', async () => {
     cloudFormation.on(DescribeStacksCommand).resolves(describeStacksAnswer)
     sts.on(AssumeRoleCommand).resolves(assumed())
-    const target = await resolveTarget(flags(), {role: 'quarantineAdmin', needs: ['quarantineBucket']})
+    const target = await resolveTarget(flags(), {role: 'quarantineAdmin', needs: ['quarantineBucket', 'table']})
     expect(target.roleArn).toBe(ROLE.admin)
     const credentials = await target.s3.config.credentials()
     expect(credentials).toMatchObject({accessKeyId: 'ASIAASSUMED', sessionToken: 'token'})
     // Shared by the clients: one AssumeRole call.
-    await target.dynamodb.config.credentials()
+    await target.dynamodb!.config.credentials()
     const calls = sts.commandCalls(AssumeRoleCommand)
     expect(calls).toHaveLength(1)
     const input = calls[0].args[0].input
@@ -200,7 +200,7 @@ describe('where requests go', () => {
     expect(target.region).toBe('us-east-1')
     expect(target.s3.config.forcePathStyle).toBe(true)
     expect((await target.s3.config.endpoint!()).hostname).toBe('127.0.0.1')
-    expect((await target.dynamodb.config.endpoint!()).port).toBe(8000)
+    expect((await target.dynamodb!.config.endpoint!()).port).toBe(8000)
     expect(cloudFormation.calls()).toHaveLength(0)
     expect(sts.calls()).toHaveLength(0)
   })

@@ -1,7 +1,6 @@
 import {userInfo} from 'node:os'
 
-import {AssumeRoleCommand, type STSClient} from '@aws-sdk/client-sts'
-import {fromNodeProviderChain} from '@aws-sdk/credential-providers'
+import type {STSClient} from '@aws-sdk/client-sts'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 
 import {CliError} from '../errors.js'
@@ -18,7 +17,14 @@ export type MfaCodeReader = (serial: string) => Promise<string>
  * files (profiles, SSO, credential_process, source_profile with mfa_serial), container and instance roles.
  */
 export function baseCredentials(options: {profile?: string; readMfaCode: MfaCodeReader}): AwsCredentialIdentityProvider {
-  return fromNodeProviderChain({profile: options.profile, mfaCodeProvider: options.readMfaCode})
+  // The provider chain (and the SSO, STS ... clients it brings) is loaded on the first request that needs credentials.
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined
+  return async (properties) => {
+    chain ??= import('@aws-sdk/credential-providers').then(({fromNodeProviderChain}) =>
+      fromNodeProviderChain({profile: options.profile, mfaCodeProvider: options.readMfaCode}),
+    )
+    return (await chain)(properties)
+  }
 }
 
 /** STS allows [\w+=,.@-] in a session name, 2 to 64 characters. */
@@ -57,6 +63,7 @@ export function assumeRoleCredentials(options: AssumeRoleOptions): AwsCredential
   let current: Promise<AwsCredentialIdentity> | undefined
   const fresh = async (): Promise<AwsCredentialIdentity> => {
     const tokenCode = options.mfa ? await options.mfa.readCode(options.mfa.serial) : undefined
+    const {AssumeRoleCommand} = await import('@aws-sdk/client-sts')
     try {
       const {Credentials: credentials} = await options.sts.send(
         new AssumeRoleCommand({

@@ -1,5 +1,3 @@
-import input from '@inquirer/input'
-
 import {canPrompt} from '../confirm.js'
 import {CliError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
@@ -12,6 +10,7 @@ export async function promptMfaCode(serial: string): Promise<string> {
       code: 'MfaCodeRequired',
       hint: 'Run the command in a terminal, or use credentials that need no MFA code (e.g. an SSO profile).',
     })
+  const {default: input} = await import('@inquirer/input')
   return input(
     {
       message: `MFA code for ${serial}:`,

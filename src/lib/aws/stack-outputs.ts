@@ -1,4 +1,4 @@
-import {type CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
+import type {CloudFormationClient} from '@aws-sdk/client-cloudformation'
 
 import {CliError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
@@ -14,16 +14,17 @@ export interface StackOutputs {
  * The deployed stack's outputs (bucket and table names, role ARNs): from the per profile/region/stack cache,
  * or from CloudFormation DescribeStacks on a miss, which then fills the cache.
  */
-export async function discoverStackOutputs(target: StackCacheTarget, cloudFormation: () => CloudFormationClient): Promise<StackOutputs> {
+export async function discoverStackOutputs(target: StackCacheTarget, cloudFormation: () => Promise<CloudFormationClient>): Promise<StackOutputs> {
   const cached = await readStackOutputsCache(target)
   if (cached) return {outputs: cached, source: 'cache'}
-  const outputs = await describeStackOutputs(target, cloudFormation())
+  const outputs = await describeStackOutputs(target, await cloudFormation())
   await writeStackOutputsCache(target, outputs)
   return {outputs, source: 'cloudformation'}
 }
 
 /** The outputs as CloudFormation has them now, bypassing the cache. */
 export async function describeStackOutputs(target: StackCacheTarget, client: CloudFormationClient): Promise<Record<string, string>> {
+  const {DescribeStacksCommand} = await import('@aws-sdk/client-cloudformation')
   try {
     const {Stacks: stacks} = await client.send(new DescribeStacksCommand({StackName: target.stack}))
     const stack = stacks?.[0]

@@ -1,8 +1,9 @@
-import {CloudFormationClient} from '@aws-sdk/client-cloudformation'
-import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
+// Only the S3 client is loaded up front: the others are imported when a command needs them, as loading the AWS SDK's
+// modules is most of a short command's start-up time.
+import type {CloudFormationClient} from '@aws-sdk/client-cloudformation'
+import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {S3Client} from '@aws-sdk/client-s3'
-import {STSClient} from '@aws-sdk/client-sts'
-import {loadSharedConfigFiles} from '@smithy/shared-ini-file-loader'
+import type {STSClient} from '@aws-sdk/client-sts'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 
 import {usageError} from '../errors.js'
@@ -43,7 +44,8 @@ export interface PipelineTarget {
   /** Which role the credentials are for, if one was assumed. */
   roleArn?: string
   s3: S3Client
-  dynamodb: DynamoDBClient
+  /** Present when the command needs the table. */
+  dynamodb?: DynamoDBClient
 }
 
 export interface TargetRequest {
@@ -71,7 +73,9 @@ function loadProfile(profile: string): Promise<Record<string, string | undefined
   if (!profiles.has(profile))
     profiles.set(
       profile,
-      loadSharedConfigFiles().then((files) => ({...files.credentialsFile?.[profile], ...files.configFile?.[profile]})),
+      import('@smithy/shared-ini-file-loader')
+        .then(({loadSharedConfigFiles}) => loadSharedConfigFiles())
+        .then((files) => ({...files.credentialsFile?.[profile], ...files.configFile?.[profile]})),
     )
   return profiles.get(profile)!
 }
@@ -111,7 +115,7 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
       endpoint: local.endpoints.s3,
       resources: {processingBucket, quarantineBucket, table, ...flagResources(flags)},
       s3: createS3Client({...basics, endpoint: local.endpoints.s3}),
-      dynamodb: new DynamoDBClient({...basics, endpoint: local.endpoints.dynamodb}),
+      dynamodb: await dynamoDbClientIf(request.needs.includes('table'), {...basics, endpoint: local.endpoints.dynamodb}),
     }
   }
 
@@ -130,8 +134,10 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
   let roleArn = flags['assume-role'] ? flags['role-arn'] : undefined
   let stuckAfterSeconds: number | undefined
   if (missing.length > 0 || wantsStackRole) {
-    const cloudFormation = () =>
-      (request.clients?.cloudFormation ?? ((c) => new CloudFormationClient(c)))({...basics, endpoint: endpointFor('CLOUDFORMATION', flags)})
+    const cloudFormation = async () => {
+      const {CloudFormationClient} = await import('@aws-sdk/client-cloudformation')
+      return (request.clients?.cloudFormation ?? ((c) => new CloudFormationClient(c)))({...basics, endpoint: endpointFor('CLOUDFORMATION', flags)})
+    }
     const {outputs} = await discoverStackOutputs(stackTarget, cloudFormation)
     for (const name of missing) resources[name] = requireOutput(outputs, STACK_OUTPUTS[name], stackTarget, `--${RESOURCE_FLAGS[name]}`)
     if (wantsStackRole) roleArn = requireOutput(outputs, ROLE_OUTPUTS[request.role], stackTarget, '--role-arn or --no-assume-role')
@@ -142,6 +148,7 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
   let credentials: AwsCredentialIdentityProvider = base
   if (roleArn) {
     const serial = await resolveMfaSerial(flags, profile)
+    const {STSClient} = await import('@aws-sdk/client-sts')
     const sts = (request.clients?.sts ?? ((c) => new STSClient(c)))({...basics, endpoint: endpointFor('STS', flags)})
     credentials = assumeRoleCredentials({
       roleArn,
@@ -160,8 +167,14 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
     stuckAfterSeconds,
     roleArn,
     s3: createS3Client(clientConfig),
-    dynamodb: new DynamoDBClient({...clientConfig, endpoint: endpointFor('DYNAMODB', flags)}),
+    dynamodb: await dynamoDbClientIf(request.needs.includes('table'), {...clientConfig, endpoint: endpointFor('DYNAMODB', flags)}),
   }
+}
+
+async function dynamoDbClientIf(needed: boolean, config: ClientBasics): Promise<DynamoDBClient | undefined> {
+  if (!needed) return undefined
+  const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')
+  return new DynamoDBClient(config)
 }
 
 /**

@@ -1,4 +1,3 @@
-import {QueryCommand} from '@aws-sdk/client-dynamodb'
 import {HeadObjectCommand} from '@aws-sdk/client-s3'
 
 import {mapConcurrently} from '../aws/concurrency.js'
@@ -42,6 +41,9 @@ async function inFlight(target: PipelineTarget, key: string): Promise<Outcome | 
 }
 
 async function storedItems(target: PipelineTarget, key: string): Promise<Outcome[]> {
+  if (!target.dynamodb) throw new Error('keyStatus needs a target resolved with the table')
+  // Loaded here: `upload` without --wait never queries the table.
+  const {QueryCommand} = await import('@aws-sdk/client-dynamodb')
   const response = await target.dynamodb.send(
     new QueryCommand({
       TableName: resource(target, 'table'),
