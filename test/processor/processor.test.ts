@@ -236,4 +236,17 @@ describe('keys with spaces, +, #, % and unicode', () => {
     expect(spaced.detail.object.key).toBe('keys%2Fmy+record.json')
     expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([])
   })
+
+  test('a source key too long for S3 metadata once encoded is left out of it; the quarantine key still holds it', async () => {
+    // Segments under 255 bytes: s3rver stores each one as a directory or file name.
+    const key = `long/${Array.from({length: 5}, () => 'é'.repeat(90)).join('/')}.json`
+    await t.upload(key, '[1, 2')
+    await t.pipeline.idle()
+    const [entry] = (await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => parseQuarantineKey(k)?.sourceKey === key)
+    const {metadata} = await t.quarantined(entry)
+    expect(metadata[QUARANTINE_METADATA.reason]).toBe('invalid-json')
+    expect(metadata[QUARANTINE_METADATA.sourceKey]).toBeUndefined()
+    const metadataBytes = Object.entries(metadata).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value), 0)
+    expect(metadataBytes).toBeLessThan(2048)
+  })
 })

@@ -67,12 +67,13 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
     throw error
   }
   const body = response.Body!
+  const discard = () => (body as unknown as {destroy?: () => void}).destroy?.()
   if (!ref.versionId && response.ETag && unquoteEtag(response.ETag) !== ref.etag) {
-    await body.transformToByteArray().catch(() => undefined)
+    discard()
     return {kind: 'superseded'}
   }
   if ((response.ContentLength ?? 0) > MAX_OBJECT_BYTES) {
-    ;(body as unknown as {destroy?: () => void}).destroy?.()
+    discard()
     return {kind: 'too-large', size: response.ContentLength!}
   }
   return {kind: 'bytes', bytes: await body.transformToByteArray()}
