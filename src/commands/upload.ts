@@ -8,14 +8,7 @@ import {createProgress} from '../lib/progress.js'
 import {outcomeLine} from '../lib/status/format.js'
 import {parseDuration} from '../lib/status/stuck.js'
 import {planUpload, requireStdinKey} from '../lib/upload/plan.js'
-import {
-  dryRunResult,
-  invalidLines,
-  runUpload,
-  summaryLine,
-  type UploadResult,
-  uploadExitStatus,
-} from '../lib/upload/run-upload.js'
+import {dryRun, invalidLines, runUpload, summaryLine, type UploadResult, uploadExitStatus} from '../lib/upload/run-upload.js'
 
 export default class Upload extends PipelineCommand {
   static summary = 'Upload records into the pipeline, checking each first.'
@@ -54,13 +47,13 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
     const paths = argv as string[]
     requireStdinKey(paths, flags['stdin-key'])
     const timeoutMs = parseDuration(flags.timeout) * 1000
-    const plan = await planUpload(paths, {prefix: flags.prefix, validate: flags.validate, stdinKey: flags['stdin-key']})
+    const planned = await planUpload(paths, {prefix: flags.prefix, stdinKey: flags['stdin-key']})
     const json = this.jsonEnabled()
-    if (!json) for (const line of invalidLines(plan)) this.log(line)
 
     if (flags['dry-run']) {
-      const result = dryRunResult(plan)
-      if (!json) for (const file of result.files.filter((f) => f.status === 'would-upload')) this.log(`would upload ${file.file} as ${file.key}`)
+      const result = await dryRun(planned, {validate: flags.validate})
+      for (const line of invalidLines(result.files)) this.log(line)
+      for (const file of result.files.filter((f) => f.status === 'would-upload')) this.log(`would upload ${file.file} as ${file.key}`)
       this.log(summaryLine(result))
       this.exitStatus = uploadExitStatus(result)
       return result
@@ -71,15 +64,14 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
       needs: flags.wait ? ['processingBucket', 'quarantineBucket', 'table'] : ['processingBucket'],
       maxSockets: flags.concurrency,
     })
-    const progress = createProgress({total: plan.send.length, label: 'Uploading', silent: json})
-    const processing = createProgress({total: plan.send.length, label: 'Processing', silent: json})
-    const result = await runUpload(target, plan, {
+    const result = await runUpload(target, planned, {
+      validate: flags.validate,
       concurrency: flags.concurrency,
-      progress,
-      wait: flags.wait ? {timeoutMs, onSettled: (status) => processing.advance(outcomeLine(status))} : undefined,
+      progress: createProgress({total: planned.length, label: 'Uploading', silent: json}),
+      wait: flags.wait ? {timeoutMs, progress: (total) => createProgress({total, label: 'Processing', silent: json})} : undefined,
     })
-    processing.done()
     if (!json) {
+      for (const line of invalidLines(result.files)) this.log(line)
       for (const file of result.files.filter((f) => f.error)) this.log(`not uploaded ${file.file} (${file.key}): ${file.error!.message}`)
       for (const file of result.files) if (file.outcome) this.log(outcomeLine(file.outcome))
       this.log(summaryLine(result))

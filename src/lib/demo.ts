@@ -10,9 +10,9 @@ import {listEntries, type QuarantineEntry} from './quarantine/entries.js'
 import {entryLine} from './quarantine/format.js'
 import {outcomeLine} from './status/format.js'
 import type {KeyStatus} from './status/key-status.js'
-import {planUpload, type UploadPlan} from './upload/plan.js'
-import {runUpload, type UploadedFile} from './upload/run-upload.js'
-import {formatProblems} from './validate-files.js'
+import {planUpload} from './upload/plan.js'
+import {dryRun, invalidLines, runUpload} from './upload/run-upload.js'
+import type {UploadedFile} from './upload/send.js'
 
 /** The shipped examples: valid records, invalid ones (each with the reason it should get), and a duplicate. */
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../../examples/', import.meta.url))
@@ -66,22 +66,20 @@ export async function runDemo(options: {
     const outcomes: KeyStatus[] = []
     for (const [round, {title, paths}] of ROUNDS.entries()) {
       // Keys as `upload examples/` gives them: valid/..., invalid/..., demo/duplicate/...
-      const plans = await Promise.all(paths.map((path) => planUpload([shownPath(join(EXAMPLES_DIR, path))], {validate: true, prefix: path})))
-      const keyed: UploadPlan = {send: plans.flatMap((p) => p.send), invalid: plans.flatMap((p) => p.invalid)}
+      const planned = (await Promise.all(paths.map((path) => planUpload([shownPath(join(EXAMPLES_DIR, path))], {prefix: path})))).flat()
+      const checked = await dryRun(planned, {validate: true})
       say('')
-      const count = keyed.send.length + keyed.invalid.length
-      say(`Uploading ${title}: ${count} ${count === 1 ? 'file' : 'files'}, and waiting for the outcomes`)
-      for (const line of keyed.invalid.flatMap((p) => (p.report ? formatProblems(p.report) : []))) say(`  refused by upload's check: ${line}`)
-      if (keyed.invalid.length > 0) say('  (the demo sends them anyway, as --no-validate would, to show what the pipeline does with them)')
-      const everything: UploadPlan = {send: [...keyed.send, ...keyed.invalid], invalid: []}
-      const reasons = new Map(keyed.invalid.map((p) => [p.key, p.report?.reason]))
-      const waiting = options.progress(everything.send.length, 'Processing')
-      const result = await runUpload(target, everything, {
+      say(`Uploading ${title}: ${planned.length} ${planned.length === 1 ? 'file' : 'files'}, and waiting for the outcomes`)
+      const refused = invalidLines(checked.files)
+      for (const line of refused) say(`  refused by upload's check: ${line}`)
+      if (refused.length > 0) say('  (the demo sends them anyway, as --no-validate would, to show what the pipeline does with them)')
+      const reasons = new Map(checked.files.map((file) => [file.key, file.reason]))
+      const result = await runUpload(target, planned, {
+        validate: false,
         concurrency: 8,
-        progress: options.progress(everything.send.length, 'Uploading'),
-        wait: {timeoutMs: options.timeoutMs, onSettled: (status) => waiting.advance(outcomeLine(status))},
+        progress: options.progress(planned.length, 'Uploading'),
+        wait: {timeoutMs: options.timeoutMs, progress: (total) => options.progress(total, 'Processing')},
       })
-      waiting.done()
       for (const file of result.files) {
         const outcome = file.outcome
         const expected = expectedOutcome({...file, reason: reasons.get(file.key)}, round)

@@ -7,31 +7,17 @@ import {checkRecord} from '../record/check-record.js'
 import {type FileReport, reportFor} from '../validate-files.js'
 import {keyProblem, objectKeyFor} from './keys.js'
 
-/** One file ready to go: where it came from, its key, its bytes, and the record check's verdict (unless --no-validate). */
+/** One file to upload and the key it goes under. */
 export interface PlannedFile {
   file: InputFile
   key: string
-  body: Buffer
-  report?: FileReport
-}
-
-export interface UploadPlan {
-  /** Files that will be sent. */
-  send: PlannedFile[]
-  /** Files the record check refused: reported, not sent. */
-  invalid: PlannedFile[]
-}
-
-async function readBody(file: InputFile): Promise<Buffer> {
-  // Synchronous reads are much faster than the thread pool for many small files.
-  return file.absolutePath === undefined ? readInput(file) : readFileSync(file.absolutePath)
 }
 
 /**
- * Expands the paths, gives each file its key, refuses unsafe or clashing keys before anything is sent,
- * and (unless told not to) checks every record exactly as the pipeline will.
+ * Expands the paths and gives each file its key; refuses, before anything is read or sent, keys that clash
+ * or that could escape the prefix.
  */
-export async function planUpload(paths: string[], options: {prefix?: string; validate: boolean; stdinKey?: string}): Promise<UploadPlan> {
+export async function planUpload(paths: string[], options: {prefix?: string; stdinKey?: string}): Promise<PlannedFile[]> {
   const files = await expandInputs(paths, {stdinName: options.stdinKey})
   const planned: PlannedFile[] = []
   const byKey = new Map<string, InputFile>()
@@ -43,7 +29,7 @@ export async function planUpload(paths: string[], options: {prefix?: string; val
     const clash = byKey.get(key)
     if (clash) problems.push(`${file.displayPath} and ${clash.displayPath} would both be uploaded as ${key}`)
     byKey.set(key, file)
-    planned.push({file, key, body: Buffer.alloc(0)})
+    planned.push({file, key})
   }
   if (problems.length > 0)
     throw new CliError(`Nothing was uploaded: ${problems.length === 1 ? 'a key is' : 'some keys are'} refused.\n  ${problems.join('\n  ')}`, {
@@ -51,11 +37,20 @@ export async function planUpload(paths: string[], options: {prefix?: string; val
       code: 'KeysRefused',
       hint: 'Upload the files from different directories or with --prefix, and rename files whose names hold control characters.',
     })
-  for (const entry of planned) {
-    entry.body = await readBody(entry.file)
-    if (options.validate) entry.report = reportFor(entry.file, checkRecord(entry.body))
-  }
-  return {send: planned.filter((p) => p.report?.valid !== false), invalid: planned.filter((p) => p.report?.valid === false)}
+  return planned
+}
+
+/** A file's bytes and, when checked, the record check's verdict on them. */
+export interface PreparedFile {
+  body: Buffer
+  report?: FileReport
+}
+
+/** Reads a file (synchronously: much faster than the thread pool for small files) and checks it as the pipeline will. */
+export async function prepareFile(planned: PlannedFile, validate: boolean): Promise<PreparedFile> {
+  const {file} = planned
+  const body = file.absolutePath === undefined ? await readInput(file) : readFileSync(file.absolutePath)
+  return validate ? {body, report: reportFor(file, checkRecord(body))} : {body}
 }
 
 /** --stdin-key is required with `-`: standard input has no name to take a key from. */

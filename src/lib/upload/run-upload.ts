@@ -1,27 +1,11 @@
 import {type PipelineTarget, resource} from '../aws/target.js'
 import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
 import type {Progress} from '../progress.js'
-import type {RecordProblem} from '../record/check-record.js'
-import {type KeyStatus, waitForOutcomes} from '../status/key-status.js'
+import {outcomeLine} from '../status/format.js'
+import {waitForOutcomes} from '../status/key-status.js'
 import {formatProblems} from '../validate-files.js'
-import type {UploadPlan} from './plan.js'
-import {sendFiles, type SentFile} from './send.js'
-
-export type FileUploadStatus = 'invalid' | 'would-upload' | SentFile['status']
-
-/** One file in `upload`'s result. */
-export interface UploadedFile {
-  file: string
-  key: string
-  size: number
-  status: FileUploadStatus
-  etag?: string
-  reason?: string
-  errors?: RecordProblem[]
-  error?: {code: string; message: string}
-  /** With --wait: what became of it. */
-  outcome?: KeyStatus
-}
+import {type PlannedFile, prepareFile} from './plan.js'
+import {type UploadedFile, uploadFiles} from './send.js'
 
 export interface UploadSummary {
   files: number
@@ -41,45 +25,47 @@ export interface UploadResult {
   files: UploadedFile[]
 }
 
-function invalidFiles(plan: UploadPlan): UploadedFile[] {
-  return plan.invalid.map(({file, key, body, report}) => ({
-    file: file.displayPath,
-    key,
-    size: body.length,
-    status: 'invalid',
-    reason: report?.reason,
-    errors: report?.errors,
-  }))
+function summarise(files: UploadedFile[]): UploadSummary {
+  const count = (status: UploadedFile['status']) => files.filter((f) => f.status === status).length
+  return {
+    files: files.length,
+    invalid: count('invalid'),
+    uploaded: count('uploaded'),
+    failed: count('failed') + count('in-flight-conflict'),
+  }
 }
 
-export function dryRunResult(plan: UploadPlan): UploadResult {
-  const files: UploadedFile[] = [
-    ...invalidFiles(plan),
-    ...plan.send.map(({file, key, body}) => ({file: file.displayPath, key, size: body.length, status: 'would-upload' as const})),
-  ]
-  return {dryRun: true, summary: {files: files.length, invalid: plan.invalid.length, uploaded: 0, failed: 0}, files}
+/** --dry-run: every file checked, nothing sent. */
+export async function dryRun(planned: PlannedFile[], options: {validate: boolean}): Promise<UploadResult> {
+  const files: UploadedFile[] = []
+  for (const entry of planned) {
+    const {body, report} = await prepareFile(entry, options.validate)
+    const described = {file: entry.file.displayPath, key: entry.key, size: body.length}
+    files.push(report && !report.valid ? {...described, status: 'invalid', reason: report.reason, errors: report.errors} : {...described, status: 'would-upload'})
+  }
+  return {dryRun: true, summary: summarise(files), files}
 }
 
-/** Sends the valid files and, with `wait`, follows each until it is stored or quarantined. */
+/** Checks and sends the files and, with `wait`, follows each sent one until it is stored or quarantined. */
 export async function runUpload(
   target: PipelineTarget,
-  plan: UploadPlan,
-  options: {concurrency: number; progress: Progress; wait?: {timeoutMs: number; onSettled: (status: KeyStatus) => void}},
+  planned: PlannedFile[],
+  options: {validate: boolean; concurrency: number; progress: Progress; wait?: {timeoutMs: number; progress: (total: number) => Progress}},
 ): Promise<UploadResult & {timedOut: boolean}> {
   const bucket = resource(target, 'processingBucket')
-  const sent = await sendFiles(target.s3, bucket, plan.send, options)
+  const files = await uploadFiles(target.s3, bucket, planned, options)
   options.progress.done()
-  const files: UploadedFile[] = [...invalidFiles(plan), ...sent]
-  const summary: UploadSummary = {
-    files: files.length,
-    invalid: plan.invalid.length,
-    uploaded: sent.filter((s) => s.status === 'uploaded').length,
-    failed: sent.filter((s) => s.status !== 'uploaded').length,
-  }
+  const summary = summarise(files)
   let timedOut = false
   if (options.wait) {
     const uploaded = files.filter((f) => f.status === 'uploaded')
-    const waited = await waitForOutcomes(target, uploaded, {timeoutMs: options.wait.timeoutMs, concurrency: options.concurrency, onSettled: options.wait.onSettled})
+    const progress = options.wait.progress(uploaded.length)
+    const waited = await waitForOutcomes(target, uploaded, {
+      timeoutMs: options.wait.timeoutMs,
+      concurrency: options.concurrency,
+      onSettled: (status) => progress.advance(outcomeLine(status)),
+    })
+    progress.done()
     uploaded.forEach((file, index) => (file.outcome = waited.statuses[index]))
     timedOut = waited.timedOut
     summary.stored = waited.statuses.filter((s) => s.state === 'stored').length
@@ -100,8 +86,10 @@ export function uploadExitStatus(result: UploadResult): ExitCodeValue {
 }
 
 /** The invalid files' problems, compiler-style exactly as `validate` prints them. */
-export function invalidLines(plan: UploadPlan): string[] {
-  return plan.invalid.flatMap((planned) => (planned.report ? formatProblems(planned.report) : []))
+export function invalidLines(files: UploadedFile[]): string[] {
+  return files
+    .filter((f) => f.status === 'invalid')
+    .flatMap((f) => formatProblems({file: f.file, valid: false, reason: f.reason, errors: f.errors ?? []}))
 }
 
 export function summaryLine(result: UploadResult): string {

@@ -4,51 +4,72 @@ import {mapConcurrently} from '../aws/concurrency.js'
 import {explainAwsError, isConditionalWriteConflict} from '../aws/errors.js'
 import {toFailure} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
+import type {QuarantineReason} from '../pipeline-contract.js'
 import type {Progress} from '../progress.js'
-import type {PlannedFile} from './plan.js'
+import type {RecordProblem} from '../record/check-record.js'
+import type {KeyStatus} from '../status/key-status.js'
+import {type PlannedFile, prepareFile} from './plan.js'
 
-export type SendStatus = 'uploaded' | 'in-flight-conflict' | 'failed'
+export type FileUploadStatus = 'invalid' | 'would-upload' | 'uploaded' | 'in-flight-conflict' | 'failed'
 
-export interface SentFile {
+/** One file in `upload`'s result. */
+export interface UploadedFile {
   file: string
   key: string
   size: number
-  status: SendStatus
+  status: FileUploadStatus
   /** The uploaded object's ETag (without quotes), which tells this upload apart from others of the same key. */
   etag?: string
+  /** Why the record check refused it, and where. */
+  reason?: QuarantineReason
+  errors?: RecordProblem[]
   error?: {code: string; message: string}
+  /** With --wait: what became of it. */
+  outcome?: KeyStatus
 }
 
-export const unquoteEtag = (etag: string | undefined): string | undefined => etag?.replaceAll('"', '')
+const unquoteEtag = (etag: string | undefined): string | undefined => etag?.replaceAll('"', '')
 
 /**
- * Puts each file into the processing bucket, `--concurrency` at a time, with the SDK's retries and backoff.
- * `If-None-Match: *` makes S3 refuse to replace an object still waiting there under the same key (S3-compatible
- * servers that ignore the header, such as s3rver, simply overwrite it). A failure is recorded per file, not thrown.
+ * Checks and sends each file, `--concurrency` at a time: each worker reads and checks its next file while the others
+ * wait on the network, so checking costs next to nothing. Invalid files (when validating) are not sent.
+ * Requests have the SDK's retries and backoff; `If-None-Match: *` makes S3 refuse to replace an object still waiting
+ * in the processing bucket under the same key. A failure is recorded per file, not thrown, except for those that
+ * would fail every file alike (credentials, a missing bucket).
  */
-export function sendFiles(s3: S3Client, bucket: string, files: PlannedFile[], options: {concurrency: number; progress: Progress}): Promise<SentFile[]> {
-  return mapConcurrently(files, options.concurrency, async (planned): Promise<SentFile> => {
-    const sent = {file: planned.file.displayPath, key: planned.key, size: planned.body.length}
+export function uploadFiles(
+  s3: S3Client,
+  bucket: string,
+  files: PlannedFile[],
+  options: {validate: boolean; concurrency: number; progress: Progress},
+): Promise<UploadedFile[]> {
+  return mapConcurrently(files, options.concurrency, async (planned): Promise<UploadedFile> => {
+    const {body, report} = await prepareFile(planned, options.validate)
+    const described = {file: planned.file.displayPath, key: planned.key, size: body.length}
+    if (report && !report.valid) {
+      options.progress.advance(`invalid ${planned.key} (not sent)`)
+      return {...described, status: 'invalid', reason: report.reason, errors: report.errors}
+    }
     try {
       const response = await s3.send(
-        new PutObjectCommand({Bucket: bucket, Key: planned.key, Body: planned.body, ContentType: 'application/json', IfNoneMatch: '*'}),
+        new PutObjectCommand({Bucket: bucket, Key: planned.key, Body: body, ContentType: 'application/json', IfNoneMatch: '*'}),
       )
       options.progress.advance(`uploaded ${planned.key}`)
-      return {...sent, status: 'uploaded', etag: unquoteEtag(response.ETag)}
+      return {...described, status: 'uploaded', etag: unquoteEtag(response.ETag)}
     } catch (error) {
       if (isConditionalWriteConflict(error)) {
         options.progress.advance(`not replaced ${planned.key}: an upload of that key is still being processed`)
         return {
-          ...sent,
+          ...described,
           status: 'in-flight-conflict',
           error: {code: 'InFlight', message: 'an earlier upload of this key is still in the processing bucket; try again once it is processed'},
         }
       }
-      const failure = toFailure(explainAwsError(error))
-      // A bucket that does not exist or credentials that do not work fail every file alike: stop at once.
-      if (failure.exitCode === ExitCode.Credentials || failure.code === 'BucketNotFound') throw explainAwsError(error)
+      const explained = explainAwsError(error)
+      const failure = toFailure(explained)
+      if (failure.exitCode === ExitCode.Credentials || failure.code === 'BucketNotFound') throw explained
       options.progress.advance(`failed ${planned.key}: ${failure.message}`)
-      return {...sent, status: 'failed', error: {code: failure.code, message: failure.message}}
+      return {...described, status: 'failed', error: {code: failure.code, message: failure.message}}
     }
   })
 }
