@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {GetObjectCommand, ListObjectsCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
+import {startS3} from '../../src/lib/local/emulators.js'
 import {runCli} from '../helpers/run-cli.js'
 import {BUCKETS, type Emulators, startEmulators} from './helpers/emulators.js'
 import {emptyBucket} from './helpers/pipeline-fixtures.js'
@@ -118,5 +119,25 @@ describe('upload', () => {
     const run = await cli(['upload', dir], undefined, ['--processing-bucket=no-such-bucket'])
     expect(run.exitCode).toBe(4)
     expect(run.stderr).toContain('Bucket no-such-bucket does not exist')
+  })
+})
+
+describe('upload against an S3 that honours conditional writes', () => {
+  // The local pipeline's S3 emulator honours If-None-Match: * as S3 does (plain s3rver ignores it).
+  it('does not replace an object still waiting under the same key, and says so (exit 4)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'ep-conditional-'))
+    const s3 = await startS3({directory, host: '127.0.0.1', port: 0, buckets: ['waiting']})
+    try {
+      const run = (content: string) =>
+        runCli(['upload', tree({'same.json': content}), `--endpoint-url=${s3.endpoint}`, '--processing-bucket=waiting', '--json'], {env: emulators.env})
+      expect((await run(VALID)).exitCode).toBe(0)
+      const second = await run(VALID.replace('187', '188'))
+      expect(second.exitCode).toBe(4)
+      const {result} = JSON.parse(second.stdout)
+      expect(result.files[0]).toMatchObject({key: 'same.json', status: 'in-flight-conflict', error: {code: 'InFlight'}})
+      expect(result.summary).toMatchObject({uploaded: 0, failed: 1})
+    } finally {
+      await s3.close()
+    }
   })
 })
