@@ -12,8 +12,9 @@ function required(name: string): string {
   return value
 }
 
-// A call that hangs becomes a timeout the SDK retries (with its backoff), well inside the function's own timeout.
-const clientConfig = {maxAttempts: 4, requestHandler: {connectionTimeout: 3_000, requestTimeout: 10_000}}
+// A call that hangs (5 s without a byte) becomes a timeout the SDK retries with backoff: 4 attempts stay well inside
+// the function's 60 s timeout, and a timed-out invocation is retried whole anyway (every step is idempotent).
+const clientConfig = {maxAttempts: 4, requestHandler: {connectionTimeout: 3_000, requestTimeout: 5_000}}
 
 export const handler = createObjectHandler({
   s3: new S3Client(clientConfig),
