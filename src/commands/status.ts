@@ -17,7 +17,7 @@ type StatusResult = {keys: KeyStatus[]} | {olderThanSeconds: number; stuck: Stuc
 export default class Status extends PipelineCommand {
   static summary = 'Where uploads are now: in flight, stored (and when), or quarantined (and why).'
 
-  static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file, directory or glob argument stands for the keys \`upload\` gives those files (use the same --prefix).
+  static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file or directory argument stands for the keys \`upload\` gives those files (use the same --prefix); anything else is taken as a key.
 --stuck lists objects that have sat in the processing bucket longer than --older-than (default: the stack's StuckAfterSeconds output, else 15m).
 Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (with --stuck: some stuck).`
 
@@ -29,7 +29,7 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (wi
 
   static strict = false
 
-  static args = {keys: Args.string({description: 'Object keys, or files/directories/globs standing for the keys upload gives them.'})}
+  static args = {keys: Args.string({description: 'Object keys, or files/directories standing for the keys upload gives them.'})}
 
   static flags = {
     ...pipelineFlags,

@@ -4,7 +4,7 @@ import {expandInputs} from '../input-files.js'
 import {objectKeyFor} from '../upload/keys.js'
 
 /**
- * The keys `status` asks about: an argument that is a file, directory or glob on disk names the keys `upload` gives
+ * The keys `status` asks about: an argument that is a file or directory on disk names the keys `upload` gives
  * those files (with the same --prefix); any other argument is a key as it is.
  */
 export async function keysFromArguments(args: string[], prefix?: string): Promise<string[]> {
