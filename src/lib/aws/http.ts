@@ -1,9 +1,11 @@
 import {Agent as HttpAgent, type ClientRequest} from 'node:http'
 import {Agent as HttpsAgent} from 'node:https'
+import {createRequire} from 'node:module'
 
 import {NodeHttpHandler} from '@smithy/node-http-handler'
-import {Agent as DelegatingAgent} from 'agent-base'
-import {HttpsProxyAgent} from 'https-proxy-agent'
+
+// The proxy agents are loaded only when a proxy is configured (most runs have none, and start-up time matters).
+const require = createRequire(import.meta.url)
 
 /** Proxy settings as the usual environment variables give them (upper or lower case, as curl and the AWS CLI read them). */
 export interface ProxySettings {
@@ -40,19 +42,20 @@ export function bypassesProxy(host: string, port: number | undefined, noProxy: s
   })
 }
 
-/** Hands each connection to the proxy agent, or to the direct agent for NO_PROXY hosts (agent-base delegates to either). */
-class ProxyChoosingAgent extends DelegatingAgent {
-  constructor(
-    private readonly viaProxy: HttpAgent,
-    private readonly direct: HttpAgent,
-    private readonly noProxy: string[],
-  ) {
-    super()
+/**
+ * An agent that hands each connection to an agent tunnelling through the proxy, or to the direct agent for
+ * NO_PROXY hosts (agent-base delegates to whichever agent connect() returns).
+ */
+function proxyChoosingAgent(proxy: string, direct: HttpAgent, noProxy: string[], options: {keepAlive: boolean; maxSockets: number}): HttpAgent {
+  const {Agent: DelegatingAgent} = require('agent-base') as typeof import('agent-base')
+  const {HttpsProxyAgent} = require('https-proxy-agent') as typeof import('https-proxy-agent')
+  const viaProxy = new HttpsProxyAgent(proxy, options)
+  class ProxyChoosingAgent extends DelegatingAgent {
+    connect(_request: ClientRequest, target: {host?: string; port?: number}): HttpAgent {
+      return bypassesProxy(target.host ?? '', target.port, noProxy) ? direct : viaProxy
+    }
   }
-
-  connect(_request: ClientRequest, options: {host?: string; port?: number}): HttpAgent {
-    return bypassesProxy(options.host ?? '', options.port, this.noProxy) ? this.direct : this.viaProxy
-  }
+  return new ProxyChoosingAgent()
 }
 
 /**
@@ -65,12 +68,9 @@ export function createRequestHandler(options: {maxSockets: number; proxy?: Proxy
   const directHttps = new HttpsAgent(agentOptions)
   const directHttp = new HttpAgent(agentOptions)
   return new NodeHttpHandler({
-    httpsAgent: proxy.httpsProxy
-      ? new ProxyChoosingAgent(new HttpsProxyAgent(proxy.httpsProxy, agentOptions), directHttps, proxy.noProxy)
-      : directHttps,
-    httpAgent: proxy.httpProxy
-      ? new ProxyChoosingAgent(new HttpsProxyAgent(proxy.httpProxy, agentOptions), directHttp, proxy.noProxy)
-      : directHttp,
+    httpsAgent: proxy.httpsProxy ? proxyChoosingAgent(proxy.httpsProxy, directHttps, proxy.noProxy, agentOptions) : directHttps,
+    // CONNECT tunnels serve plain-HTTP endpoints (S3-compatible servers) as well.
+    httpAgent: proxy.httpProxy ? proxyChoosingAgent(proxy.httpProxy, directHttp, proxy.noProxy, agentOptions) : directHttp,
     connectionTimeout: 10_000,
   })
 }

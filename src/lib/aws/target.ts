@@ -12,7 +12,6 @@ import {STACK_OUTPUTS} from '../pipeline-contract.js'
 import {assumeRoleCredentials, baseCredentials, callerSessionName, LOCAL_CREDENTIALS, type MfaCodeReader} from './credentials.js'
 import type {PipelineFlagValues} from './flags.js'
 import {createRequestHandler} from './http.js'
-import {promptMfaCode} from './mfa-prompt.js'
 import {discoverStackOutputs, requireOutput} from './stack-outputs.js'
 
 /** The role a command acts through: `upload`/`status` the uploader role, `quarantine` commands the quarantine-admin role. */
@@ -123,7 +122,7 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
   const profile = profileName ?? 'default'
   const endpoint = endpointFor('S3', flags)
   const region = await resolveRegion(flags, profile, endpoint)
-  const readMfaCode = request.readMfaCode ?? promptMfaCode
+  const readMfaCode = request.readMfaCode ?? (async (serial: string) => (await import('./mfa-prompt.js')).promptMfaCode(serial))
   const base = baseCredentials({profile: profileName, readMfaCode})
   const basics: ClientBasics = {region, endpoint, credentials: base, requestHandler, maxAttempts: 5}
 
