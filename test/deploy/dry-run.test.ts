@@ -1,34 +1,12 @@
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-
 import {execFileSync} from 'node:child_process'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
 import {STACK_OUTPUTS} from '../../src/lib/pipeline-contract.js'
 import {runCli} from '../helpers/run-cli.js'
-
-/** An environment in which any AWS call would be noticed: bogus keys, a closed endpoint, every connection recorded. */
-export function offlineEnv(): {env: NodeJS.ProcessEnv; networkLog: string; home: string} {
-  const home = mkdtempSync(join(tmpdir(), 'eventpulse-deploy-'))
-  const networkLog = join(home, 'network.log')
-  return {
-    home,
-    networkLog,
-    env: {
-      HOME: home,
-      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEBOGUS0000',
-      AWS_SECRET_ACCESS_KEY: 'bogus-secret-key-for-the-dry-run-test',
-      AWS_REGION: 'eu-central-1',
-      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PROFILE: '',
-      EVENTPULSE_NETWORK_LOG: networkLog,
-      NODE_OPTIONS: `--import=${join(import.meta.dirname, 'fixtures/record-network.mjs')}`,
-    },
-  }
-}
+import {offlineEnv} from './offline-env.js'
 
 describe('deploy --dry-run', () => {
   it('runs under a recorder that does notice connections (so an empty record means none was made)', () => {
