@@ -1,15 +1,21 @@
-import {existsSync} from 'node:fs'
+import {existsSync, mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {Validations} from 'aws-cdk-lib'
 import {Match, type Template} from 'aws-cdk-lib/assertions'
+import * as s3 from 'aws-cdk-lib/aws-s3'
+import {AwsSolutionsChecks} from 'cdk-nag'
 import {beforeAll, describe, expect, it} from 'vitest'
 
+import {createEventPulseApp} from '../../infra/app.js'
 import {EVENT_MAX_AGE, EVENT_RETRY_ATTEMPTS} from '../../infra/events.js'
 import {processorBundleDir} from '../../infra/processor.js'
+import {defaultStackConfig} from '../../infra/stack-config.js'
 import {QUARANTINE_NONCURRENT_DAYS} from '../../infra/storage.js'
 import {ITEM_METADATA, NOTIFICATION_ATTRIBUTES, PROCESSOR_ENV, SOURCE_KEY_INDEX, STACK_OUTPUTS, TABLE_KEY} from '../../src/lib/pipeline-contract.js'
 import {DEFAULT_STUCK_AFTER_SECONDS} from '../../src/lib/status/stuck.js'
-import {synthesize} from './synth.js'
+import {stubProcessorBundle, synthesize} from './synth.js'
 
 type Resource = {Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]}
 
@@ -355,6 +361,30 @@ describe('the EventPulse stack, fully configured', () => {
   it('uses a configured bucket name and the configured stuck-object age', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {BucketName: 'acme-eventpulse-processing'})
     expect(template.toJSON().Outputs[STACK_OUTPUTS.stuckAfterSeconds].Value).toBe('900')
+  })
+})
+
+describe('cdk-nag on every synth', () => {
+  it('fails the synth on an unacknowledged finding (so a clean synth means something)', () => {
+    const {app, stack} = createEventPulseApp(defaultStackConfig({region: 'eu-west-1'}), {
+      outdir: mkdtempSync(join(tmpdir(), 'eventpulse-cdkout-')),
+      processorBundleDir: stubProcessorBundle(),
+    })
+    new s3.Bucket(stack, 'UncheckedBucket')
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
+    expect(() => app.synth()).toThrow(/UncheckedBucket/)
+  })
+
+  it('justifies each acknowledged finding in one line', () => {
+    const {stack} = createEventPulseApp(defaultStackConfig({region: 'eu-west-1'}), {processorBundleDir: stubProcessorBundle()})
+    const reasons = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.values(m.data as Record<string, string | {reason: string}>))
+      .map((entry) => (typeof entry === 'string' ? entry : entry.reason))
+    expect(reasons.length).toBeGreaterThanOrEqual(10)
+    for (const reason of reasons) expect(reason).toMatch(/^[^\n]{10,160}$/)
   })
 })
 
