@@ -17,9 +17,10 @@ import {startS3} from '../src/lib/local/emulators.js'
 
 const BUCKET = 'bench-processing'
 const CONCURRENCY = 16
-const RUNS = 3
+const RUNS = 5
 const AWS_CLI = '/usr/bin/aws'
 const root = fileURLToPath(new URL('../..', import.meta.url))
+const thisFile = fileURLToPath(import.meta.url)
 
 /** s3rver runs in a process of its own, so that every contender talks to the same server over loopback. */
 async function serveS3(directory: string): Promise<void> {
@@ -28,7 +29,7 @@ async function serveS3(directory: string): Promise<void> {
 }
 
 function startServer(directory: string): Promise<{endpoint: string; stop: () => void}> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', directory], {stdio: ['ignore', 'pipe', 'inherit']})
+  const child = spawn(process.execPath, [thisFile, '--serve', directory], {stdio: ['ignore', 'pipe', 'inherit']})
   return new Promise((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve({endpoint: chunk.toString().trim(), stop: () => child.kill()}))
     child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)))
@@ -43,23 +44,28 @@ function writeRecords(directory: string, count: number): void {
   }
 }
 
-/**
- * Median wall time of a whole process over RUNS runs after a warm-up, each run with its own key prefix: the local S3
- * honours If-None-Match like S3, so a run repeating the last one's keys would be refused rather than measured.
- */
-function medianRunMs(command: string, args: (prefix: string) => string[], env: NodeJS.ProcessEnv): number {
-  const times: number[] = []
-  for (let run = 0; run <= RUNS; run++) {
-    const started = process.hrtime.bigint()
-    const result = spawnSync(command, args(`run-${run}`), {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']})
-    const elapsed = Number(process.hrtime.bigint() - started) / 1e6
-    if (result.status !== 0) throw new Error(`${command} exited with ${result.status}: ${result.stderr.toString().slice(-500)}`)
-    if (run > 0) times.push(elapsed)
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]
+/** One way of uploading the records: a run takes a key prefix of its own and resolves when all are uploaded. */
+interface Contender {
+  name: string
+  run: (prefix: string) => Promise<void>
 }
 
-async function bareLoopMs(endpoint: string, directory: string): Promise<number> {
+/**
+ * A whole process as a contender. Each run has its own key prefix: the local S3 honours If-None-Match like S3,
+ * so a run repeating the last one's keys would be refused rather than measured.
+ */
+function processContender(name: string, command: string, args: (prefix: string) => string[], env: NodeJS.ProcessEnv): Contender {
+  return {
+    name,
+    async run(prefix) {
+      const result = spawnSync(command, args(prefix), {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']})
+      if (result.status !== 0) throw new Error(`${command} exited with ${result.status}: ${result.stderr.toString().slice(-500)}`)
+    },
+  }
+}
+
+/** The ceiling: a loop of PutObject calls, `--concurrency` at a time, bodies read up front, nothing else. */
+async function bareLoop(endpoint: string, directory: string, prefix: string, conditional: boolean): Promise<void> {
   const s3 = createS3Client({
     region: 'us-east-1',
     endpoint,
@@ -67,19 +73,27 @@ async function bareLoopMs(endpoint: string, directory: string): Promise<number> 
     requestHandler: createRequestHandler({maxSockets: CONCURRENCY}),
     maxAttempts: 3,
   })
-  const bodies = readdirSync(directory).map((name) => ({name, body: readFileSync(join(directory, name))}))
-  const put = (prefix: string) =>
-    mapConcurrently(bodies, CONCURRENCY, ({name, body}) =>
-      s3.send(new PutObjectCommand({Bucket: BUCKET, Key: `bare/${prefix}/${name}`, Body: body, ContentType: 'application/json'})),
-    )
-  const times: number[] = []
-  for (let run = 0; run <= RUNS; run++) {
-    const started = process.hrtime.bigint()
-    await put(`run-${run}`)
-    if (run > 0) times.push(Number(process.hrtime.bigint() - started) / 1e6)
-  }
+  const bodies = readdirSync(directory).map((file) => ({file, body: readFileSync(join(directory, file))}))
+  await mapConcurrently(bodies, CONCURRENCY, ({file, body}) =>
+    s3.send(new PutObjectCommand({Bucket: BUCKET, Key: `${prefix}/${file}`, Body: body, ContentType: 'application/json', IfNoneMatch: conditional ? '*' : undefined})),
+  )
   s3.destroy()
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]
+}
+
+/**
+ * Median time of each contender. Rounds run every contender once, in turn, after a warm-up round: on a shared
+ * machine, load that comes and goes then weighs on all of them alike.
+ */
+async function measure(contenders: Contender[]): Promise<number[]> {
+  const times: number[][] = contenders.map(() => [])
+  for (let round = 0; round <= RUNS; round++) {
+    for (const [index, contender] of contenders.entries()) {
+      const started = process.hrtime.bigint()
+      await contender.run(`round-${round}`)
+      if (round > 0) times[index].push(Number(process.hrtime.bigint() - started) / 1e6)
+    }
+  }
+  return times.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)])
 }
 
 async function main(): Promise<void> {
@@ -90,42 +104,50 @@ async function main(): Promise<void> {
   const server = await startServer(join(work, 's3'))
   try {
     const credentials = {AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1'}
-    const rows: {name: string; ms: number}[] = []
-    rows.push({name: 'bare PutObject loop (ceiling)', ms: await bareLoopMs(server.endpoint, records)})
-    const upload = medianRunMs(
-      process.execPath,
-      (prefix) => [join(root, 'bin/run.js'), 'upload', records, '--prefix', `cli/${prefix}`, '--endpoint-url', server.endpoint, '--processing-bucket', BUCKET, '--concurrency', String(CONCURRENCY)],
-      {...credentials, XDG_CACHE_HOME: join(work, 'cache')},
-    )
-    rows.push({name: 'eventpulse upload DIR (process, checks)', ms: upload})
+    const contenders: Contender[] = [
+      // Whole processes, like the others: Node start-up, loading the SDK and its first (unoptimised) requests included.
+      processContender('bare PutObject loop (ceiling)', process.execPath, (prefix) => [thisFile, '--bare', server.endpoint, records, `bare/${prefix}`], {}),
+      processContender('bare PutObject loop, If-None-Match: *', process.execPath, (prefix) => [thisFile, '--bare-conditional', server.endpoint, records, `bare-conditional/${prefix}`], {}),
+      processContender(
+        'eventpulse upload DIR (process, checks)',
+        process.execPath,
+        (prefix) => [join(root, 'bin/run.js'), 'upload', records, '--prefix', `cli/${prefix}`, '--endpoint-url', server.endpoint, '--processing-bucket', BUCKET, '--concurrency', String(CONCURRENCY)],
+        {...credentials, XDG_CACHE_HOME: join(work, 'cache')},
+      ),
+    ]
     if (existsSync(AWS_CLI)) {
       const version = spawnSync(AWS_CLI, ['--version'], {encoding: 'utf8'}).stdout.trim()
       // The same concurrency as the others (the AWS CLI's default is 10).
       const config = join(work, 'aws-config')
       writeFileSync(config, `[default]\ns3 =\n  max_concurrent_requests = ${CONCURRENCY}\n`)
-      const ms = medianRunMs(
-        AWS_CLI,
-        (prefix) => ['s3', 'cp', '--recursive', '--only-show-errors', records, `s3://${BUCKET}/awscli/${prefix}/`, '--endpoint-url', server.endpoint],
-        // Plain bodies: aws-chunked checksum framing would be stored as is by s3rver.
-        {...credentials, AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required', AWS_CONFIG_FILE: config},
+      contenders.push(
+        processContender(
+          `aws s3 cp --recursive (${version.split(' ')[0]})`,
+          AWS_CLI,
+          (prefix) => ['s3', 'cp', '--recursive', '--only-show-errors', records, `s3://${BUCKET}/awscli/${prefix}/`, '--endpoint-url', server.endpoint],
+          // Plain bodies: aws-chunked checksum framing would be stored as is by s3rver.
+          {...credentials, AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required', AWS_CONFIG_FILE: config},
+        ),
       )
-      rows.push({name: `aws s3 cp --recursive (${version.split(' ')[0]})`, ms})
     }
+    const times = await measure(contenders)
 
-    const perSecond = (ms: number) => (count / ms) * 1000
-    const uploadRate = perSecond(upload)
-    console.log(`\nUploading ${count} small records to s3rver on loopback, concurrency ${CONCURRENCY}, median of ${RUNS} runs`)
-    for (const row of rows)
+    const upload = times[2]
+    console.log(`\nUploading ${count} small records to s3rver on loopback, concurrency ${CONCURRENCY}, median of ${RUNS} interleaved rounds, each a whole process`)
+    console.log(`  ${''.padEnd(44)} ${'time'.padStart(9)}  ${'objects/s'.padStart(9)}   upload's objects/s relative to it`)
+    for (const [index, {name}] of contenders.entries())
       console.log(
-        `  ${row.name.padEnd(44)} ${row.ms.toFixed(0).padStart(6)} ms  ${perSecond(row.ms).toFixed(0).padStart(6)} objects/s   upload = ${(uploadRate / perSecond(row.ms)).toFixed(2)}x`,
+        `  ${name.padEnd(44)} ${times[index].toFixed(0).padStart(6)} ms  ${((count / times[index]) * 1000).toFixed(0).padStart(9)}   ${(times[index] / upload).toFixed(2)}x`,
       )
     if (!existsSync(AWS_CLI)) console.log(`  aws s3 cp --recursive: skipped, ${AWS_CLI} is not installed (apt-get install awscli)`)
-    console.log('  Targets: upload >= 0.80x the bare loop, >= 1.3x aws s3 cp.')
+    console.log('  Targets: upload >= 0.80x the bare loop, >= 1.3x aws s3 cp. Every row is a whole process, start-up included.')
   } finally {
     server.stop()
     rmSync(work, {recursive: true, force: true})
   }
 }
 
-if (process.argv[2] === '--serve') await serveS3(process.argv[3])
+const [mode, ...rest] = process.argv.slice(2)
+if (mode === '--serve') await serveS3(rest[0])
+else if (mode === '--bare' || mode === '--bare-conditional') await bareLoop(rest[0], rest[1], rest[2], mode === '--bare-conditional')
 else await main()
