@@ -60,6 +60,9 @@ describe('deploy --dry-run', () => {
     const filterWithoutEmail = await runCli(['deploy', '--dry-run', '--notify-quarantined-only'], {env})
     expect(filterWithoutEmail.exitCode).toBe(2)
     expect(filterWithoutEmail.stderr).toContain('no e-mail address')
+    const replicasWithoutRegion = await runCli(['deploy', '--dry-run', '--replica-region', 'us-east-1'], {env: {...env, AWS_REGION: '', AWS_DEFAULT_REGION: ''}})
+    expect(replicasWithoutRegion.exitCode).toBe(2)
+    expect(replicasWithoutRegion.stderr).toContain('--region')
   })
 
   it('documents every setting in --help, with examples', async () => {

@@ -1,5 +1,6 @@
 import {join} from 'node:path'
 
+import {usageError} from '../errors.js'
 import {cacheDir} from '../paths.js'
 import type {DeployConfig} from './config.js'
 import {openToolkitSession} from './toolkit.js'
@@ -27,8 +28,12 @@ export interface DryRunResult {
 
 /** Synthesizes the stack into a directory and tells what it would create: offline, with no credentials and no AWS call. */
 export async function dryRunDeploy(config: DeployConfig, assemblyDir: string): Promise<DryRunResult> {
+  // Offline, no profile is consulted: the region is the flag's, the file's or the environment's.
+  const region = config.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined)
+  if (!region && config.replicaRegions.length > 0)
+    throw usageError('Replica regions need the stack\'s own region to be known.', 'Pass --region (or set AWS_REGION) along with --replica-region.')
   const session = await openToolkitSession({
-    config,
+    config: {...config, region},
     outdir: assemblyDir,
     offline: true,
     answer: async () => false,
@@ -41,7 +46,7 @@ export async function dryRunDeploy(config: DeployConfig, assemblyDir: string): P
     for (const {Type} of resources) counts.set(Type, (counts.get(Type) ?? 0) + 1)
     return {
       stack: config.stackName,
-      region: config.region ?? 'the region of your credentials',
+      region: region ?? 'the region of your credentials',
       assemblyDir,
       templateFile: join(assemblyDir, stack.templateFile),
       resourceCount: resources.length,

@@ -73,8 +73,10 @@ export function findBootstrapError(lib: ToolkitLibrary, error: unknown): Toolkit
 
 /** Turns a toolkit failure into what the user sees: missing credentials exit 3, AWS failures exit 4. */
 export function explainToolkitError(lib: ToolkitLibrary, error: unknown): unknown {
-  if (error instanceof CliError) return error
   const chain = causeChain(error)
+  // Our own errors raised inside the assembly builder come back wrapped by the toolkit.
+  const ours = chain.find((e) => e instanceof CliError)
+  if (ours) return ours
   const message = (error as Error)?.message ?? String(error)
   if (chain.some((e) => lib.ToolkitError.isAuthenticationError(e)))
     return new CliError(message, {
