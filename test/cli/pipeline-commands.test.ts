@@ -153,6 +153,24 @@ describe('quarantine', () => {
     expect(run.stderr).not.toContain('Refusing')
   })
 
+  it('release copes with keys holding #, + and spaces', async () => {
+    const odd = join(dir, 'odd #1+2 ü.json')
+    writeFileSync(odd, '{"ArtistID": ')
+    const uploaded = await cli(['upload', odd, '--no-validate', '--wait'])
+    expect(uploaded.exitCode).toBe(1)
+    // Fixed in place, then released: processed again, and stored this time.
+    const [entry] = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'odd #1+2 ü.json'])).stdout).result.entries
+    expect(entry.sourceKey).toBe('odd #1+2 ü.json')
+    const {PutObjectCommand} = await import('@aws-sdk/client-s3')
+    await pipeline.s3.send(new PutObjectCommand({Bucket: pipeline.state.quarantineBucket, Key: entry.key, Body: record('Odd', 'TRACK#Odd')}))
+    const released = await cli(['quarantine', 'release', 'odd #1+2 ü.json', '--yes'])
+    expect(released.exitCode).toBe(0)
+    await pipeline.idle()
+    const status = await cli(['status', 'odd #1+2 ü.json'])
+    expect(status.stdout).toMatch(/^stored {7}odd #1\+2 ü\.json {2}\(Odd \/ TRACK#Odd, /)
+    expect((await cli(['quarantine', 'check', 'odd #1+2 ü.json'])).exitCode).toBe(1)
+  })
+
   it('release puts the object back for processing and removes the entry', async () => {
     const [entry] = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'dup-second'])).stdout).result.entries
     const run = await cli(['quarantine', 'release', entry.key, '--yes', '--json'])
