@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {usageError} from '../errors.js'
 import {cacheDir} from '../paths.js'
 import type {DeployConfig} from './config.js'
-import {openToolkitSession} from './toolkit.js'
+import {explainToolkitError, openToolkitSession} from './toolkit.js'
 
 /** Where the cloud assembly goes unless --output says otherwise. */
 export function defaultAssemblyDir(stackName: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -38,7 +38,9 @@ export async function dryRunDeploy(config: DeployConfig, assemblyDir: string): P
     offline: true,
     answer: async () => false,
   })
-  const cached = await session.toolkit.synth(session.source, {stacks: session.stacks})
+  const cached = await session.toolkit.synth(session.source, {stacks: session.stacks}).catch((error: unknown) => {
+    throw explainToolkitError(session.lib, error)
+  })
   try {
     const stack = (await cached.produce()).cloudAssembly.getStackByName(config.stackName)
     const resources = Object.values((stack.template.Resources ?? {}) as Record<string, {Type: string}>)
