@@ -6,8 +6,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {LocalPipeline} from '../../src/lib/local/pipeline.js'
 import {parseQuarantineKey} from '../../src/lib/pipeline-contract.js'
-import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import type {runCli} from '../helpers/run-cli.js'
 import {startPipelineForCli} from './helpers/local-pipeline.js'
+import {runOnTerminal} from './helpers/terminal.js'
 
 // End to end on the local pipeline: the CLI process uploads, the in-process pipeline stores or quarantines,
 // and status / quarantine commands read the outcome back.
@@ -19,22 +20,7 @@ let cli: (args: string[], input?: string) => ReturnType<typeof runCli>
 let env: NodeJS.ProcessEnv
 let dir: string
 
-/** Runs a command on a pseudo-terminal (util-linux `script`), typing `answer` once the prompt is up. */
-function onTerminal(args: string[], answer: string): ReturnType<typeof runCli> {
-  const command = ['node', join(PROJECT_ROOT, 'bin/run.js'), ...args, '--local'].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
-  return new Promise((resolve, reject) => {
-    import('node:child_process').then(({spawn}) => {
-      const child = spawn('script', ['-qfec', command, '/dev/null'], {env: {...process.env, ...env, NO_COLOR: '1'}})
-      let stdout = ''
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk
-        if (stdout.includes('(y/N)') && !child.stdin.writableEnded) child.stdin.end(answer)
-      })
-      child.on('error', reject)
-      child.on('close', (exitCode) => resolve({stdout, stderr: '', exitCode}))
-    })
-  })
-}
+const onTerminal = (args: string[], answer: string) => runOnTerminal([...args, '--local'], {env, prompt: '(y/N)', answer})
 
 beforeAll(async () => {
   ;({pipeline, cli, env} = await startPipelineForCli())
