@@ -123,7 +123,6 @@ function demoTarget(pipeline: LocalPipeline): PipelineTarget {
   const {state} = pipeline
   return {
     label: 'demo pipeline',
-    local: true,
     region: state.region,
     endpoint: state.endpoints.s3,
     resources: {processingBucket: state.processingBucket, quarantineBucket: state.quarantineBucket, table: state.table},

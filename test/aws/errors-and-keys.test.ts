@@ -2,6 +2,7 @@ import {PassThrough} from 'node:stream'
 
 import {describe, expect, it} from 'vitest'
 
+import {sessionNameFor} from '../../src/lib/aws/credentials.js'
 import {explainAwsError} from '../../src/lib/aws/errors.js'
 import {CliError, toFailure} from '../../src/lib/errors.js'
 import {createProgress} from '../../src/lib/progress.js'
@@ -82,5 +83,17 @@ describe('progress', () => {
     const quiet = capture(true)
     createProgress({total: 2, label: 'Uploading', silent: true, stream: quiet.stream}).advance('x')
     expect(quiet.text()).toBe('')
+  })
+})
+
+describe('STS session names', () => {
+  it('name the caller within the characters and length STS allows', () => {
+    expect(sessionNameFor('alice')).toBe('eventpulse-alice')
+    expect(sessionNameFor('DOMAIN\\Jane Doe (admin)')).toBe('eventpulse-DOMAIN-Jane-Doe-admin')
+    expect(sessionNameFor('')).toBe('eventpulse-user')
+    expect(sessionNameFor('ü'.repeat(10))).toBe('eventpulse-user')
+    const long = sessionNameFor('x'.repeat(100))
+    expect(long).toHaveLength(64)
+    expect(long).toMatch(/^[\w+=,.@-]+$/)
   })
 })

@@ -4,22 +4,19 @@ import {CliError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {readStackOutputsCache, type StackCacheTarget, stackOutputsCacheFile, writeStackOutputsCache} from '../stack-outputs-cache.js'
 
-export interface StackOutputs {
-  outputs: Record<string, string>
-  /** Where they came from: the cache saves a CloudFormation call per command. */
-  source: 'cache' | 'cloudformation'
-}
-
 /**
  * The deployed stack's outputs (bucket and table names, role ARNs): from the per profile/region/stack cache,
  * or from CloudFormation DescribeStacks on a miss, which then fills the cache.
  */
-export async function discoverStackOutputs(target: StackCacheTarget, cloudFormation: () => Promise<CloudFormationClient>): Promise<StackOutputs> {
+export async function discoverStackOutputs(
+  target: StackCacheTarget,
+  cloudFormation: () => Promise<CloudFormationClient>,
+): Promise<Record<string, string>> {
   const cached = await readStackOutputsCache(target)
-  if (cached) return {outputs: cached, source: 'cache'}
+  if (cached) return cached
   const outputs = await describeStackOutputs(target, await cloudFormation())
   await writeStackOutputsCache(target, outputs)
-  return {outputs, source: 'cloudformation'}
+  return outputs
 }
 
 /** The outputs as CloudFormation has them now, bypassing the cache. */

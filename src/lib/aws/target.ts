@@ -34,7 +34,6 @@ const ROLE_OUTPUTS: Record<PipelineRole, string> = {
 export interface PipelineTarget {
   /** For messages: "local pipeline", "stack EventPulse in eu-west-1 (profile dev)", an endpoint URL. */
   label: string
-  local: boolean
   region: string
   endpoint?: string
   resources: Partial<Record<ResourceName, string>>
@@ -109,7 +108,6 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
     const {processingBucket, quarantineBucket, table} = local
     return {
       label: 'local pipeline',
-      local: true,
       region: local.region,
       endpoint: local.endpoints.s3,
       resources: {processingBucket, quarantineBucket, table, ...flagResources(flags)},
@@ -137,7 +135,7 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
       const {CloudFormationClient} = await import('@aws-sdk/client-cloudformation')
       return (request.clients?.cloudFormation ?? ((c) => new CloudFormationClient(c)))({...basics, endpoint: endpointFor('CLOUDFORMATION', flags)})
     }
-    const {outputs} = await discoverStackOutputs(stackTarget, cloudFormation)
+    const outputs = await discoverStackOutputs(stackTarget, cloudFormation)
     for (const name of missing) resources[name] = requireOutput(outputs, STACK_OUTPUTS[name], stackTarget, `--${RESOURCE_FLAGS[name]}`)
     if (wantsStackRole) roleArn = requireOutput(outputs, ROLE_OUTPUTS[request.role], stackTarget, '--role-arn or --no-assume-role')
     const stuck = Number(outputs[STACK_OUTPUTS.stuckAfterSeconds])
@@ -159,7 +157,6 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
   const clientConfig = {...basics, credentials}
   return {
     label: endpoint ?? `stack ${flags.stack} in ${region} (profile ${profile})`,
-    local: false,
     region,
     endpoint,
     resources,

@@ -19,7 +19,7 @@ export interface QuarantineEntry {
 }
 
 /** Reads an entry's recorded reason, message and source upload from its metadata; undefined when it is gone. */
-export async function describeEntry(s3: S3Client, bucket: string, key: string): Promise<QuarantineEntry | undefined> {
+async function describeEntry(s3: S3Client, bucket: string, key: string): Promise<QuarantineEntry | undefined> {
   const parsed = parseQuarantineKey(key)
   if (!parsed) return undefined
   try {
@@ -59,13 +59,13 @@ export async function listEntries(
   return entries.filter((entry): entry is QuarantineEntry => entry !== undefined)
 }
 
+const newestFirst = (a: QuarantineEntry, b: QuarantineEntry): number => (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? '')
+
 /** Every entry of one source key (a key quarantined more than once has several), newest first. */
 export async function entriesOf(s3: S3Client, bucket: string, sourceKey: string, concurrency: number): Promise<QuarantineEntry[]> {
   const entries = await listEntries(s3, bucket, {prefix: `${sourceKey}/`, concurrency})
   return entries.filter((entry) => entry.sourceKey === sourceKey).sort(newestFirst)
 }
-
-export const newestFirst = (a: QuarantineEntry, b: QuarantineEntry): number => (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? '')
 
 /** What one command argument names: the entry key `list` prints (one entry), or a source key (all its entries). */
 export interface ResolvedArgument {
