@@ -114,6 +114,15 @@ describe('upload', () => {
     expect(await processingKeys()).toEqual(['from-stdin.json'])
   })
 
+  it('--wait gives up after --timeout when nothing processes the objects, and exits 4', async () => {
+    const dir = tree({'a.json': VALID})
+    const run = await cli(['upload', dir, '--wait', '--timeout', '2s'])
+    expect(run.exitCode).toBe(4)
+    expect(run.stdout).toMatch(/^in flight {4}a\.json {2}\(uploaded \d{4}-/m)
+    expect(run.stdout).toContain('1 file, 1 uploaded, 0 stored, 0 quarantined, 1 still in flight.')
+    expect(run.stderr).toContain('Timed out after 2s waiting for outcomes')
+  })
+
   it('says when a bucket does not exist (exit 4)', async () => {
     const dir = tree({'a.json': VALID})
     const run = await cli(['upload', dir], undefined, ['--processing-bucket=no-such-bucket'])
