@@ -114,6 +114,17 @@ describe('quarantine', () => {
     expect(readFileSync(output, 'utf8')).toBe('{"ArtistID": {"S": "Odesza"},}')
   })
 
+  it('show --json gives content that is not UTF-8 as base64', async () => {
+    const latin1 = join(dir, 'latin1.json')
+    const bytes = Buffer.from('{"ArtistID": {"S": "Bj\xf6rk"}}', 'latin1')
+    writeFileSync(latin1, bytes)
+    expect((await cli(['upload', latin1, '--no-validate', '--wait'])).exitCode).toBe(1)
+    const {result} = JSON.parse((await cli(['quarantine', 'show', 'latin1.json', '--json'])).stdout)
+    expect(result.entries).toHaveLength(1)
+    expect(result.entries[0]).toMatchObject({reason: 'not-utf8', contentBase64: bytes.toString('base64')})
+    expect(result.entries[0].content).toBeUndefined()
+  })
+
   it('rm refuses without a terminal and without --yes (exit 2), deleting nothing', async () => {
     const run = await cli(['quarantine', 'rm', 'bad.json'])
     expect(run.exitCode).toBe(2)
