@@ -14,11 +14,16 @@ export function canPrompt(): boolean {
  */
 export async function confirmOrRefuse(question: string, options: {yes: boolean; action: string}): Promise<boolean> {
   if (options.yes) return true
+  refuseWithoutTerminal(options.action)
+  return confirm({message: question, default: false}, {output: process.stderr})
+}
+
+/** Throws the usage error (exit 2) for a confirmation that no terminal can give. */
+export function refuseWithoutTerminal(action: string): void {
   if (!canPrompt())
-    throw new CliError(`Refusing to ${options.action} without confirmation: no terminal to ask on.`, {
+    throw new CliError(`Refusing to ${action} without confirmation: no terminal to ask on.`, {
       exitCode: ExitCode.Usage,
       code: 'ConfirmationRequired',
       hint: 'Run it in a terminal, or pass --yes to confirm in advance.',
     })
-  return confirm({message: question, default: false}, {output: process.stderr})
 }
