@@ -1,13 +1,15 @@
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readdirSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 
+import {offlineEnv} from '../deploy/offline-env.js'
 import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
 
-// What a user gets from `npm install -g eventpulse`: the packed tarball, installed into an empty prefix.
+// What a user gets from `npm install -g eventpulse`: the packed tarball, installed into an empty prefix (once for
+// every test here: installing aws-cdk-lib takes a while).
 let installedBin: string
 let tarballFiles: string[]
 
@@ -50,5 +52,22 @@ describe('the packed package', () => {
     const help = await runCli(['--help'], {bin: installedBin})
     expect(help.exitCode).toBe(0)
     expect(help.stdout).toContain('validate')
+  })
+
+  // `deploy` must work from a global install: the toolkit builds the app in-process and the processor ships prebuilt
+  // (no esbuild, no Docker, no separate `cdk`).
+  it('synthesizes the deploy template with the bundled processor, with no network access, from any directory', async () => {
+    const {env, networkLog, home} = offlineEnv()
+    const output = join(home, 'assembly')
+    const run = await runCli(['deploy', '--dry-run', '--output', output, '--region', 'eu-west-1'], {bin: installedBin, cwd: home, env})
+
+    expect(run.stderr).not.toMatch(/Error/)
+    expect(run.exitCode).toBe(0)
+    expect(existsSync(networkLog) ? readFileSync(networkLog, 'utf8') : '').toBe('')
+    expect(run.stdout).toMatch(/Would deploy stack EventPulse to eu-west-1: \d+ resources/)
+    expect(run.stdout).toMatch(/AWS::Lambda::Function\s+1\n/)
+    const manifest = JSON.parse(readFileSync(join(output, 'EventPulse.assets.json'), 'utf8'))
+    const [asset] = Object.values(manifest.files as Record<string, {source: {path: string; packaging?: string}}>).filter((f) => f.source.packaging === 'zip')
+    expect(readdirSync(join(output, asset.source.path))).toEqual(['index.mjs'])
   })
 })
