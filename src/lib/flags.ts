@@ -8,11 +8,12 @@ export const commonFlags = {
     description: 'Use the local pipeline started by `eventpulse local start` (no AWS account, no credentials).',
     exclusive: ['profile', 'endpoint-url'],
   }),
-  profile: Flags.string({description: 'AWS profile from the shared config files (default: AWS_PROFILE or "default").', env: 'AWS_PROFILE'}),
+  // AWS_PROFILE and AWS_ENDPOINT_URL are read where targets are resolved, not as flag defaults: as defaults they
+  // would make `--local` (exclusive with both) fail whenever they are set in the environment.
+  profile: Flags.string({description: 'AWS profile from the shared config files (default: AWS_PROFILE or "default").'}),
   region: Flags.string({description: 'AWS region (default: AWS_REGION or the profile\'s region).'}),
   'endpoint-url': Flags.string({
     description: 'Send AWS requests to this endpoint, e.g. an S3-compatible server (default: AWS_ENDPOINT_URL).',
-    env: 'AWS_ENDPOINT_URL',
   }),
   stack: Flags.string({description: 'Name of the deployed EventPulse stack.', default: DEFAULT_STACK_NAME}),
   yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation.'}),

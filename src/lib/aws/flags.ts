@@ -5,11 +5,9 @@ import {commonFlags} from '../flags.js'
 /** Flags of every command that talks to the pipeline: where it is, whose credentials, which role, which names. */
 export const pipelineFlags = {
   local: commonFlags.local,
-  // AWS_PROFILE and AWS_ENDPOINT_URL are read by resolveTarget rather than by oclif: as flag defaults they would make
-  // `--local` (exclusive with both) fail whenever they are set in the environment.
-  profile: {...commonFlags.profile, env: undefined},
+  profile: commonFlags.profile,
   region: commonFlags.region,
-  'endpoint-url': {...commonFlags['endpoint-url'], env: undefined},
+  'endpoint-url': commonFlags['endpoint-url'],
   stack: commonFlags.stack,
   'role-arn': Flags.string({
     description: "Assume this role instead of the one the stack provides for the command (uploader or quarantine admin).",
