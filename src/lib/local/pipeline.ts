@@ -84,7 +84,7 @@ export function localClients(endpoints: {s3: string; dynamodb: string}, options:
   return {s3: createS3Client({...basics, endpoint: endpoints.s3}), dynamodb: new DynamoDBClient({...basics, endpoint: endpoints.dynamodb})}
 }
 
-async function ensureTable(dynamodb: DynamoDBClient, table: string): Promise<void> {
+export async function ensureTable(dynamodb: DynamoDBClient, table: string): Promise<void> {
   try {
     await dynamodb.send(
       new CreateTableCommand({

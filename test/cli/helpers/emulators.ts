@@ -1,21 +1,21 @@
 import {mkdtempSync, rmSync} from 'node:fs'
-import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {CreateTableCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import {S3Client} from '@aws-sdk/client-s3'
-import dynalite from 'dynalite'
-import S3rver from 's3rver'
+import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import type {S3Client} from '@aws-sdk/client-s3'
 
-import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '../../../src/lib/pipeline-contract.js'
+import {LOCAL_CREDENTIALS} from '../../../src/lib/aws/credentials.js'
+import {startDynamoDb, startS3} from '../../../src/lib/local/emulators.js'
+import {ensureTable, localClients} from '../../../src/lib/local/pipeline.js'
 
 export const BUCKETS = {processing: 'ep-processing', quarantine: 'ep-quarantine'}
 export const TABLE = 'ep-table'
-// s3rver accepts only its own fixed keys; dynalite accepts any.
-export const CREDENTIALS = {accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER'}
 
-/** s3rver and dynalite on loopback ports, with the pipeline's buckets and table (the processor's part is played by the tests). */
+/**
+ * The local pipeline's S3 and DynamoDB, with its buckets and table, but no processor: the tests play its part,
+ * and the CLI reaches them through explicit endpoints, bucket and table flags rather than --local.
+ */
 export interface Emulators {
   s3Endpoint: string
   dynamoEndpoint: string
@@ -29,66 +29,29 @@ export interface Emulators {
 }
 
 export async function startEmulators(): Promise<Emulators> {
-  const directory = mkdtempSync(join(tmpdir(), 'ep-s3rver-'))
-  const s3rver = new S3rver({
-    port: 0,
-    address: '127.0.0.1',
-    silent: true,
-    directory,
-    configureBuckets: [{name: BUCKETS.processing}, {name: BUCKETS.quarantine}],
-  } as ConstructorParameters<typeof S3rver>[0])
-  const s3Address = (await s3rver.run()) as unknown as AddressInfo
-  const dynamoServer = dynalite({createTableMs: 0, deleteTableMs: 0, updateTableMs: 0})
-  await new Promise<void>((resolve) => dynamoServer.listen(0, '127.0.0.1', resolve))
-  const dynamoAddress = dynamoServer.address() as AddressInfo
-  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`
-  const dynamoEndpoint = `http://127.0.0.1:${dynamoAddress.port}`
-  const region = 'us-east-1'
-  const s3 = new S3Client({
-    region,
-    endpoint: s3Endpoint,
-    credentials: CREDENTIALS,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  })
-  const dynamodb = new DynamoDBClient({region, endpoint: dynamoEndpoint, credentials: CREDENTIALS})
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        {AttributeName: TABLE_KEY.partition, AttributeType: 'S'},
-        {AttributeName: TABLE_KEY.sort, AttributeType: 'S'},
-        {AttributeName: ITEM_METADATA.sourceKey, AttributeType: 'S'},
-      ],
-      KeySchema: [
-        {AttributeName: TABLE_KEY.partition, KeyType: 'HASH'},
-        {AttributeName: TABLE_KEY.sort, KeyType: 'RANGE'},
-      ],
-      GlobalSecondaryIndexes: [
-        {IndexName: SOURCE_KEY_INDEX, KeySchema: [{AttributeName: ITEM_METADATA.sourceKey, KeyType: 'HASH'}], Projection: {ProjectionType: 'ALL'}},
-      ],
-    }),
-  )
+  const directory = mkdtempSync(join(tmpdir(), 'ep-emulators-'))
+  const s3Server = await startS3({directory: join(directory, 's3'), host: '127.0.0.1', port: 0, buckets: Object.values(BUCKETS)})
+  const dynamoServer = await startDynamoDb({path: join(directory, 'dynamodb'), host: '127.0.0.1', port: 0})
+  const {s3, dynamodb} = localClients({s3: s3Server.endpoint, dynamodb: dynamoServer.endpoint})
+  await ensureTable(dynamodb, TABLE)
   return {
-    s3Endpoint,
-    dynamoEndpoint,
+    s3Endpoint: s3Server.endpoint,
+    dynamoEndpoint: dynamoServer.endpoint,
     s3,
     dynamodb,
     flags: [`--processing-bucket=${BUCKETS.processing}`, `--quarantine-bucket=${BUCKETS.quarantine}`, `--table=${TABLE}`],
     env: {
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
       AWS_CONFIG_FILE: join(directory, 'no-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(directory, 'no-credentials'),
     },
     async stop() {
       s3.destroy()
       dynamodb.destroy()
-      await s3rver.close()
-      await new Promise((resolve) => dynamoServer.close(resolve))
+      await s3Server.close()
+      await dynamoServer.close()
       rmSync(directory, {recursive: true, force: true})
     },
   }
