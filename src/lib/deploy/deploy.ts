@@ -1,27 +1,15 @@
-import type {IBaseCredentialsProvider} from '@aws-cdk/toolkit-lib'
-
 import {confirmOrRefuse} from '../confirm.js'
 import {CliError} from '../errors.js'
 import {ExitCode} from '../exit-codes.js'
 import {stackOutputsCacheFile, writeStackOutputsCache} from '../stack-outputs-cache.js'
-import type {DeployConfig} from './config.js'
-import {explainToolkitError, findBootstrapError, openToolkitSession} from './toolkit.js'
+import {explainToolkitError, findBootstrapError, openSessionFor, type StackRequest} from './toolkit.js'
 
 /** Asks the user a yes/no question about something that changes their account (`action` names it for the refusal). */
 export type Ask = (question: string, action: string) => Promise<boolean>
 
-export interface DeployRequest {
-  config: DeployConfig
-  /** Answers every question with yes (--yes). */
-  yes: boolean
-  assemblyDir: string
-  write?: (text: string) => void
-  verbose?: boolean
-  /** Replaced by tests: the credentials the toolkit uses, the question asker, how often stack events are polled. */
-  baseCredentials?: IBaseCredentialsProvider
+export interface DeployRequest extends StackRequest {
+  /** Replaced by tests: the question asker. */
   ask?: Ask
-  processorBundleDir?: string
-  stackEventPollingInterval?: number
 }
 
 export type DeployOutcome =
@@ -38,19 +26,11 @@ export async function deployStack(request: DeployRequest): Promise<DeployOutcome
   const {config} = request
   const write = request.write ?? ((text: string) => process.stderr.write(text))
   const ask: Ask = request.ask ?? ((question, action) => confirmOrRefuse(question, {yes: request.yes, action}))
-  const session = await openToolkitSession({
-    config,
-    outdir: request.assemblyDir,
-    baseCredentials: request.baseCredentials,
-    processorBundleDir: request.processorBundleDir,
-    verbose: request.verbose,
-    write,
-    // The decision is the user's, never the toolkit's default. The change set was shown by the diff just before.
-    answer: async ({code, message}) => {
-      if (code === CONFIRM_CODES.deploy) return ask(`Deploy these changes to stack ${config.stackName}?`, 'deploy')
-      if (code === CONFIRM_CODES.rollback) return ask(message, 'roll back the stack')
-      return ask(message, 'go on')
-    },
+  // The decision is the user's, never the toolkit's default. The change set was shown by the diff just before.
+  const session = await openSessionFor(request, write, async ({code, message}) => {
+    if (code === CONFIRM_CODES.deploy) return ask(`Deploy these changes to stack ${config.stackName}?`, 'deploy')
+    if (code === CONFIRM_CODES.rollback) return ask(message, 'roll back the stack')
+    return ask(message, 'go on')
   })
   const {lib, toolkit, stacks} = session
   const deployOnce = () =>

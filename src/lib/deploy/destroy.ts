@@ -1,6 +1,5 @@
 import {rm} from 'node:fs/promises'
 
-import type {IBaseCredentialsProvider} from '@aws-cdk/toolkit-lib'
 import {CloudFormationClient} from '@aws-sdk/client-cloudformation'
 import {S3Client} from '@aws-sdk/client-s3'
 import type {AwsCredentialIdentityProvider} from '@smithy/types'
@@ -15,22 +14,14 @@ import {stackOutputsCacheFile} from '../stack-outputs-cache.js'
 import type {DeployConfig} from './config.js'
 import {confirmByTypingName} from './confirm-name.js'
 import {emptyBucketVersions} from './empty-bucket.js'
-import {explainToolkitError, openToolkitSession} from './toolkit.js'
+import {explainToolkitError, openSessionFor, type StackRequest} from './toolkit.js'
 
-export interface DestroyRequest {
-  config: DeployConfig
+export interface DestroyRequest extends StackRequest {
   /** Delete the data too: empty both buckets (every version) so the stack deletion can remove them and the table. */
   destroyData: boolean
-  yes: boolean
-  assemblyDir: string
-  write?: (text: string) => void
-  verbose?: boolean
-  /** Replaced by tests: credentials, the AWS clients, the typed confirmation, stack event polling. */
-  baseCredentials?: IBaseCredentialsProvider
-  processorBundleDir?: string
+  /** Replaced by tests: the AWS clients, the typed confirmation. */
   clients?: {cloudFormation?: (region: string) => CloudFormationClient; s3?: (region: string) => S3Client}
   confirmName?: (stack: string) => Promise<boolean>
-  stackEventPollingInterval?: number
 }
 
 export interface DestroyOutcome {
@@ -62,16 +53,8 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
   const {config} = request
   const write = request.write ?? ((text: string) => process.stderr.write(text))
   let confirmed = false
-  const session = await openToolkitSession({
-    config,
-    outdir: request.assemblyDir,
-    baseCredentials: request.baseCredentials,
-    processorBundleDir: request.processorBundleDir,
-    verbose: request.verbose,
-    write,
-    // The toolkit's own "are you sure" is answered by the name the user typed, never by its default.
-    answer: async () => confirmed,
-  })
+  // The toolkit's own "are you sure" is answered by the name the user typed, never by its default.
+  const session = await openSessionFor(request, write, async () => confirmed)
   const {lib, toolkit, stacks} = session
   let assembly: Awaited<ReturnType<typeof toolkit.synth>> | undefined
   try {

@@ -28,6 +28,33 @@ export interface ToolkitSessionOptions {
   processorBundleDir?: string
 }
 
+/** What deploy and destroy are both asked with: the stack, where its assembly goes, and how to talk to the user. */
+export interface StackRequest {
+  config: DeployConfig
+  /** Answers every question with yes (--yes). */
+  yes: boolean
+  assemblyDir: string
+  write?: (text: string) => void
+  verbose?: boolean
+  /** Replaced by tests: the credentials the toolkit uses, the processor bundle, how often stack events are polled. */
+  baseCredentials?: ToolkitLib.IBaseCredentialsProvider
+  processorBundleDir?: string
+  stackEventPollingInterval?: number
+}
+
+/** Opens the toolkit session for a deploy or destroy request; `answer` decides the toolkit's questions. */
+export function openSessionFor(request: StackRequest, write: (text: string) => void, answer: ApprovalAnswer): Promise<ToolkitSession> {
+  return openToolkitSession({
+    config: request.config,
+    outdir: request.assemblyDir,
+    baseCredentials: request.baseCredentials,
+    processorBundleDir: request.processorBundleDir,
+    verbose: request.verbose,
+    write,
+    answer,
+  })
+}
+
 export interface ToolkitSession {
   lib: ToolkitLibrary
   toolkit: ToolkitLib.Toolkit
