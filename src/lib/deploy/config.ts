@@ -82,15 +82,8 @@ export async function readConfigFile(path: string): Promise<DeployConfigFile> {
 }
 
 /** Settings given on the command line; undefined means "not given", so the file's value (or the default) applies. */
-export interface DeployConfigFlags {
+export type DeployConfigFlags = Omit<DeployConfigFile, 'stackName' | 'stuckAfter' | 'processingBucketName' | 'quarantineBucketName'> & {
   stack?: string
-  region?: string
-  profile?: string
-  email?: string
-  notifyQuarantinedOnly?: boolean
-  trustedPrincipals?: string[]
-  destroyDataOnDelete?: boolean
-  replicaRegions?: string[]
   stuckAfter?: string
 }
 
