@@ -50,8 +50,10 @@ async function expandOne(arg: string, stdinName: string): Promise<InputFile[]> {
   if (info?.isDirectory()) {
     const found = jsonFilesBelow(arg)
     if (found.length === 0) throw usageError(`No *.json files in directory ${arg}.`, 'Name the files, or a directory that holds them.')
-    const root = resolve(arg)
-    return found.map((rel) => ({displayPath: join(arg, rel), absolutePath: `${root}/${rel}`, relativePath: rel}))
+    // Plain concatenation: path.join per file is measurable over thousands, and keeps the path as the user wrote it.
+    const shown = arg.endsWith('/') ? arg : `${arg}/`
+    const root = `${resolve(arg)}/`
+    return found.map((rel) => ({displayPath: shown + rel, absolutePath: root + rel, relativePath: rel}))
   }
   if (info) throw usageError(`${arg} is neither a file nor a directory.`)
   // Loaded only for globs: most runs name files or directories, and start-up time matters.
