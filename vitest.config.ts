@@ -1,6 +1,12 @@
+import {fileURLToPath} from 'node:url'
+
 import {defineConfig} from 'vitest/config'
 
 export default defineConfig({
+  resolve: {
+    // package.json maps '#...' to the compiled dist/src/lib; the tests run the TypeScript sources themselves.
+    alias: [{find: /^#(.*)$/, replacement: fileURLToPath(new URL('src/lib/$1', import.meta.url))}],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,

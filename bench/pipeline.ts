@@ -9,8 +9,8 @@ import {join} from 'node:path'
 
 import {CreateBucketCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
-import {type LocalPipeline, startLocalPipeline} from '../src/lib/local/pipeline.js'
-import type {Notifier} from '../src/lib/processor/notifier.js'
+import {type LocalPipeline, startLocalPipeline} from '#local/pipeline.js'
+import type {Notifier} from '#processor/notifier.js'
 
 const recordCount = Number(process.argv[2] ?? 1000)
 const concurrency = Number(process.argv[3] ?? 16)

@@ -9,11 +9,11 @@ import {fileURLToPath} from 'node:url'
 
 import {PutObjectCommand} from '@aws-sdk/client-s3'
 
-import {mapConcurrently} from '../src/lib/aws/concurrency.js'
-import {LOCAL_CREDENTIALS} from '../src/lib/aws/credentials.js'
-import {createRequestHandler} from '../src/lib/aws/http.js'
-import {createS3Client} from '../src/lib/aws/target.js'
-import {startS3} from '../src/lib/local/emulators.js'
+import {mapConcurrently} from '#core/concurrency.js'
+import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
+import {createRequestHandler} from '#aws/http.js'
+import {createS3Client} from '#aws/clients.js'
+import {startS3} from '#local/emulators.js'
 
 const BUCKET = 'bench-processing'
 const CONCURRENCY = 16

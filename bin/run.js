@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import module from 'node:module'
 
-import {runWithoutOclif} from '../dist/src/lib/fast-path.js'
+import {runWithoutOclif} from '#cli/fast-path.js'
 
 // Node 22+ keeps compiled code between runs; start-up is most of a short command's time.
 module.enableCompileCache?.()

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
 import {Construct} from 'constructs'
 
-import {SOURCE_KEY_INDEX} from '../src/lib/pipeline-contract.js'
+import {SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
 
 const ACCOUNT_ID = /^\d{12}$/
 

@@ -1,7 +1,7 @@
 import {CfnOutput, RemovalPolicy, Stack, type StackProps} from 'aws-cdk-lib'
 import type {Construct} from 'constructs'
 
-import {DATA_RETENTION, STACK_OUTPUTS, type StackOutputName} from '../src/lib/pipeline-contract.js'
+import {DATA_RETENTION, STACK_OUTPUTS, type StackOutputName} from '#contract/pipeline-contract.js'
 import {Access} from './access.js'
 import {UploadEvents} from './events.js'
 import {acknowledgeNagFindings} from './nag-acknowledgements.js'

@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns'
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions'
 import {Construct} from 'constructs'
 
-import {NOTIFICATION_ATTRIBUTES, type Outcome} from '../src/lib/pipeline-contract.js'
+import {NOTIFICATION_ATTRIBUTES, type Outcome} from '#contract/pipeline-contract.js'
 
 export interface NotificationsProps {
   removalPolicy: RemovalPolicy

@@ -1,6 +1,3 @@
-import {existsSync} from 'node:fs'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {Duration, type RemovalPolicy} from 'aws-cdk-lib'
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
@@ -13,22 +10,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
 import {Construct} from 'constructs'
 
-import {PROCESSOR_ENV} from '../src/lib/pipeline-contract.js'
+import {PROCESSOR_ENV} from '#contract/pipeline-contract.js'
+import {processorBundleDir} from '#core/package-root.js'
 import {TOPIC_KEY_PUBLISH_ACTIONS} from './notifications.js'
-
-const BUNDLE_NAME = 'processor'
-
-/**
- * The processor bundle `npm run build` writes to dist/lambda-bundle/processor. Compiled, this file is
- * dist/infra/processor.js (also in a globally installed package); run from source (tests), it is infra/processor.ts.
- */
-export function processorBundleDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const candidates = [join(here, '..', 'lambda-bundle', BUNDLE_NAME), join(here, '..', 'dist', 'lambda-bundle', BUNDLE_NAME)]
-  const found = candidates.find((dir) => existsSync(join(dir, 'index.mjs')))
-  if (!found) throw new Error(`The processor bundle is missing (looked in ${candidates.join(', ')}); run \`npm run build\`.`)
-  return found
-}
 
 export const PROCESSOR_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 

@@ -1,5 +1,4 @@
-import {DEFAULT_STACK_NAME} from '../src/lib/pipeline-contract.js'
-import {DEFAULT_STUCK_AFTER_SECONDS} from '../src/lib/status/stuck.js'
+import {DEFAULT_STACK_NAME, DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
 
 /** Everything a deployment can be configured with: what a terraform.tfvars would hold. */
 export interface EventPulseStackConfig {

@@ -2,7 +2,7 @@ import type {RemovalPolicy} from 'aws-cdk-lib'
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
 import {Construct} from 'constructs'
 
-import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '../src/lib/pipeline-contract.js'
+import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
 
 export interface CatalogTableProps {
   removalPolicy: RemovalPolicy

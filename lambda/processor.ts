@@ -2,9 +2,9 @@ import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {S3Client} from '@aws-sdk/client-s3'
 import {SNSClient} from '@aws-sdk/client-sns'
 
-import {PROCESSOR_ENV} from '../src/lib/pipeline-contract.js'
-import {createObjectHandler} from '../src/lib/processor/handler.js'
-import {SnsNotifier} from '../src/lib/processor/notifier.js'
+import {PROCESSOR_ENV} from '#contract/pipeline-contract.js'
+import {createObjectHandler} from '#processor/handler.js'
+import {SnsNotifier} from '#processor/notifier.js'
 
 function required(name: string): string {
   const value = process.env[name]

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {type DemoResult, runDemo} from '../lib/demo.js'
-import {ExitCode} from '../lib/exit-codes.js'
-import {createProgress} from '../lib/progress.js'
-import {parseDuration} from '../lib/status/stuck.js'
+import {BaseCommand} from '#cli/base-command.js'
+import {type DemoResult, runDemo} from '#demo/run-demo.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {createProgress} from '#terminal/progress.js'
+import {parseDuration} from '#core/duration.js'
 
 export default class Demo extends BaseCommand {
   static summary = 'Run the whole pipeline once on this machine with the shipped examples, no AWS account needed.'

@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {readConfigFile, resolveDeployConfig} from '../lib/deploy/config.js'
-import {type DeployOutcome, deployStack, formatOutputs} from '../lib/deploy/deploy.js'
-import {defaultAssemblyDir, type DryRunResult, dryRunDeploy, formatDryRun} from '../lib/deploy/dry-run.js'
-import {configFlags, givenFlags, stackTargetFlags} from '../lib/deploy/flags.js'
-import {ExitCode} from '../lib/exit-codes.js'
-import {commonFlags} from '../lib/flags.js'
+import {BaseCommand} from '#cli/base-command.js'
+import {readConfigFile, resolveDeployConfig} from '#deploy/config.js'
+import {type DeployOutcome, deployStack, formatOutputs} from '#deploy/deploy.js'
+import {defaultAssemblyDir, type DryRunResult, dryRunDeploy, formatDryRun} from '#deploy/dry-run.js'
+import {configFlags, givenFlags, stackTargetFlags} from '#cli/deploy-flags.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {commonFlags} from '#cli/common-flags.js'
 
 export default class Deploy extends BaseCommand {
   static summary = 'Deploy the EventPulse stack to your AWS account (or, with --dry-run, show what it would create).'

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {readConfigFile, resolveDeployConfig} from '../lib/deploy/config.js'
-import {type DestroyOutcome, destroyStack} from '../lib/deploy/destroy.js'
-import {defaultAssemblyDir} from '../lib/deploy/dry-run.js'
-import {configFlags, givenFlags, stackTargetFlags} from '../lib/deploy/flags.js'
-import {ExitCode} from '../lib/exit-codes.js'
+import {BaseCommand} from '#cli/base-command.js'
+import {readConfigFile, resolveDeployConfig} from '#deploy/config.js'
+import {type DestroyOutcome, destroyStack} from '#deploy/destroy.js'
+import {defaultAssemblyDir} from '#deploy/dry-run.js'
+import {configFlags, givenFlags, stackTargetFlags} from '#cli/deploy-flags.js'
+import {ExitCode} from '#core/exit-codes.js'
 
 export default class Destroy extends BaseCommand {
   static summary = 'Delete the EventPulse stack; its data is retained unless you explicitly choose otherwise.'

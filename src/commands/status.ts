@@ -1,16 +1,18 @@
 import {Args, Flags} from '@oclif/core'
 
-import {pipelineFlags} from '../lib/aws/flags.js'
-import {mapConcurrently} from '../lib/aws/concurrency.js'
-import {PipelineCommand} from '../lib/aws/pipeline-command.js'
-import {resolveTarget} from '../lib/aws/target.js'
-import {usageError} from '../lib/errors.js'
-import {ExitCode} from '../lib/exit-codes.js'
-import {commonFlags} from '../lib/flags.js'
-import {type KeyStatus, keyStatus} from '../lib/status/key-status.js'
-import {DEFAULT_STUCK_AFTER_SECONDS, findStuck, parseDuration, type StuckObject} from '../lib/status/stuck.js'
-import {outcomeLine} from '../lib/status/format.js'
-import {keysFromArguments} from '../lib/status/targets.js'
+import {pipelineFlags} from '#cli/pipeline-flags.js'
+import {mapConcurrently} from '#core/concurrency.js'
+import {PipelineCommand} from '#cli/pipeline-command.js'
+import {resolveTarget} from '#target/resolve-target.js'
+import {usageError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {commonFlags} from '#cli/common-flags.js'
+import {type KeyStatus, keyStatus} from '#status/key-status.js'
+import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
+import {parseDuration} from '#core/duration.js'
+import {findStuck, type StuckObject} from '#status/stuck.js'
+import {outcomeLine} from '#status/status-lines.js'
+import {keysFromArguments} from '#status/keys-from-arguments.js'
 
 type StatusResult = {keys: KeyStatus[]} | {olderThanSeconds: number; stuck: StuckObject[]}
 
@@ -47,7 +49,7 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (wi
     const target = await resolveTarget(flags, {
       role: 'uploader',
       needs: flags.stuck ? ['processingBucket'] : ['processingBucket', 'quarantineBucket', 'table'],
-      maxSockets: flags.concurrency,
+      concurrency: flags.concurrency,
     })
 
     if (flags.stuck) {
@@ -60,7 +62,7 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (wi
     }
 
     const keys = await keysFromArguments(args, flags.prefix)
-    const statuses = await mapConcurrently(keys, flags.concurrency, (key) => keyStatus(target, key, {concurrency: 4}))
+    const statuses = await mapConcurrently(keys, target.concurrency, (key) => keyStatus(target, key))
     for (const status of statuses) this.log(outcomeLine(status))
     if (statuses.some((s) => s.state === 'quarantined' || s.state === 'not-found')) this.exitStatus = ExitCode.Negative
     return {keys: statuses}

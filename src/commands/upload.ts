@@ -1,14 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
-import {pipelineFlags} from '../lib/aws/flags.js'
-import {PipelineCommand} from '../lib/aws/pipeline-command.js'
-import {resolveTarget} from '../lib/aws/target.js'
-import {commonFlags} from '../lib/flags.js'
-import {createProgress} from '../lib/progress.js'
-import {outcomeLine} from '../lib/status/format.js'
-import {parseDuration} from '../lib/status/stuck.js'
-import {planUpload, requireStdinKey} from '../lib/upload/plan.js'
-import {dryRun, invalidLines, runUpload, summaryLine, type UploadResult, uploadExitStatus} from '../lib/upload/run-upload.js'
+import {pipelineFlags} from '#cli/pipeline-flags.js'
+import {PipelineCommand} from '#cli/pipeline-command.js'
+import {resolveTarget} from '#target/resolve-target.js'
+import {commonFlags} from '#cli/common-flags.js'
+import {createProgress} from '#terminal/progress.js'
+import {outcomeLine} from '#status/status-lines.js'
+import {parseDuration} from '#core/duration.js'
+import {planUpload, requireStdinKey} from '#upload/plan.js'
+import {dryRun, invalidLines, runUpload, summaryLine, type UploadResult, uploadExitStatus} from '#upload/run-upload.js'
 
 export default class Upload extends PipelineCommand {
   static summary = 'Upload records into the pipeline, checking each first.'
@@ -62,11 +62,10 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
     const target = await resolveTarget(flags, {
       role: 'uploader',
       needs: flags.wait ? ['processingBucket', 'quarantineBucket', 'table'] : ['processingBucket'],
-      maxSockets: flags.concurrency,
+      concurrency: flags.concurrency,
     })
     const result = await runUpload(target, planned, {
       validate: flags.validate,
-      concurrency: flags.concurrency,
       progress: createProgress({total: planned.length, label: 'Uploading', silent: json}),
       wait: flags.wait ? {timeoutMs, progress: (total) => createProgress({total, label: 'Processing', silent: json})} : undefined,
     })

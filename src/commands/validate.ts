@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
-import {BaseCommand} from '../lib/base-command.js'
-import {ExitCode} from '../lib/exit-codes.js'
-import {validatePaths, type ValidationResult, validationLines} from '../lib/validate-files.js'
+import {BaseCommand} from '#cli/base-command.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {validatePaths, type ValidationResult, validationLines} from '#validate/validate-files.js'
 
 export default class Validate extends BaseCommand {
   static summary = 'Check records offline against the item schema the pipeline enforces.'

@@ -2,11 +2,11 @@ import {PassThrough} from 'node:stream'
 
 import {describe, expect, it} from 'vitest'
 
-import {sessionNameFor} from '../../src/lib/aws/credentials.js'
-import {explainAwsError} from '../../src/lib/aws/errors.js'
-import {CliError, toFailure} from '../../src/lib/errors.js'
-import {createProgress} from '../../src/lib/progress.js'
-import {keyProblem, objectKeyFor} from '../../src/lib/upload/keys.js'
+import {sessionNameFor} from '#aws/credentials.js'
+import {explainAwsError} from '#aws/explain-error.js'
+import {CliError, toFailure} from '#core/errors.js'
+import {createProgress} from '#terminal/progress.js'
+import {keyProblem, objectKeyFor} from '#files/object-keys.js'
 
 const awsError = (name: string, extra: object = {}) => Object.assign(new Error(`${name} happened`), {name, $metadata: {httpStatusCode: 400}, ...extra})
 

@@ -3,7 +3,7 @@ import {connect, type AddressInfo} from 'node:net'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {bypassesProxy, createRequestHandler, proxySettingsFromEnv} from '../../src/lib/aws/http.js'
+import {bypassesProxy, createRequestHandler, proxySettingsFromEnv} from '#aws/http.js'
 
 describe('NO_PROXY matching', () => {
   it.each([

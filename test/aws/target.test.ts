@@ -7,11 +7,11 @@ import {AssumeRoleCommand, STSClient} from '@aws-sdk/client-sts'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
-import type {PipelineFlagValues} from '../../src/lib/aws/flags.js'
-import {resolveTarget} from '../../src/lib/aws/target.js'
-import {CliError} from '../../src/lib/errors.js'
-import {STACK_OUTPUTS} from '../../src/lib/pipeline-contract.js'
-import {readStackOutputsCache, stackOutputsCacheFile, writeStackOutputsCache} from '../../src/lib/stack-outputs-cache.js'
+import type {PipelineFlagValues} from '#aws/target-flags.js'
+import {resolveTarget} from '#target/resolve-target.js'
+import {CliError} from '#core/errors.js'
+import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
+import {readStackOutputsCache, stackOutputsCacheFile, writeStackOutputsCache} from '#aws/stack-outputs-cache.js'
 
 const cloudFormation = mockClient(CloudFormationClient)
 const sts = mockClient(STSClient)

@@ -4,8 +4,8 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {LocalPipeline} from '../../src/lib/local/pipeline.js'
-import {parseQuarantineKey} from '../../src/lib/pipeline-contract.js'
+import type {LocalPipeline} from '#local/pipeline.js'
+import {parseQuarantineKey} from '#contract/pipeline-contract.js'
 import type {runCli} from '../helpers/run-cli.js'
 import {startPipelineForCli} from './helpers/local-pipeline.js'
 import {runOnTerminal} from './helpers/terminal.js'

@@ -1,7 +1,7 @@
 import {PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {mapConcurrently} from '../../src/lib/aws/concurrency.js'
+import {mapConcurrently} from '#core/concurrency.js'
 import {runCli} from '../helpers/run-cli.js'
 import {BUCKETS, type Emulators, startEmulators} from './helpers/emulators.js'
 import {quarantine} from './helpers/pipeline-fixtures.js'

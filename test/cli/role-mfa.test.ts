@@ -6,8 +6,8 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {LOCAL_CREDENTIALS} from '../../src/lib/aws/credentials.js'
-import {type S3Emulator, startS3} from '../../src/lib/local/emulators.js'
+import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
+import {type S3Emulator, startS3} from '#local/emulators.js'
 import {runCli} from '../helpers/run-cli.js'
 import {runOnTerminal} from './helpers/terminal.js'
 

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {GetObjectCommand, ListObjectsCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {startS3} from '../../src/lib/local/emulators.js'
+import {startS3} from '#local/emulators.js'
 import {runCli} from '../helpers/run-cli.js'
 import {BUCKETS, type Emulators, startEmulators} from './helpers/emulators.js'
 import {emptyBucket} from './helpers/pipeline-fixtures.js'

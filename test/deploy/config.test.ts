@@ -4,10 +4,10 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {readConfigFile, resolveDeployConfig} from '../../src/lib/deploy/config.js'
-import {givenFlags} from '../../src/lib/deploy/flags.js'
-import {CliError} from '../../src/lib/errors.js'
-import {DEFAULT_STACK_NAME} from '../../src/lib/pipeline-contract.js'
+import {readConfigFile, resolveDeployConfig} from '#deploy/config.js'
+import {givenFlags} from '#cli/deploy-flags.js'
+import {CliError} from '#core/errors.js'
+import {DEFAULT_STACK_NAME} from '#contract/pipeline-contract.js'
 
 function file(contents: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'eventpulse-config-')), 'eventpulse.config.json')

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {STACK_OUTPUTS} from '../../src/lib/pipeline-contract.js'
+import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {runCli} from '../helpers/run-cli.js'
 import {offlineEnv} from './offline-env.js'
 

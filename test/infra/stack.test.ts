@@ -10,11 +10,11 @@ import {beforeAll, describe, expect, it} from 'vitest'
 
 import {createEventPulseApp} from '../../infra/app.js'
 import {EVENT_MAX_AGE, EVENT_RETRY_ATTEMPTS} from '../../infra/events.js'
-import {processorBundleDir} from '../../infra/processor.js'
+import {processorBundleDir} from '#core/package-root.js'
 import {defaultStackConfig} from '../../infra/stack-config.js'
 import {QUARANTINE_NONCURRENT_DAYS} from '../../infra/storage.js'
-import {ITEM_METADATA, NOTIFICATION_ATTRIBUTES, PROCESSOR_ENV, SOURCE_KEY_INDEX, STACK_OUTPUTS, TABLE_KEY} from '../../src/lib/pipeline-contract.js'
-import {DEFAULT_STUCK_AFTER_SECONDS} from '../../src/lib/status/stuck.js'
+import {ITEM_METADATA, NOTIFICATION_ATTRIBUTES, PROCESSOR_ENV, SOURCE_KEY_INDEX, STACK_OUTPUTS, TABLE_KEY} from '#contract/pipeline-contract.js'
+import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
 import {stubProcessorBundle, synthesize} from './synth.js'
 
 type Resource = {Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]}

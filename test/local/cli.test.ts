@@ -6,8 +6,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {PutObjectCommand} from '@aws-sdk/client-s3'
 import {expect, test} from 'vitest'
 
-import {localClients} from '../../src/lib/local/pipeline.js'
-import type {LocalPipelineState} from '../../src/lib/local/state.js'
+import {localClients} from '#local/target.js'
+import type {LocalPipelineState} from '#local/state.js'
 import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {

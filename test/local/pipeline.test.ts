@@ -2,9 +2,9 @@ import {existsSync} from 'node:fs'
 
 import {afterAll, expect, test} from 'vitest'
 
-import {localPipelineStatus, readLocalPipeline} from '../../src/lib/local/state.js'
-import type {ProcessResult} from '../../src/lib/processor/process-object.js'
-import {ITEM_METADATA} from '../../src/lib/pipeline-contract.js'
+import {localPipelineStatus, readLocalPipeline} from '#local/state.js'
+import type {ProcessResult} from '#processor/process-object.js'
+import {ITEM_METADATA} from '#contract/pipeline-contract.js'
 import {injectedError} from '../processor/faults.js'
 import {removeDir, startTestPipeline, temporaryDir} from '../processor/helpers.js'
 

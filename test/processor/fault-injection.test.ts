@@ -2,11 +2,11 @@ import {readFile} from 'node:fs/promises'
 
 import {afterAll, expect, test} from 'vitest'
 
-import {OutboxNotifier} from '../../src/lib/processor/notifier.js'
-import type {DeadLetterRecord} from '../../src/lib/local/dispatcher.js'
-import type {LocalPipeline} from '../../src/lib/local/pipeline.js'
-import {ITEM_METADATA, parseQuarantineKey, QUARANTINE_METADATA} from '../../src/lib/pipeline-contract.js'
-import {decodeEventKey} from '../../src/lib/processor/event.js'
+import {OutboxNotifier} from '#processor/notifier.js'
+import type {DeadLetterRecord} from '#local/dispatcher.js'
+import type {LocalPipeline} from '#local/pipeline.js'
+import {ITEM_METADATA, parseQuarantineKey, QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
+import {decodeEventKey} from '#processor/event.js'
 import {type FaultCounts, flakyNotifier, injectFaults, seededRandom} from './faults.js'
 import {helpers, removeDir, startTestPipeline, temporaryDir} from './helpers.js'
 

@@ -1,4 +1,4 @@
-import type {Notification, Notifier} from '../../src/lib/processor/notifier.js'
+import type {Notification, Notifier} from '#processor/notifier.js'
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed. */
 export function seededRandom(seed: number): () => number {

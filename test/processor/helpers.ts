@@ -5,8 +5,8 @@ import {join} from 'node:path'
 import {GetItemCommand, ScanCommand} from '@aws-sdk/client-dynamodb'
 import {GetObjectCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 
-import {type LocalPipeline, type LocalPipelineOptions, startLocalPipeline} from '../../src/lib/local/pipeline.js'
-import type {Notification} from '../../src/lib/processor/notifier.js'
+import {type LocalPipeline, type LocalPipelineOptions, startLocalPipeline} from '#local/pipeline.js'
+import type {Notification} from '#processor/notifier.js'
 
 export async function temporaryDir(prefix = 'eventpulse-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix))

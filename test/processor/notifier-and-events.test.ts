@@ -5,10 +5,10 @@ import {PublishCommand, SNSClient} from '@aws-sdk/client-sns'
 import {mockClient} from 'aws-sdk-client-mock'
 import {describe, expect, test} from 'vitest'
 
-import {objectCreatedEvent} from '../../src/lib/local/events.js'
-import {decodeEventKey, encodeEventKey, InvalidEventError, objectRefs} from '../../src/lib/processor/event.js'
-import {createObjectHandler} from '../../src/lib/processor/handler.js'
-import {type Notification, OutboxNotifier, SnsNotifier} from '../../src/lib/processor/notifier.js'
+import {objectCreatedEvent} from '#local/events.js'
+import {decodeEventKey, encodeEventKey, InvalidEventError, objectRefs} from '#processor/event.js'
+import {createObjectHandler} from '#processor/handler.js'
+import {type Notification, OutboxNotifier, SnsNotifier} from '#processor/notifier.js'
 import {removeDir, temporaryDir} from './helpers.js'
 
 const notification: Notification = {

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {afterEach, describe, expect, it, vi} from 'vitest'
 
-import {quietAwsSdkNodeWarning} from '../../src/lib/node-support-notice.js'
+import {quietAwsSdkNodeWarning} from '#cli/node-support-notice.js'
 
 const VARIABLE = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'
 

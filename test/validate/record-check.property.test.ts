@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {checkRecord} from '../../src/lib/record/check-record.js'
-import {normaliseRecord, toPlainRecord} from '../../src/lib/record/normalise.js'
+import {checkRecord} from '#record/check-record.js'
+import {normaliseRecord, toPlainRecord} from '#record/normalise.js'
 
 const REASONS = ['invalid-json', 'not-utf8', 'too-large', 'schema', 'duplicate']
 

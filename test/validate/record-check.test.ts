@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {MAX_OBJECT_BYTES, MAX_RECORD_ITEM_BYTES} from '../../src/lib/limits.js'
-import {checkRecord, type RecordCheck} from '../../src/lib/record/check-record.js'
+import {MAX_OBJECT_BYTES, MAX_RECORD_ITEM_BYTES} from '#contract/limits.js'
+import {checkRecord, type RecordCheck} from '#record/check-record.js'
 
 const base = {ArtistID: {S: 'Knock2'}, ItemID: {S: 'TRACK#FeelULuvMe'}}
 const check = (record: unknown): RecordCheck => checkRecord(Buffer.from(typeof record === 'string' ? record : JSON.stringify(record)))

@@ -1,8 +1,8 @@
-import {BaseCommand} from '../../lib/base-command.js'
-import {confirmOrRefuse} from '../../lib/confirm.js'
-import {commonFlags} from '../../lib/flags.js'
-import {assertLocalPipelineStopped, hasLocalData, wipeLocalData} from '../../lib/local/reset.js'
-import {localDataRoot} from '../../lib/local/state.js'
+import {BaseCommand} from '#cli/base-command.js'
+import {confirmOrRefuse} from '#terminal/confirm.js'
+import {commonFlags} from '#cli/common-flags.js'
+import {assertLocalPipelineStopped, hasLocalData, wipeLocalData} from '#local/reset.js'
+import {localDataRoot} from '#local/state.js'
 
 export interface LocalResetResult {
   dataDir: string

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../lib/base-command.js'
-import {commonFlags} from '../../lib/flags.js'
-import {deadLetterLine, notificationLine, stateLines} from '../../lib/local/format.js'
-import {type LocalPipelineStats, startLocalPipeline} from '../../lib/local/pipeline.js'
-import {localDataRoot, type LocalPipelineState} from '../../lib/local/state.js'
+import {BaseCommand} from '#cli/base-command.js'
+import {commonFlags} from '#cli/common-flags.js'
+import {deadLetterLine, notificationLine, stateLines} from '#local/status-lines.js'
+import {type LocalPipelineStats, startLocalPipeline} from '#local/pipeline.js'
+import {localDataRoot, type LocalPipelineState} from '#local/state.js'
 
 export interface LocalStartResult {
   state: LocalPipelineState

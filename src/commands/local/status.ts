@@ -1,7 +1,7 @@
-import {BaseCommand} from '../../lib/base-command.js'
-import {ExitCode} from '../../lib/exit-codes.js'
-import {stateLines} from '../../lib/local/format.js'
-import {localDataRoot, localPipelineStatus, type LocalPipelineStatus} from '../../lib/local/state.js'
+import {BaseCommand} from '#cli/base-command.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {stateLines} from '#local/status-lines.js'
+import {localDataRoot, localPipelineStatus, type LocalPipelineStatus} from '#local/state.js'
 
 export default class LocalStatus extends BaseCommand {
   static summary = 'Say whether the local pipeline runs, and where.'

@@ -1,11 +1,12 @@
 import {Args} from '@oclif/core'
 
-import {PipelineCommand} from '../../lib/aws/pipeline-command.js'
-import {resolveTarget, resource} from '../../lib/aws/target.js'
-import {ExitCode} from '../../lib/exit-codes.js'
-import {type QuarantineEntry, resolveEntryArguments} from '../../lib/quarantine/entries.js'
-import {entryArgumentDescription, quarantineFlags} from '../../lib/quarantine/flags.js'
-import {entryLine} from '../../lib/quarantine/format.js'
+import {PipelineCommand} from '#cli/pipeline-command.js'
+import {resource} from '#aws/clients.js'
+import {resolveTarget} from '#target/resolve-target.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
+import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.js'
+import {entryLine} from '#quarantine/entry-lines.js'
 
 export default class QuarantineCheck extends PipelineCommand {
   static summary = 'Tell whether a key is in quarantine, and why: exit 0 if it is, 1 if not.'
@@ -23,8 +24,8 @@ export default class QuarantineCheck extends PipelineCommand {
 
   async run(): Promise<{key: string; quarantined: boolean; reason?: string; entries: QuarantineEntry[]}> {
     const {args, flags} = await this.parse(QuarantineCheck)
-    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], maxSockets: flags.concurrency})
-    const [{entries}] = await resolveEntryArguments(target.s3, resource(target, 'quarantineBucket'), [args.key], flags.concurrency)
+    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], concurrency: flags.concurrency})
+    const [{entries}] = await resolveEntryArguments(target, [args.key])
     if (entries.length === 0) {
       this.exitStatus = ExitCode.Negative
       this.log(`not quarantined: ${args.key}`)

@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {PipelineCommand} from '../../lib/aws/pipeline-command.js'
-import {resolveTarget, resource} from '../../lib/aws/target.js'
-import {listEntries, type QuarantineEntry} from '../../lib/quarantine/entries.js'
-import {quarantineFlags} from '../../lib/quarantine/flags.js'
-import {entryLine} from '../../lib/quarantine/format.js'
+import {PipelineCommand} from '#cli/pipeline-command.js'
+import {resource} from '#aws/clients.js'
+import {resolveTarget} from '#target/resolve-target.js'
+import {listEntries, type QuarantineEntry} from '#quarantine/entries.js'
+import {quarantineFlags} from '#cli/quarantine-flags.js'
+import {entryLine} from '#quarantine/entry-lines.js'
 
 export default class QuarantineList extends PipelineCommand {
   static summary = 'List quarantined objects with their size, time and recorded reason.'
@@ -26,9 +27,9 @@ The entry key printed here is what \`quarantine show|rm|release\` accept to act 
 
   async run(): Promise<{bucket: string; count: number; entries: QuarantineEntry[]}> {
     const {flags} = await this.parse(QuarantineList)
-    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], maxSockets: flags.concurrency})
+    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], concurrency: flags.concurrency})
     const bucket = resource(target, 'quarantineBucket')
-    const entries = await listEntries(target.s3, bucket, {prefix: flags.prefix, limit: flags.limit, concurrency: flags.concurrency})
+    const entries = await listEntries(target, {prefix: flags.prefix, limit: flags.limit})
     for (const entry of entries) this.log(entryLine(entry))
     this.logToStderr(`${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} in quarantine (${bucket}).`)
     return {bucket, count: entries.length, entries}

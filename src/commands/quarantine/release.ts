@@ -1,14 +1,15 @@
 import {Args} from '@oclif/core'
 
-import {PipelineCommand} from '../../lib/aws/pipeline-command.js'
-import {resolveTarget, resource} from '../../lib/aws/target.js'
-import {usageError} from '../../lib/errors.js'
-import {commonFlags} from '../../lib/flags.js'
-import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '../../lib/quarantine/act-on-entries.js'
-import {releaseEntry} from '../../lib/quarantine/actions.js'
-import {resolveEntryArguments} from '../../lib/quarantine/entries.js'
-import {entryArgumentDescription, quarantineFlags} from '../../lib/quarantine/flags.js'
-import {splitResolved} from '../../lib/quarantine/format.js'
+import {PipelineCommand} from '#cli/pipeline-command.js'
+import {resource} from '#aws/clients.js'
+import {resolveTarget} from '#target/resolve-target.js'
+import {usageError} from '#core/errors.js'
+import {commonFlags} from '#cli/common-flags.js'
+import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
+import {releaseEntry} from '#quarantine/actions.js'
+import {resolveEntryArguments} from '#quarantine/entries.js'
+import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.js'
+import {splitResolved} from '#quarantine/entry-lines.js'
 
 export default class QuarantineRelease extends PipelineCommand {
   static summary = 'Move quarantined objects back to the processing bucket, to be processed again.'
@@ -32,10 +33,10 @@ Same confirmation rules as \`quarantine rm\`. A key quarantined more than once m
     const target = await resolveTarget(flags, {
       role: 'quarantineAdmin',
       needs: ['quarantineBucket', 'processingBucket'],
-      maxSockets: flags.concurrency,
+      concurrency: flags.concurrency,
     })
     const buckets = {quarantine: resource(target, 'quarantineBucket'), processing: resource(target, 'processingBucket')}
-    const resolved = await resolveEntryArguments(target.s3, buckets.quarantine, argv as string[], flags.concurrency)
+    const resolved = await resolveEntryArguments(target, argv as string[])
     const {entries} = splitResolved(resolved)
     const bySource = new Map<string, string[]>()
     for (const entry of entries) bySource.set(entry.sourceKey, [...(bySource.get(entry.sourceKey) ?? []), entry.key])
@@ -45,10 +46,9 @@ Same confirmation rules as \`quarantine rm\`. A key quarantined more than once m
         `${ambiguous.map(([key]) => key).join(', ')} ${ambiguous.length === 1 ? 'has' : 'have'} several quarantine entries; release one at a time.`,
         `Name one entry: ${ambiguous.flatMap(([, keys]) => keys).join(', ')}`,
       )
-    const result = await actOnEntries(
-      resolved,
+    const result = await actOnEntries(target, resolved,
       {verb: 'release', pastTense: 'released', act: (entry) => releaseEntry(target.s3, buckets, entry)},
-      {yes: flags.yes, dryRun: flags['dry-run'], concurrency: flags.concurrency, say: (line) => this.logToStderr(line), warn: (line) => this.logToStderr(line)},
+      {yes: flags.yes, dryRun: flags['dry-run'], say: (line) => this.logToStderr(line), warn: (line) => this.logToStderr(line)},
     )
     this.exitStatus = entriesActionExitStatus(result)
     return result

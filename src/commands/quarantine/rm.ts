@@ -1,12 +1,13 @@
 import {Args} from '@oclif/core'
 
-import {PipelineCommand} from '../../lib/aws/pipeline-command.js'
-import {resolveTarget, resource} from '../../lib/aws/target.js'
-import {commonFlags} from '../../lib/flags.js'
-import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '../../lib/quarantine/act-on-entries.js'
-import {deleteEntry} from '../../lib/quarantine/actions.js'
-import {resolveEntryArguments} from '../../lib/quarantine/entries.js'
-import {entryArgumentDescription, quarantineFlags} from '../../lib/quarantine/flags.js'
+import {PipelineCommand} from '#cli/pipeline-command.js'
+import {resource} from '#aws/clients.js'
+import {resolveTarget} from '#target/resolve-target.js'
+import {commonFlags} from '#cli/common-flags.js'
+import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
+import {deleteEntry} from '#quarantine/actions.js'
+import {resolveEntryArguments} from '#quarantine/entries.js'
+import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.js'
 
 export default class QuarantineRm extends PipelineCommand {
   static summary = 'Delete quarantined objects, after showing them and asking.'
@@ -28,13 +29,12 @@ A key with nothing in quarantine is reported and not asked about. Exit codes: 0 
 
   async run(): Promise<EntriesActionResult> {
     const {argv, flags} = await this.parse(QuarantineRm)
-    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], maxSockets: flags.concurrency})
+    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], concurrency: flags.concurrency})
     const bucket = resource(target, 'quarantineBucket')
-    const resolved = await resolveEntryArguments(target.s3, bucket, argv as string[], flags.concurrency)
-    const result = await actOnEntries(
-      resolved,
+    const resolved = await resolveEntryArguments(target, argv as string[])
+    const result = await actOnEntries(target, resolved,
       {verb: 'delete', pastTense: 'deleted', act: (entry) => deleteEntry(target.s3, bucket, entry)},
-      {yes: flags.yes, dryRun: flags['dry-run'], concurrency: flags.concurrency, say: (line) => this.logToStderr(line), warn: (line) => this.logToStderr(line)},
+      {yes: flags.yes, dryRun: flags['dry-run'], say: (line) => this.logToStderr(line), warn: (line) => this.logToStderr(line)},
     )
     this.exitStatus = entriesActionExitStatus(result)
     return result

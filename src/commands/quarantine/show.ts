@@ -3,14 +3,15 @@ import {writeFile} from 'node:fs/promises'
 
 import {Args, Flags} from '@oclif/core'
 
-import {PipelineCommand} from '../../lib/aws/pipeline-command.js'
-import {resolveTarget, resource} from '../../lib/aws/target.js'
-import {usageError} from '../../lib/errors.js'
-import {ExitCode} from '../../lib/exit-codes.js'
-import {readEntryContent} from '../../lib/quarantine/actions.js'
-import {type QuarantineEntry, resolveEntryArguments} from '../../lib/quarantine/entries.js'
-import {entryArgumentDescription, quarantineFlags} from '../../lib/quarantine/flags.js'
-import {entryLine} from '../../lib/quarantine/format.js'
+import {PipelineCommand} from '#cli/pipeline-command.js'
+import {resource} from '#aws/clients.js'
+import {resolveTarget} from '#target/resolve-target.js'
+import {usageError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {readEntryContent} from '#quarantine/actions.js'
+import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
+import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.js'
+import {entryLine} from '#quarantine/entry-lines.js'
 
 type ShownEntry = QuarantineEntry & {content?: string; contentBase64?: string; savedTo?: string}
 
@@ -34,9 +35,9 @@ With --json, content that is not UTF-8 is given as contentBase64. Exit 1 when no
 
   async run(): Promise<{key: string; entries: ShownEntry[]}> {
     const {args, flags} = await this.parse(QuarantineShow)
-    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], maxSockets: flags.concurrency})
+    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], concurrency: flags.concurrency})
     const bucket = resource(target, 'quarantineBucket')
-    const [{entries}] = await resolveEntryArguments(target.s3, bucket, [args.key], flags.concurrency)
+    const [{entries}] = await resolveEntryArguments(target, [args.key])
     if (entries.length === 0) {
       this.exitStatus = ExitCode.Negative
       this.logToStderr(`not quarantined: ${args.key}`)

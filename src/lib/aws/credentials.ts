@@ -3,8 +3,8 @@ import {userInfo} from 'node:os'
 import type {STSClient} from '@aws-sdk/client-sts'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 
-import {CliError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 
 /** Dummy keys for emulators, which check that requests are signed but not by whom. */
 export const LOCAL_CREDENTIALS: AwsCredentialIdentity = {accessKeyId: 'eventpulse-local', secretAccessKey: 'eventpulse-local'}

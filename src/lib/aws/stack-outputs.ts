@@ -1,8 +1,8 @@
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation'
 
-import {CliError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
-import {readStackOutputsCache, type StackCacheTarget, stackOutputsCacheFile, writeStackOutputsCache} from '../stack-outputs-cache.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {readStackOutputsCache, type StackCacheTarget, stackOutputsCacheFile, writeStackOutputsCache} from './stack-outputs-cache.js'
 
 /**
  * The deployed stack's outputs (bucket and table names, role ARNs): from the per profile/region/stack cache,

@@ -4,8 +4,8 @@ import {parse as parseJsonc, type ParseError, printParseErrorCode} from 'jsonc-p
 
 import {isValidTrustedPrincipal} from '../../../infra/access.js'
 import {defaultStackConfig, type EventPulseStackConfig} from '../../../infra/stack-config.js'
-import {usageError} from '../errors.js'
-import {parseDuration} from '../status/stuck.js'
+import {usageError} from '#core/errors.js'
+import {parseDuration} from '#core/duration.js'
 
 /** What the deploy and destroy commands act on: the stack configuration plus whose credentials to use. */
 export interface DeployConfig extends EventPulseStackConfig {

@@ -1,7 +1,7 @@
-import {confirmOrRefuse} from '../confirm.js'
-import {CliError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
-import {stackOutputsCacheFile, writeStackOutputsCache} from '../stack-outputs-cache.js'
+import {confirmOrRefuse} from '#terminal/confirm.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {stackOutputsCacheFile, writeStackOutputsCache} from '#aws/stack-outputs-cache.js'
 import {explainToolkitError, findBootstrapError, openSessionFor, type StackRequest} from './toolkit.js'
 
 /** Asks the user a yes/no question about something that changes their account (`action` names it for the refusal). */

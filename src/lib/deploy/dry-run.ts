@@ -1,7 +1,7 @@
 import {join} from 'node:path'
 
-import {usageError} from '../errors.js'
-import {cacheDir} from '../paths.js'
+import {usageError} from '#core/errors.js'
+import {cacheDir} from '#core/paths.js'
 import type {DeployConfig} from './config.js'
 import {explainToolkitError, openToolkitSession} from './toolkit.js'
 

@@ -1,7 +1,7 @@
 import {DeleteObjectsCommand, ListObjectVersionsCommand, type S3Client} from '@aws-sdk/client-s3'
 
-import {CliError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 
 /** DeleteObjects takes at most 1000 keys per request, as ListObjectVersions returns at most 1000 per page. */
 const BATCH = 1000

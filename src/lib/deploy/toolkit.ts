@@ -1,8 +1,8 @@
 import type * as ToolkitLib from '@aws-cdk/toolkit-lib'
 
 import {eventPulseAssemblyBuilder} from '../../../infra/app.js'
-import {CliError, toFailure} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {CliError, toFailure} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 import type {DeployConfig} from './config.js'
 import {type ApprovalAnswer, CliIoHost} from './io-host.js'
 

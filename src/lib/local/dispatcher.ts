@@ -3,10 +3,10 @@ import {appendFile, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promi
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {isTransientError} from '../processor/aws-errors.js'
-import {decodeEventKey, type ObjectCreatedEvent} from '../processor/event.js'
-import type {ObjectHandler} from '../processor/handler.js'
-import type {ProcessResult} from '../processor/process-object.js'
+import {isTransientError} from '#core/aws-errors.js'
+import {decodeEventKey, type ObjectCreatedEvent} from '#processor/event.js'
+import type {ObjectHandler} from '#processor/handler.js'
+import type {ProcessResult} from '#processor/process-object.js'
 
 /** One line of the local dead-letter file: an event whose invocations all failed, and why the last one did. */
 export interface DeadLetterRecord {

@@ -3,7 +3,7 @@ import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {createRequire} from 'node:module'
 
-import {LOCAL_CREDENTIALS} from '../aws/credentials.js'
+import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
 
 const require = createRequire(import.meta.url)
 

@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 
-import {encodeEventKey, type ObjectCreatedEvent} from '../processor/event.js'
+import {encodeEventKey, type ObjectCreatedEvent} from '#processor/event.js'
 
 /** The account id local events carry (S3 events name the bucket owner's account). */
 const LOCAL_ACCOUNT = '000000000000'

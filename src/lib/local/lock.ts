@@ -1,7 +1,7 @@
 import {readFile, rm, writeFile} from 'node:fs/promises'
 
-import {CliError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 import {isProcessAlive} from './state.js'
 
 /**

@@ -1,33 +1,23 @@
 import {createWriteStream} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 
-import {CreateTableCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {CreateTableCommand, type DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {HeadObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
-import {LOCAL_CREDENTIALS} from '../aws/credentials.js'
-import {createRequestHandler} from '../aws/http.js'
-import {listObjects} from '../aws/list-objects.js'
-import {createS3Client} from '../aws/target.js'
-import {CliError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
-import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '../pipeline-contract.js'
-import {decodeEventKey, unquoteEtag, type ObjectCreatedEvent} from '../processor/event.js'
-import {createObjectHandler, type LogLine} from '../processor/handler.js'
-import {type Notification, type Notifier, OutboxNotifier} from '../processor/notifier.js'
-import type {ProcessResult} from '../processor/process-object.js'
+import {listObjects} from '#aws/list-objects.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
+import {decodeEventKey, unquoteEtag, type ObjectCreatedEvent} from '#processor/event.js'
+import {createObjectHandler, type LogLine} from '#processor/handler.js'
+import {type Notification, type Notifier, OutboxNotifier} from '#processor/notifier.js'
+import type {ProcessResult} from '#processor/process-object.js'
 import {type DeadLetterRecord, EventDispatcher, forgetInflightEvent, readInflightEvents} from './dispatcher.js'
 import {type Emulator, type S3Emulator, startDynamoDb, startS3} from './emulators.js'
 import {objectCreatedEvent, sequencerClock} from './events.js'
 import {acquireInstanceLock} from './lock.js'
+import {LOCAL_RESOURCES, localClients} from './target.js'
 import {type LocalLayout, localLayout, type LocalPipelineState, removeLocalState, writeLocalState} from './state.js'
-
-/** Names of the local resources (the deployed stack has its own, from CloudFormation). */
-export const LOCAL_RESOURCES = {
-  region: 'us-east-1',
-  processingBucket: 'eventpulse-processing',
-  quarantineBucket: 'eventpulse-quarantine',
-  table: 'eventpulse-catalog',
-} as const
 
 export interface LocalPipelineOptions {
   /** Root of the pipeline's data (emulator files, outbox, dead letters, state): by default localDataRoot(). */
@@ -76,12 +66,6 @@ export interface LocalPipeline {
   idle(): Promise<void>
   /** Finishes the running handlers, stops the emulators and removes the state file and lock. */
   stop(): Promise<void>
-}
-
-/** Clients for the local emulators: dummy keys, no STS, nothing of the user's AWS configuration. */
-export function localClients(endpoints: {s3: string; dynamodb: string}, options: {maxAttempts?: number} = {}): {s3: S3Client; dynamodb: DynamoDBClient} {
-  const basics = {region: LOCAL_RESOURCES.region, credentials: LOCAL_CREDENTIALS, requestHandler: createRequestHandler({maxSockets: 64}), maxAttempts: options.maxAttempts ?? 3}
-  return {s3: createS3Client({...basics, endpoint: endpoints.s3}), dynamodb: new DynamoDBClient({...basics, endpoint: endpoints.dynamodb})}
 }
 
 export async function ensureTable(dynamodb: DynamoDBClient, table: string): Promise<void> {

@@ -1,7 +1,7 @@
 import {readdir, rm} from 'node:fs/promises'
 
-import {CliError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 import {localPipelineStatus} from './state.js'
 
 /** Whether there is any local data to wipe. */

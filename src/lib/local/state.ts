@@ -2,9 +2,9 @@ import {readFileSync} from 'node:fs'
 import {mkdir, rename, rm, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
-import {CliError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
-import {localStateFile} from '../paths.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {localStateFile} from '#core/paths.js'
 
 /** Where everything of the local pipeline lives, below one directory (by default dataDir()/local). */
 export function localLayout(root: string) {

@@ -1,6 +1,6 @@
 import {performance} from 'node:perf_hooks'
 
-import {isTransientError} from './aws-errors.js'
+import {isTransientError} from '#core/aws-errors.js'
 import {InvalidEventError, objectRefs} from './event.js'
 import {ObjectProcessor, type ProcessorDeps, type ProcessResult} from './process-object.js'
 

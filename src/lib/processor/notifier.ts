@@ -3,7 +3,7 @@ import {dirname} from 'node:path'
 
 import {PublishCommand, type SNSClient} from '@aws-sdk/client-sns'
 
-import {NOTIFICATION_ATTRIBUTES, type Outcome, type QuarantineReason} from '../pipeline-contract.js'
+import {NOTIFICATION_ATTRIBUTES, type Outcome, type QuarantineReason} from '#contract/pipeline-contract.js'
 
 /** What the pipeline tells subscribers about one upload. */
 export interface Notification {

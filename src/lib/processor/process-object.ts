@@ -1,7 +1,7 @@
 import {ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, PutItemCommand} from '@aws-sdk/client-dynamodb'
 import {CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
-import {MAX_OBJECT_BYTES} from '../limits.js'
+import {MAX_OBJECT_BYTES} from '#contract/limits.js'
 import {
   encodeMetadataValue,
   ITEM_METADATA,
@@ -10,9 +10,10 @@ import {
   type QuarantineReason,
   quarantineKey,
   TABLE_KEY,
-} from '../pipeline-contract.js'
-import {checkRecord, type TypedItem, type TypedValue} from '../record/check-record.js'
-import {isConditionalCheckFailed, isNoSuchKey, isPreconditionFailed} from './aws-errors.js'
+} from '#contract/pipeline-contract.js'
+import {checkRecord} from '#record/check-record.js'
+import type {TypedItem, TypedValue} from '#record/typed-item.js'
+import {isConditionalCheckFailed, isNoSuchKey, isPreconditionFailed} from '#core/aws-errors.js'
 import {type ObjectRef, unquoteEtag} from './event.js'
 import type {Notification, Notifier} from './notifier.js'
 

@@ -1,8 +1,9 @@
-import {mapConcurrently} from '../aws/concurrency.js'
-import {confirmOrRefuse} from '../confirm.js'
-import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
+import type {PipelineTarget} from '#aws/clients.js'
+import {mapConcurrently} from '#core/concurrency.js'
+import {confirmOrRefuse} from '#terminal/confirm.js'
+import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
 import type {QuarantineEntry, ResolvedArgument} from './entries.js'
-import {entryLine, splitResolved} from './format.js'
+import {entryLine, splitResolved} from './entry-lines.js'
 
 export interface EntriesActionResult {
   /** Entry keys acted on. */
@@ -27,9 +28,10 @@ export interface EntriesAction {
  * acted on, ask (unless --yes; refuse without a terminal), then act on each entry, recording failures per entry.
  */
 export async function actOnEntries(
+  target: PipelineTarget,
   resolved: ResolvedArgument[],
   action: EntriesAction,
-  options: {yes: boolean; dryRun: boolean; concurrency: number; say: (line: string) => void; warn: (line: string) => void},
+  options: {yes: boolean; dryRun: boolean; say: (line: string) => void; warn: (line: string) => void},
 ): Promise<EntriesActionResult> {
   const {entries, missing} = splitResolved(resolved)
   for (const argument of missing) options.warn(`not in quarantine: ${argument}`)
@@ -43,7 +45,7 @@ export async function actOnEntries(
     options.say(`Nothing ${action.pastTense}.`)
     return {...result, declined: true}
   }
-  await mapConcurrently(entries, options.concurrency, async (entry) => {
+  await mapConcurrently(entries, target.concurrency, async (entry) => {
     try {
       await action.act(entry)
       result.done.push(entry.key)

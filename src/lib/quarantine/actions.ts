@@ -1,8 +1,8 @@
 import {DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
-import {isConditionalWriteConflict} from '../aws/errors.js'
-import {CliError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {isConditionalWriteConflict} from '#aws/explain-error.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 import type {QuarantineEntry} from './entries.js'
 
 export async function readEntryContent(s3: S3Client, bucket: string, entry: QuarantineEntry): Promise<Buffer> {

@@ -1,8 +1,9 @@
 import {HeadObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
-import {mapConcurrently} from '../aws/concurrency.js'
-import {listObjects} from '../aws/list-objects.js'
-import {decodeMetadataValue, parseQuarantineKey, QUARANTINE_METADATA} from '../pipeline-contract.js'
+import {type PipelineTarget, resource} from '#aws/clients.js'
+import {mapConcurrently} from '#core/concurrency.js'
+import {listObjects} from '#aws/list-objects.js'
+import {decodeMetadataValue, parseQuarantineKey, QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
 
 /** One quarantined upload, as `quarantine list` prints it. */
 export interface QuarantineEntry {
@@ -42,29 +43,39 @@ async function describeEntry(s3: S3Client, bucket: string, key: string): Promise
   }
 }
 
-/** Entries under a prefix, with their metadata, oldest key order as S3 lists them; `limit` caps how many. */
-export async function listEntries(
-  s3: S3Client,
-  bucket: string,
-  options: {prefix?: string; limit?: number; concurrency: number},
-): Promise<QuarantineEntry[]> {
+/** Keys of the entries under a prefix, in S3's key order; `limit` caps how many. */
+async function entryKeys(target: PipelineTarget, options: {prefix?: string; limit?: number}): Promise<string[]> {
   const keys: string[] = []
-  for await (const object of listObjects(s3, bucket, {prefix: options.prefix})) {
+  for await (const object of listObjects(target.s3, resource(target, 'quarantineBucket'), {prefix: options.prefix})) {
     // Objects not laid out by the pipeline (someone's stray upload) are not entries.
     if (!parseQuarantineKey(object.key)) continue
     keys.push(object.key)
     if (options.limit !== undefined && keys.length >= options.limit) break
   }
-  const entries = await mapConcurrently(keys, options.concurrency, (key) => describeEntry(s3, bucket, key))
+  return keys
+}
+
+/** Reads the entries' metadata, `concurrency` at a time (by default the target's); entries gone meanwhile are left out. */
+async function describeEntries(target: PipelineTarget, keys: string[], concurrency = target.concurrency): Promise<QuarantineEntry[]> {
+  const bucket = resource(target, 'quarantineBucket')
+  const entries = await mapConcurrently(keys, concurrency, (key) => describeEntry(target.s3, bucket, key))
   return entries.filter((entry): entry is QuarantineEntry => entry !== undefined)
+}
+
+/** Entries under a prefix, with their metadata, in S3's key order; `limit` caps how many. */
+export async function listEntries(target: PipelineTarget, options: {prefix?: string; limit?: number} = {}): Promise<QuarantineEntry[]> {
+  return describeEntries(target, await entryKeys(target, options))
 }
 
 const newestFirst = (a: QuarantineEntry, b: QuarantineEntry): number => (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? '')
 
-/** Every entry of one source key (a key quarantined more than once has several), newest first. */
-export async function entriesOf(s3: S3Client, bucket: string, sourceKey: string, concurrency: number): Promise<QuarantineEntry[]> {
-  const entries = await listEntries(s3, bucket, {prefix: `${sourceKey}/`, concurrency})
-  return entries.filter((entry) => entry.sourceKey === sourceKey).sort(newestFirst)
+/**
+ * Every entry of one source key (a key quarantined more than once has several), newest first. `concurrency` bounds
+ * the metadata reads: callers that already fan out over many keys pass 1, so requests in flight stay within the target's.
+ */
+export async function entriesOf(target: PipelineTarget, sourceKey: string, concurrency = target.concurrency): Promise<QuarantineEntry[]> {
+  const keys = (await entryKeys(target, {prefix: `${sourceKey}/`})).filter((key) => parseQuarantineKey(key)?.sourceKey === sourceKey)
+  return (await describeEntries(target, keys, concurrency)).sort(newestFirst)
 }
 
 /** What one command argument names: the entry key `list` prints (one entry), or a source key (all its entries). */
@@ -73,12 +84,19 @@ export interface ResolvedArgument {
   entries: QuarantineEntry[]
 }
 
-export async function resolveEntryArguments(s3: S3Client, bucket: string, args: string[], concurrency: number): Promise<ResolvedArgument[]> {
-  return mapConcurrently(args, Math.min(concurrency, 8), async (argument) => {
-    if (parseQuarantineKey(argument)) {
-      const entry = await describeEntry(s3, bucket, argument)
-      if (entry) return {argument, entries: [entry]}
-    }
-    return {argument, entries: await entriesOf(s3, bucket, argument, concurrency)}
+/**
+ * Resolves the arguments in two rounds, each `target.concurrency` wide: the entry keys each argument names (listing),
+ * then the metadata of all of them at once.
+ */
+export async function resolveEntryArguments(target: PipelineTarget, args: string[]): Promise<ResolvedArgument[]> {
+  const keysPerArgument = await mapConcurrently(args, target.concurrency, async (argument) => {
+    // An entry key names itself when it exists; otherwise the argument is a source key.
+    if (parseQuarantineKey(argument) && (await entryKeys(target, {prefix: argument})).includes(argument)) return [argument]
+    return (await entryKeys(target, {prefix: `${argument}/`})).filter((key) => parseQuarantineKey(key)?.sourceKey === argument)
   })
+  const described = new Map((await describeEntries(target, [...new Set(keysPerArgument.flat())])).map((entry) => [entry.key, entry]))
+  return args.map((argument, index) => ({
+    argument,
+    entries: keysPerArgument[index].flatMap((key) => described.get(key) ?? []).sort(newestFirst),
+  }))
 }

@@ -1,16 +1,14 @@
 import {isUtf8} from 'node:buffer'
 
-import {MAX_NESTING_DEPTH, MAX_OBJECT_BYTES, MAX_PARTITION_KEY_BYTES, MAX_RECORD_ITEM_BYTES, MAX_SORT_KEY_BYTES} from '../limits.js'
-import type {QuarantineReason} from '../pipeline-contract.js'
+import {MAX_NESTING_DEPTH, MAX_OBJECT_BYTES, MAX_PARTITION_KEY_BYTES, MAX_RECORD_ITEM_BYTES, MAX_SORT_KEY_BYTES} from '#contract/limits.js'
+import type {QuarantineReason} from '#contract/pipeline-contract.js'
 import validateItemSchema from '../schema/item.validate.js'
 import {dynamoDbItemBytes} from './item-size.js'
 import {normaliseRecord} from './normalise.js'
 import {type SchemaProblem, schemaProblems} from './schema-messages.js'
+import type {TypedItem} from './typed-item.js'
 import {describeSyntaxError, lineAndColumn, nestingDepth, SourceLocator} from './source-position.js'
 
-/** A DynamoDB-typed item as stored: attribute name to AttributeValue (only S, N and L of S occur). */
-export type TypedValue = {S: string} | {N: string} | {L: TypedValue[]}
-export type TypedItem = Record<string, TypedValue>
 
 /** One thing wrong with a record, located in its source text where that can be known. */
 export interface RecordProblem {

@@ -1,4 +1,4 @@
-import type {TypedItem, TypedValue} from './check-record.js'
+import type {TypedItem, TypedValue} from './typed-item.js'
 
 /** UTF-8 length without a call into native code: most attributes are short, and this runs for each one. */
 function utf8Bytes(text: string): number {

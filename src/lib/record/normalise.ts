@@ -1,4 +1,4 @@
-import type {TypedItem, TypedValue} from './check-record.js'
+import type {TypedItem, TypedValue} from './typed-item.js'
 
 /** A number in plain JSON that JavaScript cannot hold exactly, so the normaliser refuses to guess its digits. */
 export interface InexactNumber {

@@ -1,9 +1,9 @@
 import {HeadObjectCommand} from '@aws-sdk/client-s3'
 
-import {mapConcurrently} from '../aws/concurrency.js'
-import {type PipelineTarget, resource} from '../aws/target.js'
-import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '../pipeline-contract.js'
-import {entriesOf} from '../quarantine/entries.js'
+import {mapConcurrently} from '#core/concurrency.js'
+import {type PipelineTarget, resource} from '#aws/clients.js'
+import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
+import {entriesOf} from '#quarantine/entries.js'
 
 /** Where an upload is: waiting in the processing bucket, stored in the table, quarantined, or nowhere to be seen. */
 export type UploadState = 'in-flight' | 'stored' | 'quarantined' | 'not-found'
@@ -62,8 +62,9 @@ async function storedItems(target: PipelineTarget, key: string): Promise<Outcome
   }))
 }
 
-async function quarantined(target: PipelineTarget, key: string, concurrency: number): Promise<Outcome[]> {
-  const entries = await entriesOf(target.s3, resource(target, 'quarantineBucket'), key, concurrency)
+async function quarantined(target: PipelineTarget, key: string): Promise<Outcome[]> {
+  // Callers fan out over keys at the target's concurrency; one key's entries are read one at a time.
+  const entries = await entriesOf(target, key, 1)
   return entries.map((entry) => ({
     key,
     state: 'quarantined' as const,
@@ -80,10 +81,10 @@ async function quarantined(target: PipelineTarget, key: string, concurrency: num
  * The processing bucket is looked at first: the pipeline records an outcome before it removes the object,
  * so an object gone from there already has its outcome recorded.
  */
-export async function keyStatus(target: PipelineTarget, key: string, options: {etag?: string; concurrency: number}): Promise<KeyStatus> {
+export async function keyStatus(target: PipelineTarget, key: string, options: {etag?: string} = {}): Promise<KeyStatus> {
   const waiting = await inFlight(target, key)
   if (waiting && (!options.etag || waiting.etag === options.etag)) return strip(waiting)
-  const [stored, held] = await Promise.all([storedItems(target, key), quarantined(target, key, options.concurrency)])
+  const [stored, held] = await Promise.all([storedItems(target, key), quarantined(target, key)])
   const candidates = [...stored, ...held].filter((outcome) => !options.etag || outcome.etag === options.etag)
   const newest = candidates.sort((a, b) => (b.at ?? '').localeCompare(a.at ?? ''))[0]
   return newest ? strip(newest) : {key, state: 'not-found'}
@@ -102,15 +103,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export async function waitForOutcomes(
   target: PipelineTarget,
   uploads: {key: string; etag?: string}[],
-  options: {timeoutMs: number; concurrency: number; onSettled?: (status: KeyStatus) => void},
+  options: {timeoutMs: number; onSettled?: (status: KeyStatus) => void},
 ): Promise<{statuses: KeyStatus[]; timedOut: boolean}> {
   const deadline = Date.now() + options.timeoutMs
   const statuses: KeyStatus[] = uploads.map(({key}) => ({key, state: 'in-flight'}))
   let pending = uploads.map((_, index) => index)
   let interval = 500
   for (;;) {
-    const checked = await mapConcurrently(pending, options.concurrency, async (index) => {
-      statuses[index] = await keyStatus(target, uploads[index].key, {etag: uploads[index].etag, concurrency: 4})
+    const checked = await mapConcurrently(pending, target.concurrency, async (index) => {
+      statuses[index] = await keyStatus(target, uploads[index].key, {etag: uploads[index].etag})
       return index
     })
     pending = checked.filter((index) => {

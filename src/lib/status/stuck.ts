@@ -1,18 +1,5 @@
-import {listObjects} from '../aws/list-objects.js'
-import {type PipelineTarget, resource} from '../aws/target.js'
-import {usageError} from '../errors.js'
-
-/** When the stack publishes no threshold of its own. */
-export const DEFAULT_STUCK_AFTER_SECONDS = 15 * 60
-
-const UNIT_SECONDS: Record<string, number> = {s: 1, m: 60, h: 3600, d: 86_400}
-
-/** Parses durations like 90s, 15m, 2h, 1d (also combined: 1h30m). */
-export function parseDuration(text: string): number {
-  const match = /^(?:\d+[smhd])+$/.test(text.trim()) ? text.trim().match(/\d+[smhd]/g) : null
-  if (!match) throw usageError(`Not a duration: ${text}`, 'Write it like 90s, 15m, 2h or 1d.')
-  return match.reduce((seconds, part) => seconds + Number(part.slice(0, -1)) * UNIT_SECONDS[part.at(-1)!], 0)
-}
+import {listObjects} from '#aws/list-objects.js'
+import {type PipelineTarget, resource} from '#aws/clients.js'
 
 export interface StuckObject {
   key: string

@@ -1,11 +1,11 @@
 import {readFileSync} from 'node:fs'
 
-import {CliError, usageError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
-import {expandInputs, type InputFile, readInput} from '../input-files.js'
-import {checkRecord} from '../record/check-record.js'
-import {type FileReport, reportFor} from '../validate-files.js'
-import {keyProblem, objectKeyFor} from './keys.js'
+import {CliError, usageError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {expandInputs, type InputFile, readInput} from '#files/input-files.js'
+import {checkRecord} from '#record/check-record.js'
+import {type FileReport, reportFor} from '#validate/validate-files.js'
+import {keyProblem, objectKeyFor} from '#files/object-keys.js'
 
 /** One file to upload and the key it goes under. */
 export interface PlannedFile {

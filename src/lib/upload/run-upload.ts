@@ -1,9 +1,9 @@
-import {type PipelineTarget, resource} from '../aws/target.js'
-import {ExitCode, type ExitCodeValue} from '../exit-codes.js'
-import type {Progress} from '../progress.js'
-import {outcomeLine} from '../status/format.js'
-import {waitForOutcomes} from '../status/key-status.js'
-import {formatProblems} from '../validate-files.js'
+import {type PipelineTarget, resource} from '#aws/clients.js'
+import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
+import type {Progress} from '#terminal/progress.js'
+import {outcomeLine} from '#status/status-lines.js'
+import {waitForOutcomes} from '#status/key-status.js'
+import {formatProblems} from '#validate/validate-files.js'
 import {type PlannedFile, prepareFile} from './plan.js'
 import {type UploadedFile, uploadFiles} from './send.js'
 
@@ -50,10 +50,10 @@ export async function dryRun(planned: PlannedFile[], options: {validate: boolean
 export async function runUpload(
   target: PipelineTarget,
   planned: PlannedFile[],
-  options: {validate: boolean; concurrency: number; progress: Progress; wait?: {timeoutMs: number; progress: (total: number) => Progress}},
+  options: {validate: boolean; progress: Progress; wait?: {timeoutMs: number; progress: (total: number) => Progress}},
 ): Promise<UploadResult & {timedOut: boolean}> {
   const bucket = resource(target, 'processingBucket')
-  const files = await uploadFiles(target.s3, bucket, planned, options)
+  const files = await uploadFiles(target.s3, bucket, planned, {...options, concurrency: target.concurrency})
   options.progress.done()
   const summary = summarise(files)
   let timedOut = false
@@ -62,7 +62,6 @@ export async function runUpload(
     const progress = options.wait.progress(uploaded.length)
     const waited = await waitForOutcomes(target, uploaded, {
       timeoutMs: options.wait.timeoutMs,
-      concurrency: options.concurrency,
       onSettled: (status) => progress.advance(outcomeLine(status)),
     })
     progress.done()

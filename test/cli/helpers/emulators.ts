@@ -5,9 +5,10 @@ import {join} from 'node:path'
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {S3Client} from '@aws-sdk/client-s3'
 
-import {LOCAL_CREDENTIALS} from '../../../src/lib/aws/credentials.js'
-import {startDynamoDb, startS3} from '../../../src/lib/local/emulators.js'
-import {ensureTable, localClients} from '../../../src/lib/local/pipeline.js'
+import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
+import {startDynamoDb, startS3} from '#local/emulators.js'
+import {ensureTable} from '#local/pipeline.js'
+import {localClients} from '#local/target.js'
 
 export const BUCKETS = {processing: 'ep-processing', quarantine: 'ep-quarantine'}
 export const TABLE = 'ep-table'

@@ -1,7 +1,7 @@
 import {DeleteObjectsCommand, ListObjectsCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 import {type DynamoDBClient, PutItemCommand} from '@aws-sdk/client-dynamodb'
 
-import {ITEM_METADATA, QUARANTINE_METADATA, quarantineKey} from '../../../src/lib/pipeline-contract.js'
+import {ITEM_METADATA, QUARANTINE_METADATA, quarantineKey} from '#contract/pipeline-contract.js'
 import {BUCKETS, TABLE} from './emulators.js'
 
 export async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {

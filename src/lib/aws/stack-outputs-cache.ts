@@ -1,7 +1,7 @@
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
-import {cacheDir} from './paths.js'
+import {cacheDir} from '#core/paths.js'
 
 /** Which deployed stack a set of outputs belongs to: the same stack name can exist per account profile and region. */
 export interface StackCacheTarget {

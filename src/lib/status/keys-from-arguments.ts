@@ -1,7 +1,7 @@
 import {stat} from 'node:fs/promises'
 
-import {expandInputs} from '../input-files.js'
-import {objectKeyFor} from '../upload/keys.js'
+import {expandInputs} from '#files/input-files.js'
+import {objectKeyFor} from '#files/object-keys.js'
 
 /**
  * The keys `status` asks about: an argument that is a file or directory on disk names the keys `upload` gives

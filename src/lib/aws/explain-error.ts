@@ -1,5 +1,5 @@
-import {CliError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 
 /**
  * AWS errors a user can act on, said in words with what to do; anything else is left to toFailure(),

@@ -1,6 +1,6 @@
 import input from '@inquirer/input'
 
-import {refuseWithoutTerminal} from '../confirm.js'
+import {refuseWithoutTerminal} from './confirm.js'
 
 /**
  * Asks the user to type a name (the stack's) before something irreversible; --yes skips it. With no terminal and no

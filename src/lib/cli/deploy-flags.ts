@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {commonFlags} from '../flags.js'
-import type {DeployConfigFlags} from './config.js'
+import {commonFlags} from './common-flags.js'
+import type {DeployConfigFlags} from '#deploy/config.js'
 
 /** Flags shared by deploy and destroy: which stack, where, as whom, from which configuration file. */
 export const stackTargetFlags = {

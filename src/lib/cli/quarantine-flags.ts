@@ -1,5 +1,5 @@
-import {pipelineFlags} from '../aws/flags.js'
-import {commonFlags} from '../flags.js'
+import {pipelineFlags} from './pipeline-flags.js'
+import {commonFlags} from './common-flags.js'
 
 /** Flags of every `quarantine` command: the pipeline target (as the quarantine-admin role) and the request concurrency. */
 export const quarantineFlags = {...pipelineFlags, concurrency: commonFlags.concurrency}

@@ -1,5 +1,5 @@
-import {BaseCommand} from '../base-command.js'
-import {explainAwsError} from './errors.js'
+import {BaseCommand} from './base-command.js'
+import {explainAwsError} from '#aws/explain-error.js'
 
 /** Parent of the commands that act on the pipeline: AWS errors are explained before BaseCommand reports them. */
 export abstract class PipelineCommand extends BaseCommand {

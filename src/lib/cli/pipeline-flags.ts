@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {commonFlags} from '../flags.js'
+import {commonFlags} from './common-flags.js'
 
 /** Flags of every command that talks to the pipeline: where it is, whose credentials, which role, which names. */
 export const pipelineFlags = {
@@ -25,18 +25,4 @@ export const pipelineFlags = {
   'processing-bucket': Flags.string({description: 'Processing bucket name (default: the stack output ProcessingBucketName).'}),
   'quarantine-bucket': Flags.string({description: 'Quarantine bucket name (default: the stack output QuarantineBucketName).'}),
   table: Flags.string({description: 'Table name (default: the stack output TableName).'}),
-}
-
-export interface PipelineFlagValues {
-  local?: boolean
-  profile?: string
-  region?: string
-  'endpoint-url'?: string
-  stack: string
-  'role-arn'?: string
-  'assume-role': boolean
-  'mfa-serial'?: string
-  'processing-bucket'?: string
-  'quarantine-bucket'?: string
-  table?: string
 }

@@ -1,6 +1,6 @@
-import {canPrompt} from '../confirm.js'
-import {CliError} from '../errors.js'
-import {ExitCode} from '../exit-codes.js'
+import {canPrompt} from './confirm.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 
 /** Asks for the current MFA code on the terminal (stderr, so stdout stays clean for --json). */
 export async function promptMfaCode(serial: string): Promise<string> {

@@ -1,21 +1,21 @@
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
-import type {PipelineTarget} from './aws/target.js'
-import {type LocalPipeline, startLocalPipeline} from './local/pipeline.js'
-import type {Progress} from './progress.js'
-import {listEntries, type QuarantineEntry} from './quarantine/entries.js'
-import {entryLine} from './quarantine/format.js'
-import {outcomeLine} from './status/format.js'
-import type {KeyStatus} from './status/key-status.js'
-import {planUpload} from './upload/plan.js'
-import {dryRun, invalidLines, runUpload} from './upload/run-upload.js'
-import type {UploadedFile} from './upload/send.js'
+import {PACKAGE_ROOT} from '#core/package-root.js'
+import {startLocalPipeline} from '#local/pipeline.js'
+import {localTarget} from '#local/target.js'
+import type {Progress} from '#terminal/progress.js'
+import {listEntries, type QuarantineEntry} from '#quarantine/entries.js'
+import {entryLine} from '#quarantine/entry-lines.js'
+import {outcomeLine} from '#status/status-lines.js'
+import type {KeyStatus} from '#status/key-status.js'
+import {planUpload} from '#upload/plan.js'
+import {dryRun, invalidLines, runUpload} from '#upload/run-upload.js'
+import type {UploadedFile} from '#upload/send.js'
 
 /** The shipped examples: valid records, invalid ones (each with the reason it should get), and a duplicate. */
-export const EXAMPLES_DIR = fileURLToPath(new URL('../../../examples/', import.meta.url))
+export const EXAMPLES_DIR = join(PACKAGE_ROOT, 'examples')
 
 const ROUNDS = [
   {title: 'valid and invalid records', paths: ['valid', 'invalid']},
@@ -61,7 +61,7 @@ export async function runDemo(options: {
   const pipeline = await startLocalPipeline({dataDir, writeState: false, log: () => {}})
   try {
     say(`  S3 at ${pipeline.state.endpoints.s3}, DynamoDB at ${pipeline.state.endpoints.dynamodb}`)
-    const target = demoTarget(pipeline)
+    const target = localTarget(pipeline.state, {label: 'demo pipeline', concurrency: 8, clients: pipeline})
     const files: DemoFile[] = []
     const outcomes: KeyStatus[] = []
     for (const [round, {title, paths}] of ROUNDS.entries()) {
@@ -76,7 +76,6 @@ export async function runDemo(options: {
       const reasons = new Map(checked.files.map((file) => [file.key, file.reason]))
       const result = await runUpload(target, planned, {
         validate: false,
-        concurrency: 8,
         progress: options.progress(planned.length, 'Uploading'),
         wait: {timeoutMs: options.timeoutMs, progress: (total) => options.progress(total, 'Processing')},
       })
@@ -96,7 +95,7 @@ export async function runDemo(options: {
       for (const outcome of these) say(`  ${outcomeLine(outcome)}`)
     }
 
-    const quarantine = await listEntries(pipeline.s3, pipeline.state.quarantineBucket, {concurrency: 8})
+    const quarantine = await listEntries(target)
     say('')
     say(`Quarantine (eventpulse quarantine list): ${quarantine.length} ${quarantine.length === 1 ? 'entry' : 'entries'}`)
     for (const entry of quarantine) say(`  ${entryLine(entry)}`)
@@ -117,16 +116,4 @@ export async function runDemo(options: {
 function shownPath(path: string): string {
   const fromHere = relative(process.cwd(), path)
   return fromHere.startsWith('..') ? path : fromHere
-}
-
-function demoTarget(pipeline: LocalPipeline): PipelineTarget {
-  const {state} = pipeline
-  return {
-    label: 'demo pipeline',
-    region: state.region,
-    endpoint: state.endpoints.s3,
-    resources: {processingBucket: state.processingBucket, quarantineBucket: state.quarantineBucket, table: state.table},
-    s3: pipeline.s3,
-    dynamodb: pipeline.dynamodb,
-  }
 }

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_STACK_NAME} from './pipeline-contract.js'
+import {DEFAULT_STACK_NAME} from '#contract/pipeline-contract.js'
 
 /** The common flags, one name each, shared by every command that takes them. */
 export const commonFlags = {

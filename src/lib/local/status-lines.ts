@@ -1,6 +1,6 @@
-import type {Notification} from '../processor/notifier.js'
+import type {Notification} from '#processor/notifier.js'
 import type {DeadLetterRecord} from './dispatcher.js'
-import {decodeEventKey} from '../processor/event.js'
+import {decodeEventKey} from '#processor/event.js'
 import type {LocalPipelineState} from './state.js'
 
 /** One human line per notification, as `local start` prints them. */

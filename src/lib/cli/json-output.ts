@@ -1,4 +1,4 @@
-import type {Failure} from './errors.js'
+import type {Failure} from '#core/errors.js'
 
 /** The one JSON document a command prints with --json: `{status, result}` when it ran, `{status, error}` when it failed. */
 export const successDocument = (status: number, result: unknown) => ({status, result})

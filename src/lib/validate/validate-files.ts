@@ -1,8 +1,8 @@
 import {readFileSync} from 'node:fs'
 
-import {expandInputs, type InputFile, readInput} from './input-files.js'
-import type {QuarantineReason} from './pipeline-contract.js'
-import {checkRecord, type RecordCheck, type RecordProblem} from './record/check-record.js'
+import {expandInputs, type InputFile, readInput} from '#files/input-files.js'
+import type {QuarantineReason} from '#contract/pipeline-contract.js'
+import {checkRecord, type RecordCheck, type RecordProblem} from '#record/check-record.js'
 
 /** The verdict on one file, as `validate` prints it and `upload` uses it. */
 export interface FileReport {

@@ -1,7 +1,9 @@
 import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 
-import {toFailure} from './errors.js'
-import {ExitCode} from './exit-codes.js'
+import {toFailure} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {PACKAGE_ROOT} from '#core/package-root.js'
 import {failureDocument, failureText, successDocument} from './json-output.js'
 
 /**
@@ -18,13 +20,13 @@ export async function runWithoutOclif(args: string[]): Promise<number | undefine
 
 /** oclif's own version line: name/version platform-arch node-version. */
 function printVersion(): number {
-  const {name, version} = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
+  const {name, version} = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'))
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
   return ExitCode.Success
 }
 
 async function runPlainValidate(args: string[]): Promise<number> {
-  const {validatePaths, validationLines} = await import('./validate-files.js')
+  const {validatePaths, validationLines} = await import('#validate/validate-files.js')
   const json = args.includes('--json')
   const print = (document: unknown) => process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
   try {

@@ -1,7 +1,7 @@
 import {Command, Errors} from '@oclif/core'
 
-import {toFailure} from './errors.js'
-import {ExitCode, type ExitCodeValue} from './exit-codes.js'
+import {toFailure} from '#core/errors.js'
+import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
 import {failureDocument, failureText, successDocument} from './json-output.js'
 import {quietAwsSdkNodeWarning} from './node-support-notice.js'
 

@@ -84,6 +84,9 @@ export type StackOutputName = keyof typeof STACK_OUTPUTS
 
 export const DEFAULT_STACK_NAME = 'EventPulse'
 
+/** Seconds after which an object still in the processing bucket counts as stuck, unless the stack sets its own. */
+export const DEFAULT_STUCK_AFTER_SECONDS = 15 * 60
+
 /**
  * Quarantine layout: every quarantined upload is kept under `<source key>/<entry id>`.
  * The entry id is derived from the upload itself (ETag, sequencer, version), so a retried move

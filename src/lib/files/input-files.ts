@@ -2,7 +2,7 @@ import {readdirSync} from 'node:fs'
 import {readFile, stat} from 'node:fs/promises'
 import {basename, isAbsolute, join, relative, resolve} from 'node:path'
 
-import {usageError} from './errors.js'
+import {usageError} from '#core/errors.js'
 
 /** One input named on the command line, directly or through a directory or glob. */
 export interface InputFile {

@@ -1,7 +1,7 @@
 import confirm from '@inquirer/confirm'
 
-import {CliError} from './errors.js'
-import {ExitCode} from './exit-codes.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 
 /** Whether a person can answer a prompt: both ends of the terminal are interactive. */
 export function canPrompt(): boolean {

@@ -1,0 +1,73 @@
+// Only the S3 client is loaded up front: the others are imported when a command needs them, as loading the AWS SDK's
+// modules is most of a short command's start-up time.
+import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {S3Client} from '@aws-sdk/client-s3'
+import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
+
+import {usageError} from '#core/errors.js'
+import {createRequestHandler} from './http.js'
+
+export type ResourceName = 'processingBucket' | 'quarantineBucket' | 'table'
+
+/** The flag that names each resource, for messages and for reading the flags. */
+export const RESOURCE_FLAGS: Record<ResourceName, 'processing-bucket' | 'quarantine-bucket' | 'table'> = {
+  processingBucket: 'processing-bucket',
+  quarantineBucket: 'quarantine-bucket',
+  table: 'table',
+}
+
+/** Where a command sends its requests, with clients ready to use: the local pipeline or a deployed stack. */
+export interface PipelineTarget {
+  /** For messages: "local pipeline", "stack EventPulse in eu-west-1 (profile dev)", an endpoint URL. */
+  label: string
+  region: string
+  resources: Partial<Record<ResourceName, string>>
+  /** Requests in flight at once: the command's --concurrency, which also sizes the clients' socket pools. */
+  concurrency: number
+  /** The stack's threshold for `status --stuck`, when it publishes one. */
+  stuckAfterSeconds?: number
+  /** Which role the credentials are for, if one was assumed. */
+  roleArn?: string
+  s3: S3Client
+  /** Present when the command needs the table. */
+  dynamodb?: DynamoDBClient
+}
+
+/** What every client of one target shares. */
+export interface ClientBasics {
+  region: string
+  endpoint?: string
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider
+  requestHandler: ReturnType<typeof createRequestHandler>
+  maxAttempts: number
+}
+
+/** The shared HTTP handler for a target: never fewer sockets than the SDK's usual pool. */
+export const requestHandlerFor = (concurrency: number) => createRequestHandler({maxSockets: Math.max(concurrency, 16)})
+
+/**
+ * S3 client: path-style addressing for custom endpoints (emulators have no per-bucket DNS), and checksums only where
+ * S3 requires them, so bodies are sent plain rather than in aws-chunked framing that S3-compatible servers may store as is.
+ */
+export function createS3Client(config: ClientBasics): S3Client {
+  return new S3Client({
+    ...config,
+    forcePathStyle: Boolean(config.endpoint),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  })
+}
+
+/** A DynamoDB client when the command needs the table (the SDK module is loaded only then). */
+export async function dynamoDbClientIf(needed: boolean, config: ClientBasics): Promise<DynamoDBClient | undefined> {
+  if (!needed) return undefined
+  const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')
+  return new DynamoDBClient(config)
+}
+
+/** A resource the command needs, which the target's resolution has made sure of. */
+export function resource(target: PipelineTarget, name: ResourceName): string {
+  const value = target.resources[name]
+  if (!value) throw usageError(`No ${name} known for ${target.label}.`, `Pass --${RESOURCE_FLAGS[name]}.`)
+  return value
+}

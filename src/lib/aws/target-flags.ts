@@ -1,0 +1,14 @@
+/** The values of the flags that say where a command acts and as whom (the flags themselves: cli/pipeline-flags). */
+export interface PipelineFlagValues {
+  local?: boolean
+  profile?: string
+  region?: string
+  'endpoint-url'?: string
+  stack: string
+  'role-arn'?: string
+  'assume-role': boolean
+  'mfa-serial'?: string
+  'processing-bucket'?: string
+  'quarantine-bucket'?: string
+  table?: string
+}

@@ -1,0 +1,54 @@
+import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import type {S3Client} from '@aws-sdk/client-s3'
+
+import {createS3Client, type PipelineTarget, requestHandlerFor} from '#aws/clients.js'
+import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
+import type {LocalPipelineState} from './state.js'
+
+/** Names of the local resources (the deployed stack has its own, from CloudFormation). */
+export const LOCAL_RESOURCES = {
+  region: 'us-east-1',
+  processingBucket: 'eventpulse-processing',
+  quarantineBucket: 'eventpulse-quarantine',
+  table: 'eventpulse-catalog',
+} as const
+
+export interface LocalClients {
+  s3: S3Client
+  dynamodb: DynamoDBClient
+}
+
+/** Clients for the local emulators: dummy keys, no STS, nothing of the user's AWS configuration. */
+export function localClients(
+  endpoints: {s3: string; dynamodb: string},
+  options: {maxAttempts?: number; concurrency?: number} = {},
+): LocalClients {
+  const basics = {
+    region: LOCAL_RESOURCES.region,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: requestHandlerFor(options.concurrency ?? 64),
+    maxAttempts: options.maxAttempts ?? 3,
+  }
+  return {s3: createS3Client({...basics, endpoint: endpoints.s3}), dynamodb: new DynamoDBClient({...basics, endpoint: endpoints.dynamodb})}
+}
+
+type LocalPipelineAddress = Pick<LocalPipelineState, 'region' | 'endpoints' | 'processingBucket' | 'quarantineBucket' | 'table'>
+
+/**
+ * The target for a local pipeline: the one `local start` runs (`--local`), or one running in this process (the demo,
+ * tests), whose clients can be passed in.
+ */
+export function localTarget(
+  pipeline: LocalPipelineAddress,
+  options: {label?: string; concurrency?: number; clients?: LocalClients} = {},
+): PipelineTarget {
+  const concurrency = options.concurrency ?? 16
+  const {processingBucket, quarantineBucket, table} = pipeline
+  return {
+    label: options.label ?? 'local pipeline',
+    region: pipeline.region,
+    concurrency,
+    resources: {processingBucket, quarantineBucket, table},
+    ...(options.clients ?? localClients(pipeline.endpoints, {concurrency})),
+  }
+}

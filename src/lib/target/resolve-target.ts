@@ -1,0 +1,15 @@
+import type {PipelineTarget} from '#aws/clients.js'
+import {flagResources, resolveAwsTarget, type TargetRequest} from '#aws/target.js'
+import type {PipelineFlagValues} from '#aws/target-flags.js'
+import {readLocalPipeline} from '#local/state.js'
+import {localTarget} from '#local/target.js'
+
+/**
+ * Where and as whom a command acts: with `--local`, the pipeline `local start` runs (static dummy credentials, no STS
+ * or CloudFormation); otherwise a deployed stack, or whatever --endpoint-url points at.
+ */
+export async function resolveTarget(flags: PipelineFlagValues, request: TargetRequest): Promise<PipelineTarget> {
+  if (!flags.local) return resolveAwsTarget(flags, request)
+  const target = localTarget(readLocalPipeline(), {concurrency: request.concurrency})
+  return {...target, resources: {...target.resources, ...flagResources(flags)}}
+}
