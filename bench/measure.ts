@@ -1,11 +1,20 @@
 import {spawnSync} from 'node:child_process'
 
 /** Wall time of a whole process, in milliseconds: the median of `runs` runs, after one warm-up run. */
-export function medianProcessMs(command: string, args: string[], runs: number, options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}): number {
+export function medianProcessMs(
+  command: string,
+  args: string[],
+  runs: number,
+  options: {cwd?: string; env?: NodeJS.ProcessEnv} = {},
+): number {
   const times: number[] = []
   for (let run = 0; run <= runs; run++) {
     const started = process.hrtime.bigint()
-    const result = spawnSync(command, args, {cwd: options.cwd, env: {...process.env, ...options.env}, stdio: ['ignore', 'ignore', 'pipe']})
+    const result = spawnSync(command, args, {
+      cwd: options.cwd,
+      env: {...process.env, ...options.env},
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     const elapsed = Number(process.hrtime.bigint() - started) / 1e6
     if (result.error) throw result.error
     if (run > 0) times.push(elapsed)
@@ -17,5 +26,8 @@ export function medianProcessMs(command: string, args: string[], runs: number, o
 export function printTable(title: string, rows: {name: string; ms: number}[], reference: string): void {
   const referenceMs = rows.find((row) => row.name === reference)!.ms
   console.log(`\n${title}`)
-  for (const row of rows) console.log(`  ${row.name.padEnd(46)} ${row.ms.toFixed(0).padStart(7)} ms   ${(row.ms / referenceMs).toFixed(2)}x ${reference}`)
+  for (const row of rows)
+    console.log(
+      `  ${row.name.padEnd(46)} ${row.ms.toFixed(0).padStart(7)} ms   ${(row.ms / referenceMs).toFixed(2)}x ${reference}`,
+    )
 }

@@ -17,7 +17,14 @@ const concurrency = Number(process.argv[3] ?? 16)
 const NAIVE_CALLS = 5
 
 const record = (i: number, run: string) =>
-  JSON.stringify({ArtistID: `Artist ${i % 97}`, ItemID: `TRACK#${run} ${i}`, Title: `Song ${i}`, EntityType: 'Track', Duration: 60 + (i % 600), Features: [`Guest ${i % 13}`]})
+  JSON.stringify({
+    ArtistID: `Artist ${i % 97}`,
+    ItemID: `TRACK#${run} ${i}`,
+    Title: `Song ${i}`,
+    EntityType: 'Track',
+    Duration: 60 + (i % 600),
+    Features: [`Guest ${i % 13}`],
+  })
 
 const calls = new Map<string, number>()
 const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1)
@@ -29,7 +36,11 @@ const countingMiddleware =
   }
 const countingNotifier: Notifier = {publish: async () => void count('Publish')}
 
-async function uploadAll(s3: S3Client, bucket: string, bodies: {key: string; body: string | Uint8Array}[]): Promise<void> {
+async function uploadAll(
+  s3: S3Client,
+  bucket: string,
+  bodies: {key: string; body: string | Uint8Array}[],
+): Promise<void> {
   let next = 0
   await Promise.all(
     Array.from({length: concurrency}, async () => {
@@ -48,7 +59,9 @@ async function callsPerObject(pipeline: LocalPipeline, bodies: {key: string; bod
   await uploadAll(pipeline.s3, pipeline.state.processingBucket, bodies)
   await pipeline.idle()
   const total = [...calls.values()].reduce((sum, n) => sum + n, 0)
-  const byApi = [...calls.entries()].map(([api, n]) => `${api.replace(/Command$/, '')} ${(n / bodies.length).toFixed(2)}`).join(', ')
+  const byApi = [...calls.entries()]
+    .map(([api, n]) => `${api.replace(/Command$/, '')} ${(n / bodies.length).toFixed(2)}`)
+    .join(', ')
   return {perObject: total / bodies.length, byApi}
 }
 
@@ -65,7 +78,9 @@ try {
       dynamodb.middlewareStack.add(countingMiddleware, {step: 'initialize', name: 'countCalls'})
     },
   })
-  console.log(`pipeline benchmark: ${recordCount} records, ${concurrency} at once, local pipeline (dynalite + s3rver), ${process.version}`)
+  console.log(
+    `pipeline benchmark: ${recordCount} records, ${concurrency} at once, local pipeline (dynalite + s3rver), ${process.version}`,
+  )
 
   // Floor: the same uploads into a bucket nobody processes.
   await pipeline.s3.send(new CreateBucketCommand({Bucket: 'bench-floor'}))
@@ -74,7 +89,10 @@ try {
   await uploadAll(pipeline.s3, 'bench-floor', floorBodies)
   const floorMs = performance.now() - started
 
-  const bodies = Array.from({length: recordCount}, (_, i) => ({key: `throughput/${i}.json`, body: record(i, 'throughput')}))
+  const bodies = Array.from({length: recordCount}, (_, i) => ({
+    key: `throughput/${i}.json`,
+    body: record(i, 'throughput'),
+  }))
   started = performance.now()
   await uploadAll(pipeline.s3, pipeline.state.processingBucket, bodies)
   await pipeline.idle()
@@ -83,20 +101,43 @@ try {
   if (stats.stored !== recordCount) throw new Error(`expected ${recordCount} stored, got ${JSON.stringify(stats)}`)
 
   console.log(`\nThroughput (${recordCount} records, upload to stored)`)
-  console.log(`  upload only, nothing processed (floor)        ${floorMs.toFixed(0).padStart(7)} ms   ${((recordCount / floorMs) * 1000).toFixed(0).padStart(5)} objects/s   1.00x floor`)
-  console.log(`  upload + processed by the local pipeline      ${pipelineMs.toFixed(0).padStart(7)} ms   ${((recordCount / pipelineMs) * 1000).toFixed(0).padStart(5)} objects/s   ${(pipelineMs / floorMs).toFixed(2)}x floor`)
+  console.log(
+    `  upload only, nothing processed (floor)        ${floorMs.toFixed(0).padStart(7)} ms   ${((recordCount / floorMs) * 1000).toFixed(0).padStart(5)} objects/s   1.00x floor`,
+  )
+  console.log(
+    `  upload + processed by the local pipeline      ${pipelineMs.toFixed(0).padStart(7)} ms   ${((recordCount / pipelineMs) * 1000).toFixed(0).padStart(5)} objects/s   ${(pipelineMs / floorMs).toFixed(2)}x floor`,
+  )
 
   const sample = Math.min(200, recordCount)
   const paths = [
-    {name: 'stored', bodies: Array.from({length: sample}, (_, i) => ({key: `stored/${i}.json`, body: record(i, 'stored')}))},
-    {name: 'invalid (schema)', bodies: Array.from({length: sample}, (_, i) => ({key: `invalid/${i}.json`, body: JSON.stringify({ArtistID: `A ${i}`})}))},
-    {name: 'duplicate', bodies: Array.from({length: sample}, (_, i) => ({key: `duplicate/${i}.json`, body: record(i, 'stored')}))},
-    {name: 'too large (never downloaded)', bodies: Array.from({length: 10}, (_, i) => ({key: `large/${i}.json`, body: new Uint8Array(1024 * 1024 + 1)}))},
+    {
+      name: 'stored',
+      bodies: Array.from({length: sample}, (_, i) => ({key: `stored/${i}.json`, body: record(i, 'stored')})),
+    },
+    {
+      name: 'invalid (schema)',
+      bodies: Array.from({length: sample}, (_, i) => ({
+        key: `invalid/${i}.json`,
+        body: JSON.stringify({ArtistID: `A ${i}`}),
+      })),
+    },
+    {
+      name: 'duplicate',
+      bodies: Array.from({length: sample}, (_, i) => ({key: `duplicate/${i}.json`, body: record(i, 'stored')})),
+    },
+    {
+      name: 'too large (never downloaded)',
+      bodies: Array.from({length: 10}, (_, i) => ({key: `large/${i}.json`, body: new Uint8Array(1024 * 1024 + 1)})),
+    },
   ]
-  console.log(`\nAWS API calls per object (naive processor: ${NAIVE_CALLS} calls, and the object left in the processing bucket)`)
+  console.log(
+    `\nAWS API calls per object (naive processor: ${NAIVE_CALLS} calls, and the object left in the processing bucket)`,
+  )
   for (const path of paths) {
     const {perObject, byApi} = await callsPerObject(pipeline, path.bodies)
-    console.log(`  ${path.name.padEnd(30)} ${perObject.toFixed(2).padStart(5)} calls   ${(perObject / NAIVE_CALLS).toFixed(2)}x naive   object removed   (${byApi})`)
+    console.log(
+      `  ${path.name.padEnd(30)} ${perObject.toFixed(2).padStart(5)} calls   ${(perObject / NAIVE_CALLS).toFixed(2)}x naive   object removed   (${byApi})`,
+    )
   }
   await pipeline.stop()
 } finally {

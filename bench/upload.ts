@@ -39,7 +39,12 @@ function startServer(directory: string): Promise<{endpoint: string; stop: () => 
 function writeRecords(directory: string, count: number): void {
   mkdirSync(directory, {recursive: true})
   for (let i = 0; i < count; i++) {
-    const record = {ArtistID: {S: `Artist ${i % 50}`}, ItemID: {S: `TRACK#Song ${i}`}, EntityType: {S: 'Track'}, Duration: {N: String(120 + (i % 200))}}
+    const record = {
+      ArtistID: {S: `Artist ${i % 50}`},
+      ItemID: {S: `TRACK#Song ${i}`},
+      EntityType: {S: 'Track'},
+      Duration: {N: String(120 + (i % 200))},
+    }
     writeFileSync(join(directory, `record-${String(i).padStart(5, '0')}.json`), JSON.stringify(record, null, 2))
   }
 }
@@ -54,12 +59,21 @@ interface Contender {
  * A whole process as a contender. Each run has its own key prefix: the local S3 honours If-None-Match like S3,
  * so a run repeating the last one's keys would be refused rather than measured.
  */
-function processContender(name: string, command: string, args: (prefix: string) => string[], env: NodeJS.ProcessEnv): Contender {
+function processContender(
+  name: string,
+  command: string,
+  args: (prefix: string) => string[],
+  env: NodeJS.ProcessEnv,
+): Contender {
   return {
     name,
     async run(prefix) {
-      const result = spawnSync(command, args(prefix), {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']})
-      if (result.status !== 0) throw new Error(`${command} exited with ${result.status}: ${result.stderr.toString().slice(-500)}`)
+      const result = spawnSync(command, args(prefix), {
+        env: {...process.env, ...env},
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+      if (result.status !== 0)
+        throw new Error(`${command} exited with ${result.status}: ${result.stderr.toString().slice(-500)}`)
     },
   }
 }
@@ -75,7 +89,15 @@ async function bareLoop(endpoint: string, directory: string, prefix: string, con
   })
   const bodies = readdirSync(directory).map((file) => ({file, body: readFileSync(join(directory, file))}))
   await mapConcurrently(bodies, CONCURRENCY, ({file, body}) =>
-    s3.send(new PutObjectCommand({Bucket: BUCKET, Key: `${prefix}/${file}`, Body: body, ContentType: 'application/json', IfNoneMatch: conditional ? '*' : undefined})),
+    s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: `${prefix}/${file}`,
+        Body: body,
+        ContentType: 'application/json',
+        IfNoneMatch: conditional ? '*' : undefined,
+      }),
+    ),
   )
   s3.destroy()
 }
@@ -103,15 +125,41 @@ async function main(): Promise<void> {
   writeRecords(records, count)
   const server = await startServer(join(work, 's3'))
   try {
-    const credentials = {AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1'}
+    const credentials = {
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    }
     const contenders: Contender[] = [
       // Whole processes, like the others: Node start-up, loading the SDK and its first (unoptimised) requests included.
-      processContender('bare PutObject loop (ceiling)', process.execPath, (prefix) => [thisFile, '--bare', server.endpoint, records, `bare/${prefix}`], {}),
-      processContender('bare PutObject loop, If-None-Match: *', process.execPath, (prefix) => [thisFile, '--bare-conditional', server.endpoint, records, `bare-conditional/${prefix}`], {}),
+      processContender(
+        'bare PutObject loop (ceiling)',
+        process.execPath,
+        (prefix) => [thisFile, '--bare', server.endpoint, records, `bare/${prefix}`],
+        {},
+      ),
+      processContender(
+        'bare PutObject loop, If-None-Match: *',
+        process.execPath,
+        (prefix) => [thisFile, '--bare-conditional', server.endpoint, records, `bare-conditional/${prefix}`],
+        {},
+      ),
       processContender(
         'eventpulse upload DIR (process, checks)',
         process.execPath,
-        (prefix) => [join(root, 'bin/run.js'), 'upload', records, '--prefix', `cli/${prefix}`, '--endpoint-url', server.endpoint, '--processing-bucket', BUCKET, '--concurrency', String(CONCURRENCY)],
+        (prefix) => [
+          join(root, 'bin/run.js'),
+          'upload',
+          records,
+          '--prefix',
+          `cli/${prefix}`,
+          '--endpoint-url',
+          server.endpoint,
+          '--processing-bucket',
+          BUCKET,
+          '--concurrency',
+          String(CONCURRENCY),
+        ],
         {...credentials, XDG_CACHE_HOME: join(work, 'cache')},
       ),
     ]
@@ -124,7 +172,16 @@ async function main(): Promise<void> {
         processContender(
           `aws s3 cp --recursive (${version.split(' ')[0]})`,
           AWS_CLI,
-          (prefix) => ['s3', 'cp', '--recursive', '--only-show-errors', records, `s3://${BUCKET}/awscli/${prefix}/`, '--endpoint-url', server.endpoint],
+          (prefix) => [
+            's3',
+            'cp',
+            '--recursive',
+            '--only-show-errors',
+            records,
+            `s3://${BUCKET}/awscli/${prefix}/`,
+            '--endpoint-url',
+            server.endpoint,
+          ],
           // Plain bodies: aws-chunked checksum framing would be stored as is by s3rver.
           {...credentials, AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required', AWS_CONFIG_FILE: config},
         ),
@@ -133,14 +190,21 @@ async function main(): Promise<void> {
     const times = await measure(contenders)
 
     const upload = times[2]
-    console.log(`\nUploading ${count} small records to s3rver on loopback, concurrency ${CONCURRENCY}, median of ${RUNS} interleaved rounds, each a whole process`)
-    console.log(`  ${''.padEnd(44)} ${'time'.padStart(9)}  ${'objects/s'.padStart(9)}   upload's objects/s relative to it`)
+    console.log(
+      `\nUploading ${count} small records to s3rver on loopback, concurrency ${CONCURRENCY}, median of ${RUNS} interleaved rounds, each a whole process`,
+    )
+    console.log(
+      `  ${''.padEnd(44)} ${'time'.padStart(9)}  ${'objects/s'.padStart(9)}   upload's objects/s relative to it`,
+    )
     for (const [index, {name}] of contenders.entries())
       console.log(
         `  ${name.padEnd(44)} ${times[index].toFixed(0).padStart(6)} ms  ${((count / times[index]) * 1000).toFixed(0).padStart(9)}   ${(times[index] / upload).toFixed(2)}x`,
       )
-    if (!existsSync(AWS_CLI)) console.log(`  aws s3 cp --recursive: skipped, ${AWS_CLI} is not installed (apt-get install awscli)`)
-    console.log('  Targets: upload >= 0.80x the bare loop, >= 1.3x aws s3 cp. Every row is a whole process, start-up included.')
+    if (!existsSync(AWS_CLI))
+      console.log(`  aws s3 cp --recursive: skipped, ${AWS_CLI} is not installed (apt-get install awscli)`)
+    console.log(
+      '  Targets: upload >= 0.80x the bare loop, >= 1.3x aws s3 cp. Every row is a whole process, start-up included.',
+    )
   } finally {
     server.stop()
     rmSync(work, {recursive: true, force: true})
@@ -149,5 +213,6 @@ async function main(): Promise<void> {
 
 const [mode, ...rest] = process.argv.slice(2)
 if (mode === '--serve') await serveS3(rest[0])
-else if (mode === '--bare' || mode === '--bare-conditional') await bareLoop(rest[0], rest[1], rest[2], mode === '--bare-conditional')
+else if (mode === '--bare' || mode === '--bare-conditional')
+  await bareLoop(rest[0], rest[1], rest[2], mode === '--bare-conditional')
 else await main()

@@ -45,7 +45,11 @@ printTable(
     {name: 'eventpulse validate DIR', ms: medianProcessMs(node, [cli, 'validate', records], runs)},
     {
       name: 'ajv-cli validate (same schema)',
-      ms: medianProcessMs(node, [ajvCli, 'validate', '-s', schema, '-d', `${records}/*.json`, '--strict=false', '--all-errors'], Math.min(runs, 3)),
+      ms: medianProcessMs(
+        node,
+        [ajvCli, 'validate', '-s', schema, '-d', `${records}/*.json`, '--strict=false', '--all-errors'],
+        Math.min(runs, 3),
+      ),
     },
   ],
   'floor: read + JSON.parse, one thread',
@@ -59,5 +63,7 @@ printTable(
   ],
   'node -e 0',
 )
-console.log('\nTargets: validate ≥ 2x faster than ajv-cli and within 1.5x of the floor; start-up within 3x of bare node.')
+console.log(
+  '\nTargets: validate ≥ 2x faster than ajv-cli and within 1.5x of the floor; start-up within 3x of bare node.',
+)
 rmSync(work, {recursive: true, force: true})

@@ -46,7 +46,10 @@ export class Access extends Construct {
         Upload: new iam.PolicyDocument({
           statements: [
             new iam.PolicyStatement({actions: ['s3:PutObject'], resources: [processingBucket.arnForObjects('*')]}),
-            new iam.PolicyStatement({actions: ['s3:ListBucket'], resources: [processingBucket.bucketArn, quarantineBucket.bucketArn]}),
+            new iam.PolicyStatement({
+              actions: ['s3:ListBucket'],
+              resources: [processingBucket.bucketArn, quarantineBucket.bucketArn],
+            }),
             new iam.PolicyStatement({
               actions: ['s3:GetObject'],
               resources: [processingBucket.arnForObjects('*'), quarantineBucket.arnForObjects('*')],
@@ -67,7 +70,10 @@ export class Access extends Construct {
         Quarantine: new iam.PolicyDocument({
           statements: [
             new iam.PolicyStatement({actions: ['s3:ListBucket'], resources: [quarantineBucket.bucketArn]}),
-            new iam.PolicyStatement({actions: ['s3:GetObject', 's3:DeleteObject'], resources: [quarantineBucket.arnForObjects('*')]}),
+            new iam.PolicyStatement({
+              actions: ['s3:GetObject', 's3:DeleteObject'],
+              resources: [quarantineBucket.arnForObjects('*')],
+            }),
             new iam.PolicyStatement({actions: ['s3:PutObject'], resources: [processingBucket.arnForObjects('*')]}),
           ],
         }),
@@ -83,7 +89,10 @@ export class Access extends Construct {
           // AWS::StackId is this stack's exact ARN, generated id included: no wildcard needed.
           resources: [stack.stackId],
         }),
-        new iam.PolicyStatement({actions: ['sts:AssumeRole'], resources: [this.uploaderRole.roleArn, this.quarantineAdminRole.roleArn]}),
+        new iam.PolicyStatement({
+          actions: ['sts:AssumeRole'],
+          resources: [this.uploaderRole.roleArn, this.quarantineAdminRole.roleArn],
+        }),
       ],
     })
   }

@@ -17,13 +17,17 @@ export interface AppOptions {
 }
 
 /** The EventPulse CDK app with its one stack. */
-export function createEventPulseApp(config: EventPulseStackConfig, options: AppOptions = {}): {app: App; stack: EventPulseStack} {
+export function createEventPulseApp(
+  config: EventPulseStackConfig,
+  options: AppOptions = {},
+): {app: App; stack: EventPulseStack} {
   // No AWS::CDK::Metadata resource: nothing about the deployment is reported to AWS beyond the stack itself.
   const app = new App({outdir: options.outdir, context: options.context, analyticsReporting: false})
   const stack = new EventPulseStack(app, config.stackName, {
     stackName: config.stackName,
     env: config.account || config.region ? {account: config.account, region: config.region} : undefined,
-    description: 'EventPulse ingest pipeline: S3 -> EventBridge -> Lambda -> DynamoDB, with quarantine and notifications',
+    description:
+      'EventPulse ingest pipeline: S3 -> EventBridge -> Lambda -> DynamoDB, with quarantine and notifications',
     config,
     processorBundleDir: options.processorBundleDir,
   })
@@ -34,10 +38,17 @@ export function createEventPulseApp(config: EventPulseStackConfig, options: AppO
  * The builder `toolkit.fromAssemblyBuilder()` runs in-process (no `cdk` subprocess), so `deploy` works from a
  * globally installed package. The account and region the toolkit resolved fill in what the config leaves open.
  */
-export function eventPulseAssemblyBuilder(config: EventPulseStackConfig, options: Pick<AppOptions, 'processorBundleDir'> = {}) {
+export function eventPulseAssemblyBuilder(
+  config: EventPulseStackConfig,
+  options: Pick<AppOptions, 'processorBundleDir'> = {},
+) {
   return async (props: AssemblyBuilderInput): Promise<ReturnType<Stage['synth']>> => {
     const {app} = createEventPulseApp(
-      {...config, account: config.account ?? props.env?.CDK_DEFAULT_ACCOUNT, region: config.region ?? props.env?.CDK_DEFAULT_REGION},
+      {
+        ...config,
+        account: config.account ?? props.env?.CDK_DEFAULT_ACCOUNT,
+        region: config.region ?? props.env?.CDK_DEFAULT_REGION,
+      },
       {outdir: props.outdir, context: props.context, processorBundleDir: options.processorBundleDir},
     )
     return app.synth()

@@ -65,13 +65,31 @@ export class EventPulseStack extends Stack {
       table: {value: table.tableName, description: 'Catalog table'},
       topicArn: {value: notifications.topic.topicArn, description: 'Notifications topic'},
       uploaderRoleArn: {value: access.uploaderRole.roleArn, description: 'Role for uploading and checking uploads'},
-      quarantineAdminRoleArn: {value: access.quarantineAdminRole.roleArn, description: 'Role for managing the quarantine'},
-      cliPolicyArn: {value: access.cliPolicy.managedPolicyArn, description: 'Attach to the users or groups that run the CLI'},
+      quarantineAdminRoleArn: {
+        value: access.quarantineAdminRole.roleArn,
+        description: 'Role for managing the quarantine',
+      },
+      cliPolicyArn: {
+        value: access.cliPolicy.managedPolicyArn,
+        description: 'Attach to the users or groups that run the CLI',
+      },
       processorFunctionName: {value: processor.function.functionName, description: 'Processor Lambda function'},
-      deadLetterQueueUrl: {value: uploadEvents.deadLetterQueue.queueUrl, description: 'Upload events that could not be delivered'},
-      processorDeadLetterQueueUrl: {value: processor.deadLetterQueue.queueUrl, description: 'Processor invocations that failed'},
-      stuckAfterSeconds: {value: String(config.stuckAfterSeconds), description: 'Objects older than this in processing are stuck'},
-      dataRetention: {value: config.destroyDataOnDelete ? DATA_RETENTION.destroy : DATA_RETENTION.retain, description: 'What happens to the data when the stack is deleted'},
+      deadLetterQueueUrl: {
+        value: uploadEvents.deadLetterQueue.queueUrl,
+        description: 'Upload events that could not be delivered',
+      },
+      processorDeadLetterQueueUrl: {
+        value: processor.deadLetterQueue.queueUrl,
+        description: 'Processor invocations that failed',
+      },
+      stuckAfterSeconds: {
+        value: String(config.stuckAfterSeconds),
+        description: 'Objects older than this in processing are stuck',
+      },
+      dataRetention: {
+        value: config.destroyDataOnDelete ? DATA_RETENTION.destroy : DATA_RETENTION.retain,
+        description: 'What happens to the data when the stack is deleted',
+      },
     }
     for (const [name, {value, description}] of Object.entries(outputs))
       new CfnOutput(this, STACK_OUTPUTS[name as StackOutputName], {value, description})

@@ -59,7 +59,10 @@ export class UploadEvents extends Construct {
     this.alarms = watched.map(({id, queue, what}) => {
       const alarm = new cloudwatch.Alarm(this, id, {
         alarmDescription: `EventPulse dead-letter queue holds ${what}`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM}),
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,

@@ -22,7 +22,10 @@ function objectsWildcardFinding(stack: Stack, bucket: s3.IBucket): string {
 /** The cdk-nag AwsSolutions findings this stack accepts, each with its reason in one line. */
 export function acknowledgeNagFindings({stack, storage, processor, uploadEvents, access}: NagScopes): void {
   for (const bucket of [storage.processingBucket, storage.quarantineBucket])
-    Validations.of(bucket).acknowledge({id: 'AwsSolutions-S1', reason: 'Every upload is already traced by its EventBridge event, the stored item or the quarantine metadata.'})
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Every upload is already traced by its EventBridge event, the stored item or the quarantine metadata.',
+    })
   for (const queue of [processor.deadLetterQueue, uploadEvents.deadLetterQueue])
     Validations.of(queue).acknowledge({id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue.'})
   const objectAccess = [

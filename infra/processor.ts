@@ -1,4 +1,3 @@
-
 import {Duration, type RemovalPolicy} from 'aws-cdk-lib'
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
 import * as iam from 'aws-cdk-lib/aws-iam'
@@ -35,7 +34,10 @@ export class Processor extends Construct {
 
   constructor(scope: Construct, id: string, props: ProcessorProps) {
     super(scope, id)
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {retention: PROCESSOR_LOG_RETENTION, removalPolicy: props.removalPolicy})
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: PROCESSOR_LOG_RETENTION,
+      removalPolicy: props.removalPolicy,
+    })
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'EventPulse processor: reads uploads, stores items, quarantines rejects, notifies',
@@ -45,13 +47,25 @@ export class Processor extends Construct {
     // outcome to the encrypted topic, and log. ListBucket makes S3 answer 404 for a missing key instead of 403,
     // which the handler needs to tell "already gone" from a failure.
     const statements = [
-      new iam.PolicyStatement({actions: ['s3:ListBucket'], resources: [props.processingBucket.bucketArn, props.quarantineBucket.bucketArn]}),
-      new iam.PolicyStatement({actions: ['s3:GetObject', 's3:DeleteObject'], resources: [props.processingBucket.arnForObjects('*')]}),
-      new iam.PolicyStatement({actions: ['s3:GetObject', 's3:PutObject'], resources: [props.quarantineBucket.arnForObjects('*')]}),
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.processingBucket.bucketArn, props.quarantineBucket.bucketArn],
+      }),
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:DeleteObject'],
+        resources: [props.processingBucket.arnForObjects('*')],
+      }),
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [props.quarantineBucket.arnForObjects('*')],
+      }),
       new iam.PolicyStatement({actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [props.table.tableArn]}),
       new iam.PolicyStatement({actions: ['sns:Publish'], resources: [props.topic.topicArn]}),
       new iam.PolicyStatement({actions: TOPIC_KEY_PUBLISH_ACTIONS, resources: [props.topicKey.keyArn]}),
-      new iam.PolicyStatement({actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn]}),
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
     ]
     for (const statement of statements) this.role.addToPrincipalPolicy(statement)
 

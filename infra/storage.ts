@@ -30,7 +30,9 @@ export class Storage extends Construct {
     this.processingBucket = new s3.Bucket(this, 'ProcessingBucket', {
       ...secure,
       bucketName: props.processingBucketName,
-      lifecycleRules: [{id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_DAYS)}],
+      lifecycleRules: [
+        {id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_DAYS)},
+      ],
     })
     // The native property, not the L2 `eventBridgeEnabled` (which adds a custom-resource Lambda).
     ;(this.processingBucket.node.defaultChild as s3.CfnBucket).addPropertyOverride(

@@ -14,7 +14,10 @@ Exit 0 when every example ended as expected, 1 when one did not.`
 
   static examples = [
     {description: 'The demo', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Keep the pipeline data afterwards to look at', command: '<%= config.bin %> <%= command.id %> --keep'},
+    {
+      description: 'Keep the pipeline data afterwards to look at',
+      command: '<%= config.bin %> <%= command.id %> --keep',
+    },
     {description: 'The outcome as JSON', command: '<%= config.bin %> <%= command.id %> --json'},
   ]
 

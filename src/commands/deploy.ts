@@ -22,20 +22,40 @@ Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage; 3 credentials
 
   static examples = [
     {description: 'See what would be created, offline', command: '<%= config.bin %> <%= command.id %> --dry-run'},
-    {description: 'Deploy to a region with a profile', command: '<%= config.bin %> <%= command.id %> --profile prod --region eu-west-1'},
+    {
+      description: 'Deploy to a region with a profile',
+      command: '<%= config.bin %> <%= command.id %> --profile prod --region eu-west-1',
+    },
     {
       description: 'E-mail quarantine notices (and alarms) to the team',
       command: '<%= config.bin %> <%= command.id %> --email data-team@example.com --notify-quarantined-only',
     },
     {
       description: 'Let another account and a CI role assume the uploader and quarantine-admin roles',
-      command: '<%= config.bin %> <%= command.id %> --trusted-principal 111122223333 --trusted-principal arn:aws:iam::444455556666:role/ci',
+      command:
+        '<%= config.bin %> <%= command.id %> --trusted-principal 111122223333 --trusted-principal arn:aws:iam::444455556666:role/ci',
     },
-    {description: 'Replicate the table to two more regions', command: '<%= config.bin %> <%= command.id %> --region eu-west-1 --replica-region us-east-1 --replica-region ap-southeast-2'},
-    {description: 'Report objects waiting in processing for more than 30 minutes as stuck', command: '<%= config.bin %> <%= command.id %> --stuck-after 30m'},
-    {description: 'A throwaway stack whose data goes with it', command: '<%= config.bin %> <%= command.id %> --stack EventPulseDev --destroy-data-on-delete --yes'},
-    {description: 'Settings from a file, as a terraform.tfvars would hold them', command: '<%= config.bin %> <%= command.id %> --config eventpulse.config.json'},
-    {description: 'Write the template somewhere to review it', command: '<%= config.bin %> <%= command.id %> --dry-run --output ./cdk.out'},
+    {
+      description: 'Replicate the table to two more regions',
+      command:
+        '<%= config.bin %> <%= command.id %> --region eu-west-1 --replica-region us-east-1 --replica-region ap-southeast-2',
+    },
+    {
+      description: 'Report objects waiting in processing for more than 30 minutes as stuck',
+      command: '<%= config.bin %> <%= command.id %> --stuck-after 30m',
+    },
+    {
+      description: 'A throwaway stack whose data goes with it',
+      command: '<%= config.bin %> <%= command.id %> --stack EventPulseDev --destroy-data-on-delete --yes',
+    },
+    {
+      description: 'Settings from a file, as a terraform.tfvars would hold them',
+      command: '<%= config.bin %> <%= command.id %> --config eventpulse.config.json',
+    },
+    {
+      description: 'Write the template somewhere to review it',
+      command: '<%= config.bin %> <%= command.id %> --dry-run --output ./cdk.out',
+    },
   ]
 
   static flags = {
@@ -43,23 +63,33 @@ Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage; 3 credentials
     'dry-run': commonFlags['dry-run'],
     output: Flags.string({
       char: 'o',
-      description: 'Directory for the synthesized cloud assembly (template included). Default: <cache dir>/cdk.out/<stack>.',
+      description:
+        'Directory for the synthesized cloud assembly (template included). Default: <cache dir>/cdk.out/<stack>.',
     }),
-    email: Flags.string({description: 'Subscribe this e-mail address to the notifications topic (it must confirm the subscription).'}),
+    email: Flags.string({
+      description: 'Subscribe this e-mail address to the notifications topic (it must confirm the subscription).',
+    }),
     'notify-quarantined-only': Flags.boolean({
       description: 'E-mail only quarantined outcomes (and the dead-letter alarms), not every stored record.',
       allowNo: true,
     }),
     'trusted-principal': Flags.string({
-      description: 'Account id or IAM ARN allowed to assume the uploader and quarantine-admin roles; repeatable. Default: this account.',
+      description:
+        'Account id or IAM ARN allowed to assume the uploader and quarantine-admin roles; repeatable. Default: this account.',
       multiple: true,
     }),
     'destroy-data-on-delete': Flags.boolean({
       description: 'Delete the buckets, table, key and logs when the stack is deleted (default: retain them).',
       allowNo: true,
     }),
-    'replica-region': Flags.string({description: 'Replicate the table to this region too; repeatable.', multiple: true}),
-    'stuck-after': Flags.string({description: 'How long an object may wait in processing before `status --stuck` reports it, e.g. 15m, 1h (default 15m).'}),
+    'replica-region': Flags.string({
+      description: 'Replicate the table to this region too; repeatable.',
+      multiple: true,
+    }),
+    'stuck-after': Flags.string({
+      description:
+        'How long an object may wait in processing before `status --stuck` reports it, e.g. 15m, 1h (default 15m).',
+    }),
   }
 
   async run(): Promise<DryRunResult | DeployOutcome> {
@@ -84,7 +114,9 @@ Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage; 3 credentials
       )
       return outcome
     }
-    this.log(`Deployed stack ${outcome.stack} to ${outcome.account}/${outcome.region}${outcome.bootstrapped ? ' (bootstrapped first)' : ''}.`)
+    this.log(
+      `Deployed stack ${outcome.stack} to ${outcome.account}/${outcome.region}${outcome.bootstrapped ? ' (bootstrapped first)' : ''}.`,
+    )
     this.log('Outputs:')
     for (const line of formatOutputs(outcome.outputs)) this.log(line)
     this.log(`Saved for the other commands in ${outcome.cacheFile}.`)

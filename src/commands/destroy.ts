@@ -18,18 +18,25 @@ Exit codes: 0 deleted; 1 you declined; 2 usage (or no terminal to confirm on); 3
 
   static examples = [
     {description: 'Delete the stack, keep the data', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Delete another stack in another region', command: '<%= config.bin %> <%= command.id %> --stack EventPulseDev --region us-east-1'},
+    {
+      description: 'Delete another stack in another region',
+      command: '<%= config.bin %> <%= command.id %> --stack EventPulseDev --region us-east-1',
+    },
     {
       description: 'Delete a throwaway stack and every object and item in it, without asking',
       command: '<%= config.bin %> <%= command.id %> --stack EventPulseDev --destroy-data --yes',
     },
-    {description: 'The stack named in a configuration file', command: '<%= config.bin %> <%= command.id %> --config eventpulse.config.json'},
+    {
+      description: 'The stack named in a configuration file',
+      command: '<%= config.bin %> <%= command.id %> --config eventpulse.config.json',
+    },
   ]
 
   static flags = {
     ...stackTargetFlags,
     'destroy-data': Flags.boolean({
-      description: 'Also delete the data: empty both buckets (every version), then delete them and the table with the stack.',
+      description:
+        'Also delete the data: empty both buckets (every version), then delete them and the table with the stack.',
     }),
   }
 

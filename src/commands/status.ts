@@ -25,19 +25,30 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (wi
 
   static examples = [
     {description: 'One key', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
-    {description: 'The files of a directory, uploaded with a prefix', command: '<%= config.bin %> <%= command.id %> catalog/ --prefix 2024/06'},
-    {description: 'Objects waiting for more than an hour', command: '<%= config.bin %> <%= command.id %> --stuck --older-than 1h'},
+    {
+      description: 'The files of a directory, uploaded with a prefix',
+      command: '<%= config.bin %> <%= command.id %> catalog/ --prefix 2024/06',
+    },
+    {
+      description: 'Objects waiting for more than an hour',
+      command: '<%= config.bin %> <%= command.id %> --stuck --older-than 1h',
+    },
   ]
 
   static strict = false
 
-  static args = {keys: Args.string({description: 'Object keys, or files/directories standing for the keys upload gives them.'})}
+  static args = {
+    keys: Args.string({description: 'Object keys, or files/directories standing for the keys upload gives them.'}),
+  }
 
   static flags = {
     ...pipelineFlags,
     prefix: Flags.string({description: 'The --prefix the files were uploaded with (for file arguments).'}),
     stuck: Flags.boolean({description: 'List objects stuck in the processing bucket instead.'}),
-    'older-than': Flags.string({description: 'With --stuck: how long counts as stuck (e.g. 15m, 2h).', dependsOn: ['stuck']}),
+    'older-than': Flags.string({
+      description: 'With --stuck: how long counts as stuck (e.g. 15m, 2h).',
+      dependsOn: ['stuck'],
+    }),
     concurrency: commonFlags.concurrency,
   }
 
@@ -53,10 +64,15 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (wi
     })
 
     if (flags.stuck) {
-      const olderThanSeconds = flags['older-than'] ? parseDuration(flags['older-than']) : (target.stuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS)
+      const olderThanSeconds = flags['older-than']
+        ? parseDuration(flags['older-than'])
+        : (target.stuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS)
       const stuck = await findStuck(target, olderThanSeconds)
-      for (const object of stuck) this.log(`stuck  ${object.key}  (uploaded ${object.uploadedAt}, ${Math.round(object.ageSeconds / 60)} min ago)`)
-      this.log(`${stuck.length} ${stuck.length === 1 ? 'object has' : 'objects have'} waited longer than ${olderThanSeconds} s.`)
+      for (const object of stuck)
+        this.log(`stuck  ${object.key}  (uploaded ${object.uploadedAt}, ${Math.round(object.ageSeconds / 60)} min ago)`)
+      this.log(
+        `${stuck.length} ${stuck.length === 1 ? 'object has' : 'objects have'} waited longer than ${olderThanSeconds} s.`,
+      )
       if (stuck.length > 0) this.exitStatus = ExitCode.Negative
       return {olderThanSeconds, stuck}
     }

@@ -19,10 +19,22 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
 
   static examples = [
     {description: 'Upload every *.json below a directory', command: '<%= config.bin %> <%= command.id %> catalog/'},
-    {description: 'Upload under a prefix and wait for the outcomes', command: '<%= config.bin %> <%= command.id %> catalog/ --prefix 2024/06 --wait'},
-    {description: 'See what would be sent', command: "<%= config.bin %> <%= command.id %> 'catalog/**/*.json' --dry-run"},
-    {description: 'Upload to the local pipeline', command: '<%= config.bin %> <%= command.id %> examples/valid --local --wait'},
-    {description: 'Upload standard input', command: 'cat record.json | <%= config.bin %> <%= command.id %> - --stdin-key record.json'},
+    {
+      description: 'Upload under a prefix and wait for the outcomes',
+      command: '<%= config.bin %> <%= command.id %> catalog/ --prefix 2024/06 --wait',
+    },
+    {
+      description: 'See what would be sent',
+      command: "<%= config.bin %> <%= command.id %> 'catalog/**/*.json' --dry-run",
+    },
+    {
+      description: 'Upload to the local pipeline',
+      command: '<%= config.bin %> <%= command.id %> examples/valid --local --wait',
+    },
+    {
+      description: 'Upload standard input',
+      command: 'cat record.json | <%= config.bin %> <%= command.id %> - --stdin-key record.json',
+    },
   ]
 
   static strict = false
@@ -35,7 +47,11 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
     ...pipelineFlags,
     prefix: Flags.string({description: 'Key prefix to upload under (e.g. 2024/06).'}),
     'stdin-key': Flags.string({description: 'Key for the record read from standard input (-).'}),
-    validate: Flags.boolean({description: 'Check each record before sending (default). --no-validate sends invalid records too.', allowNo: true, default: true}),
+    validate: Flags.boolean({
+      description: 'Check each record before sending (default). --no-validate sends invalid records too.',
+      allowNo: true,
+      default: true,
+    }),
     wait: Flags.boolean({description: 'Wait until each object is stored or quarantined.'}),
     timeout: Flags.string({description: 'How long --wait waits (e.g. 90s, 5m).', default: '5m'}),
     concurrency: commonFlags.concurrency,
@@ -53,7 +69,8 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
     if (flags['dry-run']) {
       const result = await dryRun(planned, {validate: flags.validate})
       for (const line of invalidLines(result.files)) this.log(line)
-      for (const file of result.files.filter((f) => f.status === 'would-upload')) this.log(`would upload ${file.file} as ${file.key}`)
+      for (const file of result.files.filter((f) => f.status === 'would-upload'))
+        this.log(`would upload ${file.file} as ${file.key}`)
       this.log(summaryLine(result))
       this.exitStatus = uploadExitStatus(result)
       return result
@@ -67,14 +84,20 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
     const result = await runUpload(target, planned, {
       validate: flags.validate,
       progress: createProgress({total: planned.length, label: 'Uploading', silent: json}),
-      wait: flags.wait ? {timeoutMs, progress: (total) => createProgress({total, label: 'Processing', silent: json})} : undefined,
+      wait: flags.wait
+        ? {timeoutMs, progress: (total) => createProgress({total, label: 'Processing', silent: json})}
+        : undefined,
     })
     if (!json) {
       for (const line of invalidLines(result.files)) this.log(line)
-      for (const file of result.files.filter((f) => f.error)) this.log(`not uploaded ${file.file} (${file.key}): ${file.error!.message}`)
+      for (const file of result.files.filter((f) => f.error))
+        this.log(`not uploaded ${file.file} (${file.key}): ${file.error!.message}`)
       for (const file of result.files) if (file.outcome) this.log(outcomeLine(file.outcome))
       this.log(summaryLine(result))
-      if (result.timedOut) this.logToStderr(`Timed out after ${flags.timeout} waiting for outcomes; see them later with: eventpulse status KEY`)
+      if (result.timedOut)
+        this.logToStderr(
+          `Timed out after ${flags.timeout} waiting for outcomes; see them later with: eventpulse status KEY`,
+        )
     }
     this.exitStatus = uploadExitStatus(result)
     const {timedOut: _timedOut, ...document} = result

@@ -12,10 +12,19 @@ Problems are printed compiler-style, file:line:column, with the quarantine reaso
 Exit codes: 0 all valid, 1 some invalid, 2 usage problem (no such path, no input).`
 
   static examples = [
-    {description: 'Check one record', command: '<%= config.bin %> <%= command.id %> examples/valid/knock2-feel-u-luv-me.json'},
+    {
+      description: 'Check one record',
+      command: '<%= config.bin %> <%= command.id %> examples/valid/knock2-feel-u-luv-me.json',
+    },
     {description: 'Check every *.json below a directory', command: '<%= config.bin %> <%= command.id %> examples/'},
-    {description: 'Check files matching a glob (quote it)', command: "<%= config.bin %> <%= command.id %> 'catalog/**/track-*.json'"},
-    {description: 'Check a record from standard input', command: 'cat record.json | <%= config.bin %> <%= command.id %> -'},
+    {
+      description: 'Check files matching a glob (quote it)',
+      command: "<%= config.bin %> <%= command.id %> 'catalog/**/track-*.json'",
+    },
+    {
+      description: 'Check a record from standard input',
+      command: 'cat record.json | <%= config.bin %> <%= command.id %> -',
+    },
     {description: 'Machine-readable result', command: '<%= config.bin %> <%= command.id %> examples/ --json'},
   ]
 

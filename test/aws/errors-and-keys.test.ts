@@ -8,7 +8,8 @@ import {CliError, toFailure} from '#core/errors.js'
 import {createProgress} from '#terminal/progress.js'
 import {keyProblem, objectKeyFor} from '#files/object-keys.js'
 
-const awsError = (name: string, extra: object = {}) => Object.assign(new Error(`${name} happened`), {name, $metadata: {httpStatusCode: 400}, ...extra})
+const awsError = (name: string, extra: object = {}) =>
+  Object.assign(new Error(`${name} happened`), {name, $metadata: {httpStatusCode: 400}, ...extra})
 
 describe('AWS errors explained', () => {
   it('an expired session is a credentials failure (exit 3) telling how to sign in again', () => {
@@ -19,7 +20,11 @@ describe('AWS errors explained', () => {
 
   it('a missing bucket is an AWS failure (exit 4) naming it, with what to check', () => {
     const failure = toFailure(explainAwsError(awsError('NoSuchBucket', {BucketName: 'ep-processing'})))
-    expect(failure).toMatchObject({exitCode: 4, code: 'BucketNotFound', message: 'Bucket ep-processing does not exist.'})
+    expect(failure).toMatchObject({
+      exitCode: 4,
+      code: 'BucketNotFound',
+      message: 'Bucket ep-processing does not exist.',
+    })
     expect(failure.hint).toContain('--stack')
   })
 
@@ -51,7 +56,8 @@ describe('object keys', () => {
   })
 
   it('accepts ordinary keys, spaces and non-ASCII included', () => {
-    for (const key of ['a.json', 'catalog/2024/track #1.json', 'künstler/été.json', '..hidden/a.json']) expect(keyProblem(key)).toBeUndefined()
+    for (const key of ['a.json', 'catalog/2024/track #1.json', 'künstler/été.json', '..hidden/a.json'])
+      expect(keyProblem(key)).toBeUndefined()
   })
 })
 

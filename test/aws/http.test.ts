@@ -61,7 +61,15 @@ describe('requests through a proxy', () => {
   })
 
   const get = (handler: ReturnType<typeof createRequestHandler>, hostname: string) =>
-    handler.handle({protocol: 'http:', hostname, port: targetPort, method: 'GET', path: '/bucket/key', headers: {host: hostname}, query: {}} as never)
+    handler.handle({
+      protocol: 'http:',
+      hostname,
+      port: targetPort,
+      method: 'GET',
+      path: '/bucket/key',
+      headers: {host: hostname},
+      query: {},
+    } as never)
 
   it('tunnels through HTTP_PROXY', async () => {
     tunnels.length = 0
@@ -74,9 +82,14 @@ describe('requests through a proxy', () => {
 
   it('goes direct for NO_PROXY hosts and loopback', async () => {
     tunnels.length = 0
-    const handler = createRequestHandler({maxSockets: 2, proxy: {httpProxy: proxyUrl, noProxy: ['ep-proxy-test.example']}})
+    const handler = createRequestHandler({
+      maxSockets: 2,
+      proxy: {httpProxy: proxyUrl, noProxy: ['ep-proxy-test.example']},
+    })
     // Direct means resolving the made-up name ourselves, which fails: the proxy never saw it.
-    await expect(get(handler, 's3.ep-proxy-test.example')).rejects.toMatchObject({code: expect.stringMatching(/ENOTFOUND|EAI_AGAIN/)})
+    await expect(get(handler, 's3.ep-proxy-test.example')).rejects.toMatchObject({
+      code: expect.stringMatching(/ENOTFOUND|EAI_AGAIN/),
+    })
     const {response} = await get(handler, '127.0.0.1')
     expect(response.statusCode).toBe(200)
     expect(tunnels).toEqual([])

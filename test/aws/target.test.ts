@@ -16,7 +16,10 @@ import {readStackOutputsCache, stackOutputsCacheFile, writeStackOutputsCache} fr
 const cloudFormation = mockClient(CloudFormationClient)
 const sts = mockClient(STSClient)
 
-const ROLE = {uploader: 'arn:aws:iam::123456789012:role/EventPulse-Uploader', admin: 'arn:aws:iam::123456789012:role/EventPulse-QuarantineAdmin'}
+const ROLE = {
+  uploader: 'arn:aws:iam::123456789012:role/EventPulse-Uploader',
+  admin: 'arn:aws:iam::123456789012:role/EventPulse-QuarantineAdmin',
+}
 const OUTPUTS = {
   [STACK_OUTPUTS.processingBucket]: 'eventpulse-processing-abc',
   [STACK_OUTPUTS.quarantineBucket]: 'eventpulse-quarantine-abc',
@@ -40,7 +43,11 @@ const assumed = (expiration = inAnHour()) => ({
   Credentials: {AccessKeyId: 'ASIAASSUMED', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: expiration},
 })
 
-const flags = (overrides: Partial<PipelineFlagValues> = {}): PipelineFlagValues => ({stack: 'EventPulse', 'assume-role': true, ...overrides})
+const flags = (overrides: Partial<PipelineFlagValues> = {}): PipelineFlagValues => ({
+  stack: 'EventPulse',
+  'assume-role': true,
+  ...overrides,
+})
 
 let home: string
 beforeEach(() => {
@@ -49,7 +56,17 @@ beforeEach(() => {
   home = mkdtempSync(join(tmpdir(), 'ep-target-'))
   writeFileSync(
     join(home, 'config'),
-    ['[default]', 'region = eu-west-1', '', '[profile mfa-user]', 'region = eu-central-1', 'mfa_serial = arn:aws:iam::123456789012:mfa/alice', '', '[profile no-region]', ''].join('\n'),
+    [
+      '[default]',
+      'region = eu-west-1',
+      '',
+      '[profile mfa-user]',
+      'region = eu-central-1',
+      'mfa_serial = arn:aws:iam::123456789012:mfa/alice',
+      '',
+      '[profile no-region]',
+      '',
+    ].join('\n'),
   )
   vi.stubEnv('XDG_CACHE_HOME', join(home, 'cache'))
   vi.stubEnv('AWS_CONFIG_FILE', join(home, 'config'))
@@ -78,7 +95,9 @@ describe('stack outputs', () => {
     expect(cloudFormation.commandCalls(DescribeStacksCommand)[0].args[0].input).toEqual({StackName: 'EventPulse'})
     const cacheTarget = {region: 'eu-west-1', stack: 'EventPulse'}
     expect(await readStackOutputsCache(cacheTarget)).toEqual(OUTPUTS)
-    expect(stackOutputsCacheFile(cacheTarget)).toBe(join(home, 'cache', 'eventpulse', 'stacks', 'default', 'eu-west-1', 'EventPulse.json'))
+    expect(stackOutputsCacheFile(cacheTarget)).toBe(
+      join(home, 'cache', 'eventpulse', 'stacks', 'default', 'eu-west-1', 'EventPulse.json'),
+    )
     expect(statSync(stackOutputsCacheFile(cacheTarget)).mode & 0o777).toBe(0o600)
 
     await resolveTarget(flags(), {role: 'quarantineAdmin', needs: ['quarantineBucket']})
@@ -97,15 +116,26 @@ describe('stack outputs', () => {
   })
 
   it('a stack that does not exist is a clear error (exit 4) with what to check', async () => {
-    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Nope does not exist'), {name: 'ValidationError'}))
-    const error = await resolveTarget(flags({stack: 'Nope'}), {role: 'uploader', needs: ['processingBucket']}).catch((e) => e)
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id Nope does not exist'), {name: 'ValidationError'}))
+    const error = await resolveTarget(flags({stack: 'Nope'}), {role: 'uploader', needs: ['processingBucket']}).catch(
+      (e) => e,
+    )
     expect(error).toBeInstanceOf(CliError)
-    expect(error).toMatchObject({exitCode: 4, code: 'StackNotFound', message: 'Stack Nope not found in eu-west-1 (profile default).'})
+    expect(error).toMatchObject({
+      exitCode: 4,
+      code: 'StackNotFound',
+      message: 'Stack Nope not found in eu-west-1 (profile default).',
+    })
     expect(error.hint).toContain('--stack')
   })
 
   it('flags override names, and with every name given no CloudFormation call is needed when no role is assumed', async () => {
-    const target = await resolveTarget(flags({'processing-bucket': 'mine', 'assume-role': false}), {role: 'uploader', needs: ['processingBucket']})
+    const target = await resolveTarget(flags({'processing-bucket': 'mine', 'assume-role': false}), {
+      role: 'uploader',
+      needs: ['processingBucket'],
+    })
     expect(target.resources.processingBucket).toBe('mine')
     expect(cloudFormation.calls()).toHaveLength(0)
     expect(sts.calls()).toHaveLength(0)
@@ -113,7 +143,7 @@ describe('stack outputs', () => {
 })
 
 describe('role assumption', () => {
-  it('assumes the command\'s role from the stack, with a session name identifying the caller, and signs with it', async () => {
+  it("assumes the command's role from the stack, with a session name identifying the caller, and signs with it", async () => {
     cloudFormation.on(DescribeStacksCommand).resolves(describeStacksAnswer)
     sts.on(AssumeRoleCommand).resolves(assumed())
     const target = await resolveTarget(flags(), {role: 'quarantineAdmin', needs: ['quarantineBucket', 'table']})
@@ -131,7 +161,7 @@ describe('role assumption', () => {
     expect(input.SerialNumber).toBeUndefined()
   })
 
-  it('--role-arn overrides the stack\'s role; --no-assume-role uses the base credentials as they are', async () => {
+  it("--role-arn overrides the stack's role; --no-assume-role uses the base credentials as they are", async () => {
     cloudFormation.on(DescribeStacksCommand).resolves(describeStacksAnswer)
     sts.on(AssumeRoleCommand).resolves(assumed())
     const custom = 'arn:aws:iam::123456789012:role/Custom'
@@ -151,10 +181,17 @@ describe('role assumption', () => {
     sts.on(AssumeRoleCommand).resolves(assumed())
     const readMfaCode = vi.fn(async () => '123456')
     const serial = 'arn:aws:iam::123456789012:mfa/bob'
-    const target = await resolveTarget(flags({'mfa-serial': serial}), {role: 'uploader', needs: ['processingBucket'], readMfaCode})
+    const target = await resolveTarget(flags({'mfa-serial': serial}), {
+      role: 'uploader',
+      needs: ['processingBucket'],
+      readMfaCode,
+    })
     await target.s3.config.credentials()
     expect(readMfaCode).toHaveBeenCalledWith(serial)
-    expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input).toMatchObject({SerialNumber: serial, TokenCode: '123456'})
+    expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input).toMatchObject({
+      SerialNumber: serial,
+      TokenCode: '123456',
+    })
   })
 
   it("uses the profile's mfa_serial and region (profile from AWS_PROFILE)", async () => {
@@ -165,12 +202,18 @@ describe('role assumption', () => {
     const target = await resolveTarget(flags(), {role: 'uploader', needs: ['table'], readMfaCode})
     expect(target.region).toBe('eu-central-1')
     await target.s3.config.credentials()
-    expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input).toMatchObject({SerialNumber: 'arn:aws:iam::123456789012:mfa/alice', TokenCode: '654321'})
+    expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input).toMatchObject({
+      SerialNumber: 'arn:aws:iam::123456789012:mfa/alice',
+      TokenCode: '654321',
+    })
   })
 
   it('renews credentials shortly before they expire', async () => {
     cloudFormation.on(DescribeStacksCommand).resolves(describeStacksAnswer)
-    sts.on(AssumeRoleCommand).resolvesOnce(assumed(new Date(Date.now() + 60_000))).resolves(assumed())
+    sts
+      .on(AssumeRoleCommand)
+      .resolvesOnce(assumed(new Date(Date.now() + 60_000)))
+      .resolves(assumed())
     const target = await resolveTarget(flags(), {role: 'uploader', needs: ['processingBucket']})
     const credentials = target.s3.config.credentials
     await credentials()
@@ -182,7 +225,9 @@ describe('role assumption', () => {
 
   it('a role the caller may not assume is a credentials error (exit 3) saying what to do', async () => {
     cloudFormation.on(DescribeStacksCommand).resolves(describeStacksAnswer)
-    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('User is not authorized to perform: sts:AssumeRole'), {name: 'AccessDenied'}))
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(Object.assign(new Error('User is not authorized to perform: sts:AssumeRole'), {name: 'AccessDenied'}))
     const target = await resolveTarget(flags(), {role: 'uploader', needs: ['processingBucket']})
     const error = await target.s3.config.credentials().catch((e: unknown) => e)
     expect(error).toMatchObject({exitCode: 3, code: 'RoleNotAssumable'})
@@ -193,10 +238,13 @@ describe('role assumption', () => {
 describe('where requests go', () => {
   it('--endpoint-url (or AWS_ENDPOINT_URL) sends S3 there with path-style addressing, assumes no stack role, defaults the region', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', 'http://127.0.0.1:8000')
-    const target = await resolveTarget(flags({profile: 'no-region', 'endpoint-url': 'http://127.0.0.1:4568', 'processing-bucket': 'b', table: 't'}), {
-      role: 'uploader',
-      needs: ['processingBucket', 'table'],
-    })
+    const target = await resolveTarget(
+      flags({profile: 'no-region', 'endpoint-url': 'http://127.0.0.1:4568', 'processing-bucket': 'b', table: 't'}),
+      {
+        role: 'uploader',
+        needs: ['processingBucket', 'table'],
+      },
+    )
     expect(target.region).toBe('us-east-1')
     expect(target.s3.config.forcePathStyle).toBe(true)
     expect((await target.s3.config.endpoint!()).hostname).toBe('127.0.0.1')
@@ -206,13 +254,18 @@ describe('where requests go', () => {
   })
 
   it('no region anywhere is a usage error (exit 2)', async () => {
-    const error = await resolveTarget(flags({profile: 'no-region'}), {role: 'uploader', needs: ['processingBucket']}).catch((e) => e)
+    const error = await resolveTarget(flags({profile: 'no-region'}), {
+      role: 'uploader',
+      needs: ['processingBucket'],
+    }).catch((e) => e)
     expect(error).toMatchObject({exitCode: 2, message: 'No AWS region given.'})
   })
 
   it('--local without a running local pipeline says how to start it (exit 2)', async () => {
     vi.stubEnv('XDG_DATA_HOME', join(home, 'data'))
-    const error = await resolveTarget(flags({local: true}), {role: 'uploader', needs: ['processingBucket']}).catch((e) => e)
+    const error = await resolveTarget(flags({local: true}), {role: 'uploader', needs: ['processingBucket']}).catch(
+      (e) => e,
+    )
     expect(error).toMatchObject({exitCode: 2, code: 'LocalPipelineNotRunning'})
     expect(cloudFormation.calls()).toHaveLength(0)
     expect(sts.calls()).toHaveLength(0)

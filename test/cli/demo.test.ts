@@ -17,7 +17,9 @@ describe('demo', () => {
     expect(byKey['valid/skrillex-rumble.json']).toBe('stored')
     expect(byKey['invalid/trailing-comma.json']).toBe('quarantined: invalid-json')
     expect(byKey['demo/duplicate/skrillex-rumble-again.json']).toBe('quarantined: duplicate')
-    expect(result.quarantine.map((e: {sourceKey: string}) => e.sourceKey)).toContain('demo/duplicate/skrillex-rumble-again.json')
+    expect(result.quarantine.map((e: {sourceKey: string}) => e.sourceKey)).toContain(
+      'demo/duplicate/skrillex-rumble-again.json',
+    )
     // Its own temporary directory, removed afterwards: nothing in the user's data directory, no clash with `local start`.
     expect(existsSync(join(xdg.XDG_DATA_HOME!, 'eventpulse', 'local'))).toBe(false)
     expect(existsSync(result.dataDir)).toBe(false)

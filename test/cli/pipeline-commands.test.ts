@@ -13,14 +13,16 @@ import {runOnTerminal} from './helpers/terminal.js'
 // End to end on the local pipeline: the CLI process uploads, the in-process pipeline stores or quarantines,
 // and status / quarantine commands read the outcome back.
 
-const record = (artist: string, item: string) => JSON.stringify({ArtistID: {S: artist}, ItemID: {S: item}, EntityType: {S: 'Track'}})
+const record = (artist: string, item: string) =>
+  JSON.stringify({ArtistID: {S: artist}, ItemID: {S: item}, EntityType: {S: 'Track'}})
 
 let pipeline: LocalPipeline
 let cli: (args: string[], input?: string) => ReturnType<typeof runCli>
 let env: NodeJS.ProcessEnv
 let dir: string
 
-const onTerminal = (args: string[], answer: string) => runOnTerminal([...args, '--local'], {env, prompt: '(y/N)', answer})
+const onTerminal = (args: string[], answer: string) =>
+  runOnTerminal([...args, '--local'], {env, prompt: '(y/N)', answer})
 
 beforeAll(async () => {
   ;({pipeline, cli, env} = await startPipelineForCli())
@@ -42,8 +44,20 @@ describe('upload --wait on the local pipeline', () => {
     expect(run.exitCode).toBe(1)
     const {status, result} = JSON.parse(run.stdout)
     expect(status).toBe(1)
-    expect(result.summary).toEqual({files: 1, invalid: 0, uploaded: 1, failed: 0, stored: 0, quarantined: 1, pending: 0})
-    expect(result.files[0]).toMatchObject({key: 'dup-second.json', status: 'uploaded', outcome: {state: 'quarantined', reason: 'duplicate'}})
+    expect(result.summary).toEqual({
+      files: 1,
+      invalid: 0,
+      uploaded: 1,
+      failed: 0,
+      stored: 0,
+      quarantined: 1,
+      pending: 0,
+    })
+    expect(result.files[0]).toMatchObject({
+      key: 'dup-second.json',
+      status: 'uploaded',
+      outcome: {state: 'quarantined', reason: 'duplicate'},
+    })
     expect(parseQuarantineKey(result.files[0].outcome.entry)?.sourceKey).toBe('dup-second.json')
   })
 
@@ -63,7 +77,9 @@ describe('status', () => {
     expect(run.exitCode).toBe(1)
     const lines = run.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^stored {7}good\.json {2}\(Odesza \/ TRACK#A Moment Apart, /)
-    expect(lines[1]).toMatch(/^quarantined {2}bad\.json {2}invalid-json: line 1, column \d+: .+\[bad\.json\/q-[0-9a-f]{16}\]$/)
+    expect(lines[1]).toMatch(
+      /^quarantined {2}bad\.json {2}invalid-json: line 1, column \d+: .+\[bad\.json\/q-[0-9a-f]{16}\]$/,
+    )
     expect(lines[2]).toBe('not found    never-uploaded.json')
   })
 
@@ -71,7 +87,11 @@ describe('status', () => {
     const run = await cli(['status', join(dir, 'batch', 'good.json'), '--json'])
     expect(run.exitCode).toBe(0)
     expect(JSON.parse(run.stdout).result.keys).toEqual([
-      expect.objectContaining({key: 'good.json', state: 'stored', item: {ArtistID: 'Odesza', ItemID: 'TRACK#A Moment Apart'}}),
+      expect.objectContaining({
+        key: 'good.json',
+        state: 'stored',
+        item: {ArtistID: 'Odesza', ItemID: 'TRACK#A Moment Apart'},
+      }),
     ])
   })
 
@@ -156,10 +176,13 @@ describe('quarantine', () => {
     const uploaded = await cli(['upload', odd, '--no-validate', '--wait'])
     expect(uploaded.exitCode).toBe(1)
     // Fixed in place, then released: processed again, and stored this time.
-    const [entry] = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'odd #1+2 ü.json'])).stdout).result.entries
+    const [entry] = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'odd #1+2 ü.json'])).stdout)
+      .result.entries
     expect(entry.sourceKey).toBe('odd #1+2 ü.json')
     const {PutObjectCommand} = await import('@aws-sdk/client-s3')
-    await pipeline.s3.send(new PutObjectCommand({Bucket: pipeline.state.quarantineBucket, Key: entry.key, Body: record('Odd', 'TRACK#Odd')}))
+    await pipeline.s3.send(
+      new PutObjectCommand({Bucket: pipeline.state.quarantineBucket, Key: entry.key, Body: record('Odd', 'TRACK#Odd')}),
+    )
     const released = await cli(['quarantine', 'release', 'odd #1+2 ü.json', '--yes'])
     expect(released.exitCode).toBe(0)
     await pipeline.idle()
@@ -169,13 +192,15 @@ describe('quarantine', () => {
   })
 
   it('release puts the object back for processing and removes the entry', async () => {
-    const [entry] = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'dup-second'])).stdout).result.entries
+    const [entry] = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'dup-second'])).stdout).result
+      .entries
     const run = await cli(['quarantine', 'release', entry.key, '--yes', '--json'])
     expect(run.exitCode).toBe(0)
     expect(JSON.parse(run.stdout).result).toMatchObject({done: [entry.key], missing: [], failed: []})
     await pipeline.idle()
     // Processed again, and (the first copy still being stored) quarantined again as a new entry of the same key.
-    const after = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'dup-second'])).stdout).result.entries
+    const after = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'dup-second'])).stdout).result
+      .entries
     expect(after).toHaveLength(1)
     expect(after[0].key).not.toBe(entry.key)
     expect(after[0].reason).toBe('duplicate')

@@ -21,7 +21,8 @@ beforeAll(async () => {
   await mapConcurrently(
     Array.from({length: ENTRIES}, (_, i) => `batch/record-${String(i).padStart(4, '0')}.json`),
     32,
-    (key, i) => quarantine(emulators.s3, key, {reason: i % 2 ? 'schema' : 'invalid-json', message: `problem naïve №${i}`}),
+    (key, i) =>
+      quarantine(emulators.s3, key, {reason: i % 2 ? 'schema' : 'invalid-json', message: `problem naïve №${i}`}),
   )
 })
 afterAll(() => emulators?.stop())
@@ -33,7 +34,11 @@ describe('quarantine list past one page', () => {
     const {result} = JSON.parse(run.stdout)
     expect(result.count).toBe(ENTRIES)
     expect(new Set(result.entries.map((e: {sourceKey: string}) => e.sourceKey)).size).toBe(ENTRIES)
-    expect(result.entries.at(-1)).toMatchObject({sourceKey: 'batch/record-1004.json', reason: 'invalid-json', message: 'problem naïve №1004'})
+    expect(result.entries.at(-1)).toMatchObject({
+      sourceKey: 'batch/record-1004.json',
+      reason: 'invalid-json',
+      message: 'problem naïve №1004',
+    })
   })
 
   it('stops at --limit, across the page boundary', async () => {

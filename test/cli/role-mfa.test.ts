@@ -23,7 +23,12 @@ let stsEndpoint: string
 const assumeRoleCalls: URLSearchParams[] = []
 
 beforeAll(async () => {
-  s3 = await startS3({directory: mkdtempSync(join(tmpdir(), 'ep-mfa-')), host: '127.0.0.1', port: 0, buckets: ['processing']})
+  s3 = await startS3({
+    directory: mkdtempSync(join(tmpdir(), 'ep-mfa-')),
+    host: '127.0.0.1',
+    port: 0,
+    buckets: ['processing'],
+  })
   sts = createServer((request, response) => {
     let body = ''
     request.on('data', (chunk) => (body += chunk))
@@ -46,7 +51,16 @@ afterAll(async () => {
   await s3?.close()
 })
 
-const args = () => ['status', '--stuck', '--older-than', '1h', `--endpoint-url=${s3.endpoint}`, '--processing-bucket=processing', `--role-arn=${ROLE}`, `--mfa-serial=${SERIAL}`]
+const args = () => [
+  'status',
+  '--stuck',
+  '--older-than',
+  '1h',
+  `--endpoint-url=${s3.endpoint}`,
+  '--processing-bucket=processing',
+  `--role-arn=${ROLE}`,
+  `--mfa-serial=${SERIAL}`,
+]
 const env = () => ({
   AWS_ENDPOINT_URL_STS: stsEndpoint,
   AWS_ACCESS_KEY_ID: 'AKIACALLERSOWNKEY',
@@ -65,7 +79,9 @@ describe('role assumption with MFA, end to end', () => {
     expect(run.exitCode).toBe(0)
     expect(assumeRoleCalls).toHaveLength(1)
     const call = assumeRoleCalls[0]
-    expect(Object.fromEntries(['Action', 'RoleArn', 'SerialNumber', 'TokenCode'].map((name) => [name, call.get(name)]))).toEqual({
+    expect(
+      Object.fromEntries(['Action', 'RoleArn', 'SerialNumber', 'TokenCode'].map((name) => [name, call.get(name)])),
+    ).toEqual({
       Action: 'AssumeRole',
       RoleArn: ROLE,
       SerialNumber: SERIAL,
@@ -82,7 +98,7 @@ describe('role assumption with MFA, end to end', () => {
     expect(assumeRoleCalls).toHaveLength(0)
   })
 
-  it('without the role, the caller\'s own keys are refused: the success above was the role\'s doing', async () => {
+  it("without the role, the caller's own keys are refused: the success above was the role's doing", async () => {
     const run = await runCli([...args().slice(0, -2), '--no-assume-role'], {env: env()})
     expect(run.exitCode).toBe(3)
   })

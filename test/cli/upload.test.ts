@@ -10,7 +10,11 @@ import {runCli} from '../helpers/run-cli.js'
 import {BUCKETS, type Emulators, startEmulators} from './helpers/emulators.js'
 import {emptyBucket} from './helpers/pipeline-fixtures.js'
 
-const VALID = JSON.stringify({ArtistID: 'Skrillex', ItemID: 'TRACK#Rumble', EntityType: 'Track', Duration: 187}, null, 2)
+const VALID = JSON.stringify(
+  {ArtistID: 'Skrillex', ItemID: 'TRACK#Rumble', EntityType: 'Track', Duration: 187},
+  null,
+  2,
+)
 
 let emulators: Emulators
 let cli: (args: string[], input?: string, names?: string[]) => ReturnType<typeof runCli>
@@ -138,7 +142,16 @@ describe('upload against an S3 that honours conditional writes', () => {
     const s3 = await startS3({directory, host: '127.0.0.1', port: 0, buckets: ['waiting']})
     try {
       const run = (content: string) =>
-        runCli(['upload', tree({'same.json': content}), `--endpoint-url=${s3.endpoint}`, '--processing-bucket=waiting', '--json'], {env: emulators.env})
+        runCli(
+          [
+            'upload',
+            tree({'same.json': content}),
+            `--endpoint-url=${s3.endpoint}`,
+            '--processing-bucket=waiting',
+            '--json',
+          ],
+          {env: emulators.env},
+        )
       expect((await run(VALID)).exitCode).toBe(0)
       const second = await run(VALID.replace('187', '188'))
       expect(second.exitCode).toBe(4)

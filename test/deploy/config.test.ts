@@ -29,7 +29,13 @@ function usageFailure(action: () => unknown): CliError {
 describe('deploy configuration', () => {
   it('defaults to a retaining stack named EventPulse, trusted by its own account', () => {
     const config = resolveDeployConfig({})
-    expect(config).toMatchObject({stackName: DEFAULT_STACK_NAME, destroyDataOnDelete: false, trustedPrincipals: [], replicaRegions: [], notifyQuarantinedOnly: false})
+    expect(config).toMatchObject({
+      stackName: DEFAULT_STACK_NAME,
+      destroyDataOnDelete: false,
+      trustedPrincipals: [],
+      replicaRegions: [],
+      notifyQuarantinedOnly: false,
+    })
     expect(config.email).toBeUndefined()
   })
 
@@ -41,7 +47,10 @@ describe('deploy configuration', () => {
         "trustedPrincipals": ["111122223333"], "replicaRegions": ["us-east-1"], "stuckAfter": "2h", "destroyDataOnDelete": true,
       }`),
     )
-    const config = resolveDeployConfig({region: 'eu-central-1', stuckAfter: '30m', destroyDataOnDelete: false}, fromFile)
+    const config = resolveDeployConfig(
+      {region: 'eu-central-1', stuckAfter: '30m', destroyDataOnDelete: false},
+      fromFile,
+    )
     expect(config).toMatchObject({
       stackName: 'Catalog',
       region: 'eu-central-1',
@@ -55,7 +64,9 @@ describe('deploy configuration', () => {
   })
 
   it('tells flags given on the command line from defaults', () => {
-    expect(givenFlags([{type: 'flag', flag: 'region'}, {type: 'arg'}, {type: 'flag', flag: 'yes'}])).toEqual(new Set(['region', 'yes']))
+    expect(givenFlags([{type: 'flag', flag: 'region'}, {type: 'arg'}, {type: 'flag', flag: 'yes'}])).toEqual(
+      new Set(['region', 'yes']),
+    )
   })
 
   it('rejects unknown settings, wrong types and malformed JSON in the file', async () => {
@@ -66,18 +77,29 @@ describe('deploy configuration', () => {
   })
 
   it('rejects bad values before anything is synthesized', () => {
-    expect(usageFailure(() => resolveDeployConfig({trustedPrincipals: ['*']})).message).toContain('Invalid trusted principal')
+    expect(usageFailure(() => resolveDeployConfig({trustedPrincipals: ['*']})).message).toContain(
+      'Invalid trusted principal',
+    )
     expect(usageFailure(() => resolveDeployConfig({region: 'Ireland'})).message).toContain('Invalid region')
-    expect(usageFailure(() => resolveDeployConfig({region: 'eu-west-1', replicaRegions: ['eu-west-1']})).message).toContain("stack's own region")
+    expect(
+      usageFailure(() => resolveDeployConfig({region: 'eu-west-1', replicaRegions: ['eu-west-1']})).message,
+    ).toContain("stack's own region")
     expect(usageFailure(() => resolveDeployConfig({email: 'not-an-address'})).message).toContain('Invalid e-mail')
-    expect(usageFailure(() => resolveDeployConfig({notifyQuarantinedOnly: true})).message).toContain('no e-mail address')
+    expect(usageFailure(() => resolveDeployConfig({notifyQuarantinedOnly: true})).message).toContain(
+      'no e-mail address',
+    )
     expect(usageFailure(() => resolveDeployConfig({stack: '1-bad_name'})).message).toContain('Invalid stack name')
     usageFailure(() => resolveDeployConfig({stuckAfter: 'soon'}))
     usageFailure(() => resolveDeployConfig({stuckAfter: '0m'}))
   })
 
   it('accepts account ids and IAM user, role and root ARNs as trusted principals', () => {
-    const principals = ['111122223333', 'arn:aws:iam::111122223333:root', 'arn:aws:iam::111122223333:role/ci/deployer', 'arn:aws:iam::111122223333:user/ana']
+    const principals = [
+      '111122223333',
+      'arn:aws:iam::111122223333:root',
+      'arn:aws:iam::111122223333:role/ci/deployer',
+      'arn:aws:iam::111122223333:user/ana',
+    ]
     expect(resolveDeployConfig({trustedPrincipals: principals}).trustedPrincipals).toEqual(principals)
   })
 })

@@ -11,14 +11,19 @@ import {offlineEnv} from './offline-env.js'
 describe('deploy --dry-run', () => {
   it('runs under a recorder that does notice connections (so an empty record means none was made)', () => {
     const {env, networkLog} = offlineEnv()
-    execFileSync(process.execPath, ['-e', "require('node:http').get('http://127.0.0.1:9').on('error', () => {})"], {env: {...process.env, ...env}})
+    execFileSync(process.execPath, ['-e', "require('node:http').get('http://127.0.0.1:9').on('error', () => {})"], {
+      env: {...process.env, ...env},
+    })
     expect(readFileSync(networkLog, 'utf8')).toMatch(/^connect /)
   })
 
   it('synthesizes the template into --output and summarises it, with no network access at all', async () => {
     const {env, networkLog, home} = offlineEnv()
     const output = join(home, 'assembly')
-    const run = await runCli(['deploy', '--dry-run', '--output', output, '--region', 'eu-west-1', '--stack', 'PulseTest'], {env})
+    const run = await runCli(
+      ['deploy', '--dry-run', '--output', output, '--region', 'eu-west-1', '--stack', 'PulseTest'],
+      {env},
+    )
     expect(run.stderr).not.toMatch(/Error/)
     expect(run.exitCode).toBe(0)
     expect(existsSync(networkLog) ? readFileSync(networkLog, 'utf8') : '').toBe('')
@@ -36,7 +41,14 @@ describe('deploy --dry-run', () => {
     const configFile = join(home, 'eventpulse.config.json')
     writeFileSync(
       configFile,
-      JSON.stringify({stackName: 'FromFile', region: 'eu-west-1', email: 'ops@example.com', replicaRegions: ['us-east-1'], stuckAfter: '2h', destroyDataOnDelete: true}),
+      JSON.stringify({
+        stackName: 'FromFile',
+        region: 'eu-west-1',
+        email: 'ops@example.com',
+        replicaRegions: ['us-east-1'],
+        stuckAfter: '2h',
+        destroyDataOnDelete: true,
+      }),
     )
     const run = await runCli(['deploy', '--dry-run', '--config', configFile, '--stuck-after', '45m', '--json'], {env})
     expect(run.exitCode).toBe(0)
@@ -46,9 +58,9 @@ describe('deploy --dry-run', () => {
     expect(document.result.resources).toContainEqual({type: 'AWS::SNS::Subscription', count: 1})
     const template = JSON.parse(readFileSync(document.result.templateFile, 'utf8'))
     expect(template.Outputs[STACK_OUTPUTS.stuckAfterSeconds].Value).toBe(String(45 * 60))
-    const table = Object.values(template.Resources as Record<string, {Type: string; Properties: {Replicas: {Region: string}[]}}>).find(
-      (r) => r.Type === 'AWS::DynamoDB::GlobalTable',
-    )!
+    const table = Object.values(
+      template.Resources as Record<string, {Type: string; Properties: {Replicas: {Region: string}[]}}>,
+    ).find((r) => r.Type === 'AWS::DynamoDB::GlobalTable')!
     expect(table.Properties.Replicas.map((r) => r.Region).sort()).toEqual(['eu-west-1', 'us-east-1'])
   })
 
@@ -60,7 +72,9 @@ describe('deploy --dry-run', () => {
     const filterWithoutEmail = await runCli(['deploy', '--dry-run', '--notify-quarantined-only'], {env})
     expect(filterWithoutEmail.exitCode).toBe(2)
     expect(filterWithoutEmail.stderr).toContain('no e-mail address')
-    const replicasWithoutRegion = await runCli(['deploy', '--dry-run', '--replica-region', 'us-east-1'], {env: {...env, AWS_REGION: '', AWS_DEFAULT_REGION: ''}})
+    const replicasWithoutRegion = await runCli(['deploy', '--dry-run', '--replica-region', 'us-east-1'], {
+      env: {...env, AWS_REGION: '', AWS_DEFAULT_REGION: ''},
+    })
     expect(replicasWithoutRegion.exitCode).toBe(2)
     expect(replicasWithoutRegion.stderr).toContain('--region')
   })
@@ -68,7 +82,21 @@ describe('deploy --dry-run', () => {
   it('documents every setting in --help, with examples', async () => {
     const help = await runCli(['deploy', '--help'])
     expect(help.exitCode).toBe(0)
-    for (const flag of ['--config', '--stack', '--region', '--profile', '--email', '--notify-quarantined-only', '--trusted-principal', '--destroy-data-on-delete', '--replica-region', '--stuck-after', '--dry-run', '--output', '--yes'])
+    for (const flag of [
+      '--config',
+      '--stack',
+      '--region',
+      '--profile',
+      '--email',
+      '--notify-quarantined-only',
+      '--trusted-principal',
+      '--destroy-data-on-delete',
+      '--replica-region',
+      '--stuck-after',
+      '--dry-run',
+      '--output',
+      '--yes',
+    ])
       expect(help.stdout).toContain(flag)
     expect(help.stdout).toContain('EXAMPLES')
   })

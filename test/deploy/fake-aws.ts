@@ -57,13 +57,15 @@ export class FakeAws {
   install(): this {
     for (const [client, Class] of Object.entries(CLIENTS)) {
       const mock = mockClient(Class)
-      ;(mock.send as unknown as {callsFake(fn: (command: any) => Promise<unknown>): void}).callsFake(async (command) => {
-        const name = command.constructor.name.replace(/Command$/, '')
-        const service = client === 'NestedSTS' ? 'STS' : client
-        this.calls.push({client: service, command: name, input: command.input})
-        const handler = this.overrides.get(`${service} ${name}`) ?? this.builtIn(service, name)
-        return handler ? handler(command.input) : {}
-      })
+      ;(mock.send as unknown as {callsFake(fn: (command: any) => Promise<unknown>): void}).callsFake(
+        async (command) => {
+          const name = command.constructor.name.replace(/Command$/, '')
+          const service = client === 'NestedSTS' ? 'STS' : client
+          this.calls.push({client: service, command: name, input: command.input})
+          const handler = this.overrides.get(`${service} ${name}`) ?? this.builtIn(service, name)
+          return handler ? handler(command.input) : {}
+        },
+      )
       this.mocks.push(mock)
     }
     return this
@@ -75,7 +77,10 @@ export class FakeAws {
 
   /** The credentials the toolkit is given: static, fake, never sent anywhere. */
   credentials(): IBaseCredentialsProvider {
-    return BaseCredentials.custom({provider: async () => ({accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake'}), region: REGION})
+    return BaseCredentials.custom({
+      provider: async () => ({accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake'}),
+      region: REGION,
+    })
   }
 
   commands(client?: string): string[] {
@@ -89,11 +94,17 @@ export class FakeAws {
   private builtIn(client: string, command: string): Handler | undefined {
     const missing = (name: string) => awsError('ValidationError', `Stack with id ${name} does not exist`)
     // By name or by id (the bootstrap monitor asks with the id wrapped in an ARN of its own making).
-    const find = (nameOrId: string) => [...this.stacks.values()].find((s) => s.name === nameOrId || nameOrId.includes(s.id))
+    const find = (nameOrId: string) =>
+      [...this.stacks.values()].find((s) => s.name === nameOrId || nameOrId.includes(s.id))
     const handlers: Record<string, Handler> = {
       'STS GetCallerIdentity': () => ({Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/dev`, UserId: 'AIDAFAKE'}),
       'STS AssumeRole': () => ({
-        Credentials: {AccessKeyId: 'ASIAFAKE', SecretAccessKey: 'fake', SessionToken: 'fake', Expiration: new Date(Date.now() + 3_600_000)},
+        Credentials: {
+          AccessKeyId: 'ASIAFAKE',
+          SecretAccessKey: 'fake',
+          SessionToken: 'fake',
+          Expiration: new Date(Date.now() + 3_600_000),
+        },
       }),
       'SSM GetParameter': ({Name}) => {
         if (this.bootstrapVersion === undefined) throw awsError('ParameterNotFound', `Parameter ${Name} not found`)
@@ -127,10 +138,20 @@ export class FakeAws {
         ExecutionStatus: 'AVAILABLE',
         ChangeSetName: 'cdk-deploy-change-set',
         StackId: stackId(StackName),
-        Changes: [{Type: 'Resource', ResourceChange: {Action: 'Add', LogicalResourceId: 'Anything', ResourceType: 'AWS::S3::Bucket'}}],
+        Changes: [
+          {
+            Type: 'Resource',
+            ResourceChange: {Action: 'Add', LogicalResourceId: 'Anything', ResourceType: 'AWS::S3::Bucket'},
+          },
+        ],
       }),
       'CloudFormation ExecuteChangeSet': ({StackName}) => {
-        this.stacks.set(StackName, {name: StackName, id: stackId(StackName), status: 'CREATE_COMPLETE', outputs: this.outputsOnCreate})
+        this.stacks.set(StackName, {
+          name: StackName,
+          id: stackId(StackName),
+          status: 'CREATE_COMPLETE',
+          outputs: this.outputsOnCreate,
+        })
         return {}
       },
       'CloudFormation DescribeStackEvents': () => ({StackEvents: []}),

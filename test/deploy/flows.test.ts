@@ -80,14 +80,23 @@ describe('deploy', () => {
     expect(stderr).toContain('IAM Statement Changes')
     expect(stderr).toMatch(/\[\+\] AWS::S3::Bucket/)
     expect(aws.commands('CloudFormation')).toContain('CloudFormation ExecuteChangeSet')
-    expect(outcome).toMatchObject({deployed: true, stack: STACK, account: ACCOUNT, region: REGION, bootstrapped: false, outputs: DEPLOYED_OUTPUTS})
+    expect(outcome).toMatchObject({
+      deployed: true,
+      stack: STACK,
+      account: ACCOUNT,
+      region: REGION,
+      bootstrapped: false,
+      outputs: DEPLOYED_OUTPUTS,
+    })
     const target = {region: REGION, stack: STACK}
     expect(await readStackOutputsCache(target)).toEqual(DEPLOYED_OUTPUTS)
     expect(outcome.deployed && outcome.cacheFile).toBe(stackOutputsCacheFile(target))
   })
 
   it('changes nothing when the user declines, and caches nothing', async () => {
-    const outcome = await deployStack(deployRequest({config: resolveDeployConfig({stack: 'DeclinedStack', region: REGION}), ask: answering(false)}))
+    const outcome = await deployStack(
+      deployRequest({config: resolveDeployConfig({stack: 'DeclinedStack', region: REGION}), ask: answering(false)}),
+    )
 
     expect(outcome).toEqual({deployed: false, stack: 'DeclinedStack', reason: 'declined'})
     expect(questions).toHaveLength(1)
@@ -115,7 +124,9 @@ describe('deploy', () => {
     const outcome = await deployStack(deployRequest({ask: answering(false)}))
 
     expect(outcome).toEqual({deployed: false, stack: STACK, reason: 'bootstrap-declined'})
-    expect(questions).toEqual([`Bootstrap aws://${ACCOUNT}/${REGION} now? This deploys the CDKToolkit stack (an asset bucket and deployment roles).`])
+    expect(questions).toEqual([
+      `Bootstrap aws://${ACCOUNT}/${REGION} now? This deploys the CDKToolkit stack (an asset bucket and deployment roles).`,
+    ])
     expect(stderr).toContain(`aws://${ACCOUNT}/${REGION} is not bootstrapped`)
     expect(aws.commands()).not.toContain('CloudFormation CreateChangeSet')
   })
@@ -125,7 +136,10 @@ describe('deploy', () => {
     // Creating the CDKToolkit stack is what makes the version parameter appear.
     aws.overrides.set('CloudFormation ExecuteChangeSet', ({StackName}) => {
       if (StackName === 'CDKToolkit') aws.bootstrapVersion = '30'
-      aws.addStack(StackName, StackName === 'CDKToolkit' ? {BucketName: `cdk-assets-${ACCOUNT}`, BootstrapVersion: '30'} : DEPLOYED_OUTPUTS)
+      aws.addStack(
+        StackName,
+        StackName === 'CDKToolkit' ? {BucketName: `cdk-assets-${ACCOUNT}`, BootstrapVersion: '30'} : DEPLOYED_OUTPUTS,
+      )
       return {}
     })
     const outcome = await deployStack(deployRequest({ask: answering(true, true, true)}))
@@ -163,7 +177,8 @@ describe('destroy', () => {
       processorBundleDir: bundleDir,
       stackEventPollingInterval: 1,
       clients: {
-        cloudFormation: (region) => new CloudFormationClient({region, credentials: {accessKeyId: 'a', secretAccessKey: 'b'}}),
+        cloudFormation: (region) =>
+          new CloudFormationClient({region, credentials: {accessKeyId: 'a', secretAccessKey: 'b'}}),
         s3: (region) => new S3Client({region, credentials: {accessKeyId: 'a', secretAccessKey: 'b'}}),
       },
       write: (text) => (stderr += text),
@@ -209,7 +224,10 @@ describe('destroy', () => {
       'pulsetest-processing-abc': [{Versions: [{Key: 'a.json', VersionId: 'null'}], IsTruncated: false}],
       'pulsetest-quarantine-def': [
         {
-          Versions: [{Key: 'a.json/q-0123456789abcdef', VersionId: 'v1'}, {Key: 'a.json/q-0123456789abcdef', VersionId: 'v2'}],
+          Versions: [
+            {Key: 'a.json/q-0123456789abcdef', VersionId: 'v1'},
+            {Key: 'a.json/q-0123456789abcdef', VersionId: 'v2'},
+          ],
           DeleteMarkers: [{Key: 'b.json/q-fedcba9876543210', VersionId: 'm1'}],
           IsTruncated: true,
           NextKeyMarker: 'b.json/q-fedcba9876543210',
@@ -227,7 +245,9 @@ describe('destroy', () => {
 
     expect(stderr).toMatch(/ALL ITS DATA WILL BE DELETED/)
     expect(outcome.emptied).toEqual({'pulsetest-processing-abc': 1, 'pulsetest-quarantine-def': 4})
-    const deletions = aws.calls.filter((c) => c.command === 'DeleteObjects').map((c) => [c.input.Bucket, c.input.Delete.Objects])
+    const deletions = aws.calls
+      .filter((c) => c.command === 'DeleteObjects')
+      .map((c) => [c.input.Bucket, c.input.Delete.Objects])
     expect(deletions).toEqual([
       ['pulsetest-processing-abc', [{Key: 'a.json', VersionId: 'null'}]],
       [

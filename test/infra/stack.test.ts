@@ -13,7 +13,14 @@ import {EVENT_MAX_AGE, EVENT_RETRY_ATTEMPTS} from '../../infra/events.js'
 import {processorBundleDir} from '#core/package-root.js'
 import {defaultStackConfig} from '../../infra/stack-config.js'
 import {QUARANTINE_NONCURRENT_DAYS} from '../../infra/storage.js'
-import {ITEM_METADATA, NOTIFICATION_ATTRIBUTES, PROCESSOR_ENV, SOURCE_KEY_INDEX, STACK_OUTPUTS, TABLE_KEY} from '#contract/pipeline-contract.js'
+import {
+  ITEM_METADATA,
+  NOTIFICATION_ATTRIBUTES,
+  PROCESSOR_ENV,
+  SOURCE_KEY_INDEX,
+  STACK_OUTPUTS,
+  TABLE_KEY,
+} from '#contract/pipeline-contract.js'
 import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
 import {stubProcessorBundle, synthesize} from './synth.js'
 
@@ -33,7 +40,10 @@ const allow = (action: string | string[], resource: unknown) => ({Effect: 'Allow
 describe('the EventPulse stack, default configuration', () => {
   let template: Template
   let resources: Record<string, Resource>
-  let ids: Record<'processing' | 'quarantine' | 'table' | 'topic' | 'key' | 'logGroup' | 'function' | 'processorDlq' | 'eventsDlq', string>
+  let ids: Record<
+    'processing' | 'quarantine' | 'table' | 'topic' | 'key' | 'logGroup' | 'function' | 'processorDlq' | 'eventsDlq',
+    string
+  >
 
   beforeAll(() => {
     const synthesized = synthesize()
@@ -61,7 +71,9 @@ describe('the EventPulse stack, default configuration', () => {
     it('encrypts, blocks public access, enforces TLS and leaves the names to CloudFormation', () => {
       for (const id of [ids.processing, ids.quarantine]) {
         const {Properties: props, DeletionPolicy} = resources[id]
-        expect(props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256')
+        expect(
+          props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
+        ).toBe('AES256')
         expect(props.PublicAccessBlockConfiguration).toEqual({
           BlockPublicAcls: true,
           BlockPublicPolicy: true,
@@ -82,7 +94,9 @@ describe('the EventPulse stack, default configuration', () => {
     })
 
     it('sends processing-bucket events to EventBridge natively, without a notifications custom resource', () => {
-      expect(resources[ids.processing].Properties.NotificationConfiguration).toEqual({EventBridgeConfiguration: {EventBridgeEnabled: true}})
+      expect(resources[ids.processing].Properties.NotificationConfiguration).toEqual({
+        EventBridgeConfiguration: {EventBridgeEnabled: true},
+      })
       template.resourceCountIs('Custom::S3BucketNotifications', 0)
       expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(1)
     })
@@ -100,9 +114,14 @@ describe('the EventPulse stack, default configuration', () => {
       const props = resources[ids.quarantine].Properties
       expect(props.VersioningConfiguration).toEqual({Status: 'Enabled'})
       expect(props.LifecycleConfiguration.Rules).toContainEqual(
-        expect.objectContaining({Status: 'Enabled', NoncurrentVersionExpiration: {NoncurrentDays: QUARANTINE_NONCURRENT_DAYS}}),
+        expect.objectContaining({
+          Status: 'Enabled',
+          NoncurrentVersionExpiration: {NoncurrentDays: QUARANTINE_NONCURRENT_DAYS},
+        }),
       )
-      expect(props.LifecycleConfiguration.Rules.some((rule: Record<string, unknown>) => 'ExpirationInDays' in rule)).toBe(false)
+      expect(
+        props.LifecycleConfiguration.Rules.some((rule: Record<string, unknown>) => 'ExpirationInDays' in rule),
+      ).toBe(false)
     })
   })
 
@@ -114,7 +133,12 @@ describe('the EventPulse stack, default configuration', () => {
         {AttributeName: TABLE_KEY.sort, KeyType: 'RANGE'},
       ])
       expect(props.BillingMode).toBe('PAY_PER_REQUEST')
-      expect(props.Replicas).toEqual([expect.objectContaining({Region: 'eu-west-1', PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}})])
+      expect(props.Replicas).toEqual([
+        expect.objectContaining({
+          Region: 'eu-west-1',
+          PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true},
+        }),
+      ])
       expect(DeletionPolicy).toBe('Retain')
     })
 
@@ -182,12 +206,19 @@ describe('the EventPulse stack, default configuration', () => {
   describe('events', () => {
     it('routes "Object Created" in the processing bucket to the processor, with retries and a dead-letter queue', () => {
       template.hasResourceProperties('AWS::Events::Rule', {
-        EventPattern: {source: ['aws.s3'], 'detail-type': ['Object Created'], detail: {bucket: {name: [{Ref: ids.processing}]}}},
+        EventPattern: {
+          source: ['aws.s3'],
+          'detail-type': ['Object Created'],
+          detail: {bucket: {name: [{Ref: ids.processing}]}},
+        },
         State: 'ENABLED',
         Targets: [
           Match.objectLike({
             Arn: arn(ids.function),
-            RetryPolicy: {MaximumRetryAttempts: EVENT_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: EVENT_MAX_AGE.toSeconds()},
+            RetryPolicy: {
+              MaximumRetryAttempts: EVENT_RETRY_ATTEMPTS,
+              MaximumEventAgeInSeconds: EVENT_MAX_AGE.toSeconds(),
+            },
             DeadLetterConfig: {Arn: arn(ids.eventsDlq)},
           }),
         ],
@@ -221,7 +252,11 @@ describe('the EventPulse stack, default configuration', () => {
       expect(resources[ids.key].Properties.EnableKeyRotation).toBe(true)
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {
         Topics: [{Ref: ids.topic}],
-        PolicyDocument: {Statement: Match.arrayWith([Match.objectLike({Effect: 'Deny', Condition: {Bool: {'aws:SecureTransport': 'false'}}})])},
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({Effect: 'Deny', Condition: {Bool: {'aws:SecureTransport': 'false'}}}),
+          ]),
+        },
       })
     })
 
@@ -229,10 +264,18 @@ describe('the EventPulse stack, default configuration', () => {
       const statements = resources[ids.key].Properties.KeyPolicy.Statement
       const processorRole = logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')
       expect(statements).toContainEqual(
-        expect.objectContaining({Effect: 'Allow', Principal: {Service: 'cloudwatch.amazonaws.com'}, Action: ['kms:GenerateDataKey', 'kms:Decrypt']}),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: {Service: 'cloudwatch.amazonaws.com'},
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        }),
       )
       expect(statements).toContainEqual(
-        expect.objectContaining({Effect: 'Allow', Principal: {AWS: arn(processorRole)}, Action: ['kms:GenerateDataKey', 'kms:Decrypt']}),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: {AWS: arn(processorRole)},
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        }),
       )
     })
 
@@ -242,23 +285,32 @@ describe('the EventPulse stack, default configuration', () => {
   })
 
   describe('access', () => {
-    const accountRoot = {AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::', {Ref: 'AWS::AccountId'}, ':root']]}}
+    const accountRoot = {
+      AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::', {Ref: 'AWS::AccountId'}, ':root']]},
+    }
 
     it('lets the uploader put into processing and read outcomes, nothing else; trusted by the account', () => {
       const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')].Properties
-      expect(role.AssumeRolePolicyDocument.Statement).toEqual([{Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot}])
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot},
+      ])
       expect(role.Policies).toHaveLength(1)
       expect(role.Policies[0].PolicyDocument.Statement).toEqual([
         allow('s3:PutObject', objectsBelow(ids.processing)),
         allow('s3:ListBucket', [arn(ids.processing), arn(ids.quarantine)]),
         allow('s3:GetObject', [objectsBelow(ids.processing), objectsBelow(ids.quarantine)]),
-        allow(['dynamodb:GetItem', 'dynamodb:Query'], [arn(ids.table), {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]}]),
+        allow(
+          ['dynamodb:GetItem', 'dynamodb:Query'],
+          [arn(ids.table), {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]}],
+        ),
       ])
     })
 
     it('lets the quarantine admin list, read and delete quarantined objects and release them into processing', () => {
       const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')].Properties
-      expect(role.AssumeRolePolicyDocument.Statement).toEqual([{Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot}])
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot},
+      ])
       expect(role.Policies[0].PolicyDocument.Statement).toEqual([
         allow('s3:ListBucket', arn(ids.quarantine)),
         allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.quarantine)),
@@ -279,7 +331,9 @@ describe('the EventPulse stack, default configuration', () => {
 
     it('uses no wildcard actions and no resource wildcard other than objects below a bucket ARN', () => {
       const documents = [
-        ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) => (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)),
+        ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) =>
+          (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument),
+        ),
         ...Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
         ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((r) => r.Properties.PolicyDocument),
       ]
@@ -302,8 +356,12 @@ describe('the EventPulse stack, default configuration', () => {
     expect(outputs[STACK_OUTPUTS.quarantineBucket].Value).toEqual({Ref: ids.quarantine})
     expect(outputs[STACK_OUTPUTS.table].Value).toEqual({Ref: ids.table})
     expect(outputs[STACK_OUTPUTS.topicArn].Value).toEqual({Ref: ids.topic})
-    expect(outputs[STACK_OUTPUTS.uploaderRoleArn].Value).toEqual(arn(logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')))
-    expect(outputs[STACK_OUTPUTS.quarantineAdminRoleArn].Value).toEqual(arn(logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')))
+    expect(outputs[STACK_OUTPUTS.uploaderRoleArn].Value).toEqual(
+      arn(logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')),
+    )
+    expect(outputs[STACK_OUTPUTS.quarantineAdminRoleArn].Value).toEqual(
+      arn(logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')),
+    )
     expect(outputs[STACK_OUTPUTS.stuckAfterSeconds].Value).toBe(String(DEFAULT_STUCK_AFTER_SECONDS))
     expect(outputs[STACK_OUTPUTS.dataRetention].Value).toBe('retain')
   })
@@ -338,9 +396,14 @@ describe('the EventPulse stack, fully configured', () => {
 
   it('trusts the configured principals instead of the account', () => {
     for (const prefix of ['AccessUploaderRole', 'AccessQuarantineAdminRole']) {
-      const statement = resources[logicalId(template, 'AWS::IAM::Role', prefix)].Properties.AssumeRolePolicyDocument.Statement
+      const statement =
+        resources[logicalId(template, 'AWS::IAM::Role', prefix)].Properties.AssumeRolePolicyDocument.Statement
       expect(statement).toEqual([
-        {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: {AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::111122223333:root']]}}},
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: {AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::111122223333:root']]}},
+        },
         {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: {AWS: 'arn:aws:iam::444455556666:role/ci'}},
       ])
     }
@@ -349,7 +412,8 @@ describe('the EventPulse stack, fully configured', () => {
   it('replicates the table, each replica with point-in-time recovery', () => {
     const replicas = resources[logicalId(template, 'AWS::DynamoDB::GlobalTable', 'CatalogTable')].Properties.Replicas
     expect(replicas.map((r: {Region: string}) => r.Region).sort()).toEqual(['eu-west-1', 'us-east-1'])
-    for (const replica of replicas) expect(replica.PointInTimeRecoverySpecification).toEqual({PointInTimeRecoveryEnabled: true})
+    for (const replica of replicas)
+      expect(replica.PointInTimeRecoverySpecification).toEqual({PointInTimeRecoveryEnabled: true})
   })
 
   it('deletes the data with the stack only when explicitly configured', () => {
@@ -376,7 +440,9 @@ describe('cdk-nag on every synth', () => {
   })
 
   it('justifies each acknowledged finding in one line', () => {
-    const {stack} = createEventPulseApp(defaultStackConfig({region: 'eu-west-1'}), {processorBundleDir: stubProcessorBundle()})
+    const {stack} = createEventPulseApp(defaultStackConfig({region: 'eu-west-1'}), {
+      processorBundleDir: stubProcessorBundle(),
+    })
     const reasons = stack.node
       .findAll()
       .flatMap((c) => c.node.metadata)

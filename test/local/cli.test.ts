@@ -23,32 +23,52 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
 test('local start runs in the foreground; status, a second start and reset see it; Ctrl-C stops it with one JSON summary', async () => {
   const env = isolatedXdg()
   const stateFile = join(env.XDG_DATA_HOME!, 'eventpulse', 'local', 'state.json')
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/run.js'), 'local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'], {
-    env: {...process.env, ...env, NO_COLOR: '1'},
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [join(PROJECT_ROOT, 'bin/run.js'), 'local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'],
+    {
+      env: {...process.env, ...env, NO_COLOR: '1'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk) => (stdout += chunk))
   child.stderr.on('data', (chunk) => (stderr += chunk))
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
   try {
-    const state = await waitFor('the state file', () => (existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as LocalPipelineState) : undefined))
+    const state = await waitFor('the state file', () =>
+      existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as LocalPipelineState) : undefined,
+    )
     expect(state.pid).toBe(child.pid)
 
     const {s3, dynamodb} = localClients(state.endpoints)
-    await s3.send(new PutObjectCommand({Bucket: state.processingBucket, Key: 'cli/skrillex.json', Body: readFileSync(join(PROJECT_ROOT, 'examples/valid/skrillex-rumble.json'))}))
-    await waitFor('the stored notification on stderr', () => (stderr.includes('stored      cli/skrillex.json → Skrillex / TRACK#Rumble') ? true : undefined))
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: state.processingBucket,
+        Key: 'cli/skrillex.json',
+        Body: readFileSync(join(PROJECT_ROOT, 'examples/valid/skrillex-rumble.json')),
+      }),
+    )
+    await waitFor('the stored notification on stderr', () =>
+      stderr.includes('stored      cli/skrillex.json → Skrillex / TRACK#Rumble') ? true : undefined,
+    )
     s3.destroy()
     dynamodb.destroy()
 
     const status = await runCli(['local', 'status', '--json'], {env})
     expect(status.exitCode).toBe(0)
-    expect(JSON.parse(status.stdout).result).toMatchObject({running: true, state: {pid: child.pid, endpoints: state.endpoints}})
+    expect(JSON.parse(status.stdout).result).toMatchObject({
+      running: true,
+      state: {pid: child.pid, endpoints: state.endpoints},
+    })
 
     const second = await runCli(['local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'], {env})
     expect(second.exitCode).toBe(2)
-    expect(JSON.parse(second.stdout).error).toMatchObject({code: 'LocalPipelineRunning', message: expect.stringContaining(`pid ${child.pid}`)})
+    expect(JSON.parse(second.stdout).error).toMatchObject({
+      code: 'LocalPipelineRunning',
+      message: expect.stringContaining(`pid ${child.pid}`),
+    })
 
     const reset = await runCli(['local', 'reset', '--yes'], {env})
     expect(reset.exitCode).toBe(2)
@@ -58,7 +78,10 @@ test('local start runs in the foreground; status, a second start and reset see i
   }
   expect(await exited).toBe(0)
   const summary = JSON.parse(stdout)
-  expect(summary).toMatchObject({status: 0, result: {stats: {stored: 1, quarantined: 0, deadLettered: 0}, stoppedBy: 'SIGINT'}})
+  expect(summary).toMatchObject({
+    status: 0,
+    result: {stats: {stored: 1, quarantined: 0, deadLettered: 0}, stoppedBy: 'SIGINT'},
+  })
   expect(existsSync(stateFile)).toBe(false)
 
   const stopped = await runCli(['local', 'status'], {env})

@@ -54,12 +54,23 @@ test('one pipeline per data directory; the state file says where it runs while i
   const dataDir = await temporaryDir()
   dirs.push(dataDir)
   expect(localPipelineStatus(dataDir)).toEqual({running: false, dataDir})
-  expect(() => readLocalPipeline(dataDir)).toThrow(expect.objectContaining({exitCode: 2, code: 'LocalPipelineNotRunning', hint: expect.stringContaining('eventpulse local start')}))
+  expect(() => readLocalPipeline(dataDir)).toThrow(
+    expect.objectContaining({
+      exitCode: 2,
+      code: 'LocalPipelineNotRunning',
+      hint: expect.stringContaining('eventpulse local start'),
+    }),
+  )
 
   const running = await startTestPipeline({dataDir, writeState: true})
   await expect(startTestPipeline({dataDir})).rejects.toMatchObject({exitCode: 2, code: 'LocalPipelineRunning'})
   const state = readLocalPipeline(dataDir)
-  expect(state).toMatchObject({pid: process.pid, dataDir, endpoints: running.pipeline.state.endpoints, table: 'eventpulse-catalog'})
+  expect(state).toMatchObject({
+    pid: process.pid,
+    dataDir,
+    endpoints: running.pipeline.state.endpoints,
+    table: 'eventpulse-catalog',
+  })
   expect(state.endpoints.s3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
   await running.upload('persist.json', record)
   await running.pipeline.idle()

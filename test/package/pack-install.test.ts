@@ -15,12 +15,19 @@ let tarballFiles: string[]
 
 beforeAll(() => {
   const work = mkdtempSync(join(tmpdir(), 'eventpulse-pack-'))
-  const npm = (args: string[], cwd = PROJECT_ROOT) => execFileSync('npm', args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+  const npm = (args: string[], cwd = PROJECT_ROOT) =>
+    execFileSync('npm', args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
   // The build already ran (npm test builds first); --ignore-scripts keeps `prepack` from building again.
   const packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work]))
   tarballFiles = packed[0].files.map((f: {path: string}) => f.path)
-  const tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!)
-  npm(['install', '--global', '--prefix', join(work, 'prefix'), '--prefer-offline', '--no-audit', '--no-fund', tarball], work)
+  const tarball = join(
+    work,
+    readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+  )
+  npm(
+    ['install', '--global', '--prefix', join(work, 'prefix'), '--prefer-offline', '--no-audit', '--no-fund', tarball],
+    work,
+  )
   installedBin = join(work, 'prefix/bin/eventpulse')
 }, 600_000)
 
@@ -31,7 +38,11 @@ describe('the packed package', () => {
     expect(tarballFiles).toContain('dist/src/commands/validate.js')
     expect(tarballFiles).toContain('dist/src/lib/schema/item.validate.js')
     expect(tarballFiles).toContain('dist/lambda-bundle/processor/index.mjs')
-    expect(tarballFiles.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('dist/test') || f.startsWith('dist/bench'))).toEqual([])
+    expect(
+      tarballFiles.filter(
+        (f) => f.startsWith('src/') || f.startsWith('test/') || f.startsWith('dist/test') || f.startsWith('dist/bench'),
+      ),
+    ).toEqual([])
   })
 
   it('installs a working eventpulse command', async () => {
@@ -44,7 +55,9 @@ describe('the packed package', () => {
     const valid = await runCli(['validate', join(PROJECT_ROOT, 'examples/valid')], {bin: installedBin})
     expect(valid.stdout).toMatch(/Checked 3 files: 3 valid, 0 invalid/)
     expect(valid.exitCode).toBe(0)
-    const invalid = await runCli(['validate', join(PROJECT_ROOT, 'examples/invalid/features-bare-strings.json')], {bin: installedBin})
+    const invalid = await runCli(['validate', join(PROJECT_ROOT, 'examples/invalid/features-bare-strings.json')], {
+      bin: installedBin,
+    })
     expect(invalid.exitCode).toBe(1)
   })
 
@@ -59,7 +72,11 @@ describe('the packed package', () => {
   it('synthesizes the deploy template with the bundled processor, with no network access, from any directory', async () => {
     const {env, networkLog, home} = offlineEnv()
     const output = join(home, 'assembly')
-    const run = await runCli(['deploy', '--dry-run', '--output', output, '--region', 'eu-west-1'], {bin: installedBin, cwd: home, env})
+    const run = await runCli(['deploy', '--dry-run', '--output', output, '--region', 'eu-west-1'], {
+      bin: installedBin,
+      cwd: home,
+      env,
+    })
 
     expect(run.stderr).not.toMatch(/Error/)
     expect(run.exitCode).toBe(0)
@@ -67,7 +84,9 @@ describe('the packed package', () => {
     expect(run.stdout).toMatch(/Would deploy stack EventPulse to eu-west-1: \d+ resources/)
     expect(run.stdout).toMatch(/AWS::Lambda::Function\s+1\n/)
     const manifest = JSON.parse(readFileSync(join(output, 'EventPulse.assets.json'), 'utf8'))
-    const [asset] = Object.values(manifest.files as Record<string, {source: {path: string; packaging?: string}}>).filter((f) => f.source.packaging === 'zip')
+    const [asset] = Object.values(
+      manifest.files as Record<string, {source: {path: string; packaging?: string}}>,
+    ).filter((f) => f.source.packaging === 'zip')
     expect(readdirSync(join(output, asset.source.path))).toEqual(['index.mjs'])
   })
 })

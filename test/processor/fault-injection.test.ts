@@ -20,7 +20,8 @@ type Kind = 'valid' | 'twin' | 'invalid-json' | 'schema'
 function workload(): {key: string; kind: Kind; body: string; record?: string}[] {
   return Array.from({length: OBJECTS}, (_, i) => {
     const key = `load/${String(i).padStart(3, '0')} ${i % 7 === 0 ? 'a+b#c%' : 'é'}.json`
-    const record = (n: number) => JSON.stringify({ArtistID: `Artist ${n % 40}`, ItemID: `TRACK#Song ${n}`, EntityType: 'Track', Duration: 100 + n})
+    const record = (n: number) =>
+      JSON.stringify({ArtistID: `Artist ${n % 40}`, ItemID: `TRACK#Song ${n}`, EntityType: 'Track', Duration: 100 + n})
     if (i % 10 === 7) return {key, kind: 'invalid-json', body: `{"ArtistID": "broken ${i}",`}
     if (i % 10 === 8) return {key, kind: 'schema', body: JSON.stringify({ArtistID: `Artist ${i}`, ItemID: `Song ${i}`})}
     // Objects i and i+1 (i % 10 === 3, 4) carry one record between them.
@@ -57,7 +58,9 @@ test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notificat
   const uploads = workload()
   const etags = new Map<string, string>()
   for (let i = 0; i < uploads.length; i += 25)
-    await Promise.all(uploads.slice(i, i + 25).map(async ({key, body}) => etags.set(key, await faulty.upload(key, body))))
+    await Promise.all(
+      uploads.slice(i, i + 25).map(async ({key, body}) => etags.set(key, await faulty.upload(key, body))),
+    )
   await faulty.pipeline.idle()
   // After the faulty run: every object is stored XOR quarantined, or still waiting with a dead-letter record.
   const afterFaults = await outcomes(faulty.pipeline)
@@ -65,14 +68,19 @@ test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notificat
   expect(counts.before + counts.after).toBeGreaterThan(counts.calls * 0.1)
 
   const deadLettered = new Set(deadLetters.map((record) => decodeEventKey(record.event.detail.object.key)))
-  const fileRecords = (await readFile(`${dataDir}/dead-letter.jsonl`, 'utf8').catch(() => '')).split('\n').filter(Boolean)
+  const fileRecords = (await readFile(`${dataDir}/dead-letter.jsonl`, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
   expect(fileRecords).toHaveLength(deadLetters.length)
   for (const {key} of uploads) {
     if (afterFaults.waiting.has(key)) {
       expect(deadLettered, `${key} is still in the processing bucket with no dead-letter record`).toContain(key)
       continue
     }
-    expect(Number(afterFaults.stored.has(key)) + (afterFaults.quarantined.get(key)?.length ?? 0), `${key} must be in exactly one place`).toBe(1)
+    expect(
+      Number(afterFaults.stored.has(key)) + (afterFaults.quarantined.get(key)?.length ?? 0),
+      `${key} must be in exactly one place`,
+    ).toBe(1)
   }
   checkNoValidQuarantined(uploads, afterFaults)
 
@@ -97,7 +105,9 @@ test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notificat
   }
   expect(final.itemCount).toBe(uploads.filter((u) => u.kind === 'valid').length + twinRecords.size)
   for (const key of final.stored) expect(final.storedEtag.get(key)).toBe(etags.get(key))
-  console.log(`fault injection: ${counts.calls} calls, ${counts.before} failed before and ${counts.after} after taking effect; ${deadLetters.length} dead-lettered, then redelivered on restart`)
+  console.log(
+    `fault injection: ${counts.calls} calls, ${counts.before} failed before and ${counts.after} after taking effect; ${deadLetters.length} dead-lettered, then redelivered on restart`,
+  )
 }, 120_000)
 
 function checkNoValidQuarantined(uploads: ReturnType<typeof workload>, state: Awaited<ReturnType<typeof outcomes>>) {

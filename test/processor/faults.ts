@@ -13,7 +13,11 @@ export function seededRandom(seed: number): () => number {
 }
 
 export const injectedError = (where: string) =>
-  Object.assign(new Error(`injected fault (${where})`), {name: 'InternalError', $fault: 'server', $metadata: {httpStatusCode: 500}})
+  Object.assign(new Error(`injected fault (${where})`), {
+    name: 'InternalError',
+    $fault: 'server',
+    $metadata: {httpStatusCode: 500},
+  })
 
 export interface FaultCounts {
   before: number
@@ -50,7 +54,10 @@ export function injectFaults(
 }
 
 /** A notifier that fails like SNS sometimes does, before or after delivering. */
-export function flakyNotifier(inner: Notifier, options: {rate: number; random: () => number; counts: FaultCounts}): Notifier {
+export function flakyNotifier(
+  inner: Notifier,
+  options: {rate: number; random: () => number; counts: FaultCounts},
+): Notifier {
   return {
     async publish(notification: Notification) {
       options.counts.calls++

@@ -61,17 +61,24 @@ export function helpers(pipeline: LocalPipeline) {
       return items
     },
     async item(artist: string, itemId: string) {
-      const {Item} = await dynamodb.send(new GetItemCommand({TableName: state.table, Key: {ArtistID: {S: artist}, ItemID: {S: itemId}}}))
+      const {Item} = await dynamodb.send(
+        new GetItemCommand({TableName: state.table, Key: {ArtistID: {S: artist}, ItemID: {S: itemId}}}),
+      )
       return Item
     },
     async quarantined(key: string) {
       const head = await s3.send(new HeadObjectCommand({Bucket: state.quarantineBucket, Key: key}))
-      const body = await (await s3.send(new GetObjectCommand({Bucket: state.quarantineBucket, Key: key}))).Body!.transformToString()
+      const body = await (
+        await s3.send(new GetObjectCommand({Bucket: state.quarantineBucket, Key: key}))
+      ).Body!.transformToString()
       return {metadata: head.Metadata ?? {}, body}
     },
     async outbox(): Promise<Notification[]> {
       const text = await readFile(pipeline.layout.outboxFile, 'utf8').catch(() => '')
-      return text.split('\n').filter(Boolean).map((line) => JSON.parse(line))
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
     },
   }
 }

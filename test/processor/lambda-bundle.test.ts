@@ -9,10 +9,20 @@ const bundle = join(PROJECT_ROOT, 'dist/lambda-bundle/processor/index.mjs')
 
 /** Loads the bundle the stack deploys in a fresh Node process, as the Lambda runtime would, and runs a script with it. */
 function withBundle(script: string, env: Record<string, string>) {
-  return spawnSync(process.execPath, ['--input-type=module', '-e', `const {handler} = await import(${JSON.stringify(bundle)});\n${script}`], {
-    env: {PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', ...env},
-    encoding: 'utf8',
-  })
+  return spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `const {handler} = await import(${JSON.stringify(bundle)});\n${script}`],
+    {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'x',
+        ...env,
+      },
+      encoding: 'utf8',
+    },
+  )
 }
 
 const processorEnv = {
@@ -28,7 +38,10 @@ test('the bundled handler loads on its own, and refuses events about another buc
     source: 'aws.s3',
     detail: {bucket: {name: 'elsewhere'}, object: {key: 'a+b.json', size: 2, etag: 'e', sequencer: '01'}},
   }
-  const run = withBundle(`await handler(${JSON.stringify(event)}).then(() => console.log('accepted'), (error) => console.log('refused: ' + error.message))`, processorEnv)
+  const run = withBundle(
+    `await handler(${JSON.stringify(event)}).then(() => console.log('accepted'), (error) => console.log('refused: ' + error.message))`,
+    processorEnv,
+  )
   expect(run.stderr).not.toMatch(/Error \[|SyntaxError|Cannot find/)
   expect(run.stdout).toContain('refused: the event is about bucket elsewhere, not the processing bucket')
 })

@@ -29,7 +29,9 @@ describe('SnsNotifier', () => {
   test('publishes a subject, the details as JSON and filterable outcome/reason attributes', async () => {
     const sns = mockClient(SNSClient)
     sns.on(PublishCommand).resolves({MessageId: '1'})
-    await new SnsNotifier(new SNSClient({region: 'eu-west-1'}), 'arn:aws:sns:eu-west-1:123456789012:topic').publish(notification)
+    await new SnsNotifier(new SNSClient({region: 'eu-west-1'}), 'arn:aws:sns:eu-west-1:123456789012:topic').publish(
+      notification,
+    )
 
     const [call] = sns.commandCalls(PublishCommand)
     const input = call.args[0].input
@@ -49,7 +51,9 @@ describe('SnsNotifier', () => {
     sns.on(PublishCommand).resolves({})
     const {reason: _reason, ...stored} = notification
     await new SnsNotifier(new SNSClient({region: 'eu-west-1'}), 'arn:topic').publish({...stored, outcome: 'stored'})
-    expect(sns.commandCalls(PublishCommand)[0].args[0].input.MessageAttributes).toEqual({outcome: {DataType: 'String', StringValue: 'stored'}})
+    expect(sns.commandCalls(PublishCommand)[0].args[0].input.MessageAttributes).toEqual({
+      outcome: {DataType: 'String', StringValue: 'stored'},
+    })
     sns.restore()
   })
 })
@@ -67,17 +71,27 @@ test('OutboxNotifier appends one JSON line per notification and tells its listen
 })
 
 describe('events', () => {
-  test.each(['a b.json', 'a+b.json', 'c#d%e.json', 'dir/Beyoncé 日本.json', "it's (1)*!.json"])('key %s survives S3 URL-encoding', (key) => {
-    const encoded = encodeEventKey(key)
-    expect(encoded).toMatch(/^[A-Za-z0-9%+._~!'()*-]+$/)
-    expect(decodeEventKey(encoded)).toBe(key)
-  })
+  test.each(['a b.json', 'a+b.json', 'c#d%e.json', 'dir/Beyoncé 日本.json', "it's (1)*!.json"])(
+    'key %s survives S3 URL-encoding',
+    (key) => {
+      const encoded = encodeEventKey(key)
+      expect(encoded).toMatch(/^[A-Za-z0-9%+._~!'()*-]+$/)
+      expect(decodeEventKey(encoded)).toBe(key)
+    },
+  )
 
   test('S3 encodes a space as + and a plus as %2B', () => {
     expect(decodeEventKey('my+file%2B1.json')).toBe('my file+1.json')
   })
 
-  const event = objectCreatedEvent({bucket: 'processing', key: 'a b.json', size: 12, etag: 'e1', sequencer: '0A', region: 'us-east-1'})
+  const event = objectCreatedEvent({
+    bucket: 'processing',
+    key: 'a b.json',
+    size: 12,
+    etag: 'e1',
+    sequencer: '0A',
+    region: 'us-east-1',
+  })
 
   test('one event, an array, or an SQS batch of events', () => {
     const ref = {bucket: 'processing', key: 'a b.json', size: 12, etag: 'e1', sequencer: '0A', versionId: undefined}

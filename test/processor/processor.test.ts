@@ -5,7 +5,12 @@ import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {CreateBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {decodeMetadataValue, ITEM_METADATA, parseQuarantineKey, QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
+import {
+  decodeMetadataValue,
+  ITEM_METADATA,
+  parseQuarantineKey,
+  QUARANTINE_METADATA,
+} from '#contract/pipeline-contract.js'
 import {decodeEventKey, type ObjectCreatedEvent} from '#processor/event.js'
 import {createObjectHandler} from '#processor/handler.js'
 import type {Notification} from '#processor/notifier.js'
@@ -49,7 +54,9 @@ describe('a valid record', () => {
     expect(Date.parse(item![ITEM_METADATA.ingestedAt].S!)).toBeGreaterThan(Date.now() - 60_000)
     expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([])
 
-    expect(notificationsFor(key)).toEqual([expect.objectContaining({outcome: 'stored', item: {ArtistID: 'Knock2', ItemID: 'TRACK#FeelULuvMe'}})])
+    expect(notificationsFor(key)).toEqual([
+      expect.objectContaining({outcome: 'stored', item: {ArtistID: 'Knock2', ItemID: 'TRACK#FeelULuvMe'}}),
+    ])
     expect((await t.outbox()).filter((n) => n.sourceKey === key)).toHaveLength(1)
     expect(t.logs).toContainEqual(expect.objectContaining({key, outcome: 'stored', durationMs: expect.any(Number)}))
   })
@@ -59,8 +66,16 @@ describe('invalid objects', () => {
   const big = Buffer.alloc(1024 * 1024 + 10, 0x20)
   const cases: [string, string, string | Uint8Array][] = [
     ['trailing-comma.json', 'invalid-json', readFileSync(join(PROJECT_ROOT, 'examples/invalid/trailing-comma.json'))],
-    ['entity-type-mismatch.json', 'schema', readFileSync(join(PROJECT_ROOT, 'examples/invalid/entity-type-mismatch.json'))],
-    ['features-bare-strings.json', 'schema', readFileSync(join(PROJECT_ROOT, 'examples/invalid/features-bare-strings.json'))],
+    [
+      'entity-type-mismatch.json',
+      'schema',
+      readFileSync(join(PROJECT_ROOT, 'examples/invalid/entity-type-mismatch.json')),
+    ],
+    [
+      'features-bare-strings.json',
+      'schema',
+      readFileSync(join(PROJECT_ROOT, 'examples/invalid/features-bare-strings.json')),
+    ],
     ['unknown-attribute.json', 'schema', readFileSync(join(PROJECT_ROOT, 'examples/invalid/unknown-attribute.json'))],
     ['latin1.json', 'not-utf8', Buffer.from('{"ArtistID": "Beyonc\xe9"}', 'latin1')],
     ['bom.json', 'invalid-json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(record('A', 'B'))])],
@@ -68,23 +83,30 @@ describe('invalid objects', () => {
     ['huge #1.json', 'too-large', big],
   ]
 
-  test.each(cases)('%s is quarantined as %s, with its reason recorded, and the original removed', async (name, reason, body) => {
-    const key = `invalid/${name}`
-    const etag = await t.upload(key, body)
-    await t.pipeline.idle()
+  test.each(cases)(
+    '%s is quarantined as %s, with its reason recorded, and the original removed',
+    async (name, reason, body) => {
+      const key = `invalid/${name}`
+      const etag = await t.upload(key, body)
+      await t.pipeline.idle()
 
-    const entries = (await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => parseQuarantineKey(k)?.sourceKey === key)
-    expect(entries).toHaveLength(1)
-    const {metadata, body: stored} = await t.quarantined(entries[0])
-    expect(Buffer.from(stored, 'latin1').length > 0 || body.length === 0).toBe(true)
-    expect(metadata[QUARANTINE_METADATA.reason]).toBe(reason)
-    expect(metadata[QUARANTINE_METADATA.sourceEtag]).toBe(etag)
-    expect(decodeMetadataValue(metadata[QUARANTINE_METADATA.sourceKey])).toBe(key)
-    expect(decodeMetadataValue(metadata[QUARANTINE_METADATA.message]).length).toBeGreaterThan(10)
-    expect(Date.parse(metadata[QUARANTINE_METADATA.quarantinedAt])).not.toBeNaN()
-    expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([])
-    expect(notificationsFor(key)).toEqual([expect.objectContaining({outcome: 'quarantined', reason, quarantineKey: entries[0]})])
-  })
+      const entries = (await t.keys(t.pipeline.state.quarantineBucket)).filter(
+        (k) => parseQuarantineKey(k)?.sourceKey === key,
+      )
+      expect(entries).toHaveLength(1)
+      const {metadata, body: stored} = await t.quarantined(entries[0])
+      expect(Buffer.from(stored, 'latin1').length > 0 || body.length === 0).toBe(true)
+      expect(metadata[QUARANTINE_METADATA.reason]).toBe(reason)
+      expect(metadata[QUARANTINE_METADATA.sourceEtag]).toBe(etag)
+      expect(decodeMetadataValue(metadata[QUARANTINE_METADATA.sourceKey])).toBe(key)
+      expect(decodeMetadataValue(metadata[QUARANTINE_METADATA.message]).length).toBeGreaterThan(10)
+      expect(Date.parse(metadata[QUARANTINE_METADATA.quarantinedAt])).not.toBeNaN()
+      expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([])
+      expect(notificationsFor(key)).toEqual([
+        expect.objectContaining({outcome: 'quarantined', reason, quarantineKey: entries[0]}),
+      ])
+    },
+  )
 
   test('an object over the cap is moved without being downloaded, bytes intact', async () => {
     const key = 'invalid/huge #1.json'
@@ -108,7 +130,11 @@ describe('duplicates', () => {
     expect(metadata[QUARANTINE_METADATA.reason]).toBe('duplicate')
     expect(decodeMetadataValue(metadata[QUARANTINE_METADATA.message])).toContain('dup/first.json')
     expect(notificationsFor('dup/second.json')).toEqual([
-      expect.objectContaining({outcome: 'quarantined', reason: 'duplicate', item: {ArtistID: 'Odesza', ItemID: 'TRACK#A Moment Apart'}}),
+      expect.objectContaining({
+        outcome: 'quarantined',
+        reason: 'duplicate',
+        item: {ArtistID: 'Odesza', ItemID: 'TRACK#A Moment Apart'},
+      }),
     ])
   })
 
@@ -143,7 +169,12 @@ describe('redelivery and retries', () => {
 
   test('the same event delivered twice: one item, no false duplicate, even after a failure between store and delete', async () => {
     await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
-    const deps = {s3: t.pipeline.s3, dynamodb: t.pipeline.dynamodb, quarantineBucket: t.pipeline.state.quarantineBucket, table: t.pipeline.state.table}
+    const deps = {
+      s3: t.pipeline.s3,
+      dynamodb: t.pipeline.dynamodb,
+      quarantineBucket: t.pipeline.state.quarantineBucket,
+      table: t.pipeline.state.table,
+    }
     const published: Notification[] = []
     let failDelete = true
     const failingS3 = Object.create(t.pipeline.s3, {
@@ -155,11 +186,26 @@ describe('redelivery and retries', () => {
         },
       },
     })
-    const handler = createObjectHandler({...deps, s3: failingS3, processingBucket: bucket, notifier: {publish: async (n) => void published.push(n)}, log: () => {}})
+    const handler = createObjectHandler({
+      ...deps,
+      s3: failingS3,
+      processingBucket: bucket,
+      notifier: {publish: async (n) => void published.push(n)},
+      log: () => {},
+    })
 
     const key = 'redelivered one+two.json'
-    const {ETag} = await t.pipeline.s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: record('Porter Robinson', 'Cheerleader')}))
-    const event = objectCreatedEvent({bucket, key, size: 10, etag: ETag!.replaceAll('"', ''), sequencer: '0000000000AA000001', region: 'us-east-1'})
+    const {ETag} = await t.pipeline.s3.send(
+      new PutObjectCommand({Bucket: bucket, Key: key, Body: record('Porter Robinson', 'Cheerleader')}),
+    )
+    const event = objectCreatedEvent({
+      bucket,
+      key,
+      size: 10,
+      etag: ETag!.replaceAll('"', ''),
+      sequencer: '0000000000AA000001',
+      region: 'us-east-1',
+    })
 
     await expect(handler(event)).rejects.toThrow('injected')
     expect(await t.item('Porter Robinson', 'TRACK#Cheerleader')).toBeDefined()
@@ -173,7 +219,11 @@ describe('redelivery and retries', () => {
   })
 
   test('where DynamoDB does not return the conflicting item, a GetItem decides same upload or duplicate', async () => {
-    const dynamodb = new DynamoDBClient({endpoint: t.pipeline.state.endpoints.dynamodb, region: 'us-east-1', credentials: {accessKeyId: 'x', secretAccessKey: 'x'}})
+    const dynamodb = new DynamoDBClient({
+      endpoint: t.pipeline.state.endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: {accessKeyId: 'x', secretAccessKey: 'x'},
+    })
     const calls: string[] = []
     dynamodb.middlewareStack.add(
       (next, context) => async (args) => {
@@ -197,8 +247,17 @@ describe('redelivery and retries', () => {
       log: () => {},
     })
     const deliver = async (key: string, sequencer: string) => {
-      const {ETag} = await t.pipeline.s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: record('Fred again..', 'Delilah')}))
-      return objectCreatedEvent({bucket, key, size: 10, etag: ETag!.replaceAll('"', ''), sequencer, region: 'us-east-1'})
+      const {ETag} = await t.pipeline.s3.send(
+        new PutObjectCommand({Bucket: bucket, Key: key, Body: record('Fred again..', 'Delilah')}),
+      )
+      return objectCreatedEvent({
+        bucket,
+        key,
+        size: 10,
+        etag: ETag!.replaceAll('"', ''),
+        sequencer,
+        region: 'us-east-1',
+      })
     }
     const first = await deliver('fallback/first.json', '0000000000BB000001')
     expect(await handler(first)).toEqual([expect.objectContaining({outcome: 'stored'})])
@@ -228,9 +287,13 @@ describe('keys with spaces, +, #, % and unicode', () => {
 
     for (const [i, key] of keys.entries()) {
       expect((await t.item('Keys', `TRACK#Track ${i}`))![ITEM_METADATA.sourceKey]).toEqual({S: `keys/${key}`})
-      const entries = (await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => parseQuarantineKey(k)?.sourceKey === `bad-keys/${key}`)
+      const entries = (await t.keys(t.pipeline.state.quarantineBucket)).filter(
+        (k) => parseQuarantineKey(k)?.sourceKey === `bad-keys/${key}`,
+      )
       expect(entries).toHaveLength(1)
-      expect(decodeMetadataValue((await t.quarantined(entries[0])).metadata[QUARANTINE_METADATA.sourceKey])).toBe(`bad-keys/${key}`)
+      expect(decodeMetadataValue((await t.quarantined(entries[0])).metadata[QUARANTINE_METADATA.sourceKey])).toBe(
+        `bad-keys/${key}`,
+      )
     }
     const spaced = events.find((e) => decodeEventKey(e.detail.object.key) === 'keys/my record.json')!
     expect(spaced.detail.object.key).toBe('keys%2Fmy+record.json')
@@ -242,11 +305,16 @@ describe('keys with spaces, +, #, % and unicode', () => {
     const key = `long/${Array.from({length: 5}, () => 'é'.repeat(90)).join('/')}.json`
     await t.upload(key, '[1, 2')
     await t.pipeline.idle()
-    const [entry] = (await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => parseQuarantineKey(k)?.sourceKey === key)
+    const [entry] = (await t.keys(t.pipeline.state.quarantineBucket)).filter(
+      (k) => parseQuarantineKey(k)?.sourceKey === key,
+    )
     const {metadata} = await t.quarantined(entry)
     expect(metadata[QUARANTINE_METADATA.reason]).toBe('invalid-json')
     expect(metadata[QUARANTINE_METADATA.sourceKey]).toBeUndefined()
-    const metadataBytes = Object.entries(metadata).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value), 0)
+    const metadataBytes = Object.entries(metadata).reduce(
+      (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value),
+      0,
+    )
     expect(metadataBytes).toBeLessThan(2048)
   })
 })

@@ -25,7 +25,9 @@ describe('the Node support notice', () => {
 
   it('silences the SDK and says it once, not on every command', () => {
     const cache = mkdtempSync(join(tmpdir(), 'eventpulse-notice-'))
-    expect(noticeFor(cache, '20.20.2')).toMatch(/Node 20\.20\.2 works, but AWS SDK releases from January 2027 need Node 22/)
+    expect(noticeFor(cache, '20.20.2')).toMatch(
+      /Node 20\.20\.2 works, but AWS SDK releases from January 2027 need Node 22/,
+    )
     expect(process.env[VARIABLE]).toBe('true')
     expect(noticeFor(cache, '20.20.2')).toBe('')
   })

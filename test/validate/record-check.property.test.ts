@@ -18,7 +18,9 @@ function expectWellFormedVerdict(bytes: Uint8Array) {
 const plainRecord = fc.record(
   {
     ArtistID: fc.string({minLength: 1}),
-    ItemID: fc.tuple(fc.constantFrom('TRACK#', 'ALBUM#'), fc.string({minLength: 1})).map(([prefix, title]) => prefix + title),
+    ItemID: fc
+      .tuple(fc.constantFrom('TRACK#', 'ALBUM#'), fc.string({minLength: 1}))
+      .map(([prefix, title]) => prefix + title),
     Title: fc.string(),
     Duration: fc.nat(),
     Streams: fc.maxSafeNat(),
@@ -30,22 +32,49 @@ const plainRecord = fc.record(
 
 describe('the record check, on anything', () => {
   it('never throws on arbitrary JSON values', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => expectWellFormedVerdict(Buffer.from(JSON.stringify(value) ?? ''))), {numRuns: 2000})
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => expectWellFormedVerdict(Buffer.from(JSON.stringify(value) ?? ''))),
+      {numRuns: 2000},
+    )
   })
 
   it('never throws on arbitrary objects with record-like attribute names', () => {
-    const attribute = fc.constantFrom('ArtistID', 'ItemID', 'Title', 'EntityType', 'Duration', 'Streams', 'Year', 'Features', '__proto__', 'S', 'N', 'L')
+    const attribute = fc.constantFrom(
+      'ArtistID',
+      'ItemID',
+      'Title',
+      'EntityType',
+      'Duration',
+      'Streams',
+      'Year',
+      'Features',
+      '__proto__',
+      'S',
+      'N',
+      'L',
+    )
     const value = fc.jsonValue({maxDepth: 3})
     const typedish = fc.dictionary(fc.constantFrom('S', 'N', 'L', 'M', 'BOOL'), value, {maxKeys: 2})
-    fc.assert(fc.property(fc.dictionary(attribute, fc.oneof(value, typedish)), (record) => expectWellFormedVerdict(Buffer.from(JSON.stringify(record)))), {numRuns: 2000})
+    fc.assert(
+      fc.property(fc.dictionary(attribute, fc.oneof(value, typedish)), (record) =>
+        expectWellFormedVerdict(Buffer.from(JSON.stringify(record))),
+      ),
+      {numRuns: 2000},
+    )
   })
 
   it('never throws on arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({maxLength: 512}), (bytes) => expectWellFormedVerdict(bytes)), {numRuns: 2000})
+    fc.assert(
+      fc.property(fc.uint8Array({maxLength: 512}), (bytes) => expectWellFormedVerdict(bytes)),
+      {numRuns: 2000},
+    )
   })
 
   it('never throws on arbitrary text', () => {
-    fc.assert(fc.property(fc.string({unit: 'binary', maxLength: 300}), (text) => expectWellFormedVerdict(Buffer.from(text))), {numRuns: 2000})
+    fc.assert(
+      fc.property(fc.string({unit: 'binary', maxLength: 300}), (text) => expectWellFormedVerdict(Buffer.from(text))),
+      {numRuns: 2000},
+    )
   })
 })
 

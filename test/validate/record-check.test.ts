@@ -4,7 +4,8 @@ import {MAX_OBJECT_BYTES, MAX_RECORD_ITEM_BYTES} from '#contract/limits.js'
 import {checkRecord, type RecordCheck} from '#record/check-record.js'
 
 const base = {ArtistID: {S: 'Knock2'}, ItemID: {S: 'TRACK#FeelULuvMe'}}
-const check = (record: unknown): RecordCheck => checkRecord(Buffer.from(typeof record === 'string' ? record : JSON.stringify(record)))
+const check = (record: unknown): RecordCheck =>
+  checkRecord(Buffer.from(typeof record === 'string' ? record : JSON.stringify(record)))
 
 function expectValid(record: unknown) {
   const result = check(record)
@@ -28,12 +29,20 @@ describe.each([
   {
     rule: 'each attribute value has exactly one type key',
     pass: {...base, Title: {S: 'x'}},
-    fail: [{...base, Title: {S: 'x', N: '1'}}, 'schema', /Title must be \{"S": "<text>"\}, got an object with 2 keys \(S, N\)/],
+    fail: [
+      {...base, Title: {S: 'x', N: '1'}},
+      'schema',
+      /Title must be \{"S": "<text>"\}, got an object with 2 keys \(S, N\)/,
+    ],
   },
   {
     rule: 'ArtistID is required',
     pass: base,
-    fail: [{ItemID: base.ItemID}, 'schema', /missing required attribute ArtistID: add "ArtistID": \{"S": "<non-empty text>"\}/],
+    fail: [
+      {ItemID: base.ItemID},
+      'schema',
+      /missing required attribute ArtistID: add "ArtistID": \{"S": "<non-empty text>"\}/,
+    ],
   },
   {
     rule: 'ArtistID is not empty',
@@ -48,7 +57,11 @@ describe.each([
   {
     rule: 'ItemID is TRACK#<title> or ALBUM#<title>',
     pass: {...base, ItemID: {S: 'ALBUM#Nurture'}},
-    fail: [{...base, ItemID: {S: 'SONG#Nurture'}}, 'schema', /ItemID must be \{"S": "TRACK#<title>"\} or \{"S": "ALBUM#<title>"\}, got \{"S": "SONG#Nurture"\}/],
+    fail: [
+      {...base, ItemID: {S: 'SONG#Nurture'}},
+      'schema',
+      /ItemID must be \{"S": "TRACK#<title>"\} or \{"S": "ALBUM#<title>"\}, got \{"S": "SONG#Nurture"\}/,
+    ],
   },
   {
     rule: 'the title after the ItemID prefix is not empty',
@@ -63,17 +76,29 @@ describe.each([
   {
     rule: 'EntityType is Track or Album',
     pass: {...base, EntityType: {S: 'Track'}},
-    fail: [{...base, EntityType: {S: 'Song'}}, 'schema', /EntityType must be \{"S": "Track"\} or \{"S": "Album"\}, got \{"S": "Song"\}/],
+    fail: [
+      {...base, EntityType: {S: 'Song'}},
+      'schema',
+      /EntityType must be \{"S": "Track"\} or \{"S": "Album"\}, got \{"S": "Song"\}/,
+    ],
   },
   {
     rule: 'EntityType agrees with the ItemID prefix',
     pass: {...base, ItemID: {S: 'ALBUM#x'}, EntityType: {S: 'Album'}},
-    fail: [{...base, EntityType: {S: 'Album'}}, 'schema', /EntityType does not match ItemID "TRACK#FeelULuvMe": use \{"S": "Track"\}/],
+    fail: [
+      {...base, EntityType: {S: 'Album'}},
+      'schema',
+      /EntityType does not match ItemID "TRACK#FeelULuvMe": use \{"S": "Track"\}/,
+    ],
   },
   {
     rule: 'Duration is a non-negative integer',
     pass: {...base, Duration: {N: '0'}},
-    fail: [{...base, Duration: {N: '-3'}}, 'schema', /Duration must be a non-negative whole number, as \{"N": "234"\}, got \{"N": "-3"\}/],
+    fail: [
+      {...base, Duration: {N: '-3'}},
+      'schema',
+      /Duration must be a non-negative whole number, as \{"N": "234"\}, got \{"N": "-3"\}/,
+    ],
   },
   {
     rule: 'Streams is a non-negative integer',
@@ -93,42 +118,72 @@ describe.each([
   {
     rule: 'Year is a four-digit year',
     pass: {...base, Year: {N: '2024'}},
-    fail: [{...base, Year: {N: '99'}}, 'schema', /Year must be a four-digit year, as \{"N": "2024"\}, got \{"N": "99"\}/],
+    fail: [
+      {...base, Year: {N: '99'}},
+      'schema',
+      /Year must be a four-digit year, as \{"N": "2024"\}, got \{"N": "99"\}/,
+    ],
   },
   {
     rule: 'Features is a list of {"S": ...}',
     pass: {...base, Features: {L: [{S: 'Isoxo'}]}},
-    fail: [{...base, Features: {L: [{S: 'Isoxo'}, 'Jeremiah Red']}}, 'schema', /Features\[1\] must be \{"S": string\}, got a bare string "Jeremiah Red"/],
+    fail: [
+      {...base, Features: {L: [{S: 'Isoxo'}, 'Jeremiah Red']}},
+      'schema',
+      /Features\[1\] must be \{"S": string\}, got a bare string "Jeremiah Red"/,
+    ],
   },
   {
     rule: 'no attribute outside the list',
     pass: base,
-    fail: [{...base, Genre: {S: 'House'}}, 'schema', /unknown attribute "Genre": allowed attributes are ArtistID, ItemID, Title, EntityType, Duration, Streams, Year, Features/],
+    fail: [
+      {...base, Genre: {S: 'House'}},
+      'schema',
+      /unknown attribute "Genre": allowed attributes are ArtistID, ItemID, Title, EntityType, Duration, Streams, Year, Features/,
+    ],
   },
   {
     rule: 'the normalised item fits DynamoDB with room for metadata',
     pass: {...base, Title: {S: 'x'.repeat(MAX_RECORD_ITEM_BYTES - 100)}},
-    fail: [{...base, Title: {S: 'x'.repeat(MAX_RECORD_ITEM_BYTES)}}, 'too-large', /the record is \d+ bytes as a DynamoDB item; the limit is/],
+    fail: [
+      {...base, Title: {S: 'x'.repeat(MAX_RECORD_ITEM_BYTES)}},
+      'too-large',
+      /the record is \d+ bytes as a DynamoDB item; the limit is/,
+    ],
   },
   {
     rule: 'the file is within the byte cap',
     pass: {...base, Title: {S: 'x'}},
-    fail: [`${JSON.stringify(base)}${' '.repeat(MAX_OBJECT_BYTES)}`, 'too-large', /the file is \d+ bytes; the limit is 1048576 bytes/],
+    fail: [
+      `${JSON.stringify(base)}${' '.repeat(MAX_OBJECT_BYTES)}`,
+      'too-large',
+      /the file is \d+ bytes; the limit is 1048576 bytes/,
+    ],
   },
   {
     rule: 'ArtistID fits a DynamoDB partition key',
     pass: {...base, ArtistID: {S: 'é'.repeat(1024)}},
-    fail: [{...base, ArtistID: {S: 'é'.repeat(1025)}}, 'too-large', /ArtistID is 2050 bytes; DynamoDB allows at most 2048 bytes/],
+    fail: [
+      {...base, ArtistID: {S: 'é'.repeat(1025)}},
+      'too-large',
+      /ArtistID is 2050 bytes; DynamoDB allows at most 2048 bytes/,
+    ],
   },
 ])('rule: $rule', ({pass, fail}) => {
   it('accepts a record that keeps it', () => expectValid(pass))
-  it('rejects a record that breaks it, saying how to fix it', () => expectInvalid(...(fail as [unknown, string, RegExp])))
+  it('rejects a record that breaks it, saying how to fix it', () =>
+    expectInvalid(...(fail as [unknown, string, RegExp])))
 })
 
 describe('plain JSON', () => {
   it('means the same record as its typed form', () => {
     const plain = check({ArtistID: 'Knock2', ItemID: 'TRACK#X', Duration: 234, Features: ['Isoxo']})
-    const typed = check({ArtistID: {S: 'Knock2'}, ItemID: {S: 'TRACK#X'}, Duration: {N: '234'}, Features: {L: [{S: 'Isoxo'}]}})
+    const typed = check({
+      ArtistID: {S: 'Knock2'},
+      ItemID: {S: 'TRACK#X'},
+      Duration: {N: '234'},
+      Features: {L: [{S: 'Isoxo'}]},
+    })
     expect(plain).toEqual(typed)
     expect(plain.ok).toBe(true)
   })
@@ -139,7 +194,11 @@ describe('plain JSON', () => {
   })
 
   it('refuses integers too large for JSON numbers instead of storing rounded digits', () => {
-    expectInvalid('{"ArtistID":"a","ItemID":"TRACK#b","Streams":12345678901234567890}', 'schema', /Streams is too large a number to be exact in JSON/)
+    expectInvalid(
+      '{"ArtistID":"a","ItemID":"TRACK#b","Streams":12345678901234567890}',
+      'schema',
+      /Streams is too large a number to be exact in JSON/,
+    )
   })
 })
 
@@ -150,9 +209,19 @@ describe('bad input gets a clear message, never an exception', () => {
     ['a UTF-8 byte-order mark', `\uFEFF${JSON.stringify(base)}`, 'invalid-json', /byte-order mark \(BOM\)/],
     ['a JSON array at the root', '[]', 'schema', /must be a JSON object of attributes, got a list of 0/],
     ['a string at the root', '"x"', 'schema', /must be a JSON object of attributes, got a bare string/],
-    ['a __proto__ key', '{"__proto__":{"S":"x"},"ArtistID":{"S":"a"},"ItemID":{"S":"TRACK#b"}}', 'schema', /unknown attribute "__proto__"/],
+    [
+      'a __proto__ key',
+      '{"__proto__":{"S":"x"},"ArtistID":{"S":"a"},"ItemID":{"S":"TRACK#b"}}',
+      'schema',
+      /unknown attribute "__proto__"/,
+    ],
     ['deep nesting', `{"ArtistID":{"S":${'['.repeat(100_000)}`, 'schema', /nested more than 32 levels deep/],
-    ['deep nesting that parses', `{"ArtistID":{"S":${'['.repeat(5000)}${']'.repeat(5000)}},"ItemID":{"S":"TRACK#b"}}`, 'schema', /nested more than 32 levels/],
+    [
+      'deep nesting that parses',
+      `{"ArtistID":{"S":${'['.repeat(5000)}${']'.repeat(5000)}},"ItemID":{"S":"TRACK#b"}}`,
+      'schema',
+      /nested more than 32 levels/,
+    ],
   ])('%s', (_label, text, reason, message) => expectInvalid(text, reason, message))
 
   it('points at malformed JSON', () => {
@@ -165,7 +234,9 @@ describe('bad input gets a clear message, never an exception', () => {
     const bytes = Buffer.concat([Buffer.from('{\n  "ArtistID": {"S": "Bj'), Buffer.from([0xf6]), Buffer.from('rk"}}')])
     const result = checkRecord(bytes)
     expect(result).toMatchObject({ok: false, reason: 'not-utf8', problems: [{line: 2, column: 24}]})
-    expect((result as {problems: {message: string}[]}).problems[0].message).toMatch(/byte 0xf6 at offset 25 is not valid UTF-8/)
+    expect((result as {problems: {message: string}[]}).problems[0].message).toMatch(
+      /byte 0xf6 at offset 25 is not valid UTF-8/,
+    )
   })
 
   it('points at an unknown attribute by its name', () => {
@@ -176,6 +247,10 @@ describe('bad input gets a clear message, never an exception', () => {
   it('reports every problem of a record, in the order they appear', () => {
     const result = check('{"ArtistID":{"S":""},"ItemID":{"S":"SONG#x"},"Year":{"N":"99"}}')
     expect(result.ok).toBe(false)
-    expect((result as {problems: {path: string}[]}).problems.map((p) => p.path)).toEqual(['/ArtistID/S', '/ItemID/S', '/Year/N'])
+    expect((result as {problems: {path: string}[]}).problems.map((p) => p.path)).toEqual([
+      '/ArtistID/S',
+      '/ItemID/S',
+      '/Year/N',
+    ])
   })
 })

@@ -15,7 +15,10 @@ beforeAll(() => {
   writeFileSync(join(dir, 'catalog/good.json'), VALID)
   writeFileSync(join(dir, 'catalog/nested/plain.json'), '{"ArtistID":"Knock2","ItemID":"TRACK#X","Features":["Isoxo"]}')
   writeFileSync(join(dir, 'catalog/notes.txt'), 'not a record')
-  writeFileSync(join(dir, 'bad.json'), '{\n  "ArtistID": {"S": "Knock2"},\n  "ItemID": {"S": "TRACK#X"},\n  "Features": {"L": ["Isoxo"]}\n}\n')
+  writeFileSync(
+    join(dir, 'bad.json'),
+    '{\n  "ArtistID": {"S": "Knock2"},\n  "ItemID": {"S": "TRACK#X"},\n  "Features": {"L": ["Isoxo"]}\n}\n',
+  )
 })
 
 describe('eventpulse validate', () => {
@@ -43,7 +46,11 @@ describe('eventpulse validate', () => {
     const run = await runCli(['validate', '**/*.json', '--json'], {cwd: dir})
     expect(run.exitCode).toBe(1)
     const {result} = JSON.parse(run.stdout)
-    expect(result.files.map((f: {file: string}) => f.file).sort()).toEqual(['bad.json', 'catalog/good.json', 'catalog/nested/plain.json'])
+    expect(result.files.map((f: {file: string}) => f.file).sort()).toEqual([
+      'bad.json',
+      'catalog/good.json',
+      'catalog/nested/plain.json',
+    ])
   })
 
   it('reads standard input for -', async () => {
@@ -66,7 +73,14 @@ describe('eventpulse validate', () => {
             file: 'bad.json',
             valid: false,
             reason: 'schema',
-            errors: [{path: '/Features/L/0', line: 4, column: 22, message: 'Features[0] must be {"S": string}, got a bare string "Isoxo"'}],
+            errors: [
+              {
+                path: '/Features/L/0',
+                line: 4,
+                column: 22,
+                message: 'Features[0] must be {"S": string}, got a bare string "Isoxo"',
+              },
+            ],
           },
           {file: 'catalog/good.json', valid: true, errors: []},
         ],
@@ -84,7 +98,10 @@ describe('eventpulse validate', () => {
     expect(run.stderr).toMatch(message)
     const json = await runCli([...args, '--json'], {cwd: dir})
     expect(json.exitCode).toBe(2)
-    expect(JSON.parse(json.stdout)).toMatchObject({status: 2, error: {code: 'UsageError', message: expect.stringMatching(message)}})
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      status: 2,
+      error: {code: 'UsageError', message: expect.stringMatching(message)},
+    })
   })
 
   it('exits 2 on an unknown flag, as JSON too', async () => {

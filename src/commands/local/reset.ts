@@ -33,7 +33,12 @@ Refuses while the local pipeline runs: stop it with Ctrl-C first.`
       return {dataDir, deleted: false}
     }
     assertLocalPipelineStopped(dataDir)
-    if (!(await confirmOrRefuse(`Delete all local pipeline data in ${dataDir}?`, {yes: flags.yes, action: 'wipe the local pipeline data'}))) {
+    if (
+      !(await confirmOrRefuse(`Delete all local pipeline data in ${dataDir}?`, {
+        yes: flags.yes,
+        action: 'wipe the local pipeline data',
+      }))
+    ) {
       this.log('Nothing deleted.')
       return {dataDir, deleted: false, declined: true}
     }

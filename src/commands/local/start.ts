@@ -13,7 +13,8 @@ export interface LocalStartResult {
   stoppedBy: string
 }
 
-const port = (description: string, fallback: number) => Flags.integer({description, default: fallback, min: 0, max: 65_535})
+const port = (description: string, fallback: number) =>
+  Flags.integer({description, default: fallback, min: 0, max: 65_535})
 
 export default class LocalStart extends BaseCommand {
   static summary = 'Run the whole pipeline on this machine, in the foreground, with no AWS account.'
@@ -24,8 +25,14 @@ With --json, one summary document is printed when it stops; notifications then g
 
   static examples = [
     {description: 'Start the local pipeline', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Then, in another terminal, upload to it', command: '<%= config.bin %> upload examples/valid/ --local'},
-    {description: 'Let the system pick free ports', command: '<%= config.bin %> <%= command.id %> --s3-port 0 --dynamodb-port 0'},
+    {
+      description: 'Then, in another terminal, upload to it',
+      command: '<%= config.bin %> upload examples/valid/ --local',
+    },
+    {
+      description: 'Let the system pick free ports',
+      command: '<%= config.bin %> <%= command.id %> --s3-port 0 --dynamodb-port 0',
+    },
   ]
 
   static flags = {

@@ -24,7 +24,9 @@ Exit codes: 0 running, 1 not running.`
       for (const line of stateLines(status.state)) this.log(line)
     } else {
       this.exitStatus = ExitCode.Negative
-      this.log(`The local pipeline is not running${status.staleState ? ' (its last run ended without cleaning up)' : ''}.`)
+      this.log(
+        `The local pipeline is not running${status.staleState ? ' (its last run ended without cleaning up)' : ''}.`,
+      )
       this.log(`  Data directory: ${status.dataDir}`)
       this.log('Start it with `eventpulse local start`.')
     }

@@ -15,7 +15,10 @@ export default class QuarantineCheck extends PipelineCommand {
 
   static examples = [
     {description: 'Is it quarantined?', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
-    {description: 'In a script', command: 'if <%= config.bin %> <%= command.id %> "$KEY" --json > reason.json; then echo quarantined; fi'},
+    {
+      description: 'In a script',
+      command: 'if <%= config.bin %> <%= command.id %> "$KEY" --json > reason.json; then echo quarantined; fi',
+    },
   ]
 
   static args = {key: Args.string({description: entryArgumentDescription, required: true})}
@@ -24,7 +27,11 @@ export default class QuarantineCheck extends PipelineCommand {
 
   async run(): Promise<{key: string; quarantined: boolean; reason?: string; entries: QuarantineEntry[]}> {
     const {args, flags} = await this.parse(QuarantineCheck)
-    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], concurrency: flags.concurrency})
+    const target = await resolveTarget(flags, {
+      role: 'quarantineAdmin',
+      needs: ['quarantineBucket'],
+      concurrency: flags.concurrency,
+    })
     const [{entries}] = await resolveEntryArguments(target, [args.key])
     if (entries.length === 0) {
       this.exitStatus = ExitCode.Negative

@@ -15,7 +15,10 @@ The entry key printed here is what \`quarantine show|rm|release\` accept to act 
 
   static examples = [
     {description: 'Everything in quarantine', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Entries of keys under a prefix, at most 20', command: '<%= config.bin %> <%= command.id %> --prefix 2024/06/ --limit 20'},
+    {
+      description: 'Entries of keys under a prefix, at most 20',
+      command: '<%= config.bin %> <%= command.id %> --prefix 2024/06/ --limit 20',
+    },
     {description: 'On the local pipeline, as JSON', command: '<%= config.bin %> <%= command.id %> --local --json'},
   ]
 
@@ -27,7 +30,11 @@ The entry key printed here is what \`quarantine show|rm|release\` accept to act 
 
   async run(): Promise<{bucket: string; count: number; entries: QuarantineEntry[]}> {
     const {flags} = await this.parse(QuarantineList)
-    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], concurrency: flags.concurrency})
+    const target = await resolveTarget(flags, {
+      role: 'quarantineAdmin',
+      needs: ['quarantineBucket'],
+      concurrency: flags.concurrency,
+    })
     const bucket = resource(target, 'quarantineBucket')
     const entries = await listEntries(target, {prefix: flags.prefix, limit: flags.limit})
     for (const entry of entries) this.log(entryLine(entry))

@@ -19,7 +19,10 @@ Same confirmation rules as \`quarantine rm\`. A key quarantined more than once m
 
   static examples = [
     {description: 'Release a key (asks first)', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
-    {description: 'Release one entry without asking', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json/q-0123456789abcdef --yes'},
+    {
+      description: 'Release one entry without asking',
+      command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json/q-0123456789abcdef --yes',
+    },
   ]
 
   static strict = false
@@ -46,9 +49,16 @@ Same confirmation rules as \`quarantine rm\`. A key quarantined more than once m
         `${ambiguous.map(([key]) => key).join(', ')} ${ambiguous.length === 1 ? 'has' : 'have'} several quarantine entries; release one at a time.`,
         `Name one entry: ${ambiguous.flatMap(([, keys]) => keys).join(', ')}`,
       )
-    const result = await actOnEntries(target, resolved,
+    const result = await actOnEntries(
+      target,
+      resolved,
       {verb: 'release', pastTense: 'released', act: (entry) => releaseEntry(target.s3, buckets, entry)},
-      {yes: flags.yes, dryRun: flags['dry-run'], say: (line) => this.logToStderr(line), warn: (line) => this.logToStderr(line)},
+      {
+        yes: flags.yes,
+        dryRun: flags['dry-run'],
+        say: (line) => this.logToStderr(line),
+        warn: (line) => this.logToStderr(line),
+      },
     )
     this.exitStatus = entriesActionExitStatus(result)
     return result

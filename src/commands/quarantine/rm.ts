@@ -16,9 +16,18 @@ export default class QuarantineRm extends PipelineCommand {
 A key with nothing in quarantine is reported and not asked about. Exit codes: 0 deleted; 1 a key was not in quarantine, or you declined; 2 no confirmation possible; 4 a deletion failed.`
 
   static examples = [
-    {description: 'Delete all entries of a key (asks first)', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
-    {description: 'Delete one entry without asking', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json/q-0123456789abcdef --yes'},
-    {description: 'See what would be deleted', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json --dry-run'},
+    {
+      description: 'Delete all entries of a key (asks first)',
+      command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json',
+    },
+    {
+      description: 'Delete one entry without asking',
+      command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json/q-0123456789abcdef --yes',
+    },
+    {
+      description: 'See what would be deleted',
+      command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json --dry-run',
+    },
   ]
 
   static strict = false
@@ -29,12 +38,23 @@ A key with nothing in quarantine is reported and not asked about. Exit codes: 0 
 
   async run(): Promise<EntriesActionResult> {
     const {argv, flags} = await this.parse(QuarantineRm)
-    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], concurrency: flags.concurrency})
+    const target = await resolveTarget(flags, {
+      role: 'quarantineAdmin',
+      needs: ['quarantineBucket'],
+      concurrency: flags.concurrency,
+    })
     const bucket = resource(target, 'quarantineBucket')
     const resolved = await resolveEntryArguments(target, argv as string[])
-    const result = await actOnEntries(target, resolved,
+    const result = await actOnEntries(
+      target,
+      resolved,
       {verb: 'delete', pastTense: 'deleted', act: (entry) => deleteEntry(target.s3, bucket, entry)},
-      {yes: flags.yes, dryRun: flags['dry-run'], say: (line) => this.logToStderr(line), warn: (line) => this.logToStderr(line)},
+      {
+        yes: flags.yes,
+        dryRun: flags['dry-run'],
+        say: (line) => this.logToStderr(line),
+        warn: (line) => this.logToStderr(line),
+      },
     )
     this.exitStatus = entriesActionExitStatus(result)
     return result

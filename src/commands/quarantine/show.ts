@@ -23,19 +23,29 @@ With --json, content that is not UTF-8 is given as contentBase64. Exit 1 when no
 
   static examples = [
     {description: 'Content and reason', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
-    {description: 'Save one entry to a file', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json/q-0123456789abcdef --output track-42.json'},
+    {
+      description: 'Save one entry to a file',
+      command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json/q-0123456789abcdef --output track-42.json',
+    },
   ]
 
   static args = {key: Args.string({description: entryArgumentDescription, required: true})}
 
   static flags = {
     ...quarantineFlags,
-    output: Flags.string({char: 'o', description: 'Save the content to this file instead of printing it (one entry only).'}),
+    output: Flags.string({
+      char: 'o',
+      description: 'Save the content to this file instead of printing it (one entry only).',
+    }),
   }
 
   async run(): Promise<{key: string; entries: ShownEntry[]}> {
     const {args, flags} = await this.parse(QuarantineShow)
-    const target = await resolveTarget(flags, {role: 'quarantineAdmin', needs: ['quarantineBucket'], concurrency: flags.concurrency})
+    const target = await resolveTarget(flags, {
+      role: 'quarantineAdmin',
+      needs: ['quarantineBucket'],
+      concurrency: flags.concurrency,
+    })
     const bucket = resource(target, 'quarantineBucket')
     const [{entries}] = await resolveEntryArguments(target, [args.key])
     if (entries.length === 0) {
@@ -58,8 +68,15 @@ With --json, content that is not UTF-8 is given as contentBase64. Exit 1 when no
         shown.push({...entry, savedTo: flags.output})
         continue
       }
-      if (!this.jsonEnabled()) process.stdout.write(content.length > 0 && content.at(-1) !== 0x0a ? Buffer.concat([content, Buffer.from('\n')]) : content)
-      shown.push(isUtf8(content) ? {...entry, content: content.toString('utf8')} : {...entry, contentBase64: content.toString('base64')})
+      if (!this.jsonEnabled())
+        process.stdout.write(
+          content.length > 0 && content.at(-1) !== 0x0a ? Buffer.concat([content, Buffer.from('\n')]) : content,
+        )
+      shown.push(
+        isUtf8(content)
+          ? {...entry, content: content.toString('utf8')}
+          : {...entry, contentBase64: content.toString('base64')},
+      )
     }
     return {key: args.key, entries: shown}
   }

@@ -7,7 +7,10 @@ import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 
 /** Dummy keys for emulators, which check that requests are signed but not by whom. */
-export const LOCAL_CREDENTIALS: AwsCredentialIdentity = {accessKeyId: 'eventpulse-local', secretAccessKey: 'eventpulse-local'}
+export const LOCAL_CREDENTIALS: AwsCredentialIdentity = {
+  accessKeyId: 'eventpulse-local',
+  secretAccessKey: 'eventpulse-local',
+}
 
 /** Asks for an MFA code (a terminal prompt in the CLI, a stub in tests). */
 export type MfaCodeReader = (serial: string) => Promise<string>
@@ -16,7 +19,10 @@ export type MfaCodeReader = (serial: string) => Promise<string>
  * The caller's own credentials, resolved the way the AWS CLI does: environment, shared config and credentials
  * files (profiles, SSO, credential_process, source_profile with mfa_serial), container and instance roles.
  */
-export function baseCredentials(options: {profile?: string; readMfaCode: MfaCodeReader}): AwsCredentialIdentityProvider {
+export function baseCredentials(options: {
+  profile?: string
+  readMfaCode: MfaCodeReader
+}): AwsCredentialIdentityProvider {
   // The provider chain (and the SSO, STS ... clients it brings) is loaded on the first request that needs credentials.
   let chain: Promise<AwsCredentialIdentityProvider> | undefined
   return async (properties) => {
@@ -29,7 +35,10 @@ export function baseCredentials(options: {profile?: string; readMfaCode: MfaCode
 
 /** STS allows [\w+=,.@-] in a session name, 2 to 64 characters. */
 export function sessionNameFor(user: string, prefix = 'eventpulse'): string {
-  const cleaned = user.replaceAll(/[^\w+=,.@-]/g, '-').replaceAll(/-+/g, '-').replace(/^-|-$/g, '')
+  const cleaned = user
+    .replaceAll(/[^\w+=,.@-]/g, '-')
+    .replaceAll(/-+/g, '-')
+    .replace(/^-|-$/g, '')
   return `${prefix}-${cleaned || 'user'}`.slice(0, 64)
 }
 
@@ -75,7 +84,10 @@ export function assumeRoleCredentials(options: AssumeRoleOptions): AwsCredential
         }),
       )
       if (!credentials?.AccessKeyId || !credentials.SecretAccessKey)
-        throw new CliError(`STS returned no credentials for ${options.roleArn}.`, {exitCode: ExitCode.Aws, code: 'AssumeRoleFailed'})
+        throw new CliError(`STS returned no credentials for ${options.roleArn}.`, {
+          exitCode: ExitCode.Aws,
+          code: 'AssumeRoleFailed',
+        })
       return {
         accessKeyId: credentials.AccessKeyId,
         secretAccessKey: credentials.SecretAccessKey,

@@ -46,7 +46,12 @@ export function bypassesProxy(host: string, port: number | undefined, noProxy: s
  * An agent that hands each connection to an agent tunnelling through the proxy, or to the direct agent for
  * NO_PROXY hosts (agent-base delegates to whichever agent connect() returns).
  */
-function proxyChoosingAgent(proxy: string, direct: HttpAgent, noProxy: string[], options: {keepAlive: boolean; maxSockets: number}): HttpAgent {
+function proxyChoosingAgent(
+  proxy: string,
+  direct: HttpAgent,
+  noProxy: string[],
+  options: {keepAlive: boolean; maxSockets: number},
+): HttpAgent {
   const {Agent: DelegatingAgent} = require('agent-base') as typeof import('agent-base')
   const {HttpsProxyAgent} = require('https-proxy-agent') as typeof import('https-proxy-agent')
   const viaProxy = new HttpsProxyAgent(proxy, options)
@@ -68,9 +73,13 @@ export function createRequestHandler(options: {maxSockets: number; proxy?: Proxy
   const directHttps = new HttpsAgent(agentOptions)
   const directHttp = new HttpAgent(agentOptions)
   return new NodeHttpHandler({
-    httpsAgent: proxy.httpsProxy ? proxyChoosingAgent(proxy.httpsProxy, directHttps, proxy.noProxy, agentOptions) : directHttps,
+    httpsAgent: proxy.httpsProxy
+      ? proxyChoosingAgent(proxy.httpsProxy, directHttps, proxy.noProxy, agentOptions)
+      : directHttps,
     // CONNECT tunnels serve plain-HTTP endpoints (S3-compatible servers) as well.
-    httpAgent: proxy.httpProxy ? proxyChoosingAgent(proxy.httpProxy, directHttp, proxy.noProxy, agentOptions) : directHttp,
+    httpAgent: proxy.httpProxy
+      ? proxyChoosingAgent(proxy.httpProxy, directHttp, proxy.noProxy, agentOptions)
+      : directHttp,
     connectionTimeout: 10_000,
   })
 }

@@ -12,16 +12,27 @@ export interface ListedObject {
  * ListObjects (v1) with Marker rather than ListObjectsV2: AWS serves both alike, while s3rver under OpenSSL 3
  * crashes building V2 continuation tokens, so this one code path works on AWS, the local pipeline and emulators.
  */
-export async function* listObjects(s3: S3Client, bucket: string, options: {prefix?: string; limit?: number} = {}): AsyncGenerator<ListedObject> {
+export async function* listObjects(
+  s3: S3Client,
+  bucket: string,
+  options: {prefix?: string; limit?: number} = {},
+): AsyncGenerator<ListedObject> {
   let marker: string | undefined
   let count = 0
   const limit = options.limit ?? Number.POSITIVE_INFINITY
   while (count < limit) {
-    const page = await s3.send(new ListObjectsCommand({Bucket: bucket, Prefix: options.prefix || undefined, Marker: marker, MaxKeys: 1000}))
+    const page = await s3.send(
+      new ListObjectsCommand({Bucket: bucket, Prefix: options.prefix || undefined, Marker: marker, MaxKeys: 1000}),
+    )
     const contents = page.Contents ?? []
     for (const object of contents) {
       if (!object.Key) continue
-      yield {key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified, etag: object.ETag?.replaceAll('"', '')}
+      yield {
+        key: object.Key,
+        size: object.Size ?? 0,
+        lastModified: object.LastModified,
+        etag: object.ETag?.replaceAll('"', ''),
+      }
       if (++count >= limit) return
     }
     if (!page.IsTruncated || contents.length === 0) return

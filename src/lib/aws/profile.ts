@@ -16,12 +16,20 @@ export function loadProfile(profile: string): Promise<Record<string, string | un
 }
 
 /** Region as the AWS CLI finds it: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region. */
-export async function resolveRegion(flags: PipelineFlagValues, profile: string, endpoint: string | undefined): Promise<string> {
-  const region = flags.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (await loadProfile(profile)).region
+export async function resolveRegion(
+  flags: PipelineFlagValues,
+  profile: string,
+  endpoint: string | undefined,
+): Promise<string> {
+  const region =
+    flags.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (await loadProfile(profile)).region
   if (region) return region
   // S3-compatible servers rarely care about the region, but requests must be signed for one.
   if (endpoint) return 'us-east-1'
-  throw usageError('No AWS region given.', 'Pass --region, set AWS_REGION, or set a region in the profile (aws configure).')
+  throw usageError(
+    'No AWS region given.',
+    'Pass --region, set AWS_REGION, or set a region in the profile (aws configure).',
+  )
 }
 
 /** The profile's mfa_serial counts only for a profile of long-term keys: a role profile has used it already. */
@@ -35,6 +43,11 @@ export async function resolveMfaSerial(flags: PipelineFlagValues, profile: strin
  * A service's endpoint: the SDK's service-specific variable (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, ...) first,
  * then --endpoint-url / AWS_ENDPOINT_URL for all services, as the AWS CLI and SDKs do.
  */
-export function endpointFor(service: 'S3' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION', flags: PipelineFlagValues): string | undefined {
-  return process.env[`AWS_ENDPOINT_URL_${service}`] || flags['endpoint-url'] || process.env.AWS_ENDPOINT_URL || undefined
+export function endpointFor(
+  service: 'S3' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION',
+  flags: PipelineFlagValues,
+): string | undefined {
+  return (
+    process.env[`AWS_ENDPOINT_URL_${service}`] || flags['endpoint-url'] || process.env.AWS_ENDPOINT_URL || undefined
+  )
 }

@@ -2,7 +2,12 @@ import type {CloudFormationClient} from '@aws-sdk/client-cloudformation'
 
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
-import {readStackOutputsCache, type StackCacheTarget, stackOutputsCacheFile, writeStackOutputsCache} from './stack-outputs-cache.js'
+import {
+  readStackOutputsCache,
+  type StackCacheTarget,
+  stackOutputsCacheFile,
+  writeStackOutputsCache,
+} from './stack-outputs-cache.js'
 
 /**
  * The deployed stack's outputs (bucket and table names, role ARNs): from the per profile/region/stack cache,
@@ -20,7 +25,10 @@ export async function discoverStackOutputs(
 }
 
 /** The outputs as CloudFormation has them now, bypassing the cache. */
-export async function describeStackOutputs(target: StackCacheTarget, client: CloudFormationClient): Promise<Record<string, string>> {
+export async function describeStackOutputs(
+  target: StackCacheTarget,
+  client: CloudFormationClient,
+): Promise<Record<string, string>> {
   const {DescribeStacksCommand} = await import('@aws-sdk/client-cloudformation')
   try {
     const {Stacks: stacks} = await client.send(new DescribeStacksCommand({StackName: target.stack}))
@@ -32,7 +40,11 @@ export async function describeStackOutputs(target: StackCacheTarget, client: Clo
         code: 'StackNotReady',
         hint: 'Wait for the deployment to finish, then try again.',
       })
-    return Object.fromEntries((stack.Outputs ?? []).flatMap((o) => (o.OutputKey && o.OutputValue !== undefined ? [[o.OutputKey, o.OutputValue]] : [])))
+    return Object.fromEntries(
+      (stack.Outputs ?? []).flatMap((o) =>
+        o.OutputKey && o.OutputValue !== undefined ? [[o.OutputKey, o.OutputValue]] : [],
+      ),
+    )
   } catch (error) {
     const {name, message} = error as {name?: string; message?: string}
     if (name === 'ValidationError' && /does not exist/.test(message ?? '')) throw stackNotFound(target, error)
@@ -50,7 +62,12 @@ function stackNotFound(target: StackCacheTarget, cause?: unknown): CliError {
 }
 
 /** Names a required output, or says that the stack lacks it (an older deployment, or another stack altogether). */
-export function requireOutput(outputs: Record<string, string>, name: string, target: StackCacheTarget, flag: string): string {
+export function requireOutput(
+  outputs: Record<string, string>,
+  name: string,
+  target: StackCacheTarget,
+  flag: string,
+): string {
   const value = outputs[name]
   if (value) return value
   throw new CliError(`Stack ${target.stack} has no output ${name}.`, {

@@ -54,9 +54,16 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
   const profile = profileName ?? 'default'
   const endpoint = endpointFor('S3', flags)
   const region = await resolveRegion(flags, profile, endpoint)
-  const readMfaCode = request.readMfaCode ?? (async (serial: string) => (await import('#terminal/mfa-prompt.js')).promptMfaCode(serial))
+  const readMfaCode =
+    request.readMfaCode ?? (async (serial: string) => (await import('#terminal/mfa-prompt.js')).promptMfaCode(serial))
   const base = baseCredentials({profile: profileName, readMfaCode})
-  const basics: ClientBasics = {region, endpoint, credentials: base, requestHandler: requestHandlerFor(concurrency), maxAttempts: 5}
+  const basics: ClientBasics = {
+    region,
+    endpoint,
+    credentials: base,
+    requestHandler: requestHandlerFor(concurrency),
+    maxAttempts: 5,
+  }
 
   const stack = await stackFacts(flags, request, {basics, region, profileName, endpoint})
   let credentials: AwsCredentialIdentityProvider = base
@@ -78,7 +85,10 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
     concurrency,
     ...stack,
     s3: createS3Client(clientConfig),
-    dynamodb: await dynamoDbClientIf(request.needs.includes('table'), {...clientConfig, endpoint: endpointFor('DYNAMODB', flags)}),
+    dynamodb: await dynamoDbClientIf(request.needs.includes('table'), {
+      ...clientConfig,
+      endpoint: endpointFor('DYNAMODB', flags),
+    }),
   }
 }
 
@@ -100,11 +110,14 @@ async function stackFacts(
     const create = request.clients?.cloudFormation ?? ((c) => new CloudFormationClient(c))
     return create({...context.basics, endpoint: endpointFor('CLOUDFORMATION', flags)})
   })
-  for (const name of missing) resources[name] = requireOutput(outputs, STACK_OUTPUTS[name], stackTarget, `--${RESOURCE_FLAGS[name]}`)
+  for (const name of missing)
+    resources[name] = requireOutput(outputs, STACK_OUTPUTS[name], stackTarget, `--${RESOURCE_FLAGS[name]}`)
   const stuck = Number(outputs[STACK_OUTPUTS.stuckAfterSeconds])
   return {
     resources,
-    roleArn: wantsStackRole ? requireOutput(outputs, ROLE_OUTPUTS[request.role], stackTarget, '--role-arn or --no-assume-role') : roleArn,
+    roleArn: wantsStackRole
+      ? requireOutput(outputs, ROLE_OUTPUTS[request.role], stackTarget, '--role-arn or --no-assume-role')
+      : roleArn,
     stuckAfterSeconds: stuck > 0 ? stuck : undefined,
   }
 }

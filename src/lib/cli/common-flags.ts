@@ -11,7 +11,7 @@ export const commonFlags = {
   // AWS_PROFILE and AWS_ENDPOINT_URL are read where targets are resolved, not as flag defaults: as defaults they
   // would make `--local` (exclusive with both) fail whenever they are set in the environment.
   profile: Flags.string({description: 'AWS profile from the shared config files (default: AWS_PROFILE or "default").'}),
-  region: Flags.string({description: 'AWS region (default: AWS_REGION or the profile\'s region).'}),
+  region: Flags.string({description: "AWS region (default: AWS_REGION or the profile's region)."}),
   'endpoint-url': Flags.string({
     description: 'Send AWS requests to this endpoint, e.g. an S3-compatible server (default: AWS_ENDPOINT_URL).',
   }),

@@ -7,13 +7,14 @@ import type {DeployConfigFlags} from '#deploy/config.js'
 export const stackTargetFlags = {
   config: Flags.string({
     char: 'c',
-    description: 'JSON configuration file (comments allowed) with any of: stackName, region, profile, email, notifyQuarantinedOnly, trustedPrincipals, destroyDataOnDelete, replicaRegions, stuckAfter, processingBucketName, quarantineBucketName. Flags take precedence.',
+    description:
+      'JSON configuration file (comments allowed) with any of: stackName, region, profile, email, notifyQuarantinedOnly, trustedPrincipals, destroyDataOnDelete, replicaRegions, stuckAfter, processingBucketName, quarantineBucketName. Flags take precedence.',
   }),
   stack: commonFlags.stack,
   region: commonFlags.region,
   profile: commonFlags.profile,
   yes: commonFlags.yes,
-  verbose: Flags.boolean({description: 'Show the toolkit\'s debug messages as well.'}),
+  verbose: Flags.boolean({description: "Show the toolkit's debug messages as well."}),
 }
 
 /** Which flags were given on the command line: only those override the configuration file (oclif fills in defaults). */

@@ -9,4 +9,5 @@ export const failureDocument = (failure: Failure) => ({
 })
 
 /** The human form of a failure, for stderr. */
-export const failureText = (failure: Failure): string => `Error: ${failure.message}${failure.hint ? `\n${failure.hint}` : ''}`
+export const failureText = (failure: Failure): string =>
+  `Error: ${failure.message}${failure.hint ? `\n${failure.hint}` : ''}`

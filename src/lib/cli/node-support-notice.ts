@@ -19,7 +19,9 @@ export function quietAwsSdkNodeWarning(cacheDirectory: string, options: {notify:
   } catch {
     // no stamp yet: show the notice
   }
-  process.stderr.write(`Note: Node ${nodeVersion} works, but AWS SDK releases from January 2027 need Node 22 or later.\n`)
+  process.stderr.write(
+    `Note: Node ${nodeVersion} works, but AWS SDK releases from January 2027 need Node 22 or later.\n`,
+  )
   try {
     mkdirSync(cacheDirectory, {recursive: true})
     writeFileSync(stamp, '')

@@ -10,19 +10,26 @@ export const pipelineFlags = {
   'endpoint-url': commonFlags['endpoint-url'],
   stack: commonFlags.stack,
   'role-arn': Flags.string({
-    description: "Assume this role instead of the one the stack provides for the command (uploader or quarantine admin).",
+    description:
+      'Assume this role instead of the one the stack provides for the command (uploader or quarantine admin).',
     exclusive: ['local'],
   }),
   'assume-role': Flags.boolean({
-    description: 'Assume the stack\'s role for the command (default). --no-assume-role uses your credentials as they are.',
+    description:
+      "Assume the stack's role for the command (default). --no-assume-role uses your credentials as they are.",
     allowNo: true,
     default: true,
   }),
   'mfa-serial': Flags.string({
-    description: "MFA device ARN for assuming the role; the code is asked for on the terminal (default: the profile's mfa_serial).",
+    description:
+      "MFA device ARN for assuming the role; the code is asked for on the terminal (default: the profile's mfa_serial).",
     exclusive: ['local'],
   }),
-  'processing-bucket': Flags.string({description: 'Processing bucket name (default: the stack output ProcessingBucketName).'}),
-  'quarantine-bucket': Flags.string({description: 'Quarantine bucket name (default: the stack output QuarantineBucketName).'}),
+  'processing-bucket': Flags.string({
+    description: 'Processing bucket name (default: the stack output ProcessingBucketName).',
+  }),
+  'quarantine-bucket': Flags.string({
+    description: 'Quarantine bucket name (default: the stack output QuarantineBucketName).',
+  }),
   table: Flags.string({description: 'Table name (default: the stack output TableName).'}),
 }

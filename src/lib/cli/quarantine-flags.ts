@@ -6,4 +6,3 @@ export const quarantineFlags = {...pipelineFlags, concurrency: commonFlags.concu
 
 export const entryArgumentDescription =
   'A source key (all its quarantine entries) or an entry key as `quarantine list` prints it (<source key>/q-<id>).'
-

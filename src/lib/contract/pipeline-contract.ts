@@ -1,4 +1,4 @@
-import {createHash} from "node:crypto"
+import {createHash} from 'node:crypto'
 
 /**
  * Names shared by the processor Lambda, the CLI, the local pipeline and the CDK stack.
@@ -102,7 +102,9 @@ export interface UploadIdentity {
 }
 
 export function quarantineEntryId(upload: UploadIdentity): string {
-  const digest = createHash('sha256').update(`${upload.etag}\n${upload.sequencer}\n${upload.versionId ?? ''}`).digest('hex')
+  const digest = createHash('sha256')
+    .update(`${upload.etag}\n${upload.sequencer}\n${upload.versionId ?? ''}`)
+    .digest('hex')
   return `q-${digest.slice(0, 16)}`
 }
 

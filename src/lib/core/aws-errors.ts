@@ -25,7 +25,16 @@ const THROTTLING = new Set([
   'ConditionalRequestConflict',
 ])
 
-const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ECONNABORTED'])
+const NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+])
 
 export function httpStatus(error: unknown): number | undefined {
   const err = error as AwsError
@@ -50,4 +59,5 @@ export const isNoSuchKey = (error: unknown): boolean => {
   return name === 'NoSuchKey' || name === 'NotFound' || (httpStatus(error) === 404 && name !== 'NoSuchBucket')
 }
 
-export const isConditionalCheckFailed = (error: unknown): boolean => (error as AwsError)?.name === 'ConditionalCheckFailedException'
+export const isConditionalCheckFailed = (error: unknown): boolean =>
+  (error as AwsError)?.name === 'ConditionalCheckFailedException'

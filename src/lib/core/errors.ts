@@ -45,7 +45,15 @@ const CREDENTIAL_ERRORS = new Set([
   'InvalidIdentityToken',
 ])
 
-const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH'])
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+])
 
 function credentialHint(name: string): string {
   if (name.startsWith('Expired') || name === 'TokenRefreshRequired')
@@ -57,7 +65,8 @@ function credentialHint(name: string): string {
 
 /** Turns anything thrown into what the user sees, with the exit code that the README promises. */
 export function toFailure(error: unknown): Failure {
-  if (error instanceof CliError) return {exitCode: error.exitCode, code: error.code, message: error.message, hint: error.hint}
+  if (error instanceof CliError)
+    return {exitCode: error.exitCode, code: error.code, message: error.message, hint: error.hint}
   const err = error as {name?: string; code?: string; message?: string; oclif?: {exit?: number}; $metadata?: unknown}
   const message = err?.message || String(error)
   if (err?.oclif?.exit !== undefined) return {exitCode: ExitCode.Usage, code: err.name || 'UsageError', message}
@@ -65,7 +74,17 @@ export function toFailure(error: unknown): Failure {
   if (CREDENTIAL_ERRORS.has(name) || CREDENTIAL_ERRORS.has(err?.code ?? ''))
     return {exitCode: ExitCode.Credentials, code: name || 'CredentialsError', message, hint: credentialHint(name)}
   if (NETWORK_ERROR_CODES.has(err?.code ?? '') || name === 'TimeoutError')
-    return {exitCode: ExitCode.Aws, code: err.code ?? name, message, hint: 'Check the network, proxy settings (HTTPS_PROXY) and --endpoint-url.'}
+    return {
+      exitCode: ExitCode.Aws,
+      code: err.code ?? name,
+      message,
+      hint: 'Check the network, proxy settings (HTTPS_PROXY) and --endpoint-url.',
+    }
   if (err?.$metadata !== undefined) return {exitCode: ExitCode.Aws, code: name || 'AwsError', message}
-  return {exitCode: INTERNAL_ERROR_EXIT_CODE, code: 'InternalError', message, hint: 'This is a bug in EventPulse; please report it with the command you ran.'}
+  return {
+    exitCode: INTERNAL_ERROR_EXIT_CODE,
+    code: 'InternalError',
+    message,
+    hint: 'This is a bug in EventPulse; please report it with the command you ran.',
+  }
 }

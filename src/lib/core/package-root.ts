@@ -18,6 +18,7 @@ function findPackageRoot(start: string): string {
 /** The folder holding the processor Lambda's index.mjs, as `npm run build` writes it (also in an installed package). */
 export function processorBundleDir(): string {
   const dir = join(PACKAGE_ROOT, 'dist', 'lambda-bundle', 'processor')
-  if (!existsSync(join(dir, 'index.mjs'))) throw new Error(`The processor bundle is missing from ${dir}; run \`npm run build\`.`)
+  if (!existsSync(join(dir, 'index.mjs')))
+    throw new Error(`The processor bundle is missing from ${dir}; run \`npm run build\`.`)
   return dir
 }

@@ -66,13 +66,18 @@ export async function runDemo(options: {
     const outcomes: KeyStatus[] = []
     for (const [round, {title, paths}] of ROUNDS.entries()) {
       // Keys as `upload examples/` gives them: valid/..., invalid/..., demo/duplicate/...
-      const planned = (await Promise.all(paths.map((path) => planUpload([shownPath(join(EXAMPLES_DIR, path))], {prefix: path})))).flat()
+      const planned = (
+        await Promise.all(paths.map((path) => planUpload([shownPath(join(EXAMPLES_DIR, path))], {prefix: path})))
+      ).flat()
       const checked = await dryRun(planned, {validate: true})
       say('')
-      say(`Uploading ${title}: ${planned.length} ${planned.length === 1 ? 'file' : 'files'}, and waiting for the outcomes`)
+      say(
+        `Uploading ${title}: ${planned.length} ${planned.length === 1 ? 'file' : 'files'}, and waiting for the outcomes`,
+      )
       const refused = invalidLines(checked.files)
       for (const line of refused) say(`  refused by upload's check: ${line}`)
-      if (refused.length > 0) say('  (the demo sends them anyway, as --no-validate would, to show what the pipeline does with them)')
+      if (refused.length > 0)
+        say('  (the demo sends them anyway, as --no-validate would, to show what the pipeline does with them)')
       const reasons = new Map(checked.files.map((file) => [file.key, file.reason]))
       const result = await runUpload(target, planned, {
         validate: false,
@@ -82,13 +87,24 @@ export async function runDemo(options: {
       for (const file of result.files) {
         const outcome = file.outcome
         const expected = expectedOutcome({...file, reason: reasons.get(file.key)}, round)
-        const actual = outcome?.state === 'quarantined' ? `quarantined: ${outcome.reason}` : (outcome?.state ?? file.status)
-        files.push({key: file.key, expected, outcome: actual, reason: outcome?.reason, message: outcome?.message, asExpected: expected === actual})
+        const actual =
+          outcome?.state === 'quarantined' ? `quarantined: ${outcome.reason}` : (outcome?.state ?? file.status)
+        files.push({
+          key: file.key,
+          expected,
+          outcome: actual,
+          reason: outcome?.reason,
+          message: outcome?.message,
+          asExpected: expected === actual,
+        })
         if (outcome) outcomes.push(outcome)
       }
     }
 
-    for (const [state, heading] of [['stored', 'Stored'], ['quarantined', 'Quarantined, and why']] as const) {
+    for (const [state, heading] of [
+      ['stored', 'Stored'],
+      ['quarantined', 'Quarantined, and why'],
+    ] as const) {
       const these = outcomes.filter((outcome) => outcome.state === state)
       say('')
       say(`${heading} (${these.length}):`)
@@ -97,13 +113,16 @@ export async function runDemo(options: {
 
     const quarantine = await listEntries(target)
     say('')
-    say(`Quarantine (eventpulse quarantine list): ${quarantine.length} ${quarantine.length === 1 ? 'entry' : 'entries'}`)
+    say(
+      `Quarantine (eventpulse quarantine list): ${quarantine.length} ${quarantine.length === 1 ? 'entry' : 'entries'}`,
+    )
     for (const entry of quarantine) say(`  ${entryLine(entry)}`)
     const stored = files.filter((f) => f.outcome === 'stored').length
     say('')
     say(`${files.length} examples: ${stored} stored, ${files.length - stored} quarantined.`)
     const surprises = files.filter((f) => !f.asExpected)
-    for (const surprise of surprises) say(`UNEXPECTED: ${surprise.key} expected ${surprise.expected}, got ${surprise.outcome}`)
+    for (const surprise of surprises)
+      say(`UNEXPECTED: ${surprise.key} expected ${surprise.expected}, got ${surprise.outcome}`)
     return {asExpected: surprises.length === 0, files, quarantine, dataDir}
   } finally {
     say('Stopping the local pipeline.')

@@ -13,7 +13,16 @@ export interface DeployRequest extends StackRequest {
 }
 
 export type DeployOutcome =
-  | {deployed: true; stack: string; account: string; region: string; stackArn: string; bootstrapped: boolean; outputs: Record<string, string>; cacheFile: string}
+  | {
+      deployed: true
+      stack: string
+      account: string
+      region: string
+      stackArn: string
+      bootstrapped: boolean
+      outputs: Record<string, string>
+      cacheFile: string
+    }
   | {deployed: false; stack: string; reason: 'declined' | 'bootstrap-declined'}
 
 const CONFIRM_CODES = {deploy: 'CDK_TOOLKIT_I5060', rollback: 'CDK_TOOLKIT_I5050'} as const
@@ -34,7 +43,11 @@ export async function deployStack(request: DeployRequest): Promise<DeployOutcome
   })
   const {lib, toolkit, stacks} = session
   const deployOnce = () =>
-    toolkit.deploy(assembly, {stacks, deploymentMethod: {method: 'change-set'}, stackEventPollingInterval: request.stackEventPollingInterval})
+    toolkit.deploy(assembly, {
+      stacks,
+      deploymentMethod: {method: 'change-set'},
+      stackEventPollingInterval: request.stackEventPollingInterval,
+    })
 
   let assembly: Awaited<ReturnType<typeof toolkit.synth>>
   try {
@@ -54,14 +67,21 @@ export async function deployStack(request: DeployRequest): Promise<DeployOutcome
       if (!bootstrapError) throw error
       const environment = `aws://${bootstrapError.environment.account}/${bootstrapError.environment.region}`
       write(`${environment} is not bootstrapped for the AWS CDK: ${bootstrapError.message}\n`)
-      const agreed = await ask(`Bootstrap ${environment} now? This deploys the CDKToolkit stack (an asset bucket and deployment roles).`, 'bootstrap')
+      const agreed = await ask(
+        `Bootstrap ${environment} now? This deploys the CDKToolkit stack (an asset bucket and deployment roles).`,
+        'bootstrap',
+      )
       if (!agreed) return {deployed: false, stack: config.stackName, reason: 'bootstrap-declined'}
       await toolkit.bootstrap(lib.BootstrapEnvironments.fromList([environment]), {})
       bootstrapped = true
       result = await deployOnce()
     }
     const deployed = result.stacks.find((s) => s.stackName === config.stackName)
-    if (!deployed) throw new CliError(`The toolkit deployed no stack named ${config.stackName}.`, {exitCode: ExitCode.Aws, code: 'StackNotDeployed'})
+    if (!deployed)
+      throw new CliError(`The toolkit deployed no stack named ${config.stackName}.`, {
+        exitCode: ExitCode.Aws,
+        code: 'StackNotDeployed',
+      })
     const target = {profile: config.profile, region: deployed.environment.region, stack: config.stackName}
     await writeStackOutputsCache(target, deployed.outputs)
     return {

@@ -61,8 +61,16 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
     assembly = await toolkit.synth(session.source, {stacks})
     const {region} = (await assembly.produce()).cloudAssembly.getStackByName(config.stackName).environment
     if (!region || region.startsWith('unknown-'))
-      throw usageError('No AWS region given.', 'Pass --region, set AWS_REGION, or set a region in the profile (aws configure).')
-    const clientConfig = {region, credentials: sdkCredentials(config), requestHandler: createRequestHandler({maxSockets: 16}), maxAttempts: 5}
+      throw usageError(
+        'No AWS region given.',
+        'Pass --region, set AWS_REGION, or set a region in the profile (aws configure).',
+      )
+    const clientConfig = {
+      region,
+      credentials: sdkCredentials(config),
+      requestHandler: createRequestHandler({maxSockets: 16}),
+      maxAttempts: 5,
+    }
     const cloudFormation = request.clients?.cloudFormation?.(region) ?? new CloudFormationClient(clientConfig)
     const s3 = request.clients?.s3?.(region) ?? new S3Client(clientConfig)
     const target = {profile: config.profile, region, stack: config.stackName}
@@ -88,7 +96,9 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
         : `Its data is retained, and stays in your account (and on your bill) after the stack is gone:\n${resources.map((r) => `  - ${r}\n`).join('')}`,
     )
     const action = request.destroyData ? 'delete the stack and its data' : 'delete the stack'
-    confirmed = await (request.confirmName ?? ((name) => confirmByTypingName(name, {yes: request.yes, action})))(config.stackName)
+    confirmed = await (request.confirmName ?? ((name) => confirmByTypingName(name, {yes: request.yes, action})))(
+      config.stackName,
+    )
     const outcome: DestroyOutcome = {
       destroyed: false,
       stack: config.stackName,
@@ -102,7 +112,9 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
     if (request.destroyData)
       for (const name of [STACK_OUTPUTS.processingBucket, STACK_OUTPUTS.quarantineBucket]) {
         const bucket = outputs[name]
-        outcome.emptied[bucket] = await emptyBucketVersions(s3, bucket, (count) => write(`  ${bucket}: ${count} object versions deleted\n`))
+        outcome.emptied[bucket] = await emptyBucketVersions(s3, bucket, (count) =>
+          write(`  ${bucket}: ${count} object versions deleted\n`),
+        )
         write(`Emptied ${bucket} (${outcome.emptied[bucket]} object versions).\n`)
       }
     await toolkit.destroy(assembly, {stacks, stackEventPollingInterval: request.stackEventPollingInterval})

@@ -31,7 +31,10 @@ export async function dryRunDeploy(config: DeployConfig, assemblyDir: string): P
   // Offline, no profile is consulted: the region is the flag's, the file's or the environment's.
   const region = config.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined)
   if (!region && config.replicaRegions.length > 0)
-    throw usageError('Replica regions need the stack\'s own region to be known.', 'Pass --region (or set AWS_REGION) along with --replica-region.')
+    throw usageError(
+      "Replica regions need the stack's own region to be known.",
+      'Pass --region (or set AWS_REGION) along with --replica-region.',
+    )
   const session = await openToolkitSession({
     config: {...config, region},
     outdir: assemblyDir,

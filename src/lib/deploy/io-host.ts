@@ -36,7 +36,8 @@ export class CliIoHost implements IIoHost {
   }
 
   async requestResponse<T>(msg: IoRequest<unknown, T>): Promise<T> {
-    if (typeof msg.defaultResponse === 'boolean') return (await this.options.answer({code: msg.code, message: msg.message, data: msg.data})) as T
+    if (typeof msg.defaultResponse === 'boolean')
+      return (await this.options.answer({code: msg.code, message: msg.message, data: msg.data})) as T
     // Not an approval (e.g. how many assets to delete at once): the toolkit's suggestion is the answer.
     await this.notify(msg)
     return msg.defaultResponse

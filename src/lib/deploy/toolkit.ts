@@ -43,7 +43,11 @@ export interface StackRequest {
 }
 
 /** Opens the toolkit session for a deploy or destroy request; `answer` decides the toolkit's questions. */
-export function openSessionFor(request: StackRequest, write: (text: string) => void, answer: ApprovalAnswer): Promise<ToolkitSession> {
+export function openSessionFor(
+  request: StackRequest,
+  write: (text: string) => void,
+  answer: ApprovalAnswer,
+): Promise<ToolkitSession> {
   return openToolkitSession({
     config: request.config,
     outdir: request.assemblyDir,
@@ -68,27 +72,40 @@ export async function openToolkitSession(options: ToolkitSessionOptions): Promis
   const {config} = options
   const baseCredentials = options.offline
     ? lib.BaseCredentials.none()
-    : (options.baseCredentials ?? lib.BaseCredentials.awsCliCompatible({profile: config.profile, defaultRegion: config.region}))
+    : (options.baseCredentials ??
+      lib.BaseCredentials.awsCliCompatible({profile: config.profile, defaultRegion: config.region}))
   const toolkit = new lib.Toolkit({
     ioHost: new CliIoHost({answer: options.answer, verbose: options.verbose, write: options.write}),
     color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
     emojis: false,
     sdkConfig: {baseCredentials},
   })
-  const source = await toolkit.fromAssemblyBuilder(eventPulseAssemblyBuilder(config, {processorBundleDir: options.processorBundleDir}), {
-    outdir: options.outdir,
-    // The app reads no context and looks nothing up: nothing from cdk.json or ~/.cdk.json may change what is deployed.
-    contextStore: new lib.MemoryContext(),
-    lookups: false,
-    resolveDefaultEnvironment: !options.offline,
-  })
-  return {lib, toolkit, source, stacks: {strategy: lib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE, patterns: [config.stackName]}}
+  const source = await toolkit.fromAssemblyBuilder(
+    eventPulseAssemblyBuilder(config, {processorBundleDir: options.processorBundleDir}),
+    {
+      outdir: options.outdir,
+      // The app reads no context and looks nothing up: nothing from cdk.json or ~/.cdk.json may change what is deployed.
+      contextStore: new lib.MemoryContext(),
+      lookups: false,
+      resolveDefaultEnvironment: !options.offline,
+    },
+  )
+  return {
+    lib,
+    toolkit,
+    source,
+    stacks: {strategy: lib.StackSelectionStrategy.PATTERN_MUST_MATCH_SINGLE, patterns: [config.stackName]},
+  }
 }
 
 /** The error and every error it was caused by, outermost first. */
 export function causeChain(error: unknown): unknown[] {
   const chain: unknown[] = []
-  for (let current = error; current !== undefined && current !== null && !chain.includes(current); current = (current as {cause?: unknown}).cause)
+  for (
+    let current = error;
+    current !== undefined && current !== null && !chain.includes(current);
+    current = (current as {cause?: unknown}).cause
+  )
     chain.push(current)
   return chain
 }
@@ -113,7 +130,13 @@ export function explainToolkitError(lib: ToolkitLibrary, error: unknown): unknow
       hint: 'No usable AWS credentials: pass --profile, set AWS_PROFILE or the AWS_* variables, or sign in (aws sso login).',
     })
   const credentialFailure = chain.map(toFailure).find((f) => f.exitCode === ExitCode.Credentials)
-  if (credentialFailure) return new CliError(message, {exitCode: ExitCode.Credentials, code: credentialFailure.code, hint: credentialFailure.hint, cause: error})
+  if (credentialFailure)
+    return new CliError(message, {
+      exitCode: ExitCode.Credentials,
+      code: credentialFailure.code,
+      hint: credentialFailure.hint,
+      cause: error,
+    })
   if (lib.ToolkitError.isAssemblyError(error)) return error
   if (lib.ToolkitError.isToolkitError(error) || chain.some((e) => toFailure(e).exitCode === ExitCode.Aws))
     return new CliError(message, {exitCode: ExitCode.Aws, code: (error as Error).name || 'DeployFailed', cause: error})

@@ -49,7 +49,8 @@ async function expandOne(arg: string, stdinName: string): Promise<InputFile[]> {
   if (info?.isFile()) return [fromDisk(arg, basename(arg))]
   if (info?.isDirectory()) {
     const found = jsonFilesBelow(arg)
-    if (found.length === 0) throw usageError(`No *.json files in directory ${arg}.`, 'Name the files, or a directory that holds them.')
+    if (found.length === 0)
+      throw usageError(`No *.json files in directory ${arg}.`, 'Name the files, or a directory that holds them.')
     // Plain concatenation: path.join per file is measurable over thousands, and keeps the path as the user wrote it.
     const shown = arg.endsWith('/') ? arg : `${arg}/`
     const root = `${resolve(arg)}/`
@@ -58,7 +59,11 @@ async function expandOne(arg: string, stdinName: string): Promise<InputFile[]> {
   if (info) throw usageError(`${arg} is neither a file nor a directory.`)
   // Loaded only for globs: most runs name files or directories, and start-up time matters.
   const {glob, isDynamicPattern} = await import('tinyglobby')
-  if (!isDynamicPattern(arg)) throw usageError(`No such file or directory: ${arg}`, 'Check the path; globs must be quoted if your shell does not expand them.')
+  if (!isDynamicPattern(arg))
+    throw usageError(
+      `No such file or directory: ${arg}`,
+      'Check the path; globs must be quoted if your shell does not expand them.',
+    )
   const base = globBase(arg, isDynamicPattern)
   const matches = await glob(arg, {onlyFiles: true, expandDirectories: false, absolute: isAbsolute(arg)})
   if (matches.length === 0) throw usageError(`No files match ${arg}.`)
@@ -70,7 +75,8 @@ async function expandOne(arg: string, stdinName: string): Promise<InputFile[]> {
  * A file named twice is read once. Throws a usage error (exit 2) for a path that does not exist or names nothing.
  */
 export async function expandInputs(args: string[], options: {stdinName?: string} = {}): Promise<InputFile[]> {
-  if (args.length === 0) throw usageError('No input given.', 'Name files, directories or globs, or - to read standard input.')
+  if (args.length === 0)
+    throw usageError('No input given.', 'Name files, directories or globs, or - to read standard input.')
   if (args.filter((a) => a === '-').length > 1) throw usageError('Standard input (-) can be named only once.')
   const seen = new Set<string>()
   const files: InputFile[] = []
@@ -94,4 +100,3 @@ async function readStdin(): Promise<Buffer> {
 export function readInput(file: InputFile): Promise<Buffer> {
   return file.absolutePath === undefined ? readStdin() : readFile(file.absolutePath)
 }
-

@@ -38,7 +38,13 @@ const inflightName = (event: ObjectCreatedEvent): string => {
 export async function readInflightEvents(directory: string): Promise<ObjectCreatedEvent[]> {
   const names = await readdir(directory).catch(() => [] as string[])
   const events = await Promise.all(
-    names.filter((name) => name.endsWith('.json')).map((name) => readFile(join(directory, name), 'utf8').then(JSON.parse).catch(() => undefined)),
+    names
+      .filter((name) => name.endsWith('.json'))
+      .map((name) =>
+        readFile(join(directory, name), 'utf8')
+          .then(JSON.parse)
+          .catch(() => undefined),
+      ),
   )
   return events.filter((event): event is ObjectCreatedEvent => Boolean(event?.detail?.object))
 }
@@ -72,7 +78,9 @@ export class EventDispatcher {
         if (!saved) await this.save(event)
         await this.inSlot(() => this.deliver(event))
       })
-      .catch((error) => console.error(`eventpulse local: could not deliver the event for ${key}: ${(error as Error).message}`))
+      .catch((error) =>
+        console.error(`eventpulse local: could not deliver the event for ${key}: ${(error as Error).message}`),
+      )
       .finally(() => {
         if (this.tails.get(key) === tail) this.tails.delete(key)
         if (--this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()

@@ -38,7 +38,10 @@ let dynaliteFaithful = false
 function makeDynaliteReturnItemOnConditionFailure(): void {
   if (dynaliteFaithful) return
   dynaliteFaithful = true
-  require('dynalite/validations/putItem.js').types.ReturnValuesOnConditionCheckFailure = {type: 'String', enum: ['ALL_OLD', 'NONE']}
+  require('dynalite/validations/putItem.js').types.ReturnValuesOnConditionCheckFailure = {
+    type: 'String',
+    enum: ['ALL_OLD', 'NONE'],
+  }
   const db = require('dynalite/db/index.js')
   const checkConditional = db.checkConditional
   db.checkConditional = function (data: {ReturnValuesOnConditionCheckFailure?: string}, existingItem: unknown) {
@@ -150,11 +153,19 @@ export interface S3Emulator extends Emulator {
 }
 
 /** s3rver (the S3 API) with its files under `directory` and the buckets created. */
-export async function startS3(options: {directory: string; host: string; port: number; buckets: string[]}): Promise<S3Emulator> {
+export async function startS3(options: {
+  directory: string
+  host: string
+  port: number
+  buckets: string[]
+}): Promise<S3Emulator> {
   await mkdir(options.directory, {recursive: true})
   const S3rver = require('s3rver')
   // s3rver checks signatures against its own account: let it know the keys local commands sign with.
-  require('s3rver/lib/models/account.js').DUMMY_ACCOUNT.createKeyPair(LOCAL_CREDENTIALS.accessKeyId, LOCAL_CREDENTIALS.secretAccessKey)
+  require('s3rver/lib/models/account.js').DUMMY_ACCOUNT.createKeyPair(
+    LOCAL_CREDENTIALS.accessKeyId,
+    LOCAL_CREDENTIALS.secretAccessKey,
+  )
   const s3rver = new S3rver({
     address: options.host,
     port: options.port,

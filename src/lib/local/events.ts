@@ -12,11 +12,19 @@ const LOCAL_ACCOUNT = '000000000000'
 export function sequencerClock(): () => string {
   let counter = 0
   return () =>
-    Date.now().toString(16).toUpperCase().padStart(12, '0') + (counter++ % 0x1000000).toString(16).toUpperCase().padStart(6, '0')
+    Date.now().toString(16).toUpperCase().padStart(12, '0') +
+    (counter++ % 0x1000000).toString(16).toUpperCase().padStart(6, '0')
 }
 
 /** An EventBridge "Object Created" event exactly as S3 sends it, key URL-encoded. */
-export function objectCreatedEvent(object: {bucket: string; key: string; size: number; etag: string; sequencer: string; region: string}): ObjectCreatedEvent {
+export function objectCreatedEvent(object: {
+  bucket: string
+  key: string
+  size: number
+  etag: string
+  sequencer: string
+  region: string
+}): ObjectCreatedEvent {
   return {
     version: '0',
     id: randomUUID(),

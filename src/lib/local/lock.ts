@@ -24,8 +24,14 @@ export async function acquireInstanceLock(file: string): Promise<() => Promise<v
         hint: 'Use it as it is (`eventpulse local status` shows its endpoints), or stop it with Ctrl-C in its terminal first.',
       })
     if (owner === process.pid)
-      throw new CliError('This process already runs a local pipeline on this data directory.', {exitCode: ExitCode.Usage, code: 'LocalPipelineRunning'})
+      throw new CliError('This process already runs a local pipeline on this data directory.', {
+        exitCode: ExitCode.Usage,
+        code: 'LocalPipelineRunning',
+      })
     await rm(file, {force: true})
   }
-  throw new CliError(`Could not take the lock ${file}: another local pipeline keeps starting.`, {exitCode: ExitCode.Usage, code: 'LocalPipelineRunning'})
+  throw new CliError(`Could not take the lock ${file}: another local pipeline keeps starting.`, {
+    exitCode: ExitCode.Usage,
+    code: 'LocalPipelineRunning',
+  })
 }

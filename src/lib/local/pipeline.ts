@@ -127,16 +127,23 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   try {
     const {processingBucket, quarantineBucket, table, region} = LOCAL_RESOURCES
     const dynamoPort = options.dynamodbPort ?? 0
-    const dynamoEmulator: Emulator = await startDynamoDb({path: layout.dynamodbDirectory, host, port: dynamoPort}).catch((error) => {
+    const dynamoEmulator: Emulator = await startDynamoDb({
+      path: layout.dynamodbDirectory,
+      host,
+      port: dynamoPort,
+    }).catch((error) => {
       throw portError(error, 'DynamoDB', dynamoPort)
     })
     cleanups.push(() => dynamoEmulator.close())
     const s3Port = options.s3Port ?? 0
-    const s3Emulator: S3Emulator = await startS3({directory: layout.s3Directory, host, port: s3Port, buckets: [processingBucket, quarantineBucket]}).catch(
-      (error) => {
-        throw portError(error, 'S3', s3Port)
-      },
-    )
+    const s3Emulator: S3Emulator = await startS3({
+      directory: layout.s3Directory,
+      host,
+      port: s3Port,
+      buckets: [processingBucket, quarantineBucket],
+    }).catch((error) => {
+      throw portError(error, 'S3', s3Port)
+    })
     cleanups.push(() => s3Emulator.close())
 
     const endpoints = {s3: s3Emulator.endpoint, dynamodb: dynamoEmulator.endpoint}
@@ -191,7 +198,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     s3Emulator.onObjectCreated((record) => {
       if (record.s3.bucket.name !== processingBucket) return
       const {key, size = 0, eTag} = record.s3.object
-      const submit = (etag: string) => dispatcher.submit(objectCreatedEvent({bucket: processingBucket, key, size, etag, sequencer: nextSequencer(), region}))
+      const submit = (etag: string) =>
+        dispatcher.submit(
+          objectCreatedEvent({bucket: processingBucket, key, size, etag, sequencer: nextSequencer(), region}),
+        )
       if (eTag) return submit(eTag)
       // s3rver's copy events carry no ETag; S3's do.
       const prepared = clients.s3
@@ -266,7 +276,12 @@ async function redeliverLeftovers(
   const saved = new Map<string, ObjectCreatedEvent[]>()
   for (const event of await readInflightEvents(layout.inflightDirectory)) {
     const id = `${decodeEventKey(event.detail.object.key)}\n${event.detail.object.etag}`
-    saved.set(id, [...(saved.get(id) ?? []), event].sort((a, b) => a.detail.object.sequencer.localeCompare(b.detail.object.sequencer)))
+    saved.set(
+      id,
+      [...(saved.get(id) ?? []), event].sort((a, b) =>
+        a.detail.object.sequencer.localeCompare(b.detail.object.sequencer),
+      ),
+    )
   }
   let count = 0
   for await (const object of listObjects(s3, LOCAL_RESOURCES.processingBucket)) {
@@ -278,6 +293,7 @@ async function redeliverLeftovers(
     dispatcher.submit(event ?? newEvent({key: object.key, size: object.size, etag}), Boolean(event))
     count++
   }
-  for (const events of saved.values()) for (const event of events) await forgetInflightEvent(layout.inflightDirectory, event)
+  for (const events of saved.values())
+    for (const event of events) await forgetInflightEvent(layout.inflightDirectory, event)
   return count
 }

@@ -60,8 +60,7 @@ export async function writeLocalState(file: string, state: LocalPipelineState): 
 export const removeLocalState = (file: string): Promise<void> => rm(file, {force: true})
 
 export type LocalPipelineStatus =
-  | {running: true; dataDir: string; state: LocalPipelineState}
-  | {running: false; dataDir: string; staleState?: boolean}
+  {running: true; dataDir: string; state: LocalPipelineState} | {running: false; dataDir: string; staleState?: boolean}
 
 /** Whether a local pipeline runs on this data directory (a state file left by a process that died does not count). */
 export function localPipelineStatus(root: string = localDataRoot()): LocalPipelineStatus {
@@ -72,7 +71,8 @@ export function localPipelineStatus(root: string = localDataRoot()): LocalPipeli
   } catch {
     return {running: false, dataDir: root}
   }
-  if (typeof state?.pid !== 'number' || !isProcessAlive(state.pid)) return {running: false, dataDir: root, staleState: true}
+  if (typeof state?.pid !== 'number' || !isProcessAlive(state.pid))
+    return {running: false, dataDir: root, staleState: true}
   return {running: true, dataDir: root, state}
 }
 
@@ -80,9 +80,12 @@ export function localPipelineStatus(root: string = localDataRoot()): LocalPipeli
 export function readLocalPipeline(root: string = localDataRoot()): LocalPipelineState {
   const status = localPipelineStatus(root)
   if (status.running) return status.state
-  throw new CliError(`The local pipeline is not running${status.staleState ? ' (its last run ended without cleaning up)' : ''}.`, {
-    exitCode: ExitCode.Usage,
-    code: 'LocalPipelineNotRunning',
-    hint: 'Start it with `eventpulse local start` in another terminal.',
-  })
+  throw new CliError(
+    `The local pipeline is not running${status.staleState ? ' (its last run ended without cleaning up)' : ''}.`,
+    {
+      exitCode: ExitCode.Usage,
+      code: 'LocalPipelineNotRunning',
+      hint: 'Start it with `eventpulse local start` in another terminal.',
+    },
+  )
 }

@@ -29,10 +29,16 @@ export function localClients(
     requestHandler: requestHandlerFor(options.concurrency ?? 64),
     maxAttempts: options.maxAttempts ?? 3,
   }
-  return {s3: createS3Client({...basics, endpoint: endpoints.s3}), dynamodb: new DynamoDBClient({...basics, endpoint: endpoints.dynamodb})}
+  return {
+    s3: createS3Client({...basics, endpoint: endpoints.s3}),
+    dynamodb: new DynamoDBClient({...basics, endpoint: endpoints.dynamodb}),
+  }
 }
 
-type LocalPipelineAddress = Pick<LocalPipelineState, 'region' | 'endpoints' | 'processingBucket' | 'quarantineBucket' | 'table'>
+type LocalPipelineAddress = Pick<
+  LocalPipelineState,
+  'region' | 'endpoints' | 'processingBucket' | 'quarantineBucket' | 'table'
+>
 
 /**
  * The target for a local pipeline: the one `local start` runs (`--local`), or one running in this process (the demo,

@@ -53,9 +53,15 @@ export class InvalidEventError extends Error {
 
 function objectRef(event: ObjectCreatedEvent): ObjectRef {
   const {bucket, object} = event.detail ?? {}
-  if (event['detail-type'] !== 'Object Created' || event.source !== 'aws.s3' || !bucket?.name || typeof object?.key !== 'string')
+  if (
+    event['detail-type'] !== 'Object Created' ||
+    event.source !== 'aws.s3' ||
+    !bucket?.name ||
+    typeof object?.key !== 'string'
+  )
     throw new InvalidEventError(`not an S3 "Object Created" event: ${JSON.stringify(event).slice(0, 300)}`)
-  if (!object.etag || !object.sequencer) throw new InvalidEventError(`the event for ${object.key} carries no etag or sequencer`)
+  if (!object.etag || !object.sequencer)
+    throw new InvalidEventError(`the event for ${object.key} carries no etag or sequencer`)
   let key: string
   try {
     key = decodeEventKey(object.key)

@@ -43,7 +43,8 @@ export class SnsNotifier implements Notifier {
     const attributes: Record<string, {DataType: 'String'; StringValue: string}> = {
       [NOTIFICATION_ATTRIBUTES.outcome]: {DataType: 'String', StringValue: notification.outcome},
     }
-    if (notification.reason) attributes[NOTIFICATION_ATTRIBUTES.reason] = {DataType: 'String', StringValue: notification.reason}
+    if (notification.reason)
+      attributes[NOTIFICATION_ATTRIBUTES.reason] = {DataType: 'String', StringValue: notification.reason}
     await this.sns.send(
       new PublishCommand({
         TopicArn: this.topicArn,

@@ -1,5 +1,17 @@
-import {ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, PutItemCommand} from '@aws-sdk/client-dynamodb'
-import {CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb'
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3'
 
 import {MAX_OBJECT_BYTES} from '#contract/limits.js'
 import {
@@ -37,7 +49,14 @@ export interface ItemKey {
  */
 export type ProcessResult =
   | {outcome: 'stored'; key: string; item: ItemKey; alreadyStored: boolean}
-  | {outcome: 'quarantined'; key: string; reason: QuarantineReason; message: string; quarantineKey: string; item?: ItemKey}
+  | {
+      outcome: 'quarantined'
+      key: string
+      reason: QuarantineReason
+      message: string
+      quarantineKey: string
+      item?: ItemKey
+    }
   | {outcome: 'skipped'; key: string; why: 'gone' | 'superseded'}
 
 /** S3 allows 2 KB of user metadata in all (names and values); keep clear of it. */
@@ -50,7 +69,8 @@ const itemKeyOf = (item: Record<string, TypedValue | {S?: string}>): ItemKey => 
 })
 const quoted = (etag: string): string => `"${etag}"`
 
-type Read = {kind: 'bytes'; bytes: Uint8Array} | {kind: 'too-large'; size: number} | {kind: 'gone'} | {kind: 'superseded'}
+type Read =
+  {kind: 'bytes'; bytes: Uint8Array} | {kind: 'too-large'; size: number} | {kind: 'gone'} | {kind: 'superseded'}
 
 /**
  * Reads the upload the event names, and only that upload: If-Match on the event's ETag, checked again on the
@@ -60,7 +80,12 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
   let response
   try {
     response = await s3.send(
-      new GetObjectCommand({Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, IfMatch: ref.versionId ? undefined : quoted(ref.etag)}),
+      new GetObjectCommand({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        VersionId: ref.versionId,
+        IfMatch: ref.versionId ? undefined : quoted(ref.etag),
+      }),
     )
   } catch (error) {
     if (isNoSuchKey(error)) return {kind: 'gone'}
@@ -80,14 +105,20 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
   return {kind: 'bytes', bytes: await body.transformToByteArray()}
 }
 
-function quarantineMetadata(ref: ObjectRef, reason: QuarantineReason, message: string, at: string): Record<string, string> {
+function quarantineMetadata(
+  ref: ObjectRef,
+  reason: QuarantineReason,
+  message: string,
+  at: string,
+): Record<string, string> {
   const metadata: Record<string, string> = {
     [QUARANTINE_METADATA.reason]: reason,
     [QUARANTINE_METADATA.sourceEtag]: ref.etag,
     [QUARANTINE_METADATA.sourceSequencer]: ref.sequencer,
     [QUARANTINE_METADATA.quarantinedAt]: at,
   }
-  const size = (entries: Record<string, string>) => Object.entries(entries).reduce((sum, [k, v]) => sum + k.length + v.length, 0)
+  const size = (entries: Record<string, string>) =>
+    Object.entries(entries).reduce((sum, [k, v]) => sum + k.length + v.length, 0)
   const sourceKey = encodeMetadataValue(ref.key)
   if (size(metadata) + QUARANTINE_METADATA.sourceKey.length + sourceKey.length <= METADATA_BUDGET_BYTES / 2)
     metadata[QUARANTINE_METADATA.sourceKey] = sourceKey
@@ -99,7 +130,10 @@ function quarantineMetadata(ref: ObjectRef, reason: QuarantineReason, message: s
 }
 
 /** A human line from the record check: the first problem, located. */
-function describeProblems(reason: QuarantineReason, problems: {path: string; line?: number; column?: number; message: string}[]): string {
+function describeProblems(
+  reason: QuarantineReason,
+  problems: {path: string; line?: number; column?: number; message: string}[],
+): string {
   const [first] = problems
   if (!first) return QUARANTINE_REASONS[reason]
   const where = first.line === undefined ? '' : `line ${first.line}, column ${first.column}: `
@@ -152,11 +186,20 @@ export class ObjectProcessor {
         }),
       )
     } catch (error) {
-      if (isItemTooLarge(error)) return this.quarantine(ref, bytes, 'too-large', `DynamoDB refused the item as too large: ${(error as Error).message}`)
+      if (isItemTooLarge(error))
+        return this.quarantine(
+          ref,
+          bytes,
+          'too-large',
+          `DynamoDB refused the item as too large: ${(error as Error).message}`,
+        )
       if (!isConditionalCheckFailed(error)) throw error
       const existing = (error as ConditionalCheckFailedException).Item ?? (await this.storedItem(itemKey))
       // The item vanished between the put and the read (deleted meanwhile): let the retry put it again.
-      if (!existing) throw Object.assign(new Error(`item ${JSON.stringify(itemKey)} changed during the conditional put; retrying`), {$retryable: {}})
+      if (!existing)
+        throw Object.assign(new Error(`item ${JSON.stringify(itemKey)} changed during the conditional put; retrying`), {
+          $retryable: {},
+        })
       if (!isSameUpload(existing, ref)) {
         const from = existing[ITEM_METADATA.sourceKey]?.S
         const message = `ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}" is already stored${from ? ` (from ${from})` : ''}`
@@ -164,7 +207,12 @@ export class ObjectProcessor {
       }
       alreadyStored = true
     }
-    await this.notify(ref, {outcome: 'stored', subject: `EventPulse: stored ${itemKey.ArtistID} / ${itemKey.ItemID}`, message: `${ref.key} was stored as ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}".`, item: itemKey})
+    await this.notify(ref, {
+      outcome: 'stored',
+      subject: `EventPulse: stored ${itemKey.ArtistID} / ${itemKey.ItemID}`,
+      message: `${ref.key} was stored as ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}".`,
+      item: itemKey,
+    })
     await this.removeOriginal(ref)
     return {outcome: 'stored', key: ref.key, item: itemKey, alreadyStored}
   }
@@ -176,14 +224,24 @@ export class ObjectProcessor {
         Key: {[TABLE_KEY.partition]: {S: itemKey.ArtistID}, [TABLE_KEY.sort]: {S: itemKey.ItemID}},
         ConsistentRead: true,
         ProjectionExpression: '#s, #e, #q',
-        ExpressionAttributeNames: {'#s': ITEM_METADATA.sourceKey, '#e': ITEM_METADATA.sourceEtag, '#q': ITEM_METADATA.sourceSequencer},
+        ExpressionAttributeNames: {
+          '#s': ITEM_METADATA.sourceKey,
+          '#e': ITEM_METADATA.sourceEtag,
+          '#q': ITEM_METADATA.sourceSequencer,
+        },
       }),
     )
     return Item
   }
 
   /** Writes the quarantine entry from the bytes already read; an entry already there is this upload's, from an earlier try. */
-  private async quarantine(ref: ObjectRef, bytes: Uint8Array, reason: QuarantineReason, message: string, item?: ItemKey): Promise<ProcessResult> {
+  private async quarantine(
+    ref: ObjectRef,
+    bytes: Uint8Array,
+    reason: QuarantineReason,
+    message: string,
+    item?: ItemKey,
+  ): Promise<ProcessResult> {
     const target = quarantineKey(ref.key, ref)
     try {
       await this.deps.s3.send(
@@ -222,12 +280,19 @@ export class ObjectProcessor {
       if (isNoSuchKey(error)) return {outcome: 'skipped', key: ref.key, why: 'gone'}
       if (!isPreconditionFailed(error)) throw error
       // Either the entry exists (an earlier try copied it) or the source is a newer upload now.
-      if (!(await this.exists(this.deps.quarantineBucket, target))) return {outcome: 'skipped', key: ref.key, why: 'superseded'}
+      if (!(await this.exists(this.deps.quarantineBucket, target)))
+        return {outcome: 'skipped', key: ref.key, why: 'superseded'}
     }
     return this.finishQuarantine(ref, 'too-large', message, target)
   }
 
-  private async finishQuarantine(ref: ObjectRef, reason: QuarantineReason, message: string, target: string, item?: ItemKey): Promise<ProcessResult> {
+  private async finishQuarantine(
+    ref: ObjectRef,
+    reason: QuarantineReason,
+    message: string,
+    target: string,
+    item?: ItemKey,
+  ): Promise<ProcessResult> {
     await this.notify(ref, {
       outcome: 'quarantined',
       reason,
@@ -255,7 +320,13 @@ export class ObjectProcessor {
    * Published before the original is removed: a crash in between repeats the publish on retry (at least once),
    * rather than losing it.
    */
-  private notify(ref: ObjectRef, content: Pick<Notification, 'outcome' | 'reason' | 'subject' | 'message' | 'item' | 'quarantineBucket' | 'quarantineKey'>) {
+  private notify(
+    ref: ObjectRef,
+    content: Pick<
+      Notification,
+      'outcome' | 'reason' | 'subject' | 'message' | 'item' | 'quarantineBucket' | 'quarantineKey'
+    >,
+  ) {
     return this.deps.notifier.publish({
       ...content,
       bucket: ref.bucket,
@@ -273,7 +344,12 @@ export class ObjectProcessor {
   private async removeOriginal(ref: ObjectRef): Promise<void> {
     try {
       await this.deps.s3.send(
-        new DeleteObjectCommand({Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, IfMatch: ref.versionId ? undefined : quoted(ref.etag)}),
+        new DeleteObjectCommand({
+          Bucket: ref.bucket,
+          Key: ref.key,
+          VersionId: ref.versionId,
+          IfMatch: ref.versionId ? undefined : quoted(ref.etag),
+        }),
       )
     } catch (error) {
       if (!isPreconditionFailed(error) && !isNoSuchKey(error)) throw error

@@ -41,7 +41,12 @@ export async function actOnEntries(
   options.say(`${options.dryRun ? 'Would ' + action.verb : capitalise(action.verb)} ${count}:`)
   for (const entry of entries) options.say(`  ${entryLine(entry)}`)
   if (options.dryRun) return result
-  if (!(await confirmOrRefuse(`${capitalise(action.verb)} ${count}?`, {yes: options.yes, action: `${action.verb} quarantined objects`}))) {
+  if (
+    !(await confirmOrRefuse(`${capitalise(action.verb)} ${count}?`, {
+      yes: options.yes,
+      action: `${action.verb} quarantined objects`,
+    }))
+  ) {
     options.say(`Nothing ${action.pastTense}.`)
     return {...result, declined: true}
   }

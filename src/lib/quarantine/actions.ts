@@ -28,7 +28,13 @@ export async function releaseEntry(
   const body = await readEntryContent(s3, buckets.quarantine, entry)
   try {
     await s3.send(
-      new PutObjectCommand({Bucket: buckets.processing, Key: entry.sourceKey, Body: body, ContentType: 'application/json', IfNoneMatch: '*'}),
+      new PutObjectCommand({
+        Bucket: buckets.processing,
+        Key: entry.sourceKey,
+        Body: body,
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+      }),
     )
   } catch (error) {
     if (isConditionalWriteConflict(error))

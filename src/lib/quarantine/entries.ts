@@ -56,25 +56,39 @@ async function entryKeys(target: PipelineTarget, options: {prefix?: string; limi
 }
 
 /** Reads the entries' metadata, `concurrency` at a time (by default the target's); entries gone meanwhile are left out. */
-async function describeEntries(target: PipelineTarget, keys: string[], concurrency = target.concurrency): Promise<QuarantineEntry[]> {
+async function describeEntries(
+  target: PipelineTarget,
+  keys: string[],
+  concurrency = target.concurrency,
+): Promise<QuarantineEntry[]> {
   const bucket = resource(target, 'quarantineBucket')
   const entries = await mapConcurrently(keys, concurrency, (key) => describeEntry(target.s3, bucket, key))
   return entries.filter((entry): entry is QuarantineEntry => entry !== undefined)
 }
 
 /** Entries under a prefix, with their metadata, in S3's key order; `limit` caps how many. */
-export async function listEntries(target: PipelineTarget, options: {prefix?: string; limit?: number} = {}): Promise<QuarantineEntry[]> {
+export async function listEntries(
+  target: PipelineTarget,
+  options: {prefix?: string; limit?: number} = {},
+): Promise<QuarantineEntry[]> {
   return describeEntries(target, await entryKeys(target, options))
 }
 
-const newestFirst = (a: QuarantineEntry, b: QuarantineEntry): number => (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? '')
+const newestFirst = (a: QuarantineEntry, b: QuarantineEntry): number =>
+  (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? '')
 
 /**
  * Every entry of one source key (a key quarantined more than once has several), newest first. `concurrency` bounds
  * the metadata reads: callers that already fan out over many keys pass 1, so requests in flight stay within the target's.
  */
-export async function entriesOf(target: PipelineTarget, sourceKey: string, concurrency = target.concurrency): Promise<QuarantineEntry[]> {
-  const keys = (await entryKeys(target, {prefix: `${sourceKey}/`})).filter((key) => parseQuarantineKey(key)?.sourceKey === sourceKey)
+export async function entriesOf(
+  target: PipelineTarget,
+  sourceKey: string,
+  concurrency = target.concurrency,
+): Promise<QuarantineEntry[]> {
+  const keys = (await entryKeys(target, {prefix: `${sourceKey}/`})).filter(
+    (key) => parseQuarantineKey(key)?.sourceKey === sourceKey,
+  )
   return (await describeEntries(target, keys, concurrency)).sort(newestFirst)
 }
 
@@ -91,10 +105,15 @@ export interface ResolvedArgument {
 export async function resolveEntryArguments(target: PipelineTarget, args: string[]): Promise<ResolvedArgument[]> {
   const keysPerArgument = await mapConcurrently(args, target.concurrency, async (argument) => {
     // An entry key names itself when it exists; otherwise the argument is a source key.
-    if (parseQuarantineKey(argument) && (await entryKeys(target, {prefix: argument})).includes(argument)) return [argument]
-    return (await entryKeys(target, {prefix: `${argument}/`})).filter((key) => parseQuarantineKey(key)?.sourceKey === argument)
+    if (parseQuarantineKey(argument) && (await entryKeys(target, {prefix: argument})).includes(argument))
+      return [argument]
+    return (await entryKeys(target, {prefix: `${argument}/`})).filter(
+      (key) => parseQuarantineKey(key)?.sourceKey === argument,
+    )
   })
-  const described = new Map((await describeEntries(target, [...new Set(keysPerArgument.flat())])).map((entry) => [entry.key, entry]))
+  const described = new Map(
+    (await describeEntries(target, [...new Set(keysPerArgument.flat())])).map((entry) => [entry.key, entry]),
+  )
   return args.map((argument, index) => ({
     argument,
     entries: keysPerArgument[index].flatMap((key) => described.get(key) ?? []).sort(newestFirst),

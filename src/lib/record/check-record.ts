@@ -1,6 +1,12 @@
 import {isUtf8} from 'node:buffer'
 
-import {MAX_NESTING_DEPTH, MAX_OBJECT_BYTES, MAX_PARTITION_KEY_BYTES, MAX_RECORD_ITEM_BYTES, MAX_SORT_KEY_BYTES} from '#contract/limits.js'
+import {
+  MAX_NESTING_DEPTH,
+  MAX_OBJECT_BYTES,
+  MAX_PARTITION_KEY_BYTES,
+  MAX_RECORD_ITEM_BYTES,
+  MAX_SORT_KEY_BYTES,
+} from '#contract/limits.js'
 import type {QuarantineReason} from '#contract/pipeline-contract.js'
 import validateItemSchema from '../schema/item.validate.js'
 import {dynamoDbItemBytes} from './item-size.js'
@@ -8,7 +14,6 @@ import {normaliseRecord} from './normalise.js'
 import {type SchemaProblem, schemaProblems} from './schema-messages.js'
 import type {TypedItem} from './typed-item.js'
 import {describeSyntaxError, lineAndColumn, nestingDepth, SourceLocator} from './source-position.js'
-
 
 /** One thing wrong with a record, located in its source text where that can be known. */
 export interface RecordProblem {
@@ -21,15 +26,19 @@ export interface RecordProblem {
 }
 
 export type RecordCheck =
-  | {ok: true; item: TypedItem; itemBytes: number}
-  | {ok: false; reason: QuarantineReason; problems: RecordProblem[]}
-
+  {ok: true; item: TypedItem; itemBytes: number} | {ok: false; reason: QuarantineReason; problems: RecordProblem[]}
 
 const BOM = [0xef, 0xbb, 0xbf]
 
-const byPosition = (a: RecordProblem, b: RecordProblem): number => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)
+const byPosition = (a: RecordProblem, b: RecordProblem): number =>
+  (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)
 
-function failure(reason: QuarantineReason, message: string, at?: {line: number; column: number}, path = ''): RecordCheck {
+function failure(
+  reason: QuarantineReason,
+  message: string,
+  at?: {line: number; column: number},
+  path = '',
+): RecordCheck {
   return {ok: false, reason, problems: [{path, ...at, message}]}
 }
 
@@ -59,10 +68,18 @@ export function checkRecord(bytes: Uint8Array): RecordCheck {
     return failure('too-large', `the file is ${bytes.length} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`)
   if (!isUtf8(bytes)) {
     const {offset, line, column} = firstInvalidUtf8(bytes)
-    return failure('not-utf8', `not UTF-8: byte 0x${bytes[offset].toString(16).padStart(2, '0')} at offset ${offset} is not valid UTF-8; save the file as UTF-8`, {line, column})
+    return failure(
+      'not-utf8',
+      `not UTF-8: byte 0x${bytes[offset].toString(16).padStart(2, '0')} at offset ${offset} is not valid UTF-8; save the file as UTF-8`,
+      {line, column},
+    )
   }
   if (BOM.every((byte, i) => bytes[i] === byte))
-    return failure('invalid-json', 'the file starts with a UTF-8 byte-order mark (BOM), which JSON does not allow; save it as UTF-8 without BOM', {line: 1, column: 1})
+    return failure(
+      'invalid-json',
+      'the file starts with a UTF-8 byte-order mark (BOM), which JSON does not allow; save it as UTF-8 without BOM',
+      {line: 1, column: 1},
+    )
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')
   if (text.trim() === '') return failure('invalid-json', 'the file is empty; it must hold one JSON object')
 
@@ -72,7 +89,11 @@ export function checkRecord(bytes: Uint8Array): RecordCheck {
     const at = nestingDepth(text, MAX_NESTING_DEPTH).tooDeepAt
     return at === undefined
       ? undefined
-      : failure('schema', `nested more than ${MAX_NESTING_DEPTH} levels deep; a record is a flat object of attributes`, lineAndColumn(text, at))
+      : failure(
+          'schema',
+          `nested more than ${MAX_NESTING_DEPTH} levels deep; a record is a flat object of attributes`,
+          lineAndColumn(text, at),
+        )
   }
 
   let record: unknown
@@ -89,9 +110,15 @@ export function checkRecord(bytes: Uint8Array): RecordCheck {
     const deep = tooDeep()
     if (deep) return deep
     const locator = new SourceLocator(text)
-    const located = ({atName, ...problem}: SchemaProblem): RecordProblem => ({...problem, ...locator.locate(problem.path, atName)})
+    const located = ({atName, ...problem}: SchemaProblem): RecordProblem => ({
+      ...problem,
+      ...locator.locate(problem.path, atName),
+    })
     const problems = [
-      ...inexact.map(({path}) => ({path, message: `${path.slice(1).replace(/\/(\d+)$/, '[$1]')} is too large a number to be exact in JSON; write it as {"N": "<digits>"}`})),
+      ...inexact.map(({path}) => ({
+        path,
+        message: `${path.slice(1).replace(/\/(\d+)$/, '[$1]')} is too large a number to be exact in JSON; write it as {"N": "<digits>"}`,
+      })),
       ...schemaProblems(validateItemSchema.errors ?? [], record),
     ]
     return {ok: false, reason: 'schema', problems: problems.map(located).sort(byPosition)}
@@ -104,11 +131,20 @@ export function checkRecord(bytes: Uint8Array): RecordCheck {
   ] as const) {
     const size = Buffer.byteLength((typed[attribute] as {S: string}).S)
     if (size > limit)
-      return failure('too-large', `${attribute} is ${size} bytes; DynamoDB allows at most ${limit} bytes for this key`, new SourceLocator(text).locate(`/${attribute}`), `/${attribute}`)
+      return failure(
+        'too-large',
+        `${attribute} is ${size} bytes; DynamoDB allows at most ${limit} bytes for this key`,
+        new SourceLocator(text).locate(`/${attribute}`),
+        `/${attribute}`,
+      )
   }
 
   const itemBytes = dynamoDbItemBytes(typed)
   if (itemBytes > MAX_RECORD_ITEM_BYTES)
-    return failure('too-large', `the record is ${itemBytes} bytes as a DynamoDB item; the limit is ${MAX_RECORD_ITEM_BYTES} bytes (400 KB less room for the pipeline's metadata)`, {line: 1, column: 1})
+    return failure(
+      'too-large',
+      `the record is ${itemBytes} bytes as a DynamoDB item; the limit is ${MAX_RECORD_ITEM_BYTES} bytes (400 KB less room for the pipeline's metadata)`,
+      {line: 1, column: 1},
+    )
   return {ok: true, item: typed, itemBytes}
 }

@@ -24,7 +24,8 @@ function isInexact(value: unknown): boolean {
 export function normaliseRecord(record: Record<string, unknown>): {item: unknown; inexact: InexactNumber[]} {
   const inexact: InexactNumber[] = []
   // Typed records, the canonical form, pass through untouched: no copy on the hot path.
-  if (Object.values(record).every((value) => value !== null && typeof value === 'object' && !Array.isArray(value))) return {item: record, inexact}
+  if (Object.values(record).every((value) => value !== null && typeof value === 'object' && !Array.isArray(value)))
+    return {item: record, inexact}
   const entries = Object.entries(record).map(([name, value]) => {
     if (isInexact(value)) inexact.push({path: `/${name}`})
     if (!Array.isArray(value)) return [name, scalarToTyped(value)]

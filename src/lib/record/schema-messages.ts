@@ -24,15 +24,22 @@ const ownValue = (container: unknown, key: string | number): unknown =>
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (value === null) return 'null'
-  if (typeof value === 'string') return `a bare string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
+  if (typeof value === 'string')
+    return `a bare string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
   if (typeof value === 'number') return `a bare number ${value}`
   if (typeof value === 'boolean') return `${value}`
   if (Array.isArray(value)) return `a list of ${value.length}`
   const keys = Object.keys(value)
   if (keys.length === 0) return 'an empty object {}'
-  if (keys.length > 1) return `an object with ${keys.length} keys (${keys.slice(0, 4).join(', ')}); give exactly one type key`
+  if (keys.length > 1)
+    return `an object with ${keys.length} keys (${keys.slice(0, 4).join(', ')}); give exactly one type key`
   const inner = (value as Record<string, unknown>)[keys[0]]
-  const glimpse = typeof inner === 'string' || typeof inner === 'number' ? JSON.stringify(inner) : Array.isArray(inner) ? '[…]' : '{…}'
+  const glimpse =
+    typeof inner === 'string' || typeof inner === 'number'
+      ? JSON.stringify(inner)
+      : Array.isArray(inner)
+        ? '[…]'
+        : '{…}'
   return `{"${keys[0]}": ${glimpse.length > 44 ? `${glimpse.slice(0, 44)}…` : glimpse}}`
 }
 
@@ -40,7 +47,10 @@ export function describeValue(value: unknown): string {
  * Translates a typed-form pointer (/Features/L/1, /Duration/N) into the record as written: a plain attribute has no
  * type key, so /Duration/N is /Duration there and /Features/L/1 is /Features/1.
  */
-function writtenPath(record: Record<string, unknown>, typedSegments: string[]): {path: string; value: unknown; label: string} {
+function writtenPath(
+  record: Record<string, unknown>,
+  typedSegments: string[],
+): {path: string; value: unknown; label: string} {
   const [attribute, typeKey, index] = typedSegments
   const written = ownValue(record, attribute)
   const typed = written !== null && typeof written === 'object' && !Array.isArray(written)
@@ -48,7 +58,11 @@ function writtenPath(record: Record<string, unknown>, typedSegments: string[]): 
   if (typeKey === 'L' && index !== undefined) {
     const element = ownValue(list, Number(index))
     const path = typed ? `/${attribute}/L/${index}` : `/${attribute}/${index}`
-    return {path: typedSegments.length > 3 && typed ? `${path}/${typedSegments[3]}` : path, value: element, label: `${attribute}[${index}]`}
+    return {
+      path: typedSegments.length > 3 && typed ? `${path}/${typedSegments[3]}` : path,
+      value: element,
+      label: `${attribute}[${index}]`,
+    }
   }
   const inner = typed && typeKey !== undefined && TYPE_KEYS.has(typeKey) ? `/${typeKey}` : ''
   return {path: `/${attribute}${inner}`, value: written, label: attribute}
@@ -60,15 +74,21 @@ function expectationOf(error: ErrorObject): string | undefined {
 }
 
 function rootMessage(error: ErrorObject, record: unknown): SchemaProblem | undefined {
-  if (error.keyword === 'type') return {path: '', message: `the record must be a JSON object of attributes, got ${describeValue(record)}`}
+  if (error.keyword === 'type')
+    return {path: '', message: `the record must be a JSON object of attributes, got ${describeValue(record)}`}
   if (error.keyword === 'required') {
     const name = (error.params as {missingProperty: string}).missingProperty
-    const expected = definitions[(itemSchema.properties as Record<string, {$ref: string}>)[name].$ref.split('/').pop()!]['x-expected']
+    const expected =
+      definitions[(itemSchema.properties as Record<string, {$ref: string}>)[name].$ref.split('/').pop()!]['x-expected']
     return {path: '', message: `missing required attribute ${name}: add "${name}": ${expected}`}
   }
   if (error.keyword === 'additionalProperties') {
     const name = (error.params as {additionalProperty: string}).additionalProperty
-    return {path: `/${name}`, atName: true, message: `unknown attribute ${JSON.stringify(name)}: allowed attributes are ${ALLOWED_ATTRIBUTES.join(', ')}`}
+    return {
+      path: `/${name}`,
+      atName: true,
+      message: `unknown attribute ${JSON.stringify(name)}: allowed attributes are ${ALLOWED_ATTRIBUTES.join(', ')}`,
+    }
   }
   return undefined // the `if` of an if/then; its `then` error says it better
 }
@@ -79,11 +99,15 @@ function rootMessage(error: ErrorObject, record: unknown): SchemaProblem | undef
  */
 export function schemaProblems(errors: ErrorObject[], record: unknown): SchemaProblem[] {
   const problems = new Map<string, SchemaProblem>()
-  const add = (key: string, problem: SchemaProblem | undefined) => problem && !problems.has(key) && problems.set(key, problem)
+  const add = (key: string, problem: SchemaProblem | undefined) =>
+    problem && !problems.has(key) && problems.set(key, problem)
   // An EntityType that is neither Track nor Album also disagrees with the ItemID; say the first, plainer thing.
   const disagreementLast = [...errors].sort((a, b) => Number(a.keyword === 'const') - Number(b.keyword === 'const'))
   for (const error of disagreementLast) {
-    const segments = error.instancePath.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+    const segments = error.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
     if (segments.length === 0) {
       add(`${error.keyword}:${JSON.stringify(error.params)}`, rootMessage(error, record))
       continue
@@ -92,13 +116,19 @@ export function schemaProblems(errors: ErrorObject[], record: unknown): SchemaPr
     if (error.keyword === 'const') {
       const itemId = ownValue(ownValue(record, 'ItemID'), 'S') ?? ownValue(record, 'ItemID')
       const wanted = (error.params as {allowedValue: string}).allowedValue
-      add(label, {path, message: `EntityType does not match ItemID ${JSON.stringify(itemId)}: use {"S": "${wanted}"}, or change the ItemID prefix`})
+      add(label, {
+        path,
+        message: `EntityType does not match ItemID ${JSON.stringify(itemId)}: use {"S": "${wanted}"}, or change the ItemID prefix`,
+      })
       continue
     }
     const expected = expectationOf(error)
     const numberNotString = error.keyword === 'type' && segments[1] === 'N' && typeof ownValue(value, 'N') === 'number'
     const note = numberNotString ? ' (DynamoDB numbers are written as strings)' : ''
-    add(label, {path, message: `${label} must be ${expected ?? 'as the schema says'}, got ${describeValue(value)}${note}`})
+    add(label, {
+      path,
+      message: `${label} must be ${expected ?? 'as the schema says'}, got ${describeValue(value)}${note}`,
+    })
   }
   return [...problems.values()]
 }

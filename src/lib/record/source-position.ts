@@ -35,7 +35,8 @@ export function nestingDepth(text: string, limit: number): {depth: number; tooDe
 }
 
 const SYNTAX_MESSAGES: Partial<Record<ParseErrorCode, string>> = {
-  [ParseErrorCode.InvalidSymbol]: 'unexpected character; JSON allows objects, arrays, "strings", numbers, true, false and null',
+  [ParseErrorCode.InvalidSymbol]:
+    'unexpected character; JSON allows objects, arrays, "strings", numbers, true, false and null',
   [ParseErrorCode.InvalidNumberFormat]: 'malformed number',
   [ParseErrorCode.PropertyNameExpected]: 'expected an attribute name in double quotes (is there a trailing comma?)',
   [ParseErrorCode.ValueExpected]: 'expected a value (is there a trailing comma or a missing value?)',
@@ -49,7 +50,8 @@ const SYNTAX_MESSAGES: Partial<Record<ParseErrorCode, string>> = {
   [ParseErrorCode.UnexpectedEndOfString]: 'unterminated string: add the closing double quote',
   [ParseErrorCode.UnexpectedEndOfNumber]: 'malformed number',
   [ParseErrorCode.InvalidUnicode]: 'invalid \\u escape: it needs four hexadecimal digits',
-  [ParseErrorCode.InvalidEscapeCharacter]: 'invalid escape in a string: use \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX',
+  [ParseErrorCode.InvalidEscapeCharacter]:
+    'invalid escape in a string: use \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX',
   [ParseErrorCode.InvalidCharacter]: 'control character inside a string: escape it, e.g. \\n or \\t',
 }
 

@@ -81,7 +81,11 @@ async function quarantined(target: PipelineTarget, key: string): Promise<Outcome
  * The processing bucket is looked at first: the pipeline records an outcome before it removes the object,
  * so an object gone from there already has its outcome recorded.
  */
-export async function keyStatus(target: PipelineTarget, key: string, options: {etag?: string} = {}): Promise<KeyStatus> {
+export async function keyStatus(
+  target: PipelineTarget,
+  key: string,
+  options: {etag?: string} = {},
+): Promise<KeyStatus> {
   const waiting = await inFlight(target, key)
   if (waiting && (!options.etag || waiting.etag === options.etag)) return strip(waiting)
   const [stored, held] = await Promise.all([storedItems(target, key), quarantined(target, key)])

@@ -9,7 +9,12 @@ export interface Progress {
 const BAR_WIDTH = 24
 const REDRAW_EVERY_MS = 80
 
-export function createProgress(options: {total: number; label: string; silent: boolean; stream?: NodeJS.WriteStream}): Progress {
+export function createProgress(options: {
+  total: number
+  label: string
+  silent: boolean
+  stream?: NodeJS.WriteStream
+}): Progress {
   const stream = options.stream ?? process.stderr
   if (options.silent) return {advance() {}, done() {}}
   if (!stream.isTTY || options.total <= 1) return {advance: (line) => stream.write(`${line}\n`), done() {}}

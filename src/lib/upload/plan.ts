@@ -17,7 +17,10 @@ export interface PlannedFile {
  * Expands the paths and gives each file its key; refuses, before anything is read or sent, keys that clash
  * or that could escape the prefix.
  */
-export async function planUpload(paths: string[], options: {prefix?: string; stdinKey?: string}): Promise<PlannedFile[]> {
+export async function planUpload(
+  paths: string[],
+  options: {prefix?: string; stdinKey?: string},
+): Promise<PlannedFile[]> {
   const files = await expandInputs(paths, {stdinName: options.stdinKey})
   const planned: PlannedFile[] = []
   const byKey = new Map<string, InputFile>()
@@ -32,11 +35,14 @@ export async function planUpload(paths: string[], options: {prefix?: string; std
     planned.push({file, key})
   }
   if (problems.length > 0)
-    throw new CliError(`Nothing was uploaded: ${problems.length === 1 ? 'a key is' : 'some keys are'} refused.\n  ${problems.join('\n  ')}`, {
-      exitCode: ExitCode.Usage,
-      code: 'KeysRefused',
-      hint: 'Upload the files from different directories or with --prefix, and rename files whose names hold control characters.',
-    })
+    throw new CliError(
+      `Nothing was uploaded: ${problems.length === 1 ? 'a key is' : 'some keys are'} refused.\n  ${problems.join('\n  ')}`,
+      {
+        exitCode: ExitCode.Usage,
+        code: 'KeysRefused',
+        hint: 'Upload the files from different directories or with --prefix, and rename files whose names hold control characters.',
+      },
+    )
   return planned
 }
 
@@ -55,5 +61,6 @@ export async function prepareFile(planned: PlannedFile, validate: boolean): Prom
 
 /** --stdin-key is required with `-`: standard input has no name to take a key from. */
 export function requireStdinKey(paths: string[], stdinKey: string | undefined): void {
-  if (paths.includes('-') && !stdinKey) throw usageError('Uploading standard input needs a key.', 'Pass --stdin-key NAME (e.g. --stdin-key record.json).')
+  if (paths.includes('-') && !stdinKey)
+    throw usageError('Uploading standard input needs a key.', 'Pass --stdin-key NAME (e.g. --stdin-key record.json).')
 }

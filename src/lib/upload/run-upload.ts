@@ -41,7 +41,11 @@ export async function dryRun(planned: PlannedFile[], options: {validate: boolean
   for (const entry of planned) {
     const {body, report} = await prepareFile(entry, options.validate)
     const described = {file: entry.file.displayPath, key: entry.key, size: body.length}
-    files.push(report && !report.valid ? {...described, status: 'invalid', reason: report.reason, errors: report.errors} : {...described, status: 'would-upload'})
+    files.push(
+      report && !report.valid
+        ? {...described, status: 'invalid', reason: report.reason, errors: report.errors}
+        : {...described, status: 'would-upload'},
+    )
   }
   return {dryRun: true, summary: summarise(files), files}
 }

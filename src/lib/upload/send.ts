@@ -52,7 +52,13 @@ export function uploadFiles(
     }
     try {
       const response = await s3.send(
-        new PutObjectCommand({Bucket: bucket, Key: planned.key, Body: body, ContentType: 'application/json', IfNoneMatch: '*'}),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: planned.key,
+          Body: body,
+          ContentType: 'application/json',
+          IfNoneMatch: '*',
+        }),
       )
       options.progress.advance(`uploaded ${planned.key}`)
       return {...described, status: 'uploaded', etag: unquoteEtag(response.ETag)}
@@ -62,7 +68,10 @@ export function uploadFiles(
         return {
           ...described,
           status: 'in-flight-conflict',
-          error: {code: 'InFlight', message: 'an earlier upload of this key is still in the processing bucket; try again once it is processed'},
+          error: {
+            code: 'InFlight',
+            message: 'an earlier upload of this key is still in the processing bucket; try again once it is processed',
+          },
         }
       }
       const explained = explainAwsError(error)

@@ -31,7 +31,12 @@ export interface Emulators {
 
 export async function startEmulators(): Promise<Emulators> {
   const directory = mkdtempSync(join(tmpdir(), 'ep-emulators-'))
-  const s3Server = await startS3({directory: join(directory, 's3'), host: '127.0.0.1', port: 0, buckets: Object.values(BUCKETS)})
+  const s3Server = await startS3({
+    directory: join(directory, 's3'),
+    host: '127.0.0.1',
+    port: 0,
+    buckets: Object.values(BUCKETS),
+  })
   const dynamoServer = await startDynamoDb({path: join(directory, 'dynamodb'), host: '127.0.0.1', port: 0})
   const {s3, dynamodb} = localClients({s3: s3Server.endpoint, dynamodb: dynamoServer.endpoint})
   await ensureTable(dynamodb, TABLE)
@@ -40,7 +45,11 @@ export async function startEmulators(): Promise<Emulators> {
     dynamoEndpoint: dynamoServer.endpoint,
     s3,
     dynamodb,
-    flags: [`--processing-bucket=${BUCKETS.processing}`, `--quarantine-bucket=${BUCKETS.quarantine}`, `--table=${TABLE}`],
+    flags: [
+      `--processing-bucket=${BUCKETS.processing}`,
+      `--quarantine-bucket=${BUCKETS.quarantine}`,
+      `--table=${TABLE}`,
+    ],
     env: {
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,

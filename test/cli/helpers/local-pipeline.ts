@@ -4,9 +4,17 @@ import {type LocalPipeline, startLocalPipeline} from '#local/pipeline.js'
 import {isolatedXdg, runCli} from '../../helpers/run-cli.js'
 
 /** A local pipeline running in the test process, found by the CLI's `--local` through the state file in its XDG home. */
-export async function startPipelineForCli(): Promise<{pipeline: LocalPipeline; env: NodeJS.ProcessEnv; cli: (args: string[], input?: string) => ReturnType<typeof runCli>}> {
+export async function startPipelineForCli(): Promise<{
+  pipeline: LocalPipeline
+  env: NodeJS.ProcessEnv
+  cli: (args: string[], input?: string) => ReturnType<typeof runCli>
+}> {
   const env = isolatedXdg()
-  const pipeline = await startLocalPipeline({dataDir: join(env.XDG_DATA_HOME!, 'eventpulse', 'local'), writeState: true, log: () => {}})
+  const pipeline = await startLocalPipeline({
+    dataDir: join(env.XDG_DATA_HOME!, 'eventpulse', 'local'),
+    writeState: true,
+    log: () => {},
+  })
   // Nothing of the user's AWS set-up may matter to --local: a profile and endpoint in the environment are ignored.
   const cliEnv = {
     ...env,

@@ -17,7 +17,14 @@ export async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
 export async function quarantine(
   s3: S3Client,
   sourceKey: string,
-  options: {body?: string | Buffer; reason?: string; message?: string; etag?: string; sequencer?: string; at?: string} = {},
+  options: {
+    body?: string | Buffer
+    reason?: string
+    message?: string
+    etag?: string
+    sequencer?: string
+    at?: string
+  } = {},
 ): Promise<string> {
   const etag = options.etag ?? Math.random().toString(16).slice(2).padEnd(32, '0')
   const sequencer = options.sequencer ?? Date.now().toString(16)
