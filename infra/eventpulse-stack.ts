@@ -9,7 +9,7 @@ import {Notifications} from './notifications.js'
 import {Processor} from './processor.js'
 import type {EventPulseStackConfig} from './stack-config.js'
 import {Storage} from './storage.js'
-import {CatalogTable} from './table.js'
+import {CatalogTable, OutcomesTable} from './table.js'
 
 export interface EventPulseStackProps extends StackProps {
   config: EventPulseStackConfig
@@ -31,6 +31,7 @@ export class EventPulseStack extends Stack {
       quarantineBucketName: config.quarantineBucketName,
     })
     const {table} = new CatalogTable(this, 'Catalog', {removalPolicy, replicaRegions: config.replicaRegions})
+    const {table: outcomesTable} = new OutcomesTable(this, 'Outcomes', {removalPolicy})
     const notifications = new Notifications(this, 'Notifications', {
       removalPolicy,
       email: config.email,
@@ -63,6 +64,7 @@ export class EventPulseStack extends Stack {
       processingBucket: {value: storage.processingBucket.bucketName, description: 'Bucket that uploads go to'},
       quarantineBucket: {value: storage.quarantineBucket.bucketName, description: 'Bucket holding quarantined uploads'},
       table: {value: table.tableName, description: 'Catalog table'},
+      outcomesTable: {value: outcomesTable.tableName, description: 'What became of uploads that left no item or entry'},
       topicArn: {value: notifications.topic.topicArn, description: 'Notifications topic'},
       uploaderRoleArn: {value: access.uploaderRole.roleArn, description: 'Role for uploading and checking uploads'},
       quarantineAdminRoleArn: {

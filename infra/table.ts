@@ -2,7 +2,7 @@ import type {RemovalPolicy} from 'aws-cdk-lib'
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
 import {Construct} from 'constructs'
 
-import {CATALOG_TABLE} from '#contract/table.js'
+import {CATALOG_TABLE, OUTCOMES_TABLE} from '#contract/table.js'
 
 export interface CatalogTableProps {
   removalPolicy: RemovalPolicy
@@ -32,6 +32,27 @@ export class CatalogTable extends Construct {
         projectionType: dynamodb.ProjectionType[index.projection],
         nonKeyAttributes: [...index.nonKeyAttributes],
       })),
+    })
+  }
+}
+
+/**
+ * The outcomes table: small records of what became of uploads that leave nothing else behind, expiring by TTL.
+ * On demand, with point-in-time recovery like the catalog; never replicated (it is about this region's uploads).
+ */
+export class OutcomesTable extends Construct {
+  readonly table: dynamodb.TableV2
+
+  constructor(scope: Construct, id: string, props: {removalPolicy: RemovalPolicy}) {
+    super(scope, id)
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: stringAttribute(OUTCOMES_TABLE.partitionKey),
+      sortKey: stringAttribute(OUTCOMES_TABLE.sortKey),
+      timeToLiveAttribute: OUTCOMES_TABLE.attributes.expiresAt,
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: {pointInTimeRecoveryEnabled: true},
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      removalPolicy: props.removalPolicy,
     })
   }
 }

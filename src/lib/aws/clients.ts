@@ -7,14 +7,15 @@ import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy
 import {usageError} from '#core/errors.js'
 import {createRequestHandler} from './http.js'
 
-export type ResourceName = 'processingBucket' | 'quarantineBucket' | 'table'
+export type ResourceName = 'processingBucket' | 'quarantineBucket' | 'table' | 'outcomesTable'
 
 /** The flag that names each resource, for messages and for reading the flags. */
-export const RESOURCE_FLAGS: Record<ResourceName, 'processing-bucket' | 'quarantine-bucket' | 'table'> = {
+export const RESOURCE_FLAGS = {
   processingBucket: 'processing-bucket',
   quarantineBucket: 'quarantine-bucket',
   table: 'table',
-}
+  outcomesTable: 'outcomes-table',
+} as const satisfies Record<ResourceName, string>
 
 /** Where a command sends its requests, with clients ready to use: the local pipeline or a deployed stack. */
 export interface PipelineTarget {

@@ -11,4 +11,5 @@ export interface PipelineFlagValues {
   'processing-bucket'?: string
   'quarantine-bucket'?: string
   table?: string
+  'outcomes-table'?: string
 }

@@ -32,4 +32,5 @@ export const pipelineFlags = {
     description: 'Quarantine bucket name (default: the stack output QuarantineBucketName).',
   }),
   table: Flags.string({description: 'Table name (default: the stack output TableName).'}),
+  'outcomes-table': Flags.string({description: 'Outcomes table name (default: the stack output OutcomesTableName).'}),
 }

@@ -72,6 +72,7 @@ export const STACK_OUTPUTS = {
   processingBucket: 'ProcessingBucketName',
   quarantineBucket: 'QuarantineBucketName',
   table: 'TableName',
+  outcomesTable: 'OutcomesTableName',
   topicArn: 'TopicArn',
   uploaderRoleArn: 'UploaderRoleArn',
   quarantineAdminRoleArn: 'QuarantineAdminRoleArn',
@@ -147,28 +148,6 @@ export function decodeMetadataValue(value: string): string {
     return value
   }
 }
-
-/**
- * The outcomes table: what became of uploads that leave nothing else behind (`unchanged`), and the sweep's record of
- * objects it retried. Keyed by source key and ETag, so `status KEY` reads a key's history with one Query; entries
- * expire by DynamoDB TTL.
- */
-export const OUTCOMES_TABLE = {
-  partitionKey: 'SourceKey',
-  sortKey: 'SourceEtag',
-  attributes: {
-    outcome: 'Outcome',
-    at: 'At',
-    /** ArtistID and ItemID of the stored item the upload matched (for `unchanged`). */
-    artistId: 'ArtistID',
-    itemId: 'ItemID',
-    /** Sweep attempts on an object whose event never came, and whether it was given up (dead-lettered). */
-    sweepAttempts: 'SweepAttempts',
-    expiresAt: 'ExpiresAt',
-  },
-  /** How long an outcome record is kept: long enough for any `upload --wait` or `status` that asks about it. */
-  retentionSeconds: 30 * 24 * 3600,
-} as const
 
 /** Outcomes recorded in the outcomes table besides the ones notified: the sweep gave up on the object. */
 export const SWEEP_GAVE_UP = 'dead-lettered'

@@ -26,3 +26,25 @@ export const catalogKeyAttributes = (): string[] => [
     ...CATALOG_TABLE.globalSecondaryIndexes.map((index) => index.partitionKey),
   ]),
 ]
+
+/**
+ * The outcomes table: what became of uploads that leave nothing else behind (`unchanged`), and the sweep's record of
+ * objects it retried. Keyed by source key and ETag, so `status KEY` reads a key's history with one Query; entries
+ * expire by DynamoDB TTL.
+ */
+export const OUTCOMES_TABLE = {
+  partitionKey: 'SourceKey',
+  sortKey: 'SourceEtag',
+  attributes: {
+    outcome: 'Outcome',
+    at: 'At',
+    /** ArtistID and ItemID of the stored item the upload matched (for `unchanged`). */
+    artistId: 'ArtistID',
+    itemId: 'ItemID',
+    /** Sweep attempts on an object whose event never came, and whether it was given up (dead-lettered). */
+    sweepAttempts: 'SweepAttempts',
+    expiresAt: 'ExpiresAt',
+  },
+  /** How long an outcome record is kept: long enough for any `upload --wait` or `status` that asks about it. */
+  retentionSeconds: 30 * 24 * 3600,
+} as const

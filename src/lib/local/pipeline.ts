@@ -81,7 +81,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const {host = '127.0.0.1', s3Port, dynamodbPort} = options
     const emulators = await startLocalEmulators(layout, {host, s3Port, dynamodbPort}, cleanups)
     const clients = emulatorClients(emulators.endpoints, {maxAttempts: 3}, cleanups)
-    await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table)
+    await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table, LOCAL_RESOURCES.outcomesTable)
     const {dispatcher, stats} = startProcessing(options, layout, emulators, cleanups)
     const events = await wireObjectCreatedEvents({
       s3Emulator: emulators.s3,
@@ -164,7 +164,7 @@ function appendToLogFile(file: string, cleanups: CleanupStack): (line: LogLine) 
 
 /** What the state file says while the pipeline runs. */
 function pipelineState(layout: LocalLayout, endpoints: LocalPipelineState['endpoints']): LocalPipelineState {
-  const {region, processingBucket, quarantineBucket, table} = LOCAL_RESOURCES
+  const {region, processingBucket, quarantineBucket, table, outcomesTable} = LOCAL_RESOURCES
   return {
     pid: process.pid,
     startedAt: new Date().toISOString(),
@@ -174,6 +174,7 @@ function pipelineState(layout: LocalLayout, endpoints: LocalPipelineState['endpo
     processingBucket,
     quarantineBucket,
     table,
+    outcomesTable,
     outboxFile: layout.outboxFile,
     deadLetterFile: layout.deadLetterFile,
     logFile: layout.logFile,

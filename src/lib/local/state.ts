@@ -37,6 +37,7 @@ export interface LocalPipelineState {
   processingBucket: string
   quarantineBucket: string
   table: string
+  outcomesTable: string
   outboxFile: string
   deadLetterFile: string
   logFile: string

@@ -1,6 +1,6 @@
 import {CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient} from '@aws-sdk/client-dynamodb'
 
-import {CATALOG_TABLE, catalogKeyAttributes} from '#contract/table.js'
+import {CATALOG_TABLE, catalogKeyAttributes, OUTCOMES_TABLE} from '#contract/table.js'
 
 /** The CreateTable request for a catalog table shaped like the stack's (both come from CATALOG_TABLE). */
 export function catalogTableInput(table: string): CreateTableCommandInput {
@@ -20,11 +20,32 @@ export function catalogTableInput(table: string): CreateTableCommandInput {
   }
 }
 
-/** Creates the catalog table unless it exists. */
-export async function ensureTable(dynamodb: DynamoDBClient, table: string): Promise<void> {
+/** The CreateTable request for an outcomes table shaped like the stack's (TTL is the stack's business; dynalite has none). */
+export function outcomesTableInput(table: string): CreateTableCommandInput {
+  return {
+    TableName: table,
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: [
+      {AttributeName: OUTCOMES_TABLE.partitionKey, KeyType: 'HASH'},
+      {AttributeName: OUTCOMES_TABLE.sortKey, KeyType: 'RANGE'},
+    ],
+    AttributeDefinitions: [OUTCOMES_TABLE.partitionKey, OUTCOMES_TABLE.sortKey].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S',
+    })),
+  }
+}
+
+async function createUnlessExists(dynamodb: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
   try {
-    await dynamodb.send(new CreateTableCommand(catalogTableInput(table)))
+    await dynamodb.send(new CreateTableCommand(input))
   } catch (error) {
     if ((error as Error).name !== 'ResourceInUseException') throw error
   }
+}
+
+/** Creates the catalog table and, when named, the outcomes table, unless they exist. */
+export async function ensureTable(dynamodb: DynamoDBClient, table: string, outcomesTable?: string): Promise<void> {
+  await createUnlessExists(dynamodb, catalogTableInput(table))
+  if (outcomesTable) await createUnlessExists(dynamodb, outcomesTableInput(outcomesTable))
 }

@@ -11,6 +11,7 @@ export const LOCAL_RESOURCES = {
   processingBucket: 'eventpulse-processing',
   quarantineBucket: 'eventpulse-quarantine',
   table: 'eventpulse-catalog',
+  outcomesTable: 'eventpulse-outcomes',
 } as const
 
 export interface LocalClients {
@@ -37,7 +38,7 @@ export function localClients(
 
 type LocalPipelineAddress = Pick<
   LocalPipelineState,
-  'region' | 'endpoints' | 'processingBucket' | 'quarantineBucket' | 'table'
+  'region' | 'endpoints' | 'processingBucket' | 'quarantineBucket' | 'table' | 'outcomesTable'
 >
 
 /**
@@ -49,12 +50,12 @@ export function localTarget(
   options: {label?: string; concurrency?: number; clients?: LocalClients} = {},
 ): PipelineTarget {
   const concurrency = options.concurrency ?? 16
-  const {processingBucket, quarantineBucket, table} = pipeline
+  const {processingBucket, quarantineBucket, table, outcomesTable} = pipeline
   return {
     label: options.label ?? 'local pipeline',
     region: pipeline.region,
     concurrency,
-    resources: {processingBucket, quarantineBucket, table},
+    resources: {processingBucket, quarantineBucket, table, outcomesTable},
     ...(options.clients ?? localClients(pipeline.endpoints, {concurrency})),
   }
 }
