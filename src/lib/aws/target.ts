@@ -104,11 +104,16 @@ async function stackFacts(
   const roleArn = flags['assume-role'] ? flags['role-arn'] : undefined
   if (missing.length === 0 && !wantsStackRole) return {resources, roleArn}
 
-  const stackTarget = {profile: context.profileName, region: context.region, stack: flags.stack}
+  const stackTarget = {
+    profile: context.profileName,
+    region: context.region,
+    stack: flags.stack,
+    endpoint: endpointFor('CLOUDFORMATION', flags),
+  }
   const outputs = await discoverStackOutputs(stackTarget, async () => {
     const {CloudFormationClient} = await import('@aws-sdk/client-cloudformation')
     const create = request.clients?.cloudFormation ?? ((c) => new CloudFormationClient(c))
-    return create({...context.basics, endpoint: endpointFor('CLOUDFORMATION', flags)})
+    return create({...context.basics, endpoint: stackTarget.endpoint})
   })
   for (const name of missing)
     resources[name] = requireOutput(outputs, STACK_OUTPUTS[name], stackTarget, `--${RESOURCE_FLAGS[name]}`)
