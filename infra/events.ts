@@ -1,6 +1,5 @@
 import {Duration} from 'aws-cdk-lib'
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions'
 import * as events from 'aws-cdk-lib/aws-events'
 import * as targets from 'aws-cdk-lib/aws-events-targets'
 import type * as lambda from 'aws-cdk-lib/aws-lambda'
@@ -8,6 +7,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3'
 import type * as sns from 'aws-cdk-lib/aws-sns'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
 import {Construct} from 'constructs'
+
+import {alarmToTopic} from './alarms.js'
 
 export const EVENT_RETRY_ATTEMPTS = 8
 export const EVENT_MAX_AGE = Duration.hours(6)
@@ -51,25 +52,27 @@ export class UploadEvents extends Construct {
         }),
       ],
     })
-    const alarmAction = new actions.SnsAction(props.topic)
     const watched = [
       {id: 'UndeliveredEventsAlarm', queue: this.deadLetterQueue, what: 'upload events EventBridge could not deliver'},
       {id: 'FailedInvocationsAlarm', queue: props.processorDeadLetterQueue, what: 'processor invocations that failed'},
     ]
-    this.alarms = watched.map(({id, queue, what}) => {
-      const alarm = new cloudwatch.Alarm(this, id, {
-        alarmDescription: `EventPulse dead-letter queue holds ${what}`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      })
-      alarm.addAlarmAction(alarmAction)
-      return alarm
-    })
+    this.alarms = watched.map(({id, queue, what}) =>
+      alarmToTopic(
+        this,
+        id,
+        {
+          alarmDescription: `EventPulse dead-letter queue holds ${what}`,
+          metric: queue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(5),
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        props.topic,
+      ),
+    )
   }
 }

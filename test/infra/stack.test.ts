@@ -292,7 +292,20 @@ describe('the EventPulse stack, default configuration', () => {
       })
     })
 
-    it('admits CloudWatch alarms and the processor in the key policy', () => {
+    // CloudWatch may act only for this account's alarms of this stack (confused deputy), which are all named so.
+    const fromThisStacksAlarms = {
+      StringEquals: {'aws:SourceAccount': {Ref: 'AWS::AccountId'}},
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            ['arn:', {Ref: 'AWS::Partition'}, ':cloudwatch:eu-west-1:', {Ref: 'AWS::AccountId'}, ':alarm:EventPulse-*'],
+          ],
+        },
+      },
+    }
+
+    it("admits CloudWatch in the key policy only for this stack's alarms, and the processor", () => {
       const statements = resources[ids.key].Properties.KeyPolicy.Statement
       const processorRole = logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')
       expect(statements).toContainEqual(
@@ -300,8 +313,14 @@ describe('the EventPulse stack, default configuration', () => {
           Effect: 'Allow',
           Principal: {Service: 'cloudwatch.amazonaws.com'},
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Condition: fromThisStacksAlarms,
         }),
       )
+      const unconditioned = statements.filter(
+        (statement: {Principal?: {Service?: string}; Condition?: unknown}) =>
+          statement.Principal?.Service === 'cloudwatch.amazonaws.com' && !statement.Condition,
+      )
+      expect(unconditioned).toEqual([])
       expect(statements).toContainEqual(
         expect.objectContaining({
           Effect: 'Allow',
@@ -309,6 +328,30 @@ describe('the EventPulse stack, default configuration', () => {
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         }),
       )
+    })
+
+    it("lets only this stack's alarms publish to the topic, whose policy replaces the default one", () => {
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{Ref: ids.topic}],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'AllowCloudWatchAlarmsToPublish',
+              Effect: 'Allow',
+              Principal: {Service: 'cloudwatch.amazonaws.com'},
+              Action: 'sns:Publish',
+              Resource: {Ref: ids.topic},
+              Condition: fromThisStacksAlarms,
+            },
+          ]),
+        },
+      })
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+      expect(alarms.length).toBeGreaterThanOrEqual(2)
+      for (const alarm of alarms) {
+        expect(alarm.Properties.AlarmName).toMatch(/^EventPulse-/)
+        expect(alarm.Properties.AlarmActions).toEqual([{Ref: ids.topic}])
+      }
     })
 
     it('has no subscription without an e-mail address', () => {
