@@ -8,7 +8,7 @@ import {ACCOUNT_ID} from '#contract/deploy-settings.js'
 import {SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
 
 /** A trusted principal as configured: a 12-digit account id or an IAM ARN (user, role, or account root). */
-export function trustedPrincipal(value: string): iam.IPrincipal {
+export function trustedPrincipal(value: string): iam.PrincipalBase {
   return ACCOUNT_ID.test(value) ? new iam.AccountPrincipal(value) : new iam.ArnPrincipal(value)
 }
 
@@ -18,6 +18,10 @@ export interface AccessProps {
   table: dynamodb.ITableV2
   /** Empty: this account (whoever its IAM policies allow). */
   trustedPrincipals: string[]
+  /** Required as sts:ExternalId to assume either role (cross-account trust). */
+  externalId?: string
+  /** Only MFA-authenticated sessions may assume the quarantine-admin role. */
+  requireMfa: boolean
 }
 
 /** The roles the CLI works through, and the managed policy that lets people run the CLI. */
@@ -28,14 +32,19 @@ export class Access extends Construct {
 
   constructor(scope: Construct, id: string, props: AccessProps) {
     super(scope, id)
-    const trustedBy =
+    const principals =
       props.trustedPrincipals.length > 0
-        ? new iam.CompositePrincipal(...props.trustedPrincipals.map(trustedPrincipal))
-        : new iam.AccountRootPrincipal()
+        ? props.trustedPrincipals.map(trustedPrincipal)
+        : [new iam.AccountRootPrincipal()]
+    const trustedBy = (conditions: Conditions) =>
+      new iam.CompositePrincipal(...principals.map((principal) => principal.withConditions(conditions)))
+    type Conditions = Record<string, Record<string, unknown>>
+    const withExternalId: Conditions = props.externalId ? {StringEquals: {'sts:ExternalId': props.externalId}} : {}
+    const withMfa: Conditions = props.requireMfa ? {Bool: {'aws:MultiFactorAuthPresent': 'true'}} : {}
     const {processingBucket, quarantineBucket, table} = props
 
     this.uploaderRole = new iam.Role(this, 'UploaderRole', {
-      assumedBy: trustedBy,
+      assumedBy: trustedBy(withExternalId),
       description: 'EventPulse uploader: put records into processing and see what became of them',
       inlinePolicies: {
         Upload: new iam.PolicyDocument({
@@ -59,7 +68,7 @@ export class Access extends Construct {
     })
 
     this.quarantineAdminRole = new iam.Role(this, 'QuarantineAdminRole', {
-      assumedBy: trustedBy,
+      assumedBy: trustedBy({...withExternalId, ...withMfa}),
       description: 'EventPulse quarantine admin: inspect, delete and release quarantined objects',
       inlinePolicies: {
         Quarantine: new iam.PolicyDocument({

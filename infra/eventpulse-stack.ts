@@ -58,6 +58,8 @@ export class EventPulseStack extends Stack {
       quarantineBucket: storage.quarantineBucket,
       table,
       trustedPrincipals: config.trustedPrincipals,
+      externalId: config.externalId,
+      requireMfa: config.requireMfa,
     })
 
     const outputs: Record<StackOutputName, {value: string; description: string}> = {

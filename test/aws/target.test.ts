@@ -225,6 +225,20 @@ describe('role assumption', () => {
     })
   })
 
+  it('with --external-id, passes it to STS when assuming the role (and sends none without it)', async () => {
+    cloudFormation.on(DescribeStacksCommand).resolves(describeStacksAnswer)
+    sts.on(AssumeRoleCommand).resolves(assumed())
+    const withId = await resolveTarget(flags({'external-id': 'acme-7f3a'}), {role: 'quarantineAdmin', needs: []})
+    await withId.s3.config.credentials()
+    expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input).toMatchObject({
+      RoleArn: ROLE.admin,
+      ExternalId: 'acme-7f3a',
+    })
+    const without = await resolveTarget(flags(), {role: 'quarantineAdmin', needs: []})
+    await without.s3.config.credentials()
+    expect(sts.commandCalls(AssumeRoleCommand)[1].args[0].input.ExternalId).toBeUndefined()
+  })
+
   it("uses the profile's mfa_serial and region (profile from AWS_PROFILE)", async () => {
     vi.stubEnv('AWS_PROFILE', 'mfa-user')
     await writeStackOutputsCache({profile: 'mfa-user', region: 'eu-central-1', stack: 'EventPulse'}, OUTPUTS)

@@ -105,6 +105,24 @@ describe('the EventPulse stack, default configuration', () => {
       expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(1)
     })
 
+    it('refuses unconditional writes into processing, leaving multipart parts alone', () => {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: {Ref: ids.processing},
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'RequireConditionalWrites',
+              Effect: 'Deny',
+              Principal: {AWS: '*'},
+              Action: 's3:PutObject',
+              Resource: {'Fn::Join': ['', [{'Fn::GetAtt': [ids.processing, 'Arn']}, '/*']]},
+              Condition: {Null: {'s3:if-none-match': 'true'}, Bool: {'s3:ObjectCreationOperation': 'true'}},
+            },
+          ]),
+        },
+      })
+    })
+
     it('never expires objects in the processing bucket', () => {
       const rules = resources[ids.processing].Properties.LifecycleConfiguration.Rules as Record<string, unknown>[]
       for (const rule of rules) {
@@ -455,6 +473,8 @@ describe('the EventPulse stack, fully configured', () => {
       replicaRegions: ['us-east-1'],
       stuckAfterSeconds: 900,
       processingBucketName: 'acme-eventpulse-processing',
+      externalId: 'acme-7f3a',
+      requireMfa: true,
     })
     expect(synthesized.nagFailure).toBeUndefined()
     template = synthesized.template
@@ -469,8 +489,13 @@ describe('the EventPulse stack, fully configured', () => {
     })
   })
 
-  it('trusts the configured principals instead of the account', () => {
-    for (const prefix of ['AccessUploaderRole', 'AccessQuarantineAdminRole']) {
+  it('trusts the configured principals instead of the account, with the external id, and MFA for the admin', () => {
+    const externalId = {StringEquals: {'sts:ExternalId': 'acme-7f3a'}}
+    const mfa = {Bool: {'aws:MultiFactorAuthPresent': 'true'}}
+    for (const [prefix, condition] of [
+      ['AccessUploaderRole', externalId],
+      ['AccessQuarantineAdminRole', {...externalId, ...mfa}],
+    ] as const) {
       const statement =
         resources[logicalId(template, 'AWS::IAM::Role', prefix)].Properties.AssumeRolePolicyDocument.Statement
       expect(statement).toEqual([
@@ -478,8 +503,14 @@ describe('the EventPulse stack, fully configured', () => {
           Effect: 'Allow',
           Action: 'sts:AssumeRole',
           Principal: {AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::111122223333:root']]}},
+          Condition: condition,
         },
-        {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: {AWS: 'arn:aws:iam::444455556666:role/ci'}},
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: {AWS: 'arn:aws:iam::444455556666:role/ci'},
+          Condition: condition,
+        },
       ])
     }
   })

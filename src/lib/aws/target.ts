@@ -76,6 +76,7 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
       sessionName: callerSessionName(),
       sts,
       mfa: serial ? {serial, readCode: readMfaCode} : undefined,
+      externalId: flags['external-id'],
     })
   }
   const clientConfig = {...basics, credentials}

@@ -25,6 +25,10 @@ export const pipelineFlags = {
       "MFA device ARN for assuming the role; the code is asked for on the terminal (default: the profile's mfa_serial).",
     exclusive: ['local'],
   }),
+  'external-id': Flags.string({
+    description: 'External id the role requires (deployed with --external-id, for cross-account trust).',
+    exclusive: ['local'],
+  }),
   'processing-bucket': Flags.string({
     description: 'Processing bucket name (default: the stack output ProcessingBucketName).',
   }),
