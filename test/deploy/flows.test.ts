@@ -220,7 +220,7 @@ describe('destroy', () => {
 
   it('with --destroy-data, deletes every object version and delete marker from both buckets, then the stack', async () => {
     aws.addStack(STACK, {...DEPLOYED_OUTPUTS, [STACK_OUTPUTS.dataRetention]: 'destroy'})
-    const pages: Record<string, any[]> = {
+    const pages: Record<string, object[]> = {
       'pulsetest-processing-abc': [{Versions: [{Key: 'a.json', VersionId: 'null'}], IsTruncated: false}],
       'pulsetest-quarantine-def': [
         {
@@ -247,7 +247,7 @@ describe('destroy', () => {
     expect(outcome.emptied).toEqual({'pulsetest-processing-abc': 1, 'pulsetest-quarantine-def': 4})
     const deletions = aws.calls
       .filter((c) => c.command === 'DeleteObjects')
-      .map((c) => [c.input.Bucket, c.input.Delete.Objects])
+      .map((c) => [c.input.Bucket, (c.input.Delete as {Objects: unknown}).Objects])
     expect(deletions).toEqual([
       ['pulsetest-processing-abc', [{Key: 'a.json', VersionId: 'null'}]],
       [

@@ -24,7 +24,9 @@ import {
 import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
 import {stubProcessorBundle, synthesize} from './synth.js'
 
-type Resource = {Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]}
+/** CloudFormation JSON, typed as loosely as CDK's Template.toJSON() types it. */
+type TemplateJson = ReturnType<Template['toJSON']>
+type Resource = {Type: string; Properties: TemplateJson; DeletionPolicy?: string; DependsOn?: string[]}
 
 /** The logical id of the one resource of a type whose id starts with the given construct path prefix. */
 function logicalId(template: Template, type: string, prefix: string): string {
@@ -332,7 +334,7 @@ describe('the EventPulse stack, default configuration', () => {
     it('uses no wildcard actions and no resource wildcard other than objects below a bucket ARN', () => {
       const documents = [
         ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) =>
-          (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument),
+          (r.Properties.Policies ?? []).map((p: {PolicyDocument: unknown}) => p.PolicyDocument),
         ),
         ...Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
         ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((r) => r.Properties.PolicyDocument),

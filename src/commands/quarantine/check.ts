@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 
 import {PipelineCommand} from '#cli/pipeline-command.js'
-import {resource} from '#aws/clients.js'
 import {resolveTarget} from '#target/resolve-target.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
