@@ -10,7 +10,8 @@ import {entryLine} from '#quarantine/entry-lines.js'
 export default class QuarantineCheck extends PipelineCommand {
   static summary = 'Tell whether a key is in quarantine, and why: exit 0 if it is, 1 if not.'
 
-  static description = `Made for scripts: exit 0 and the recorded reason when the key has a quarantine entry, exit 1 when it has none.`
+  static description = `Made for scripts: exit 0 and the recorded reason when the key has a quarantine
+entry, exit 1 when it has none.`
 
   static examples = [
     {description: 'Is it quarantined?', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
