@@ -1,5 +1,6 @@
 // Benchmark for `eventpulse validate`: 10,000 record files, whole processes, side by side with ajv-cli on the same
-// files and schema and with a floor that only reads and JSON.parses them in one thread; then start-up against bare node.
+// files and schema and with a floor that only reads and JSON.parses them in one thread; then start-up against bare
+// node.
 // Run: npm run build && node dist/bench/validate.js [files=10000] [runs=5]
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'

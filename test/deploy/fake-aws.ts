@@ -4,8 +4,8 @@ import type {IBaseCredentialsProvider} from '@aws-cdk/toolkit-lib'
 import {BaseCredentials} from '@aws-cdk/toolkit-lib'
 import {mockClient} from 'aws-sdk-client-mock'
 
-// The toolkit loads the CommonJS builds of the SDK clients (and STS AssumeRole through @aws-sdk/nested-clients);
-// these are the classes whose `send` is replaced, so every AWS call it makes lands here, and nothing leaves the process.
+// The toolkit loads the CommonJS builds of the SDK clients (and STS AssumeRole through @aws-sdk/nested-clients); these
+// are the classes whose `send` is replaced, so every AWS call it makes lands here, and nothing leaves the process.
 const require = createRequire(import.meta.url)
 const CLIENTS = {
   CloudFormation: require('@aws-sdk/client-cloudformation').CloudFormationClient,

@@ -7,7 +7,9 @@ import {PROJECT_ROOT} from '../helpers/run-cli.js'
 
 const bundle = join(PROJECT_ROOT, 'dist/lambda-bundle/processor/index.mjs')
 
-/** Loads the bundle the stack deploys in a fresh Node process, as the Lambda runtime would, and runs a script with it. */
+/**
+ * Loads the bundle the stack deploys in a fresh Node process, as the Lambda runtime would, and runs a script with it.
+ */
 function withBundle(script: string, env: Record<string, string>) {
   return spawnSync(
     process.execPath,

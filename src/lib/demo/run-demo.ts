@@ -38,7 +38,9 @@ export interface DemoResult {
   quarantine: QuarantineEntry[]
 }
 
-/** What the example should become: stored, or quarantined with the reason the record check gives it (or as a duplicate). */
+/**
+ * What the example should become: stored, or quarantined with the reason the record check gives it (or as a duplicate).
+ */
 function expectedOutcome(file: UploadedFile, round: number): string {
   if (round === 1) return 'quarantined: duplicate'
   return file.reason ? `quarantined: ${file.reason}` : 'stored'

@@ -234,7 +234,10 @@ export class ObjectProcessor {
     return Item
   }
 
-  /** Writes the quarantine entry from the bytes already read; an entry already there is this upload's, from an earlier try. */
+  /**
+   * Writes the quarantine entry from the bytes already read; an entry already there is this upload's, from an earlier
+   * try.
+   */
   private async quarantine(
     ref: ObjectRef,
     bytes: Uint8Array,

@@ -52,7 +52,9 @@ export interface PreparedFile {
   report?: FileReport
 }
 
-/** Reads a file (synchronously: much faster than the thread pool for small files) and checks it as the pipeline will. */
+/**
+ * Reads a file (synchronously: much faster than the thread pool for small files) and checks it as the pipeline will.
+ */
 export async function prepareFile(planned: PlannedFile, validate: boolean): Promise<PreparedFile> {
   const {file} = planned
   const body = file.absolutePath === undefined ? await readInput(file) : readFileSync(file.absolutePath)
