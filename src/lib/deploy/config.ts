@@ -104,7 +104,9 @@ export type DeployConfigFlags = Omit<
   stuckAfter?: string
 }
 
-/** Merges flags over the configuration file over the defaults, and checks every value before anything is synthesized. */
+/**
+ * Merges flags over the configuration file over the defaults, and checks every value before anything is synthesized.
+ */
 export function resolveDeployConfig(flags: DeployConfigFlags, file: DeployConfigFile = {}): DeployConfig {
   const pick = <T>(flag: T | undefined, fromFile: T | undefined): T | undefined =>
     flag !== undefined ? flag : fromFile

@@ -66,7 +66,9 @@ export interface ToolkitSession {
   stacks: ToolkitLib.StackSelector
 }
 
-/** A toolkit whose I/O is the CLI's, and the bundled app as its assembly source, built in-process (no `cdk` subprocess). */
+/**
+ * A toolkit whose I/O is the CLI's, and the bundled app as its assembly source, built in-process (no `cdk` subprocess).
+ */
 export async function openToolkitSession(options: ToolkitSessionOptions): Promise<ToolkitSession> {
   const lib = await loadToolkitLibrary()
   const {config} = options
@@ -84,7 +86,8 @@ export async function openToolkitSession(options: ToolkitSessionOptions): Promis
     eventPulseAssemblyBuilder(config, {processorBundleDir: options.processorBundleDir}),
     {
       outdir: options.outdir,
-      // The app reads no context and looks nothing up: nothing from cdk.json or ~/.cdk.json may change what is deployed.
+      // The app reads no context and looks nothing up: nothing from cdk.json or ~/.cdk.json may change what is
+      // deployed.
       contextStore: new lib.MemoryContext(),
       lookups: false,
       resolveDefaultEnvironment: !options.offline,
