@@ -30,7 +30,8 @@ for (let i = 0; i < fileCount; i++) {
 const floorScript = join(work, 'floor.mjs')
 writeFileSync(
   floorScript,
-  `import {readdirSync, readFileSync} from 'node:fs'\nconst dir = process.argv[2]\nfor (const f of readdirSync(dir)) JSON.parse(readFileSync(dir + '/' + f, 'utf8'))\n`,
+  `import {readdirSync, readFileSync} from 'node:fs'\nconst dir = process.argv[2]\n` +
+    `for (const f of readdirSync(dir)) JSON.parse(readFileSync(dir + '/' + f, 'utf8'))\n`,
 )
 const oneFile = join(records, 'record-0.json')
 const cli = join(root, 'bin/run.js')

@@ -37,12 +37,14 @@ Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage;
     {
       description: 'Let another account and a CI role assume the uploader and quarantine-admin roles',
       command:
-        '<%= config.bin %> <%= command.id %> --trusted-principal 111122223333 --trusted-principal arn:aws:iam::444455556666:role/ci',
+        '<%= config.bin %> <%= command.id %> --trusted-principal 111122223333 ' +
+        '--trusted-principal arn:aws:iam::444455556666:role/ci',
     },
     {
       description: 'Replicate the table to two more regions',
       command:
-        '<%= config.bin %> <%= command.id %> --region eu-west-1 --replica-region us-east-1 --replica-region ap-southeast-2',
+        '<%= config.bin %> <%= command.id %> --region eu-west-1 ' +
+        '--replica-region us-east-1 --replica-region ap-southeast-2',
     },
     {
       description: 'Report objects waiting in processing for more than 30 minutes as stuck',
@@ -79,7 +81,8 @@ Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage;
     }),
     'trusted-principal': Flags.string({
       description:
-        'Account id or IAM ARN allowed to assume the uploader and quarantine-admin roles; repeatable. Default: this account.',
+        'Account id or IAM ARN allowed to assume the uploader and quarantine-admin roles; repeatable. ' +
+        'Default: this account.',
       multiple: true,
     }),
     'destroy-data-on-delete': Flags.boolean({
@@ -119,7 +122,8 @@ Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage;
       return outcome
     }
     this.log(
-      `Deployed stack ${outcome.stack} to ${outcome.account}/${outcome.region}${outcome.bootstrapped ? ' (bootstrapped first)' : ''}.`,
+      `Deployed stack ${outcome.stack} to ${outcome.account}/${outcome.region}` +
+        `${outcome.bootstrapped ? ' (bootstrapped first)' : ''}.`,
     )
     this.log('Outputs:')
     for (const line of formatOutputs(outcome.outputs)) this.log(line)

@@ -75,7 +75,8 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found
       for (const object of stuck)
         this.log(`stuck  ${object.key}  (uploaded ${object.uploadedAt}, ${Math.round(object.ageSeconds / 60)} min ago)`)
       this.log(
-        `${stuck.length} ${stuck.length === 1 ? 'object has' : 'objects have'} waited longer than ${olderThanSeconds} s.`,
+        `${stuck.length} ${stuck.length === 1 ? 'object has' : 'objects have'} ` +
+          `waited longer than ${olderThanSeconds} s.`,
       )
       if (stuck.length > 0) this.exitStatus = ExitCode.Negative
       return {olderThanSeconds, stuck}

@@ -49,7 +49,8 @@ must be released one entry at a time (they would share the one source key).`
     const ambiguous = [...bySource].filter(([, keys]) => keys.length > 1)
     if (ambiguous.length > 0)
       throw usageError(
-        `${ambiguous.map(([key]) => key).join(', ')} ${ambiguous.length === 1 ? 'has' : 'have'} several quarantine entries; release one at a time.`,
+        `${ambiguous.map(([key]) => key).join(', ')} ${ambiguous.length === 1 ? 'has' : 'have'} ` +
+          `several quarantine entries; release one at a time.`,
         `Name one entry: ${ambiguous.flatMap(([, keys]) => keys).join(', ')}`,
       )
     const result = await actOnEntries(

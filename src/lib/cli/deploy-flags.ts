@@ -8,7 +8,9 @@ export const stackTargetFlags = {
   config: Flags.string({
     char: 'c',
     description:
-      'JSON configuration file (comments allowed) with any of: stackName, region, profile, email, notifyQuarantinedOnly, trustedPrincipals, destroyDataOnDelete, replicaRegions, stuckAfter, processingBucketName, quarantineBucketName. Flags take precedence.',
+      'JSON configuration file (comments allowed) with any of: stackName, region, profile, email, ' +
+      'notifyQuarantinedOnly, trustedPrincipals, destroyDataOnDelete, ' +
+      'replicaRegions, stuckAfter, processingBucketName, quarantineBucketName. Flags take precedence.',
   }),
   stack: commonFlags.stack,
   region: commonFlags.region,

@@ -74,7 +74,8 @@ export async function runDemo(options: {
       const checked = await dryRun(planned, {validate: true})
       say('')
       say(
-        `Uploading ${title}: ${planned.length} ${planned.length === 1 ? 'file' : 'files'}, and waiting for the outcomes`,
+        `Uploading ${title}: ${planned.length} ${planned.length === 1 ? 'file' : 'files'}, ` +
+          `and waiting for the outcomes`,
       )
       const refused = invalidLines(checked.files)
       for (const line of refused) say(`  refused by upload's check: ${line}`)

@@ -36,11 +36,14 @@ export async function planUpload(
   }
   if (problems.length > 0)
     throw new CliError(
-      `Nothing was uploaded: ${problems.length === 1 ? 'a key is' : 'some keys are'} refused.\n  ${problems.join('\n  ')}`,
+      `Nothing was uploaded: ${problems.length === 1 ? 'a key is' : 'some keys are'} refused.` +
+        `\n  ${problems.join('\n  ')}`,
       {
         exitCode: ExitCode.Usage,
         code: 'KeysRefused',
-        hint: 'Upload the files from different directories or with --prefix, and rename files whose names hold control characters.',
+        hint:
+          'Upload the files from different directories or with --prefix, ' +
+          'and rename files whose names hold control characters.',
       },
     )
   return planned
