@@ -87,10 +87,11 @@ export async function readConfigFile(path: string): Promise<DeployConfigFile> {
         : kind === 'duration'
           ? typeof value === 'string' || typeof value === 'number'
           : typeof value === kind
-    if (!ok)
-      throw usageError(
-        `${path}: "${key}" must be ${kind === 'string[]' ? 'a list of strings' : kind === 'duration' ? 'a duration such as "1h"' : `a ${kind}`}.`,
-      )
+    if (!ok) {
+      const expected =
+        kind === 'string[]' ? 'a list of strings' : kind === 'duration' ? 'a duration such as "1h"' : `a ${kind}`
+      throw usageError(`${path}: "${key}" must be ${expected}.`)
+    }
   }
   return document as DeployConfigFile
 }

@@ -130,7 +130,9 @@ export function explainToolkitError(lib: ToolkitLibrary, error: unknown): unknow
       exitCode: ExitCode.Credentials,
       code: 'NoCredentials',
       cause: error,
-      hint: 'No usable AWS credentials: pass --profile, set AWS_PROFILE or the AWS_* variables, or sign in (aws sso login).',
+      hint:
+        'No usable AWS credentials: pass --profile, set AWS_PROFILE or the AWS_* variables, ' +
+        'or sign in (aws sso login).',
     })
   const credentialFailure = chain.map(toFailure).find((f) => f.exitCode === ExitCode.Credentials)
   if (credentialFailure)
