@@ -125,7 +125,8 @@ describe('deploy', () => {
 
     expect(outcome).toEqual({deployed: false, stack: STACK, reason: 'bootstrap-declined'})
     expect(questions).toEqual([
-      `Bootstrap aws://${ACCOUNT}/${REGION} now? This deploys the CDKToolkit stack (an asset bucket and deployment roles).`,
+      `Bootstrap aws://${ACCOUNT}/${REGION} now? ` +
+        `This deploys the CDKToolkit stack (an asset bucket and deployment roles).`,
     ])
     expect(stderr).toContain(`aws://${ACCOUNT}/${REGION} is not bootstrapped`)
     expect(aws.commands()).not.toContain('CloudFormation CreateChangeSet')

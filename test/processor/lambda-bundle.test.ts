@@ -41,7 +41,8 @@ test('the bundled handler loads on its own, and refuses events about another buc
     detail: {bucket: {name: 'elsewhere'}, object: {key: 'a+b.json', size: 2, etag: 'e', sequencer: '01'}},
   }
   const run = withBundle(
-    `await handler(${JSON.stringify(event)}).then(() => console.log('accepted'), (error) => console.log('refused: ' + error.message))`,
+    `await handler(${JSON.stringify(event)}).then(() => console.log('accepted'), ` +
+      `(error) => console.log('refused: ' + error.message))`,
     processorEnv,
   )
   expect(run.stderr).not.toMatch(/Error \[|SyntaxError|Cannot find/)
