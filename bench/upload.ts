@@ -11,9 +11,8 @@ import {PutObjectCommand} from '@aws-sdk/client-s3'
 
 import {mapConcurrently} from '#core/concurrency.js'
 import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
-import {createRequestHandler} from '#aws/http.js'
-import {createS3Client} from '#aws/clients.js'
 import {startS3} from '#local/emulators.js'
+import {localClients} from '#local/target.js'
 
 const BUCKET = 'bench-processing'
 const CONCURRENCY = 16
@@ -80,13 +79,8 @@ function processContender(
 
 /** The ceiling: a loop of PutObject calls, `--concurrency` at a time, bodies read up front, nothing else. */
 async function bareLoop(endpoint: string, directory: string, prefix: string, conditional: boolean): Promise<void> {
-  const s3 = createS3Client({
-    region: 'us-east-1',
-    endpoint,
-    credentials: LOCAL_CREDENTIALS,
-    requestHandler: createRequestHandler({maxSockets: CONCURRENCY}),
-    maxAttempts: 3,
-  })
+  // The local pipeline's clients (the DynamoDB one goes unused, as its module is loaded by `eventpulse upload` too).
+  const {s3, dynamodb} = localClients({s3: endpoint, dynamodb: endpoint}, {concurrency: CONCURRENCY})
   const bodies = readdirSync(directory).map((file) => ({file, body: readFileSync(join(directory, file))}))
   await mapConcurrently(bodies, CONCURRENCY, ({file, body}) =>
     s3.send(
@@ -100,6 +94,7 @@ async function bareLoop(endpoint: string, directory: string, prefix: string, con
     ),
   )
   s3.destroy()
+  dynamodb.destroy()
 }
 
 /**

@@ -4,17 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
 import {Construct} from 'constructs'
 
+import {ACCOUNT_ID} from '#contract/deploy-settings.js'
 import {SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
-
-const ACCOUNT_ID = /^\d{12}$/
 
 /** A trusted principal as configured: a 12-digit account id or an IAM ARN (user, role, or account root). */
 export function trustedPrincipal(value: string): iam.IPrincipal {
   return ACCOUNT_ID.test(value) ? new iam.AccountPrincipal(value) : new iam.ArnPrincipal(value)
-}
-
-export function isValidTrustedPrincipal(value: string): boolean {
-  return ACCOUNT_ID.test(value) || /^arn:aws[a-z-]*:iam::\d{12}:(root|(user|role|group)\/.+)$/.test(value)
 }
 
 export interface AccessProps {

@@ -2,12 +2,14 @@ import type {RemovalPolicy} from 'aws-cdk-lib'
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
 import {Construct} from 'constructs'
 
-import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
+import {CATALOG_TABLE} from '#contract/table.js'
 
 export interface CatalogTableProps {
   removalPolicy: RemovalPolicy
   replicaRegions: string[]
 }
+
+const stringAttribute = (name: string): dynamodb.Attribute => ({name, type: dynamodb.AttributeType.STRING})
 
 /** The catalog table, on-demand with point-in-time recovery, optionally replicated (TableV2: no custom resource). */
 export class CatalogTable extends Construct {
@@ -16,22 +18,20 @@ export class CatalogTable extends Construct {
   constructor(scope: Construct, id: string, props: CatalogTableProps) {
     super(scope, id)
     this.table = new dynamodb.TableV2(this, 'Table', {
-      partitionKey: {name: TABLE_KEY.partition, type: dynamodb.AttributeType.STRING},
-      sortKey: {name: TABLE_KEY.sort, type: dynamodb.AttributeType.STRING},
+      // Keys and indexes as the contract defines them (the local pipeline creates its table from it too).
+      partitionKey: stringAttribute(CATALOG_TABLE.partitionKey),
+      sortKey: stringAttribute(CATALOG_TABLE.sortKey),
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: {pointInTimeRecoveryEnabled: true},
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       removalPolicy: props.removalPolicy,
       replicas: props.replicaRegions.map((region) => ({region})),
-      // `status KEY` looks an item up by the object it came from, and shows when and from which upload it was stored.
-      globalSecondaryIndexes: [
-        {
-          indexName: SOURCE_KEY_INDEX,
-          partitionKey: {name: ITEM_METADATA.sourceKey, type: dynamodb.AttributeType.STRING},
-          projectionType: dynamodb.ProjectionType.INCLUDE,
-          nonKeyAttributes: [ITEM_METADATA.sourceEtag, ITEM_METADATA.sourceSequencer, ITEM_METADATA.ingestedAt],
-        },
-      ],
+      globalSecondaryIndexes: CATALOG_TABLE.globalSecondaryIndexes.map((index) => ({
+        indexName: index.name,
+        partitionKey: stringAttribute(index.partitionKey),
+        projectionType: dynamodb.ProjectionType[index.projection],
+        nonKeyAttributes: [...index.nonKeyAttributes],
+      })),
     })
   }
 }

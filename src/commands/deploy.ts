@@ -4,7 +4,7 @@ import {BaseCommand} from '#cli/base-command.js'
 import {readConfigFile, resolveDeployConfig} from '#deploy/config.js'
 import {type DeployOutcome, deployStack, formatOutputs} from '#deploy/deploy.js'
 import {defaultAssemblyDir, type DryRunResult, dryRunDeploy, formatDryRun} from '#deploy/dry-run.js'
-import {configFlags, givenFlags, stackTargetFlags} from '#cli/deploy-flags.js'
+import {configFlags, deploySettingFlags, givenFlags, stackTargetFlags} from '#cli/deploy-flags.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {commonFlags} from '#cli/common-flags.js'
 
@@ -72,31 +72,7 @@ Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage;
       description:
         'Directory for the synthesized cloud assembly (template included). Default: <cache dir>/cdk.out/<stack>.',
     }),
-    email: Flags.string({
-      description: 'Subscribe this e-mail address to the notifications topic (it must confirm the subscription).',
-    }),
-    'notify-quarantined-only': Flags.boolean({
-      description: 'E-mail only quarantined outcomes (and the dead-letter alarms), not every stored record.',
-      allowNo: true,
-    }),
-    'trusted-principal': Flags.string({
-      description:
-        'Account id or IAM ARN allowed to assume the uploader and quarantine-admin roles; repeatable. ' +
-        'Default: this account.',
-      multiple: true,
-    }),
-    'destroy-data-on-delete': Flags.boolean({
-      description: 'Delete the buckets, table, key and logs when the stack is deleted (default: retain them).',
-      allowNo: true,
-    }),
-    'replica-region': Flags.string({
-      description: 'Replicate the table to this region too; repeatable.',
-      multiple: true,
-    }),
-    'stuck-after': Flags.string({
-      description:
-        'How long an object may wait in processing before `status --stuck` reports it, e.g. 15m, 1h (default 15m).',
-    }),
+    ...deploySettingFlags,
   }
 
   async run(): Promise<DryRunResult | DeployOutcome> {

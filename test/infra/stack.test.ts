@@ -1,7 +1,8 @@
-import {existsSync, mkdtempSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {DescribeTableCommand} from '@aws-sdk/client-dynamodb'
 import {Validations} from 'aws-cdk-lib'
 import {Match, type Template} from 'aws-cdk-lib/assertions'
 import * as s3 from 'aws-cdk-lib/aws-s3'
@@ -22,6 +23,9 @@ import {
   TABLE_KEY,
 } from '#contract/pipeline-contract.js'
 import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
+import {startDynamoDb} from '#local/emulators.js'
+import {ensureTable} from '#local/table.js'
+import {localClients} from '#local/target.js'
 import {stubProcessorBundle, synthesize} from './synth.js'
 
 /** CloudFormation JSON, typed as loosely as CDK's Template.toJSON() types it. */
@@ -155,6 +159,34 @@ describe('the EventPulse stack, default configuration', () => {
           },
         },
       ])
+    })
+
+    it('is shaped like the table the local pipeline creates: the same keys, attributes and indexes', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'eventpulse-table-'))
+      const emulator = await startDynamoDb({path: directory, host: '127.0.0.1', port: 0})
+      const {s3, dynamodb} = localClients({s3: emulator.endpoint, dynamodb: emulator.endpoint})
+      try {
+        await ensureTable(dynamodb, 'catalog')
+        const {Table: local} = await dynamodb.send(new DescribeTableCommand({TableName: 'catalog'}))
+        const stack = resources[ids.table].Properties
+        const byName = (a: {AttributeName?: string}, b: {AttributeName?: string}) =>
+          a.AttributeName!.localeCompare(b.AttributeName!)
+        expect(local!.KeySchema).toEqual(stack.KeySchema)
+        expect([...local!.AttributeDefinitions!].sort(byName)).toEqual([...stack.AttributeDefinitions].sort(byName))
+        expect(
+          local!.GlobalSecondaryIndexes!.map(({IndexName, KeySchema, Projection}) => ({
+            IndexName,
+            KeySchema,
+            Projection,
+          })),
+        ).toEqual(stack.GlobalSecondaryIndexes)
+        expect(local!.BillingModeSummary?.BillingMode).toBe(stack.BillingMode)
+      } finally {
+        s3.destroy()
+        dynamodb.destroy()
+        await emulator.close()
+        rmSync(directory, {recursive: true, force: true})
+      }
     })
   })
 

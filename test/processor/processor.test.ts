@@ -1,7 +1,6 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {CreateBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
@@ -15,6 +14,7 @@ import {decodeEventKey, type ObjectCreatedEvent} from '#processor/event.js'
 import {createObjectHandler} from '#processor/handler.js'
 import type {Notification} from '#processor/notifier.js'
 import {objectCreatedEvent} from '#local/events.js'
+import {localClients} from '#local/target.js'
 import {PROJECT_ROOT} from '../helpers/run-cli.js'
 import {removeDir, startTestPipeline} from './helpers.js'
 
@@ -219,11 +219,7 @@ describe('redelivery and retries', () => {
   })
 
   test('where DynamoDB does not return the conflicting item, a GetItem decides same upload or duplicate', async () => {
-    const dynamodb = new DynamoDBClient({
-      endpoint: t.pipeline.state.endpoints.dynamodb,
-      region: 'us-east-1',
-      credentials: {accessKeyId: 'x', secretAccessKey: 'x'},
-    })
+    const {s3, dynamodb} = localClients(t.pipeline.state.endpoints)
     const calls: string[] = []
     dynamodb.middlewareStack.add(
       (next, context) => async (args) => {
@@ -238,7 +234,7 @@ describe('redelivery and retries', () => {
       {step: 'initialize', name: 'forgetItem'},
     )
     const handler = createObjectHandler({
-      s3: t.pipeline.s3,
+      s3,
       dynamodb,
       processingBucket: bucket,
       quarantineBucket: t.pipeline.state.quarantineBucket,
@@ -264,6 +260,7 @@ describe('redelivery and retries', () => {
     const second = await deliver('fallback/second.json', '0000000000BB000002')
     expect(await handler(second)).toEqual([expect.objectContaining({outcome: 'quarantined', reason: 'duplicate'})])
     expect(calls).toEqual(['PutItemCommand', 'PutItemCommand', 'GetItemCommand'])
+    s3.destroy()
     dynamodb.destroy()
   })
 

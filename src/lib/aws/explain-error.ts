@@ -1,4 +1,4 @@
-import {CliError} from '#core/errors.js'
+import {CliError, EXPIRED_SESSION_HINT} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 
 /**
@@ -34,9 +34,7 @@ export function explainAwsError(error: unknown, context: {label?: string} = {}):
         exitCode: ExitCode.Credentials,
         code: 'ExpiredToken',
         cause: error,
-        hint:
-          'Sign in again (for SSO profiles: aws sso login --profile <name>), ' +
-          'or refresh the AWS_* session variables.',
+        hint: EXPIRED_SESSION_HINT,
       })
     default:
       return error

@@ -1,5 +1,7 @@
 import {ListObjectsCommand, type S3Client} from '@aws-sdk/client-s3'
 
+import {unquoteEtag} from '#core/aws-responses.js'
+
 export interface ListedObject {
   key: string
   size: number
@@ -31,7 +33,7 @@ export async function* listObjects(
         key: object.Key,
         size: object.Size ?? 0,
         lastModified: object.LastModified,
-        etag: object.ETag?.replaceAll('"', ''),
+        etag: object.ETag && unquoteEtag(object.ETag),
       }
       if (++count >= limit) return
     }

@@ -26,11 +26,11 @@ export async function resolveRegion(
   if (region) return region
   // S3-compatible servers rarely care about the region, but requests must be signed for one.
   if (endpoint) return 'us-east-1'
-  throw usageError(
-    'No AWS region given.',
-    'Pass --region, set AWS_REGION, or set a region in the profile (aws configure).',
-  )
+  throw noRegionError()
 }
+
+export const noRegionError = () =>
+  usageError('No AWS region given.', 'Pass --region, set AWS_REGION, or set a region in the profile (aws configure).')
 
 /** The profile's mfa_serial counts only for a profile of long-term keys: a role profile has used it already. */
 export async function resolveMfaSerial(flags: PipelineFlagValues, profile: string): Promise<string | undefined> {

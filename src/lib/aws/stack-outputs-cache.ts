@@ -1,6 +1,7 @@
-import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
 
+import {writeFileAtomically} from '#core/files.js'
 import {cacheDir} from '#core/paths.js'
 
 /** Which deployed stack a set of outputs belongs to: the same stack name can exist per account profile and region. */
@@ -40,8 +41,6 @@ export async function writeStackOutputsCache(
   outputs: Record<string, string>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
-  const file = stackOutputsCacheFile(target, env)
-  await mkdir(dirname(file), {recursive: true, mode: 0o700})
   const document: CacheDocument = {
     stack: target.stack,
     region: target.region,
@@ -49,10 +48,8 @@ export async function writeStackOutputsCache(
     savedAt: new Date().toISOString(),
     outputs,
   }
-  // Write then rename, so a concurrent reader never sees half a file.
-  const temporary = `${file}.${process.pid}.tmp`
-  await writeFile(temporary, JSON.stringify(document, null, 2) + '\n', {mode: 0o600})
-  await rename(temporary, file)
+  // Whole or not at all, so a concurrent reader never sees half a file.
+  await writeFileAtomically(stackOutputsCacheFile(target, env), JSON.stringify(document, null, 2) + '\n', {mode: 0o600})
 }
 
 /** The cached outputs, or undefined when none are cached or the file is unreadable (a cache miss, never an error). */

@@ -20,8 +20,11 @@ export function isQuarantineReason(value: unknown): value is QuarantineReason {
   return typeof value === 'string' && Object.hasOwn(QUARANTINE_REASONS, value)
 }
 
-/** What became of one uploaded object. */
-export type Outcome = 'stored' | 'quarantined'
+/**
+ * What became of one upload, as notifications, logs, `status` and `upload --wait` name it. `unchanged`: the record is
+ * already stored exactly so (a re-sent record), so nothing was stored or quarantined.
+ */
+export type Outcome = 'stored' | 'quarantined' | 'unchanged'
 
 /** S3 user metadata written on every quarantined object (S3 lower-cases and prefixes them with x-amz-meta-). */
 export const QUARANTINE_METADATA = {
@@ -56,7 +59,12 @@ export const PROCESSOR_ENV = {
   processingBucket: 'EVENTPULSE_PROCESSING_BUCKET',
   quarantineBucket: 'EVENTPULSE_QUARANTINE_BUCKET',
   table: 'EVENTPULSE_TABLE',
+  outcomesTable: 'EVENTPULSE_OUTCOMES_TABLE',
   topicArn: 'EVENTPULSE_TOPIC_ARN',
+  /** Seconds after which the sweep treats an object still in the processing bucket as having lost its event. */
+  stuckAfterSeconds: 'EVENTPULSE_STUCK_AFTER_SECONDS',
+  /** The processor's dead-letter queue, where the sweep sends an object it has given up on. */
+  deadLetterQueueUrl: 'EVENTPULSE_DEAD_LETTER_QUEUE_URL',
 } as const
 
 /** CloudFormation outputs of the stack, read by the CLI to find its resources. */
@@ -94,16 +102,19 @@ export const DEFAULT_STUCK_AFTER_SECONDS = 15 * 60
  */
 export const QUARANTINE_ENTRY_ID_PATTERN = /^q-[0-9a-f]{16}$/
 
-/** One upload of an object: S3 tells each apart by ETag, sequencer and (in versioned buckets) version id. */
+/**
+ * One upload of an object: its key plus its ETag (plus its version id where the bucket is versioned). The sequencer
+ * only orders events for a key; it is not part of the identity (a sweep has none, and other S3 implementations send a
+ * constant one). Identical bytes sent twice under one key are therefore one upload.
+ */
 export interface UploadIdentity {
   etag: string
-  sequencer: string
   versionId?: string
 }
 
 export function quarantineEntryId(upload: UploadIdentity): string {
   const digest = createHash('sha256')
-    .update(`${upload.etag}\n${upload.sequencer}\n${upload.versionId ?? ''}`)
+    .update(`${upload.etag}\n${upload.versionId ?? ''}`)
     .digest('hex')
   return `q-${digest.slice(0, 16)}`
 }
@@ -138,3 +149,38 @@ export function decodeMetadataValue(value: string): string {
     return value
   }
 }
+
+/**
+ * The outcomes table: what became of uploads that leave nothing else behind (`unchanged`), and the sweep's record of
+ * objects it retried. Keyed by source key and ETag, so `status KEY` reads a key's history with one Query; entries
+ * expire by DynamoDB TTL.
+ */
+export const OUTCOMES_TABLE = {
+  partitionKey: 'SourceKey',
+  sortKey: 'SourceEtag',
+  attributes: {
+    outcome: 'Outcome',
+    at: 'At',
+    /** ArtistID and ItemID of the stored item the upload matched (for `unchanged`). */
+    artistId: 'ArtistID',
+    itemId: 'ItemID',
+    /** Sweep attempts on an object whose event never came, and whether it was given up (dead-lettered). */
+    sweepAttempts: 'SweepAttempts',
+    expiresAt: 'ExpiresAt',
+  },
+  /** How long an outcome record is kept: long enough for any `upload --wait` or `status` that asks about it. */
+  retentionSeconds: 30 * 24 * 3600,
+} as const
+
+/** Outcomes recorded in the outcomes table besides the ones notified: the sweep gave up on the object. */
+export const SWEEP_GAVE_UP = 'dead-lettered'
+
+/** The input the sweep schedule invokes the processor with (instead of an S3 event). */
+export const SWEEP_REQUEST = {eventpulse: 'sweep'} as const
+
+export function isSweepRequest(input: unknown): boolean {
+  return (input as {eventpulse?: unknown})?.eventpulse === SWEEP_REQUEST.eventpulse
+}
+
+/** Sweep limits: objects taken per run (the rest wait for the next run), and tries before an object is given up. */
+export const SWEEP_LIMITS = {objectsPerRun: 500, maxAttempts: 3, defaultEverySeconds: 5 * 60} as const

@@ -1,3 +1,4 @@
+import {NETWORK_ERROR_CODES} from './aws-responses.js'
 import {ExitCode, type ExitCodeValue} from './exit-codes.js'
 
 /** An error meant for the user: a message, what to do about it, and the exit code it ends the command with. */
@@ -45,19 +46,12 @@ const CREDENTIAL_ERRORS = new Set([
   'InvalidIdentityToken',
 ])
 
-const NETWORK_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'EPIPE',
-  'EHOSTUNREACH',
-])
+/** What to do about expired credentials, the same wherever they are noticed. */
+export const EXPIRED_SESSION_HINT =
+  'Sign in again (for SSO profiles: aws sso login --profile <name>), or refresh the AWS_* session variables.'
 
 function credentialHint(name: string): string {
-  if (name.startsWith('Expired') || name === 'TokenRefreshRequired')
-    return 'Your session has expired: sign in again (for SSO profiles: aws sso login --profile <name>).'
+  if (name.startsWith('Expired') || name === 'TokenRefreshRequired') return EXPIRED_SESSION_HINT
   if (name.startsWith('AccessDenied') || name === 'AuthorizationError')
     return (
       'The identity in use lacks a permission: attach the EventPulse CLI policy (stack output CliPolicyArn) ' +

@@ -2,62 +2,35 @@ import {readFile} from 'node:fs/promises'
 
 import {parse as parseJsonc, type ParseError, printParseErrorCode} from 'jsonc-parser'
 
-import {isValidTrustedPrincipal} from '../../../infra/access.js'
 import {defaultStackConfig, type EventPulseStackConfig} from '../../../infra/stack-config.js'
+import {
+  DEPLOY_SETTINGS,
+  type DeployOnlySettings,
+  type DeploySettingsFile,
+  type DeploySettingsFlags,
+  deploySettings,
+  SETTING_KINDS,
+  type SettingProblem,
+  settingsConflict,
+} from '#contract/deploy-settings.js'
 import {usageError} from '#core/errors.js'
 import {parseDuration} from '#core/duration.js'
 
 /** What the deploy and destroy commands act on: the stack configuration plus whose credentials to use. */
-export interface DeployConfig extends EventPulseStackConfig {
-  profile?: string
-}
+export type DeployConfig = EventPulseStackConfig & DeployOnlySettings
 
-/** The configuration file's keys (JSON, comments allowed); flags given on the command line take precedence. */
-export interface DeployConfigFile {
-  stackName?: string
-  region?: string
-  profile?: string
-  email?: string
-  notifyQuarantinedOnly?: boolean
-  trustedPrincipals?: string[]
-  destroyDataOnDelete?: boolean
-  replicaRegions?: string[]
-  /** A duration such as "90m", "1h", "2d", or seconds as a number. */
-  stuckAfter?: string | number
-  processingBucketName?: string
-  quarantineBucketName?: string
-}
+/**
+ * The configuration file's keys (JSON, comments allowed), one per deploy setting; flags given on the command line take
+ * precedence.
+ */
+export type DeployConfigFile = DeploySettingsFile
 
-const FILE_KEYS: Record<keyof DeployConfigFile, 'string' | 'boolean' | 'string[]' | 'duration'> = {
-  stackName: 'string',
-  region: 'string',
-  profile: 'string',
-  email: 'string',
-  notifyQuarantinedOnly: 'boolean',
-  trustedPrincipals: 'string[]',
-  destroyDataOnDelete: 'boolean',
-  replicaRegions: 'string[]',
-  stuckAfter: 'duration',
-  processingBucketName: 'string',
-  quarantineBucketName: 'string',
-}
+/** Settings given on the command line; undefined means "not given", so the file's value (or the default) applies. */
+export type DeployConfigFlags = DeploySettingsFlags
 
-/** The stuck-object age in seconds: a duration such as "90m", "1h", "2d" (or, in the file, a number of seconds). */
-function stuckAfterSeconds(value: string | number): number {
-  const seconds = typeof value === 'number' ? value : parseDuration(value)
-  if (!Number.isInteger(seconds) || seconds <= 0)
-    throw usageError(
-      `Invalid stuck-object age: ${JSON.stringify(value)}.`,
-      'Give a positive duration such as 30m, 1h or 2d.',
-    )
-  return seconds
+function fail(problem: SettingProblem): never {
+  throw usageError(problem.message, problem.hint)
 }
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
-// Deliberately loose: SNS sends a confirmation mail, which is the real check.
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
-const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
 export async function readConfigFile(path: string): Promise<DeployConfigFile> {
   let text: string
@@ -78,88 +51,48 @@ export async function readConfigFile(path: string): Promise<DeployConfigFile> {
   if (!document || typeof document !== 'object' || Array.isArray(document))
     throw usageError(`${path} must hold a JSON object.`)
   for (const [key, value] of Object.entries(document)) {
-    const kind = FILE_KEYS[key as keyof DeployConfigFile]
-    if (!kind)
-      throw usageError(`${path}: unknown setting "${key}".`, `Known settings: ${Object.keys(FILE_KEYS).join(', ')}.`)
-    const ok =
-      kind === 'string[]'
-        ? Array.isArray(value) && value.every((v) => typeof v === 'string')
-        : kind === 'duration'
-          ? typeof value === 'string' || typeof value === 'number'
-          : typeof value === kind
-    if (!ok) {
-      const expected =
-        kind === 'string[]' ? 'a list of strings' : kind === 'duration' ? 'a duration such as "1h"' : `a ${kind}`
-      throw usageError(`${path}: "${key}" must be ${expected}.`)
-    }
+    const setting = Object.hasOwn(DEPLOY_SETTINGS, key)
+      ? DEPLOY_SETTINGS[key as keyof typeof DEPLOY_SETTINGS]
+      : undefined
+    if (!setting)
+      throw usageError(
+        `${path}: unknown setting "${key}".`,
+        `Known settings: ${Object.keys(DEPLOY_SETTINGS).join(', ')}.`,
+      )
+    const kind = SETTING_KINDS[setting.kind]
+    if (!kind.accepts(value)) throw usageError(`${path}: "${key}" must be ${kind.written}.`)
   }
   return document as DeployConfigFile
-}
-
-/** Settings given on the command line; undefined means "not given", so the file's value (or the default) applies. */
-export type DeployConfigFlags = Omit<
-  DeployConfigFile,
-  'stackName' | 'stuckAfter' | 'processingBucketName' | 'quarantineBucketName'
-> & {
-  stack?: string
-  stuckAfter?: string
 }
 
 /**
  * Merges flags over the configuration file over the defaults, and checks every value before anything is synthesized.
  */
 export function resolveDeployConfig(flags: DeployConfigFlags, file: DeployConfigFile = {}): DeployConfig {
-  const pick = <T>(flag: T | undefined, fromFile: T | undefined): T | undefined =>
-    flag !== undefined ? flag : fromFile
-  const list = (flag: string[] | undefined, fromFile: string[] | undefined) =>
-    flag && flag.length > 0 ? flag : (fromFile ?? [])
-  const stuckAfter = pick<string | number>(flags.stuckAfter, file.stuckAfter)
-  const config: DeployConfig = {
-    ...defaultStackConfig(),
-    // A --profile flag, then the file's profile, then AWS_PROFILE.
-    profile: pick(flags.profile, file.profile) ?? (process.env.AWS_PROFILE || undefined),
-    region: pick(flags.region, file.region),
-    email: pick(flags.email, file.email),
-    notifyQuarantinedOnly: pick(flags.notifyQuarantinedOnly, file.notifyQuarantinedOnly) ?? false,
-    trustedPrincipals: list(flags.trustedPrincipals, file.trustedPrincipals),
-    destroyDataOnDelete: pick(flags.destroyDataOnDelete, file.destroyDataOnDelete) ?? false,
-    replicaRegions: [...new Set(list(flags.replicaRegions, file.replicaRegions))],
-    processingBucketName: file.processingBucketName,
-    quarantineBucketName: file.quarantineBucketName,
+  const config: Record<string, unknown> = defaultStackConfig()
+  const given: Record<string, unknown> = flags
+  const written: Record<string, unknown> = file
+  for (const setting of deploySettings()) {
+    const fromFlag = setting.flag ? given[setting.flag.passedAs ?? setting.key] : undefined
+    // An empty list on the command line gives nothing: the file's list applies.
+    const fromCommandLine = Array.isArray(fromFlag) && fromFlag.length === 0 ? undefined : fromFlag
+    const value = fromCommandLine !== undefined ? fromCommandLine : written[setting.key]
+    if (value === undefined) {
+      config[setting.prop] ??= undefined
+      continue
+    }
+    let held: unknown = value
+    if (setting.kind === 'duration') held = typeof value === 'number' ? value : parseDuration(value as string)
+    if (setting.distinct) held = [...new Set(held as string[])]
+    for (const element of setting.kind === 'string-list' ? (held as string[]) : [held]) {
+      const problem = setting.check?.(element, value)
+      if (problem) fail(problem)
+    }
+    config[setting.prop] = held
   }
-  config.stackName = pick(flags.stack, file.stackName) ?? config.stackName
-  if (stuckAfter !== undefined) config.stuckAfterSeconds = stuckAfterSeconds(stuckAfter)
-  validate(config)
-  return config
-}
-
-function validate(config: DeployConfig): void {
-  if (!STACK_NAME.test(config.stackName))
-    throw usageError(
-      `Invalid stack name "${config.stackName}".`,
-      'A stack name starts with a letter and holds only letters, digits and hyphens (at most 128).',
-    )
-  for (const region of [config.region, ...config.replicaRegions])
-    if (region !== undefined && !REGION.test(region))
-      throw usageError(`Invalid region "${region}".`, 'Regions look like eu-west-1.')
-  if (config.region && config.replicaRegions.includes(config.region))
-    throw usageError(
-      `Replica region ${config.region} is the stack's own region.`,
-      'List only the other regions the table is replicated to.',
-    )
-  if (config.email !== undefined && !EMAIL.test(config.email))
-    throw usageError(`Invalid e-mail address "${config.email}".`)
-  if (config.notifyQuarantinedOnly && !config.email)
-    throw usageError(
-      '--notify-quarantined-only filters the e-mail subscription, but no e-mail address is given.',
-      'Add --email.',
-    )
-  for (const principal of config.trustedPrincipals)
-    if (!isValidTrustedPrincipal(principal))
-      throw usageError(
-        `Invalid trusted principal "${principal}".`,
-        'Give a 12-digit account id or an IAM ARN (arn:aws:iam::<account>:role/<name>, :user/<name> or :root).',
-      )
-  for (const name of [config.processingBucketName, config.quarantineBucketName])
-    if (name !== undefined && !BUCKET_NAME.test(name)) throw usageError(`Invalid bucket name "${name}".`)
+  // A --profile flag, then the file's profile, then AWS_PROFILE.
+  config.profile ??= process.env.AWS_PROFILE || undefined
+  const conflict = settingsConflict(config as DeployConfig)
+  if (conflict) fail(conflict)
+  return config as DeployConfig
 }

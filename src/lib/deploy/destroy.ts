@@ -8,6 +8,7 @@ import {baseCredentials} from '#aws/credentials.js'
 import {createRequestHandler} from '#aws/http.js'
 import {promptMfaCode} from '#terminal/mfa-prompt.js'
 import {describeStackOutputs} from '#aws/stack-outputs.js'
+import {noRegionError} from '#aws/profile.js'
 import {usageError} from '#core/errors.js'
 import {DATA_RETENTION, STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {stackOutputsCacheFile} from '#aws/stack-outputs-cache.js'
@@ -60,11 +61,7 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
   try {
     assembly = await toolkit.synth(session.source, {stacks})
     const {region} = (await assembly.produce()).cloudAssembly.getStackByName(config.stackName).environment
-    if (!region || region.startsWith('unknown-'))
-      throw usageError(
-        'No AWS region given.',
-        'Pass --region, set AWS_REGION, or set a region in the profile (aws configure).',
-      )
+    if (!region || region.startsWith('unknown-')) throw noRegionError()
     const clientConfig = {
       region,
       credentials: sdkCredentials(config),

@@ -1,5 +1,5 @@
-import {readdirSync} from 'node:fs'
-import {readFile, stat} from 'node:fs/promises'
+import {readdirSync, readFileSync} from 'node:fs'
+import {stat} from 'node:fs/promises'
 import {basename, isAbsolute, join, relative, resolve} from 'node:path'
 
 import {usageError} from '#core/errors.js'
@@ -97,6 +97,7 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-export function readInput(file: InputFile): Promise<Buffer> {
-  return file.absolutePath === undefined ? readStdin() : readFile(file.absolutePath)
+/** A file's bytes, or standard input's. Files are read synchronously: faster than async reads over many small files. */
+export async function readInput(file: InputFile): Promise<Buffer> {
+  return file.absolutePath === undefined ? readStdin() : readFileSync(file.absolutePath)
 }

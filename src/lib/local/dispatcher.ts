@@ -3,7 +3,7 @@ import {appendFile, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promi
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {isTransientError} from '#core/aws-errors.js'
+import {isTransientError} from '#core/aws-responses.js'
 import {decodeEventKey, type ObjectCreatedEvent} from '#processor/event.js'
 import type {ObjectHandler} from '#processor/handler.js'
 import type {ProcessResult} from '#processor/process-object.js'

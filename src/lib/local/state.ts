@@ -1,9 +1,10 @@
 import {readFileSync} from 'node:fs'
-import {mkdir, rename, rm, writeFile} from 'node:fs/promises'
+import {rm} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
+import {writeFileAtomically} from '#core/files.js'
 import {localStateFile} from '#core/paths.js'
 
 /** Where everything of the local pipeline lives, below one directory (by default dataDir()/local). */
@@ -50,12 +51,8 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-export async function writeLocalState(file: string, state: LocalPipelineState): Promise<void> {
-  await mkdir(dirname(file), {recursive: true, mode: 0o700})
-  const temporary = `${file}.${process.pid}.tmp`
-  await writeFile(temporary, JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
-  await rename(temporary, file)
-}
+export const writeLocalState = (file: string, state: LocalPipelineState): Promise<void> =>
+  writeFileAtomically(file, JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
 
 export const removeLocalState = (file: string): Promise<void> => rm(file, {force: true})
 

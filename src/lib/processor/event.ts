@@ -1,3 +1,5 @@
+import {unquoteEtag} from '#core/aws-responses.js'
+
 /** The EventBridge "Object Created" event S3 sends for each new object, as the processor receives it. */
 export interface ObjectCreatedEvent {
   version: string
@@ -41,8 +43,6 @@ export function decodeEventKey(key: string): string {
 export function encodeEventKey(key: string): string {
   return encodeURIComponent(key).replace(/%20/g, '+')
 }
-
-export const unquoteEtag = (etag: string): string => etag.replace(/^(W\/)?"|"$/g, '')
 
 export class InvalidEventError extends Error {
   constructor(message: string) {

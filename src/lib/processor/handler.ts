@@ -1,6 +1,6 @@
 import {performance} from 'node:perf_hooks'
 
-import {isTransientError} from '#core/aws-errors.js'
+import {isTransientError} from '#core/aws-responses.js'
 import {InvalidEventError, objectRefs} from './event.js'
 import {ObjectProcessor, type ProcessorDeps, type ProcessResult} from './process-object.js'
 

@@ -25,8 +25,8 @@ import {
 } from '#contract/pipeline-contract.js'
 import {checkRecord} from '#record/check-record.js'
 import type {TypedItem, TypedValue} from '#record/typed-item.js'
-import {isConditionalCheckFailed, isNoSuchKey, isPreconditionFailed} from '#core/aws-errors.js'
-import {type ObjectRef, unquoteEtag} from './event.js'
+import {isConditionalCheckFailed, isNoSuchKey, isPreconditionFailed, unquoteEtag} from '#core/aws-responses.js'
+import type {ObjectRef} from './event.js'
 import type {Notification, Notifier} from './notifier.js'
 
 export interface ProcessorDeps {

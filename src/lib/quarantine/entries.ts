@@ -1,6 +1,7 @@
 import {HeadObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
 import {type PipelineTarget, resource} from '#aws/clients.js'
+import {isNoSuchKey} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {listObjects} from '#aws/list-objects.js'
 import {decodeMetadataValue, parseQuarantineKey, QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
@@ -34,11 +35,10 @@ async function describeEntry(s3: S3Client, bucket: string, key: string): Promise
       quarantinedAt: read(QUARANTINE_METADATA.quarantinedAt) ?? head.LastModified?.toISOString(),
       reason: read(QUARANTINE_METADATA.reason),
       message: read(QUARANTINE_METADATA.message),
-      sourceEtag: read(QUARANTINE_METADATA.sourceEtag)?.replaceAll('"', ''),
+      sourceEtag: read(QUARANTINE_METADATA.sourceEtag),
     }
   } catch (error) {
-    const {name, $metadata: metadata} = error as {name?: string; $metadata?: {httpStatusCode?: number}}
-    if (name === 'NotFound' || name === 'NoSuchKey' || metadata?.httpStatusCode === 404) return undefined
+    if (isNoSuchKey(error)) return undefined
     throw error
   }
 }

@@ -1,5 +1,6 @@
 import {HeadObjectCommand} from '@aws-sdk/client-s3'
 
+import {isNoSuchKey, unquoteEtag} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
@@ -21,26 +22,22 @@ export interface KeyStatus {
   entry?: string
 }
 
-interface Outcome extends KeyStatus {
+/** An outcome found for a key, with the ETag of the upload it belongs to (matched, then left out of what is shown). */
+interface RecordedOutcome extends KeyStatus {
   etag?: string
 }
 
-const isMissing = (error: unknown): boolean => {
-  const {name, $metadata: metadata} = error as {name?: string; $metadata?: {httpStatusCode?: number}}
-  return name === 'NotFound' || name === 'NoSuchKey' || metadata?.httpStatusCode === 404
-}
-
-async function inFlight(target: PipelineTarget, key: string): Promise<Outcome | undefined> {
+async function inFlight(target: PipelineTarget, key: string): Promise<RecordedOutcome | undefined> {
   try {
     const head = await target.s3.send(new HeadObjectCommand({Bucket: resource(target, 'processingBucket'), Key: key}))
-    return {key, state: 'in-flight', at: head.LastModified?.toISOString(), etag: head.ETag?.replaceAll('"', '')}
+    return {key, state: 'in-flight', at: head.LastModified?.toISOString(), etag: head.ETag && unquoteEtag(head.ETag)}
   } catch (error) {
-    if (isMissing(error)) return undefined
+    if (isNoSuchKey(error)) return undefined
     throw error
   }
 }
 
-async function storedItems(target: PipelineTarget, key: string): Promise<Outcome[]> {
+async function storedItems(target: PipelineTarget, key: string): Promise<RecordedOutcome[]> {
   if (!target.dynamodb) throw new Error('keyStatus needs a target resolved with the table')
   // Loaded here: `upload` without --wait never queries the table.
   const {QueryCommand} = await import('@aws-sdk/client-dynamodb')
@@ -58,11 +55,11 @@ async function storedItems(target: PipelineTarget, key: string): Promise<Outcome
     state: 'stored' as const,
     at: item[ITEM_METADATA.ingestedAt]?.S,
     item: {[TABLE_KEY.partition]: item[TABLE_KEY.partition]?.S ?? '', [TABLE_KEY.sort]: item[TABLE_KEY.sort]?.S ?? ''},
-    etag: item[ITEM_METADATA.sourceEtag]?.S?.replaceAll('"', ''),
+    etag: item[ITEM_METADATA.sourceEtag]?.S,
   }))
 }
 
-async function quarantined(target: PipelineTarget, key: string): Promise<Outcome[]> {
+async function quarantined(target: PipelineTarget, key: string): Promise<RecordedOutcome[]> {
   // Callers fan out over keys at the target's concurrency; one key's entries are read one at a time.
   const entries = await entriesOf(target, key, 1)
   return entries.map((entry) => ({
@@ -94,7 +91,7 @@ export async function keyStatus(
   return newest ? strip(newest) : {key, state: 'not-found'}
 }
 
-function strip({etag: _etag, ...status}: Outcome): KeyStatus {
+function strip({etag: _etag, ...status}: RecordedOutcome): KeyStatus {
   return status
 }
 

@@ -2,7 +2,6 @@ import type {PipelineTarget} from '#aws/clients.js'
 import {flagResources, resolveAwsTarget, type TargetRequest} from '#aws/target.js'
 import type {PipelineFlagValues} from '#aws/target-flags.js'
 import {readLocalPipeline} from '#local/state.js'
-import {localTarget} from '#local/target.js'
 
 /**
  * Where and as whom a command acts: with `--local`, the pipeline `local start` runs (static dummy credentials, no STS
@@ -10,6 +9,8 @@ import {localTarget} from '#local/target.js'
  */
 export async function resolveTarget(flags: PipelineFlagValues, request: TargetRequest): Promise<PipelineTarget> {
   if (!flags.local) return resolveAwsTarget(flags, request)
+  // Loaded only for --local: it brings the DynamoDB client, which most AWS commands never need.
+  const {localTarget} = await import('#local/target.js')
   const target = localTarget(readLocalPipeline(), {concurrency: request.concurrency})
   return {...target, resources: {...target.resources, ...flagResources(flags)}}
 }

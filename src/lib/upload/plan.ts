@@ -1,5 +1,3 @@
-import {readFileSync} from 'node:fs'
-
 import {CliError, usageError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {expandInputs, type InputFile, readInput} from '#files/input-files.js'
@@ -60,7 +58,7 @@ export interface PreparedFile {
  */
 export async function prepareFile(planned: PlannedFile, validate: boolean): Promise<PreparedFile> {
   const {file} = planned
-  const body = file.absolutePath === undefined ? await readInput(file) : readFileSync(file.absolutePath)
+  const body = await readInput(file)
   return validate ? {body, report: reportFor(file, checkRecord(body))} : {body}
 }
 

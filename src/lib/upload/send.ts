@@ -1,5 +1,6 @@
 import {PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
+import {unquoteEtag} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {explainAwsError, isConditionalWriteConflict} from '#aws/explain-error.js'
 import {toFailure} from '#core/errors.js'
@@ -27,8 +28,6 @@ export interface UploadedFile {
   /** With --wait: what became of it. */
   outcome?: KeyStatus
 }
-
-const unquoteEtag = (etag: string | undefined): string | undefined => etag?.replaceAll('"', '')
 
 /**
  * Checks and sends each file, `--concurrency` at a time: each worker reads and checks its next file while the others
@@ -61,7 +60,7 @@ export function uploadFiles(
         }),
       )
       options.progress.advance(`uploaded ${planned.key}`)
-      return {...described, status: 'uploaded', etag: unquoteEtag(response.ETag)}
+      return {...described, status: 'uploaded', etag: response.ETag && unquoteEtag(response.ETag)}
     } catch (error) {
       if (isConditionalWriteConflict(error)) {
         options.progress.advance(`not replaced ${planned.key}: an upload of that key is still being processed`)

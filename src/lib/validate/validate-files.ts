@@ -1,5 +1,3 @@
-import {readFileSync} from 'node:fs'
-
 import {expandInputs, type InputFile, readInput} from '#files/input-files.js'
 import type {QuarantineReason} from '#contract/pipeline-contract.js'
 import {checkRecord, type RecordCheck, type RecordProblem} from '#record/check-record.js'
@@ -32,7 +30,7 @@ export function reportFor(file: InputFile, check: RecordCheck): FileReport {
 export async function validateFiles(files: InputFile[]): Promise<FileReport[]> {
   const reports: FileReport[] = new Array(files.length)
   for (const [index, file] of files.entries()) {
-    const bytes = file.absolutePath === undefined ? await readInput(file) : readFileSync(file.absolutePath)
+    const bytes = await readInput(file)
     reports[index] = reportFor(file, checkRecord(bytes))
   }
   return reports

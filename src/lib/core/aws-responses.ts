@@ -1,4 +1,8 @@
-/** What the processor needs to know about an error from an AWS call. */
+/**
+ * What the CLI and the processor read from AWS responses and errors, without the SDK: error kinds and ETags.
+ */
+
+/** The fields of an error from an AWS call that tell what kind of failure it is. */
 interface AwsError {
   name?: string
   code?: string
@@ -25,7 +29,8 @@ const THROTTLING = new Set([
   'ConditionalRequestConflict',
 ])
 
-const NETWORK = new Set([
+/** Socket errors: the request may not have reached AWS at all. */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ETIMEDOUT',
@@ -46,7 +51,7 @@ export function isTransientError(error: unknown): boolean {
   const err = error as AwsError
   if (!err || typeof err !== 'object') return false
   if (err.$retryable) return true
-  if (THROTTLING.has(err.name ?? '') || NETWORK.has(err.code ?? '')) return true
+  if (THROTTLING.has(err.name ?? '') || NETWORK_ERROR_CODES.has(err.code ?? '')) return true
   const status = httpStatus(error)
   return status !== undefined && (status >= 500 || status === 429 || status === 409)
 }
@@ -54,6 +59,7 @@ export function isTransientError(error: unknown): boolean {
 export const isPreconditionFailed = (error: unknown): boolean =>
   httpStatus(error) === 412 || (error as AwsError)?.name === 'PreconditionFailed'
 
+/** The object (or version) is not there: 404 from GET/HEAD, as NoSuchKey, NotFound or a bare status. */
 export const isNoSuchKey = (error: unknown): boolean => {
   const name = (error as AwsError)?.name
   return name === 'NoSuchKey' || name === 'NotFound' || (httpStatus(error) === 404 && name !== 'NoSuchBucket')
@@ -61,3 +67,6 @@ export const isNoSuchKey = (error: unknown): boolean => {
 
 export const isConditionalCheckFailed = (error: unknown): boolean =>
   (error as AwsError)?.name === 'ConditionalCheckFailedException'
+
+/** An ETag without its quotes (and weak-validator prefix), as S3 events and our metadata carry it. */
+export const unquoteEtag = (etag: string): string => etag.replace(/^(W\/)?"|"$/g, '')

@@ -1,0 +1,76 @@
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {type Emulator, type S3Emulator, startDynamoDb, startS3} from './emulators.js'
+import type {LocalLayout} from './state.js'
+import {LOCAL_RESOURCES, type LocalClients, localClients} from './target.js'
+
+/** What to undo when the pipeline stops (or fails to start): run last first, each once, failures ignored. */
+export class CleanupStack {
+  private readonly cleanups: (() => Promise<unknown>)[] = []
+
+  push(cleanup: () => Promise<unknown>): void {
+    this.cleanups.push(cleanup)
+  }
+
+  async run(): Promise<void> {
+    for (const cleanup of this.cleanups.splice(0).reverse()) await cleanup().catch(() => undefined)
+  }
+}
+
+export interface LocalEmulators {
+  dynamodb: Emulator
+  /** With the processing and quarantine buckets. */
+  s3: S3Emulator
+  endpoints: {s3: string; dynamodb: string}
+}
+
+function portError(error: unknown, what: string, port: number): unknown {
+  if ((error as NodeJS.ErrnoException)?.code !== 'EADDRINUSE') return error
+  return new CliError(`Port ${port} for the local ${what} is in use.`, {
+    exitCode: ExitCode.Usage,
+    code: 'PortInUse',
+    hint: `Pick another with --${what === 'S3' ? 's3' : 'dynamodb'}-port (0 picks a free one).`,
+  })
+}
+
+/**
+ * Starts dynalite and s3rver (with the buckets) on their ports, keeping their data below the layout's directories;
+ * each is closed by the cleanup stack. A port in use is a usage error naming the flag that picks another.
+ */
+export async function startLocalEmulators(
+  layout: LocalLayout,
+  options: {host: string; s3Port?: number; dynamodbPort?: number},
+  cleanups: CleanupStack,
+): Promise<LocalEmulators> {
+  const {host} = options
+  const dynamodbPort = options.dynamodbPort ?? 0
+  const dynamodb = await startDynamoDb({path: layout.dynamodbDirectory, host, port: dynamodbPort}).catch((error) => {
+    throw portError(error, 'DynamoDB', dynamodbPort)
+  })
+  cleanups.push(() => dynamodb.close())
+  const s3Port = options.s3Port ?? 0
+  const s3 = await startS3({
+    directory: layout.s3Directory,
+    host,
+    port: s3Port,
+    buckets: [LOCAL_RESOURCES.processingBucket, LOCAL_RESOURCES.quarantineBucket],
+  }).catch((error) => {
+    throw portError(error, 'S3', s3Port)
+  })
+  cleanups.push(() => s3.close())
+  return {dynamodb, s3, endpoints: {s3: s3.endpoint, dynamodb: dynamodb.endpoint}}
+}
+
+/** Clients for the emulators, destroyed by the cleanup stack. */
+export function emulatorClients(
+  endpoints: LocalEmulators['endpoints'],
+  config: {maxAttempts?: number},
+  cleanups: CleanupStack,
+): LocalClients {
+  const {s3, dynamodb} = localClients(endpoints, config)
+  cleanups.push(async () => {
+    s3.destroy()
+    dynamodb.destroy()
+  })
+  return {s3, dynamodb}
+}
