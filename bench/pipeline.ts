@@ -79,7 +79,8 @@ try {
     },
   })
   console.log(
-    `pipeline benchmark: ${recordCount} records, ${concurrency} at once, local pipeline (dynalite + s3rver), ${process.version}`,
+    `pipeline benchmark: ${recordCount} records, ${concurrency} at once, ` +
+      `local pipeline (dynalite + s3rver), ${process.version}`,
   )
 
   // Floor: the same uploads into a bucket nobody processes.
@@ -102,10 +103,13 @@ try {
 
   console.log(`\nThroughput (${recordCount} records, upload to stored)`)
   console.log(
-    `  upload only, nothing processed (floor)        ${floorMs.toFixed(0).padStart(7)} ms   ${((recordCount / floorMs) * 1000).toFixed(0).padStart(5)} objects/s   1.00x floor`,
+    `  upload only, nothing processed (floor)        ${floorMs.toFixed(0).padStart(7)} ms   ` +
+      `${((recordCount / floorMs) * 1000).toFixed(0).padStart(5)} objects/s   1.00x floor`,
   )
   console.log(
-    `  upload + processed by the local pipeline      ${pipelineMs.toFixed(0).padStart(7)} ms   ${((recordCount / pipelineMs) * 1000).toFixed(0).padStart(5)} objects/s   ${(pipelineMs / floorMs).toFixed(2)}x floor`,
+    `  upload + processed by the local pipeline      ${pipelineMs.toFixed(0).padStart(7)} ms   ` +
+      `${((recordCount / pipelineMs) * 1000).toFixed(0).padStart(5)} objects/s   ` +
+      `${(pipelineMs / floorMs).toFixed(2)}x floor`,
   )
 
   const sample = Math.min(200, recordCount)
@@ -136,7 +140,8 @@ try {
   for (const path of paths) {
     const {perObject, byApi} = await callsPerObject(pipeline, path.bodies)
     console.log(
-      `  ${path.name.padEnd(30)} ${perObject.toFixed(2).padStart(5)} calls   ${(perObject / NAIVE_CALLS).toFixed(2)}x naive   object removed   (${byApi})`,
+      `  ${path.name.padEnd(30)} ${perObject.toFixed(2).padStart(5)} calls   ` +
+        `${(perObject / NAIVE_CALLS).toFixed(2)}x naive   object removed   (${byApi})`,
     )
   }
   await pipeline.stop()

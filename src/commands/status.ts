@@ -19,9 +19,13 @@ type StatusResult = {keys: KeyStatus[]} | {olderThanSeconds: number; stuck: Stuc
 export default class Status extends PipelineCommand {
   static summary = 'Where uploads are now: in flight, stored (and when), or quarantined (and why).'
 
-  static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file or directory argument stands for the keys \`upload\` gives those files (use the same --prefix); anything else is taken as a key.
---stuck lists objects that have sat in the processing bucket longer than --older-than (default: the stack's StuckAfterSeconds output, else 15m).
-Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (with --stuck: some stuck).`
+  static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file or
+directory argument stands for the keys \`upload\` gives those files (use the same
+--prefix); anything else is taken as a key.
+--stuck lists objects that have sat in the processing bucket longer than
+--older-than (default: the stack's StuckAfterSeconds output, else 15m).
+Exit codes: 0 all found stored or in flight; 1 some quarantined or not found
+(with --stuck: some stuck).`
 
   static examples = [
     {description: 'One key', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
@@ -71,7 +75,8 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (wi
       for (const object of stuck)
         this.log(`stuck  ${object.key}  (uploaded ${object.uploadedAt}, ${Math.round(object.ageSeconds / 60)} min ago)`)
       this.log(
-        `${stuck.length} ${stuck.length === 1 ? 'object has' : 'objects have'} waited longer than ${olderThanSeconds} s.`,
+        `${stuck.length} ${stuck.length === 1 ? 'object has' : 'objects have'} ` +
+          `waited longer than ${olderThanSeconds} s.`,
       )
       if (stuck.length > 0) this.exitStatus = ExitCode.Negative
       return {olderThanSeconds, stuck}

@@ -13,9 +13,16 @@ import {dryRun, invalidLines, runUpload, summaryLine, type UploadResult, uploadE
 export default class Upload extends PipelineCommand {
   static summary = 'Upload records into the pipeline, checking each first.'
 
-  static description = `Each file is first checked exactly as the pipeline will check it; invalid files are reported like \`validate\` does and not sent (--no-validate sends them anyway).
-Keys: a file's path below the directory argument (a file argument: its name), after --prefix. Keys that clash or could escape the prefix are refused before anything is sent. An object still waiting in the processing bucket under the same key is not replaced (S3 conditional write).
-Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with --wait); 1 some invalid or quarantined; 2 usage; 3 credentials; 4 uploads failed or --wait timed out.`
+  static description = `Each file is first checked exactly as the pipeline will check it; invalid files
+are reported like \`validate\` does and not sent (--no-validate sends them
+anyway).
+Keys: a file's path below the directory argument (a file argument: its name),
+after --prefix. Keys that clash or could escape the prefix are refused before
+anything is sent. An object still waiting in the processing bucket under the
+same key is not replaced (S3 conditional write).
+Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with
+--wait); 1 some invalid or quarantined; 2 usage; 3 credentials; 4 uploads failed
+or --wait timed out.`
 
   static examples = [
     {description: 'Upload every *.json below a directory', command: '<%= config.bin %> <%= command.id %> catalog/'},

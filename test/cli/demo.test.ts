@@ -20,7 +20,8 @@ describe('demo', () => {
     expect(result.quarantine.map((e: {sourceKey: string}) => e.sourceKey)).toContain(
       'demo/duplicate/skrillex-rumble-again.json',
     )
-    // Its own temporary directory, removed afterwards: nothing in the user's data directory, no clash with `local start`.
+    // Its own temporary directory, removed afterwards: nothing in the user's data directory, no clash with `local
+    // start`.
     expect(existsSync(join(xdg.XDG_DATA_HOME!, 'eventpulse', 'local'))).toBe(false)
     expect(existsSync(result.dataDir)).toBe(false)
   })

@@ -32,7 +32,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'batch', 'bad.json'), '{"ArtistID": {"S": "Odesza"},}')
   writeFileSync(join(dir, 'batch', 'dup-first.json'), record('Odesza', 'TRACK#Line of Sight'))
   writeFileSync(join(dir, 'dup-second.json'), record('Odesza', 'TRACK#Line of Sight'))
-  // The invalid file is sent anyway so that the pipeline quarantines it; the duplicate goes second, once the first is stored.
+  // The invalid file is sent anyway so that the pipeline quarantines it; the duplicate goes second, once the first is
+  // stored.
   const first = await cli(['upload', join(dir, 'batch'), '--no-validate', '--wait', '--timeout', '60s'])
   expect(first.stderr).not.toContain('Error')
 })

@@ -28,7 +28,9 @@ import {ensureTable} from '#local/table.js'
 import {localClients} from '#local/target.js'
 import {stubProcessorBundle, synthesize} from './synth.js'
 
-type Resource = {Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]}
+/** CloudFormation JSON, typed as loosely as CDK's Template.toJSON() types it. */
+type TemplateJson = ReturnType<Template['toJSON']>
+type Resource = {Type: string; Properties: TemplateJson; DeletionPolicy?: string; DependsOn?: string[]}
 
 /** The logical id of the one resource of a type whose id starts with the given construct path prefix. */
 function logicalId(template: Template, type: string, prefix: string): string {
@@ -425,7 +427,7 @@ describe('the EventPulse stack, default configuration', () => {
     it('uses no wildcard actions and no resource wildcard other than objects below a bucket ARN', () => {
       const documents = [
         ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) =>
-          (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument),
+          (r.Properties.Policies ?? []).map((p: {PolicyDocument: unknown}) => p.PolicyDocument),
         ),
         ...Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
         ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((r) => r.Properties.PolicyDocument),

@@ -106,7 +106,8 @@ test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notificat
   expect(final.itemCount).toBe(uploads.filter((u) => u.kind === 'valid').length + twinRecords.size)
   for (const key of final.stored) expect(final.storedEtag.get(key)).toBe(etags.get(key))
   console.log(
-    `fault injection: ${counts.calls} calls, ${counts.before} failed before and ${counts.after} after taking effect; ${deadLetters.length} dead-lettered, then redelivered on restart`,
+    `fault injection: ${counts.calls} calls, ${counts.before} failed before and ${counts.after} after taking effect; ` +
+      `${deadLetters.length} dead-lettered, then redelivered on restart`,
   )
 }, 120_000)
 

@@ -2,7 +2,7 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {GetItemCommand, ScanCommand} from '@aws-sdk/client-dynamodb'
+import {GetItemCommand, ScanCommand, type ScanCommandOutput} from '@aws-sdk/client-dynamodb'
 import {GetObjectCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 
 import {type LocalPipeline, type LocalPipelineOptions, startLocalPipeline} from '#local/pipeline.js'
@@ -54,7 +54,9 @@ export function helpers(pipeline: LocalPipeline) {
       const items = []
       let ExclusiveStartKey
       do {
-        const page: any = await dynamodb.send(new ScanCommand({TableName: state.table, ExclusiveStartKey}))
+        const page: ScanCommandOutput = await dynamodb.send(
+          new ScanCommand({TableName: state.table, ExclusiveStartKey}),
+        )
         items.push(...(page.Items ?? []))
         ExclusiveStartKey = page.LastEvaluatedKey
       } while (ExclusiveStartKey)

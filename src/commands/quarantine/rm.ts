@@ -12,8 +12,11 @@ import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.j
 export default class QuarantineRm extends PipelineCommand {
   static summary = 'Delete quarantined objects, after showing them and asking.'
 
-  static description = `Lists the entries that will be deleted and asks for confirmation; --yes skips the question. Without a terminal and without --yes it refuses (exit 2).
-A key with nothing in quarantine is reported and not asked about. Exit codes: 0 deleted; 1 a key was not in quarantine, or you declined; 2 no confirmation possible; 4 a deletion failed.`
+  static description = `Lists the entries that will be deleted and asks for confirmation; --yes skips
+the question. Without a terminal and without --yes it refuses (exit 2).
+A key with nothing in quarantine is reported and not asked about. Exit codes:
+0 deleted; 1 a key was not in quarantine, or you declined; 2 no confirmation
+possible; 4 a deletion failed.`
 
   static examples = [
     {

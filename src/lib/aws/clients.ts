@@ -47,8 +47,9 @@ export interface ClientBasics {
 export const requestHandlerFor = (concurrency: number) => createRequestHandler({maxSockets: Math.max(concurrency, 16)})
 
 /**
- * S3 client: path-style addressing for custom endpoints (emulators have no per-bucket DNS), and checksums only where
- * S3 requires them, so bodies are sent plain rather than in aws-chunked framing that S3-compatible servers may store as is.
+ * S3 client: path-style addressing for custom endpoints (emulators have no per-bucket DNS), and checksums only where S3
+ * requires them, so bodies are sent plain rather than in aws-chunked framing that S3-compatible servers may store as
+ * is.
  */
 export function createS3Client(config: ClientBasics): S3Client {
   return new S3Client({

@@ -17,7 +17,10 @@ import {endpointFor, resolveMfaSerial, resolveRegion} from './profile.js'
 import {discoverStackOutputs, requireOutput} from './stack-outputs.js'
 import type {PipelineFlagValues} from './target-flags.js'
 
-/** The role a command acts through: `upload`/`status` the uploader role, `quarantine` commands the quarantine-admin role. */
+/**
+ * The role a command acts through: `upload`/`status` the uploader role, `quarantine` commands the quarantine-admin
+ * role.
+ */
 export type PipelineRole = 'uploader' | 'quarantineAdmin'
 
 const ROLE_OUTPUTS: Record<PipelineRole, string> = {
@@ -35,7 +38,9 @@ export interface TargetRequest {
   clients?: {sts?: (config: ClientBasics) => STSClient; cloudFormation?: (config: ClientBasics) => CloudFormationClient}
 }
 
-/** What the stack tells about itself that a command may need: resource names, the role to assume, the stuck threshold. */
+/**
+ * What the stack tells about itself that a command may need: resource names, the role to assume, the stuck threshold.
+ */
 interface StackFacts {
   resources: Partial<Record<ResourceName, string>>
   roleArn?: string

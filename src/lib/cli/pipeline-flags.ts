@@ -22,7 +22,8 @@ export const pipelineFlags = {
   }),
   'mfa-serial': Flags.string({
     description:
-      "MFA device ARN for assuming the role; the code is asked for on the terminal (default: the profile's mfa_serial).",
+      'MFA device ARN for assuming the role; the code is asked for on the terminal ' +
+      "(default: the profile's mfa_serial).",
     exclusive: ['local'],
   }),
   'external-id': Flags.string({

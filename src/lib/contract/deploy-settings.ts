@@ -209,7 +209,8 @@ export const DEPLOY_SETTINGS = {
     flag: {name: 'trusted-principal'},
     // Empty: this account (whoever its IAM policies allow).
     description:
-      'Account id or IAM ARN allowed to assume the uploader and quarantine-admin roles; repeatable. Default: this account.',
+      'Account id or IAM ARN allowed to assume the uploader and quarantine-admin roles; repeatable. ' +
+      'Default: this account.',
     prop: 'trustedPrincipals',
     default: [],
     check: trustedPrincipalProblem,

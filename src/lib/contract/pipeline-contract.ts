@@ -124,7 +124,9 @@ export function quarantineKey(sourceKey: string, upload: UploadIdentity): string
   return `${sourceKey}/${quarantineEntryId(upload)}`
 }
 
-/** Splits a quarantine object key into the source key and entry id, or undefined for a key not laid out by the pipeline. */
+/**
+ * Splits a quarantine object key into the source key and entry id, or undefined for a key not laid out by the pipeline.
+ */
 export function parseQuarantineKey(key: string): {sourceKey: string; entryId: string} | undefined {
   const slash = key.lastIndexOf('/')
   if (slash <= 0) return undefined

@@ -38,7 +38,9 @@ export interface DemoResult {
   quarantine: QuarantineEntry[]
 }
 
-/** What the example should become: stored, or quarantined with the reason the record check gives it (or as a duplicate). */
+/**
+ * What the example should become: stored, or quarantined with the reason the record check gives it (or as a duplicate).
+ */
 function expectedOutcome(file: UploadedFile, round: number): string {
   if (round === 1) return 'quarantined: duplicate'
   return file.reason ? `quarantined: ${file.reason}` : 'stored'
@@ -72,7 +74,8 @@ export async function runDemo(options: {
       const checked = await dryRun(planned, {validate: true})
       say('')
       say(
-        `Uploading ${title}: ${planned.length} ${planned.length === 1 ? 'file' : 'files'}, and waiting for the outcomes`,
+        `Uploading ${title}: ${planned.length} ${planned.length === 1 ? 'file' : 'files'}, ` +
+          `and waiting for the outcomes`,
       )
       const refused = invalidLines(checked.files)
       for (const line of refused) say(`  refused by upload's check: ${line}`)

@@ -34,7 +34,9 @@ const inflightName = (event: ObjectCreatedEvent): string => {
   return `${createHash('sha256').update(`${key}\n${etag}\n${sequencer}`).digest('hex').slice(0, 32)}.json`
 }
 
-/** Events saved before delivery and not yet handled: redelivered as they were after a restart, like EventBridge would. */
+/**
+ * Events saved before delivery and not yet handled: redelivered as they were after a restart, like EventBridge would.
+ */
 export async function readInflightEvents(directory: string): Promise<ObjectCreatedEvent[]> {
   const names = await readdir(directory).catch(() => [] as string[])
   const events = await Promise.all(

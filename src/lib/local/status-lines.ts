@@ -7,12 +7,18 @@ import type {LocalPipelineState} from './state.js'
 export function notificationLine(notification: Notification): string {
   const time = notification.at.slice(11, 19)
   if (notification.outcome === 'stored')
-    return `${time} stored      ${notification.sourceKey} → ${notification.item?.ArtistID} / ${notification.item?.ItemID}`
+    return (
+      `${time} stored      ${notification.sourceKey} → ` +
+      `${notification.item?.ArtistID} / ${notification.item?.ItemID}`
+    )
   return `${time} quarantined ${notification.sourceKey} (${notification.reason}) → ${notification.quarantineKey}`
 }
 
 export function deadLetterLine(record: DeadLetterRecord): string {
-  return `${record.at.slice(11, 19)} dead-letter ${decodeEventKey(record.event.detail.object.key)} after ${record.attempts} attempt(s): ${record.error.name}: ${record.error.message}`
+  return (
+    `${record.at.slice(11, 19)} dead-letter ${decodeEventKey(record.event.detail.object.key)} ` +
+    `after ${record.attempts} attempt(s): ${record.error.name}: ${record.error.message}`
+  )
 }
 
 /** Where the local pipeline is, for people. */

@@ -202,7 +202,9 @@ export class ObjectProcessor {
         })
       if (!isSameUpload(existing, ref)) {
         const from = existing[ITEM_METADATA.sourceKey]?.S
-        const message = `ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}" is already stored${from ? ` (from ${from})` : ''}`
+        const message =
+          `ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}" ` +
+          `is already stored${from ? ` (from ${from})` : ''}`
         return this.quarantine(ref, bytes, 'duplicate', message, itemKey)
       }
       alreadyStored = true
@@ -234,7 +236,10 @@ export class ObjectProcessor {
     return Item
   }
 
-  /** Writes the quarantine entry from the bytes already read; an entry already there is this upload's, from an earlier try. */
+  /**
+   * Writes the quarantine entry from the bytes already read; an entry already there is this upload's, from an earlier
+   * try.
+   */
   private async quarantine(
     ref: ObjectRef,
     bytes: Uint8Array,
@@ -269,7 +274,9 @@ export class ObjectProcessor {
         new CopyObjectCommand({
           Bucket: this.deps.quarantineBucket,
           Key: target,
-          CopySource: `${ref.bucket}/${encodeURIComponent(ref.key)}${ref.versionId ? `?versionId=${encodeURIComponent(ref.versionId)}` : ''}`,
+          CopySource:
+            `${ref.bucket}/${encodeURIComponent(ref.key)}` +
+            `${ref.versionId ? `?versionId=${encodeURIComponent(ref.versionId)}` : ''}`,
           CopySourceIfMatch: ref.versionId ? undefined : quoted(ref.etag),
           IfNoneMatch: '*',
           MetadataDirective: 'REPLACE',

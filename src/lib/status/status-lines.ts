@@ -4,9 +4,15 @@ import type {KeyStatus} from './key-status.js'
 export function outcomeLine(status: KeyStatus): string {
   switch (status.state) {
     case 'stored':
-      return `stored       ${status.key}  (${status.item?.ArtistID} / ${status.item?.ItemID}, ${status.at ?? 'time unknown'})`
+      return (
+        `stored       ${status.key}  ` +
+        `(${status.item?.ArtistID} / ${status.item?.ItemID}, ${status.at ?? 'time unknown'})`
+      )
     case 'quarantined':
-      return `quarantined  ${status.key}  ${status.reason ?? 'unknown reason'}: ${status.message ?? ''}  [${status.entry}]`
+      return (
+        `quarantined  ${status.key}  ${status.reason ?? 'unknown reason'}: ` +
+        `${status.message ?? ''}  [${status.entry}]`
+      )
     case 'in-flight':
       return `in flight    ${status.key}  (uploaded ${status.at ?? 'just now'})`
     default:

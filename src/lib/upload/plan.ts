@@ -34,11 +34,14 @@ export async function planUpload(
   }
   if (problems.length > 0)
     throw new CliError(
-      `Nothing was uploaded: ${problems.length === 1 ? 'a key is' : 'some keys are'} refused.\n  ${problems.join('\n  ')}`,
+      `Nothing was uploaded: ${problems.length === 1 ? 'a key is' : 'some keys are'} refused.` +
+        `\n  ${problems.join('\n  ')}`,
       {
         exitCode: ExitCode.Usage,
         code: 'KeysRefused',
-        hint: 'Upload the files from different directories or with --prefix, and rename files whose names hold control characters.',
+        hint:
+          'Upload the files from different directories or with --prefix, ' +
+          'and rename files whose names hold control characters.',
       },
     )
   return planned
@@ -50,7 +53,9 @@ export interface PreparedFile {
   report?: FileReport
 }
 
-/** Reads a file (synchronously: much faster than the thread pool for small files) and checks it as the pipeline will. */
+/**
+ * Reads a file (synchronously: much faster than the thread pool for small files) and checks it as the pipeline will.
+ */
 export async function prepareFile(planned: PlannedFile, validate: boolean): Promise<PreparedFile> {
   const {file} = planned
   const body = await readInput(file)
