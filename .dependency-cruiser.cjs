@@ -12,7 +12,7 @@ const layers = [
   // 2 engines: the processor that handles one object, the AWS clients, validation of local files
   ['src/lib/processor', 'src/lib/aws', 'src/lib/validate'],
   // 3 whole pipelines and their upkeep: the local pipeline, quarantine, deploy and destroy
-  ['src/lib/local', 'src/lib/quarantine', 'src/lib/deploy'],
+  ['src/lib/local', 'src/lib/quarantine', 'src/lib/deploy', 'src/lib/items'],
   // 4 views and choices over a pipeline: status, the target picker, the oclif command base and flags
   ['src/lib/status', 'src/lib/target', 'src/lib/cli'],
   // 5 upload, which validates and then reports status
