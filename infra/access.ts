@@ -73,9 +73,13 @@ export class Access extends Construct {
       inlinePolicies: {
         Quarantine: new iam.PolicyDocument({
           statements: [
-            new iam.PolicyStatement({actions: ['s3:ListBucket'], resources: [quarantineBucket.bucketArn]}),
             new iam.PolicyStatement({
-              actions: ['s3:GetObject', 's3:DeleteObject'],
+              actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+              resources: [quarantineBucket.bucketArn],
+            }),
+            // Versions: `quarantine rm --purge` deletes every version of an entry.
+            new iam.PolicyStatement({
+              actions: ['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
               resources: [quarantineBucket.arnForObjects('*')],
             }),
             new iam.PolicyStatement({actions: ['s3:PutObject'], resources: [processingBucket.arnForObjects('*')]}),

@@ -3,14 +3,14 @@ import * as iam from 'aws-cdk-lib/aws-iam'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import {Construct} from 'constructs'
 
+import {QUARANTINE_RETENTION_DAYS} from '#contract/pipeline-contract.js'
+
 export interface StorageProps {
   removalPolicy: RemovalPolicy
   processingBucketName?: string
   quarantineBucketName?: string
 }
 
-/** Noncurrent quarantine versions (overwritten or deleted entries) are kept this long, then expire. */
-export const QUARANTINE_NONCURRENT_DAYS = 90
 const INCOMPLETE_UPLOAD_DAYS = 7
 
 /** The processing bucket (uploads land here) and the quarantine bucket (rejected uploads are kept here). */
@@ -60,7 +60,7 @@ export class Storage extends Construct {
       lifecycleRules: [
         {
           id: 'ExpireOldNoncurrentVersions',
-          noncurrentVersionExpiration: Duration.days(QUARANTINE_NONCURRENT_DAYS),
+          noncurrentVersionExpiration: Duration.days(QUARANTINE_RETENTION_DAYS),
           abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_DAYS),
         },
       ],

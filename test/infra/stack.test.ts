@@ -13,11 +13,11 @@ import {createEventPulseApp} from '../../infra/app.js'
 import {EVENT_MAX_AGE, EVENT_RETRY_ATTEMPTS} from '../../infra/events.js'
 import {processorBundleDir} from '#core/package-root.js'
 import {defaultStackConfig} from '../../infra/stack-config.js'
-import {QUARANTINE_NONCURRENT_DAYS} from '../../infra/storage.js'
 import {
   ITEM_METADATA,
   NOTIFICATION_ATTRIBUTES,
   PROCESSOR_ENV,
+  QUARANTINE_RETENTION_DAYS,
   SOURCE_KEY_INDEX,
   STACK_OUTPUTS,
   TABLE_KEY,
@@ -140,7 +140,7 @@ describe('the EventPulse stack, default configuration', () => {
       expect(props.LifecycleConfiguration.Rules).toContainEqual(
         expect.objectContaining({
           Status: 'Enabled',
-          NoncurrentVersionExpiration: {NoncurrentDays: QUARANTINE_NONCURRENT_DAYS},
+          NoncurrentVersionExpiration: {NoncurrentDays: QUARANTINE_RETENTION_DAYS},
         }),
       )
       expect(
@@ -401,14 +401,14 @@ describe('the EventPulse stack, default configuration', () => {
       ])
     })
 
-    it('lets the quarantine admin list, read and delete quarantined objects and release them into processing', () => {
+    it('lets the quarantine admin list, read, delete and purge quarantined objects and release them into processing', () => {
       const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')].Properties
       expect(role.AssumeRolePolicyDocument.Statement).toEqual([
         {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot},
       ])
       expect(role.Policies[0].PolicyDocument.Statement).toEqual([
-        allow('s3:ListBucket', arn(ids.quarantine)),
-        allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.quarantine)),
+        allow(['s3:ListBucket', 's3:ListBucketVersions'], arn(ids.quarantine)),
+        allow(['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], objectsBelow(ids.quarantine)),
         allow('s3:PutObject', objectsBelow(ids.processing)),
       ])
     })

@@ -101,6 +101,12 @@ export const DEFAULT_STUCK_AFTER_SECONDS = 15 * 60
  * The entry id is derived from the upload itself (ETag, sequencer, version), so a retried move
  * lands on the same entry, while a later upload of the same key gets an entry of its own.
  */
+/**
+ * The quarantine bucket is versioned: a deleted (or replaced) entry stays recoverable as a noncurrent version for this
+ * many days, then expires. `quarantine rm --purge` deletes every version at once.
+ */
+export const QUARANTINE_RETENTION_DAYS = 90
+
 export const QUARANTINE_ENTRY_ID_PATTERN = /^q-[0-9a-f]{16}$/
 
 /**
