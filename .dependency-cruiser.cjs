@@ -14,7 +14,7 @@ const layers = [
   // 3 whole pipelines and their upkeep: the local pipeline, quarantine, deploy and destroy
   ['src/lib/local', 'src/lib/quarantine', 'src/lib/deploy', 'src/lib/items'],
   // 4 views and choices over a pipeline: status, the target picker, the oclif command base and flags
-  ['src/lib/status', 'src/lib/target', 'src/lib/cli'],
+  ['src/lib/status', 'src/lib/target', 'src/lib/cli', 'src/lib/doctor'],
   // 5 upload, which validates and then reports status
   ['src/lib/upload'],
   // 6 the demo, which drives everything below

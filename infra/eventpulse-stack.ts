@@ -1,7 +1,8 @@
 import {CfnOutput, RemovalPolicy, Stack, type StackProps} from 'aws-cdk-lib'
 import type {Construct} from 'constructs'
 
-import {DATA_RETENTION, STACK_OUTPUTS, type StackOutputName} from '#contract/pipeline-contract.js'
+import {DATA_RETENTION, PROCESSOR_ENV, STACK_OUTPUTS, type StackOutputName} from '#contract/pipeline-contract.js'
+import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {Access} from './access.js'
 import {UploadEvents} from './events.js'
 import {acknowledgeNagFindings} from './nag-acknowledgements.js'
@@ -47,6 +48,7 @@ export class EventPulseStack extends Stack {
       bundleDir: props.processorBundleDir,
     })
     notifications.admitPublisher(processor.role)
+    processor.function.addEnvironment(PROCESSOR_ENV.schemaHash, ITEM_SCHEMA_HASH)
     const uploadEvents = new UploadEvents(this, 'UploadEvents', {
       processingBucket: storage.processingBucket,
       processor: processor.function,
@@ -90,6 +92,7 @@ export class EventPulseStack extends Stack {
         value: String(config.stuckAfterSeconds),
         description: 'Objects older than this in processing are stuck',
       },
+      schemaHash: {value: ITEM_SCHEMA_HASH, description: 'Digest of the item schema the processor checks with'},
       dataRetention: {
         value: config.destroyDataOnDelete ? DATA_RETENTION.destroy : DATA_RETENTION.retain,
         description: 'What happens to the data when the stack is deleted',

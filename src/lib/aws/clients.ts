@@ -27,6 +27,8 @@ export interface PipelineTarget {
   concurrency: number
   /** The stack's threshold for `status --stuck`, when it publishes one. */
   stuckAfterSeconds?: number
+  /** Digest of the item schema the pipeline's processor checks with, when it publishes one. */
+  schemaHash?: string
   /** Which role the credentials are for, if one was assumed. */
   roleArn?: string
   s3: S3Client

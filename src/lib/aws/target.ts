@@ -45,6 +45,7 @@ interface StackFacts {
   resources: Partial<Record<ResourceName, string>>
   roleArn?: string
   stuckAfterSeconds?: number
+  schemaHash?: string
 }
 
 /**
@@ -55,21 +56,8 @@ interface StackFacts {
  */
 export async function resolveAwsTarget(flags: PipelineFlagValues, request: TargetRequest): Promise<PipelineTarget> {
   const concurrency = request.concurrency ?? 16
-  const profileName = flags.profile || process.env.AWS_PROFILE || undefined
-  const profile = profileName ?? 'default'
-  const endpoint = endpointFor('S3', flags)
-  const region = await resolveRegion(flags, profile, endpoint)
-  const readMfaCode =
-    request.readMfaCode ?? (async (serial: string) => (await import('#terminal/mfa-prompt.js')).promptMfaCode(serial))
-  const base = baseCredentials({profile: profileName, readMfaCode})
-  const basics: ClientBasics = {
-    region,
-    endpoint,
-    credentials: base,
-    requestHandler: requestHandlerFor(concurrency),
-    maxAttempts: 5,
-  }
-
+  const {profileName, profile, endpoint, region, readMfaCode, basics} = await callerBasics(flags, request)
+  const base = basics.credentials as AwsCredentialIdentityProvider
   const stack = await stackFacts(flags, request, {basics, region, profileName, endpoint})
   let credentials: AwsCredentialIdentityProvider = base
   if (stack.roleArn) {
@@ -96,6 +84,30 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
       endpoint: endpointFor('DYNAMODB', flags),
     }),
   }
+}
+
+/**
+ * Who the caller is before any role: profile, region, endpoint and the caller's own credentials (the standard chain,
+ * asking for an MFA code when a profile needs one), as every client of the target starts from.
+ */
+export async function callerBasics(
+  flags: PipelineFlagValues,
+  request: Pick<TargetRequest, 'concurrency' | 'readMfaCode'>,
+) {
+  const profileName = flags.profile || process.env.AWS_PROFILE || undefined
+  const profile = profileName ?? 'default'
+  const endpoint = endpointFor('S3', flags)
+  const region = await resolveRegion(flags, profile, endpoint)
+  const readMfaCode: MfaCodeReader =
+    request.readMfaCode ?? (async (serial: string) => (await import('#terminal/mfa-prompt.js')).promptMfaCode(serial))
+  const basics: ClientBasics = {
+    region,
+    endpoint,
+    credentials: baseCredentials({profile: profileName, readMfaCode}),
+    requestHandler: requestHandlerFor(request.concurrency ?? 16),
+    maxAttempts: 5,
+  }
+  return {profileName, profile, endpoint, region, readMfaCode, basics}
 }
 
 /** Resource names from the flags, and from the stack's outputs what the flags leave open (CloudFormation only then). */
@@ -130,6 +142,7 @@ async function stackFacts(
       ? requireOutput(outputs, ROLE_OUTPUTS[request.role], stackTarget, '--role-arn or --no-assume-role')
       : roleArn,
     stuckAfterSeconds: stuck > 0 ? stuck : undefined,
+    schemaHash: outputs[STACK_OUTPUTS.schemaHash],
   }
 }
 

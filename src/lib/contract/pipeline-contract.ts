@@ -61,6 +61,8 @@ export const PROCESSOR_ENV = {
   table: 'EVENTPULSE_TABLE',
   outcomesTable: 'EVENTPULSE_OUTCOMES_TABLE',
   topicArn: 'EVENTPULSE_TOPIC_ARN',
+  /** The item schema's digest, so the function's configuration shows which schema it checks with. */
+  schemaHash: 'EVENTPULSE_SCHEMA_HASH',
   /** Seconds after which the sweep treats an object still in the processing bucket as having lost its event. */
   stuckAfterSeconds: 'EVENTPULSE_STUCK_AFTER_SECONDS',
   /** The processor's dead-letter queue, where the sweep sends an object it has given up on. */
@@ -82,6 +84,8 @@ export const STACK_OUTPUTS = {
   processorDeadLetterQueueUrl: 'ProcessorDeadLetterQueueUrl',
   /** Seconds after which an object still in the processing bucket counts as stuck (`status --stuck`). */
   stuckAfterSeconds: 'StuckAfterSeconds',
+  /** Digest of the item schema the deployed processor checks records with (schema/schema-hash.ts). */
+  schemaHash: 'SchemaHash',
   /** What deleting the stack does to buckets, table and key: one of DATA_RETENTION. */
   dataRetention: 'DataRetention',
 } as const

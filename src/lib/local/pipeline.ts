@@ -8,6 +8,7 @@ import type {ObjectCreatedEvent} from '#processor/event.js'
 import {createObjectHandler, type LogLine} from '#processor/handler.js'
 import {type Notification, type Notifier, OutboxNotifier} from '#processor/notifier.js'
 import type {ProcessResult} from '#processor/process-object.js'
+import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {type DeadLetterRecord, EventDispatcher} from './dispatcher.js'
 import {wireObjectCreatedEvents} from './event-wiring.js'
 import {acquireInstanceLock} from './lock.js'
@@ -175,6 +176,7 @@ function pipelineState(layout: LocalLayout, endpoints: LocalPipelineState['endpo
     quarantineBucket,
     table,
     outcomesTable,
+    schemaHash: ITEM_SCHEMA_HASH,
     outboxFile: layout.outboxFile,
     deadLetterFile: layout.deadLetterFile,
     logFile: layout.logFile,
