@@ -1,7 +1,8 @@
 // Benchmark for the processor through the local pipeline: objects per second for 1,000 records, and AWS API calls
 // per object on each path (counted by an SDK middleware on the handler's clients, plus each publish), printed beside
 // a naive processor's pattern: HeadObject on the quarantine, GetObject, GetItem, PutItem, Publish = 5 calls, with
-// the object left behind in the processing bucket.
+// the object left behind in the processing bucket. Each path has a call budget (at most 4 calls to store or quarantine
+// an object, 5 where the conditional put finds the item already there); the run fails if a path goes over it.
 // Run: npm run build && node dist/bench/pipeline.js [records=1000] [concurrency=16]
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -16,13 +17,13 @@ const recordCount = Number(process.argv[2] ?? 1000)
 const concurrency = Number(process.argv[3] ?? 16)
 const NAIVE_CALLS = 5
 
-const record = (i: number, run: string) =>
+const record = (i: number, run: string, duration = 60 + (i % 600)) =>
   JSON.stringify({
     ArtistID: `Artist ${i % 97}`,
     ItemID: `TRACK#${run} ${i}`,
     Title: `Song ${i}`,
     EntityType: 'Track',
-    Duration: 60 + (i % 600),
+    Duration: duration,
     Features: [`Guest ${i % 13}`],
   })
 
@@ -116,21 +117,30 @@ try {
   const paths = [
     {
       name: 'stored',
+      budget: 4,
       bodies: Array.from({length: sample}, (_, i) => ({key: `stored/${i}.json`, body: record(i, 'stored')})),
     },
     {
       name: 'invalid (schema)',
+      budget: 4,
       bodies: Array.from({length: sample}, (_, i) => ({
         key: `invalid/${i}.json`,
         body: JSON.stringify({ArtistID: `A ${i}`}),
       })),
     },
     {
-      name: 'duplicate',
-      bodies: Array.from({length: sample}, (_, i) => ({key: `duplicate/${i}.json`, body: record(i, 'stored')})),
+      name: 'duplicate (other content)',
+      budget: 5,
+      bodies: Array.from({length: sample}, (_, i) => ({key: `duplicate/${i}.json`, body: record(i, 'stored', 1)})),
+    },
+    {
+      name: 'unchanged (same record again)',
+      budget: 5,
+      bodies: Array.from({length: sample}, (_, i) => ({key: `unchanged/${i}.json`, body: record(i, 'stored')})),
     },
     {
       name: 'too large (never downloaded)',
+      budget: 4,
       bodies: Array.from({length: 10}, (_, i) => ({key: `large/${i}.json`, body: new Uint8Array(1024 * 1024 + 1)})),
     },
   ]
@@ -140,9 +150,9 @@ try {
   for (const path of paths) {
     const {perObject, byApi} = await callsPerObject(pipeline, path.bodies)
     console.log(
-      `  ${path.name.padEnd(30)} ${perObject.toFixed(2).padStart(5)} calls   ` +
-        `${(perObject / NAIVE_CALLS).toFixed(2)}x naive   object removed   (${byApi})`,
+      `  ${path.name.padEnd(30)} ${perObject.toFixed(2).padStart(5)} calls (budget ${path.budget})   ${(perObject / NAIVE_CALLS).toFixed(2)}x naive   object removed   (${byApi})`,
     )
+    if (perObject > path.budget) throw new Error(`${path.name}: ${perObject} calls per object, over the budget`)
   }
   await pipeline.stop()
 } finally {

@@ -42,6 +42,7 @@ export class EventPulseStack extends Stack {
       processingBucket: storage.processingBucket,
       quarantineBucket: storage.quarantineBucket,
       table,
+      outcomesTable,
       topic: notifications.topic,
       topicKey: notifications.key,
       removalPolicy,
@@ -53,6 +54,7 @@ export class EventPulseStack extends Stack {
       processingBucket: storage.processingBucket,
       processor: processor.function,
       processorDeadLetterQueue: processor.deadLetterQueue,
+      skippedMetric: processor.skippedMetric,
       topic: notifications.topic,
     })
     const access = new Access(this, 'Access', {

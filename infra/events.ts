@@ -18,12 +18,14 @@ export interface UploadEventsProps {
   processor: lambda.IFunction
   /** The processor's own queue for failed asynchronous invocations. */
   processorDeadLetterQueue: sqs.IQueue
+  /** Uploads the processor skipped, from its log lines. */
+  skippedMetric: cloudwatch.IMetric
   topic: sns.ITopic
 }
 
 /**
  * "Object Created" in the processing bucket → the processor, with retries and a dead-letter queue; an alarm on
- * either dead-letter queue holding messages notifies the topic.
+ * either dead-letter queue holding messages, or on the processor skipping an upload, notifies the topic.
  */
 export class UploadEvents extends Construct {
   readonly rule: events.Rule
@@ -66,6 +68,23 @@ export class UploadEvents extends Construct {
             period: Duration.minutes(5),
             statistic: cloudwatch.Stats.MAXIMUM,
           }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        props.topic,
+      ),
+    )
+    // A skip is usually harmless (an event delivered again after its upload was handled), but an event whose
+    // object cannot be found at all looks the same: someone should look.
+    this.alarms.push(
+      alarmToTopic(
+        this,
+        'SkippedUploadsAlarm',
+        {
+          alarmDescription: 'EventPulse processor skipped uploads (nothing to do, or an object it could not find)',
+          metric: props.skippedMetric,
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           evaluationPeriods: 1,

@@ -23,4 +23,5 @@ export const handler = createObjectHandler({
   processingBucket: required(PROCESSOR_ENV.processingBucket),
   quarantineBucket: required(PROCESSOR_ENV.quarantineBucket),
   table: required(PROCESSOR_ENV.table),
+  outcomesTable: required(PROCESSOR_ENV.outcomesTable),
 })

@@ -11,6 +11,7 @@ import {beforeAll, describe, expect, it} from 'vitest'
 
 import {createEventPulseApp} from '../../infra/app.js'
 import {EVENT_MAX_AGE, EVENT_RETRY_ATTEMPTS} from '../../infra/events.js'
+import {SKIPPED_METRIC} from '../../infra/processor.js'
 import {processorBundleDir} from '#core/package-root.js'
 import {defaultStackConfig} from '../../infra/stack-config.js'
 import {
@@ -47,7 +48,16 @@ describe('the EventPulse stack, default configuration', () => {
   let template: Template
   let resources: Record<string, Resource>
   let ids: Record<
-    'processing' | 'quarantine' | 'table' | 'topic' | 'key' | 'logGroup' | 'function' | 'processorDlq' | 'eventsDlq',
+    | 'processing'
+    | 'quarantine'
+    | 'table'
+    | 'outcomes'
+    | 'topic'
+    | 'key'
+    | 'logGroup'
+    | 'function'
+    | 'processorDlq'
+    | 'eventsDlq',
     string
   >
 
@@ -60,6 +70,7 @@ describe('the EventPulse stack, default configuration', () => {
       processing: logicalId(template, 'AWS::S3::Bucket', 'StorageProcessingBucket'),
       quarantine: logicalId(template, 'AWS::S3::Bucket', 'StorageQuarantineBucket'),
       table: logicalId(template, 'AWS::DynamoDB::GlobalTable', 'CatalogTable'),
+      outcomes: logicalId(template, 'AWS::DynamoDB::GlobalTable', 'OutcomesTable'),
       topic: logicalId(template, 'AWS::SNS::Topic', 'NotificationsTopic'),
       key: logicalId(template, 'AWS::KMS::Key', 'NotificationsTopicKey'),
       logGroup: logicalId(template, 'AWS::Logs::LogGroup', 'ProcessorLogGroup'),
@@ -218,6 +229,7 @@ describe('the EventPulse stack, default configuration', () => {
         [PROCESSOR_ENV.processingBucket]: {Ref: ids.processing},
         [PROCESSOR_ENV.quarantineBucket]: {Ref: ids.quarantine},
         [PROCESSOR_ENV.table]: {Ref: ids.table},
+        [PROCESSOR_ENV.outcomesTable]: {Ref: ids.outcomes},
         [PROCESSOR_ENV.topicArn]: {Ref: ids.topic},
       })
     })
@@ -231,6 +243,15 @@ describe('the EventPulse stack, default configuration', () => {
       expect(resources[ids.function].Properties.DeadLetterConfig).toEqual({TargetArn: arn(ids.processorDlq)})
     })
 
+    const processorStatements = () => {
+      const roleId = logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p.Properties.Roles).includes(roleId),
+      )
+      expect(policies).toHaveLength(1)
+      return policies[0].Properties.PolicyDocument.Statement as {Action: string | string[]}[]
+    }
+
     it('may do exactly what the handler does, and nothing else', () => {
       const roleId = logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')
       expect(resources[ids.function].Properties.Role).toEqual(arn(roleId))
@@ -238,20 +259,39 @@ describe('the EventPulse stack, default configuration', () => {
         {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: {Service: 'lambda.amazonaws.com'}},
       ])
       expect(resources[roleId].Properties.ManagedPolicyArns).toBeUndefined()
-      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
-        JSON.stringify(p.Properties.Roles).includes(roleId),
-      )
-      expect(policies).toHaveLength(1)
-      expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+      expect(processorStatements()).toEqual([
         allow('s3:ListBucket', [arn(ids.processing), arn(ids.quarantine)]),
         allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.processing)),
         allow(['s3:GetObject', 's3:PutObject'], objectsBelow(ids.quarantine)),
         allow(['dynamodb:PutItem', 'dynamodb:GetItem'], arn(ids.table)),
+        allow('dynamodb:PutItem', arn(ids.outcomes)),
         allow('sns:Publish', {Ref: ids.topic}),
         allow(['kms:GenerateDataKey', 'kms:Decrypt'], arn(ids.key)),
         allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arn(ids.logGroup)),
         allow('sqs:SendMessage', arn(ids.processorDlq)),
       ])
+    })
+
+    it('agrees with the handler that the processing bucket is unversioned: no versioning, no version actions', () => {
+      // The handler ignores version ids in events and never sends one; that is right only while both hold.
+      expect(resources[ids.processing].Properties.VersioningConfiguration).toBeUndefined()
+      const actions = processorStatements().flatMap((statement) => [statement.Action].flat())
+      expect(actions.filter((action) => /version/i.test(action))).toEqual([])
+    })
+
+    it('counts skipped uploads from its log lines, per processing bucket', () => {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        LogGroupName: {Ref: ids.logGroup},
+        FilterPattern: '{ $.outcome = "skipped" }',
+        MetricTransformations: [
+          {
+            MetricNamespace: SKIPPED_METRIC.namespace,
+            MetricName: SKIPPED_METRIC.name,
+            MetricValue: '1',
+            Dimensions: [{Key: SKIPPED_METRIC.dimension, Value: '$.bucket'}],
+          },
+        ],
+      })
     })
   })
 
@@ -282,7 +322,7 @@ describe('the EventPulse stack, default configuration', () => {
       })
     })
 
-    it('encrypts both dead-letter queues and alarms on either holding messages, notifying the topic', () => {
+    it('encrypts both dead-letter queues and alarms on either holding messages or on skipped uploads, notifying the topic', () => {
       for (const queue of [ids.processorDlq, ids.eventsDlq]) {
         expect(resources[queue].Properties.SqsManagedSseEnabled).toBe(true)
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -294,7 +334,16 @@ describe('the EventPulse stack, default configuration', () => {
           AlarmActions: [{Ref: ids.topic}],
         })
       }
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 2)
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: SKIPPED_METRIC.namespace,
+        MetricName: SKIPPED_METRIC.name,
+        Dimensions: [{Name: SKIPPED_METRIC.dimension, Value: {Ref: ids.processing}}],
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        AlarmActions: [{Ref: ids.topic}],
+      })
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 3)
     })
   })
 

@@ -34,6 +34,12 @@ export const QUARANTINE_METADATA = {
   sourceEtag: 'ep-source-etag',
   sourceSequencer: 'ep-source-sequencer',
   quarantinedAt: 'ep-quarantined-at',
+  /**
+   * Set by `quarantine release` on the object it puts back (a new id each time) and kept on the entry that object
+   * makes if quarantined again: the same bytes give the same entry id, so this tells the released entry, which the
+   * release is about to remove, from the processor's own entry of an earlier try.
+   */
+  releaseId: 'ep-release-id',
 } as const
 
 /**
@@ -102,8 +108,9 @@ export const DEFAULT_STUCK_AFTER_SECONDS = 15 * 60
 
 /**
  * Quarantine layout: every quarantined upload is kept under `<source key>/<entry id>`.
- * The entry id is derived from the upload itself (ETag, sequencer, version), so a retried move
- * lands on the same entry, while a later upload of the same key gets an entry of its own.
+ * The entry id is derived from the upload's identity (UploadIdentity), so a retried move, a
+ * redelivered event and a sweep of one upload land on the same entry, while a different later upload of the same key
+ * gets an entry of its own.
  */
 /**
  * The quarantine bucket is versioned: a deleted (or replaced) entry stays recoverable as a noncurrent version for this

@@ -19,7 +19,7 @@ export const EXAMPLES_DIR = join(PACKAGE_ROOT, 'examples')
 
 const ROUNDS = [
   {title: 'valid and invalid records', paths: ['valid', 'invalid']},
-  // Sent once the first round is stored, so that it is the copy that finds its item already there.
+  // Sent once the first round is stored, so that it is the one that finds its item already there, with other content.
   {title: 'a duplicate of a stored record', paths: ['demo/duplicate']},
 ] as const
 

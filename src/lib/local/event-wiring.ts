@@ -82,7 +82,7 @@ async function redeliverLeftovers(
     saved.set(
       id,
       [...(saved.get(id) ?? []), event].sort((a, b) =>
-        a.detail.object.sequencer.localeCompare(b.detail.object.sequencer),
+        (a.detail.object.sequencer ?? '').localeCompare(b.detail.object.sequencer ?? ''),
       ),
     )
   }

@@ -49,6 +49,7 @@ export interface LocalPipelineOptions {
 export interface LocalPipelineStats {
   stored: number
   quarantined: number
+  unchanged: number
   skipped: number
   deadLettered: number
 }
@@ -127,16 +128,17 @@ function startProcessing(
 ): {dispatcher: EventDispatcher; stats: LocalPipelineStats} {
   const handlerClients = emulatorClients(emulators.endpoints, {maxAttempts: options.sdkMaxAttempts ?? 3}, cleanups)
   options.instrumentHandlerClients?.(handlerClients)
-  const {processingBucket, quarantineBucket, table} = LOCAL_RESOURCES
+  const {processingBucket, quarantineBucket, table, outcomesTable} = LOCAL_RESOURCES
   const handler = createObjectHandler({
     ...handlerClients,
     notifier: options.notifier ?? new OutboxNotifier(layout.outboxFile, options.onNotification),
     processingBucket,
     quarantineBucket,
     table,
+    outcomesTable,
     log: options.log ?? appendToLogFile(layout.logFile, cleanups),
   })
-  const stats: LocalPipelineStats = {stored: 0, quarantined: 0, skipped: 0, deadLettered: 0}
+  const stats: LocalPipelineStats = {stored: 0, quarantined: 0, unchanged: 0, skipped: 0, deadLettered: 0}
   const dispatcher = new EventDispatcher({
     handler,
     concurrency: options.concurrency ?? 8,

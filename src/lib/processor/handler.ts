@@ -9,11 +9,21 @@ export type LogLine = Record<string, unknown>
 
 export type ObjectHandler = (event: unknown) => Promise<ProcessResult[]>
 
-const jsonLine = (line: LogLine) => console.log(JSON.stringify(line))
+// Straight to stdout, not console.log: Lambda prefixes console lines with a time and request id, and CloudWatch
+// metric filters (the stack counts `skipped` lines) match JSON only when the whole log event is JSON.
+const jsonLine = (line: LogLine) => process.stdout.write(JSON.stringify(line) + '\n')
+
+/** Why a skipped upload needed no work, for the warning line. */
+const SKIPPED_BECAUSE = {
+  gone: 'the object is no longer in the processing bucket (already handled, or removed)',
+  superseded: 'a newer upload replaced the object; its own event handles it',
+} as const
 
 /**
  * The processor's entry point, the same on AWS and locally: for each upload the event names, process it and
- * log one line. A failure is logged and thrown, so the invocation is retried and finally dead-lettered.
+ * log one line. A failure is logged and thrown, so the invocation is retried and finally dead-lettered; so is an
+ * event that cannot be understood, which then reaches the dead-letter queue whole. A skipped upload is logged as a
+ * warning with why (the stack counts these lines and alarms on them).
  */
 export function createObjectHandler(
   deps: ProcessorDeps & {processingBucket: string; log?: (line: LogLine) => void},
@@ -27,11 +37,19 @@ export function createObjectHandler(
       if (ref.bucket !== deps.processingBucket)
         throw new InvalidEventError(`the event is about bucket ${ref.bucket}, not the processing bucket`)
       const started = performance.now()
-      const base = {bucket: ref.bucket, key: ref.key, etag: ref.etag, sequencer: ref.sequencer}
+      const base = {
+        bucket: ref.bucket,
+        key: ref.key,
+        etag: ref.etag,
+        sequencer: ref.sequencer,
+        ...(ref.etag === undefined ? {note: 'the event carries no ETag: handled as the object is now'} : {}),
+      }
       try {
         const result = await processor.process(ref)
-        const {outcome, key: _key, ...details} = result
-        log({level: 'info', ...base, outcome, ...details, durationMs: Math.round(performance.now() - started)})
+        const {outcome, ...details} = result
+        const level = outcome === 'skipped' ? 'warn' : 'info'
+        const because = outcome === 'skipped' ? {because: SKIPPED_BECAUSE[result.why]} : {}
+        log({level, ...base, outcome, ...details, ...because, durationMs: Math.round(performance.now() - started)})
         results.push(result)
       } catch (error) {
         const err = error as Error

@@ -1,3 +1,5 @@
+import {randomUUID} from 'node:crypto'
+
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -8,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3'
 
 import {isConditionalWriteConflict} from '#aws/explain-error.js'
+import {QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
 import {isUnsupportedRequest} from '#core/aws-responses.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
@@ -66,6 +69,9 @@ export async function purgeEntry(s3: S3Client, bucket: string, entry: Quarantine
  * then removes the entry. A copy is read and written rather than CopyObject: the copy source header is
  * decoded differently by S3-compatible servers (s3rver breaks on `#` and `+`), and the object is at most 1 MiB.
  * `If-None-Match: *` keeps a newer upload of the same key that is still waiting from being replaced.
+ * The object is the same upload as before (same key, same bytes, so the same ETag and entry id); its release id
+ * makes the processor wait until the entry is removed here before quarantining it again, so that entry is never
+ * taken for the new one and then deleted.
  */
 export async function releaseEntry(
   s3: S3Client,
@@ -81,6 +87,7 @@ export async function releaseEntry(
         Body: body,
         ContentType: 'application/json',
         IfNoneMatch: '*',
+        Metadata: {[QUARANTINE_METADATA.releaseId]: randomUUID()},
       }),
     )
   } catch (error) {

@@ -28,7 +28,7 @@ export async function quarantine(
 ): Promise<string> {
   const etag = options.etag ?? Math.random().toString(16).slice(2).padEnd(32, '0')
   const sequencer = options.sequencer ?? Date.now().toString(16)
-  const key = quarantineKey(sourceKey, {etag, sequencer})
+  const key = quarantineKey(sourceKey, {etag})
   await s3.send(
     new PutObjectCommand({
       Bucket: BUCKETS.quarantine,
