@@ -57,6 +57,7 @@ export class EventPulseStack extends Stack {
       processingBucket: storage.processingBucket,
       quarantineBucket: storage.quarantineBucket,
       table,
+      outcomesTable,
       trustedPrincipals: config.trustedPrincipals,
     })
 

@@ -31,7 +31,16 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'batch', 'good.json'), record('Odesza', 'TRACK#A Moment Apart'))
   writeFileSync(join(dir, 'batch', 'bad.json'), '{"ArtistID": {"S": "Odesza"},}')
   writeFileSync(join(dir, 'batch', 'dup-first.json'), record('Odesza', 'TRACK#Line of Sight'))
-  writeFileSync(join(dir, 'dup-second.json'), record('Odesza', 'TRACK#Line of Sight'))
+  // Same ArtistID + ItemID, other content: a duplicate (the very same record again would be `unchanged`).
+  writeFileSync(
+    join(dir, 'dup-second.json'),
+    JSON.stringify({
+      ArtistID: {S: 'Odesza'},
+      ItemID: {S: 'TRACK#Line of Sight'},
+      EntityType: {S: 'Track'},
+      Year: {N: '2017'},
+    }),
+  )
   // The invalid file is sent anyway so that the pipeline quarantines it; the duplicate goes second, once the first is stored.
   const first = await cli(['upload', join(dir, 'batch'), '--no-validate', '--wait', '--timeout', '60s'])
   expect(first.stderr).not.toContain('Error')
@@ -48,7 +57,9 @@ describe('upload --wait on the local pipeline', () => {
       files: 1,
       invalid: 0,
       uploaded: 1,
+      unchanged: 0,
       failed: 0,
+      notAttempted: 0,
       stored: 0,
       quarantined: 1,
       pending: 0,

@@ -45,7 +45,16 @@ describe('the EventPulse stack, default configuration', () => {
   let template: Template
   let resources: Record<string, Resource>
   let ids: Record<
-    'processing' | 'quarantine' | 'table' | 'topic' | 'key' | 'logGroup' | 'function' | 'processorDlq' | 'eventsDlq',
+    | 'processing'
+    | 'quarantine'
+    | 'table'
+    | 'outcomes'
+    | 'topic'
+    | 'key'
+    | 'logGroup'
+    | 'function'
+    | 'processorDlq'
+    | 'eventsDlq',
     string
   >
 
@@ -58,6 +67,7 @@ describe('the EventPulse stack, default configuration', () => {
       processing: logicalId(template, 'AWS::S3::Bucket', 'StorageProcessingBucket'),
       quarantine: logicalId(template, 'AWS::S3::Bucket', 'StorageQuarantineBucket'),
       table: logicalId(template, 'AWS::DynamoDB::GlobalTable', 'CatalogTable'),
+      outcomes: logicalId(template, 'AWS::DynamoDB::GlobalTable', 'OutcomesTable'),
       topic: logicalId(template, 'AWS::SNS::Topic', 'NotificationsTopic'),
       key: logicalId(template, 'AWS::KMS::Key', 'NotificationsTopicKey'),
       logGroup: logicalId(template, 'AWS::Logs::LogGroup', 'ProcessorLogGroup'),
@@ -335,6 +345,8 @@ describe('the EventPulse stack, default configuration', () => {
           ['dynamodb:GetItem', 'dynamodb:Query'],
           [arn(ids.table), {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]}],
         ),
+        allow('dynamodb:BatchGetItem', arn(ids.table)),
+        allow('dynamodb:Query', arn(ids.outcomes)),
       ])
     })
 
