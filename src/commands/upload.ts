@@ -8,6 +8,7 @@ import {createProgress} from '#terminal/progress.js'
 import {outcomeLine} from '#status/status-lines.js'
 import {parseDuration} from '#core/duration.js'
 import type {Failure} from '#core/errors.js'
+import type {ResourceName} from '#aws/clients.js'
 import {failureDocument, failureText} from '#cli/json-output.js'
 import {planUpload, requireStdinKey} from '#upload/plan.js'
 import {dryRun, invalidLines, runUpload, summaryLine, type UploadResult, uploadExitStatus} from '#upload/run-upload.js'
@@ -70,6 +71,9 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded or unchanged (and 
     'dry-run': commonFlags['dry-run'],
   }
 
+  /** Set when the upload stopped part-way: --json then gives the error beside the per-file results. */
+  private failure?: Failure
+
   async run(): Promise<UploadResult> {
     const {argv, flags} = await this.parse(Upload)
     const paths = argv as string[]
@@ -88,11 +92,15 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded or unchanged (and 
       return result
     }
 
+    // The table for the look-up before sending, the outcomes table for --wait: used where known (not on a bare S3
+    // endpoint, nor, for the outcomes table, a stack deployed before it).
+    const wants: ResourceName[] = []
+    if (!flags.force) wants.push('table')
+    if (flags.wait) wants.push('outcomesTable')
     const target = await resolveTarget(flags, {
       role: 'uploader',
       needs: flags.wait ? ['processingBucket', 'quarantineBucket', 'table'] : ['processingBucket'],
-      // The table for the check before sending: skipped where none is known (a bare S3 endpoint).
-      wants: flags.force ? ['outcomesTable'] : ['table', 'outcomesTable'],
+      wants,
       concurrency: flags.concurrency,
     })
     const result = await runUpload(target, planned, {
@@ -120,9 +128,6 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded or unchanged (and 
     const {timedOut: _timedOut, failure: _failure, ...document} = result
     return document
   }
-
-  /** Set when the upload stopped part-way: --json then gives the error beside the per-file results. */
-  private failure?: Failure
 
   protected toSuccessJson(result: unknown): unknown {
     return this.failure ? {...failureDocument(this.failure), result} : super.toSuccessJson(result)
