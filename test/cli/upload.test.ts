@@ -2,13 +2,13 @@ import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {GetObjectCommand, ListObjectsCommand} from '@aws-sdk/client-s3'
-import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {GetObjectCommand, HeadObjectCommand, ListObjectsCommand} from '@aws-sdk/client-s3'
+import {afterAll, beforeAll, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import {startS3} from '#local/emulators.js'
 import {runCli} from '../helpers/run-cli.js'
 import {BUCKETS, type Emulators, startEmulators} from './helpers/emulators.js'
-import {emptyBucket, storeItem} from './helpers/pipeline-fixtures.js'
+import {emptyBucket, recordUnchanged, storeItem} from './helpers/pipeline-fixtures.js'
 
 const VALID = JSON.stringify(
   {ArtistID: 'Skrillex', ItemID: 'TRACK#Rumble', EntityType: 'Track', Duration: 187},
@@ -166,6 +166,26 @@ describe('upload', () => {
     expect(forced.exitCode).toBe(0)
     expect(forced.stdout).toContain('1 file, 1 uploaded.')
     expect(await processingKeys()).toEqual(['changed.json', 'earlier.json'])
+  })
+
+  it('--wait settles on unchanged when the pipeline finds the record already stored exactly so (exit 0)', async () => {
+    const dir = tree({'again.json': VALID})
+    const waiting = cli(['upload', dir, '--force', '--wait', '--timeout', '60s'])
+    // The test plays the processor: it records the outcome for the upload (key + ETag), then removes the object.
+    const head = await vi.waitFor(
+      () => emulators.s3.send(new HeadObjectCommand({Bucket: BUCKETS.processing, Key: 'again.json'})),
+      {timeout: 30_000, interval: 50},
+    )
+    await recordUnchanged(emulators.dynamodb, 'again.json', {
+      artist: 'Skrillex',
+      item: 'TRACK#Rumble',
+      etag: head.ETag!.replaceAll('"', ''),
+    })
+    await emptyBucket(emulators.s3, BUCKETS.processing)
+    const run = await waiting
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toMatch(/^unchanged {4}again\.json {2}\(already stored exactly so as Skrillex \/ TRACK#Rumble/m)
+    expect(run.stdout).toContain('1 file, 1 uploaded, 1 unchanged (already stored), 0 stored, 0 quarantined.')
   })
 
   it('stops when the target fails, still reports every file, and says to run the command again (exit 4)', async () => {

@@ -6,7 +6,8 @@ import {type PipelineTarget, resource} from '#aws/clients.js'
 import {unquoteEtag} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {explainAwsError, isConditionalWriteConflict} from '#aws/explain-error.js'
-import {type Failure, toFailure} from '#core/errors.js'
+import {CliError, type Failure, toFailure} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 import type {QuarantineReason} from '#contract/pipeline-contract.js'
 import type {Progress} from '#terminal/progress.js'
 import type {RecordProblem} from '#record/check-record.js'
@@ -105,6 +106,17 @@ async function put(
   }
 }
 
+/** An uploader role from before the look-up existed (a stack not redeployed since) may not use it: say how to go on. */
+function explainLookUpError(error: unknown): unknown {
+  if (!(error as {name?: string})?.name?.startsWith('AccessDenied')) return error
+  return new CliError('The uploader role may not look records up in the table (dynamodb:BatchGetItem).', {
+    exitCode: ExitCode.Credentials,
+    code: 'AccessDenied',
+    cause: error,
+    hint: 'Redeploy the stack (eventpulse deploy) to grant it, or pass --force to send without looking records up.',
+  })
+}
+
 /**
  * Checks and sends each file, `--concurrency` at a time, and stops starting new ones at the first failure (the target
  * is down, the network gone, credentials expired): every file is reported, those not tried as `not-attempted`, and the
@@ -131,7 +143,9 @@ export async function uploadFiles(
         prepared[index] = await prepareFile(planned[index], options.validate)
       if (!table || !target.dynamodb) return new Map<string, StoredItem>()
       const records = prepared.slice(start, end).flatMap((file) => (file?.check.ok ? [file.check.item] : []))
-      return storedItemsFor(target.dynamodb, table, records)
+      return storedItemsFor(target.dynamodb, table, records).catch((error) => {
+        throw explainLookUpError(error)
+      })
     })())
 
   const files = await mapConcurrently(planned, target.concurrency, async (entry, index): Promise<UploadedFile> => {
