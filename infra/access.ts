@@ -16,6 +16,7 @@ export interface AccessProps {
   processingBucket: s3.IBucket
   quarantineBucket: s3.IBucket
   table: dynamodb.ITableV2
+  outcomesTable: dynamodb.ITableV2
   /** Empty: this account (whoever its IAM policies allow). */
   trustedPrincipals: string[]
   /** Required as sts:ExternalId to assume either role (cross-account trust). */
@@ -41,7 +42,7 @@ export class Access extends Construct {
     type Conditions = Record<string, Record<string, unknown>>
     const withExternalId: Conditions = props.externalId ? {StringEquals: {'sts:ExternalId': props.externalId}} : {}
     const withMfa: Conditions = props.requireMfa ? {Bool: {'aws:MultiFactorAuthPresent': 'true'}} : {}
-    const {processingBucket, quarantineBucket, table} = props
+    const {processingBucket, quarantineBucket, table, outcomesTable} = props
 
     this.uploaderRole = new iam.Role(this, 'UploaderRole', {
       assumedBy: trustedBy(withExternalId),
@@ -62,6 +63,11 @@ export class Access extends Construct {
               actions: ['dynamodb:GetItem', 'dynamodb:Query'],
               resources: [table.tableArn, `${table.tableArn}/index/${SOURCE_KEY_INDEX}`],
             }),
+            // `upload` looks records up before sending, 100 at a time, to leave out those already stored exactly so.
+            new iam.PolicyStatement({actions: ['dynamodb:BatchGetItem'], resources: [table.tableArn]}),
+            // `status` and `upload --wait` read what became of uploads that left no item or entry (`unchanged`): a
+            // Query by source key (and ETag) covers both.
+            new iam.PolicyStatement({actions: ['dynamodb:Query'], resources: [outcomesTable.tableArn]}),
           ],
         }),
       },

@@ -61,6 +61,7 @@ export class EventPulseStack extends Stack {
       processingBucket: storage.processingBucket,
       quarantineBucket: storage.quarantineBucket,
       table,
+      outcomesTable,
       trustedPrincipals: config.trustedPrincipals,
       externalId: config.externalId,
       requireMfa: config.requireMfa,

@@ -21,6 +21,8 @@ export const RESOURCE_FLAGS = {
 export interface PipelineTarget {
   /** For messages: "local pipeline", "stack EventPulse in eu-west-1 (profile dev)", an endpoint URL. */
   label: string
+  /** The pipeline `local start` runs (`--local`): what to check when it fails is `local status`, not the network. */
+  local?: boolean
   region: string
   resources: Partial<Record<ResourceName, string>>
   /** Requests in flight at once: the command's --concurrency, which also sizes the clients' socket pools. */

@@ -31,6 +31,11 @@ const ROLE_OUTPUTS: Record<PipelineRole, string> = {
 export interface TargetRequest {
   role: PipelineRole
   needs: ResourceName[]
+  /**
+   * Resources the command uses when they are known (from flags, or from the stack's outputs when those are read
+   * anyway) and does without otherwise: e.g. an S3-compatible endpoint with no table, a stack older than the resource.
+   */
+  wants?: ResourceName[]
   /** The command's --concurrency (default 16). */
   concurrency?: number
   readMfaCode?: MfaCodeReader
@@ -73,16 +78,19 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
     })
   }
   const clientConfig = {...basics, credentials}
+  const tables = [...request.needs, ...(request.wants ?? [])].filter(
+    (name) => name === 'table' || name === 'outcomesTable',
+  )
   return {
     label: endpoint ?? `stack ${flags.stack} in ${region} (profile ${profile})`,
     region,
     concurrency,
     ...stack,
     s3: createS3Client(clientConfig),
-    dynamodb: await dynamoDbClientIf(request.needs.includes('table'), {
-      ...clientConfig,
-      endpoint: endpointFor('DYNAMODB', flags),
-    }),
+    dynamodb: await dynamoDbClientIf(
+      tables.some((name) => stack.resources[name]),
+      {...clientConfig, endpoint: endpointFor('DYNAMODB', flags)},
+    ),
   }
 }
 
@@ -135,6 +143,10 @@ async function stackFacts(
   })
   for (const name of missing)
     resources[name] = requireOutput(outputs, STACK_OUTPUTS[name], stackTarget, `--${RESOURCE_FLAGS[name]}`)
+  for (const name of request.wants ?? []) {
+    const output = outputs[STACK_OUTPUTS[name]]
+    if (!resources[name] && output) resources[name] = output
+  }
   const stuck = Number(outputs[STACK_OUTPUTS.stuckAfterSeconds])
   return {
     resources,

@@ -1,7 +1,7 @@
 import {CliError, usageError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {expandInputs, type InputFile, readInput} from '#files/input-files.js'
-import {checkRecord} from '#record/check-record.js'
+import {checkRecord, type RecordCheck} from '#record/check-record.js'
 import {type FileReport, reportFor} from '#validate/validate-files.js'
 import {keyProblem, objectKeyFor} from '#files/object-keys.js'
 
@@ -47,9 +47,13 @@ export async function planUpload(
   return planned
 }
 
-/** A file's bytes and, when checked, the record check's verdict on them. */
+/**
+ * A file's bytes, the record check's verdict on them (which also gives the record to look for in the table), and,
+ * when validating, the report that refuses an invalid file.
+ */
 export interface PreparedFile {
   body: Buffer
+  check: RecordCheck
   report?: FileReport
 }
 
@@ -59,7 +63,8 @@ export interface PreparedFile {
 export async function prepareFile(planned: PlannedFile, validate: boolean): Promise<PreparedFile> {
   const {file} = planned
   const body = await readInput(file)
-  return validate ? {body, report: reportFor(file, checkRecord(body))} : {body}
+  const check = checkRecord(body)
+  return validate ? {body, check, report: reportFor(file, check)} : {body, check}
 }
 
 /** --stdin-key is required with `-`: standard input has no name to take a key from. */
