@@ -447,7 +447,7 @@ describe('the EventPulse stack, default configuration', () => {
           ['dynamodb:GetItem', 'dynamodb:Query'],
           [arn(ids.table), {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]}],
         ),
-        allow('dynamodb:BatchGetItem', arn(ids.table)),
+        allow(['dynamodb:BatchGetItem', 'dynamodb:Scan'], arn(ids.table)),
         allow('dynamodb:Query', arn(ids.outcomes)),
       ])
     })
