@@ -27,6 +27,7 @@ import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
 import {startDynamoDb} from '#local/emulators.js'
 import {ensureTable} from '#local/table.js'
 import {localClients} from '#local/target.js'
+import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {stubProcessorBundle, synthesize} from './synth.js'
 
 /** CloudFormation JSON, typed as loosely as CDK's Template.toJSON() types it. */
@@ -231,7 +232,9 @@ describe('the EventPulse stack, default configuration', () => {
         [PROCESSOR_ENV.table]: {Ref: ids.table},
         [PROCESSOR_ENV.outcomesTable]: {Ref: ids.outcomes},
         [PROCESSOR_ENV.topicArn]: {Ref: ids.topic},
+        [PROCESSOR_ENV.schemaHash]: ITEM_SCHEMA_HASH,
       })
+      expect(template.toJSON().Outputs[STACK_OUTPUTS.schemaHash].Value).toBe(ITEM_SCHEMA_HASH)
     })
 
     it('logs to an explicit log group with retention', () => {
