@@ -23,13 +23,7 @@ const thisFile = fileURLToPath(import.meta.url)
 
 /** s3rver runs in a process of its own, so that every contender talks to the same server over loopback. */
 async function serveS3(directory: string): Promise<void> {
-  const s3 = await startS3({
-    directory,
-    setAsideDirectory: `${directory}-damaged`,
-    host: '127.0.0.1',
-    port: 0,
-    buckets: [BUCKET],
-  })
+  const s3 = await startS3({directory, host: '127.0.0.1', port: 0, buckets: [BUCKET]})
   process.stdout.write(`${s3.endpoint}\n`)
 }
 

@@ -2,6 +2,7 @@ import {mkdir} from 'node:fs/promises'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {createRequire} from 'node:module'
+import {dirname, join} from 'node:path'
 
 import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
 import {makeStoreCrashSafe, repairS3Files, type SetAsideObject} from './s3-files.js'
@@ -163,17 +164,19 @@ export interface S3Emulator extends Emulator {
 
 /**
  * s3rver (the S3 API) with its files under `directory`, the buckets created, its writes made crash-safe and what an
- * interrupted run left half-written set aside under `setAsideDirectory` (see s3-files.ts).
+ * interrupted run left half-written set aside under `setAsideDirectory` (by default `damaged` beside `directory`;
+ * see s3-files.ts).
  */
 export async function startS3(options: {
   directory: string
-  setAsideDirectory: string
+  setAsideDirectory?: string
   host: string
   port: number
   buckets: string[]
 }): Promise<S3Emulator> {
-  await mkdir(options.directory, {recursive: true})
-  const setAside = await repairS3Files(options.directory, options.setAsideDirectory)
+  const {directory, setAsideDirectory = join(dirname(directory), 'damaged')} = options
+  await mkdir(directory, {recursive: true})
+  const setAside = await repairS3Files(directory, setAsideDirectory)
   const S3rver = require('s3rver')
   // s3rver checks signatures against its own account: let it know the keys local commands sign with.
   require('s3rver/lib/models/account.js').DUMMY_ACCOUNT.createKeyPair(
@@ -184,7 +187,7 @@ export async function startS3(options: {
     address: options.host,
     port: options.port,
     silent: true,
-    directory: options.directory,
+    directory,
     configureBuckets: options.buckets.map((name) => ({name})),
     // The copy-source decoding fix above rewrites a signed header; the keys are dummies on loopback anyway.
     allowMismatchedSignatures: true,
