@@ -4,6 +4,7 @@ import {mkdir} from 'node:fs/promises'
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {S3Client} from '@aws-sdk/client-s3'
 
+import type {CliError} from '#core/errors.js'
 import type {ObjectCreatedEvent} from '#processor/event.js'
 import {createObjectHandler, type LogLine} from '#processor/handler.js'
 import {type Notification, type Notifier, OutboxNotifier} from '#processor/notifier.js'
@@ -12,7 +13,8 @@ import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {type DeadLetterRecord, EventDispatcher} from './dispatcher.js'
 import {wireObjectCreatedEvents} from './event-wiring.js'
 import {acquireInstanceLock} from './lock.js'
-import {CleanupStack, emulatorClients, type LocalEmulators, startLocalEmulators} from './resources.js'
+import {CleanupStack, emulatorClients, emulatorFailure, type LocalEmulators, startLocalEmulators} from './resources.js'
+import type {SetAsideObject} from './s3-files.js'
 import {type LocalLayout, localLayout, type LocalPipelineState, removeLocalState, writeLocalState} from './state.js'
 import {ensureTable} from './table.js'
 import {LOCAL_RESOURCES} from './target.js'
@@ -62,6 +64,10 @@ export interface LocalPipeline {
   dynamodb: DynamoDBClient
   /** Objects found in the processing bucket at start and queued again. */
   leftovers: number
+  /** Objects a crash left half-written (never acknowledged to their writers), moved to layout.damagedDirectory. */
+  setAside: SetAsideObject[]
+  /** Settles when an emulator fails under the pipeline, with the error to stop on (exit 4); never otherwise. */
+  failure: Promise<CliError>
   stats(): LocalPipelineStats
   /** Resolves once every object created so far has been handled or dead-lettered. */
   idle(): Promise<void>
@@ -85,6 +91,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const clients = emulatorClients(emulators.endpoints, {maxAttempts: 3}, cleanups)
     await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table, LOCAL_RESOURCES.outcomesTable)
     const {dispatcher, stats} = startProcessing(options, layout, emulators, cleanups)
+    // Before the emulators close, also when the start fails: running handlers finish, the rest stay in flight.
+    cleanups.push(() => dispatcher.stop())
     const events = await wireObjectCreatedEvents({
       s3Emulator: emulators.s3,
       s3: clients.s3,
@@ -105,6 +113,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       s3: clients.s3,
       dynamodb: clients.dynamodb,
       leftovers: events.leftovers,
+      setAside: emulators.s3.setAside,
+      failure: emulatorFailure(emulators),
       stats: () => ({...stats}),
       idle: events.idle,
       stop: () =>

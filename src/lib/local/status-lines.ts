@@ -1,6 +1,7 @@
 import type {Notification} from '#processor/notifier.js'
 import type {DeadLetterRecord} from './dispatcher.js'
 import {eventObjectKey} from '#processor/event.js'
+import type {SetAsideObject} from './s3-files.js'
 import type {LocalPipelineState} from './state.js'
 
 /** One human line per notification, as `local start` prints them. */
@@ -29,5 +30,14 @@ export function stateLines(state: LocalPipelineState): string[] {
     `  Outbox:            ${state.outboxFile}`,
     `  Dead letters:      ${state.deadLetterFile}`,
     `  Data directory:    ${state.dataDir}`,
+  ]
+}
+
+/** What start-up moved out of the buckets, and why that lost nothing. */
+export function setAsideLines(setAside: SetAsideObject[], directory: string): string[] {
+  if (setAside.length === 0) return []
+  return [
+    `Set aside ${setAside.length} half-written object(s) left by an interrupted run, in ${directory} (writes that never completed: their writers were not told they succeeded):`,
+    ...setAside.map((object) => `  ${object.bucket}/${object.key}: ${object.why}`),
   ]
 }
