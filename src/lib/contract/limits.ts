@@ -20,3 +20,20 @@ export const MAX_SORT_KEY_BYTES = 1024
 
 /** A record is at most 4 levels deep ({"Features":{"L":[{"S":…}]}}); anything far deeper is refused before parsing. */
 export const MAX_NESTING_DEPTH = 32
+
+/**
+ * Batch objects (many records, one per line: see record/batch-lines.ts). The processor streams them, so these bound
+ * the work one batch can ask for, not memory: a larger object, or one with more records, is split by `upload` or
+ * quarantined whole as `too-large` (over the bytes, without being read) or line by line (records past the count).
+ */
+export const MAX_BATCH_OBJECT_BYTES = 1024 * 1024 * 1024
+export const MAX_BATCH_RECORDS = 1_000_000
+
+/** S3's limit on an object key, in UTF-8 bytes. */
+export const MAX_S3_KEY_BYTES = 1024
+
+/**
+ * Longest source key `upload` accepts: a quarantine entry is `<source key>/q-<16 hex digits>`, so this leaves room for
+ * that suffix and every record of an upload stays quarantinable under its own key.
+ */
+export const MAX_SOURCE_KEY_BYTES = MAX_S3_KEY_BYTES - '/q-'.length - 16

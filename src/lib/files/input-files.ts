@@ -1,8 +1,9 @@
-import {readdirSync, readFileSync} from 'node:fs'
+import {createReadStream, readdirSync, readFileSync} from 'node:fs'
 import {stat} from 'node:fs/promises'
 import {basename, isAbsolute, join, relative, resolve} from 'node:path'
 
 import {usageError} from '#core/errors.js'
+import {isBatchName} from '#record/batch-lines.js'
 
 /** One input named on the command line, directly or through a directory or glob. */
 export interface InputFile {
@@ -28,7 +29,7 @@ function globBase(pattern: string, isDynamicPattern: (part: string) => boolean):
   return parts.slice(0, firstDynamic).join('/') || '.'
 }
 
-/** Every *.json below a directory, sorted, skipping hidden entries and node_modules. */
+/** Every *.json (and batch file: *.ndjson, *.jsonl, *.json.gz) below a directory, sorted, skipping hidden entries and node_modules. */
 function jsonFilesBelow(directory: string, prefix = ''): string[] {
   // Synchronous: listing is a burst of tiny system calls, which the thread pool only slows down.
   const entries = readdirSync(join(directory, prefix), {withFileTypes: true})
@@ -38,7 +39,7 @@ function jsonFilesBelow(directory: string, prefix = ''): string[] {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name
     if (entry.isDirectory()) found.push(...jsonFilesBelow(directory, rel))
-    else if (entry.isFile() && entry.name.endsWith('.json')) found.push(rel)
+    else if (entry.isFile() && (entry.name.endsWith('.json') || isBatchName(entry.name))) found.push(rel)
   }
   return found
 }
@@ -100,4 +101,14 @@ async function readStdin(): Promise<Buffer> {
 /** A file's bytes, or standard input's. Files are read synchronously: faster than async reads over many small files. */
 export async function readInput(file: InputFile): Promise<Buffer> {
   return file.absolutePath === undefined ? readStdin() : readFileSync(file.absolutePath)
+}
+
+/** A file's bytes (or standard input's) as a stream of chunks, for batch files, which are never read whole. */
+export function inputChunks(file: InputFile): AsyncIterable<Uint8Array> {
+  return file.absolutePath === undefined ? process.stdin : createReadStream(file.absolutePath)
+}
+
+/** A file's size, when it is one (standard input has none until read). */
+export async function inputSize(file: InputFile): Promise<number | undefined> {
+  return file.absolutePath === undefined ? undefined : (await stat(file.absolutePath)).size
 }

@@ -1,7 +1,6 @@
 import {sep} from 'node:path'
 
-/** S3's limit on a key, in UTF-8 bytes. */
-export const MAX_KEY_BYTES = 1024
+import {MAX_SOURCE_KEY_BYTES} from '#contract/limits.js'
 
 /** The object key a file is uploaded under: its path below the argument it came from, after --prefix. */
 export function objectKeyFor(relativePath: string, prefix = ''): string {
@@ -22,6 +21,8 @@ export function keyProblem(key: string): string | undefined {
   const segments = key.split('/')
   if (segments.some((segment) => segment === '..' || segment === '.')) return 'the key has a . or .. segment'
   if (segments.some((segment) => segment === '')) return 'the key has an empty segment (//)'
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) return `the key is over ${MAX_KEY_BYTES} bytes`
+  // Room is kept for the quarantine entry's suffix, so any upload stays quarantinable (S3 keys stop at 1,024 bytes).
+  if (Buffer.byteLength(key) > MAX_SOURCE_KEY_BYTES)
+    return `the key is over ${MAX_SOURCE_KEY_BYTES} bytes (S3's 1,024 less room for the quarantine entry's suffix)`
   return undefined
 }

@@ -7,7 +7,7 @@ import {
   MAX_RECORD_ITEM_BYTES,
   MAX_SORT_KEY_BYTES,
 } from '#contract/limits.js'
-import type {QuarantineReason} from '#contract/pipeline-contract.js'
+import {ITEM_METADATA, type QuarantineReason} from '#contract/pipeline-contract.js'
 import validateItemSchema from '../schema/item.validate.js'
 import {dynamoDbItemBytes} from './item-size.js'
 import {normaliseRecord} from './normalise.js'
@@ -29,6 +29,30 @@ export type RecordCheck =
   {ok: true; item: TypedItem; itemBytes: number} | {ok: false; reason: QuarantineReason; problems: RecordProblem[]}
 
 const BOM = [0xef, 0xbb, 0xbf]
+
+/** Where a record sits when it is one line of a batch file (NDJSON or DynamoDB export lines). */
+export interface RecordCheckOptions {
+  /** The record is line `line` (1-based) of a batch: problems are located in the file, not in the line. */
+  line?: number
+}
+
+const metadataNames: ReadonlySet<string> = new Set(Object.values(ITEM_METADATA))
+
+/**
+ * A batch line as DynamoDB's export to S3 writes it, `{"Item": {…typed…}}`, is the record inside; the pipeline's own
+ * metadata attributes (present when our table was exported) are not part of the record, so they are dropped, not
+ * refused. `prefix` is where the record sits in the line's text, to locate problems.
+ */
+function recordOfBatchLine(parsed: unknown): {record: unknown; prefix: string} {
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+  if (!isObject(parsed)) return {record: parsed, prefix: ''}
+  const keys = Object.keys(parsed)
+  const exported = keys.length === 1 && keys[0] === 'Item' && isObject(parsed.Item)
+  const record = exported ? (parsed.Item as Record<string, unknown>) : parsed
+  const own = Object.fromEntries(Object.entries(record).filter(([name]) => !metadataNames.has(name)))
+  return {record: own, prefix: exported ? '/Item' : ''}
+}
 
 const byPosition = (a: RecordProblem, b: RecordProblem): number =>
   (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)
@@ -63,9 +87,18 @@ function firstInvalidUtf8(bytes: Uint8Array): {line: number; column: number; off
  * size cap, UTF-8, JSON syntax, nesting, plain-to-typed normalisation, the item schema, key and item size limits.
  * Never throws: every kind of bad input becomes a reason and problems with positions in the text.
  */
-export function checkRecord(bytes: Uint8Array): RecordCheck {
+export function checkRecord(bytes: Uint8Array, options: RecordCheckOptions = {}): RecordCheck {
+  const check = checkText(bytes, options.line !== undefined)
+  if (check.ok || options.line === undefined) return check
+  // A batch line is one line of the file, so its problems are on that line (a line holds no newline).
+  const line = options.line
+  return {...check, problems: check.problems.map((problem) => ({...problem, line, column: problem.column ?? 1}))}
+}
+
+function checkText(bytes: Uint8Array, batchLine: boolean): RecordCheck {
+  const what = batchLine ? 'record' : 'file'
   if (bytes.length > MAX_OBJECT_BYTES)
-    return failure('too-large', `the file is ${bytes.length} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`)
+    return failure('too-large', `the ${what} is ${bytes.length} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`)
   if (!isUtf8(bytes)) {
     const {offset, line, column} = firstInvalidUtf8(bytes)
     return failure(
@@ -97,14 +130,15 @@ export function checkRecord(bytes: Uint8Array): RecordCheck {
         )
   }
 
-  let record: unknown
+  let parsed: unknown
   try {
-    record = JSON.parse(text)
+    parsed = JSON.parse(text)
   } catch (error) {
     const syntax = tooDeep() ? undefined : describeSyntaxError(text, (error as Error).message)
     return syntax ? failure('invalid-json', syntax.message, lineAndColumn(text, syntax.offset)) : tooDeep()!
   }
 
+  const {record, prefix} = batchLine ? recordOfBatchLine(parsed) : {record: parsed, prefix: ''}
   const isObject = record !== null && typeof record === 'object' && !Array.isArray(record)
   const {item, inexact} = isObject ? normaliseRecord(record as Record<string, unknown>) : {item: record, inexact: []}
   if (!validateItemSchema(item) || inexact.length > 0) {
@@ -113,7 +147,7 @@ export function checkRecord(bytes: Uint8Array): RecordCheck {
     const locator = new SourceLocator(text)
     const located = ({atName, ...problem}: SchemaProblem): RecordProblem => ({
       ...problem,
-      ...locator.locate(problem.path, atName),
+      ...locator.locate(prefix + problem.path, atName),
     })
     const problems = [
       ...inexact.map(({path}) => ({
@@ -137,7 +171,7 @@ export function checkRecord(bytes: Uint8Array): RecordCheck {
       return failure(
         'too-large',
         `${attribute} is ${size} bytes; DynamoDB allows at most ${limit} bytes for this key`,
-        new SourceLocator(text).locate(`/${attribute}`),
+        new SourceLocator(text).locate(`${prefix}/${attribute}`),
         `/${attribute}`,
       )
   }

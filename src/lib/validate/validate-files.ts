@@ -1,5 +1,7 @@
-import {expandInputs, type InputFile, readInput} from '#files/input-files.js'
+import {expandInputs, type InputFile, inputChunks, inputSize, readInput} from '#files/input-files.js'
 import type {QuarantineReason} from '#contract/pipeline-contract.js'
+import {isBatchName, isGzipName} from '#record/batch-lines.js'
+import {type BatchProblem, checkBatch} from '#record/check-batch.js'
 import {checkRecord, type RecordCheck, type RecordProblem} from '#record/check-record.js'
 
 /** The verdict on one file, as `validate` prints it and `upload` uses it. */
@@ -7,7 +9,10 @@ export interface FileReport {
   file: string
   valid: boolean
   reason?: QuarantineReason
-  errors: RecordProblem[]
+  /** A batch file's problems each carry their record's number and reason. */
+  errors: (RecordProblem | BatchProblem)[]
+  /** A batch file (many records, one per line): how many of its records are valid and invalid. */
+  records?: {valid: number; invalid: number}
 }
 
 export interface ValidationSummary {
@@ -22,6 +27,22 @@ export function reportFor(file: InputFile, check: RecordCheck): FileReport {
     : {file: file.displayPath, valid: false, reason: check.reason, errors: check.problems}
 }
 
+/** A batch file's verdict, streamed from disk (or standard input): valid when every record is. */
+export async function batchReport(file: InputFile): Promise<FileReport> {
+  const gzip = isGzipName(file.relativePath)
+  const {valid, invalid, problems} = await checkBatch(inputChunks(file), {gzip, size: await inputSize(file)})
+  const ok = invalid === 0 && problems.length === 0
+  return {
+    file: file.displayPath,
+    valid: ok,
+    ...(ok ? {} : {reason: problems[0].reason}),
+    errors: problems,
+    records: {valid, invalid},
+  }
+}
+
+export const isBatchFile = (file: InputFile): boolean => isBatchName(file.relativePath)
+
 /**
  * Checks every file with the pipeline's own record check, reports in the order given. Files are read synchronously:
  * for files this small that is several times faster than async reads. (A second thread sharing the work was tried
@@ -30,8 +51,7 @@ export function reportFor(file: InputFile, check: RecordCheck): FileReport {
 export async function validateFiles(files: InputFile[]): Promise<FileReport[]> {
   const reports: FileReport[] = new Array(files.length)
   for (const [index, file] of files.entries()) {
-    const bytes = await readInput(file)
-    reports[index] = reportFor(file, checkRecord(bytes))
+    reports[index] = isBatchFile(file) ? await batchReport(file) : reportFor(file, checkRecord(await readInput(file)))
   }
   return reports
 }
@@ -40,7 +60,9 @@ export async function validateFiles(files: InputFile[]): Promise<FileReport[]> {
 export function formatProblems(report: FileReport): string[] {
   return report.errors.map((problem) => {
     const where = problem.line === undefined ? report.file : `${report.file}:${problem.line}:${problem.column}`
-    return `${where}  ${problem.message} [${report.reason}]`
+    const record = 'record' in problem && problem.record !== undefined ? `record ${problem.record}: ` : ''
+    const reason = 'reason' in problem ? problem.reason : report.reason
+    return `${where}  ${record}${problem.message} [${reason}]`
   })
 }
 
@@ -52,6 +74,13 @@ export function summarise(reports: FileReport[]): ValidationSummary {
 export function formatSummary(summary: ValidationSummary): string {
   const files = summary.checked === 1 ? 'file' : 'files'
   return `Checked ${summary.checked} ${files}: ${summary.valid} valid, ${summary.invalid} invalid.`
+}
+
+/** A batch file's own verdict line: how many of its records are valid and invalid. */
+export function formatRecordCounts(report: FileReport): string | undefined {
+  if (!report.records) return undefined
+  const {valid, invalid} = report.records
+  return `${report.file}: ${valid + invalid} records, ${valid} valid, ${invalid} invalid${report.valid ? '' : ' (file invalid)'}.`
 }
 
 export interface ValidationResult {
@@ -67,5 +96,8 @@ export async function validatePaths(paths: string[]): Promise<ValidationResult> 
 
 /** What `validate` prints without --json: the problems, then the summary. */
 export function validationLines(result: ValidationResult): string[] {
-  return [...result.files.flatMap((report) => formatProblems(report)), formatSummary(result.summary)]
+  return [
+    ...result.files.flatMap((report) => [...formatProblems(report), formatRecordCounts(report) ?? []].flat()),
+    formatSummary(result.summary),
+  ]
 }

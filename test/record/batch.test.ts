@@ -1,0 +1,106 @@
+import {mkdtemp, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {gzipSync} from 'node:zlib'
+
+import {describe, expect, it} from 'vitest'
+
+import {batchLines, isBatchName} from '#record/batch-lines.js'
+import {checkBatch} from '#record/check-batch.js'
+import {validatePaths, validationLines} from '#validate/validate-files.js'
+
+const chunksOf = async function* (text: string | Buffer, size = 7) {
+  const bytes = Buffer.from(text)
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size)
+}
+
+const lines = async (text: string | Buffer, gzip = false) => {
+  const found = []
+  for await (const {line, bytes} of batchLines(chunksOf(text), {gzip})) found.push([line, bytes.toString()])
+  return found
+}
+
+const track = (n: number) => ({ArtistID: 'Artist', ItemID: `TRACK#${n}`, Title: `Track ${n}`, EntityType: 'Track'})
+
+describe('batch files', () => {
+  it('are recognised by name: NDJSON, JSON lines and gzip exports; a plain .json file is one record', () => {
+    expect(['a.ndjson', 'b.jsonl', 'c.json.gz', 'd.ndjson.gz', 'E.JSONL'].map(isBatchName)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ])
+    expect(['a.json', 'b.gz', 'c.ndjson.txt'].map(isBatchName)).toEqual([false, false, false])
+  })
+
+  it('yield each non-blank line with its line number, across chunk boundaries, CRLF or LF, last line unterminated', async () => {
+    expect(await lines('{"a":1}\r\n\n   \n{"b":2}\n{"c":3}')).toEqual([
+      [1, '{"a":1}'],
+      [4, '{"b":2}'],
+      [5, '{"c":3}'],
+    ])
+    expect(await lines(gzipSync('{"a":1}\n{"b":2}\n'), true)).toEqual([
+      [1, '{"a":1}'],
+      [2, '{"b":2}'],
+    ])
+  })
+
+  it('check each record with the one record check, located as line:column of the file', async () => {
+    // Line 4's column 54 is the value 3 of Title.
+    const text = [
+      JSON.stringify(track(1)),
+      '',
+      JSON.stringify({ArtistID: {S: 'Artist'}, ItemID: {S: 'TRACK#2'}, Title: {S: 'Typed'}, EntityType: {S: 'Track'}}),
+      '{"ArtistID": "Artist", "ItemID": "TRACK#3", "Title": 3, "EntityType": "Track"}',
+      '{"ArtistID": "Artist",',
+    ].join('\n')
+    const check = await checkBatch(chunksOf(text), {gzip: false})
+    expect(check.valid).toBe(2)
+    expect(check.invalid).toBe(2)
+    expect(check.problems.map(({line, column, record, reason}) => ({line, column, record, reason}))).toEqual([
+      {line: 4, column: 54, record: 3, reason: 'schema'},
+      {line: 5, column: expect.any(Number), record: 4, reason: 'invalid-json'},
+    ])
+  })
+
+  it("accept DynamoDB export lines, gzip-compressed, ignoring the pipeline's own metadata attributes", async () => {
+    const exported = [1, 2].map((n) =>
+      JSON.stringify({
+        Item: {
+          ArtistID: {S: 'Artist'},
+          ItemID: {S: `TRACK#${n}`},
+          Title: {S: 'T'},
+          EntityType: {S: 'Track'},
+          ep_source_key: {S: 'old/key.json'},
+          ep_ingested_at: {S: '2026-01-01T00:00:00.000Z'},
+        },
+      }),
+    )
+    const check = await checkBatch(chunksOf(gzipSync(exported.join('\n'))), {gzip: true})
+    expect(check).toEqual({valid: 2, invalid: 0, problems: []})
+    const bad = await checkBatch(chunksOf(JSON.stringify({Item: {ArtistID: {S: 'A'}, ItemID: {N: '1'}}})), {
+      gzip: false,
+    })
+    expect(bad.problems[0]).toMatchObject({line: 1, record: 1, reason: 'schema'})
+  })
+
+  it('report a file that is not gzip as a problem of the file', async () => {
+    const check = await checkBatch(chunksOf('{"not": "gzip"}\n'), {gzip: true})
+    expect(check.problems).toEqual([
+      expect.objectContaining({reason: 'invalid-json', message: expect.stringMatching(/gzip/)}),
+    ])
+  })
+
+  it('are reported by validate as path:line:column with the record number, and a verdict counting records', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eventpulse-batch-'))
+    const file = join(dir, 'catalog.ndjson')
+    await writeFile(file, [JSON.stringify(track(1)), '{"ArtistID": "A"}', JSON.stringify(track(3))].join('\n'))
+    const result = await validatePaths([file])
+    expect(result.summary).toEqual({checked: 1, valid: 0, invalid: 1})
+    expect(result.files[0].records).toEqual({valid: 2, invalid: 1})
+    const printed = validationLines(result)
+    expect(printed[0]).toMatch(new RegExp(`^${file}:2:1  record 2: .* \\[schema\\]$`))
+    expect(printed).toContain(`${file}: 3 records, 2 valid, 1 invalid (file invalid).`)
+  })
+})
