@@ -4,7 +4,7 @@ import {PipelineCommand} from '#cli/pipeline-command.js'
 import {resolveTarget} from '#target/resolve-target.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
-import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.js'
+import {entryArgumentDescription, lineFlag, quarantineFlags} from '#cli/quarantine-flags.js'
 import {entryLine} from '#quarantine/entry-lines.js'
 
 export default class QuarantineCheck extends PipelineCommand {
@@ -23,7 +23,7 @@ entry, exit 1 when it has none.`
 
   static args = {key: Args.string({description: entryArgumentDescription, required: true})}
 
-  static flags = quarantineFlags
+  static flags = {...quarantineFlags, ...lineFlag}
 
   async run(): Promise<{key: string; quarantined: boolean; reason?: string; entries: QuarantineEntry[]}> {
     const {args, flags} = await this.parse(QuarantineCheck)
@@ -32,7 +32,7 @@ entry, exit 1 when it has none.`
       needs: ['quarantineBucket'],
       concurrency: flags.concurrency,
     })
-    const [{entries}] = await resolveEntryArguments(target, [args.key])
+    const [{entries}] = await resolveEntryArguments(target, [args.key], {line: flags.line})
     if (entries.length === 0) {
       this.exitStatus = ExitCode.Negative
       this.log(`not quarantined: ${args.key}`)

@@ -8,7 +8,7 @@ import {commonFlags} from '#cli/common-flags.js'
 import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
 import {releaseEntry} from '#quarantine/actions.js'
 import {resolveEntryArguments} from '#quarantine/entries.js'
-import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.js'
+import {entryArgumentDescription, lineFlag, quarantineFlags} from '#cli/quarantine-flags.js'
 import {splitResolved} from '#quarantine/entry-lines.js'
 
 export default class QuarantineRelease extends PipelineCommand {
@@ -18,7 +18,9 @@ export default class QuarantineRelease extends PipelineCommand {
 changed. Each entry goes back under its source key and, once written there,
 leaves the quarantine.
 Same confirmation rules as \`quarantine rm\`. A key quarantined more than once
-must be released one entry at a time (they would share the one source key).`
+must be released one entry at a time (they would share the one source key).
+A batch object's record is released alone (--line N picks it among the batch's
+entries): it goes back under the batch's key as a batch of one record.`
 
   static examples = [
     {description: 'Release a key (asks first)', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
@@ -32,7 +34,7 @@ must be released one entry at a time (they would share the one source key).`
 
   static args = {keys: Args.string({description: entryArgumentDescription, required: true})}
 
-  static flags = {...quarantineFlags, yes: commonFlags.yes, 'dry-run': commonFlags['dry-run']}
+  static flags = {...quarantineFlags, ...lineFlag, yes: commonFlags.yes, 'dry-run': commonFlags['dry-run']}
 
   async run(): Promise<EntriesActionResult> {
     const {argv, flags} = await this.parse(QuarantineRelease)
@@ -42,7 +44,7 @@ must be released one entry at a time (they would share the one source key).`
       concurrency: flags.concurrency,
     })
     const buckets = {quarantine: resource(target, 'quarantineBucket'), processing: resource(target, 'processingBucket')}
-    const resolved = await resolveEntryArguments(target, argv as string[])
+    const resolved = await resolveEntryArguments(target, argv as string[], {line: flags.line})
     const {entries} = splitResolved(resolved)
     const bySource = new Map<string, string[]>()
     for (const entry of entries) bySource.set(entry.sourceKey, [...(bySource.get(entry.sourceKey) ?? []), entry.key])

@@ -8,7 +8,7 @@ import {QUARANTINE_RETENTION_DAYS} from '#contract/pipeline-contract.js'
 import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
 import {deleteEntry, purgeEntry} from '#quarantine/actions.js'
 import {resolveEntryArguments} from '#quarantine/entries.js'
-import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.js'
+import {entryArgumentDescription, lineFlag, quarantineFlags} from '#cli/quarantine-flags.js'
 
 export default class QuarantineRm extends PipelineCommand {
   static summary = 'Delete quarantined objects, after showing them and asking.'
@@ -47,6 +47,7 @@ at once (asked separately; it cannot be undone). Exit codes: 0 deleted;
 
   static flags = {
     ...quarantineFlags,
+    ...lineFlag,
     yes: commonFlags.yes,
     'dry-run': commonFlags['dry-run'],
     purge: Flags.boolean({description: 'Delete every version of the entries: nothing stays recoverable.'}),
@@ -60,7 +61,7 @@ at once (asked separately; it cannot be undone). Exit codes: 0 deleted;
       concurrency: flags.concurrency,
     })
     const bucket = resource(target, 'quarantineBucket')
-    const resolved = await resolveEntryArguments(target, argv as string[])
+    const resolved = await resolveEntryArguments(target, argv as string[], {line: flags.line})
     const result = await actOnEntries(
       target,
       resolved,

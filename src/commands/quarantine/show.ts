@@ -10,7 +10,7 @@ import {usageError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {readEntryContent} from '#quarantine/actions.js'
 import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
-import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.js'
+import {entryArgumentDescription, lineFlag, quarantineFlags} from '#cli/quarantine-flags.js'
 import {entryLine} from '#quarantine/entry-lines.js'
 
 type ShownEntry = QuarantineEntry & {content?: string; contentBase64?: string; savedTo?: string}
@@ -20,6 +20,8 @@ export default class QuarantineShow extends PipelineCommand {
 
   static description = `Shows every entry of a source key (a key quarantined more than once has
 several), or the one entry named by its entry key.
+A batch object's records are quarantined one entry per line: --line N shows
+the entry of line N of that batch.
 With --json, content that is not UTF-8 is given as contentBase64. Exit 1 when
 nothing of that key is in quarantine.`
 
@@ -29,12 +31,17 @@ nothing of that key is in quarantine.`
       description: 'Save one entry to a file',
       command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json/q-0123456789abcdef --output track-42.json',
     },
+    {
+      description: 'The record of line 42 of a batch object',
+      command: '<%= config.bin %> <%= command.id %> catalog.ndjson --line 42',
+    },
   ]
 
   static args = {key: Args.string({description: entryArgumentDescription, required: true})}
 
   static flags = {
     ...quarantineFlags,
+    ...lineFlag,
     output: Flags.string({
       char: 'o',
       description: 'Save the content to this file instead of printing it (one entry only).',
@@ -49,7 +56,7 @@ nothing of that key is in quarantine.`
       concurrency: flags.concurrency,
     })
     const bucket = resource(target, 'quarantineBucket')
-    const [{entries}] = await resolveEntryArguments(target, [args.key])
+    const [{entries}] = await resolveEntryArguments(target, [args.key], {line: flags.line})
     if (entries.length === 0) {
       this.exitStatus = ExitCode.Negative
       this.logToStderr(`not quarantined: ${args.key}`)

@@ -34,6 +34,8 @@ export const QUARANTINE_METADATA = {
   sourceEtag: 'ep-source-etag',
   sourceSequencer: 'ep-source-sequencer',
   quarantinedAt: 'ep-quarantined-at',
+  /** The record's 1-based line in its batch object; absent for an entry holding a whole object. */
+  sourceLine: 'ep-source-line',
   /**
    * Set by `quarantine release` on the object it puts back (a new id each time) and kept on the entry that object
    * makes if quarantined again: the same bytes give the same entry id, so this tells the released entry, which the
@@ -51,14 +53,20 @@ export const ITEM_METADATA = {
   sourceEtag: 'ep_source_etag',
   sourceSequencer: 'ep_source_sequencer',
   ingestedAt: 'ep_ingested_at',
+  /** The record's line in its batch object (a batch's records share key and ETag); absent for a one-record object. */
+  sourceLine: 'ep_source_line',
 } as const
 
 /** The table's key and the index that finds a stored item by the object key it came from. */
 export const TABLE_KEY = {partition: 'ArtistID', sort: 'ItemID'} as const
 export const SOURCE_KEY_INDEX = 'BySourceKey'
 
-/** SNS message attributes that subscriptions can filter on. */
-export const NOTIFICATION_ATTRIBUTES = {outcome: 'outcome', reason: 'reason'} as const
+/**
+ * SNS message attributes that subscriptions can filter on. A batch's one notification carries `kind` = `batch` and
+ * `outcome` as a String.Array of the outcomes present (and `reason` of the reasons), so a filter on
+ * `outcome` = `quarantined` matches a batch with any quarantined record.
+ */
+export const NOTIFICATION_ATTRIBUTES = {outcome: 'outcome', reason: 'reason', kind: 'kind'} as const
 
 /** Environment variables the processor Lambda reads. */
 export const PROCESSOR_ENV = {
@@ -130,15 +138,19 @@ export interface UploadIdentity {
   versionId?: string
 }
 
-export function quarantineEntryId(upload: UploadIdentity): string {
+/**
+ * The entry id of an upload, or of one record of a batch upload (`line`, 1-based): every line of a batch gets an entry
+ * of its own, which a retry of the batch finds again.
+ */
+export function quarantineEntryId(upload: UploadIdentity, line?: number): string {
   const digest = createHash('sha256')
-    .update(`${upload.etag}\n${upload.versionId ?? ''}`)
+    .update(`${upload.etag}\n${upload.versionId ?? ''}${line === undefined ? '' : `\n${line}`}`)
     .digest('hex')
   return `q-${digest.slice(0, 16)}`
 }
 
-export function quarantineKey(sourceKey: string, upload: UploadIdentity): string {
-  return `${sourceKey}/${quarantineEntryId(upload)}`
+export function quarantineKey(sourceKey: string, upload: UploadIdentity, line?: number): string {
+  return `${sourceKey}/${quarantineEntryId(upload, line)}`
 }
 
 /**

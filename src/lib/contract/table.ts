@@ -28,8 +28,8 @@ export const catalogKeyAttributes = (): string[] => [
 ]
 
 /**
- * The outcomes table: what became of uploads that leave nothing else behind (`unchanged`), and the sweep's record of
- * objects it retried. Keyed by source key and ETag, so `status KEY` reads a key's history with one Query; entries
+ * The outcomes table: what became of uploads that leave nothing else behind (`unchanged`), the sweep's record of
+ * objects it retried, and each batch object's checkpoint, lease and final counts. Keyed by source key and ETag, so `status KEY` reads a key's history with one Query; entries
  * expire by DynamoDB TTL.
  */
 export const OUTCOMES_TABLE = {
@@ -43,6 +43,16 @@ export const OUTCOMES_TABLE = {
     itemId: 'ItemID',
     /** Sweep attempts on an object whose event never came, and whether it was given up (dead-lettered). */
     sweepAttempts: 'SweepAttempts',
+    /**
+     * A batch object's progress: the first line not yet done (all before it are stored, unchanged or quarantined),
+     * the counts and first problems so far (JSON), and the lease: which processor works on it, until when (epoch ms).
+     * When the batch is done, Outcome is `batch` and the counts are final.
+     */
+    nextLine: 'NextLine',
+    counts: 'Counts',
+    problems: 'Problems',
+    leaseOwner: 'LeaseOwner',
+    leaseExpiresAt: 'LeaseExpiresAt',
     expiresAt: 'ExpiresAt',
   },
   /** How long an outcome record is kept: long enough for any `upload --wait` or `status` that asks about it. */

@@ -26,6 +26,8 @@ export interface DispatcherOptions {
   retryDelayMs: number
   inflightDirectory: string
   deadLetterFile: string
+  /** Like a Lambda timeout, as the handler sees it: a batch stops in time and is invoked again. Unlimited if unset. */
+  invocationTimeoutMs?: number
   onResult?: (results: ProcessResult[], event: ObjectCreatedEvent) => void
   onDeadLetter?: (record: DeadLetterRecord) => void
 }
@@ -133,7 +135,18 @@ export class EventDispatcher {
   private async deliver(event: ObjectCreatedEvent): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const results = await this.options.handler(event)
+        const started = Date.now()
+        const {invocationTimeoutMs} = this.options
+        const context = invocationTimeoutMs
+          ? {getRemainingTimeInMillis: () => started + invocationTimeoutMs - Date.now()}
+          : undefined
+        const results = await this.options.handler(event, context)
+        // A batch that ran out of time checkpointed: invoke again at once (on AWS the sweep re-delivers it).
+        if (results.some((result) => result.outcome === 'continuing') && !this.stopping) {
+          this.options.onResult?.(results, event)
+          attempt = 0
+          continue
+        }
         await forgetInflightEvent(this.options.inflightDirectory, event)
         this.options.onResult?.(results, event)
         return

@@ -8,6 +8,7 @@ import type {CliError} from '#core/errors.js'
 import type {ObjectCreatedEvent} from '#processor/event.js'
 import {createObjectHandler, type LogLine} from '#processor/handler.js'
 import {type Notification, type Notifier, OutboxNotifier} from '#processor/notifier.js'
+import type {BatchSettings} from '#processor/process-batch.js'
 import type {ProcessResult} from '#processor/process-object.js'
 import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {type DeadLetterRecord, EventDispatcher} from './dispatcher.js'
@@ -44,6 +45,10 @@ export interface LocalPipelineOptions {
   log?: (line: LogLine) => void
   /** Called with the handler's own clients before it runs (tests add fault injection, the bench counts calls). */
   instrumentHandlerClients?: (clients: {s3: S3Client; dynamodb: DynamoDBClient}) => void
+  /** A time limit per invocation, as Lambda's (a batch then continues in a new invocation); unlimited if unset. */
+  invocationTimeoutMs?: number
+  /** How batch objects are worked through (tests shorten the checkpoint interval and lease). */
+  batch?: Partial<BatchSettings>
   /** Write the state file other commands read (off for in-process users that pass the pipeline around). */
   writeState?: boolean
 }
@@ -54,6 +59,9 @@ export interface LocalPipelineStats {
   unchanged: number
   skipped: number
   deadLettered: number
+  /** Batch objects done, and invocations of a batch that stopped at a checkpoint to go on in the next. */
+  batch: number
+  continuing: number
 }
 
 export interface LocalPipeline {
@@ -146,9 +154,18 @@ function startProcessing(
     quarantineBucket,
     table,
     outcomesTable,
+    batch: options.batch,
     log: options.log ?? appendToLogFile(layout.logFile, cleanups),
   })
-  const stats: LocalPipelineStats = {stored: 0, quarantined: 0, unchanged: 0, skipped: 0, deadLettered: 0}
+  const stats: LocalPipelineStats = {
+    stored: 0,
+    quarantined: 0,
+    unchanged: 0,
+    skipped: 0,
+    deadLettered: 0,
+    batch: 0,
+    continuing: 0,
+  }
   const dispatcher = new EventDispatcher({
     handler,
     concurrency: options.concurrency ?? 8,
@@ -156,6 +173,7 @@ function startProcessing(
     retryDelayMs: options.retryDelayMs ?? 200,
     inflightDirectory: layout.inflightDirectory,
     deadLetterFile: layout.deadLetterFile,
+    invocationTimeoutMs: options.invocationTimeoutMs,
     onResult(results, event) {
       for (const result of results) stats[result.outcome]++
       options.onResult?.(results, event)

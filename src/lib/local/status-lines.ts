@@ -11,6 +11,7 @@ export function notificationLine(notification: Notification): string {
     return `${time} stored      ${notification.sourceKey} → ${notification.item?.ArtistID} / ${notification.item?.ItemID}`
   if (notification.outcome === 'unchanged')
     return `${time} unchanged   ${notification.sourceKey} = ${notification.item?.ArtistID} / ${notification.item?.ItemID} (already stored)`
+  if (notification.outcome === 'batch') return `${time} batch       ${notification.message}`
   return `${time} quarantined ${notification.sourceKey} (${notification.reason}) → ${notification.quarantineKey}`
 }
 

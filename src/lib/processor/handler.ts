@@ -7,7 +7,12 @@ import {ObjectProcessor, type ProcessorDeps, type ProcessResult} from './process
 /** One structured line per object (CloudWatch Logs Insights can filter on every field). */
 export type LogLine = Record<string, unknown>
 
-export type ObjectHandler = (event: unknown) => Promise<ProcessResult[]>
+/** The part of the Lambda context the handler uses: how long the invocation may still run. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number
+}
+
+export type ObjectHandler = (event: unknown, context?: InvocationContext) => Promise<ProcessResult[]>
 
 // Straight to stdout, not console.log: Lambda prefixes console lines with a time and request id, and CloudWatch
 // metric filters (the stack counts `skipped` lines) match JSON only when the whole log event is JSON.
@@ -17,6 +22,7 @@ const jsonLine = (line: LogLine) => process.stdout.write(JSON.stringify(line) + 
 const SKIPPED_BECAUSE = {
   gone: 'the object is no longer in the processing bucket (already handled, or removed)',
   superseded: 'a newer upload replaced the object; its own event handles it',
+  leased: 'another processor is working on this batch (it holds the lease); it, or the sweep after it, finishes it',
 } as const
 
 /**
@@ -30,7 +36,9 @@ export function createObjectHandler(
 ): ObjectHandler {
   const processor = new ObjectProcessor(deps)
   const log = deps.log ?? jsonLine
-  return async (event) => {
+  return async (event, context) => {
+    // A batch checks it before each checkpoint, and stops in time to record where the next try goes on.
+    const options = context ? {remainingTimeMs: () => context.getRemainingTimeInMillis()} : {}
     const results: ProcessResult[] = []
     for (const ref of objectRefs(event)) {
       // The processor deletes what it reads: never act on an event about some other bucket.
@@ -45,7 +53,7 @@ export function createObjectHandler(
         ...(ref.etag === undefined ? {note: 'the event carries no ETag: handled as the object is now'} : {}),
       }
       try {
-        const result = await processor.process(ref)
+        const result = await processor.process(ref, options)
         const {outcome, ...details} = result
         const level = outcome === 'skipped' ? 'warn' : 'info'
         const because = outcome === 'skipped' ? {because: SKIPPED_BECAUSE[result.why]} : {}

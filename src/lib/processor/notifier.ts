@@ -4,10 +4,12 @@ import {dirname} from 'node:path'
 import {PublishCommand, type SNSClient} from '@aws-sdk/client-sns'
 
 import {NOTIFICATION_ATTRIBUTES, type Outcome, type QuarantineReason} from '#contract/pipeline-contract.js'
+import type {BatchCounts, BatchProblemSummary} from './process-batch.js'
 
 /** What the pipeline tells subscribers about one upload. */
 export interface Notification {
-  outcome: Outcome
+  /** `batch`: one notification for a whole batch object, its records' outcomes in `batch`. */
+  outcome: Outcome | 'batch'
   reason?: QuarantineReason
   subject: string
   /** One sentence for people. */
@@ -21,6 +23,8 @@ export interface Notification {
   item?: {ArtistID: string; ItemID: string}
   quarantineBucket?: string
   quarantineKey?: string
+  /** A batch: the outcomes and reasons present, counts, and the first problems (line, attribute path, reason). */
+  batch?: {outcomes: Outcome[]; reasons: QuarantineReason[]; counts: BatchCounts; problems: BatchProblemSummary[]}
   at: string
 }
 
@@ -41,11 +45,20 @@ export class SnsNotifier implements Notifier {
   ) {}
 
   async publish(notification: Notification): Promise<void> {
-    const attributes: Record<string, {DataType: 'String'; StringValue: string}> = {
+    const attributes: Record<string, {DataType: 'String' | 'String.Array'; StringValue: string}> = {
       [NOTIFICATION_ATTRIBUTES.outcome]: {DataType: 'String', StringValue: notification.outcome},
     }
     if (notification.reason)
       attributes[NOTIFICATION_ATTRIBUTES.reason] = {DataType: 'String', StringValue: notification.reason}
+    // A batch lists its records' outcomes and reasons: a filter policy matches a String.Array when any value matches,
+    // so a "quarantined only" subscription gets the batches that quarantined something.
+    if (notification.batch) {
+      const list = (values: string[]) => ({DataType: 'String.Array' as const, StringValue: JSON.stringify(values)})
+      attributes[NOTIFICATION_ATTRIBUTES.kind] = {DataType: 'String', StringValue: 'batch'}
+      attributes[NOTIFICATION_ATTRIBUTES.outcome] = list(notification.batch.outcomes)
+      if (notification.batch.reasons.length > 0)
+        attributes[NOTIFICATION_ATTRIBUTES.reason] = list(notification.batch.reasons)
+    }
     await this.sns.send(
       new PublishCommand({
         TopicArn: this.topicArn,

@@ -15,7 +15,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3'
 
-import {MAX_OBJECT_BYTES} from '#contract/limits.js'
+import {MAX_BATCH_OBJECT_BYTES, MAX_OBJECT_BYTES} from '#contract/limits.js'
 import {
   encodeMetadataValue,
   ITEM_METADATA,
@@ -26,12 +26,14 @@ import {
   TABLE_KEY,
 } from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
+import {isBatchName} from '#record/batch-lines.js'
 import {checkRecord} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
 import type {TypedItem, TypedValue} from '#record/typed-item.js'
 import {isConditionalCheckFailed, isNoSuchKey, isPreconditionFailed, unquoteEtag} from '#core/aws-responses.js'
 import type {ObjectRef} from './event.js'
 import type {Notification, Notifier} from './notifier.js'
+import {type BatchCounts, BatchProcessor, type BatchSettings} from './process-batch.js'
 
 export interface ProcessorDeps {
   s3: S3Client
@@ -42,6 +44,13 @@ export interface ProcessorDeps {
   /** Where outcomes that leave no item or entry of their own (`unchanged`) are recorded. */
   outcomesTable: string
   now?: () => Date
+  /** How batch objects are worked through (tests shorten the lease and checkpoint interval). */
+  batch?: Partial<BatchSettings>
+}
+
+/** Per invocation: how long it may still run (the Lambda context's remaining time), so a batch can stop in time. */
+export interface ProcessOptions {
+  remainingTimeMs?: () => number
 }
 
 export interface ItemKey {
@@ -65,7 +74,11 @@ export type ProcessResult =
       quarantineKey: string
       item?: ItemKey
     }
-  | {outcome: 'skipped'; key: string; why: 'gone' | 'superseded'}
+  | {outcome: 'skipped'; key: string; why: 'gone' | 'superseded' | 'leased'}
+  /** A batch object, done: what became of its records. */
+  | {outcome: 'batch'; key: string; etag: string; counts: BatchCounts}
+  /** A batch object that ran out of time: its checkpoint says where the next try (redelivery, sweep) goes on. */
+  | {outcome: 'continuing'; key: string; etag: string; nextLine: number; counts: BatchCounts}
 
 /** S3 allows 2 KB of user metadata in all (names and values); keep clear of it. */
 const METADATA_BUDGET_BYTES = 1900
@@ -77,11 +90,14 @@ const itemKeyOf = (item: Record<string, TypedValue | {S?: string}>): ItemKey => 
 })
 const quoted = (etag: string): string => `"${etag}"`
 
+/** What a notification says beyond the upload it is about (which notify adds). */
+export type NotificationContent = Omit<Notification, 'bucket' | 'sourceKey' | 'etag' | 'sequencer' | 'at'>
+
 /**
  * One upload being processed: its identity (key + ETag; the processing bucket is not versioned, so no version id),
  * the sequencer its event carried, if any, and the release id when `quarantine release` put it back.
  */
-interface Upload {
+export interface Upload {
   bucket: string
   key: string
   etag: string
@@ -91,6 +107,7 @@ interface Upload {
 
 type Read =
   | {kind: 'bytes'; upload: Upload; bytes: Uint8Array}
+  | {kind: 'stream'; upload: Upload; body: AsyncIterable<Uint8Array> & {destroy?: () => void}}
   | {kind: 'too-large'; upload: Upload; size: number}
   | {kind: 'gone'}
   | {kind: 'superseded'}
@@ -102,7 +119,10 @@ type Read =
  */
 async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
   const request = {Bucket: ref.bucket, Key: ref.key, IfMatch: ref.etag === undefined ? undefined : quoted(ref.etag)}
-  const headOnly = ref.size !== undefined && ref.size > MAX_OBJECT_BYTES
+  // A batch object is streamed, never held whole, so its cap is far higher.
+  const batch = isBatchName(ref.key)
+  const limit = batch ? MAX_BATCH_OBJECT_BYTES : MAX_OBJECT_BYTES
+  const headOnly = ref.size !== undefined && ref.size > limit
   let response: GetObjectCommandOutput | HeadObjectCommandOutput
   try {
     response = headOnly ? await s3.send(new HeadObjectCommand(request)) : await s3.send(new GetObjectCommand(request))
@@ -125,12 +145,13 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
     sequencer: ref.sequencer,
     releaseId: response.Metadata?.[QUARANTINE_METADATA.releaseId],
   }
-  if ((response.ContentLength ?? 0) > MAX_OBJECT_BYTES) {
+  if ((response.ContentLength ?? 0) > limit) {
     discard()
     return {kind: 'too-large', upload, size: response.ContentLength!}
   }
   // The event's size was wrong: read it after all.
   if (!body) return readUpload({...ref, size: undefined}, s3)
+  if (batch) return {kind: 'stream', upload, body: body as AsyncIterable<Uint8Array>}
   return {kind: 'bytes', upload, bytes: await body.transformToByteArray()}
 }
 
@@ -139,12 +160,14 @@ function quarantineMetadata(
   reason: QuarantineReason,
   message: string,
   at: string,
+  line?: number,
 ): Record<string, string> {
   const metadata: Record<string, string> = {
     [QUARANTINE_METADATA.reason]: reason,
     [QUARANTINE_METADATA.sourceEtag]: upload.etag,
     [QUARANTINE_METADATA.quarantinedAt]: at,
   }
+  if (line !== undefined) metadata[QUARANTINE_METADATA.sourceLine] = String(line)
   if (upload.sequencer) metadata[QUARANTINE_METADATA.sourceSequencer] = upload.sequencer
   if (upload.releaseId) metadata[QUARANTINE_METADATA.releaseId] = upload.releaseId
   const size = (entries: Record<string, string>) =>
@@ -160,7 +183,7 @@ function quarantineMetadata(
 }
 
 /** A human line from the record check: the first problem, located. */
-function describeProblems(
+export function describeProblems(
   reason: QuarantineReason,
   problems: {path: string; line?: number; column?: number; message: string}[],
 ): string {
@@ -171,11 +194,25 @@ function describeProblems(
   return `${where}${first.message}${more}`
 }
 
+/** What a conditional put of one record came to (before anything is notified or removed). */
+export type PutOutcome =
+  | {kind: 'stored'; item: ItemKey; alreadyStored: boolean}
+  | {kind: 'unchanged'; item: ItemKey; stored: string}
+  | {kind: 'duplicate'; item: ItemKey; stored: string}
+  | {kind: 'too-large'; message: string}
+
 export class ObjectProcessor {
   private readonly now: () => Date
+  private readonly batches: BatchProcessor
 
   constructor(private readonly deps: ProcessorDeps) {
     this.now = deps.now ?? (() => new Date())
+    this.batches = new BatchProcessor(deps, this.now, {
+      putRecord: (upload, record, line) => this.putRecord(upload, record, line),
+      writeEntry: (upload, bytes, reason, message, line) => this.writeEntry(upload, bytes, reason, message, line),
+      notify: (upload, content) => this.notify(upload, content),
+      removeOriginal: (upload) => this.removeOriginal(upload),
+    })
   }
 
   /**
@@ -185,18 +222,19 @@ export class ObjectProcessor {
    * duplicate. Transient AWS errors are thrown (after the SDK's own retries) so the invocation is retried; nothing is
    * quarantined because of them.
    */
-  async process(ref: ObjectRef): Promise<ProcessResult> {
-    const result = await this.processKey(ref)
-    if (result.outcome !== 'skipped' || ref.rawKey === undefined) return result
+  async process(ref: ObjectRef, options: ProcessOptions = {}): Promise<ProcessResult> {
+    const result = await this.processKey(ref, options)
+    if (result.outcome !== 'skipped' || result.why === 'leased' || ref.rawKey === undefined) return result
     // The event's key may be raw yet decode to another key ('a+b.json' to 'a b.json'): then the raw key is the one.
-    const raw = await this.processKey({...ref, key: ref.rawKey, rawKey: undefined})
+    const raw = await this.processKey({...ref, key: ref.rawKey, rawKey: undefined}, options)
     return raw.outcome === 'skipped' ? result : raw
   }
 
-  private async processKey(ref: ObjectRef): Promise<ProcessResult> {
+  private async processKey(ref: ObjectRef, options: ProcessOptions): Promise<ProcessResult> {
     const read = await readUpload(ref, this.deps.s3)
     if (read.kind === 'gone' || read.kind === 'superseded') return {outcome: 'skipped', key: ref.key, why: read.kind}
     if (read.kind === 'too-large') return this.quarantineOversized(read.upload, read.size)
+    if (read.kind === 'stream') return this.batches.process(read.upload, read.body, options)
 
     const check = checkRecord(read.bytes)
     if (!check.ok)
@@ -205,16 +243,36 @@ export class ObjectProcessor {
   }
 
   private async store(upload: Upload, bytes: Uint8Array, record: TypedItem): Promise<ProcessResult> {
+    const put = await this.putRecord(upload, record)
+    if (put.kind === 'too-large') return this.quarantine(upload, bytes, 'too-large', put.message)
+    if (put.kind === 'unchanged') return this.unchanged(upload, put.item, put.stored)
+    if (put.kind === 'duplicate') return this.quarantine(upload, bytes, 'duplicate', put.stored, put.item)
+    const itemKey = put.item
+    await this.notify(upload, {
+      outcome: 'stored',
+      subject: `EventPulse: stored ${itemKey.ArtistID} / ${itemKey.ItemID}`,
+      message: `${upload.key} was stored as ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}".`,
+      item: itemKey,
+    })
+    await this.removeOriginal(upload)
+    return {outcome: 'stored', key: upload.key, item: itemKey, alreadyStored: put.alreadyStored}
+  }
+
+  /**
+   * The conditional put of one record (of a one-record object, or line `line` of a batch): stored, stored already by
+   * an earlier try of this very upload (and line), the same record from elsewhere (`unchanged`), or a `duplicate`.
+   */
+  private async putRecord(upload: Upload, record: TypedItem, line?: number): Promise<PutOutcome> {
     const item = {
       ...record,
       [ITEM_METADATA.sourceKey]: {S: upload.key},
       [ITEM_METADATA.sourceEtag]: {S: upload.etag},
+      ...(line === undefined ? {} : {[ITEM_METADATA.sourceLine]: {N: String(line)}}),
       // The sequencer only orders; kept to show which event stored the item, when the event had one.
       ...(upload.sequencer ? {[ITEM_METADATA.sourceSequencer]: {S: upload.sequencer}} : {}),
       [ITEM_METADATA.ingestedAt]: {S: this.now().toISOString()},
     }
     const itemKey = itemKeyOf(item)
-    let alreadyStored = false
     try {
       await this.deps.dynamodb.send(
         new PutItemCommand({
@@ -225,14 +283,10 @@ export class ObjectProcessor {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       )
+      return {kind: 'stored', item: itemKey, alreadyStored: false}
     } catch (error) {
       if (isItemTooLarge(error))
-        return this.quarantine(
-          upload,
-          bytes,
-          'too-large',
-          `DynamoDB refused the item as too large: ${(error as Error).message}`,
-        )
+        return {kind: 'too-large', message: `DynamoDB refused the item as too large: ${(error as Error).message}`}
       if (!isConditionalCheckFailed(error)) throw error
       const existing = (error as ConditionalCheckFailedException).Item ?? (await this.storedItem(itemKey))
       // The item vanished between the put and the read (deleted meanwhile): let the retry put it again.
@@ -240,23 +294,16 @@ export class ObjectProcessor {
         throw Object.assign(new Error(`item ${JSON.stringify(itemKey)} changed during the conditional put; retrying`), {
           $retryable: {},
         })
-      // This very upload, stored by an earlier try; else the same record from another upload; else a duplicate.
-      if (isSameUpload(existing, upload)) alreadyStored = true
-      else {
-        const from = existing[ITEM_METADATA.sourceKey]?.S
-        const stored = `ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}" is already stored${from ? ` (from ${from})` : ''}`
-        if (sameRecord(existing, record)) return this.unchanged(upload, itemKey, stored)
-        return this.quarantine(upload, bytes, 'duplicate', stored, itemKey)
-      }
+      // This very upload (and line), stored by an earlier try; else the same record from elsewhere; else a duplicate.
+      if (isSameUpload(existing, upload, line)) return {kind: 'stored', item: itemKey, alreadyStored: true}
+      const from = existing[ITEM_METADATA.sourceKey]?.S
+      const fromLine = existing[ITEM_METADATA.sourceLine]?.N
+      const source = from ? ` (from ${from}${fromLine ? `, line ${fromLine}` : ''})` : ''
+      const stored = `ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}" is already stored${source}`
+      return sameRecord(existing, record)
+        ? {kind: 'unchanged', item: itemKey, stored}
+        : {kind: 'duplicate', item: itemKey, stored}
     }
-    await this.notify(upload, {
-      outcome: 'stored',
-      subject: `EventPulse: stored ${itemKey.ArtistID} / ${itemKey.ItemID}`,
-      message: `${upload.key} was stored as ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}".`,
-      item: itemKey,
-    })
-    await this.removeOriginal(upload)
-    return {outcome: 'stored', key: upload.key, item: itemKey, alreadyStored}
   }
 
   /** The whole stored item, to compare with the record (where DynamoDB did not return it with the failed put). */
@@ -303,7 +350,6 @@ export class ObjectProcessor {
     return {outcome: 'unchanged', key: upload.key, item}
   }
 
-  /** Writes the quarantine entry from the bytes already read; an entry already there is this upload's, from an earlier try. */
   private async quarantine(
     upload: Upload,
     bytes: Uint8Array,
@@ -311,7 +357,22 @@ export class ObjectProcessor {
     message: string,
     item?: ItemKey,
   ): Promise<ProcessResult> {
-    const target = quarantineKey(upload.key, upload)
+    const target = await this.writeEntry(upload, bytes, reason, message)
+    return this.finishQuarantine(upload, reason, message, target, item)
+  }
+
+  /**
+   * Writes the quarantine entry of an upload (or of line `line` of a batch upload) from the bytes already read, and
+   * returns its key; an entry already there is this upload's, from an earlier try.
+   */
+  private async writeEntry(
+    upload: Upload,
+    bytes: Uint8Array,
+    reason: QuarantineReason,
+    message: string,
+    line?: number,
+  ): Promise<string> {
+    const target = quarantineKey(upload.key, upload, line)
     try {
       await this.deps.s3.send(
         new PutObjectCommand({
@@ -320,19 +381,21 @@ export class ObjectProcessor {
           Body: bytes,
           ContentType: 'application/json',
           IfNoneMatch: '*',
-          Metadata: quarantineMetadata(upload, reason, message, this.now().toISOString()),
+          Metadata: quarantineMetadata(upload, reason, message, this.now().toISOString(), line),
         }),
       )
     } catch (error) {
       if (!isPreconditionFailed(error)) throw error
       if (upload.releaseId !== undefined) this.mustBeOwnEntry(upload, await this.entryMetadata(target))
     }
-    return this.finishQuarantine(upload, reason, message, target, item)
+    return target
   }
 
   /** An object over the cap is copied within S3, never downloaded. */
   private async quarantineOversized(upload: Upload, size: number): Promise<ProcessResult> {
-    const message = `the object is ${size} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`
+    const message = isBatchName(upload.key)
+      ? `the batch object is ${size} bytes; the limit is ${MAX_BATCH_OBJECT_BYTES} bytes; split it`
+      : `the object is ${size} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`
     const target = quarantineKey(upload.key, upload)
     try {
       await this.deps.s3.send(
@@ -405,13 +468,7 @@ export class ObjectProcessor {
    * Published before the original is removed: a crash in between repeats the publish on retry (at least once),
    * rather than losing it.
    */
-  private notify(
-    upload: Upload,
-    content: Pick<
-      Notification,
-      'outcome' | 'reason' | 'subject' | 'message' | 'item' | 'quarantineBucket' | 'quarantineKey'
-    >,
-  ) {
+  private notify(upload: Upload, content: NotificationContent) {
     return this.deps.notifier.publish({
       ...content,
       bucket: upload.bucket,
@@ -443,8 +500,12 @@ export class ObjectProcessor {
  * partial failure, or the same bytes sent again under the same key. The sequencer only orders events; it is not
  * compared (a sweep has none, and some implementations send a constant one).
  */
-function isSameUpload(existing: Record<string, {S?: string}>, upload: Upload): boolean {
-  return existing[ITEM_METADATA.sourceKey]?.S === upload.key && existing[ITEM_METADATA.sourceEtag]?.S === upload.etag
+function isSameUpload(existing: Record<string, {S?: string; N?: string}>, upload: Upload, line?: number): boolean {
+  return (
+    existing[ITEM_METADATA.sourceKey]?.S === upload.key &&
+    existing[ITEM_METADATA.sourceEtag]?.S === upload.etag &&
+    existing[ITEM_METADATA.sourceLine]?.N === (line === undefined ? undefined : String(line))
+  )
 }
 
 function isItemTooLarge(error: unknown): boolean {

@@ -18,6 +18,8 @@ export interface QuarantineEntry {
   message?: string
   /** ETag of the upload that was quarantined, which `upload --wait` matches against its own. */
   sourceEtag?: string
+  /** The record's line in its batch object: a batch's records are quarantined one entry per line. */
+  line?: number
 }
 
 /** Reads an entry's recorded reason, message and source upload from its metadata; undefined when it is gone. */
@@ -36,6 +38,7 @@ async function describeEntry(s3: S3Client, bucket: string, key: string): Promise
       reason: read(QUARANTINE_METADATA.reason),
       message: read(QUARANTINE_METADATA.message),
       sourceEtag: read(QUARANTINE_METADATA.sourceEtag),
+      ...(metadata[QUARANTINE_METADATA.sourceLine] ? {line: Number(metadata[QUARANTINE_METADATA.sourceLine])} : {}),
     }
   } catch (error) {
     if (isNoSuchKey(error)) return undefined
@@ -102,9 +105,13 @@ export interface ResolvedArgument {
 
 /**
  * Resolves the arguments in two rounds, each `target.concurrency` wide: the entry keys each argument names (listing),
- * then the metadata of all of them at once.
+ * then the metadata of all of them at once. With `line`, only the entries of that line of a batch object.
  */
-export async function resolveEntryArguments(target: PipelineTarget, args: string[]): Promise<ResolvedArgument[]> {
+export async function resolveEntryArguments(
+  target: PipelineTarget,
+  args: string[],
+  options: {line?: number} = {},
+): Promise<ResolvedArgument[]> {
   const keysPerArgument = await mapConcurrently(args, target.concurrency, async (argument) => {
     // An entry key names itself when it exists; otherwise the argument is a source key.
     if (parseQuarantineKey(argument) && (await entryKeys(target, {prefix: argument})).includes(argument))
@@ -118,6 +125,9 @@ export async function resolveEntryArguments(target: PipelineTarget, args: string
   )
   return args.map((argument, index) => ({
     argument,
-    entries: keysPerArgument[index].flatMap((key) => described.get(key) ?? []).sort(newestFirst),
+    entries: keysPerArgument[index]
+      .flatMap((key) => described.get(key) ?? [])
+      .filter((entry) => options.line === undefined || entry.line === options.line)
+      .sort(newestFirst),
   }))
 }

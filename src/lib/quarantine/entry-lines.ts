@@ -3,7 +3,7 @@ import type {ResolvedArgument, QuarantineEntry} from './entries.js'
 export function entryLine(entry: QuarantineEntry): string {
   const reason = entry.reason ?? 'no reason recorded'
   return (
-    `${entry.key}  ${entry.size} B  ${entry.quarantinedAt ?? '-'}  ` +
+    `${entry.key}  ${entry.line === undefined ? '' : `line ${entry.line}  `}${entry.size} B  ${entry.quarantinedAt ?? '-'}  ` +
     `${reason}${entry.message ? `: ${entry.message}` : ''}`
   )
 }

@@ -1,0 +1,145 @@
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+
+import {ITEM_METADATA, parseQuarantineKey, QUARANTINE_METADATA, quarantineKey} from '#contract/pipeline-contract.js'
+import {OUTCOMES_TABLE} from '#contract/table.js'
+import {DeleteItemCommand} from '@aws-sdk/client-dynamodb'
+import {removeDir, startTestPipeline} from './helpers.js'
+
+const track = (n: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ArtistID: 'Batch Artist', ItemID: `TRACK#${n}`, EntityType: 'Track', Duration: 100 + n, ...extra})
+
+let t: Awaited<ReturnType<typeof startTestPipeline>>
+
+beforeAll(async () => {
+  t = await startTestPipeline({batch: {linesPerCheckpoint: 3}})
+})
+
+afterAll(async () => {
+  await t.pipeline.stop()
+  await removeDir(t.dataDir)
+})
+
+describe('a batch object', () => {
+  test('ends each record stored XOR quarantined with its reason, one entry per line, one notification, the object removed', async () => {
+    // Already stored before the batch: one the batch repeats exactly (unchanged), one it contradicts (duplicate).
+    await t.upload('before/100.json', track(100))
+    await t.upload('before/101.json', track(101))
+    await t.pipeline.idle()
+    const lines = [
+      track(1), // 1 stored
+      '', // 2 blank: skipped
+      '{"ArtistID": "Batch Artist",', // 3 invalid-json
+      JSON.stringify({ArtistID: 'Batch Artist', Title: 4}), // 4 schema
+      track(5), // 5 stored
+      track(5, {Duration: 1}), // 6 duplicate of line 5 within the batch
+      track(5), // 7 the same record as line 5: unchanged
+      track(100), // 8 already stored exactly so: unchanged
+      track(101, {Duration: 7}), // 9 duplicate of an earlier upload
+      JSON.stringify({Item: {ArtistID: {S: 'Batch Artist'}, ItemID: {S: 'TRACK#10'}, EntityType: {S: 'Track'}}}), // 10 export line
+    ]
+    const key = 'catalogs/mixed.ndjson'
+    const etag = await t.upload(key, lines.join('\n') + '\n')
+    await t.pipeline.idle()
+
+    expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([])
+    const stored = (await t.items()).filter((item) => item[ITEM_METADATA.sourceKey]?.S === key)
+    expect(stored.map((item) => [item.ItemID.S, item[ITEM_METADATA.sourceLine]?.N]).sort()).toEqual([
+      ['TRACK#1', '1'],
+      ['TRACK#10', '10'],
+      ['TRACK#5', '5'],
+    ])
+    const entries = (await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => k.startsWith(`${key}/`))
+    const quarantined = await Promise.all(entries.map((entry) => t.quarantined(entry)))
+    const byLine = Object.fromEntries(
+      quarantined.map(({metadata, body}) => [
+        metadata[QUARANTINE_METADATA.sourceLine],
+        {reason: metadata[QUARANTINE_METADATA.reason], body},
+      ]),
+    )
+    expect(byLine).toEqual({
+      3: {reason: 'invalid-json', body: lines[2]},
+      4: {reason: 'schema', body: lines[3]},
+      6: {reason: 'duplicate', body: lines[5]},
+      9: {reason: 'duplicate', body: lines[8]},
+    })
+    for (const line of [3, 4, 6, 9]) expect(entries).toContain(quarantineKey(key, {etag}, line))
+    expect(entries.every((entry) => parseQuarantineKey(entry)?.sourceKey === key)).toBe(true)
+
+    const notifications = t.notifications.filter((n) => n.sourceKey === key)
+    expect(notifications).toHaveLength(1)
+    expect(notifications[0]).toMatchObject({
+      outcome: 'batch',
+      batch: {
+        outcomes: ['stored', 'unchanged', 'quarantined'],
+        counts: {
+          records: 9,
+          stored: 3,
+          unchanged: 2,
+          quarantined: 4,
+          reasons: {'invalid-json': 1, schema: 1, duplicate: 2},
+        },
+      },
+    })
+    // Where and why, never values.
+    expect(notifications[0].batch!.problems).toEqual([
+      {line: 3, path: '', reason: 'invalid-json'},
+      {line: 4, path: '', reason: 'schema'},
+      {line: 6, path: '', reason: 'duplicate'},
+      {line: 9, path: '', reason: 'duplicate'},
+    ])
+    const summary = await t.outcome(key, etag)
+    expect(summary?.[OUTCOMES_TABLE.attributes.outcome]).toEqual({S: 'batch'})
+    expect(summary?.[OUTCOMES_TABLE.attributes.leaseExpiresAt]).toBeUndefined()
+
+    // Delivered again (the same upload), its record of being done lost: every line is done again, and finds its own
+    // item or entry: no second item or entry, no line a duplicate of itself.
+    const {state} = t.pipeline
+    await t.pipeline.dynamodb.send(
+      new DeleteItemCommand({
+        TableName: state.outcomesTable,
+        Key: {[OUTCOMES_TABLE.partitionKey]: {S: key}, [OUTCOMES_TABLE.sortKey]: {S: etag}},
+      }),
+    )
+    await t.upload(key, lines.join('\n') + '\n')
+    await t.pipeline.idle()
+    const again = t.notifications.filter((n) => n.sourceKey === key)
+    expect(again.at(-1)).toMatchObject({batch: {counts: {stored: 3, unchanged: 2, quarantined: 4}}})
+    expect((await t.keys(state.quarantineBucket)).filter((k) => k.startsWith(`${key}/`))).toEqual(entries)
+  })
+
+  test('that runs out of time continues from its checkpoint in a new invocation, redoing no stored line', async () => {
+    let puts = 0
+    // Every checkpoint finds the invocation out of time (the margin exceeds any time left): 5 lines an invocation.
+    const continuing = await startTestPipeline({
+      invocationTimeoutMs: 60_000,
+      batch: {linesPerCheckpoint: 5, stopMarginMs: 1_000_000},
+      instrumentHandlerClients({dynamodb}) {
+        dynamodb.middlewareStack.add(
+          (next, context) => async (args) => {
+            if (context.commandName === 'PutItemCommand') puts++
+            return next(args)
+          },
+          {step: 'initialize', name: 'countPuts'},
+        )
+      },
+    })
+    try {
+      const key = 'catalogs/long.jsonl'
+      const lines = Array.from({length: 23}, (_, i) => track(1000 + i))
+      await continuing.upload(key, lines.join('\n'))
+      await continuing.pipeline.idle()
+      expect(continuing.pipeline.stats()).toMatchObject({continuing: 4, batch: 1, skipped: 0})
+      expect(puts).toBe(23)
+      expect((await continuing.items()).length).toBe(23)
+      expect(continuing.notifications).toEqual([
+        expect.objectContaining({
+          outcome: 'batch',
+          batch: expect.objectContaining({counts: expect.objectContaining({stored: 23})}),
+        }),
+      ])
+    } finally {
+      await continuing.pipeline.stop()
+      await removeDir(continuing.dataDir)
+    }
+  })
+})
