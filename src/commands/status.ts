@@ -92,7 +92,8 @@ found (with --stuck: some stuck).`
       this.log(outcomeLine(status))
       for (const line of historyLines(status)) this.log(line)
     }
-    if (statuses.some((s) => s.state === 'quarantined' || s.state === 'not-found')) this.exitStatus = ExitCode.Negative
+    const quarantinedAny = (s: KeyStatus) => s.state === 'quarantined' || (s.counts?.quarantined ?? 0) > 0
+    if (statuses.some((s) => quarantinedAny(s) || s.state === 'not-found')) this.exitStatus = ExitCode.Negative
     return {keys: statuses}
   }
 }

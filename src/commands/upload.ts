@@ -10,8 +10,18 @@ import {parseDuration} from '#core/duration.js'
 import type {Failure} from '#core/errors.js'
 import type {ResourceName} from '#aws/clients.js'
 import {failureDocument, failureText} from '#cli/json-output.js'
+import {MAX_BATCH_RECORDS} from '#contract/limits.js'
+import {packIntoBatches} from '#upload/pack.js'
 import {planUpload, requireStdinKey} from '#upload/plan.js'
-import {dryRun, invalidLines, runUpload, summaryLine, type UploadResult, uploadExitStatus} from '#upload/run-upload.js'
+import {
+  dryRun,
+  invalidLines,
+  runUpload,
+  summaryLine,
+  type UploadResult,
+  uploadExitStatus,
+  withPacking,
+} from '#upload/run-upload.js'
 
 export default class Upload extends PipelineCommand {
   static summary = 'Upload records into the pipeline, checking each first.'
@@ -31,6 +41,12 @@ If the target fails part-way (the network drops, the local pipeline stops), the
 upload stops and still reports every file: sent, unchanged, failed, not
 attempted. To finish, run the same command again: nothing already stored is sent
 twice.
+Batch files (*.ndjson, *.jsonl, *.json.gz: one record per line, plain, typed or
+DynamoDB export lines) go as one object each: the pipeline checks and stores
+their records one by one, quarantines bad ones one entry per line, and sends one
+notification per batch; --wait then counts records. --batch N packs
+single-record files into batch objects of N records (batch-<digest>.ndjson
+under the prefix; the result lists which object and line each file went to).
 Runs as the stack's uploader role. Exit codes: 0 all uploaded or unchanged (and
 stored or unchanged, with --wait); 1 some invalid or quarantined; 2 usage; 3
 credentials; 4 uploads failed or stopped, or --wait timed out.`
@@ -52,6 +68,14 @@ credentials; 4 uploads failed or stopped, or --wait timed out.`
     {
       description: 'Finish an interrupted upload: run the same command again (stored records are not sent twice)',
       command: '<%= config.bin %> <%= command.id %> catalog/ --prefix 2024/06',
+    },
+    {
+      description: 'Upload a catalog export as one batch',
+      command: '<%= config.bin %> <%= command.id %> catalog.ndjson --wait',
+    },
+    {
+      description: 'Pack a directory of records into batches of 1,000',
+      command: '<%= config.bin %> <%= command.id %> catalog/ --batch 1000 --wait',
     },
     {
       description: 'Upload standard input',
@@ -79,6 +103,11 @@ credentials; 4 uploads failed or stopped, or --wait timed out.`
         'Send records even when the table already holds them exactly so (the pipeline reports them unchanged).',
     }),
     wait: Flags.boolean({description: 'Wait until each object is stored, unchanged or quarantined.'}),
+    batch: Flags.integer({
+      description: 'Pack single-record files into batch objects of this many records (one notification each).',
+      min: 1,
+      max: MAX_BATCH_RECORDS,
+    }),
     timeout: Flags.string({description: 'How long --wait waits (e.g. 90s, 5m).', default: '5m'}),
     concurrency: commonFlags.concurrency,
     'dry-run': commonFlags['dry-run'],
@@ -92,11 +121,15 @@ credentials; 4 uploads failed or stopped, or --wait timed out.`
     const paths = argv as string[]
     requireStdinKey(paths, flags['stdin-key'])
     const timeoutMs = parseDuration(flags.timeout) * 1000
-    const planned = await planUpload(paths, {prefix: flags.prefix, stdinKey: flags['stdin-key']})
+    const files = await planUpload(paths, {prefix: flags.prefix, stdinKey: flags['stdin-key']})
+    const packing = flags.batch
+      ? await packIntoBatches(files, flags.batch, {validate: flags.validate, prefix: flags.prefix})
+      : undefined
+    const planned = packing?.batches ?? files
     const json = this.jsonEnabled()
 
     if (flags['dry-run']) {
-      const result = await dryRun(planned, {validate: flags.validate})
+      const result = withPacking(await dryRun(planned, {validate: flags.validate}), packing)
       for (const line of invalidLines(result.files)) this.log(line)
       for (const file of result.files.filter((f) => f.status === 'would-upload'))
         this.log(`would upload ${file.file} as ${file.key}`)
@@ -116,18 +149,22 @@ credentials; 4 uploads failed or stopped, or --wait timed out.`
       wants,
       concurrency: flags.concurrency,
     })
-    const result = await runUpload(target, planned, {
-      validate: flags.validate,
-      force: flags.force,
-      progress: createProgress({total: planned.length, label: 'Uploading', silent: json}),
-      wait: flags.wait
-        ? {timeoutMs, progress: (total) => createProgress({total, label: 'Processing', silent: json})}
-        : undefined,
-    })
+    const result = withPacking(
+      await runUpload(target, planned, {
+        validate: flags.validate,
+        force: flags.force,
+        progress: createProgress({total: planned.length, label: 'Uploading', silent: json}),
+        wait: flags.wait
+          ? {timeoutMs, progress: (total) => createProgress({total, label: 'Processing', silent: json})}
+          : undefined,
+      }),
+      packing,
+    )
     if (!json) {
       for (const line of invalidLines(result.files)) this.log(line)
       for (const file of result.files.filter((f) => f.error))
         this.log(`not uploaded ${file.file} (${file.key}): ${file.error!.message}`)
+      for (const batch of packing?.batches ?? []) this.log(`batch ${batch.key}: ${batch.file.displayPath}`)
       for (const file of result.files) if (file.outcome) this.log(outcomeLine(file.outcome))
       this.log(summaryLine(result))
       if (result.timedOut)

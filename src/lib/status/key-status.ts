@@ -6,12 +6,14 @@ import {type PipelineTarget, resource} from '#aws/clients.js'
 import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {entriesOf} from '#quarantine/entries.js'
+import type {BatchCounts} from '#processor/process-batch.js'
+import {isBatchName} from '#record/batch-lines.js'
 
 /**
  * Where an upload is: waiting in the processing bucket, stored in the table, found already stored exactly so
- * (`unchanged`), quarantined, or nowhere to be seen.
+ * (`unchanged`), quarantined, a batch object done (its records counted by outcome), or nowhere to be seen.
  */
-export type UploadState = 'in-flight' | 'stored' | 'unchanged' | 'quarantined' | 'not-found'
+export type UploadState = 'in-flight' | 'stored' | 'unchanged' | 'quarantined' | 'batch' | 'not-found'
 
 /** A stored item's key. */
 export interface ItemKey {
@@ -32,6 +34,8 @@ export interface UploadOutcome {
   message?: string
   /** The quarantine entry (`quarantine show` takes it). */
   entry?: string
+  /** A batch object: what became of its records (quarantined ones are entries under `<key>/`). */
+  counts?: BatchCounts
 }
 
 /** What became of the latest upload of a key: the fields describe it; `history` (from `status`) has every upload. */
@@ -43,6 +47,7 @@ export interface KeyStatus {
   reason?: string
   message?: string
   entry?: string
+  counts?: BatchCounts
   /** Every upload of the key that left a trace, newest first: the first is the current one, described above. */
   history?: UploadOutcome[]
 }
@@ -88,10 +93,11 @@ async function storedItems(target: PipelineTarget, key: string): Promise<UploadO
 }
 
 /**
- * Uploads of the key the pipeline found already stored exactly so, from the outcomes table (only the upload with
- * `etag`, when given). A target that knows no outcomes table (a stack deployed before it) has none to tell of.
+ * Uploads of the key the pipeline found already stored exactly so, and batch objects done, from the outcomes table
+ * (only the upload with `etag`, when given). A target that knows no outcomes table (a stack deployed before it) has
+ * none to tell of.
  */
-async function unchangedUploads(target: PipelineTarget, key: string, etag?: string): Promise<UploadOutcome[]> {
+async function outcomesTableUploads(target: PipelineTarget, key: string, etag?: string): Promise<UploadOutcome[]> {
   const table = target.resources.outcomesTable
   if (!table) return []
   const {QueryCommand} = await import('@aws-sdk/client-dynamodb')
@@ -104,15 +110,15 @@ async function unchangedUploads(target: PipelineTarget, key: string, etag?: stri
       ExpressionAttributeValues: {':key': {S: key}, ...(etag ? {':etag': {S: etag}} : {})},
     }),
   )
-  // The table also holds the sweep's own records about objects it retried; only `unchanged` is an outcome of its own.
-  return (response.Items ?? [])
-    .filter((record) => record[attributes.outcome]?.S === 'unchanged')
-    .map((record) => ({
-      state: 'unchanged' as const,
-      at: record[attributes.at]?.S,
-      etag: record[sortKey]?.S,
-      item: itemKey(record),
-    }))
+  // The table also holds the sweep's records about objects it retried, and batches' checkpoints: not outcomes.
+  return (response.Items ?? []).flatMap((record): UploadOutcome[] => {
+    const described = {at: record[attributes.at]?.S, etag: record[sortKey]?.S}
+    const outcome = record[attributes.outcome]?.S
+    if (outcome === 'unchanged') return [{state: 'unchanged', ...described, item: itemKey(record)}]
+    if (outcome === 'batch')
+      return [{state: 'batch', ...described, counts: JSON.parse(record[attributes.counts]?.S ?? '{}')}]
+    return []
+  })
 }
 
 async function quarantined(target: PipelineTarget, key: string): Promise<UploadOutcome[]> {
@@ -132,11 +138,12 @@ const newestFirst = (a: UploadOutcome, b: UploadOutcome): number => (b.at ?? '')
 
 /** Every recorded outcome of the key's uploads (of the one with `etag`, when given), newest first. */
 async function recordedOutcomes(target: PipelineTarget, key: string, etag?: string): Promise<UploadOutcome[]> {
-  const found = await Promise.all([
-    storedItems(target, key),
-    unchangedUploads(target, key, etag),
-    quarantined(target, key),
-  ])
+  // A batch's records are counted in its summary: its items and entries, one per record, are not listed here.
+  const found = await Promise.all(
+    isBatchName(key)
+      ? [outcomesTableUploads(target, key, etag)]
+      : [storedItems(target, key), outcomesTableUploads(target, key, etag), quarantined(target, key)],
+  )
   return found
     .flat()
     .filter((outcome) => !etag || outcome.etag === etag)
@@ -177,7 +184,10 @@ export async function keyHistory(target: PipelineTarget, key: string): Promise<K
 
 /** States that end an upload: it will not change any more. */
 export const isSettled = (status: KeyStatus): boolean =>
-  status.state === 'stored' || status.state === 'unchanged' || status.state === 'quarantined'
+  status.state === 'stored' ||
+  status.state === 'unchanged' ||
+  status.state === 'quarantined' ||
+  status.state === 'batch'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

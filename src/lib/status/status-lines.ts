@@ -4,12 +4,13 @@ const STATE_NAMES: Record<KeyStatus['state'], string> = {
   stored: 'stored',
   unchanged: 'unchanged',
   quarantined: 'quarantined',
+  batch: 'batch',
   'in-flight': 'in flight',
   'not-found': 'not found',
 }
 
 /** What identifies an outcome: the item (and when), the reason and quarantine entry, or when it was uploaded. */
-function details(outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['state']}): string {
+function details(outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['state']; key: string}): string {
   const item = `${outcome.item?.ArtistID} / ${outcome.item?.ItemID}`
   switch (outcome.state) {
     case 'stored':
@@ -18,6 +19,13 @@ function details(outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['stat
       return `(already stored exactly so as ${item}; nothing changed, ${outcome.at ?? 'time unknown'})`
     case 'quarantined':
       return `${outcome.reason ?? 'unknown reason'}: ${outcome.message ?? ''}  [${outcome.entry}]`
+    case 'batch': {
+      const counts = outcome.counts
+      if (!counts) return ''
+      const where =
+        counts.quarantined > 0 ? `; quarantined ones: eventpulse quarantine list --prefix '${outcome.key}/'` : ''
+      return `(${counts.records} records: ${counts.stored} stored, ${counts.unchanged} unchanged, ${counts.quarantined} quarantined${where}, ${outcome.at ?? 'time unknown'})`
+    }
     case 'in-flight':
       return `(uploaded ${outcome.at ?? 'just now'})`
     default:
@@ -36,6 +44,6 @@ export function historyLines(status: KeyStatus): string[] {
   if (!status.history || status.history.length < 2) return []
   return status.history.map(
     (upload, index) =>
-      `    ${index === 0 ? 'current ' : '        '} ${STATE_NAMES[upload.state].padEnd(12)} ${details(upload)}  etag ${upload.etag ?? 'unknown'}`,
+      `    ${index === 0 ? 'current ' : '        '} ${STATE_NAMES[upload.state].padEnd(12)} ${details({...upload, key: status.key})}  etag ${upload.etag ?? 'unknown'}`,
   )
 }

@@ -2,7 +2,7 @@ import {CliError, usageError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {expandInputs, type InputFile, readInput} from '#files/input-files.js'
 import {checkRecord, type RecordCheck} from '#record/check-record.js'
-import {type FileReport, reportFor} from '#validate/validate-files.js'
+import {batchReport, type FileReport, isBatchFile, reportFor} from '#validate/validate-files.js'
 import {keyProblem, objectKeyFor} from '#files/object-keys.js'
 
 /** One file to upload and the key it goes under. */
@@ -53,7 +53,8 @@ export async function planUpload(
  */
 export interface PreparedFile {
   body: Buffer
-  check: RecordCheck
+  /** The record check of a one-record file; a batch file (many records) has its report only. */
+  check?: RecordCheck
   report?: FileReport
 }
 
@@ -63,6 +64,8 @@ export interface PreparedFile {
 export async function prepareFile(planned: PlannedFile, validate: boolean): Promise<PreparedFile> {
   const {file} = planned
   const body = await readInput(file)
+  // A batch file goes as one object; its records are checked (streamed from the file) only when validating.
+  if (isBatchFile(file)) return validate ? {body, report: await batchReport(file)} : {body}
   const check = checkRecord(body)
   return validate ? {body, check, report: reportFor(file, check)} : {body, check}
 }

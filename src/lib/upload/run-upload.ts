@@ -6,6 +6,7 @@ import type {Progress} from '#terminal/progress.js'
 import {outcomeLine} from '#status/status-lines.js'
 import {isSettled, type KeyStatus, waitForOutcomes} from '#status/key-status.js'
 import {formatProblems} from '#validate/validate-files.js'
+import type {PackedFile, Packing} from './pack.js'
 import {type PlannedFile, prepareFile} from './plan.js'
 import {type UploadedFile, uploadFiles} from './send.js'
 
@@ -19,6 +20,7 @@ export interface UploadSummary {
   failed: number
   /** Not tried because the upload stopped at a failure: run the same command again to send them. */
   notAttempted: number
+  /** With --wait, records (a batch file's counted one by one): stored, quarantined, and files still in flight. */
   stored?: number
   quarantined?: number
   pending?: number
@@ -30,6 +32,8 @@ export interface UploadResult {
   bucket?: string
   summary: UploadSummary
   files: UploadedFile[]
+  /** With --batch: which batch object and line each file's record went to. */
+  packed?: PackedFile[]
 }
 
 function summarise(files: UploadedFile[]): UploadSummary {
@@ -118,7 +122,10 @@ export async function runUpload(
     progress.done()
     uploaded.forEach((file, index) => (file.outcome = statuses[index] ?? {key: file.key, state: 'in-flight'}))
     const outcomes = uploaded.map((file) => file.outcome!)
-    const count = (state: KeyStatus['state']) => outcomes.filter((outcome) => outcome.state === state).length
+    // A batch object counts by its records: what became of each.
+    const count = (state: 'stored' | 'unchanged' | 'quarantined') =>
+      outcomes.filter((outcome) => outcome.state === state).length +
+      outcomes.reduce((sum, outcome) => sum + (outcome.counts?.[state] ?? 0), 0)
     summary.stored = count('stored')
     summary.quarantined = count('quarantined')
     summary.unchanged += count('unchanged')
@@ -145,6 +152,14 @@ export function uploadExitStatus(result: UploadResult & {failure?: Failure}): Ex
   if (result.summary.failed > 0 || (result.summary.pending ?? 0) > 0) return ExitCode.Aws
   if (result.summary.invalid > 0 || (result.summary.quarantined ?? 0) > 0) return ExitCode.Negative
   return ExitCode.Success
+}
+
+/** --batch: the files left out of the batches as invalid are reported too, and where each packed file went. */
+export function withPacking<T extends UploadResult>(result: T, packing: Packing | undefined): T {
+  if (!packing) return result
+  const {invalid} = packing
+  const summary = {...result.summary, invalid: result.summary.invalid + invalid.length}
+  return {...result, summary, files: [...invalid, ...result.files], packed: packing.packed}
 }
 
 /** The invalid files' problems, compiler-style exactly as `validate` prints them. */

@@ -142,7 +142,7 @@ export async function uploadFiles(
       for (let index = start; index < end; index++)
         prepared[index] = await prepareFile(planned[index], options.validate)
       if (!table || !target.dynamodb) return new Map<string, StoredItem>()
-      const records = prepared.slice(start, end).flatMap((file) => (file?.check.ok ? [file.check.item] : []))
+      const records = prepared.slice(start, end).flatMap((file) => (file?.check?.ok ? [file.check.item] : []))
       return storedItemsFor(target.dynamodb, table, records).catch((error) => {
         throw explainLookUpError(error)
       })
@@ -169,8 +169,8 @@ export async function uploadFiles(
       options.progress.advance(`invalid ${entry.key} (not sent)`)
       return {...described, status: 'invalid', reason: report.reason, errors: report.errors}
     }
-    const storedItem = check.ok ? stored.get(itemKeyOf(check.item)) : undefined
-    if (check.ok && storedItem && sameRecord(check.item, storedItem)) {
+    const storedItem = check?.ok ? stored.get(itemKeyOf(check.item)) : undefined
+    if (check?.ok && storedItem && sameRecord(check.item, storedItem)) {
       options.progress.advance(`unchanged ${entry.key}: already stored exactly so (not sent)`)
       const {ArtistID, ItemID} = check.item as Record<string, {S: string}>
       return {...described, status: 'unchanged', item: {ArtistID: ArtistID.S, ItemID: ItemID.S}}
