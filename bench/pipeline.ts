@@ -5,13 +5,21 @@
 // an object, 5 where the conditional put finds the item already there); the run fails if a path goes over it.
 // Then `upload` run twice over the same records: the first sends them all, the second finds them all stored exactly so
 // (unchanged, not sent): its wall time against the first run's, and the AWS calls per record it makes.
-// Run: npm run build && node dist/bench/pipeline.js [records=1000] [concurrency=16]
+// Then bulk ingest: `bulk` records (100,000 by default) through the local pipeline as one NDJSON batch object, as 100
+// batches, and as single-record files (a measured sample, extrapolated), records/s for each beside the floor of a bare
+// conditional-PutItem loop against the same local DynamoDB at the batch's parallelism; AWS calls per record on the
+// all-valid batch (target ≤1.05); and the process's peak RSS while the one big batch is processed (this process also
+// runs dynalite and s3rver, so that is an upper bound for the processor).
+// Run: npm run build && node dist/bench/pipeline.js [records=1000] [concurrency=16] [bulk=100000]
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {PutItemCommand} from '@aws-sdk/client-dynamodb'
 import {CreateBucketCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
+import {mapConcurrently} from '#core/concurrency.js'
+import {DEFAULT_BATCH_SETTINGS} from '#processor/process-batch.js'
 import {type LocalPipeline, startLocalPipeline} from '#local/pipeline.js'
 import {localClients, localTarget} from '#local/target.js'
 import type {Notifier} from '#processor/notifier.js'
@@ -20,6 +28,7 @@ import {runUpload} from '#upload/run-upload.js'
 
 const recordCount = Number(process.argv[2] ?? 1000)
 const concurrency = Number(process.argv[3] ?? 16)
+const bulkCount = Number(process.argv[4] ?? 100_000)
 const NAIVE_CALLS = 5
 
 const record = (i: number, run: string, duration = 60 + (i % 600)) =>
@@ -209,7 +218,126 @@ try {
         .padStart(5)} calls   ${(row.calls / recordCount).toFixed(2)} calls/record`,
     )
   console.log(`  the re-run is ${(first.ms / again.ms).toFixed(1)}x faster than the first upload`)
+  await bulkIngest(pipeline)
   await pipeline.stop()
 } finally {
   rmSync(dataDir, {recursive: true, force: true})
+}
+
+/** Records/s of one way of ingesting `records` records, with its ratio to the PutItem floor. */
+function rate(name: string, records: number, ms: number, floorMs?: number, note = ''): string {
+  const perSecond = (records / ms) * 1000
+  const ratio = floorMs === undefined ? '1.00x floor' : `${(ms / floorMs).toFixed(2)}x floor`
+  return `  ${name.padEnd(46)} ${ms.toFixed(0).padStart(8)} ms   ${perSecond.toFixed(0).padStart(6)} records/s   ${ratio}${note}`
+}
+
+/** The highest RSS seen while `work` runs, sampled every 50 ms. */
+async function peakRss<T>(work: () => Promise<T>): Promise<{result: T; peak: number}> {
+  let peak = process.memoryUsage().rss
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
+  try {
+    const result = await work()
+    return {result, peak: Math.max(peak, process.memoryUsage().rss)}
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now()
+  await work()
+  return performance.now() - started
+}
+
+async function bulkIngest(pipeline: LocalPipeline) {
+  const {parallelism} = DEFAULT_BATCH_SETTINGS
+  const lines = (run: string, from: number, to: number) =>
+    Array.from({length: to - from}, (_, i) => record(from + i, run)).join('\n') + '\n'
+  console.log(`\nBulk ingest (${bulkCount} records; a batch has ${parallelism} records in flight)`)
+
+  // Floor: a bare conditional PutItem loop, at the batch's parallelism, against the same local DynamoDB.
+  const floorMs = await timed(() =>
+    mapConcurrently(
+      Array.from({length: bulkCount}, (_, i) => i),
+      parallelism,
+      (i) =>
+        pipeline.dynamodb.send(
+          new PutItemCommand({
+            TableName: pipeline.state.table,
+            Item: JSON.parse(
+              JSON.stringify({
+                ArtistID: {S: `Artist ${i % 97}`},
+                ItemID: {S: `TRACK#floor-put ${i}`},
+                Title: {S: `Song ${i}`},
+                EntityType: {S: 'Track'},
+                Duration: {N: String(60 + (i % 600))},
+                Features: {L: [{S: `Guest ${i % 13}`}]},
+              }),
+            ),
+            ConditionExpression: 'attribute_not_exists(ArtistID)',
+          }),
+        ),
+    ),
+  )
+  console.log(rate('bare conditional PutItem loop (floor)', bulkCount, floorMs))
+
+  // One batch object: the AWS calls per record, and the peak memory while it is processed.
+  await pipeline.idle()
+  calls.clear()
+  const body = lines('bulk-one', 0, bulkCount)
+  const rssBefore = process.memoryUsage().rss
+  const one = await peakRss(() =>
+    timed(async () => {
+      await pipeline.s3.send(
+        new PutObjectCommand({Bucket: pipeline.state.processingBucket, Key: 'bulk/one.ndjson', Body: body}),
+      )
+      await pipeline.idle()
+    }),
+  )
+  const oneCalls = total(calls)
+  const byApi = [...calls.entries()].map(([api, n]) => `${api.replace(/Command$/, '')} ${n}`).join(', ')
+  console.log(rate('one NDJSON batch object', bulkCount, one.result, floorMs))
+
+  const batches = 100
+  const per = Math.ceil(bulkCount / batches)
+  const bodies = Array.from({length: batches}, (_, b) => ({
+    key: `bulk/many-${b}.ndjson`,
+    body: lines('bulk-many', b * per, Math.min(bulkCount, (b + 1) * per)),
+  }))
+  const manyMs = await timed(async () => {
+    await uploadAll(pipeline.s3, pipeline.state.processingBucket, bodies)
+    await pipeline.idle()
+  })
+  console.log(rate(`${batches} batch objects of ${per}`, bulkCount, manyMs, floorMs))
+
+  const sample = Math.min(2000, bulkCount)
+  const singles = Array.from({length: sample}, (_, i) => ({
+    key: `bulk/single/${i}.json`,
+    body: record(i, 'bulk-single'),
+  }))
+  const sampleMs = await timed(async () => {
+    await uploadAll(pipeline.s3, pipeline.state.processingBucket, singles)
+    await pipeline.idle()
+  })
+  const singleMs = (sampleMs / sample) * bulkCount
+  console.log(
+    rate(
+      'single-record files',
+      bulkCount,
+      singleMs,
+      floorMs,
+      `   (extrapolated from ${sample} measured in ${sampleMs.toFixed(0)} ms)`,
+    ),
+  )
+  const stats = pipeline.stats()
+  if (stats.batch < batches + 1) throw new Error(`expected ${batches + 1} batches done: ${JSON.stringify(stats)}`)
+
+  console.log(
+    `\n  AWS calls per record, all-valid batch of ${bulkCount}: ${(oneCalls / bulkCount).toFixed(4)} (target ≤1.05; ${byApi})`,
+  )
+  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`
+  console.log(
+    `  peak RSS while the ${bulkCount}-record batch was processed: ${mib(one.peak)} (before: ${mib(rssBefore)}; ` +
+      `the batch object itself is ${mib(Buffer.byteLength(body))}; this process also runs dynalite and s3rver)`,
+  )
 }

@@ -7,6 +7,7 @@ import type {Outcome, QuarantineReason} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {isConditionalCheckFailed} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
+import {retryTransient} from '#core/retry.js'
 import {type BatchLine, batchLines, isGzipName} from '#record/batch-lines.js'
 import {pastRecordLimit} from '#record/check-batch.js'
 import {checkRecord} from '#record/check-record.js'
@@ -165,10 +166,24 @@ export class BatchProcessor {
     return this.finish(upload, progress)
   }
 
-  /** Does a window of lines, `parallelism` at a time, and adds them to the progress in line order. */
+  /**
+   * Does a window of lines, `parallelism` at a time, and adds them to the progress in line order. A line that fails
+   * transiently (after the SDK's own retries) is tried again on its own, as each line is idempotent: one unlucky call
+   * among thousands must not restart the window. A line that still fails fails the window, and the lines not started
+   * yet are not started.
+   */
   private async runWindow(upload: Upload, window: (BatchLine & {record: number})[], progress: Progress) {
     if (window.length === 0) return
-    const results = await mapConcurrently(window, this.settings.parallelism, (line) => this.processLine(upload, line))
+    let failed: unknown
+    const results = await mapConcurrently(window, this.settings.parallelism, async (line) => {
+      if (failed) throw failed
+      try {
+        return await retryTransient(() => this.processLine(upload, line), {attempts: 3, delayMs: 100})
+      } catch (error) {
+        failed ??= error
+        throw error
+      }
+    })
     for (const result of results) {
       progress.counts.records++
       if (result.outcome !== 'quarantined') {
@@ -211,7 +226,8 @@ export class BatchProcessor {
           TableName: this.deps.outcomesTable,
           Key: outcomeKey(upload),
           UpdateExpression: 'SET #owner = :owner, #until = :until, #expires = if_not_exists(#expires, :expires)',
-          ConditionExpression: 'attribute_not_exists(#until) OR #until < :now',
+          // Our own lease too: a retry of this very call, whose first answer was lost, finds it taken by us.
+          ConditionExpression: 'attribute_not_exists(#until) OR #until < :now OR #owner = :owner',
           ExpressionAttributeNames: {
             '#owner': attributes.leaseOwner,
             '#until': attributes.leaseExpiresAt,
