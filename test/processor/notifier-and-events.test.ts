@@ -62,6 +62,29 @@ describe('SnsNotifier', () => {
     sns.restore()
   })
 
+  test('a batch lists its outcomes and reasons as String.Array attributes, so a quarantined-only filter matches it', async () => {
+    const sns = mockClient(SNSClient)
+    sns.on(PublishCommand).resolves({})
+    const {reason: _reason, quarantineKey: _key, ...rest} = notification
+    await new SnsNotifier(new SNSClient({region: 'eu-west-1'}), 'arn:topic').publish({
+      ...rest,
+      outcome: 'batch',
+      batch: {
+        outcomes: ['stored', 'quarantined'],
+        reasons: ['schema', 'duplicate'],
+        counts: {records: 3, stored: 1, unchanged: 0, quarantined: 2, reasons: {schema: 1, duplicate: 1}},
+        problems: [{line: 2, path: '/Year', reason: 'schema'}],
+      },
+    })
+    // SNS matches a filter against a String.Array when any of its values matches.
+    expect(sns.commandCalls(PublishCommand)[0].args[0].input.MessageAttributes).toEqual({
+      [NOTIFICATION_ATTRIBUTES.kind]: {DataType: 'String', StringValue: 'batch'},
+      [NOTIFICATION_ATTRIBUTES.outcome]: {DataType: 'String.Array', StringValue: '["stored","quarantined"]'},
+      [NOTIFICATION_ATTRIBUTES.reason]: {DataType: 'String.Array', StringValue: '["schema","duplicate"]'},
+    })
+    sns.restore()
+  })
+
   test('a stored outcome carries no reason attribute (SNS refuses empty values)', async () => {
     const sns = mockClient(SNSClient)
     sns.on(PublishCommand).resolves({})
