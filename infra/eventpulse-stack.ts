@@ -9,6 +9,7 @@ import {Notifications} from './notifications.js'
 import {Processor} from './processor.js'
 import type {EventPulseStackConfig} from './stack-config.js'
 import {Storage} from './storage.js'
+import {SweepSchedule} from './sweep.js'
 import {CatalogTable, OutcomesTable} from './table.js'
 
 export interface EventPulseStackProps extends StackProps {
@@ -41,6 +42,8 @@ export class EventPulseStack extends Stack {
       processingBucket: storage.processingBucket,
       quarantineBucket: storage.quarantineBucket,
       table,
+      outcomesTable,
+      stuckAfterSeconds: config.stuckAfterSeconds,
       topic: notifications.topic,
       topicKey: notifications.key,
       removalPolicy,
@@ -51,6 +54,12 @@ export class EventPulseStack extends Stack {
       processingBucket: storage.processingBucket,
       processor: processor.function,
       processorDeadLetterQueue: processor.deadLetterQueue,
+      topic: notifications.topic,
+    })
+    new SweepSchedule(this, 'Sweep', {
+      processor: processor.function,
+      processorLogGroup: processor.logGroup,
+      everySeconds: config.sweepEverySeconds,
       topic: notifications.topic,
     })
     const access = new Access(this, 'Access', {

@@ -19,6 +19,10 @@ export interface ProcessorProps {
   processingBucket: s3.IBucket
   quarantineBucket: s3.IBucket
   table: dynamodb.ITableV2
+  /** Where the sweep counts its tries on an object and records giving up on it. */
+  outcomesTable: dynamodb.ITableV2
+  /** Objects older than this in the processing bucket are swept: their event never came. */
+  stuckAfterSeconds: number
   topic: sns.ITopic
   topicKey: kms.IKey
   removalPolicy: RemovalPolicy
@@ -31,13 +35,14 @@ export class Processor extends Construct {
   readonly function: lambda.Function
   readonly role: iam.Role
   readonly deadLetterQueue: sqs.Queue
+  readonly logGroup: logs.LogGroup
 
   constructor(scope: Construct, id: string, props: ProcessorProps) {
     super(scope, id)
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+    const logGroup = (this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: PROCESSOR_LOG_RETENTION,
       removalPolicy: props.removalPolicy,
-    })
+    }))
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'EventPulse processor: reads uploads, stores items, quarantines rejects, notifies',
@@ -45,7 +50,8 @@ export class Processor extends Construct {
     // Exactly what the handler does: read and remove the upload, store the item (conditional put, read on
     // conflict), put or copy rejects into quarantine (HEAD to see whether an earlier try already did), publish the
     // outcome to the encrypted topic, and log. ListBucket makes S3 answer 404 for a missing key instead of 403,
-    // which the handler needs to tell "already gone" from a failure.
+    // which the handler needs to tell "already gone" from a failure; the sweep lists the processing bucket with it, and
+    // reads and counts its tries on an object in the outcomes table.
     const statements = [
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
@@ -60,6 +66,10 @@ export class Processor extends Construct {
         resources: [props.quarantineBucket.arnForObjects('*')],
       }),
       new iam.PolicyStatement({actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [props.table.tableArn]}),
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [props.outcomesTable.tableArn],
+      }),
       new iam.PolicyStatement({actions: ['sns:Publish'], resources: [props.topic.topicArn]}),
       new iam.PolicyStatement({actions: TOPIC_KEY_PUBLISH_ACTIONS, resources: [props.topicKey.keyArn]}),
       new iam.PolicyStatement({
@@ -89,7 +99,9 @@ export class Processor extends Construct {
         [PROCESSOR_ENV.processingBucket]: props.processingBucket.bucketName,
         [PROCESSOR_ENV.quarantineBucket]: props.quarantineBucket.bucketName,
         [PROCESSOR_ENV.table]: props.table.tableName,
+        [PROCESSOR_ENV.outcomesTable]: props.outcomesTable.tableName,
         [PROCESSOR_ENV.topicArn]: props.topic.topicArn,
+        [PROCESSOR_ENV.stuckAfterSeconds]: String(props.stuckAfterSeconds),
       },
     })
   }

@@ -2,8 +2,8 @@ import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {S3Client} from '@aws-sdk/client-s3'
 import {SNSClient} from '@aws-sdk/client-sns'
 
-import {PROCESSOR_ENV} from '#contract/pipeline-contract.js'
-import {createObjectHandler} from '#processor/handler.js'
+import {DEFAULT_STUCK_AFTER_SECONDS, PROCESSOR_ENV} from '#contract/pipeline-contract.js'
+import {createProcessorHandler} from '#processor/handler.js'
 import {SnsNotifier} from '#processor/notifier.js'
 
 function required(name: string): string {
@@ -16,11 +16,19 @@ function required(name: string): string {
 // the function's 60 s timeout, and a timed-out invocation is retried whole anyway (every step is idempotent).
 const clientConfig = {maxAttempts: 4, requestHandler: {connectionTimeout: 3_000, requestTimeout: 5_000}}
 
-export const handler = createObjectHandler({
+export const handler = createProcessorHandler({
   s3: new S3Client(clientConfig),
   dynamodb: new DynamoDBClient(clientConfig),
   notifier: new SnsNotifier(new SNSClient(clientConfig), required(PROCESSOR_ENV.topicArn)),
   processingBucket: required(PROCESSOR_ENV.processingBucket),
   quarantineBucket: required(PROCESSOR_ENV.quarantineBucket),
   table: required(PROCESSOR_ENV.table),
+  sweep: {
+    outcomesTable: required(PROCESSOR_ENV.outcomesTable),
+    stuckAfterSeconds: Number(process.env[PROCESSOR_ENV.stuckAfterSeconds] ?? DEFAULT_STUCK_AFTER_SECONDS),
+    region: required('AWS_REGION'),
+    // Sending to the dead-letter queue needs @aws-sdk/client-sqs, not yet a dependency: until then the event of an
+    // object given up on is written to the log, beside the sweep's error line about it.
+    deadLetter: async (letter) => console.log(JSON.stringify({level: 'error', deadLetter: letter})),
+  },
 })

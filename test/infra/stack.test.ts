@@ -14,12 +14,14 @@ import {EVENT_MAX_AGE, EVENT_RETRY_ATTEMPTS} from '../../infra/events.js'
 import {processorBundleDir} from '#core/package-root.js'
 import {defaultStackConfig} from '../../infra/stack-config.js'
 import {QUARANTINE_NONCURRENT_DAYS} from '../../infra/storage.js'
+import {RECOVERED_BY_SWEEP_METRIC} from '../../infra/sweep.js'
 import {
   ITEM_METADATA,
   NOTIFICATION_ATTRIBUTES,
   PROCESSOR_ENV,
   SOURCE_KEY_INDEX,
   STACK_OUTPUTS,
+  SWEEP_REQUEST,
   TABLE_KEY,
 } from '#contract/pipeline-contract.js'
 import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
@@ -45,7 +47,16 @@ describe('the EventPulse stack, default configuration', () => {
   let template: Template
   let resources: Record<string, Resource>
   let ids: Record<
-    'processing' | 'quarantine' | 'table' | 'topic' | 'key' | 'logGroup' | 'function' | 'processorDlq' | 'eventsDlq',
+    | 'processing'
+    | 'quarantine'
+    | 'table'
+    | 'outcomes'
+    | 'topic'
+    | 'key'
+    | 'logGroup'
+    | 'function'
+    | 'processorDlq'
+    | 'eventsDlq',
     string
   >
 
@@ -58,6 +69,7 @@ describe('the EventPulse stack, default configuration', () => {
       processing: logicalId(template, 'AWS::S3::Bucket', 'StorageProcessingBucket'),
       quarantine: logicalId(template, 'AWS::S3::Bucket', 'StorageQuarantineBucket'),
       table: logicalId(template, 'AWS::DynamoDB::GlobalTable', 'CatalogTable'),
+      outcomes: logicalId(template, 'AWS::DynamoDB::GlobalTable', 'OutcomesTable'),
       topic: logicalId(template, 'AWS::SNS::Topic', 'NotificationsTopic'),
       key: logicalId(template, 'AWS::KMS::Key', 'NotificationsTopicKey'),
       logGroup: logicalId(template, 'AWS::Logs::LogGroup', 'ProcessorLogGroup'),
@@ -198,7 +210,9 @@ describe('the EventPulse stack, default configuration', () => {
         [PROCESSOR_ENV.processingBucket]: {Ref: ids.processing},
         [PROCESSOR_ENV.quarantineBucket]: {Ref: ids.quarantine},
         [PROCESSOR_ENV.table]: {Ref: ids.table},
+        [PROCESSOR_ENV.outcomesTable]: {Ref: ids.outcomes},
         [PROCESSOR_ENV.topicArn]: {Ref: ids.topic},
+        [PROCESSOR_ENV.stuckAfterSeconds]: String(DEFAULT_STUCK_AFTER_SECONDS),
       })
     })
 
@@ -227,6 +241,8 @@ describe('the EventPulse stack, default configuration', () => {
         allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.processing)),
         allow(['s3:GetObject', 's3:PutObject'], objectsBelow(ids.quarantine)),
         allow(['dynamodb:PutItem', 'dynamodb:GetItem'], arn(ids.table)),
+        // The sweep: reads whether it gave up on an object, counts its tries and records giving up.
+        allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], arn(ids.outcomes)),
         allow('sns:Publish', {Ref: ids.topic}),
         allow(['kms:GenerateDataKey', 'kms:Decrypt'], arn(ids.key)),
         allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arn(ids.logGroup)),
@@ -274,7 +290,50 @@ describe('the EventPulse stack, default configuration', () => {
           AlarmActions: [{Ref: ids.topic}],
         })
       }
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 2)
+      // And the sweep's alarm (below).
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 3)
+    })
+  })
+
+  describe('sweep', () => {
+    it('invokes the processor with the sweep request every 5 minutes by default', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: arn(ids.function),
+            Input: JSON.stringify(SWEEP_REQUEST),
+            RetryPolicy: {MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300},
+          }),
+        ],
+      })
+      const schedule = logicalId(template, 'AWS::Events::Rule', 'SweepSchedule')
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: arn(ids.function),
+        SourceArn: arn(schedule),
+      })
+    })
+
+    it("counts the processor's recoveredBySweep lines and alarms to the topic when the sweep recovers any", () => {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        LogGroupName: {Ref: ids.logGroup},
+        FilterPattern: '{ $.recoveredBySweep IS TRUE }',
+        MetricTransformations: [
+          {MetricNamespace: 'EventPulse/EventPulse', MetricName: RECOVERED_BY_SWEEP_METRIC, MetricValue: '1'},
+        ],
+      })
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'EventPulse/EventPulse',
+        MetricName: RECOVERED_BY_SWEEP_METRIC,
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{Ref: ids.topic}],
+      })
     })
   })
 
@@ -411,6 +470,7 @@ describe('the EventPulse stack, fully configured', () => {
       destroyDataOnDelete: true,
       replicaRegions: ['us-east-1'],
       stuckAfterSeconds: 900,
+      sweepEverySeconds: 3600,
       processingBucketName: 'acme-eventpulse-processing',
     })
     expect(synthesized.nagFailure).toBeUndefined()
@@ -454,9 +514,16 @@ describe('the EventPulse stack, fully configured', () => {
     expect(template.toJSON().Outputs[STACK_OUTPUTS.dataRetention].Value).toBe('destroy')
   })
 
-  it('uses a configured bucket name and the configured stuck-object age', () => {
+  it('uses a configured bucket name, the configured stuck-object age and sweep interval', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {BucketName: 'acme-eventpulse-processing'})
     expect(template.toJSON().Outputs[STACK_OUTPUTS.stuckAfterSeconds].Value).toBe('900')
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {Variables: Match.objectLike({[PROCESSOR_ENV.stuckAfterSeconds]: '900'})},
+    })
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({RetryPolicy: {MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600}})],
+    })
   })
 })
 

@@ -29,6 +29,7 @@ const processorEnv = {
   EVENTPULSE_PROCESSING_BUCKET: 'processing',
   EVENTPULSE_QUARANTINE_BUCKET: 'quarantine',
   EVENTPULSE_TABLE: 'catalog',
+  EVENTPULSE_OUTCOMES_TABLE: 'outcomes',
   EVENTPULSE_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:outcomes',
 }
 

@@ -1,4 +1,4 @@
-import {DEFAULT_STACK_NAME, DEFAULT_STUCK_AFTER_SECONDS} from './pipeline-contract.js'
+import {DEFAULT_STACK_NAME, DEFAULT_STUCK_AFTER_SECONDS, SWEEP_LIMITS} from './pipeline-contract.js'
 
 /**
  * Every deploy setting, once: its configuration-file key, its command-line flag, how it is written, what it means,
@@ -150,6 +150,15 @@ function stuckAfterProblem(seconds: number, written: unknown): SettingProblem | 
     }
 }
 
+/** EventBridge schedules run every whole number of minutes, at least one. */
+function sweepEveryProblem(seconds: number, written: unknown): SettingProblem | undefined {
+  if (!Number.isInteger(seconds) || seconds < 60 || seconds % 60 !== 0)
+    return {
+      message: `Invalid sweep interval: ${JSON.stringify(written)}.`,
+      hint: 'Give a whole number of minutes, at least one, such as 5m or 1h.',
+    }
+}
+
 function bucketNameProblem(name: string): SettingProblem | undefined {
   if (!BUCKET_NAME.test(name)) return {message: `Invalid bucket name "${name}".`}
 }
@@ -228,6 +237,16 @@ export const DEPLOY_SETTINGS = {
     prop: 'stuckAfterSeconds',
     default: DEFAULT_STUCK_AFTER_SECONDS,
     check: stuckAfterProblem,
+  },
+  sweepEvery: {
+    kind: 'duration',
+    flag: {name: 'sweep-every'},
+    description:
+      'How often the processor sweeps the processing bucket for objects whose event never came (older than ' +
+      'the stuck-object age), e.g. 5m, 1h (default 5m).',
+    prop: 'sweepEverySeconds',
+    default: SWEEP_LIMITS.defaultEverySeconds,
+    check: sweepEveryProblem,
   },
   // Bucket names were never offered as flags: only the configuration file sets them.
   processingBucketName: {

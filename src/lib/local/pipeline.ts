@@ -4,8 +4,9 @@ import {mkdir} from 'node:fs/promises'
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {S3Client} from '@aws-sdk/client-s3'
 
-import type {ObjectCreatedEvent} from '#processor/event.js'
-import {createObjectHandler, type LogLine} from '#processor/handler.js'
+import {DEFAULT_STUCK_AFTER_SECONDS, SWEEP_LIMITS} from '#contract/pipeline-contract.js'
+import type {ObjectCreatedEvent, ObjectRef} from '#processor/event.js'
+import {createObjectHandler, createUploadProcessor, type LogLine} from '#processor/handler.js'
 import {type Notification, type Notifier, OutboxNotifier} from '#processor/notifier.js'
 import type {ProcessResult} from '#processor/process-object.js'
 import {type DeadLetterRecord, EventDispatcher} from './dispatcher.js'
@@ -13,6 +14,7 @@ import {wireObjectCreatedEvents} from './event-wiring.js'
 import {acquireInstanceLock} from './lock.js'
 import {CleanupStack, emulatorClients, type LocalEmulators, startLocalEmulators} from './resources.js'
 import {type LocalLayout, localLayout, type LocalPipelineState, removeLocalState, writeLocalState} from './state.js'
+import {type LocalSweeperOptions, startSweeper} from './sweeper.js'
 import {ensureTable} from './table.js'
 import {LOCAL_RESOURCES} from './target.js'
 
@@ -43,6 +45,12 @@ export interface LocalPipelineOptions {
   instrumentHandlerClients?: (clients: {s3: S3Client; dynamodb: DynamoDBClient}) => void
   /** Write the state file other commands read (off for in-process users that pass the pipeline around). */
   writeState?: boolean
+  /** How often the processing bucket is swept for objects whose event never came (default 5 minutes). */
+  sweepEverySeconds?: number
+  /** Age after which the sweep takes an object as having lost its event (default 15 minutes). */
+  stuckAfterSeconds?: number
+  /** Tests only: the share of "Object Created" events lost on the way (0 to 1), as S3 may lose one. */
+  dropEventRatio?: number
 }
 
 export interface LocalPipelineStats {
@@ -50,6 +58,10 @@ export interface LocalPipelineStats {
   quarantined: number
   skipped: number
   deadLettered: number
+  /** Objects the sweep stored or quarantined: their event never came. */
+  recoveredBySweep: number
+  /** Objects the sweep gave up on after SWEEP_LIMITS.maxAttempts tries (they are in the dead-letter file too). */
+  givenUpBySweep: number
 }
 
 export interface LocalPipeline {
@@ -82,7 +94,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const emulators = await startLocalEmulators(layout, {host, s3Port, dynamodbPort}, cleanups)
     const clients = emulatorClients(emulators.endpoints, {maxAttempts: 3}, cleanups)
     await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table, LOCAL_RESOURCES.outcomesTable)
-    const {dispatcher, stats} = startProcessing(options, layout, emulators, cleanups)
+    const {dispatcher, stats, sweeping} = startProcessing(options, layout, emulators, cleanups)
     const events = await wireObjectCreatedEvents({
       s3Emulator: emulators.s3,
       s3: clients.s3,
@@ -90,12 +102,30 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       bucket: LOCAL_RESOURCES.processingBucket,
       region: LOCAL_RESOURCES.region,
       inflightDirectory: layout.inflightDirectory,
+      dropEventRatio: options.dropEventRatio,
     })
-    const state = pipelineState(layout, emulators.endpoints)
-    if (options.writeState !== false) {
+    const schedule = {
+      everySeconds: options.sweepEverySeconds ?? SWEEP_LIMITS.defaultEverySeconds,
+      stuckAfterSeconds: options.stuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS,
+    }
+    const state = pipelineState(layout, emulators.endpoints, {...schedule, recovered: 0, givenUp: 0})
+    const writeState = options.writeState !== false
+    if (writeState) {
       await writeLocalState(layout.stateFile, state)
       cleanups.push(() => removeLocalState(layout.stateFile))
     }
+    const sweeper = startSweeper({
+      ...sweeping,
+      ...schedule,
+      async onSweep(result) {
+        if (result.recovered === 0 && result.gaveUp.length === 0) return
+        stats.recoveredBySweep += result.recovered
+        stats.givenUpBySweep += result.gaveUp.length
+        state.sweep = {...state.sweep, recovered: stats.recoveredBySweep, givenUp: stats.givenUpBySweep}
+        // `local status` reads the sweep's counts from the state file.
+        if (writeState) await writeLocalState(layout.stateFile, state)
+      },
+    })
     let stopped: Promise<void> | undefined
     return {
       state,
@@ -107,6 +137,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       idle: events.idle,
       stop: () =>
         (stopped ??= (async () => {
+          await sweeper.stop()
           await events.stop()
           await cleanups.run()
         })()),
@@ -117,28 +148,45 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   }
 }
 
-/** The processor handler, with clients of its own, behind a dispatcher that counts what became of each object. */
+/**
+ * The processor handler, with clients of its own, behind a dispatcher that counts what became of each object; and
+ * what the sweep needs to go through the same handler and dispatcher.
+ */
 function startProcessing(
   options: LocalPipelineOptions,
   layout: LocalLayout,
   emulators: LocalEmulators,
   cleanups: CleanupStack,
-): {dispatcher: EventDispatcher; stats: LocalPipelineStats} {
+): {
+  dispatcher: EventDispatcher
+  stats: LocalPipelineStats
+  sweeping: Omit<LocalSweeperOptions, 'everySeconds' | 'stuckAfterSeconds' | 'onSweep'>
+} {
   const handlerClients = emulatorClients(emulators.endpoints, {maxAttempts: options.sdkMaxAttempts ?? 3}, cleanups)
   options.instrumentHandlerClients?.(handlerClients)
-  const {processingBucket, quarantineBucket, table} = LOCAL_RESOURCES
-  const handler = createObjectHandler({
+  const {processingBucket, quarantineBucket, table, outcomesTable, region} = LOCAL_RESOURCES
+  const log = options.log ?? appendToLogFile(layout.logFile, cleanups)
+  const handlerDeps = {
     ...handlerClients,
     notifier: options.notifier ?? new OutboxNotifier(layout.outboxFile, options.onNotification),
     processingBucket,
     quarantineBucket,
     table,
-    log: options.log ?? appendToLogFile(layout.logFile, cleanups),
-  })
-  const stats: LocalPipelineStats = {stored: 0, quarantined: 0, skipped: 0, deadLettered: 0}
+    log,
+  }
+  const processUpload = createUploadProcessor(handlerDeps)
+  const stats: LocalPipelineStats = {
+    stored: 0,
+    quarantined: 0,
+    skipped: 0,
+    deadLettered: 0,
+    recoveredBySweep: 0,
+    givenUpBySweep: 0,
+  }
+  const concurrency = options.concurrency ?? 8
   const dispatcher = new EventDispatcher({
-    handler,
-    concurrency: options.concurrency ?? 8,
+    handler: createObjectHandler(handlerDeps, processUpload),
+    concurrency,
     maxAttempts: options.maxAttempts ?? 3,
     retryDelayMs: options.retryDelayMs ?? 200,
     inflightDirectory: layout.inflightDirectory,
@@ -152,7 +200,21 @@ function startProcessing(
       options.onDeadLetter?.(record)
     },
   })
-  return {dispatcher, stats}
+  const sweeping = {
+    ...handlerClients,
+    dispatcher,
+    processingBucket,
+    outcomesTable,
+    region,
+    concurrency,
+    log,
+    async processUpload(ref: ObjectRef, how?: {bySweep?: boolean}) {
+      const result = await processUpload(ref, how)
+      stats[result.outcome]++
+      return result
+    },
+  }
+  return {dispatcher, stats, sweeping}
 }
 
 /** The handler's log lines as JSON lines appended to the file, which the cleanup stack closes. */
@@ -163,7 +225,11 @@ function appendToLogFile(file: string, cleanups: CleanupStack): (line: LogLine) 
 }
 
 /** What the state file says while the pipeline runs. */
-function pipelineState(layout: LocalLayout, endpoints: LocalPipelineState['endpoints']): LocalPipelineState {
+function pipelineState(
+  layout: LocalLayout,
+  endpoints: LocalPipelineState['endpoints'],
+  sweep: LocalPipelineState['sweep'],
+): LocalPipelineState {
   const {region, processingBucket, quarantineBucket, table, outcomesTable} = LOCAL_RESOURCES
   return {
     pid: process.pid,
@@ -178,5 +244,6 @@ function pipelineState(layout: LocalLayout, endpoints: LocalPipelineState['endpo
     outboxFile: layout.outboxFile,
     deadLetterFile: layout.deadLetterFile,
     logFile: layout.logFile,
+    sweep,
   }
 }

@@ -1,51 +1,115 @@
 import {performance} from 'node:perf_hooks'
 
+import {isSweepRequest} from '#contract/pipeline-contract.js'
 import {isTransientError} from '#core/aws-responses.js'
-import {InvalidEventError, objectRefs} from './event.js'
+import {InvalidEventError, type ObjectRef, objectRefs} from './event.js'
 import {ObjectProcessor, type ProcessorDeps, type ProcessResult} from './process-object.js'
+import {sweep, type SweepDeps, type SweepResult} from './sweep.js'
 
 /** One structured line per object (CloudWatch Logs Insights can filter on every field). */
 export type LogLine = Record<string, unknown>
 
 export type ObjectHandler = (event: unknown) => Promise<ProcessResult[]>
 
+/** Processes one upload and logs one line about it; `bySweep` when the sweep found it rather than its event. */
+export type UploadProcessor = (ref: ObjectRef, how?: {bySweep?: boolean}) => Promise<ProcessResult>
+
+export type HandlerDeps = ProcessorDeps & {processingBucket: string; log?: (line: LogLine) => void}
+
 const jsonLine = (line: LogLine) => console.log(JSON.stringify(line))
 
 /**
- * The processor's entry point, the same on AWS and locally: for each upload the event names, process it and
- * log one line. A failure is logged and thrown, so the invocation is retried and finally dead-lettered.
+ * Processes an upload and logs one line, the same for its event and for the sweep. A failure is logged and thrown, so
+ * the invocation is retried and finally dead-lettered (or, for the sweep, counted against the object's tries).
+ * A swept object's line says `recoveredBySweep`: true when the sweep stored or quarantined it (the metric and alarm
+ * on the processor's logs count these: someone's events are going missing).
  */
-export function createObjectHandler(
-  deps: ProcessorDeps & {processingBucket: string; log?: (line: LogLine) => void},
-): ObjectHandler {
+export function createUploadProcessor(deps: HandlerDeps): UploadProcessor {
   const processor = new ObjectProcessor(deps)
   const log = deps.log ?? jsonLine
+  return async (ref, how = {}) => {
+    const started = performance.now()
+    const base = {bucket: ref.bucket, key: ref.key, etag: ref.etag, sequencer: ref.sequencer}
+    try {
+      const result = await processor.process(ref)
+      const {outcome, key: _key, ...details} = result
+      const sweepMark = how.bySweep ? {recoveredBySweep: outcome !== 'skipped'} : {}
+      log({
+        level: 'info',
+        ...base,
+        outcome,
+        ...details,
+        ...sweepMark,
+        durationMs: Math.round(performance.now() - started),
+      })
+      return result
+    } catch (error) {
+      const err = error as Error
+      log({
+        level: 'error',
+        ...base,
+        outcome: 'failed',
+        ...(how.bySweep ? {recoveredBySweep: false} : {}),
+        transient: isTransientError(error),
+        error: `${err?.name}: ${err?.message}`,
+        durationMs: Math.round(performance.now() - started),
+      })
+      throw error
+    }
+  }
+}
+
+/** The processor's handling of events, the same on AWS and locally: each upload the event names, in turn. */
+export function createObjectHandler(
+  deps: HandlerDeps,
+  processUpload: UploadProcessor = createUploadProcessor(deps),
+): ObjectHandler {
   return async (event) => {
     const results: ProcessResult[] = []
     for (const ref of objectRefs(event)) {
       // The processor deletes what it reads: never act on an event about some other bucket.
       if (ref.bucket !== deps.processingBucket)
         throw new InvalidEventError(`the event is about bucket ${ref.bucket}, not the processing bucket`)
-      const started = performance.now()
-      const base = {bucket: ref.bucket, key: ref.key, etag: ref.etag, sequencer: ref.sequencer}
-      try {
-        const result = await processor.process(ref)
-        const {outcome, key: _key, ...details} = result
-        log({level: 'info', ...base, outcome, ...details, durationMs: Math.round(performance.now() - started)})
-        results.push(result)
-      } catch (error) {
-        const err = error as Error
-        log({
-          level: 'error',
-          ...base,
-          outcome: 'failed',
-          transient: isTransientError(error),
-          error: `${err?.name}: ${err?.message}`,
-          durationMs: Math.round(performance.now() - started),
-        })
-        throw error
-      }
+      results.push(await processUpload(ref))
     }
     return results
+  }
+}
+
+/** What the sweep needs besides the processor's own dependencies. */
+export type SweepSettings = Omit<
+  SweepDeps,
+  'process' | 'log' | 's3' | 'dynamodb' | 'processingBucket' | 'keepGoing' | 'account'
+>
+
+/** The part of the Lambda context the sweep reads: its time left, and its ARN (arn:aws:lambda:region:account:…). */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number
+  invokedFunctionArn: string
+}
+
+/** Time kept free at the end of a sweep invocation, so objects started in it finish before the Lambda's timeout. */
+export const SWEEP_TIME_RESERVE_MS = 20_000
+
+/**
+ * The Lambda's entry point: the sweep schedule's request (SWEEP_REQUEST) runs a sweep; anything else is an event.
+ */
+export function createProcessorHandler(
+  deps: HandlerDeps & {sweep: SweepSettings},
+): (input: unknown, context?: InvocationContext) => Promise<ProcessResult[] | SweepResult> {
+  const processUpload = createUploadProcessor(deps)
+  const handleEvent = createObjectHandler(deps, processUpload)
+  return async (input, context) => {
+    if (!isSweepRequest(input)) return handleEvent(input)
+    return sweep({
+      ...deps.sweep,
+      s3: deps.s3,
+      dynamodb: deps.dynamodb,
+      processingBucket: deps.processingBucket,
+      account: context?.invokedFunctionArn.split(':')[4] ?? '',
+      log: deps.log ?? jsonLine,
+      process: (ref) => processUpload(ref, {bySweep: true}),
+      keepGoing: () => (context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY) > SWEEP_TIME_RESERVE_MS,
+    })
   }
 }
