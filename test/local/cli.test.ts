@@ -25,7 +25,11 @@ test('local start runs in the foreground; status, a second start and reset see i
   const stateFile = join(env.XDG_DATA_HOME!, 'eventpulse', 'local', 'state.json')
   const child = spawn(
     process.execPath,
-    [join(PROJECT_ROOT, 'bin/run.js'), 'local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'],
+    [
+      join(PROJECT_ROOT, 'bin/run.js'),
+      ...['local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'],
+      ...['--sweep-every', '2s', '--stuck-after', '1h30m'],
+    ],
     {
       env: {...process.env, ...env, NO_COLOR: '1'},
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,8 +64,15 @@ test('local start runs in the foreground; status, a second start and reset see i
     expect(status.exitCode).toBe(0)
     expect(JSON.parse(status.stdout).result).toMatchObject({
       running: true,
-      state: {pid: child.pid, endpoints: state.endpoints},
+      state: {
+        pid: child.pid,
+        endpoints: state.endpoints,
+        sweep: {everySeconds: 2, stuckAfterSeconds: 5400, recovered: 0, givenUp: 0},
+      },
     })
+    expect((await runCli(['local', 'status'], {env})).stdout).toContain(
+      'Sweep:             every 2s, objects older than 1h30m; 0 recovered, 0 given up',
+    )
 
     const second = await runCli(['local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'], {env})
     expect(second.exitCode).toBe(2)
@@ -97,6 +108,17 @@ test('local start runs in the foreground; status, a second start and reset see i
   expect(wiped.exitCode).toBe(0)
   expect(JSON.parse(wiped.stdout).result).toMatchObject({deleted: true})
   expect(existsSync(join(env.XDG_DATA_HOME!, 'eventpulse', 'local'))).toBe(false)
+})
+
+test('local start refuses a sweep interval or stuck age that is not a positive duration', async () => {
+  for (const flags of [
+    ['--sweep-every', 'soon'],
+    ['--stuck-after', '0s'],
+  ]) {
+    const start = await runCli(['local', 'start', ...flags, '--json'], {env: isolatedXdg()})
+    expect(start.exitCode, flags.join(' ')).toBe(2)
+    expect(JSON.parse(start.stdout).error.message).toMatch(/Not a (positive )?duration/)
+  }
 })
 
 test('--local commands get a clear usage error when no local pipeline runs', async () => {

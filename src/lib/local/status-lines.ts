@@ -27,7 +27,8 @@ export function stateLines(state: LocalPipelineState): string[] {
     `  Outbox:            ${state.outboxFile}`,
     `  Dead letters:      ${state.deadLetterFile}`,
     `  Data directory:    ${state.dataDir}`,
-    `  Sweep:             every ${formatDuration(state.sweep.everySeconds)}, objects older than ` +
-      `${formatDuration(state.sweep.stuckAfterSeconds)}; ${state.sweep.recovered} recovered, ${state.sweep.givenUp} given up`,
+    `  Sweep:             every ${formatDuration(state.sweep.everySeconds)}, ` +
+      `objects older than ${formatDuration(state.sweep.stuckAfterSeconds)}; ` +
+      `${state.sweep.recovered} recovered, ${state.sweep.givenUp} given up`,
   ]
 }

@@ -3,7 +3,9 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {S3Client} from '@aws-sdk/client-s3'
 
-import type {LogLine, UploadProcessor} from '#processor/handler.js'
+import type {ObjectRef} from '#processor/event.js'
+import type {LogLine} from '#processor/handler.js'
+import type {ProcessResult} from '#processor/process-object.js'
 import {sweep, type SweepResult} from '#processor/sweep.js'
 import type {EventDispatcher} from './dispatcher.js'
 import {LOCAL_ACCOUNT} from './events.js'
@@ -12,8 +14,8 @@ export interface LocalSweeperOptions {
   s3: S3Client
   dynamodb: DynamoDBClient
   dispatcher: EventDispatcher
-  /** The handler's own processing of one upload (the same processor, notifier and log as its events get). */
-  processUpload: UploadProcessor
+  /** The handler's own processing of an upload the sweep found (the same processor, notifier and log as events get). */
+  processUpload: (ref: ObjectRef) => Promise<ProcessResult>
   processingBucket: string
   outcomesTable: string
   region: string
@@ -52,7 +54,7 @@ export function startSweeper(options: LocalSweeperOptions): LocalSweeper {
       keepGoing: () => !stopping.signal.aborted,
       isBusy: (key) => dispatcher.isBusy(key),
       async process(ref) {
-        const result = await dispatcher.exclusive(ref.key, () => processUpload(ref, {bySweep: true}))
+        const result = await dispatcher.exclusive(ref.key, () => processUpload(ref))
         if (!result) throw new Error('the local pipeline stopped before the sweep got to this object')
         return result
       },

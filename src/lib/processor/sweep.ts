@@ -14,12 +14,13 @@ import type {ProcessResult} from './process-object.js'
  * older than the stuck threshold exactly as if its event had just arrived.
  *
  * Racing the event path is safe by a lease by age. The sweep takes only objects older than the threshold (15 min by
- * default), far beyond the processor's timeout (60 s), so an invocation started by the object's event has finished or
- * died by then: no second processor starts on an object still being handled. (Locally the sweep also goes through
- * the dispatcher, whose one-at-a-time-per-key rule holds, and leaves alone keys with events queued or running.) An
- * event that arrives later still, or a second sweep, meets the same idempotent steps as a redelivered event: the
- * conditional put with the same-upload check, quarantine writes that never replace, the ETag-guarded delete; the
- * one that comes second finds the object gone. Nothing stores twice, quarantines twice or deletes a newer upload.
+ * default; it should stay well above the processor's 60 s timeout), so an invocation started by the object's event
+ * has finished or died by then: no second processor starts on an object still being handled. (Locally the sweep also
+ * goes through the dispatcher, whose one-at-a-time-per-key rule holds, and leaves alone keys with events queued or
+ * running.) An event retried or delivered later still, or a second sweep, meets the same idempotent steps as two
+ * deliveries of one event do, at once or in turn: the conditional put with the same-upload check (key + ETag),
+ * quarantine writes that never replace, the ETag-guarded delete. Nothing stores twice, quarantines twice or deletes a
+ * newer upload.
  */
 
 /** The event of an object the sweep gave up on, for the dead-letter queue, with the last error and the tries made. */
@@ -120,33 +121,42 @@ async function sweepObject(deps: SweepDeps, object: ListedObject, at: Date, resu
     sequencer: '',
   }
   result.swept++
-  let error: unknown
   try {
     const {outcome} = await deps.process(ref)
     if (outcome !== 'skipped') result.recovered++
-    return
-  } catch (caught) {
-    error = caught
+  } catch (error) {
+    await countFailure(deps, object, at, error, result)
   }
+}
+
+/** Counts a failed try; at the last one, dead-letters the object's event and records that the sweep gave up on it. */
+async function countFailure(deps: SweepDeps, object: ListedObject, at: Date, error: unknown, result: SweepResult) {
   const attempts = await countAttempt(deps, object, at)
   if (attempts < SWEEP_LIMITS.maxAttempts) {
     result.failed++
     return
   }
+  const {key, size, etag} = object
   const err = error as Error
-  const [name, message] = [err?.name ?? 'Error', err?.message ?? String(error)]
   await deps.deadLetter({
-    event: s3ObjectCreatedEvent({account: deps.account, region: deps.region, bucket: deps.processingBucket, ...object}),
+    event: s3ObjectCreatedEvent({
+      account: deps.account,
+      region: deps.region,
+      bucket: deps.processingBucket,
+      key,
+      size,
+      etag,
+    }),
     attempts,
-    error: {name, message, transient: isTransientError(error)},
+    error: {name: err?.name ?? 'Error', message: err?.message ?? String(error), transient: isTransientError(error)},
   })
   await recordGivenUp(deps, object, at)
-  result.gaveUp.push(object.key)
+  result.gaveUp.push(key)
   deps.log({
     level: 'error',
     bucket: deps.processingBucket,
-    key: object.key,
-    etag: object.etag,
+    key,
+    etag,
     outcome: SWEEP_GAVE_UP,
     attempts,
     error: errorLine(error),
