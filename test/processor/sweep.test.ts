@@ -93,7 +93,7 @@ test('a sweep request processes each object older than the stuck age as its even
   expect(recovered.map((line) => line.key).sort()).toEqual(['aws/broken.json', 'aws/one.json', 'aws/two.json'])
 })
 
-test('an object that keeps failing: its event is dead-lettered after maxAttempts sweeps, then it is skipped', async () => {
+test("a failing object's event is dead-lettered after maxAttempts sweeps, and later sweeps skip it", async () => {
   const key = 'aws/keeps failing+1.json'
   const etag = await t.upload(key, record('Failing'))
   const failing = processor({stuckAfterSeconds: 0, failGetFor: key})
