@@ -1,11 +1,15 @@
+import {DynamoDBClient, GetItemCommand} from '@aws-sdk/client-dynamodb'
+import {ListObjectsCommand, S3Client} from '@aws-sdk/client-s3'
+import {mockClient} from 'aws-sdk-client-mock'
 import {afterAll, beforeAll, expect, test} from 'vitest'
 
-import {SWEEP_LIMITS, SWEEP_REQUEST} from '#contract/pipeline-contract.js'
+import {SWEEP_GAVE_UP, SWEEP_LIMITS, SWEEP_REQUEST} from '#contract/pipeline-contract.js'
+import {OUTCOMES_TABLE} from '#contract/table.js'
 import {localClients} from '#local/target.js'
 import {encodeEventKey} from '#processor/event.js'
 import {createProcessorHandler, type LogLine, SWEEP_TIME_RESERVE_MS} from '#processor/handler.js'
 import type {Notification} from '#processor/notifier.js'
-import type {SweepDeadLetter, SweepResult} from '#processor/sweep.js'
+import {sweep, type SweepDeadLetter, type SweepResult} from '#processor/sweep.js'
 import {removeDir, startTestPipeline} from './helpers.js'
 
 // The processor as the Lambda runs it, invoked with the sweep schedule's request, against the local emulators (the
@@ -127,4 +131,46 @@ test("a failing object's event is dead-lettered after maxAttempts sweeps, and la
   expect(await failing.sweep()).toMatchObject({swept: 0, givenUpBefore: 1, gaveUp: []})
   expect(failing.letters).toHaveLength(1)
   expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([key])
+})
+
+test('a run takes at most objectsPerRun objects (given-up ones aside) across pages; the rest wait', async () => {
+  const s3 = new S3Client({region: 'eu-west-1'})
+  const dynamodb = new DynamoDBClient({region: 'eu-west-1'})
+  const old = new Date(Date.now() - 3600_000)
+  const page = (from: number, count: number) =>
+    Array.from({length: count}, (_, i) => ({Key: `k${from + i}`, ETag: '"e"', Size: 10, LastModified: old}))
+  mockClient(s3)
+    .on(ListObjectsCommand, {Marker: undefined})
+    .resolves({Contents: page(0, 300), IsTruncated: true})
+    .on(ListObjectsCommand, {Marker: 'k299'})
+    .resolves({Contents: page(300, 300), IsTruncated: false})
+  const givenUp = new Set(['k0', 'k1', 'k2'])
+  mockClient(dynamodb)
+    .on(GetItemCommand)
+    .callsFake(({Key}) => ({
+      Item: givenUp.has(Key[OUTCOMES_TABLE.partitionKey].S)
+        ? {[OUTCOMES_TABLE.attributes.outcome]: {S: SWEEP_GAVE_UP}}
+        : undefined,
+    }))
+  const processed: string[] = []
+  const result = await sweep({
+    s3,
+    dynamodb,
+    processingBucket: 'processing',
+    outcomesTable: 'outcomes',
+    stuckAfterSeconds: 900,
+    account: '123456789012',
+    region: 'eu-west-1',
+    log: () => {},
+    deadLetter: async () => {},
+    async process(ref) {
+      processed.push(ref.key)
+      return {outcome: 'stored', key: ref.key, item: {ArtistID: 'a', ItemID: 'b'}, alreadyStored: false}
+    },
+  })
+  expect(result).toMatchObject({swept: SWEEP_LIMITS.objectsPerRun, givenUpBefore: 3, complete: false})
+  expect(processed).toHaveLength(SWEEP_LIMITS.objectsPerRun)
+  expect(processed.some((key) => givenUp.has(key))).toBe(false)
+  expect(processed).toContain('k502')
+  expect(processed).not.toContain('k503')
 })
