@@ -28,6 +28,7 @@ export function printTable(title: string, rows: {name: string; ms: number}[], re
   console.log(`\n${title}`)
   for (const row of rows)
     console.log(
-      `  ${row.name.padEnd(46)} ${row.ms.toFixed(0).padStart(7)} ms   ${(row.ms / referenceMs).toFixed(2)}x ${reference}`,
+      `  ${row.name.padEnd(46)} ${row.ms.toFixed(0).padStart(7)} ms   ` +
+        `${(row.ms / referenceMs).toFixed(2)}x ${reference}`,
     )
 }

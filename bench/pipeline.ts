@@ -1,40 +1,82 @@
 // Benchmark for the processor through the local pipeline: objects per second for 1,000 records, and AWS API calls
 // per object on each path (counted by an SDK middleware on the handler's clients, plus each publish), printed beside
 // a naive processor's pattern: HeadObject on the quarantine, GetObject, GetItem, PutItem, Publish = 5 calls, with
-// the object left behind in the processing bucket.
+// the object left behind in the processing bucket. Each path has a call budget (at most 4 calls to store or quarantine
+// an object, 5 where the conditional put finds the item already there); the run fails if a path goes over it.
+// Then `upload` run twice over the same records: the first sends them all, the second finds them all stored exactly so
+// (unchanged, not sent): its wall time against the first run's, and the AWS calls per record it makes.
 // Run: npm run build && node dist/bench/pipeline.js [records=1000] [concurrency=16]
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {CreateBucketCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
 import {type LocalPipeline, startLocalPipeline} from '#local/pipeline.js'
+import {localClients, localTarget} from '#local/target.js'
 import type {Notifier} from '#processor/notifier.js'
+import {planUpload} from '#upload/plan.js'
+import {runUpload} from '#upload/run-upload.js'
 
 const recordCount = Number(process.argv[2] ?? 1000)
 const concurrency = Number(process.argv[3] ?? 16)
 const NAIVE_CALLS = 5
 
-const record = (i: number, run: string) =>
+const record = (i: number, run: string, duration = 60 + (i % 600)) =>
   JSON.stringify({
     ArtistID: `Artist ${i % 97}`,
     ItemID: `TRACK#${run} ${i}`,
     Title: `Song ${i}`,
     EntityType: 'Track',
-    Duration: 60 + (i % 600),
+    Duration: duration,
     Features: [`Guest ${i % 13}`],
   })
 
-const calls = new Map<string, number>()
-const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1)
-const countingMiddleware =
+type Calls = Map<string, number>
+const calls: Calls = new Map()
+const count = (name: string, into = calls) => into.set(name, (into.get(name) ?? 0) + 1)
+const countingInto =
+  (into: Calls) =>
   <Args, Output>(next: (args: Args) => Promise<Output>, context: {commandName?: string}) =>
   (args: Args): Promise<Output> => {
-    count(context.commandName ?? 'unknown')
+    count(context.commandName ?? 'unknown', into)
     return next(args)
   }
+const countingMiddleware = countingInto(calls)
 const countingNotifier: Notifier = {publish: async () => void count('Publish')}
+const total = (counted: Calls) => [...counted.values()].reduce((sum, n) => sum + n, 0)
+const silent = {advance() {}, done() {}}
+
+/**
+ * `upload` (the library the command runs, in this process) over `count` record files, twice: the first run sends
+ * them, the second finds each stored exactly so. Wall time and AWS calls of each, counted on the upload's own clients.
+ */
+async function uploadTwice(pipeline: LocalPipeline, directory: string, count: number) {
+  mkdirSync(directory)
+  for (let i = 0; i < count; i++) writeFileSync(join(directory, `${i}.json`), record(i, 'rerun'))
+  const planned = await planUpload([directory], {prefix: 'rerun'})
+  const clients = localClients(pipeline.state.endpoints, {concurrency})
+  const uploadCalls: Calls = new Map()
+  clients.s3.middlewareStack.add(countingInto(uploadCalls), {step: 'initialize', name: 'countCalls'})
+  clients.dynamodb.middlewareStack.add(countingInto(uploadCalls), {step: 'initialize', name: 'countCalls'})
+  const target = localTarget(pipeline.state, {concurrency, clients})
+  const run = async () => {
+    uploadCalls.clear()
+    const started = performance.now()
+    const result = await runUpload(target, planned, {validate: true, progress: silent})
+    return {ms: performance.now() - started, calls: total(uploadCalls), summary: result.summary}
+  }
+  const first = await run()
+  await pipeline.idle()
+  const again = await run()
+  if (first.summary.uploaded !== count || again.summary.unchanged !== count)
+    throw new Error(
+      `expected ${count} sent, then ${count} unchanged: ${JSON.stringify([first.summary, again.summary])}`,
+    )
+  clients.s3.destroy()
+  clients.dynamodb.destroy()
+  return {first, again}
+}
 
 async function uploadAll(
   s3: S3Client,
@@ -58,11 +100,10 @@ async function callsPerObject(pipeline: LocalPipeline, bodies: {key: string; bod
   calls.clear()
   await uploadAll(pipeline.s3, pipeline.state.processingBucket, bodies)
   await pipeline.idle()
-  const total = [...calls.values()].reduce((sum, n) => sum + n, 0)
   const byApi = [...calls.entries()]
     .map(([api, n]) => `${api.replace(/Command$/, '')} ${(n / bodies.length).toFixed(2)}`)
     .join(', ')
-  return {perObject: total / bodies.length, byApi}
+  return {perObject: total(calls) / bodies.length, byApi}
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'eventpulse-bench-pipeline-'))
@@ -79,7 +120,8 @@ try {
     },
   })
   console.log(
-    `pipeline benchmark: ${recordCount} records, ${concurrency} at once, local pipeline (dynalite + s3rver), ${process.version}`,
+    `pipeline benchmark: ${recordCount} records, ${concurrency} at once, ` +
+      `local pipeline (dynalite + s3rver), ${process.version}`,
   )
 
   // Floor: the same uploads into a bucket nobody processes.
@@ -102,31 +144,43 @@ try {
 
   console.log(`\nThroughput (${recordCount} records, upload to stored)`)
   console.log(
-    `  upload only, nothing processed (floor)        ${floorMs.toFixed(0).padStart(7)} ms   ${((recordCount / floorMs) * 1000).toFixed(0).padStart(5)} objects/s   1.00x floor`,
+    `  upload only, nothing processed (floor)        ${floorMs.toFixed(0).padStart(7)} ms   ` +
+      `${((recordCount / floorMs) * 1000).toFixed(0).padStart(5)} objects/s   1.00x floor`,
   )
   console.log(
-    `  upload + processed by the local pipeline      ${pipelineMs.toFixed(0).padStart(7)} ms   ${((recordCount / pipelineMs) * 1000).toFixed(0).padStart(5)} objects/s   ${(pipelineMs / floorMs).toFixed(2)}x floor`,
+    `  upload + processed by the local pipeline      ${pipelineMs.toFixed(0).padStart(7)} ms   ` +
+      `${((recordCount / pipelineMs) * 1000).toFixed(0).padStart(5)} objects/s   ` +
+      `${(pipelineMs / floorMs).toFixed(2)}x floor`,
   )
 
   const sample = Math.min(200, recordCount)
   const paths = [
     {
       name: 'stored',
+      budget: 4,
       bodies: Array.from({length: sample}, (_, i) => ({key: `stored/${i}.json`, body: record(i, 'stored')})),
     },
     {
       name: 'invalid (schema)',
+      budget: 4,
       bodies: Array.from({length: sample}, (_, i) => ({
         key: `invalid/${i}.json`,
         body: JSON.stringify({ArtistID: `A ${i}`}),
       })),
     },
     {
-      name: 'duplicate',
-      bodies: Array.from({length: sample}, (_, i) => ({key: `duplicate/${i}.json`, body: record(i, 'stored')})),
+      name: 'duplicate (other content)',
+      budget: 5,
+      bodies: Array.from({length: sample}, (_, i) => ({key: `duplicate/${i}.json`, body: record(i, 'stored', 1)})),
+    },
+    {
+      name: 'unchanged (same record again)',
+      budget: 5,
+      bodies: Array.from({length: sample}, (_, i) => ({key: `unchanged/${i}.json`, body: record(i, 'stored')})),
     },
     {
       name: 'too large (never downloaded)',
+      budget: 4,
       bodies: Array.from({length: 10}, (_, i) => ({key: `large/${i}.json`, body: new Uint8Array(1024 * 1024 + 1)})),
     },
   ]
@@ -136,9 +190,25 @@ try {
   for (const path of paths) {
     const {perObject, byApi} = await callsPerObject(pipeline, path.bodies)
     console.log(
-      `  ${path.name.padEnd(30)} ${perObject.toFixed(2).padStart(5)} calls   ${(perObject / NAIVE_CALLS).toFixed(2)}x naive   object removed   (${byApi})`,
+      `  ${path.name.padEnd(30)} ${perObject.toFixed(2).padStart(5)} calls (budget ${path.budget})   ${(perObject / NAIVE_CALLS).toFixed(2)}x naive   object removed   (${byApi})`,
     )
+    if (perObject > path.budget) throw new Error(`${path.name}: ${perObject} calls per object, over the budget`)
   }
+
+  const {first, again} = await uploadTwice(pipeline, join(dataDir, 'rerun'), recordCount)
+  console.log(
+    `\nRe-running an upload (${recordCount} records; the upload's own AWS calls; target: ≤1 call/record, ≥5x faster)`,
+  )
+  for (const [name, row] of [
+    ['first upload: every record sent', first],
+    ['same upload again: all unchanged, none sent', again],
+  ] as const)
+    console.log(
+      `  ${name.padEnd(46)} ${row.ms.toFixed(0).padStart(7)} ms   ${(row.ms / first.ms).toFixed(2)}x first   ${row.calls
+        .toString()
+        .padStart(5)} calls   ${(row.calls / recordCount).toFixed(2)} calls/record`,
+    )
+  console.log(`  the re-run is ${(first.ms / again.ms).toFixed(1)}x faster than the first upload`)
   await pipeline.stop()
 } finally {
   rmSync(dataDir, {recursive: true, force: true})

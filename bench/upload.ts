@@ -186,14 +186,16 @@ async function main(): Promise<void> {
 
     const upload = times[2]
     console.log(
-      `\nUploading ${count} small records to s3rver on loopback, concurrency ${CONCURRENCY}, median of ${RUNS} interleaved rounds, each a whole process`,
+      `\nUploading ${count} small records to s3rver on loopback, concurrency ${CONCURRENCY}, ` +
+        `median of ${RUNS} interleaved rounds, each a whole process`,
     )
     console.log(
       `  ${''.padEnd(44)} ${'time'.padStart(9)}  ${'objects/s'.padStart(9)}   upload's objects/s relative to it`,
     )
     for (const [index, {name}] of contenders.entries())
       console.log(
-        `  ${name.padEnd(44)} ${times[index].toFixed(0).padStart(6)} ms  ${((count / times[index]) * 1000).toFixed(0).padStart(9)}   ${(times[index] / upload).toFixed(2)}x`,
+        `  ${name.padEnd(44)} ${times[index].toFixed(0).padStart(6)} ms  ` +
+          `${((count / times[index]) * 1000).toFixed(0).padStart(9)}   ${(times[index] / upload).toFixed(2)}x`,
       )
     if (!existsSync(AWS_CLI))
       console.log(`  aws s3 cp --recursive: skipped, ${AWS_CLI} is not installed (apt-get install awscli)`)

@@ -1,5 +1,6 @@
 // Benchmark for `eventpulse validate`: 10,000 record files, whole processes, side by side with ajv-cli on the same
-// files and schema and with a floor that only reads and JSON.parses them in one thread; then start-up against bare node.
+// files and schema and with a floor that only reads and JSON.parses them in one thread; then start-up against bare
+// node.
 // Run: npm run build && node dist/bench/validate.js [files=10000] [runs=5]
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -29,7 +30,8 @@ for (let i = 0; i < fileCount; i++) {
 const floorScript = join(work, 'floor.mjs')
 writeFileSync(
   floorScript,
-  `import {readdirSync, readFileSync} from 'node:fs'\nconst dir = process.argv[2]\nfor (const f of readdirSync(dir)) JSON.parse(readFileSync(dir + '/' + f, 'utf8'))\n`,
+  `import {readdirSync, readFileSync} from 'node:fs'\nconst dir = process.argv[2]\n` +
+    `for (const f of readdirSync(dir)) JSON.parse(readFileSync(dir + '/' + f, 'utf8'))\n`,
 )
 const oneFile = join(records, 'record-0.json')
 const cli = join(root, 'bin/run.js')

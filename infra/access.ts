@@ -8,7 +8,7 @@ import {ACCOUNT_ID} from '#contract/deploy-settings.js'
 import {SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
 
 /** A trusted principal as configured: a 12-digit account id or an IAM ARN (user, role, or account root). */
-export function trustedPrincipal(value: string): iam.IPrincipal {
+export function trustedPrincipal(value: string): iam.PrincipalBase {
   return ACCOUNT_ID.test(value) ? new iam.AccountPrincipal(value) : new iam.ArnPrincipal(value)
 }
 
@@ -16,8 +16,13 @@ export interface AccessProps {
   processingBucket: s3.IBucket
   quarantineBucket: s3.IBucket
   table: dynamodb.ITableV2
+  outcomesTable: dynamodb.ITableV2
   /** Empty: this account (whoever its IAM policies allow). */
   trustedPrincipals: string[]
+  /** Required as sts:ExternalId to assume either role (cross-account trust). */
+  externalId?: string
+  /** Only MFA-authenticated sessions may assume the quarantine-admin role. */
+  requireMfa: boolean
 }
 
 /** The roles the CLI works through, and the managed policy that lets people run the CLI. */
@@ -28,14 +33,19 @@ export class Access extends Construct {
 
   constructor(scope: Construct, id: string, props: AccessProps) {
     super(scope, id)
-    const trustedBy =
+    const principals =
       props.trustedPrincipals.length > 0
-        ? new iam.CompositePrincipal(...props.trustedPrincipals.map(trustedPrincipal))
-        : new iam.AccountRootPrincipal()
-    const {processingBucket, quarantineBucket, table} = props
+        ? props.trustedPrincipals.map(trustedPrincipal)
+        : [new iam.AccountRootPrincipal()]
+    const trustedBy = (conditions: Conditions) =>
+      new iam.CompositePrincipal(...principals.map((principal) => principal.withConditions(conditions)))
+    type Conditions = Record<string, Record<string, unknown>>
+    const withExternalId: Conditions = props.externalId ? {StringEquals: {'sts:ExternalId': props.externalId}} : {}
+    const withMfa: Conditions = props.requireMfa ? {Bool: {'aws:MultiFactorAuthPresent': 'true'}} : {}
+    const {processingBucket, quarantineBucket, table, outcomesTable} = props
 
     this.uploaderRole = new iam.Role(this, 'UploaderRole', {
-      assumedBy: trustedBy,
+      assumedBy: trustedBy(withExternalId),
       description: 'EventPulse uploader: put records into processing and see what became of them',
       inlinePolicies: {
         Upload: new iam.PolicyDocument({
@@ -53,20 +63,29 @@ export class Access extends Construct {
               actions: ['dynamodb:GetItem', 'dynamodb:Query'],
               resources: [table.tableArn, `${table.tableArn}/index/${SOURCE_KEY_INDEX}`],
             }),
+            // `upload` looks records up before sending, 100 at a time, to leave out those already stored exactly so.
+            new iam.PolicyStatement({actions: ['dynamodb:BatchGetItem'], resources: [table.tableArn]}),
+            // `status` and `upload --wait` read what became of uploads that left no item or entry (`unchanged`): a
+            // Query by source key (and ETag) covers both.
+            new iam.PolicyStatement({actions: ['dynamodb:Query'], resources: [outcomesTable.tableArn]}),
           ],
         }),
       },
     })
 
     this.quarantineAdminRole = new iam.Role(this, 'QuarantineAdminRole', {
-      assumedBy: trustedBy,
+      assumedBy: trustedBy({...withExternalId, ...withMfa}),
       description: 'EventPulse quarantine admin: inspect, delete and release quarantined objects',
       inlinePolicies: {
         Quarantine: new iam.PolicyDocument({
           statements: [
-            new iam.PolicyStatement({actions: ['s3:ListBucket'], resources: [quarantineBucket.bucketArn]}),
             new iam.PolicyStatement({
-              actions: ['s3:GetObject', 's3:DeleteObject'],
+              actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+              resources: [quarantineBucket.bucketArn],
+            }),
+            // Versions: `quarantine rm --purge` deletes every version of an entry.
+            new iam.PolicyStatement({
+              actions: ['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
               resources: [quarantineBucket.arnForObjects('*')],
             }),
             new iam.PolicyStatement({actions: ['s3:PutObject'], resources: [processingBucket.arnForObjects('*')]}),

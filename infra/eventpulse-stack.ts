@@ -1,7 +1,8 @@
 import {CfnOutput, RemovalPolicy, Stack, type StackProps} from 'aws-cdk-lib'
 import type {Construct} from 'constructs'
 
-import {DATA_RETENTION, STACK_OUTPUTS, type StackOutputName} from '#contract/pipeline-contract.js'
+import {DATA_RETENTION, PROCESSOR_ENV, STACK_OUTPUTS, type StackOutputName} from '#contract/pipeline-contract.js'
+import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {Access} from './access.js'
 import {UploadEvents} from './events.js'
 import {acknowledgeNagFindings} from './nag-acknowledgements.js'
@@ -50,15 +51,18 @@ export class EventPulseStack extends Stack {
       bundleDir: props.processorBundleDir,
     })
     notifications.admitPublisher(processor.role)
+    processor.function.addEnvironment(PROCESSOR_ENV.schemaHash, ITEM_SCHEMA_HASH)
     const uploadEvents = new UploadEvents(this, 'UploadEvents', {
       processingBucket: storage.processingBucket,
       processor: processor.function,
       processorDeadLetterQueue: processor.deadLetterQueue,
+      skippedMetric: processor.skippedMetric,
       topic: notifications.topic,
     })
     new SweepSchedule(this, 'Sweep', {
       processor: processor.function,
       processorLogGroup: processor.logGroup,
+      processingBucketName: storage.processingBucket.bucketName,
       everySeconds: config.sweepEverySeconds,
       topic: notifications.topic,
     })
@@ -66,7 +70,10 @@ export class EventPulseStack extends Stack {
       processingBucket: storage.processingBucket,
       quarantineBucket: storage.quarantineBucket,
       table,
+      outcomesTable,
       trustedPrincipals: config.trustedPrincipals,
+      externalId: config.externalId,
+      requireMfa: config.requireMfa,
     })
 
     const outputs: Record<StackOutputName, {value: string; description: string}> = {
@@ -97,6 +104,7 @@ export class EventPulseStack extends Stack {
         value: String(config.stuckAfterSeconds),
         description: 'Objects older than this in processing are stuck',
       },
+      schemaHash: {value: ITEM_SCHEMA_HASH, description: 'Digest of the item schema the processor checks with'},
       dataRetention: {
         value: config.destroyDataOnDelete ? DATA_RETENTION.destroy : DATA_RETENTION.retain,
         description: 'What happens to the data when the stack is deleted',

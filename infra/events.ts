@@ -1,6 +1,5 @@
 import {Duration} from 'aws-cdk-lib'
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions'
 import * as events from 'aws-cdk-lib/aws-events'
 import * as targets from 'aws-cdk-lib/aws-events-targets'
 import type * as lambda from 'aws-cdk-lib/aws-lambda'
@@ -8,6 +7,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3'
 import type * as sns from 'aws-cdk-lib/aws-sns'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
 import {Construct} from 'constructs'
+
+import {alarmToTopic} from './alarms.js'
 
 export const EVENT_RETRY_ATTEMPTS = 8
 export const EVENT_MAX_AGE = Duration.hours(6)
@@ -17,12 +18,14 @@ export interface UploadEventsProps {
   processor: lambda.IFunction
   /** The processor's own queue for failed asynchronous invocations. */
   processorDeadLetterQueue: sqs.IQueue
+  /** Uploads the processor skipped, from its log lines. */
+  skippedMetric: cloudwatch.IMetric
   topic: sns.ITopic
 }
 
 /**
  * "Object Created" in the processing bucket → the processor, with retries and a dead-letter queue; an alarm on
- * either dead-letter queue holding messages notifies the topic.
+ * either dead-letter queue holding messages, or on the processor skipping an upload, notifies the topic.
  */
 export class UploadEvents extends Construct {
   readonly rule: events.Rule
@@ -51,25 +54,44 @@ export class UploadEvents extends Construct {
         }),
       ],
     })
-    const alarmAction = new actions.SnsAction(props.topic)
     const watched = [
       {id: 'UndeliveredEventsAlarm', queue: this.deadLetterQueue, what: 'upload events EventBridge could not deliver'},
       {id: 'FailedInvocationsAlarm', queue: props.processorDeadLetterQueue, what: 'processor invocations that failed'},
     ]
-    this.alarms = watched.map(({id, queue, what}) => {
-      const alarm = new cloudwatch.Alarm(this, id, {
-        alarmDescription: `EventPulse dead-letter queue holds ${what}`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      })
-      alarm.addAlarmAction(alarmAction)
-      return alarm
-    })
+    this.alarms = watched.map(({id, queue, what}) =>
+      alarmToTopic(
+        this,
+        id,
+        {
+          alarmDescription: `EventPulse dead-letter queue holds ${what}`,
+          metric: queue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(5),
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        props.topic,
+      ),
+    )
+    // A skip is usually harmless (an event delivered again after its upload was handled), but an event whose
+    // object cannot be found at all looks the same: someone should look.
+    this.alarms.push(
+      alarmToTopic(
+        this,
+        'SkippedUploadsAlarm',
+        {
+          alarmDescription: 'EventPulse processor skipped uploads (nothing to do, or an object it could not find)',
+          metric: props.skippedMetric,
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        props.topic,
+      ),
+    )
   }
 }

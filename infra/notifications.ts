@@ -1,4 +1,4 @@
-import type {RemovalPolicy} from 'aws-cdk-lib'
+import {type RemovalPolicy, Stack} from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as kms from 'aws-cdk-lib/aws-kms'
 import * as sns from 'aws-cdk-lib/aws-sns'
@@ -6,6 +6,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions'
 import {Construct} from 'constructs'
 
 import {NOTIFICATION_ATTRIBUTES, type Outcome} from '#contract/pipeline-contract.js'
+import {stackAlarmArnPattern} from './alarms.js'
 
 export interface NotificationsProps {
   removalPolicy: RemovalPolicy
@@ -33,15 +34,32 @@ export class Notifications extends Construct {
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     })
+    // CloudWatch acts for any account that asks: admit it only for this account's alarms of this stack
+    // (the confused-deputy guidance), on the key and on the topic, whose policy replaces SNS's default one.
+    const fromThisStacksAlarms = {
+      StringEquals: {'aws:SourceAccount': Stack.of(this).account},
+      ArnLike: {'aws:SourceArn': stackAlarmArnPattern(this)},
+    }
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com')
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        principals: [cloudWatch],
         actions: TOPIC_KEY_PUBLISH_ACTIONS,
         resources: ['*'],
+        conditions: fromThisStacksAlarms,
       }),
     )
     this.topic = new sns.Topic(this, 'Topic', {masterKey: this.key, enforceSSL: true})
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromThisStacksAlarms,
+      }),
+    )
     if (props.email) {
       // Alarm messages carry no attributes: "outcome absent" lets them through the quarantined-only filter.
       const filterPolicy = props.notifyQuarantinedOnly

@@ -1,4 +1,5 @@
 import {Duration, type RemovalPolicy} from 'aws-cdk-lib'
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as kms from 'aws-cdk-lib/aws-kms'
@@ -15,11 +16,14 @@ import {TOPIC_KEY_PUBLISH_ACTIONS} from './notifications.js'
 
 export const PROCESSOR_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 
+/** The metric the processor's `skipped` log lines count into, per processing bucket. */
+export const SKIPPED_METRIC = {namespace: 'EventPulse', name: 'SkippedUploads', dimension: 'Bucket'} as const
+
 export interface ProcessorProps {
   processingBucket: s3.IBucket
   quarantineBucket: s3.IBucket
   table: dynamodb.ITableV2
-  /** Where the sweep counts its tries on an object and records giving up on it. */
+  /** Where `unchanged` outcomes are recorded, and the sweep counts its tries on an object and records giving up. */
   outcomesTable: dynamodb.ITableV2
   /** Objects older than this in the processing bucket are swept: their event never came. */
   stuckAfterSeconds: number
@@ -36,6 +40,8 @@ export class Processor extends Construct {
   readonly role: iam.Role
   readonly deadLetterQueue: sqs.Queue
   readonly logGroup: logs.LogGroup
+  /** Uploads the processor skipped (nothing left to do): counted from its warning lines, for an alarm to watch. */
+  readonly skippedMetric: cloudwatch.Metric
 
   constructor(scope: Construct, id: string, props: ProcessorProps) {
     super(scope, id)
@@ -48,10 +54,11 @@ export class Processor extends Construct {
       description: 'EventPulse processor: reads uploads, stores items, quarantines rejects, notifies',
     })
     // Exactly what the handler does: read and remove the upload, store the item (conditional put, read on
-    // conflict), put or copy rejects into quarantine (HEAD to see whether an earlier try already did), publish the
-    // outcome to the encrypted topic, and log. ListBucket makes S3 answer 404 for a missing key instead of 403,
-    // which the handler needs to tell "already gone" from a failure; the sweep lists the processing bucket with it, and
-    // reads and counts its tries on an object in the outcomes table.
+    // conflict), record an `unchanged` outcome, put or copy rejects into quarantine (HEAD to see whether an earlier
+    // try already did), publish the outcome to the encrypted topic, and log. ListBucket makes S3 answer 404 for a
+    // missing key instead of 403, which the handler needs to tell "already gone" from a failure. No version actions:
+    // the processing bucket is not versioned, and the handler ignores version ids in events. The sweep lists the
+    // processing bucket, and reads, counts and records its tries on an object in the outcomes table.
     const statements = [
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
@@ -67,7 +74,7 @@ export class Processor extends Construct {
       }),
       new iam.PolicyStatement({actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [props.table.tableArn]}),
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
         resources: [props.outcomesTable.tableArn],
       }),
       new iam.PolicyStatement({actions: ['sns:Publish'], resources: [props.topic.topicArn]}),
@@ -78,6 +85,21 @@ export class Processor extends Construct {
       }),
     ]
     for (const statement of statements) this.role.addToPrincipalPolicy(statement)
+
+    // Skipped uploads are never silent: each is a warning line, counted here per processing bucket.
+    const skipped = new logs.MetricFilter(this, 'SkippedUploads', {
+      logGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.outcome', '=', 'skipped'),
+      metricNamespace: SKIPPED_METRIC.namespace,
+      metricName: SKIPPED_METRIC.name,
+      metricValue: '1',
+      dimensions: {[SKIPPED_METRIC.dimension]: '$.bucket'},
+    })
+    this.skippedMetric = skipped.metric({
+      dimensionsMap: {[SKIPPED_METRIC.dimension]: props.processingBucket.bucketName},
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+    })
 
     this.deadLetterQueue = new sqs.Queue(this, 'FailedInvocations', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

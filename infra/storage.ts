@@ -1,6 +1,9 @@
 import {Duration, type RemovalPolicy} from 'aws-cdk-lib'
+import * as iam from 'aws-cdk-lib/aws-iam'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import {Construct} from 'constructs'
+
+import {QUARANTINE_RETENTION_DAYS} from '#contract/pipeline-contract.js'
 
 export interface StorageProps {
   removalPolicy: RemovalPolicy
@@ -8,8 +11,6 @@ export interface StorageProps {
   quarantineBucketName?: string
 }
 
-/** Noncurrent quarantine versions (overwritten or deleted entries) are kept this long, then expire. */
-export const QUARANTINE_NONCURRENT_DAYS = 90
 const INCOMPLETE_UPLOAD_DAYS = 7
 
 /** The processing bucket (uploads land here) and the quarantine bucket (rejected uploads are kept here). */
@@ -34,6 +35,19 @@ export class Storage extends Construct {
         {id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_DAYS)},
       ],
     })
+    // Every write into processing must be conditional (If-None-Match), so no client, ours or another, can replace an
+    // upload still in flight. Parts of a multipart upload are not object creations and stay allowed; copies into the
+    // bucket are refused (nothing copies into it: `quarantine release` rewrites the object).
+    this.processingBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'RequireConditionalWrites',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.processingBucket.arnForObjects('*')],
+        conditions: {Null: {'s3:if-none-match': 'true'}, Bool: {'s3:ObjectCreationOperation': 'true'}},
+      }),
+    )
     // The native property, not the L2 `eventBridgeEnabled` (which adds a custom-resource Lambda).
     ;(this.processingBucket.node.defaultChild as s3.CfnBucket).addPropertyOverride(
       'NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled',
@@ -46,7 +60,7 @@ export class Storage extends Construct {
       lifecycleRules: [
         {
           id: 'ExpireOldNoncurrentVersions',
-          noncurrentVersionExpiration: Duration.days(QUARANTINE_NONCURRENT_DAYS),
+          noncurrentVersionExpiration: Duration.days(QUARANTINE_RETENTION_DAYS),
           abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_DAYS),
         },
       ],

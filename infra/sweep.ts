@@ -1,6 +1,5 @@
-import {Duration, Stack} from 'aws-cdk-lib'
+import {Duration} from 'aws-cdk-lib'
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions'
 import * as events from 'aws-cdk-lib/aws-events'
 import * as targets from 'aws-cdk-lib/aws-events-targets'
 import type * as lambda from 'aws-cdk-lib/aws-lambda'
@@ -9,13 +8,19 @@ import type * as sns from 'aws-cdk-lib/aws-sns'
 import {Construct} from 'constructs'
 
 import {SWEEP_REQUEST} from '#contract/pipeline-contract.js'
+import {alarmToTopic} from './alarms.js'
 
-/** The metric of objects the sweep recovered: counted from the processor's `recoveredBySweep` log lines. */
-export const RECOVERED_BY_SWEEP_METRIC = 'ObjectsRecoveredBySweep'
+/** The metric the processor's `recoveredBySweep` log lines count into, per processing bucket. */
+export const RECOVERED_BY_SWEEP_METRIC = {
+  namespace: 'EventPulse',
+  name: 'ObjectsRecoveredBySweep',
+  dimension: 'Bucket',
+} as const
 
 export interface SweepScheduleProps {
   processor: lambda.IFunction
   processorLogGroup: logs.ILogGroup
+  processingBucketName: string
   everySeconds: number
   topic: sns.ITopic
 }
@@ -46,18 +51,27 @@ export class SweepSchedule extends Construct {
     const recovered = new logs.MetricFilter(this, 'RecoveredBySweep', {
       logGroup: props.processorLogGroup,
       filterPattern: logs.FilterPattern.booleanValue('$.recoveredBySweep', true),
-      metricNamespace: `EventPulse/${Stack.of(this).stackName}`,
-      metricName: RECOVERED_BY_SWEEP_METRIC,
+      metricNamespace: RECOVERED_BY_SWEEP_METRIC.namespace,
+      metricName: RECOVERED_BY_SWEEP_METRIC.name,
       metricValue: '1',
+      dimensions: {[RECOVERED_BY_SWEEP_METRIC.dimension]: '$.bucket'},
     })
-    this.alarm = new cloudwatch.Alarm(this, 'RecoveredBySweepAlarm', {
-      alarmDescription: 'EventPulse sweep processed objects whose upload event never came',
-      metric: recovered.metric({period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM}),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    })
-    this.alarm.addAlarmAction(new actions.SnsAction(props.topic))
+    this.alarm = alarmToTopic(
+      this,
+      'RecoveredBySweepAlarm',
+      {
+        alarmDescription: 'EventPulse sweep processed objects whose upload event never came',
+        metric: recovered.metric({
+          dimensionsMap: {[RECOVERED_BY_SWEEP_METRIC.dimension]: props.processingBucketName},
+          statistic: cloudwatch.Stats.SUM,
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+      props.topic,
+    )
   }
 }

@@ -3,7 +3,7 @@ import {S3Client} from '@aws-sdk/client-s3'
 import {SNSClient} from '@aws-sdk/client-sns'
 
 import {DEFAULT_STUCK_AFTER_SECONDS, PROCESSOR_ENV} from '#contract/pipeline-contract.js'
-import {createProcessorHandler} from '#processor/handler.js'
+import {createProcessorHandler, jsonLine} from '#processor/handler.js'
 import {SnsNotifier} from '#processor/notifier.js'
 
 function required(name: string): string {
@@ -23,12 +23,12 @@ export const handler = createProcessorHandler({
   processingBucket: required(PROCESSOR_ENV.processingBucket),
   quarantineBucket: required(PROCESSOR_ENV.quarantineBucket),
   table: required(PROCESSOR_ENV.table),
+  outcomesTable: required(PROCESSOR_ENV.outcomesTable),
   sweep: {
-    outcomesTable: required(PROCESSOR_ENV.outcomesTable),
     stuckAfterSeconds: Number(process.env[PROCESSOR_ENV.stuckAfterSeconds] ?? DEFAULT_STUCK_AFTER_SECONDS),
     region: required('AWS_REGION'),
     // Sending to the dead-letter queue needs @aws-sdk/client-sqs, not yet a dependency: until then the event of an
     // object given up on is written to the log, beside the sweep's error line about it.
-    deadLetter: async (letter) => console.log(JSON.stringify({level: 'error', deadLetter: letter})),
+    deadLetter: async (letter) => void jsonLine({level: 'error', deadLetter: letter}),
   },
 })

@@ -9,7 +9,11 @@ import {parseDuration} from '#core/duration.js'
 export default class Demo extends BaseCommand {
   static summary = 'Run the whole pipeline once on this machine with the shipped examples, no AWS account needed.'
 
-  static description = `Starts the local pipeline in a temporary directory (so it never touches one started with \`eventpulse local start\`, which may keep running), uploads examples/ (valid records, invalid ones, and a duplicate), waits for each outcome, prints what was stored and what was quarantined and why, lists the quarantine, and stops the pipeline.
+  static description = `Starts the local pipeline in a temporary directory (so it never touches one
+started with \`eventpulse local start\`, which may keep running), uploads
+examples/ (valid records, invalid ones, and a duplicate), waits for each
+outcome, prints what was stored and what was quarantined and why, lists the
+quarantine, and stops the pipeline.
 Exit 0 when every example ended as expected, 1 when one did not.`
 
   static examples = [

@@ -11,14 +11,18 @@ import {commonFlags} from '#cli/common-flags.js'
 export default class Deploy extends BaseCommand {
   static summary = 'Deploy the EventPulse stack to your AWS account (or, with --dry-run, show what it would create).'
 
-  static description = `Synthesizes the bundled CDK app in-process with the AWS CDK toolkit library (no separate \`cdk\` install, no Docker),
-shows the change set with IAM changes highlighted, and deploys once you confirm (or with --yes). If the account and
-region are not bootstrapped for the CDK, it offers to bootstrap them first. The stack outputs are printed and cached
-for the other commands.
-Settings come from flags and an optional --config file (flags win). Stored data (buckets, table, key, logs) is
-retained when the stack is deleted, unless --destroy-data-on-delete is set.
---dry-run synthesizes the CloudFormation template into --output and summarises it: no credentials, no AWS call.
-Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage; 3 credentials; 4 AWS failure.`
+  static description = `Synthesizes the bundled CDK app in-process with the AWS CDK toolkit library (no
+separate \`cdk\` install, no Docker), shows the change set with IAM changes
+highlighted, and deploys once you confirm (or with --yes). If the account and
+region are not bootstrapped for the CDK, it offers to bootstrap them first. The
+stack outputs are printed and cached for the other commands.
+Settings come from flags and an optional --config file (flags win). Stored data
+(buckets, table, key, logs) is retained when the stack is deleted, unless
+--destroy-data-on-delete is set.
+--dry-run synthesizes the CloudFormation template into --output and summarises
+it: no credentials, no AWS call.
+Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage;
+3 credentials; 4 AWS failure.`
 
   static examples = [
     {description: 'See what would be created, offline', command: '<%= config.bin %> <%= command.id %> --dry-run'},
@@ -33,12 +37,14 @@ Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage; 3 credentials
     {
       description: 'Let another account and a CI role assume the uploader and quarantine-admin roles',
       command:
-        '<%= config.bin %> <%= command.id %> --trusted-principal 111122223333 --trusted-principal arn:aws:iam::444455556666:role/ci',
+        '<%= config.bin %> <%= command.id %> --trusted-principal 111122223333 ' +
+        '--trusted-principal arn:aws:iam::444455556666:role/ci',
     },
     {
       description: 'Replicate the table to two more regions',
       command:
-        '<%= config.bin %> <%= command.id %> --region eu-west-1 --replica-region us-east-1 --replica-region ap-southeast-2',
+        '<%= config.bin %> <%= command.id %> --region eu-west-1 ' +
+        '--replica-region us-east-1 --replica-region ap-southeast-2',
     },
     {
       description: 'Report objects waiting in processing for more than 30 minutes as stuck',
@@ -92,7 +98,8 @@ Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage; 3 credentials
       return outcome
     }
     this.log(
-      `Deployed stack ${outcome.stack} to ${outcome.account}/${outcome.region}${outcome.bootstrapped ? ' (bootstrapped first)' : ''}.`,
+      `Deployed stack ${outcome.stack} to ${outcome.account}/${outcome.region}` +
+        `${outcome.bootstrapped ? ' (bootstrapped first)' : ''}.`,
     )
     this.log('Outputs:')
     for (const line of formatOutputs(outcome.outputs)) this.log(line)

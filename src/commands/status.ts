@@ -7,21 +7,28 @@ import {resolveTarget} from '#target/resolve-target.js'
 import {usageError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {commonFlags} from '#cli/common-flags.js'
-import {type KeyStatus, keyStatus} from '#status/key-status.js'
+import {type KeyStatus, keyHistory} from '#status/key-status.js'
 import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
 import {parseDuration} from '#core/duration.js'
 import {findStuck, type StuckObject} from '#status/stuck.js'
-import {outcomeLine} from '#status/status-lines.js'
+import {historyLines, outcomeLine} from '#status/status-lines.js'
 import {keysFromArguments} from '#status/keys-from-arguments.js'
 
 type StatusResult = {keys: KeyStatus[]} | {olderThanSeconds: number; stuck: StuckObject[]}
 
 export default class Status extends PipelineCommand {
-  static summary = 'Where uploads are now: in flight, stored (and when), or quarantined (and why).'
+  static summary = 'Where uploads are now: in flight, stored (and when), unchanged, or quarantined (and why).'
 
-  static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file or directory argument stands for the keys \`upload\` gives those files (use the same --prefix); anything else is taken as a key.
---stuck lists objects that have sat in the processing bucket longer than --older-than (default: the stack's StuckAfterSeconds output, else 15m).
-Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (with --stuck: some stuck).`
+  static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file or
+directory argument stands for the keys \`upload\` gives those files (use the
+same --prefix); anything else is taken as a key.
+A key uploaded more than once shows its history, newest first: every upload (by
+ETag) and what became of it, the newest marked current. The first line, and the
+exit code, follow the current one.
+--stuck lists objects that have sat in the processing bucket longer than
+--older-than (default: the stack's StuckAfterSeconds output, else 15m).
+Exit codes: 0 all stored, unchanged or in flight; 1 some quarantined or not
+found (with --stuck: some stuck).`
 
   static examples = [
     {description: 'One key', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
@@ -60,6 +67,7 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (wi
     const target = await resolveTarget(flags, {
       role: 'uploader',
       needs: flags.stuck ? ['processingBucket'] : ['processingBucket', 'quarantineBucket', 'table'],
+      wants: flags.stuck ? [] : ['outcomesTable'],
       concurrency: flags.concurrency,
     })
 
@@ -71,15 +79,19 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (wi
       for (const object of stuck)
         this.log(`stuck  ${object.key}  (uploaded ${object.uploadedAt}, ${Math.round(object.ageSeconds / 60)} min ago)`)
       this.log(
-        `${stuck.length} ${stuck.length === 1 ? 'object has' : 'objects have'} waited longer than ${olderThanSeconds} s.`,
+        `${stuck.length} ${stuck.length === 1 ? 'object has' : 'objects have'} ` +
+          `waited longer than ${olderThanSeconds} s.`,
       )
       if (stuck.length > 0) this.exitStatus = ExitCode.Negative
       return {olderThanSeconds, stuck}
     }
 
     const keys = await keysFromArguments(args, flags.prefix)
-    const statuses = await mapConcurrently(keys, target.concurrency, (key) => keyStatus(target, key))
-    for (const status of statuses) this.log(outcomeLine(status))
+    const statuses = await mapConcurrently(keys, target.concurrency, (key) => keyHistory(target, key))
+    for (const status of statuses) {
+      this.log(outcomeLine(status))
+      for (const line of historyLines(status)) this.log(line)
+    }
     if (statuses.some((s) => s.state === 'quarantined' || s.state === 'not-found')) this.exitStatus = ExitCode.Negative
     return {keys: statuses}
   }

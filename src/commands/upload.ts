@@ -7,15 +7,33 @@ import {commonFlags} from '#cli/common-flags.js'
 import {createProgress} from '#terminal/progress.js'
 import {outcomeLine} from '#status/status-lines.js'
 import {parseDuration} from '#core/duration.js'
+import type {Failure} from '#core/errors.js'
+import type {ResourceName} from '#aws/clients.js'
+import {failureDocument, failureText} from '#cli/json-output.js'
 import {planUpload, requireStdinKey} from '#upload/plan.js'
 import {dryRun, invalidLines, runUpload, summaryLine, type UploadResult, uploadExitStatus} from '#upload/run-upload.js'
 
 export default class Upload extends PipelineCommand {
   static summary = 'Upload records into the pipeline, checking each first.'
 
-  static description = `Each file is first checked exactly as the pipeline will check it; invalid files are reported like \`validate\` does and not sent (--no-validate sends them anyway).
-Keys: a file's path below the directory argument (a file argument: its name), after --prefix. Keys that clash or could escape the prefix are refused before anything is sent. An object still waiting in the processing bucket under the same key is not replaced (S3 conditional write).
-Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with --wait); 1 some invalid or quarantined; 2 usage; 3 credentials; 4 uploads failed or --wait timed out.`
+  static description = `Each file is first checked exactly as the pipeline will check it; invalid files
+are reported like \`validate\` does and not sent (--no-validate sends them
+anyway).
+Records the table already holds exactly so are reported unchanged and not sent
+(looked up 100 at a time; --force sends them anyway, and the pipeline then
+reports them unchanged).
+Keys: a file's path below the directory argument (a file argument: its name),
+after --prefix. Keys that clash or could escape the prefix are refused before
+anything is sent. An object still waiting in the processing bucket under the
+same key is not replaced (S3 conditional write); if it holds the very same
+content, the file counts as sent.
+If the target fails part-way (the network drops, the local pipeline stops), the
+upload stops and still reports every file: sent, unchanged, failed, not
+attempted. To finish, run the same command again: nothing already stored is sent
+twice.
+Runs as the stack's uploader role. Exit codes: 0 all uploaded or unchanged (and
+stored or unchanged, with --wait); 1 some invalid or quarantined; 2 usage; 3
+credentials; 4 uploads failed or stopped, or --wait timed out.`
 
   static examples = [
     {description: 'Upload every *.json below a directory', command: '<%= config.bin %> <%= command.id %> catalog/'},
@@ -30,6 +48,10 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
     {
       description: 'Upload to the local pipeline',
       command: '<%= config.bin %> <%= command.id %> examples/valid --local --wait',
+    },
+    {
+      description: 'Finish an interrupted upload: run the same command again (stored records are not sent twice)',
+      command: '<%= config.bin %> <%= command.id %> catalog/ --prefix 2024/06',
     },
     {
       description: 'Upload standard input',
@@ -52,11 +74,18 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
       allowNo: true,
       default: true,
     }),
-    wait: Flags.boolean({description: 'Wait until each object is stored or quarantined.'}),
+    force: Flags.boolean({
+      description:
+        'Send records even when the table already holds them exactly so (the pipeline reports them unchanged).',
+    }),
+    wait: Flags.boolean({description: 'Wait until each object is stored, unchanged or quarantined.'}),
     timeout: Flags.string({description: 'How long --wait waits (e.g. 90s, 5m).', default: '5m'}),
     concurrency: commonFlags.concurrency,
     'dry-run': commonFlags['dry-run'],
   }
+
+  /** Set when the upload stopped part-way: --json then gives the error beside the per-file results. */
+  private failure?: Failure
 
   async run(): Promise<UploadResult> {
     const {argv, flags} = await this.parse(Upload)
@@ -76,13 +105,20 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
       return result
     }
 
+    // The table for the look-up before sending, the outcomes table for --wait: used where known (not on a bare S3
+    // endpoint, nor, for the outcomes table, a stack deployed before it).
+    const wants: ResourceName[] = []
+    if (!flags.force) wants.push('table')
+    if (flags.wait) wants.push('outcomesTable')
     const target = await resolveTarget(flags, {
       role: 'uploader',
       needs: flags.wait ? ['processingBucket', 'quarantineBucket', 'table'] : ['processingBucket'],
+      wants,
       concurrency: flags.concurrency,
     })
     const result = await runUpload(target, planned, {
       validate: flags.validate,
+      force: flags.force,
       progress: createProgress({total: planned.length, label: 'Uploading', silent: json}),
       wait: flags.wait
         ? {timeoutMs, progress: (total) => createProgress({total, label: 'Processing', silent: json})}
@@ -98,9 +134,15 @@ Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with 
         this.logToStderr(
           `Timed out after ${flags.timeout} waiting for outcomes; see them later with: eventpulse status KEY`,
         )
+      if (result.failure) this.logToStderr(failureText(result.failure))
     }
     this.exitStatus = uploadExitStatus(result)
-    const {timedOut: _timedOut, ...document} = result
+    this.failure = result.failure
+    const {timedOut: _timedOut, failure: _failure, ...document} = result
     return document
+  }
+
+  protected toSuccessJson(result: unknown): unknown {
+    return this.failure ? {...failureDocument(this.failure), result} : super.toSuccessJson(result)
   }
 }

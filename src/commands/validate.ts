@@ -7,9 +7,12 @@ import {validatePaths, type ValidationResult, validationLines} from '#validate/v
 export default class Validate extends BaseCommand {
   static summary = 'Check records offline against the item schema the pipeline enforces.'
 
-  static description = `Runs the very check the processor Lambda runs: UTF-8, JSON syntax, the item schema (typed or plain JSON) and the size limits.
-Problems are printed compiler-style, file:line:column, with the quarantine reason the pipeline would record.
-Exit codes: 0 all valid, 1 some invalid, 2 usage problem (no such path, no input).`
+  static description = `Runs the very check the processor Lambda runs: UTF-8, JSON syntax, the item
+schema (typed or plain JSON) and the size limits.
+Problems are printed compiler-style, file:line:column, with the quarantine
+reason the pipeline would record.
+Exit codes: 0 all valid, 1 some invalid, 2 usage problem (no such path, no
+input).`
 
   static examples = [
     {

@@ -107,6 +107,37 @@ describe('stack outputs', () => {
     expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(2)
   })
 
+  it('never uses outputs cached for an emulator (--endpoint-url) against AWS, nor the other way round', async () => {
+    const emulator = 'http://127.0.0.1:4566'
+    cloudFormation.on(DescribeStacksCommand).resolves(describeStacksAnswer)
+    sts.on(AssumeRoleCommand).resolves(assumed())
+    await resolveTarget(flags({'endpoint-url': emulator}), {role: 'uploader', needs: ['processingBucket']})
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(1)
+    const onEmulator = {region: 'eu-west-1', stack: 'EventPulse', endpoint: emulator}
+    expect(await readStackOutputsCache(onEmulator)).toEqual(OUTPUTS)
+    expect(await readStackOutputsCache({region: 'eu-west-1', stack: 'EventPulse'})).toBeUndefined()
+
+    // Against AWS the emulator's names are not used: CloudFormation is asked, and each target keeps its own file.
+    await resolveTarget(flags(), {role: 'uploader', needs: ['processingBucket']})
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(2)
+    expect(stackOutputsCacheFile(onEmulator)).not.toBe(
+      stackOutputsCacheFile({region: 'eu-west-1', stack: 'EventPulse'}),
+    )
+    await resolveTarget(flags({'endpoint-url': 'http://127.0.0.1:9999'}), {
+      role: 'uploader',
+      needs: ['processingBucket'],
+    })
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(3)
+  })
+
+  it('treats outputs cached for another account as a miss', async () => {
+    const target = {region: 'eu-west-1', stack: 'EventPulse'}
+    await writeStackOutputsCache({...target, account: '111122223333'}, OUTPUTS)
+    expect(await readStackOutputsCache({...target, account: '111122223333'})).toEqual(OUTPUTS)
+    expect(await readStackOutputsCache(target)).toEqual(OUTPUTS)
+    expect(await readStackOutputsCache({...target, account: '444455556666'})).toBeUndefined()
+  })
+
   it('uses what the deploy wrote into the cache without calling CloudFormation', async () => {
     await writeStackOutputsCache({profile: 'default', region: 'eu-west-1', stack: 'Other'}, OUTPUTS)
     sts.on(AssumeRoleCommand).resolves(assumed())
@@ -192,6 +223,20 @@ describe('role assumption', () => {
       SerialNumber: serial,
       TokenCode: '123456',
     })
+  })
+
+  it('with --external-id, passes it to STS when assuming the role (and sends none without it)', async () => {
+    cloudFormation.on(DescribeStacksCommand).resolves(describeStacksAnswer)
+    sts.on(AssumeRoleCommand).resolves(assumed())
+    const withId = await resolveTarget(flags({'external-id': 'acme-7f3a'}), {role: 'quarantineAdmin', needs: []})
+    await withId.s3.config.credentials()
+    expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input).toMatchObject({
+      RoleArn: ROLE.admin,
+      ExternalId: 'acme-7f3a',
+    })
+    const without = await resolveTarget(flags(), {role: 'quarantineAdmin', needs: []})
+    await without.s3.config.credentials()
+    expect(sts.commandCalls(AssumeRoleCommand)[1].args[0].input.ExternalId).toBeUndefined()
   })
 
   it("uses the profile's mfa_serial and region (profile from AWS_PROFILE)", async () => {

@@ -74,3 +74,19 @@ describe('status --stuck', () => {
     expect(run.stderr).toContain('Not a duration: soon')
   })
 })
+
+describe('quarantine rm', () => {
+  it('says how long a deleted entry stays recoverable; --purge removes it outright where S3 keeps no versions', async () => {
+    const kept = await quarantine(emulators.s3, 'rm/kept.json')
+    const deleted = await cli(['quarantine', 'rm', kept, '--yes'])
+    expect(deleted.exitCode).toBe(0)
+    expect(deleted.stderr).toMatch(/stay recoverable for 90 days as noncurrent versions; --purge deletes every version/)
+
+    const purged = await quarantine(emulators.s3, 'rm/purged.json')
+    const run = await cli(['quarantine', 'rm', purged, '--purge', '--yes', '--json'])
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.stdout).result.done).toEqual([purged])
+    const check = await cli(['quarantine', 'check', 'rm/purged.json'])
+    expect(check.exitCode).toBe(1)
+  })
+})

@@ -37,9 +37,11 @@ beforeAll(async () => {
       assumeRoleCalls.push(params)
       response.setHeader('content-type', 'text/xml')
       response.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
-<Credentials><AccessKeyId>${LOCAL_CREDENTIALS.accessKeyId}</AccessKeyId><SecretAccessKey>${LOCAL_CREDENTIALS.secretAccessKey}</SecretAccessKey>
+<Credentials><AccessKeyId>${LOCAL_CREDENTIALS.accessKeyId}</AccessKeyId>
+<SecretAccessKey>${LOCAL_CREDENTIALS.secretAccessKey}</SecretAccessKey>
 <SessionToken>session-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
-<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:${params.get('RoleSessionName')}</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/EventPulse-Uploader/x</Arn></AssumedRoleUser>
+<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:${params.get('RoleSessionName')}</AssumedRoleId>
+<Arn>arn:aws:sts::123456789012:assumed-role/EventPulse-Uploader/x</Arn></AssumedRoleUser>
 </AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`)
     })
   })

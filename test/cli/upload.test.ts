@@ -2,13 +2,13 @@ import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {GetObjectCommand, ListObjectsCommand} from '@aws-sdk/client-s3'
-import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {GetObjectCommand, HeadObjectCommand, ListObjectsCommand} from '@aws-sdk/client-s3'
+import {afterAll, beforeAll, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import {startS3} from '#local/emulators.js'
 import {runCli} from '../helpers/run-cli.js'
 import {BUCKETS, type Emulators, startEmulators} from './helpers/emulators.js'
-import {emptyBucket} from './helpers/pipeline-fixtures.js'
+import {emptyBucket, recordUnchanged, storeItem} from './helpers/pipeline-fixtures.js'
 
 const VALID = JSON.stringify(
   {ArtistID: 'Skrillex', ItemID: 'TRACK#Rumble', EntityType: 'Track', Duration: 187},
@@ -79,7 +79,14 @@ describe('upload', () => {
     expect(run.exitCode).toBe(1)
     const document = JSON.parse(run.stdout)
     expect(document.status).toBe(1)
-    expect(document.result.summary).toEqual({files: 2, invalid: 1, uploaded: 1, failed: 0})
+    expect(document.result.summary).toEqual({
+      files: 2,
+      invalid: 1,
+      uploaded: 1,
+      unchanged: 0,
+      failed: 0,
+      notAttempted: 0,
+    })
     const byKey = Object.fromEntries(document.result.files.map((f: {key: string}) => [f.key, f]))
     expect(byKey['good.json']).toMatchObject({status: 'uploaded', etag: expect.stringMatching(/^[0-9a-f]{32}$/)})
     expect(byKey['bad.json']).toMatchObject({status: 'invalid', reason: 'schema'})
@@ -127,6 +134,74 @@ describe('upload', () => {
     expect(run.stderr).toContain('Timed out after 2s waiting for outcomes')
   })
 
+  it('reports records already stored exactly so (plain or typed, any key) as unchanged and sends nothing', async () => {
+    await storeItem(emulators.dynamodb, 'earlier.json', {
+      artist: 'Skrillex',
+      item: 'TRACK#Rumble',
+      attributes: {EntityType: {S: 'Track'}, Duration: {N: '187'}},
+    })
+    const typed = JSON.stringify({
+      ArtistID: {S: 'Skrillex'},
+      ItemID: {S: 'TRACK#Rumble'},
+      EntityType: {S: 'Track'},
+      Duration: {N: '187'},
+    })
+    const dir = tree({'earlier.json': VALID, 'renamed.json': typed, 'changed.json': VALID.replace('187', '188')})
+    const run = await cli(['upload', dir, '--json'])
+    expect(run.exitCode).toBe(0)
+    const {result} = JSON.parse(run.stdout)
+    expect(result.summary).toMatchObject({files: 3, uploaded: 1, unchanged: 2, failed: 0, notAttempted: 0})
+    const byKey = Object.fromEntries(result.files.map((f: {key: string}) => [f.key, f]))
+    for (const key of ['earlier.json', 'renamed.json'])
+      expect(byKey[key]).toMatchObject({status: 'unchanged', item: {ArtistID: 'Skrillex', ItemID: 'TRACK#Rumble'}})
+    expect(byKey['changed.json']).toMatchObject({status: 'uploaded'})
+    expect(await processingKeys()).toEqual(['changed.json'])
+
+    const text = await cli(['upload', join(dir, 'earlier.json')])
+    expect(text.exitCode).toBe(0)
+    expect(text.stdout).toContain('1 file, 0 uploaded, 1 unchanged (already stored).')
+    expect(text.stderr).toContain('unchanged earlier.json: already stored exactly so (not sent)')
+
+    const forced = await cli(['upload', join(dir, 'earlier.json'), '--force'])
+    expect(forced.exitCode).toBe(0)
+    expect(forced.stdout).toContain('1 file, 1 uploaded.')
+    expect(await processingKeys()).toEqual(['changed.json', 'earlier.json'])
+  })
+
+  it('--wait settles on unchanged when the pipeline finds the record already stored exactly so (exit 0)', async () => {
+    const dir = tree({'again.json': VALID})
+    const waiting = cli(['upload', dir, '--force', '--wait', '--timeout', '60s'])
+    // The test plays the processor: it records the outcome for the upload (key + ETag), then removes the object.
+    const head = await vi.waitFor(
+      () => emulators.s3.send(new HeadObjectCommand({Bucket: BUCKETS.processing, Key: 'again.json'})),
+      {timeout: 30_000, interval: 50},
+    )
+    await recordUnchanged(emulators.dynamodb, 'again.json', {
+      artist: 'Skrillex',
+      item: 'TRACK#Rumble',
+      etag: head.ETag!.replaceAll('"', ''),
+    })
+    await emptyBucket(emulators.s3, BUCKETS.processing)
+    const run = await waiting
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toMatch(/^unchanged {4}again\.json {2}\(already stored exactly so as Skrillex \/ TRACK#Rumble/m)
+    expect(run.stdout).toContain('1 file, 1 uploaded, 1 unchanged (already stored), 0 stored, 0 quarantined.')
+  })
+
+  it('stops when the target fails, still reports every file, and says to run the command again (exit 4)', async () => {
+    const dir = tree({'a.json': VALID, 'b.json': VALID, 'c.json': VALID})
+    // Nothing listens on port 9 of the loopback: every request is refused.
+    const run = await runCli(
+      ['upload', dir, '--concurrency', '1', '--processing-bucket=anything', '--endpoint-url=http://127.0.0.1:9'],
+      {env: emulators.env},
+    )
+    expect(run.exitCode).toBe(4)
+    expect(run.stdout).toContain('3 files, 0 uploaded, 1 failed, 2 not attempted.')
+    expect(run.stdout).toMatch(/^not uploaded .*a\.json \(a\.json\): .*ECONNREFUSED/m)
+    expect(run.stderr).toContain('Error: The upload stopped:')
+    expect(run.stderr).toContain('Then run the same command again')
+  })
+
   it('says when a bucket does not exist (exit 4)', async () => {
     const dir = tree({'a.json': VALID})
     const run = await cli(['upload', dir], undefined, ['--processing-bucket=no-such-bucket'])
@@ -153,6 +228,14 @@ describe('upload against an S3 that honours conditional writes', () => {
           {env: emulators.env},
         )
       expect((await run(VALID)).exitCode).toBe(0)
+      // The same content again (a re-run after an interruption): already sent, not a conflict.
+      const again = await run(VALID)
+      expect(again.exitCode).toBe(0)
+      expect(JSON.parse(again.stdout).result.files[0]).toMatchObject({
+        status: 'uploaded',
+        alreadyInFlight: true,
+        etag: expect.stringMatching(/^[0-9a-f]{32}$/),
+      })
       const second = await run(VALID.replace('187', '188'))
       expect(second.exitCode).toBe(4)
       const {result} = JSON.parse(second.stdout)

@@ -44,7 +44,8 @@ describe('deploy configuration', () => {
       file(`{
         // what a terraform.tfvars would hold
         "stackName": "Catalog", "region": "eu-west-1", "email": "ops@example.com",
-        "trustedPrincipals": ["111122223333"], "replicaRegions": ["us-east-1"], "stuckAfter": "2h", "destroyDataOnDelete": true,
+        "trustedPrincipals": ["111122223333"], "replicaRegions": ["us-east-1"],
+        "stuckAfter": "2h", "destroyDataOnDelete": true,
       }`),
     )
     const config = resolveDeployConfig(

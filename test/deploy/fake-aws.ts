@@ -4,8 +4,8 @@ import type {IBaseCredentialsProvider} from '@aws-cdk/toolkit-lib'
 import {BaseCredentials} from '@aws-cdk/toolkit-lib'
 import {mockClient} from 'aws-sdk-client-mock'
 
-// The toolkit loads the CommonJS builds of the SDK clients (and STS AssumeRole through @aws-sdk/nested-clients);
-// these are the classes whose `send` is replaced, so every AWS call it makes lands here, and nothing leaves the process.
+// The toolkit loads the CommonJS builds of the SDK clients (and STS AssumeRole through @aws-sdk/nested-clients); these
+// are the classes whose `send` is replaced, so every AWS call it makes lands here, and nothing leaves the process.
 const require = createRequire(import.meta.url)
 const CLIENTS = {
   CloudFormation: require('@aws-sdk/client-cloudformation').CloudFormationClient,
@@ -21,10 +21,12 @@ export const REGION = 'eu-west-1'
 export interface Call {
   client: string
   command: string
-  input: Record<string, any>
+  input: Record<string, unknown>
 }
 
-type Handler = (input: Record<string, any>) => unknown
+// The handlers read only the string members of a command's input (names, ids, markers).
+type Handler = (input: Record<string, string>) => unknown
+type SentCommand = {input: Record<string, string>}
 
 export function awsError(name: string, message: string, status = 400): Error {
   return Object.assign(new Error(message), {name, $fault: 'client', $metadata: {httpStatusCode: status}})
@@ -57,7 +59,7 @@ export class FakeAws {
   install(): this {
     for (const [client, Class] of Object.entries(CLIENTS)) {
       const mock = mockClient(Class)
-      ;(mock.send as unknown as {callsFake(fn: (command: any) => Promise<unknown>): void}).callsFake(
+      ;(mock.send as unknown as {callsFake(fn: (command: SentCommand) => Promise<unknown>): void}).callsFake(
         async (command) => {
           const name = command.constructor.name.replace(/Command$/, '')
           const service = client === 'NestedSTS' ? 'STS' : client

@@ -125,7 +125,8 @@ describe('deploy', () => {
 
     expect(outcome).toEqual({deployed: false, stack: STACK, reason: 'bootstrap-declined'})
     expect(questions).toEqual([
-      `Bootstrap aws://${ACCOUNT}/${REGION} now? This deploys the CDKToolkit stack (an asset bucket and deployment roles).`,
+      `Bootstrap aws://${ACCOUNT}/${REGION} now? ` +
+        `This deploys the CDKToolkit stack (an asset bucket and deployment roles).`,
     ])
     expect(stderr).toContain(`aws://${ACCOUNT}/${REGION} is not bootstrapped`)
     expect(aws.commands()).not.toContain('CloudFormation CreateChangeSet')
@@ -220,7 +221,7 @@ describe('destroy', () => {
 
   it('with --destroy-data, deletes every object version and delete marker from both buckets, then the stack', async () => {
     aws.addStack(STACK, {...DEPLOYED_OUTPUTS, [STACK_OUTPUTS.dataRetention]: 'destroy'})
-    const pages: Record<string, any[]> = {
+    const pages: Record<string, object[]> = {
       'pulsetest-processing-abc': [{Versions: [{Key: 'a.json', VersionId: 'null'}], IsTruncated: false}],
       'pulsetest-quarantine-def': [
         {
@@ -247,7 +248,7 @@ describe('destroy', () => {
     expect(outcome.emptied).toEqual({'pulsetest-processing-abc': 1, 'pulsetest-quarantine-def': 4})
     const deletions = aws.calls
       .filter((c) => c.command === 'DeleteObjects')
-      .map((c) => [c.input.Bucket, c.input.Delete.Objects])
+      .map((c) => [c.input.Bucket, (c.input.Delete as {Objects: unknown}).Objects])
     expect(deletions).toEqual([
       ['pulsetest-processing-abc', [{Key: 'a.json', VersionId: 'null'}]],
       [

@@ -11,14 +11,15 @@ import {beforeAll, describe, expect, it} from 'vitest'
 
 import {createEventPulseApp} from '../../infra/app.js'
 import {EVENT_MAX_AGE, EVENT_RETRY_ATTEMPTS} from '../../infra/events.js'
+import {SKIPPED_METRIC} from '../../infra/processor.js'
 import {processorBundleDir} from '#core/package-root.js'
 import {defaultStackConfig} from '../../infra/stack-config.js'
-import {QUARANTINE_NONCURRENT_DAYS} from '../../infra/storage.js'
 import {RECOVERED_BY_SWEEP_METRIC} from '../../infra/sweep.js'
 import {
   ITEM_METADATA,
   NOTIFICATION_ATTRIBUTES,
   PROCESSOR_ENV,
+  QUARANTINE_RETENTION_DAYS,
   SOURCE_KEY_INDEX,
   STACK_OUTPUTS,
   SWEEP_REQUEST,
@@ -30,7 +31,9 @@ import {ensureTable} from '#local/table.js'
 import {localClients} from '#local/target.js'
 import {stubProcessorBundle, synthesize} from './synth.js'
 
-type Resource = {Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]}
+/** CloudFormation JSON, typed as loosely as CDK's Template.toJSON() types it. */
+type TemplateJson = ReturnType<Template['toJSON']>
+type Resource = {Type: string; Properties: TemplateJson; DeletionPolicy?: string; DependsOn?: string[]}
 
 /** The logical id of the one resource of a type whose id starts with the given construct path prefix. */
 function logicalId(template: Template, type: string, prefix: string): string {
@@ -117,6 +120,24 @@ describe('the EventPulse stack, default configuration', () => {
       expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(1)
     })
 
+    it('refuses unconditional writes into processing, leaving multipart parts alone', () => {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: {Ref: ids.processing},
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'RequireConditionalWrites',
+              Effect: 'Deny',
+              Principal: {AWS: '*'},
+              Action: 's3:PutObject',
+              Resource: {'Fn::Join': ['', [{'Fn::GetAtt': [ids.processing, 'Arn']}, '/*']]},
+              Condition: {Null: {'s3:if-none-match': 'true'}, Bool: {'s3:ObjectCreationOperation': 'true'}},
+            },
+          ]),
+        },
+      })
+    })
+
     it('never expires objects in the processing bucket', () => {
       const rules = resources[ids.processing].Properties.LifecycleConfiguration.Rules as Record<string, unknown>[]
       for (const rule of rules) {
@@ -132,7 +153,7 @@ describe('the EventPulse stack, default configuration', () => {
       expect(props.LifecycleConfiguration.Rules).toContainEqual(
         expect.objectContaining({
           Status: 'Enabled',
-          NoncurrentVersionExpiration: {NoncurrentDays: QUARANTINE_NONCURRENT_DAYS},
+          NoncurrentVersionExpiration: {NoncurrentDays: QUARANTINE_RETENTION_DAYS},
         }),
       )
       expect(
@@ -225,6 +246,15 @@ describe('the EventPulse stack, default configuration', () => {
       expect(resources[ids.function].Properties.DeadLetterConfig).toEqual({TargetArn: arn(ids.processorDlq)})
     })
 
+    const processorStatements = () => {
+      const roleId = logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p.Properties.Roles).includes(roleId),
+      )
+      expect(policies).toHaveLength(1)
+      return policies[0].Properties.PolicyDocument.Statement as {Action: string | string[]}[]
+    }
+
     it('may do exactly what the handler does, and nothing else', () => {
       const roleId = logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')
       expect(resources[ids.function].Properties.Role).toEqual(arn(roleId))
@@ -232,22 +262,40 @@ describe('the EventPulse stack, default configuration', () => {
         {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: {Service: 'lambda.amazonaws.com'}},
       ])
       expect(resources[roleId].Properties.ManagedPolicyArns).toBeUndefined()
-      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
-        JSON.stringify(p.Properties.Roles).includes(roleId),
-      )
-      expect(policies).toHaveLength(1)
-      expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+      expect(processorStatements()).toEqual([
         allow('s3:ListBucket', [arn(ids.processing), arn(ids.quarantine)]),
         allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.processing)),
         allow(['s3:GetObject', 's3:PutObject'], objectsBelow(ids.quarantine)),
         allow(['dynamodb:PutItem', 'dynamodb:GetItem'], arn(ids.table)),
-        // The sweep: reads whether it gave up on an object, counts its tries and records giving up.
-        allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], arn(ids.outcomes)),
+        // `unchanged` outcomes; the sweep reads whether it gave up on an object, counts its tries, records giving up.
+        allow(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], arn(ids.outcomes)),
         allow('sns:Publish', {Ref: ids.topic}),
         allow(['kms:GenerateDataKey', 'kms:Decrypt'], arn(ids.key)),
         allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arn(ids.logGroup)),
         allow('sqs:SendMessage', arn(ids.processorDlq)),
       ])
+    })
+
+    it('agrees with the handler that the processing bucket is unversioned: no versioning, no version actions', () => {
+      // The handler ignores version ids in events and never sends one; that is right only while both hold.
+      expect(resources[ids.processing].Properties.VersioningConfiguration).toBeUndefined()
+      const actions = processorStatements().flatMap((statement) => [statement.Action].flat())
+      expect(actions.filter((action) => /version/i.test(action))).toEqual([])
+    })
+
+    it('counts skipped uploads from its log lines, per processing bucket', () => {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        LogGroupName: {Ref: ids.logGroup},
+        FilterPattern: '{ $.outcome = "skipped" }',
+        MetricTransformations: [
+          {
+            MetricNamespace: SKIPPED_METRIC.namespace,
+            MetricName: SKIPPED_METRIC.name,
+            MetricValue: '1',
+            Dimensions: [{Key: SKIPPED_METRIC.dimension, Value: '$.bucket'}],
+          },
+        ],
+      })
     })
   })
 
@@ -278,7 +326,7 @@ describe('the EventPulse stack, default configuration', () => {
       })
     })
 
-    it('encrypts both dead-letter queues and alarms on either holding messages, notifying the topic', () => {
+    it('encrypts both dead-letter queues and alarms on either holding messages or on skipped uploads, notifying the topic', () => {
       for (const queue of [ids.processorDlq, ids.eventsDlq]) {
         expect(resources[queue].Properties.SqsManagedSseEnabled).toBe(true)
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -290,8 +338,17 @@ describe('the EventPulse stack, default configuration', () => {
           AlarmActions: [{Ref: ids.topic}],
         })
       }
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: SKIPPED_METRIC.namespace,
+        MetricName: SKIPPED_METRIC.name,
+        Dimensions: [{Name: SKIPPED_METRIC.dimension, Value: {Ref: ids.processing}}],
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        AlarmActions: [{Ref: ids.topic}],
+      })
       // And the sweep's alarm (below).
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 3)
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 4)
     })
   })
 
@@ -322,12 +379,18 @@ describe('the EventPulse stack, default configuration', () => {
         LogGroupName: {Ref: ids.logGroup},
         FilterPattern: '{ $.recoveredBySweep IS TRUE }',
         MetricTransformations: [
-          {MetricNamespace: 'EventPulse/EventPulse', MetricName: RECOVERED_BY_SWEEP_METRIC, MetricValue: '1'},
+          {
+            MetricNamespace: RECOVERED_BY_SWEEP_METRIC.namespace,
+            MetricName: RECOVERED_BY_SWEEP_METRIC.name,
+            MetricValue: '1',
+            Dimensions: [{Key: RECOVERED_BY_SWEEP_METRIC.dimension, Value: '$.bucket'}],
+          },
         ],
       })
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'EventPulse/EventPulse',
-        MetricName: RECOVERED_BY_SWEEP_METRIC,
+        Namespace: RECOVERED_BY_SWEEP_METRIC.namespace,
+        MetricName: RECOVERED_BY_SWEEP_METRIC.name,
+        Dimensions: [{Name: RECOVERED_BY_SWEEP_METRIC.dimension, Value: {Ref: ids.processing}}],
         Statistic: 'Sum',
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
@@ -351,7 +414,20 @@ describe('the EventPulse stack, default configuration', () => {
       })
     })
 
-    it('admits CloudWatch alarms and the processor in the key policy', () => {
+    // CloudWatch may act only for this account's alarms of this stack (confused deputy), which are all named so.
+    const fromThisStacksAlarms = {
+      StringEquals: {'aws:SourceAccount': {Ref: 'AWS::AccountId'}},
+      ArnLike: {
+        'aws:SourceArn': {
+          'Fn::Join': [
+            '',
+            ['arn:', {Ref: 'AWS::Partition'}, ':cloudwatch:eu-west-1:', {Ref: 'AWS::AccountId'}, ':alarm:EventPulse-*'],
+          ],
+        },
+      },
+    }
+
+    it("admits CloudWatch in the key policy only for this stack's alarms, and the processor", () => {
       const statements = resources[ids.key].Properties.KeyPolicy.Statement
       const processorRole = logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')
       expect(statements).toContainEqual(
@@ -359,8 +435,14 @@ describe('the EventPulse stack, default configuration', () => {
           Effect: 'Allow',
           Principal: {Service: 'cloudwatch.amazonaws.com'},
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Condition: fromThisStacksAlarms,
         }),
       )
+      const unconditioned = statements.filter(
+        (statement: {Principal?: {Service?: string}; Condition?: unknown}) =>
+          statement.Principal?.Service === 'cloudwatch.amazonaws.com' && !statement.Condition,
+      )
+      expect(unconditioned).toEqual([])
       expect(statements).toContainEqual(
         expect.objectContaining({
           Effect: 'Allow',
@@ -368,6 +450,30 @@ describe('the EventPulse stack, default configuration', () => {
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         }),
       )
+    })
+
+    it("lets only this stack's alarms publish to the topic, whose policy replaces the default one", () => {
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{Ref: ids.topic}],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'AllowCloudWatchAlarmsToPublish',
+              Effect: 'Allow',
+              Principal: {Service: 'cloudwatch.amazonaws.com'},
+              Action: 'sns:Publish',
+              Resource: {Ref: ids.topic},
+              Condition: fromThisStacksAlarms,
+            },
+          ]),
+        },
+      })
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+      expect(alarms.length).toBeGreaterThanOrEqual(2)
+      for (const alarm of alarms) {
+        expect(alarm.Properties.AlarmName).toMatch(/^EventPulse-/)
+        expect(alarm.Properties.AlarmActions).toEqual([{Ref: ids.topic}])
+      }
     })
 
     it('has no subscription without an e-mail address', () => {
@@ -394,17 +500,19 @@ describe('the EventPulse stack, default configuration', () => {
           ['dynamodb:GetItem', 'dynamodb:Query'],
           [arn(ids.table), {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]}],
         ),
+        allow('dynamodb:BatchGetItem', arn(ids.table)),
+        allow('dynamodb:Query', arn(ids.outcomes)),
       ])
     })
 
-    it('lets the quarantine admin list, read and delete quarantined objects and release them into processing', () => {
+    it('lets the quarantine admin list, read, delete and purge quarantined objects and release them into processing', () => {
       const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')].Properties
       expect(role.AssumeRolePolicyDocument.Statement).toEqual([
         {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot},
       ])
       expect(role.Policies[0].PolicyDocument.Statement).toEqual([
-        allow('s3:ListBucket', arn(ids.quarantine)),
-        allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.quarantine)),
+        allow(['s3:ListBucket', 's3:ListBucketVersions'], arn(ids.quarantine)),
+        allow(['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], objectsBelow(ids.quarantine)),
         allow('s3:PutObject', objectsBelow(ids.processing)),
       ])
     })
@@ -423,7 +531,7 @@ describe('the EventPulse stack, default configuration', () => {
     it('uses no wildcard actions and no resource wildcard other than objects below a bucket ARN', () => {
       const documents = [
         ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) =>
-          (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument),
+          (r.Properties.Policies ?? []).map((p: {PolicyDocument: unknown}) => p.PolicyDocument),
         ),
         ...Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
         ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((r) => r.Properties.PolicyDocument),
@@ -472,6 +580,8 @@ describe('the EventPulse stack, fully configured', () => {
       stuckAfterSeconds: 900,
       sweepEverySeconds: 3600,
       processingBucketName: 'acme-eventpulse-processing',
+      externalId: 'acme-7f3a',
+      requireMfa: true,
     })
     expect(synthesized.nagFailure).toBeUndefined()
     template = synthesized.template
@@ -486,8 +596,13 @@ describe('the EventPulse stack, fully configured', () => {
     })
   })
 
-  it('trusts the configured principals instead of the account', () => {
-    for (const prefix of ['AccessUploaderRole', 'AccessQuarantineAdminRole']) {
+  it('trusts the configured principals instead of the account, with the external id, and MFA for the admin', () => {
+    const externalId = {StringEquals: {'sts:ExternalId': 'acme-7f3a'}}
+    const mfa = {Bool: {'aws:MultiFactorAuthPresent': 'true'}}
+    for (const [prefix, condition] of [
+      ['AccessUploaderRole', externalId],
+      ['AccessQuarantineAdminRole', {...externalId, ...mfa}],
+    ] as const) {
       const statement =
         resources[logicalId(template, 'AWS::IAM::Role', prefix)].Properties.AssumeRolePolicyDocument.Statement
       expect(statement).toEqual([
@@ -495,8 +610,14 @@ describe('the EventPulse stack, fully configured', () => {
           Effect: 'Allow',
           Action: 'sts:AssumeRole',
           Principal: {AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::111122223333:root']]}},
+          Condition: condition,
         },
-        {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: {AWS: 'arn:aws:iam::444455556666:role/ci'}},
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: {AWS: 'arn:aws:iam::444455556666:role/ci'},
+          Condition: condition,
+        },
       ])
     }
   })

@@ -1,11 +1,13 @@
 import {readFile} from 'node:fs/promises'
 
+import {ScanCommand} from '@aws-sdk/client-dynamodb'
 import {afterAll, expect, test} from 'vitest'
 
 import {OutboxNotifier} from '#processor/notifier.js'
 import type {DeadLetterRecord} from '#local/dispatcher.js'
 import type {LocalPipeline} from '#local/pipeline.js'
 import {ITEM_METADATA, parseQuarantineKey, QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
+import {OUTCOMES_TABLE} from '#contract/table.js'
 import {decodeEventKey} from '#processor/event.js'
 import {type FaultCounts, flakyNotifier, injectFaults, seededRandom} from './faults.js'
 import {helpers, removeDir, startTestPipeline, temporaryDir} from './helpers.js'
@@ -14,20 +16,28 @@ const OBJECTS = 500
 const FAULT_RATE = 0.15
 const SEED = 20261128
 
-type Kind = 'valid' | 'twin' | 'invalid-json' | 'schema'
+type Kind = 'valid' | 'twin' | 'rival' | 'invalid-json' | 'schema'
 
-/** 500 uploads: mostly valid records, some pairs sharing one record (one must end as duplicate), some invalid. */
-function workload(): {key: string; kind: Kind; body: string; record?: string}[] {
+/**
+ * 500 uploads: mostly valid records; pairs sending one record twice (one stored, the other unchanged); pairs of
+ * different records under one ArtistID + ItemID (one stored, the other a duplicate); some invalid. Some keys are
+ * sent again with the same bytes (`resend`): the same upload, which must never end as a duplicate of itself.
+ */
+function workload(): {key: string; kind: Kind; body: string; record?: string; resend: boolean}[] {
   return Array.from({length: OBJECTS}, (_, i) => {
     const key = `load/${String(i).padStart(3, '0')} ${i % 7 === 0 ? 'a+b#c%' : 'é'}.json`
-    const record = (n: number) =>
-      JSON.stringify({ArtistID: `Artist ${n % 40}`, ItemID: `TRACK#Song ${n}`, EntityType: 'Track', Duration: 100 + n})
-    if (i % 10 === 7) return {key, kind: 'invalid-json', body: `{"ArtistID": "broken ${i}",`}
-    if (i % 10 === 8) return {key, kind: 'schema', body: JSON.stringify({ArtistID: `Artist ${i}`, ItemID: `Song ${i}`})}
-    // Objects i and i+1 (i % 10 === 3, 4) carry one record between them.
-    if (i % 10 === 4) return {key, kind: 'twin', body: record(i - 1), record: `Song ${i - 1}`}
-    if (i % 10 === 3) return {key, kind: 'twin', body: record(i), record: `Song ${i}`}
-    return {key, kind: 'valid', body: record(i), record: `Song ${i}`}
+    const resend = i % 10 === 0 || i % 10 === 3 || i % 10 === 5 || i % 10 === 7
+    const record = (n: number, duration = 100 + n) =>
+      JSON.stringify({ArtistID: `Artist ${n % 40}`, ItemID: `TRACK#Song ${n}`, EntityType: 'Track', Duration: duration})
+    if (i % 10 === 7) return {key, kind: 'invalid-json', body: `{"ArtistID": "broken ${i}",`, resend}
+    if (i % 10 === 8)
+      return {key, kind: 'schema', body: JSON.stringify({ArtistID: `Artist ${i}`, ItemID: `Song ${i}`}), resend}
+    // Objects i and i+1 (i % 10 === 3, 4) carry one record between them; so do (5, 6), with different content.
+    if (i % 10 === 3) return {key, kind: 'twin', body: record(i), record: `Song ${i}`, resend}
+    if (i % 10 === 4) return {key, kind: 'twin', body: record(i - 1), record: `Song ${i - 1}`, resend}
+    if (i % 10 === 5) return {key, kind: 'rival', body: record(i), record: `Song ${i}`, resend}
+    if (i % 10 === 6) return {key, kind: 'rival', body: record(i - 1, 1), record: `Song ${i - 1}`, resend}
+    return {key, kind: 'valid', body: record(i), record: `Song ${i}`, resend}
   })
 }
 
@@ -36,7 +46,7 @@ afterAll(async () => {
   for (const dir of dirs) await removeDir(dir)
 })
 
-test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notification calls failing: none lost, none in two places, no valid one quarantined`, async () => {
+test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notification calls failing: none lost, none in two places, no valid one quarantined, none a duplicate of itself`, async () => {
   const dataDir = await temporaryDir()
   dirs.push(dataDir)
   const random = seededRandom(SEED)
@@ -57,10 +67,10 @@ test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notificat
   })
   const uploads = workload()
   const etags = new Map<string, string>()
-  for (let i = 0; i < uploads.length; i += 25)
-    await Promise.all(
-      uploads.slice(i, i + 25).map(async ({key, body}) => etags.set(key, await faulty.upload(key, body))),
-    )
+  // The keys to send again go last, while the first copies may still be in flight.
+  const sends = [...uploads, ...uploads.filter((u) => u.resend)]
+  for (let i = 0; i < sends.length; i += 25)
+    await Promise.all(sends.slice(i, i + 25).map(async ({key, body}) => etags.set(key, await faulty.upload(key, body))))
   await faulty.pipeline.idle()
   // After the faulty run: every object is stored XOR quarantined, or still waiting with a dead-letter record.
   const afterFaults = await outcomes(faulty.pipeline)
@@ -77,10 +87,7 @@ test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notificat
       expect(deadLettered, `${key} is still in the processing bucket with no dead-letter record`).toContain(key)
       continue
     }
-    expect(
-      Number(afterFaults.stored.has(key)) + (afterFaults.quarantined.get(key)?.length ?? 0),
-      `${key} must be in exactly one place`,
-    ).toBe(1)
+    expect(places(afterFaults, key), `${key} must be in exactly one place`).toBe(1)
   }
   checkNoValidQuarantined(uploads, afterFaults)
 
@@ -92,29 +99,42 @@ test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notificat
   await retry.pipeline.stop()
   expect(final.waiting.size).toBe(0)
   for (const {key, kind} of uploads) {
-    const places = Number(final.stored.has(key)) + (final.quarantined.get(key)?.length ?? 0)
-    expect(places, `${key} (${kind}) must be in exactly one place`).toBe(1)
+    expect(places(final, key), `${key} (${kind}) must be in exactly one place`).toBe(1)
     if (kind === 'invalid-json' || kind === 'schema') expect(final.quarantined.get(key)).toEqual([kind])
   }
   checkNoValidQuarantined(uploads, final)
-  const twinRecords = new Set(uploads.filter((u) => u.kind === 'twin').map((u) => u.record))
-  for (const record of twinRecords) {
+  const pairs = (kind: Kind) => new Set(uploads.filter((u) => u.kind === kind).map((u) => u.record))
+  for (const record of pairs('twin')) {
+    const pair = uploads.filter((u) => u.record === record)
+    expect(pair.filter((u) => final.stored.has(u.key))).toHaveLength(1)
+    expect(pair.filter((u) => final.unchanged.has(u.key))).toHaveLength(1)
+  }
+  for (const record of pairs('rival')) {
     const pair = uploads.filter((u) => u.record === record)
     expect(pair.filter((u) => final.stored.has(u.key))).toHaveLength(1)
     expect(pair.flatMap((u) => final.quarantined.get(u.key) ?? [])).toEqual(['duplicate'])
   }
-  expect(final.itemCount).toBe(uploads.filter((u) => u.kind === 'valid').length + twinRecords.size)
+  expect(final.itemCount).toBe(
+    uploads.filter((u) => u.kind === 'valid').length + pairs('twin').size + pairs('rival').size,
+  )
   for (const key of final.stored) expect(final.storedEtag.get(key)).toBe(etags.get(key))
   console.log(
-    `fault injection: ${counts.calls} calls, ${counts.before} failed before and ${counts.after} after taking effect; ${deadLetters.length} dead-lettered, then redelivered on restart`,
+    `fault injection: ${counts.calls} calls, ${counts.before} failed before and ${counts.after} after taking effect; ` +
+      `${deadLetters.length} dead-lettered, then redelivered on restart`,
   )
 }, 120_000)
 
+/** Where a key ended: its stored item, its quarantine entries, or its `unchanged` record. */
+const places = (state: Awaited<ReturnType<typeof outcomes>>, key: string) =>
+  Number(state.stored.has(key)) + (state.quarantined.get(key)?.length ?? 0) + Number(state.unchanged.has(key))
+
 function checkNoValidQuarantined(uploads: ReturnType<typeof workload>, state: Awaited<ReturnType<typeof outcomes>>) {
-  for (const {key, kind} of uploads) {
+  for (const {key, kind, resend} of uploads) {
     const reasons = state.quarantined.get(key) ?? []
-    if (kind === 'valid') expect(reasons, `valid ${key} quarantined`).toEqual([])
-    if (kind === 'twin') expect(reasons.filter((reason) => reason !== 'duplicate')).toEqual([])
+    if (kind === 'valid' || kind === 'twin') expect(reasons, `valid ${key} quarantined`).toEqual([])
+    if (kind === 'rival') expect(reasons.filter((reason) => reason !== 'duplicate')).toEqual([])
+    // Sent twice, the same bytes are one upload: never a duplicate of itself.
+    if (resend && state.stored.has(key)) expect(reasons, `${key} a duplicate of itself`).toEqual([])
   }
 }
 
@@ -137,5 +157,10 @@ async function outcomes(pipeline: LocalPipeline) {
     const {metadata} = await look.quarantined(entry)
     quarantined.set(sourceKey, [...(quarantined.get(sourceKey) ?? []), metadata[QUARANTINE_METADATA.reason]])
   }
-  return {waiting, stored, storedEtag, quarantined, itemCount: items.length}
+  const unchanged = new Set<string>()
+  const records = await pipeline.dynamodb.send(new ScanCommand({TableName: pipeline.state.outcomesTable}))
+  for (const record of records.Items ?? [])
+    if (record[OUTCOMES_TABLE.attributes.outcome].S === 'unchanged')
+      unchanged.add(record[OUTCOMES_TABLE.partitionKey].S!)
+  return {waiting, stored, storedEtag, quarantined, unchanged, itemCount: items.length}
 }

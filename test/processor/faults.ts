@@ -30,7 +30,8 @@ export interface FaultCounts {
  * request is sent, half after it took effect (the answer lost), which is what makes retries dangerous.
  */
 export function injectFaults(
-  client: {middlewareStack: {add: (...args: any[]) => void}},
+  // Method syntax: any SDK client's middleware stack fits, whatever its input and output types.
+  client: {middlewareStack: {add(...args: unknown[]): void}},
   options: {rate: number; random: () => number; counts: FaultCounts},
 ): void {
   client.middlewareStack.add(

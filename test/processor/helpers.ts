@@ -2,9 +2,10 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {GetItemCommand, ScanCommand} from '@aws-sdk/client-dynamodb'
+import {GetItemCommand, ScanCommand, type ScanCommandOutput} from '@aws-sdk/client-dynamodb'
 import {GetObjectCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 
+import {OUTCOMES_TABLE} from '#contract/table.js'
 import {type LocalPipeline, type LocalPipelineOptions, startLocalPipeline} from '#local/pipeline.js'
 import type {Notification} from '#processor/notifier.js'
 
@@ -54,7 +55,9 @@ export function helpers(pipeline: LocalPipeline) {
       const items = []
       let ExclusiveStartKey
       do {
-        const page: any = await dynamodb.send(new ScanCommand({TableName: state.table, ExclusiveStartKey}))
+        const page: ScanCommandOutput = await dynamodb.send(
+          new ScanCommand({TableName: state.table, ExclusiveStartKey}),
+        )
         items.push(...(page.Items ?? []))
         ExclusiveStartKey = page.LastEvaluatedKey
       } while (ExclusiveStartKey)
@@ -72,6 +75,16 @@ export function helpers(pipeline: LocalPipeline) {
         await s3.send(new GetObjectCommand({Bucket: state.quarantineBucket, Key: key}))
       ).Body!.transformToString()
       return {metadata: head.Metadata ?? {}, body}
+    },
+    /** The outcomes-table record of one upload (key + ETag), if any. */
+    async outcome(key: string, etag: string) {
+      const {Item} = await dynamodb.send(
+        new GetItemCommand({
+          TableName: state.outcomesTable,
+          Key: {[OUTCOMES_TABLE.partitionKey]: {S: key}, [OUTCOMES_TABLE.sortKey]: {S: etag}},
+        }),
+      )
+      return Item
     },
     async outbox(): Promise<Notification[]> {
       const text = await readFile(pipeline.layout.outboxFile, 'utf8').catch(() => '')

@@ -7,7 +7,9 @@ import {PROJECT_ROOT} from '../helpers/run-cli.js'
 
 const bundle = join(PROJECT_ROOT, 'dist/lambda-bundle/processor/index.mjs')
 
-/** Loads the bundle the stack deploys in a fresh Node process, as the Lambda runtime would, and runs a script with it. */
+/**
+ * Loads the bundle the stack deploys in a fresh Node process, as the Lambda runtime would, and runs a script with it.
+ */
 function withBundle(script: string, env: Record<string, string>) {
   return spawnSync(
     process.execPath,
@@ -40,7 +42,8 @@ test('the bundled handler loads on its own, and refuses events about another buc
     detail: {bucket: {name: 'elsewhere'}, object: {key: 'a+b.json', size: 2, etag: 'e', sequencer: '01'}},
   }
   const run = withBundle(
-    `await handler(${JSON.stringify(event)}).then(() => console.log('accepted'), (error) => console.log('refused: ' + error.message))`,
+    `await handler(${JSON.stringify(event)}).then(() => console.log('accepted'), ` +
+      `(error) => console.log('refused: ' + error.message))`,
     processorEnv,
   )
   expect(run.stderr).not.toMatch(/Error \[|SyntaxError|Cannot find/)

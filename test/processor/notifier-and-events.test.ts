@@ -5,8 +5,10 @@ import {PublishCommand, SNSClient} from '@aws-sdk/client-sns'
 import {mockClient} from 'aws-sdk-client-mock'
 import {describe, expect, test} from 'vitest'
 
+import {NOTIFICATION_ATTRIBUTES} from '#contract/pipeline-contract.js'
 import {objectCreatedEvent} from '#local/events.js'
-import {decodeEventKey, encodeEventKey, InvalidEventError, objectRefs} from '#processor/event.js'
+import {notificationLine} from '#local/status-lines.js'
+import {decodeEventKey, encodeEventKey, eventKeyCandidates, InvalidEventError, objectRefs} from '#processor/event.js'
 import {createObjectHandler} from '#processor/handler.js'
 import {type Notification, OutboxNotifier, SnsNotifier} from '#processor/notifier.js'
 import {removeDir, temporaryDir} from './helpers.js'
@@ -46,6 +48,20 @@ describe('SnsNotifier', () => {
     sns.restore()
   })
 
+  test('an unchanged outcome is filterable by its outcome attribute', async () => {
+    const sns = mockClient(SNSClient)
+    sns.on(PublishCommand).resolves({})
+    const {reason: _reason, ...unchanged} = notification
+    await new SnsNotifier(new SNSClient({region: 'eu-west-1'}), 'arn:topic').publish({
+      ...unchanged,
+      outcome: 'unchanged',
+    })
+    expect(sns.commandCalls(PublishCommand)[0].args[0].input.MessageAttributes).toEqual({
+      [NOTIFICATION_ATTRIBUTES.outcome]: {DataType: 'String', StringValue: 'unchanged'},
+    })
+    sns.restore()
+  })
+
   test('a stored outcome carries no reason attribute (SNS refuses empty values)', async () => {
     const sns = mockClient(SNSClient)
     sns.on(PublishCommand).resolves({})
@@ -68,6 +84,13 @@ test('OutboxNotifier appends one JSON line per notification and tells its listen
   expect(lines.map((line) => JSON.parse(line).outcome)).toEqual(['quarantined', 'stored'])
   expect(heard).toHaveLength(2)
   await removeDir(dir)
+})
+
+test('local start prints an unchanged outcome as such, naming the stored item', () => {
+  const {reason: _reason, quarantineKey: _key, ...rest} = notification
+  expect(notificationLine({...rest, outcome: 'unchanged', item: {ArtistID: 'Beyoncé', ItemID: 'TRACK#Halo'}})).toBe(
+    '00:00:00 unchanged   incoming/Beyoncé.json = Beyoncé / TRACK#Halo (already stored)',
+  )
 })
 
 describe('events', () => {
@@ -94,10 +117,31 @@ describe('events', () => {
   })
 
   test('one event, an array, or an SQS batch of events', () => {
-    const ref = {bucket: 'processing', key: 'a b.json', size: 12, etag: 'e1', sequencer: '0A', versionId: undefined}
+    const ref = {bucket: 'processing', key: 'a b.json', rawKey: 'a+b.json', size: 12, etag: 'e1', sequencer: '0A'}
     expect(objectRefs(event)).toEqual([ref])
     expect(objectRefs([event, event])).toEqual([ref, ref])
     expect(objectRefs({Records: [{body: JSON.stringify(event)}]})).toEqual([ref])
+  })
+
+  test('read tolerantly: eTag or etag (quoted or not), no ETag or sequencer, any version id ignored', () => {
+    const withObject = (object: Record<string, unknown>) => ({...event, detail: {...event.detail, object}})
+    expect(objectRefs(withObject({key: 'k.json', eTag: '"e2"', sequencer: '0B', 'version-id': 'null'}))).toEqual([
+      {bucket: 'processing', key: 'k.json', etag: 'e2', sequencer: '0B'},
+    ])
+    expect(objectRefs(withObject({key: 'k.json', 'version-id': '3HL4kqtJlcpXroDTDmJ'}))).toEqual([
+      {bucket: 'processing', key: 'k.json'},
+    ])
+  })
+
+  test.each([
+    ['a+b.json', ['a b.json', 'a+b.json']],
+    ['a%2Bb.json', ['a+b.json', 'a%2Bb.json']],
+    ['%41.json', ['A.json', '%41.json']],
+    ['100%.json', ['100%.json']],
+    ['100%25.json', ['100%.json', '100%25.json']],
+    ['plain/ü.json', ['plain/ü.json']],
+  ])('the key %s may stand for %j (decoded first; raw as it came)', (key, candidates) => {
+    expect(eventKeyCandidates(key)).toEqual(candidates)
   })
 
   test('anything else is refused, and the handler never acts on another bucket', async () => {
@@ -110,6 +154,7 @@ describe('events', () => {
       processingBucket: 'other',
       quarantineBucket: 'q',
       table: 't',
+      outcomesTable: 'o',
       log: () => {},
     })
     await expect(handler(event)).rejects.toThrow(/not the processing bucket/)

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {CreateBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+import {CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {
@@ -9,6 +9,7 @@ import {
   ITEM_METADATA,
   parseQuarantineKey,
   QUARANTINE_METADATA,
+  quarantineKey,
 } from '#contract/pipeline-contract.js'
 import {decodeEventKey, type ObjectCreatedEvent} from '#processor/event.js'
 import {createObjectHandler} from '#processor/handler.js'
@@ -16,6 +17,7 @@ import type {Notification} from '#processor/notifier.js'
 import {objectCreatedEvent} from '#local/events.js'
 import {localClients} from '#local/target.js'
 import {PROJECT_ROOT} from '../helpers/run-cli.js'
+import {OUTCOMES_TABLE} from '#contract/table.js'
 import {removeDir, startTestPipeline} from './helpers.js'
 
 const record = (artist: string, title: string, extra: Record<string, unknown> = {}) =>
@@ -138,43 +140,141 @@ describe('duplicates', () => {
     ])
   })
 
-  test('two objects with the same record uploaded at once: exactly one stored, one quarantined', async () => {
+  test('two objects with one record uploaded at once: one stored, the other unchanged, nothing quarantined', async () => {
     const body = record('Madeon', 'Love You Back')
     await Promise.all([t.upload('race/a.json', body), t.upload('race/b.json', body)])
     await t.pipeline.idle()
 
     const item = await t.item('Madeon', 'TRACK#Love You Back')
     const winner = item![ITEM_METADATA.sourceKey].S!
-    const loser = winner === 'race/a.json' ? 'race/b.json' : 'race/a.json'
+    const other = winner === 'race/a.json' ? 'race/b.json' : 'race/a.json'
     expect(['race/a.json', 'race/b.json']).toContain(winner)
-    const quarantine = await t.keys(t.pipeline.state.quarantineBucket)
-    expect(quarantine.filter((k) => k.startsWith('race/'))).toEqual([expect.stringMatching(new RegExp(`^${loser}/q-`))])
+    expect((await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => k.startsWith('race/'))).toEqual([])
     expect(notificationsFor(winner).map((n) => n.outcome)).toEqual(['stored'])
-    expect(notificationsFor(loser).map((n) => n.reason)).toEqual(['duplicate'])
+    expect(notificationsFor(other).map((n) => n.outcome)).toEqual(['unchanged'])
   })
 
-  test('the same upload of one record twice under one key is kept twice in quarantine, never replaced', async () => {
+  test('identical bytes sent twice under one key are one upload: one quarantine entry', async () => {
     const body = '{"ArtistID": oops}'
     await t.upload('again.json', body)
     await t.pipeline.idle()
     await t.upload('again.json', body)
     await t.pipeline.idle()
     const entries = (await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => k.startsWith('again.json/'))
-    expect(entries).toHaveLength(2)
+    expect(entries).toHaveLength(1)
+    expect(notificationsFor('again.json').map((n) => n.quarantineKey)).toEqual([entries[0], entries[0]])
+    expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([])
+  })
+
+  test('identical valid bytes sent twice under one key are one upload: stored once, nothing else recorded', async () => {
+    const key = 'again/stored.json'
+    const etag = await t.upload(key, record('Bicep', 'Glue'))
+    await t.pipeline.idle()
+    expect(await t.upload(key, record('Bicep', 'Glue'))).toBe(etag)
+    await t.pipeline.idle()
+    expect((await t.item('Bicep', 'TRACK#Glue'))![ITEM_METADATA.sourceEtag]).toEqual({S: etag})
+    expect(await t.outcome(key, etag)).toBeUndefined()
+    expect(notificationsFor(key).map((n) => n.outcome)).toEqual(['stored', 'stored'])
+    expect(t.logs.filter((line) => line.key === key).map((line) => line.alreadyStored)).toEqual([false, true])
+    expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([])
+  })
+})
+
+describe('re-sent records', () => {
+  const plain = {ArtistID: 'Daft Punk', ItemID: 'TRACK#Veridis Quo', EntityType: 'Track', Duration: 345}
+  const typed = (duration: string) => ({
+    ArtistID: {S: 'Daft Punk'},
+    ItemID: {S: 'TRACK#Veridis Quo'},
+    EntityType: {S: 'Track'},
+    Duration: {N: duration},
+  })
+  const item = {ArtistID: 'Daft Punk', ItemID: 'TRACK#Veridis Quo'}
+
+  beforeAll(async () => {
+    await t.upload('resent/original.json', JSON.stringify(plain))
+    await t.pipeline.idle()
+  })
+
+  test.each([
+    ['under a new key, plain and identical', 'resent/copy.json', JSON.stringify(plain)],
+    ['under a new key, typed', 'resent/typed.json', JSON.stringify(typed('345'))],
+    [
+      'under the same key, typed, the number written with a leading zero',
+      'resent/original.json',
+      JSON.stringify(typed('0345')),
+    ],
+    ['under the same key, plain, laid out differently', 'resent/original.json', JSON.stringify(plain, null, 2)],
+  ])('the same record %s is unchanged: recorded, notified, removed, nothing quarantined', async (_, key, body) => {
+    const before = Date.now()
+    const etag = await t.upload(key, body)
+    await t.pipeline.idle()
+
+    const outcome = await t.outcome(key, etag)
+    expect(outcome).toMatchObject({
+      [OUTCOMES_TABLE.attributes.outcome]: {S: 'unchanged'},
+      [OUTCOMES_TABLE.attributes.artistId]: {S: item.ArtistID},
+      [OUTCOMES_TABLE.attributes.itemId]: {S: item.ItemID},
+    })
+    expect(Date.parse(outcome![OUTCOMES_TABLE.attributes.at].S!)).toBeGreaterThanOrEqual(before - 1000)
+    const expiresAt = Number(outcome![OUTCOMES_TABLE.attributes.expiresAt].N)
+    expect(expiresAt - Date.now() / 1000).toBeGreaterThan(OUTCOMES_TABLE.retentionSeconds - 60)
+    expect(expiresAt - Date.now() / 1000).toBeLessThanOrEqual(OUTCOMES_TABLE.retentionSeconds)
+
+    expect((await t.item(item.ArtistID, item.ItemID))![ITEM_METADATA.sourceKey]).toEqual({S: 'resent/original.json'})
+    expect((await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => k.startsWith('resent/'))).toEqual([])
+    expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([])
+    expect(t.notifications.filter((n) => n.etag === etag && n.sourceKey === key)).toEqual([
+      expect.objectContaining({
+        outcome: 'unchanged',
+        sourceKey: key,
+        item,
+        message: expect.stringContaining('resent/original.json'),
+      }),
+    ])
+    expect(t.logs).toContainEqual(expect.objectContaining({level: 'info', key, outcome: 'unchanged', item}))
+  })
+
+  test('changed content under the same ArtistID and ItemID stays a duplicate, and records no outcome', async () => {
+    const etag = await t.upload('resent/changed.json', JSON.stringify(typed('346')))
+    await t.pipeline.idle()
+    expect(notificationsFor('resent/changed.json')).toEqual([
+      expect.objectContaining({outcome: 'quarantined', reason: 'duplicate', item}),
+    ])
+    expect(await t.outcome('resent/changed.json', etag)).toBeUndefined()
+  })
+
+  test('the local pipeline counts unchanged uploads', () => {
+    expect(t.pipeline.stats().unchanged).toBeGreaterThanOrEqual(5)
   })
 })
 
 describe('redelivery and retries', () => {
   const bucket = 'direct-delivery'
+  // A handler of our own on a bucket the pipeline does not watch, so each test delivers events itself.
+  const direct = () => ({
+    s3: t.pipeline.s3,
+    dynamodb: t.pipeline.dynamodb,
+    processingBucket: bucket,
+    quarantineBucket: t.pipeline.state.quarantineBucket,
+    table: t.pipeline.state.table,
+    outcomesTable: t.pipeline.state.outcomesTable,
+    notifier: {publish: async () => {}},
+    log: () => {},
+  })
+  const put = async (key: string, body: string, metadata?: Record<string, string>) => {
+    const {ETag} = await t.pipeline.s3.send(
+      new PutObjectCommand({Bucket: bucket, Key: key, Body: body, Metadata: metadata}),
+    )
+    return ETag!.replaceAll('"', '')
+  }
+  const eventFor = (key: string, etag: string, sequencer = '0000000000AA000001') =>
+    objectCreatedEvent({bucket, key, size: 10, etag, sequencer, region: 'us-east-1'})
+
+  beforeAll(async () => {
+    await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
+  })
 
   test('the same event delivered twice: one item, no false duplicate, even after a failure between store and delete', async () => {
-    await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
-    const deps = {
-      s3: t.pipeline.s3,
-      dynamodb: t.pipeline.dynamodb,
-      quarantineBucket: t.pipeline.state.quarantineBucket,
-      table: t.pipeline.state.table,
-    }
     const published: Notification[] = []
     let failDelete = true
     const failingS3 = Object.create(t.pipeline.s3, {
@@ -187,25 +287,13 @@ describe('redelivery and retries', () => {
       },
     })
     const handler = createObjectHandler({
-      ...deps,
+      ...direct(),
       s3: failingS3,
-      processingBucket: bucket,
       notifier: {publish: async (n) => void published.push(n)},
-      log: () => {},
     })
 
     const key = 'redelivered one+two.json'
-    const {ETag} = await t.pipeline.s3.send(
-      new PutObjectCommand({Bucket: bucket, Key: key, Body: record('Porter Robinson', 'Cheerleader')}),
-    )
-    const event = objectCreatedEvent({
-      bucket,
-      key,
-      size: 10,
-      etag: ETag!.replaceAll('"', ''),
-      sequencer: '0000000000AA000001',
-      region: 'us-east-1',
-    })
+    const event = eventFor(key, await put(key, record('Porter Robinson', 'Cheerleader')))
 
     await expect(handler(event)).rejects.toThrow('injected')
     expect(await t.item('Porter Robinson', 'TRACK#Cheerleader')).toBeDefined()
@@ -218,7 +306,7 @@ describe('redelivery and retries', () => {
     expect(published.map((n) => n.outcome)).toEqual(['stored', 'stored'])
   })
 
-  test('where DynamoDB does not return the conflicting item, a GetItem decides same upload or duplicate', async () => {
+  test('where DynamoDB does not return the conflicting item, a GetItem decides same upload, unchanged or duplicate', async () => {
     const {s3, dynamodb} = localClients(t.pipeline.state.endpoints)
     const calls: string[] = []
     dynamodb.middlewareStack.add(
@@ -233,33 +321,21 @@ describe('redelivery and retries', () => {
       },
       {step: 'initialize', name: 'forgetItem'},
     )
-    const handler = createObjectHandler({
-      s3,
-      dynamodb,
-      processingBucket: bucket,
-      quarantineBucket: t.pipeline.state.quarantineBucket,
-      table: t.pipeline.state.table,
-      notifier: {publish: async () => {}},
-      log: () => {},
-    })
-    const deliver = async (key: string, sequencer: string) => {
-      const {ETag} = await t.pipeline.s3.send(
-        new PutObjectCommand({Bucket: bucket, Key: key, Body: record('Fred again..', 'Delilah')}),
-      )
-      return objectCreatedEvent({
-        bucket,
-        key,
-        size: 10,
-        etag: ETag!.replaceAll('"', ''),
-        sequencer,
-        region: 'us-east-1',
-      })
-    }
-    const first = await deliver('fallback/first.json', '0000000000BB000001')
+    const handler = createObjectHandler({...direct(), s3, dynamodb})
+    const deliver = async (key: string, extra?: Record<string, unknown>) =>
+      eventFor(key, await put(key, record('Fred again..', 'Delilah', extra)))
+
+    const first = await deliver('fallback/first.json')
     expect(await handler(first)).toEqual([expect.objectContaining({outcome: 'stored'})])
-    const second = await deliver('fallback/second.json', '0000000000BB000002')
-    expect(await handler(second)).toEqual([expect.objectContaining({outcome: 'quarantined', reason: 'duplicate'})])
-    expect(calls).toEqual(['PutItemCommand', 'PutItemCommand', 'GetItemCommand'])
+    expect(await handler(first)).toEqual([expect.objectContaining({outcome: 'skipped'})])
+    await put('fallback/first.json', record('Fred again..', 'Delilah'))
+    expect(await handler(first)).toEqual([expect.objectContaining({outcome: 'stored', alreadyStored: true})])
+    const same = await deliver('fallback/same.json')
+    expect(await handler(same)).toEqual([expect.objectContaining({outcome: 'unchanged'})])
+    const changed = await deliver('fallback/changed.json', {Duration: 201})
+    expect(await handler(changed)).toEqual([expect.objectContaining({outcome: 'quarantined', reason: 'duplicate'})])
+    const conflict = ['PutItemCommand', 'GetItemCommand']
+    expect(calls).toEqual(['PutItemCommand', ...conflict, ...conflict, 'PutItemCommand', ...conflict])
     s3.destroy()
     dynamodb.destroy()
   })
@@ -271,6 +347,55 @@ describe('redelivery and retries', () => {
     expect(await t.item('Skrillex', 'TRACK#Ratata')).toBeDefined()
     expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([])
     expect((await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => k.startsWith('replaced.json'))).toEqual([])
+  })
+
+  test('a newer upload landing between the read and the delete survives for its own event', async () => {
+    const key = 'raced/newer.json'
+    let newer: string | undefined
+    const racingS3 = Object.create(t.pipeline.s3, {
+      send: {
+        value: async (command: {constructor: {name: string}}) => {
+          if (command.constructor.name === 'DeleteObjectCommand' && !newer)
+            newer = await put(key, record('Overmono', 'Good Lies', {Duration: 999}))
+          return t.pipeline.s3.send(command as never)
+        },
+      },
+    })
+    const handler = createObjectHandler({...direct(), s3: racingS3})
+    expect(await handler(eventFor(key, await put(key, record('Overmono', 'So U Kno'))))).toEqual([
+      expect.objectContaining({outcome: 'stored'}),
+    ])
+    expect(await t.keys(bucket)).toEqual([key])
+    const {ETag} = await t.pipeline.s3.send(new HeadObjectCommand({Bucket: bucket, Key: key}))
+    expect(ETag).toBe(`"${newer}"`)
+    expect(await handler(eventFor(key, newer!))).toEqual([expect.objectContaining({outcome: 'stored'})])
+    expect(await t.keys(bucket)).toEqual([])
+  })
+
+  test('a released upload is quarantined anew only once the release removed its old entry, never into it', async () => {
+    // `quarantine release` puts the same bytes back (same ETag, so the same entry id), then deletes the entry.
+    const key = 'released/broken.json'
+    const body = '{"ArtistID": '
+    const etag = await put(key, body, {[QUARANTINE_METADATA.releaseId]: 'release-1'})
+    const entry = quarantineKey(key, {etag})
+    await t.pipeline.s3.send(new PutObjectCommand({Bucket: t.pipeline.state.quarantineBucket, Key: entry, Body: body}))
+    const handler = createObjectHandler(direct())
+
+    // Processed before the release removed the entry: retried, never finished into the entry about to be deleted.
+    await expect(handler(eventFor(key, etag))).rejects.toMatchObject({$retryable: {}})
+    expect(await t.keys(bucket)).toEqual([key])
+
+    await t.pipeline.s3.send(new DeleteObjectCommand({Bucket: t.pipeline.state.quarantineBucket, Key: entry}))
+    expect(await handler(eventFor(key, etag))).toEqual([
+      expect.objectContaining({outcome: 'quarantined', reason: 'invalid-json', quarantineKey: entry}),
+    ])
+    expect((await t.quarantined(entry)).metadata[QUARANTINE_METADATA.releaseId]).toBe('release-1')
+    expect(await t.keys(bucket)).toEqual([])
+
+    // A retry of that upload finds its own entry and finishes.
+    await put(key, body, {[QUARANTINE_METADATA.releaseId]: 'release-1'})
+    expect(await handler(eventFor(key, etag))).toEqual([expect.objectContaining({outcome: 'quarantined'})])
+    expect(await t.keys(bucket)).toEqual([])
   })
 })
 

@@ -32,7 +32,8 @@ describe('eventpulse validate', () => {
     const run = await runCli(['validate', 'bad.json'], {cwd: dir})
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toBe(
-      'bad.json:4:22  Features[0] must be {"S": string}, got a bare string "Isoxo" [schema]\nChecked 1 file: 0 valid, 1 invalid.\n',
+      'bad.json:4:22  Features[0] must be {"S": string}, got a bare string "Isoxo" [schema]' +
+        '\nChecked 1 file: 0 valid, 1 invalid.\n',
     )
   })
 

@@ -13,7 +13,8 @@ export interface LocalResetResult {
 export default class LocalReset extends BaseCommand {
   static summary = 'Delete all data of the local pipeline: objects, items, quarantine, outbox, dead letters.'
 
-  static description = `Asks for confirmation first (--yes skips the question; with no terminal, --yes is required).
+  static description = `Asks for confirmation first (--yes skips the question; with no terminal, --yes
+is required).
 Refuses while the local pipeline runs: stop it with Ctrl-C first.`
 
   static examples = [

@@ -35,11 +35,19 @@ const duration = (description: string, fallbackSeconds: number) =>
 export default class LocalStart extends BaseCommand {
   static summary = 'Run the whole pipeline on this machine, in the foreground, with no AWS account.'
 
-  static description = `Starts DynamoDB and S3 stand-ins (dynalite, s3rver) on 127.0.0.1 with the table and buckets, and runs the processor for every object created in the processing bucket, exactly as the Lambda runs on AWS. Notifications are printed as they happen and appended to the outbox; events whose handler keeps failing go to the dead-letter file.
-Data lives under the per-user data directory and survives restarts; objects left in the processing bucket are processed again on start. Other commands use it with --local. Stop it with Ctrl-C.
-Like the deployed stack, it sweeps the processing bucket on a schedule (--sweep-every) for objects whose event
-never came, and processes each one older than --stuck-after.
-With --json, one summary document is printed when it stops; notifications then go to stderr.`
+  static description = `Starts DynamoDB and S3 stand-ins (dynalite, s3rver) on 127.0.0.1 with the table
+and buckets, and runs the processor for every object created in the processing
+bucket, exactly as the Lambda runs on AWS. Notifications are printed as they
+happen and appended to the outbox; events whose handler keeps failing go to the
+dead-letter file.
+Data lives under the per-user data directory and survives restarts; objects left
+in the processing bucket are processed again on start. Other commands use it
+with --local. Stop it with Ctrl-C.
+Like the deployed stack, it sweeps the processing bucket on a schedule
+(--sweep-every) for objects whose event never came, and processes each one older
+than --stuck-after.
+With --json, one summary document is printed when it stops; notifications then
+go to stderr.`
 
   static examples = [
     {description: 'Start the local pipeline', command: '<%= config.bin %> <%= command.id %>'},

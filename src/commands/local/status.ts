@@ -6,7 +6,8 @@ import {localDataRoot, localPipelineStatus, type LocalPipelineStatus} from '#loc
 export default class LocalStatus extends BaseCommand {
   static summary = 'Say whether the local pipeline runs, and where.'
 
-  static description = `Shows the process, endpoints, bucket and table names and data directory of the pipeline \`eventpulse local start\` runs.
+  static description = `Shows the process, endpoints, bucket and table names and data directory of the
+pipeline \`eventpulse local start\` runs.
 Exit codes: 0 running, 1 not running.`
 
   static examples = [

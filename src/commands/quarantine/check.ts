@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 
 import {PipelineCommand} from '#cli/pipeline-command.js'
-import {resource} from '#aws/clients.js'
 import {resolveTarget} from '#target/resolve-target.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
@@ -11,7 +10,8 @@ import {entryLine} from '#quarantine/entry-lines.js'
 export default class QuarantineCheck extends PipelineCommand {
   static summary = 'Tell whether a key is in quarantine, and why: exit 0 if it is, 1 if not.'
 
-  static description = `Made for scripts: exit 0 and the recorded reason when the key has a quarantine entry, exit 1 when it has none.`
+  static description = `Made for scripts: exit 0 and the recorded reason when the key has a quarantine
+entry, exit 1 when it has none.`
 
   static examples = [
     {description: 'Is it quarantined?', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},

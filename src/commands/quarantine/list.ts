@@ -10,8 +10,10 @@ import {entryLine} from '#quarantine/entry-lines.js'
 export default class QuarantineList extends PipelineCommand {
   static summary = 'List quarantined objects with their size, time and recorded reason.'
 
-  static description = `Each quarantined upload is one entry, <source key>/q-<id>; a key quarantined more than once shows each entry.
-The entry key printed here is what \`quarantine show|rm|release\` accept to act on that one entry. Runs as the quarantine-admin role.`
+  static description = `Each quarantined upload is one entry, <source key>/q-<id>; a key quarantined
+more than once shows each entry.
+The entry key printed here is what \`quarantine show|rm|release\` accept to act on
+that one entry. Runs as the quarantine-admin role.`
 
   static examples = [
     {description: 'Everything in quarantine', command: '<%= config.bin %> <%= command.id %>'},

@@ -14,8 +14,11 @@ import {splitResolved} from '#quarantine/entry-lines.js'
 export default class QuarantineRelease extends PipelineCommand {
   static summary = 'Move quarantined objects back to the processing bucket, to be processed again.'
 
-  static description = `For example after the conflicting item was removed from the table, or the schema changed. Each entry goes back under its source key and, once written there, leaves the quarantine.
-Same confirmation rules as \`quarantine rm\`. A key quarantined more than once must be released one entry at a time (they would share the one source key).`
+  static description = `For example after the conflicting item was removed from the table, or the schema
+changed. Each entry goes back under its source key and, once written there,
+leaves the quarantine.
+Same confirmation rules as \`quarantine rm\`. A key quarantined more than once
+must be released one entry at a time (they would share the one source key).`
 
   static examples = [
     {description: 'Release a key (asks first)', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
@@ -46,7 +49,8 @@ Same confirmation rules as \`quarantine rm\`. A key quarantined more than once m
     const ambiguous = [...bySource].filter(([, keys]) => keys.length > 1)
     if (ambiguous.length > 0)
       throw usageError(
-        `${ambiguous.map(([key]) => key).join(', ')} ${ambiguous.length === 1 ? 'has' : 'have'} several quarantine entries; release one at a time.`,
+        `${ambiguous.map(([key]) => key).join(', ')} ${ambiguous.length === 1 ? 'has' : 'have'} ` +
+          `several quarantine entries; release one at a time.`,
         `Name one entry: ${ambiguous.flatMap(([, keys]) => keys).join(', ')}`,
       )
     const result = await actOnEntries(

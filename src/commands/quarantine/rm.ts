@@ -1,19 +1,26 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {PipelineCommand} from '#cli/pipeline-command.js'
 import {resource} from '#aws/clients.js'
 import {resolveTarget} from '#target/resolve-target.js'
 import {commonFlags} from '#cli/common-flags.js'
+import {QUARANTINE_RETENTION_DAYS} from '#contract/pipeline-contract.js'
 import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
-import {deleteEntry} from '#quarantine/actions.js'
+import {deleteEntry, purgeEntry} from '#quarantine/actions.js'
 import {resolveEntryArguments} from '#quarantine/entries.js'
 import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.js'
 
 export default class QuarantineRm extends PipelineCommand {
   static summary = 'Delete quarantined objects, after showing them and asking.'
 
-  static description = `Lists the entries that will be deleted and asks for confirmation; --yes skips the question. Without a terminal and without --yes it refuses (exit 2).
-A key with nothing in quarantine is reported and not asked about. Exit codes: 0 deleted; 1 a key was not in quarantine, or you declined; 2 no confirmation possible; 4 a deletion failed.`
+  static description = `Lists the entries that will be deleted and asks for confirmation; --yes skips
+the question. Without a terminal and without --yes it refuses (exit 2).
+A key with nothing in quarantine is reported and not asked about.
+The quarantine bucket is versioned: a deleted entry stays recoverable for
+${QUARANTINE_RETENTION_DAYS} days as a noncurrent version, then expires. --purge deletes every version
+at once (asked separately; it cannot be undone). Exit codes: 0 deleted;
+1 a key was not in quarantine, or you declined; 2 no confirmation possible;
+4 a deletion failed.`
 
   static examples = [
     {
@@ -25,6 +32,10 @@ A key with nothing in quarantine is reported and not asked about. Exit codes: 0 
       command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json/q-0123456789abcdef --yes',
     },
     {
+      description: 'Delete every version of an entry, so that nothing of it can be recovered',
+      command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json/q-0123456789abcdef --purge',
+    },
+    {
       description: 'See what would be deleted',
       command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json --dry-run',
     },
@@ -34,7 +45,12 @@ A key with nothing in quarantine is reported and not asked about. Exit codes: 0 
 
   static args = {keys: Args.string({description: entryArgumentDescription, required: true})}
 
-  static flags = {...quarantineFlags, yes: commonFlags.yes, 'dry-run': commonFlags['dry-run']}
+  static flags = {
+    ...quarantineFlags,
+    yes: commonFlags.yes,
+    'dry-run': commonFlags['dry-run'],
+    purge: Flags.boolean({description: 'Delete every version of the entries: nothing stays recoverable.'}),
+  }
 
   async run(): Promise<EntriesActionResult> {
     const {argv, flags} = await this.parse(QuarantineRm)
@@ -48,7 +64,14 @@ A key with nothing in quarantine is reported and not asked about. Exit codes: 0 
     const result = await actOnEntries(
       target,
       resolved,
-      {verb: 'delete', pastTense: 'deleted', act: (entry) => deleteEntry(target.s3, bucket, entry)},
+      flags.purge
+        ? {
+            verb: 'purge',
+            pastTense: 'purged',
+            caution: 'every version; this cannot be undone',
+            act: (entry) => purgeEntry(target.s3, bucket, entry),
+          }
+        : {verb: 'delete', pastTense: 'deleted', act: (entry) => deleteEntry(target.s3, bucket, entry)},
       {
         yes: flags.yes,
         dryRun: flags['dry-run'],
@@ -57,6 +80,11 @@ A key with nothing in quarantine is reported and not asked about. Exit codes: 0 
       },
     )
     this.exitStatus = entriesActionExitStatus(result)
+    if (!flags.purge && result.done.length > 0)
+      this.logToStderr(
+        `Deleted entries stay recoverable for ${QUARANTINE_RETENTION_DAYS} days as noncurrent versions; ` +
+          '--purge deletes every version.',
+      )
     return result
   }
 }

@@ -18,8 +18,10 @@ type ShownEntry = QuarantineEntry & {content?: string; contentBase64?: string; s
 export default class QuarantineShow extends PipelineCommand {
   static summary = "Show a quarantined object's content and the reason it was quarantined."
 
-  static description = `Shows every entry of a source key (a key quarantined more than once has several), or the one entry named by its entry key.
-With --json, content that is not UTF-8 is given as contentBase64. Exit 1 when nothing of that key is in quarantine.`
+  static description = `Shows every entry of a source key (a key quarantined more than once has
+several), or the one entry named by its entry key.
+With --json, content that is not UTF-8 is given as contentBase64. Exit 1 when
+nothing of that key is in quarantine.`
 
   static examples = [
     {description: 'Content and reason', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},

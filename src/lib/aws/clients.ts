@@ -21,12 +21,16 @@ export const RESOURCE_FLAGS = {
 export interface PipelineTarget {
   /** For messages: "local pipeline", "stack EventPulse in eu-west-1 (profile dev)", an endpoint URL. */
   label: string
+  /** The pipeline `local start` runs (`--local`): what to check when it fails is `local status`, not the network. */
+  local?: boolean
   region: string
   resources: Partial<Record<ResourceName, string>>
   /** Requests in flight at once: the command's --concurrency, which also sizes the clients' socket pools. */
   concurrency: number
   /** The stack's threshold for `status --stuck`, when it publishes one. */
   stuckAfterSeconds?: number
+  /** Digest of the item schema the pipeline's processor checks with, when it publishes one. */
+  schemaHash?: string
   /** Which role the credentials are for, if one was assumed. */
   roleArn?: string
   s3: S3Client
@@ -47,8 +51,9 @@ export interface ClientBasics {
 export const requestHandlerFor = (concurrency: number) => createRequestHandler({maxSockets: Math.max(concurrency, 16)})
 
 /**
- * S3 client: path-style addressing for custom endpoints (emulators have no per-bucket DNS), and checksums only where
- * S3 requires them, so bodies are sent plain rather than in aws-chunked framing that S3-compatible servers may store as is.
+ * S3 client: path-style addressing for custom endpoints (emulators have no per-bucket DNS), and checksums only where S3
+ * requires them, so bodies are sent plain rather than in aws-chunked framing that S3-compatible servers may store as
+ * is.
  */
 export function createS3Client(config: ClientBasics): S3Client {
   return new S3Client({

@@ -61,6 +61,7 @@ export interface AssumeRoleOptions {
   sessionName: string
   sts: STSClient
   mfa?: {serial: string; readCode: MfaCodeReader}
+  externalId?: string
   durationSeconds?: number
 }
 
@@ -79,6 +80,7 @@ export function assumeRoleCredentials(options: AssumeRoleOptions): AwsCredential
           RoleArn: options.roleArn,
           RoleSessionName: options.sessionName,
           DurationSeconds: options.durationSeconds,
+          ExternalId: options.externalId,
           SerialNumber: options.mfa?.serial,
           TokenCode: tokenCode,
         }),

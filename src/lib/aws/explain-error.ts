@@ -16,7 +16,9 @@ export function explainAwsError(error: unknown, context: {label?: string} = {}):
         exitCode: ExitCode.Aws,
         code: 'BucketNotFound',
         cause: error,
-        hint: 'Check --stack, --region and --profile. If the stack was redeployed, its cached outputs may be stale: delete them under ~/.cache/eventpulse/stacks/.',
+        hint:
+          'Check --stack, --region and --profile. If the stack was redeployed, its cached outputs may be stale: ' +
+          'delete them under ~/.cache/eventpulse/stacks/.',
       })
     case 'ResourceNotFoundException':
       return new CliError(`A table or index the command needs does not exist${where}: ${err.message}`, {

@@ -7,7 +7,9 @@ import {NodeHttpHandler} from '@smithy/node-http-handler'
 // The proxy agents are loaded only when a proxy is configured (most runs have none, and start-up time matters).
 const require = createRequire(import.meta.url)
 
-/** Proxy settings as the usual environment variables give them (upper or lower case, as curl and the AWS CLI read them). */
+/**
+ * Proxy settings as the usual environment variables give them (upper or lower case, as curl and the AWS CLI read them).
+ */
 export interface ProxySettings {
   httpsProxy?: string
   httpProxy?: string

@@ -40,8 +40,8 @@ export async function resolveMfaSerial(flags: PipelineFlagValues, profile: strin
 }
 
 /**
- * A service's endpoint: the SDK's service-specific variable (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, ...) first,
- * then --endpoint-url / AWS_ENDPOINT_URL for all services, as the AWS CLI and SDKs do.
+ * A service's endpoint: the SDK's service-specific variable (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, ...)
+ * first, then --endpoint-url / AWS_ENDPOINT_URL for all services, as the AWS CLI and SDKs do.
  */
 export function endpointFor(
   service: 'S3' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION',

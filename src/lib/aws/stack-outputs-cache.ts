@@ -1,14 +1,22 @@
+import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {writeFileAtomically} from '#core/files.js'
 import {cacheDir} from '#core/paths.js'
 
-/** Which deployed stack a set of outputs belongs to: the same stack name can exist per account profile and region. */
+/**
+ * Which deployed stack a set of outputs belongs to: the same stack name can exist per profile, region, endpoint
+ * (AWS, or an emulator behind --endpoint-url) and account. Outputs cached for one are never used for another.
+ */
 export interface StackCacheTarget {
   profile?: string
   region: string
   stack: string
+  /** The CloudFormation endpoint the outputs came from; undefined for AWS itself. */
+  endpoint?: string
+  /** The account, where one was resolved (deploy knows it); a cache written for another account is a miss. */
+  account?: string
 }
 
 /** Characters kept in a path segment; anything else (slashes, dots at the start) could leave the cache directory. */
@@ -17,12 +25,17 @@ function safeSegment(value: string): string {
   return cleaned || '_'
 }
 
+/** A folder per endpoint other than AWS's, named by a digest (an endpoint URL makes a poor file name). */
+const endpointSegment = (endpoint: string): string =>
+  `endpoint-${createHash('sha256').update(endpoint).digest('hex').slice(0, 16)}`
+
 export function stackOutputsCacheFile(target: StackCacheTarget, env: NodeJS.ProcessEnv = process.env): string {
   return join(
     cacheDir(env),
     'stacks',
     safeSegment(target.profile || 'default'),
     safeSegment(target.region),
+    ...(target.endpoint ? [endpointSegment(target.endpoint)] : []),
     `${safeSegment(target.stack)}.json`,
   )
 }
@@ -31,6 +44,8 @@ interface CacheDocument {
   stack: string
   region: string
   profile: string
+  endpoint?: string
+  account?: string
   savedAt: string
   outputs: Record<string, string>
 }
@@ -45,6 +60,8 @@ export async function writeStackOutputsCache(
     stack: target.stack,
     region: target.region,
     profile: target.profile || 'default',
+    endpoint: target.endpoint,
+    account: target.account,
     savedAt: new Date().toISOString(),
     outputs,
   }
@@ -61,6 +78,9 @@ export async function readStackOutputsCache(
     const document = JSON.parse(await readFile(stackOutputsCacheFile(target, env), 'utf8')) as Partial<CacheDocument>
     const outputs = document.outputs
     if (!outputs || typeof outputs !== 'object') return undefined
+    // The file's place already says which endpoint; its contents must agree (a copied or hand-edited file may not).
+    if ((document.endpoint ?? undefined) !== target.endpoint) return undefined
+    if (target.account && document.account && document.account !== target.account) return undefined
     return Object.fromEntries(Object.entries(outputs).filter(([, value]) => typeof value === 'string'))
   } catch {
     return undefined

@@ -73,6 +73,8 @@ export function requireOutput(
   throw new CliError(`Stack ${target.stack} has no output ${name}.`, {
     exitCode: ExitCode.Aws,
     code: 'StackOutputMissing',
-    hint: `Redeploy the stack with this version of EventPulse, or pass ${flag}. Cached outputs: ${stackOutputsCacheFile(target)}`,
+    hint:
+      `Redeploy the stack with this version of EventPulse, or pass ${flag}. ` +
+      `Cached outputs: ${stackOutputsCacheFile(target)}`,
   })
 }

@@ -8,6 +8,7 @@ export interface PipelineFlagValues {
   'role-arn'?: string
   'assume-role': boolean
   'mfa-serial'?: string
+  'external-id'?: string
   'processing-bucket'?: string
   'quarantine-bucket'?: string
   table?: string

@@ -17,7 +17,10 @@ import {endpointFor, resolveMfaSerial, resolveRegion} from './profile.js'
 import {discoverStackOutputs, requireOutput} from './stack-outputs.js'
 import type {PipelineFlagValues} from './target-flags.js'
 
-/** The role a command acts through: `upload`/`status` the uploader role, `quarantine` commands the quarantine-admin role. */
+/**
+ * The role a command acts through: `upload`/`status` the uploader role, `quarantine` commands the quarantine-admin
+ * role.
+ */
 export type PipelineRole = 'uploader' | 'quarantineAdmin'
 
 const ROLE_OUTPUTS: Record<PipelineRole, string> = {
@@ -28,6 +31,11 @@ const ROLE_OUTPUTS: Record<PipelineRole, string> = {
 export interface TargetRequest {
   role: PipelineRole
   needs: ResourceName[]
+  /**
+   * Resources the command uses when they are known (from flags, or from the stack's outputs when those are read
+   * anyway) and does without otherwise: e.g. an S3-compatible endpoint with no table, a stack older than the resource.
+   */
+  wants?: ResourceName[]
   /** The command's --concurrency (default 16). */
   concurrency?: number
   readMfaCode?: MfaCodeReader
@@ -35,11 +43,14 @@ export interface TargetRequest {
   clients?: {sts?: (config: ClientBasics) => STSClient; cloudFormation?: (config: ClientBasics) => CloudFormationClient}
 }
 
-/** What the stack tells about itself that a command may need: resource names, the role to assume, the stuck threshold. */
+/**
+ * What the stack tells about itself that a command may need: resource names, the role to assume, the stuck threshold.
+ */
 interface StackFacts {
   resources: Partial<Record<ResourceName, string>>
   roleArn?: string
   stuckAfterSeconds?: number
+  schemaHash?: string
 }
 
 /**
@@ -50,21 +61,8 @@ interface StackFacts {
  */
 export async function resolveAwsTarget(flags: PipelineFlagValues, request: TargetRequest): Promise<PipelineTarget> {
   const concurrency = request.concurrency ?? 16
-  const profileName = flags.profile || process.env.AWS_PROFILE || undefined
-  const profile = profileName ?? 'default'
-  const endpoint = endpointFor('S3', flags)
-  const region = await resolveRegion(flags, profile, endpoint)
-  const readMfaCode =
-    request.readMfaCode ?? (async (serial: string) => (await import('#terminal/mfa-prompt.js')).promptMfaCode(serial))
-  const base = baseCredentials({profile: profileName, readMfaCode})
-  const basics: ClientBasics = {
-    region,
-    endpoint,
-    credentials: base,
-    requestHandler: requestHandlerFor(concurrency),
-    maxAttempts: 5,
-  }
-
+  const {profileName, profile, endpoint, region, readMfaCode, basics} = await callerBasics(flags, request)
+  const base = basics.credentials as AwsCredentialIdentityProvider
   const stack = await stackFacts(flags, request, {basics, region, profileName, endpoint})
   let credentials: AwsCredentialIdentityProvider = base
   if (stack.roleArn) {
@@ -76,20 +74,48 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
       sessionName: callerSessionName(),
       sts,
       mfa: serial ? {serial, readCode: readMfaCode} : undefined,
+      externalId: flags['external-id'],
     })
   }
   const clientConfig = {...basics, credentials}
+  const tables = [...request.needs, ...(request.wants ?? [])].filter(
+    (name) => name === 'table' || name === 'outcomesTable',
+  )
   return {
     label: endpoint ?? `stack ${flags.stack} in ${region} (profile ${profile})`,
     region,
     concurrency,
     ...stack,
     s3: createS3Client(clientConfig),
-    dynamodb: await dynamoDbClientIf(request.needs.includes('table'), {
-      ...clientConfig,
-      endpoint: endpointFor('DYNAMODB', flags),
-    }),
+    dynamodb: await dynamoDbClientIf(
+      tables.some((name) => stack.resources[name]),
+      {...clientConfig, endpoint: endpointFor('DYNAMODB', flags)},
+    ),
   }
+}
+
+/**
+ * Who the caller is before any role: profile, region, endpoint and the caller's own credentials (the standard chain,
+ * asking for an MFA code when a profile needs one), as every client of the target starts from.
+ */
+export async function callerBasics(
+  flags: PipelineFlagValues,
+  request: Pick<TargetRequest, 'concurrency' | 'readMfaCode'>,
+) {
+  const profileName = flags.profile || process.env.AWS_PROFILE || undefined
+  const profile = profileName ?? 'default'
+  const endpoint = endpointFor('S3', flags)
+  const region = await resolveRegion(flags, profile, endpoint)
+  const readMfaCode: MfaCodeReader =
+    request.readMfaCode ?? (async (serial: string) => (await import('#terminal/mfa-prompt.js')).promptMfaCode(serial))
+  const basics: ClientBasics = {
+    region,
+    endpoint,
+    credentials: baseCredentials({profile: profileName, readMfaCode}),
+    requestHandler: requestHandlerFor(request.concurrency ?? 16),
+    maxAttempts: 5,
+  }
+  return {profileName, profile, endpoint, region, readMfaCode, basics}
 }
 
 /** Resource names from the flags, and from the stack's outputs what the flags leave open (CloudFormation only then). */
@@ -104,14 +130,23 @@ async function stackFacts(
   const roleArn = flags['assume-role'] ? flags['role-arn'] : undefined
   if (missing.length === 0 && !wantsStackRole) return {resources, roleArn}
 
-  const stackTarget = {profile: context.profileName, region: context.region, stack: flags.stack}
+  const stackTarget = {
+    profile: context.profileName,
+    region: context.region,
+    stack: flags.stack,
+    endpoint: endpointFor('CLOUDFORMATION', flags),
+  }
   const outputs = await discoverStackOutputs(stackTarget, async () => {
     const {CloudFormationClient} = await import('@aws-sdk/client-cloudformation')
     const create = request.clients?.cloudFormation ?? ((c) => new CloudFormationClient(c))
-    return create({...context.basics, endpoint: endpointFor('CLOUDFORMATION', flags)})
+    return create({...context.basics, endpoint: stackTarget.endpoint})
   })
   for (const name of missing)
     resources[name] = requireOutput(outputs, STACK_OUTPUTS[name], stackTarget, `--${RESOURCE_FLAGS[name]}`)
+  for (const name of request.wants ?? []) {
+    const output = outputs[STACK_OUTPUTS[name]]
+    if (!resources[name] && output) resources[name] = output
+  }
   const stuck = Number(outputs[STACK_OUTPUTS.stuckAfterSeconds])
   return {
     resources,
@@ -119,6 +154,7 @@ async function stackFacts(
       ? requireOutput(outputs, ROLE_OUTPUTS[request.role], stackTarget, '--role-arn or --no-assume-role')
       : roleArn,
     stuckAfterSeconds: stuck > 0 ? stuck : undefined,
+    schemaHash: outputs[STACK_OUTPUTS.schemaHash],
   }
 }
 

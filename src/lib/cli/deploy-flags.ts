@@ -55,7 +55,9 @@ function settingFlags<Target extends boolean>(target: Target): SettingFlags<Targ
 export const stackTargetFlags = {
   config: Flags.string({
     char: 'c',
-    description: `JSON configuration file (comments allowed) with any of: ${Object.keys(DEPLOY_SETTINGS).join(', ')}. Flags take precedence.`,
+    description:
+      `JSON configuration file (comments allowed) with any of: ${Object.keys(DEPLOY_SETTINGS).join(', ')}. ` +
+      `Flags take precedence.`,
   }),
   ...settingFlags(true),
   yes: commonFlags.yes,

@@ -1,6 +1,8 @@
 import type {Failure} from '#core/errors.js'
 
-/** The one JSON document a command prints with --json: `{status, result}` when it ran, `{status, error}` when it failed. */
+/**
+ * The one JSON document a command prints with --json: `{status, result}` when it ran, `{status, error}` when it failed.
+ */
 export const successDocument = (status: number, result: unknown) => ({status, result})
 
 export const failureDocument = (failure: Failure) => ({

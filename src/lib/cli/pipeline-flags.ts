@@ -22,7 +22,12 @@ export const pipelineFlags = {
   }),
   'mfa-serial': Flags.string({
     description:
-      "MFA device ARN for assuming the role; the code is asked for on the terminal (default: the profile's mfa_serial).",
+      'MFA device ARN for assuming the role; the code is asked for on the terminal ' +
+      "(default: the profile's mfa_serial).",
+    exclusive: ['local'],
+  }),
+  'external-id': Flags.string({
+    description: 'External id the role requires (deployed with --external-id, for cross-account trust).',
     exclusive: ['local'],
   }),
   'processing-bucket': Flags.string({

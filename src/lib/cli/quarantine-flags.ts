@@ -1,7 +1,9 @@
 import {pipelineFlags} from './pipeline-flags.js'
 import {commonFlags} from './common-flags.js'
 
-/** Flags of every `quarantine` command: the pipeline target (as the quarantine-admin role) and the request concurrency. */
+/**
+ * Flags of every `quarantine` command: the pipeline target (as the quarantine-admin role) and the request concurrency.
+ */
 export const quarantineFlags = {...pipelineFlags, concurrency: commonFlags.concurrency}
 
 export const entryArgumentDescription =

@@ -142,6 +142,17 @@ function trustedPrincipalProblem(principal: string): SettingProblem | undefined 
     }
 }
 
+/** STS's own rule for an external id: 2 to 1224 characters of [\w+=,.@:/-]. */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/
+
+function externalIdProblem(id: string): SettingProblem | undefined {
+  if (!EXTERNAL_ID.test(id))
+    return {
+      message: 'Invalid external id.',
+      hint: 'An external id has 2 to 1224 characters: letters, digits and + = , . @ : / - _.',
+    }
+}
+
 function stuckAfterProblem(seconds: number, written: unknown): SettingProblem | undefined {
   if (!Number.isInteger(seconds) || seconds <= 0)
     return {
@@ -207,10 +218,27 @@ export const DEPLOY_SETTINGS = {
     flag: {name: 'trusted-principal'},
     // Empty: this account (whoever its IAM policies allow).
     description:
-      'Account id or IAM ARN allowed to assume the uploader and quarantine-admin roles; repeatable. Default: this account.',
+      'Account id or IAM ARN allowed to assume the uploader and quarantine-admin roles; repeatable. ' +
+      'Default: this account.',
     prop: 'trustedPrincipals',
     default: [],
     check: trustedPrincipalProblem,
+  },
+  externalId: {
+    kind: 'string',
+    flag: {name: 'external-id'},
+    description:
+      'Require this external id (sts:ExternalId) to assume the uploader and quarantine-admin roles: for cross-account trust.',
+    prop: 'externalId',
+    check: externalIdProblem,
+  },
+  requireMfa: {
+    kind: 'boolean',
+    flag: {name: 'require-mfa'},
+    description:
+      'Let only MFA-authenticated sessions assume the quarantine-admin role, which can delete (recommended).',
+    prop: 'requireMfa',
+    default: false,
   },
   destroyDataOnDelete: {
     kind: 'boolean',

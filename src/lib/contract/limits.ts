@@ -6,7 +6,9 @@ export const MAX_OBJECT_BYTES = 1024 * 1024
 /** DynamoDB's hard item size limit. */
 export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024
 
-/** Room kept in every item for the pipeline's own metadata attributes (source key up to 1 KiB, ETag, sequencer, time). */
+/**
+ * Room kept in every item for the pipeline's own metadata attributes (source key up to 1 KiB, ETag, sequencer, time).
+ */
 export const METADATA_RESERVE_BYTES = 4 * 1024
 
 /** Largest normalised record, in DynamoDB item bytes. */

@@ -34,6 +34,12 @@ export const QUARANTINE_METADATA = {
   sourceEtag: 'ep-source-etag',
   sourceSequencer: 'ep-source-sequencer',
   quarantinedAt: 'ep-quarantined-at',
+  /**
+   * Set by `quarantine release` on the object it puts back (a new id each time) and kept on the entry that object
+   * makes if quarantined again: the same bytes give the same entry id, so this tells the released entry, which the
+   * release is about to remove, from the processor's own entry of an earlier try.
+   */
+  releaseId: 'ep-release-id',
 } as const
 
 /**
@@ -61,6 +67,8 @@ export const PROCESSOR_ENV = {
   table: 'EVENTPULSE_TABLE',
   outcomesTable: 'EVENTPULSE_OUTCOMES_TABLE',
   topicArn: 'EVENTPULSE_TOPIC_ARN',
+  /** The item schema's digest, so the function's configuration shows which schema it checks with. */
+  schemaHash: 'EVENTPULSE_SCHEMA_HASH',
   /** Seconds after which the sweep treats an object still in the processing bucket as having lost its event. */
   stuckAfterSeconds: 'EVENTPULSE_STUCK_AFTER_SECONDS',
   /** The processor's dead-letter queue, where the sweep sends an object it has given up on. */
@@ -82,6 +90,8 @@ export const STACK_OUTPUTS = {
   processorDeadLetterQueueUrl: 'ProcessorDeadLetterQueueUrl',
   /** Seconds after which an object still in the processing bucket counts as stuck (`status --stuck`). */
   stuckAfterSeconds: 'StuckAfterSeconds',
+  /** Digest of the item schema the deployed processor checks records with (schema/schema-hash.ts). */
+  schemaHash: 'SchemaHash',
   /** What deleting the stack does to buckets, table and key: one of DATA_RETENTION. */
   dataRetention: 'DataRetention',
 } as const
@@ -98,9 +108,16 @@ export const DEFAULT_STUCK_AFTER_SECONDS = 15 * 60
 
 /**
  * Quarantine layout: every quarantined upload is kept under `<source key>/<entry id>`.
- * The entry id is derived from the upload itself (ETag, sequencer, version), so a retried move
- * lands on the same entry, while a later upload of the same key gets an entry of its own.
+ * The entry id is derived from the upload's identity (UploadIdentity), so a retried move, a
+ * redelivered event and a sweep of one upload land on the same entry, while a different later upload of the same key
+ * gets an entry of its own.
  */
+/**
+ * The quarantine bucket is versioned: a deleted (or replaced) entry stays recoverable as a noncurrent version for this
+ * many days, then expires. `quarantine rm --purge` deletes every version at once.
+ */
+export const QUARANTINE_RETENTION_DAYS = 90
+
 export const QUARANTINE_ENTRY_ID_PATTERN = /^q-[0-9a-f]{16}$/
 
 /**
@@ -124,7 +141,9 @@ export function quarantineKey(sourceKey: string, upload: UploadIdentity): string
   return `${sourceKey}/${quarantineEntryId(upload)}`
 }
 
-/** Splits a quarantine object key into the source key and entry id, or undefined for a key not laid out by the pipeline. */
+/**
+ * Splits a quarantine object key into the source key and entry id, or undefined for a key not laid out by the pipeline.
+ */
 export function parseQuarantineKey(key: string): {sourceKey: string; entryId: string} | undefined {
   const slash = key.lastIndexOf('/')
   if (slash <= 0) return undefined

@@ -65,6 +65,12 @@ export const isNoSuchKey = (error: unknown): boolean => {
   return name === 'NoSuchKey' || name === 'NotFound' || (httpStatus(error) === 404 && name !== 'NoSuchBucket')
 }
 
+/** The server does not implement the request (an S3-compatible server without versioning, say): 501 or 405. */
+export const isUnsupportedRequest = (error: unknown): boolean => {
+  const name = (error as AwsError)?.name
+  return name === 'NotImplemented' || name === 'MethodNotAllowed' || [501, 405].includes(httpStatus(error) ?? 0)
+}
+
 export const isConditionalCheckFailed = (error: unknown): boolean =>
   (error as AwsError)?.name === 'ConditionalCheckFailedException'
 

@@ -19,7 +19,7 @@ export const EXAMPLES_DIR = join(PACKAGE_ROOT, 'examples')
 
 const ROUNDS = [
   {title: 'valid and invalid records', paths: ['valid', 'invalid']},
-  // Sent once the first round is stored, so that it is the copy that finds its item already there.
+  // Sent once the first round is stored, so that it is the one that finds its item already there, with other content.
   {title: 'a duplicate of a stored record', paths: ['demo/duplicate']},
 ] as const
 
@@ -38,7 +38,9 @@ export interface DemoResult {
   quarantine: QuarantineEntry[]
 }
 
-/** What the example should become: stored, or quarantined with the reason the record check gives it (or as a duplicate). */
+/**
+ * What the example should become: stored, or quarantined with the reason the record check gives it (or as a duplicate).
+ */
 function expectedOutcome(file: UploadedFile, round: number): string {
   if (round === 1) return 'quarantined: duplicate'
   return file.reason ? `quarantined: ${file.reason}` : 'stored'
@@ -72,15 +74,18 @@ export async function runDemo(options: {
       const checked = await dryRun(planned, {validate: true})
       say('')
       say(
-        `Uploading ${title}: ${planned.length} ${planned.length === 1 ? 'file' : 'files'}, and waiting for the outcomes`,
+        `Uploading ${title}: ${planned.length} ${planned.length === 1 ? 'file' : 'files'}, ` +
+          `and waiting for the outcomes`,
       )
       const refused = invalidLines(checked.files)
       for (const line of refused) say(`  refused by upload's check: ${line}`)
       if (refused.length > 0)
         say('  (the demo sends them anyway, as --no-validate would, to show what the pipeline does with them)')
       const reasons = new Map(checked.files.map((file) => [file.key, file.reason]))
+      // Everything is sent (no check, no look-up in the table), to show what the pipeline itself does with each file.
       const result = await runUpload(target, planned, {
         validate: false,
+        force: true,
         progress: options.progress(planned.length, 'Uploading'),
         wait: {timeoutMs: options.timeoutMs, progress: (total) => options.progress(total, 'Processing')},
       })

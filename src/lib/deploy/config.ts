@@ -19,7 +19,10 @@ import {parseDuration} from '#core/duration.js'
 /** What the deploy and destroy commands act on: the stack configuration plus whose credentials to use. */
 export type DeployConfig = EventPulseStackConfig & DeployOnlySettings
 
-/** The configuration file's keys (JSON, comments allowed), one per deploy setting; flags given on the command line take precedence. */
+/**
+ * The configuration file's keys (JSON, comments allowed), one per deploy setting; flags given on the command line take
+ * precedence.
+ */
 export type DeployConfigFile = DeploySettingsFile
 
 /** Settings given on the command line; undefined means "not given", so the file's value (or the default) applies. */
@@ -62,7 +65,9 @@ export async function readConfigFile(path: string): Promise<DeployConfigFile> {
   return document as DeployConfigFile
 }
 
-/** Merges flags over the configuration file over the defaults, and checks every value before anything is synthesized. */
+/**
+ * Merges flags over the configuration file over the defaults, and checks every value before anything is synthesized.
+ */
 export function resolveDeployConfig(flags: DeployConfigFlags, file: DeployConfigFile = {}): DeployConfig {
   const config: Record<string, unknown> = defaultStackConfig()
   const given: Record<string, unknown> = flags

@@ -82,7 +82,8 @@ export async function deployStack(request: DeployRequest): Promise<DeployOutcome
         exitCode: ExitCode.Aws,
         code: 'StackNotDeployed',
       })
-    const target = {profile: config.profile, region: deployed.environment.region, stack: config.stackName}
+    const {region, account} = deployed.environment
+    const target = {profile: config.profile, region, account, stack: config.stackName}
     await writeStackOutputsCache(target, deployed.outputs)
     return {
       deployed: true,

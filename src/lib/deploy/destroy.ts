@@ -77,11 +77,13 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
     if (request.destroyData && !deployedToDestroy)
       throw usageError(
         `Stack ${config.stackName} was deployed to retain its data, so deleting it would keep the buckets and table.`,
-        `Redeploy with \`eventpulse deploy --destroy-data-on-delete\` (same settings otherwise), then run destroy --destroy-data again.`,
+        `Redeploy with \`eventpulse deploy --destroy-data-on-delete\` (same settings otherwise), ` +
+          `then run destroy --destroy-data again.`,
       )
     if (!request.destroyData && deployedToDestroy)
       throw usageError(
-        `Stack ${config.stackName} was deployed with --destroy-data-on-delete: deleting it deletes the table and its data.`,
+        `Stack ${config.stackName} was deployed with --destroy-data-on-delete: ` +
+          `deleting it deletes the table and its data.`,
         'Pass --destroy-data to confirm that, or redeploy without --destroy-data-on-delete to keep the data.',
       )
 
@@ -90,7 +92,9 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
     write(
       request.destroyData
         ? `ALL ITS DATA WILL BE DELETED, for good:\n${resources.map((r) => `  - ${r}\n`).join('')}`
-        : `Its data is retained, and stays in your account (and on your bill) after the stack is gone:\n${resources.map((r) => `  - ${r}\n`).join('')}`,
+        : `Its data is retained, and stays in your account (and on your bill) ` +
+            `after the stack is gone:` +
+            `\n${resources.map((r) => `  - ${r}\n`).join('')}`,
     )
     const action = request.destroyData ? 'delete the stack and its data' : 'delete the stack'
     confirmed = await (request.confirmName ?? ((name) => confirmByTypingName(name, {yes: request.yes, action})))(

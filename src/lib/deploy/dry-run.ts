@@ -26,7 +26,9 @@ export interface DryRunResult {
   dataRetention: 'retain' | 'destroy'
 }
 
-/** Synthesizes the stack into a directory and tells what it would create: offline, with no credentials and no AWS call. */
+/**
+ * Synthesizes the stack into a directory and tells what it would create: offline, with no credentials and no AWS call.
+ */
 export async function dryRunDeploy(config: DeployConfig, assemblyDir: string): Promise<DryRunResult> {
   // Offline, no profile is consulted: the region is the flag's, the file's or the environment's.
   const region = config.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined)

@@ -42,7 +42,10 @@ export async function emptyBucketVersions(
       if (result.Errors?.length) {
         const first = result.Errors[0]
         throw new CliError(
-          `Could not delete ${result.Errors.length} object versions from ${bucket}, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`.trim(),
+          (
+            `Could not delete ${result.Errors.length} object versions from ${bucket}, ` +
+            `e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`
+          ).trim(),
           {
             exitCode: first.Code === 'AccessDenied' ? ExitCode.Credentials : ExitCode.Aws,
             code: first.Code ?? 'DeleteObjectsFailed',

@@ -66,7 +66,9 @@ export interface ToolkitSession {
   stacks: ToolkitLib.StackSelector
 }
 
-/** A toolkit whose I/O is the CLI's, and the bundled app as its assembly source, built in-process (no `cdk` subprocess). */
+/**
+ * A toolkit whose I/O is the CLI's, and the bundled app as its assembly source, built in-process (no `cdk` subprocess).
+ */
 export async function openToolkitSession(options: ToolkitSessionOptions): Promise<ToolkitSession> {
   const lib = await loadToolkitLibrary()
   const {config} = options
@@ -84,7 +86,8 @@ export async function openToolkitSession(options: ToolkitSessionOptions): Promis
     eventPulseAssemblyBuilder(config, {processorBundleDir: options.processorBundleDir}),
     {
       outdir: options.outdir,
-      // The app reads no context and looks nothing up: nothing from cdk.json or ~/.cdk.json may change what is deployed.
+      // The app reads no context and looks nothing up: nothing from cdk.json or ~/.cdk.json may change what is
+      // deployed.
       contextStore: new lib.MemoryContext(),
       lookups: false,
       resolveDefaultEnvironment: !options.offline,
@@ -127,7 +130,9 @@ export function explainToolkitError(lib: ToolkitLibrary, error: unknown): unknow
       exitCode: ExitCode.Credentials,
       code: 'NoCredentials',
       cause: error,
-      hint: 'No usable AWS credentials: pass --profile, set AWS_PROFILE or the AWS_* variables, or sign in (aws sso login).',
+      hint:
+        'No usable AWS credentials: pass --profile, set AWS_PROFILE or the AWS_* variables, ' +
+        'or sign in (aws sso login).',
     })
   const credentialFailure = chain.map(toFailure).find((f) => f.exitCode === ExitCode.Credentials)
   if (credentialFailure)

@@ -17,7 +17,7 @@ export function objectKeyFor(relativePath: string, prefix = ''): string {
 export function keyProblem(key: string): string | undefined {
   if (key === '') return 'the key is empty'
   if (key.startsWith('/')) return 'the key starts with /'
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters in a key are exactly what this test looks for
   if (/[\u0000-\u001F\u007F]/.test(key)) return 'the key holds a control character'
   const segments = key.split('/')
   if (segments.some((segment) => segment === '..' || segment === '.')) return 'the key has a . or .. segment'

@@ -4,11 +4,11 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {isTransientError} from '#core/aws-responses.js'
-import {decodeEventKey, type ObjectCreatedEvent} from '#processor/event.js'
+import {eventObjectKey, type ObjectCreatedEvent} from '#processor/event.js'
 import type {ObjectHandler} from '#processor/handler.js'
 import type {ProcessResult} from '#processor/process-object.js'
 
-/** One line of the local dead-letter file: an event whose invocations all failed, and why the last one did. */
+/** One line of the local dead-letter file: an event whose invocations all failed, whole as it came, and why the last one did. */
 export interface DeadLetterRecord {
   at: string
   attempts: number
@@ -30,11 +30,14 @@ export interface DispatcherOptions {
 }
 
 const inflightName = (event: ObjectCreatedEvent): string => {
-  const {key, etag, sequencer} = event.detail.object
+  // Tolerant: an event that cannot be understood is saved too, then dead-lettered whole.
+  const {key, etag, sequencer} = event?.detail?.object ?? {}
   return `${createHash('sha256').update(`${key}\n${etag}\n${sequencer}`).digest('hex').slice(0, 32)}.json`
 }
 
-/** Events saved before delivery and not yet handled: redelivered as they were after a restart, like EventBridge would. */
+/**
+ * Events saved before delivery and not yet handled: redelivered as they were after a restart, like EventBridge would.
+ */
 export async function readInflightEvents(directory: string): Promise<ObjectCreatedEvent[]> {
   const names = await readdir(directory).catch(() => [] as string[])
   const events = await Promise.all(
@@ -70,7 +73,7 @@ export class EventDispatcher {
 
   /** Queues an event; `saved` when it is already in the in-flight directory (a redelivery). */
   submit(event: ObjectCreatedEvent, saved = false): void {
-    const key = decodeEventKey(event.detail.object.key)
+    const key = eventObjectKey(event) ?? ''
     this.inTurn(key, async () => {
       if (!saved) await this.save(event)
       await this.inSlot(() => this.deliver(event))

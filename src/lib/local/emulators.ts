@@ -105,7 +105,11 @@ function preconditionFailed(ctx: KoaContext, condition: string): void {
   ctx.status = 412
   if (ctx.method === 'HEAD') return
   ctx.type = 'application/xml'
-  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>${condition}</Condition></Error>`
+  ctx.body =
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<Error><Code>PreconditionFailed</Code>` +
+    `<Message>At least one of the pre-conditions you specified did not hold</Message>` +
+    `<Condition>${condition}</Condition></Error>`
 }
 
 const header = (ctx: KoaContext, name: string): string | undefined => {

@@ -21,7 +21,9 @@ export async function acquireInstanceLock(file: string): Promise<() => Promise<v
       throw new CliError(`A local pipeline is already running on this data directory (pid ${owner}).`, {
         exitCode: ExitCode.Usage,
         code: 'LocalPipelineRunning',
-        hint: 'Use it as it is (`eventpulse local status` shows its endpoints), or stop it with Ctrl-C in its terminal first.',
+        hint:
+          'Use it as it is (`eventpulse local status` shows its endpoints), ' +
+          'or stop it with Ctrl-C in its terminal first.',
       })
     if (owner === process.pid)
       throw new CliError('This process already runs a local pipeline on this data directory.', {

@@ -9,6 +9,7 @@ import type {ObjectCreatedEvent, ObjectRef} from '#processor/event.js'
 import {createObjectHandler, createUploadProcessor, type LogLine} from '#processor/handler.js'
 import {type Notification, type Notifier, OutboxNotifier} from '#processor/notifier.js'
 import type {ProcessResult} from '#processor/process-object.js'
+import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {type DeadLetterRecord, EventDispatcher} from './dispatcher.js'
 import {wireObjectCreatedEvents} from './event-wiring.js'
 import {acquireInstanceLock} from './lock.js'
@@ -56,9 +57,10 @@ export interface LocalPipelineOptions {
 export interface LocalPipelineStats {
   stored: number
   quarantined: number
+  unchanged: number
   skipped: number
   deadLettered: number
-  /** Objects the sweep stored or quarantined: their event never came. */
+  /** Objects the sweep stored, quarantined or found unchanged: their event never came. */
   recoveredBySweep: number
   /** Objects the sweep gave up on after SWEEP_LIMITS.maxAttempts tries (they are in the dead-letter file too). */
   givenUpBySweep: number
@@ -174,12 +176,14 @@ function startProcessing(
     processingBucket,
     quarantineBucket,
     table,
+    outcomesTable,
     log,
   }
   const processUpload = createUploadProcessor(handlerDeps)
   const stats: LocalPipelineStats = {
     stored: 0,
     quarantined: 0,
+    unchanged: 0,
     skipped: 0,
     deadLettered: 0,
     recoveredBySweep: 0,
@@ -244,6 +248,7 @@ function pipelineState(
     quarantineBucket,
     table,
     outcomesTable,
+    schemaHash: ITEM_SCHEMA_HASH,
     outboxFile: layout.outboxFile,
     deadLetterFile: layout.deadLetterFile,
     logFile: layout.logFile,

@@ -38,6 +38,8 @@ export interface LocalPipelineState {
   quarantineBucket: string
   table: string
   outcomesTable: string
+  /** Digest of the item schema this pipeline's processor checks with. */
+  schemaHash?: string
   outboxFile: string
   deadLetterFile: string
   logFile: string

@@ -1,7 +1,7 @@
 import {formatDuration} from '#core/duration.js'
 import type {Notification} from '#processor/notifier.js'
 import type {DeadLetterRecord} from './dispatcher.js'
-import {decodeEventKey} from '#processor/event.js'
+import {eventObjectKey} from '#processor/event.js'
 import type {LocalPipelineState} from './state.js'
 
 /** One human line per notification, as `local start` prints them. */
@@ -9,11 +9,13 @@ export function notificationLine(notification: Notification): string {
   const time = notification.at.slice(11, 19)
   if (notification.outcome === 'stored')
     return `${time} stored      ${notification.sourceKey} → ${notification.item?.ArtistID} / ${notification.item?.ItemID}`
+  if (notification.outcome === 'unchanged')
+    return `${time} unchanged   ${notification.sourceKey} = ${notification.item?.ArtistID} / ${notification.item?.ItemID} (already stored)`
   return `${time} quarantined ${notification.sourceKey} (${notification.reason}) → ${notification.quarantineKey}`
 }
 
 export function deadLetterLine(record: DeadLetterRecord): string {
-  return `${record.at.slice(11, 19)} dead-letter ${decodeEventKey(record.event.detail.object.key)} after ${record.attempts} attempt(s): ${record.error.name}: ${record.error.message}`
+  return `${record.at.slice(11, 19)} dead-letter ${eventObjectKey(record.event) ?? '(no object key)'} after ${record.attempts} attempt(s): ${record.error.name}: ${record.error.message}`
 }
 
 /** Where the local pipeline is, for people. */
@@ -24,6 +26,7 @@ export function stateLines(state: LocalPipelineState): string[] {
     `  Processing bucket: ${state.processingBucket}`,
     `  Quarantine bucket: ${state.quarantineBucket}`,
     `  Table:             ${state.table}`,
+    `  Outcomes table:    ${state.outcomesTable}`,
     `  Outbox:            ${state.outboxFile}`,
     `  Dead letters:      ${state.deadLetterFile}`,
     `  Data directory:    ${state.dataDir}`,

@@ -38,7 +38,7 @@ export function localClients(
 
 type LocalPipelineAddress = Pick<
   LocalPipelineState,
-  'region' | 'endpoints' | 'processingBucket' | 'quarantineBucket' | 'table' | 'outcomesTable'
+  'region' | 'endpoints' | 'processingBucket' | 'quarantineBucket' | 'table' | 'outcomesTable' | 'schemaHash'
 >
 
 /**
@@ -55,6 +55,7 @@ export function localTarget(
     label: options.label ?? 'local pipeline',
     region: pipeline.region,
     concurrency,
+    schemaHash: pipeline.schemaHash,
     resources: {processingBucket, quarantineBucket, table, outcomesTable},
     ...(options.clients ?? localClients(pipeline.endpoints, {concurrency})),
   }

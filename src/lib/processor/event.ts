@@ -2,7 +2,10 @@ import {randomUUID} from 'node:crypto'
 
 import {unquoteEtag} from '#core/aws-responses.js'
 
-/** The EventBridge "Object Created" event S3 sends for each new object, as the processor receives it. */
+/**
+ * The EventBridge "Object Created" event S3 sends for each new object, as the processor receives it. Read tolerantly:
+ * implementations differ in the key's encoding, the ETag's spelling, and which fields they send at all.
+ */
 export interface ObjectCreatedEvent {
   version: string
   id: string
@@ -15,7 +18,16 @@ export interface ObjectCreatedEvent {
   detail: {
     version: string
     bucket: {name: string}
-    object: {key: string; size?: number; etag?: string; sequencer?: string; 'version-id'?: string}
+    object: {
+      /** URL-encoded as in S3 notifications ('+' for a space), or raw. */
+      key: string
+      size?: number
+      etag?: string
+      eTag?: string
+      sequencer?: string
+      /** Ignored: the processing bucket is not versioned (some implementations send "null"). */
+      'version-id'?: string
+    }
     'request-id'?: string
     requester?: string
     'source-ip-address'?: string
@@ -23,17 +35,19 @@ export interface ObjectCreatedEvent {
   }
 }
 
-/** One upload to process: where it is and which upload it was (ETag, sequencer, version). */
+/** One upload to process: where it is and which upload it was. */
 export interface ObjectRef {
   bucket: string
-  /** The key as stored in S3 (decoded). */
+  /** The key as stored in S3: the event's key decoded, or as it came when it is not URL-encoded. */
   key: string
+  /** The event's key as it came, when that differs from `key`: tried when `key` names no object or another upload. */
+  rawKey?: string
   /** Size from the event, when it says; lets an oversized object be quarantined without downloading it. */
   size?: number
-  /** ETag without quotes. */
-  etag: string
-  sequencer: string
-  versionId?: string
+  /** ETag without quotes; absent when the event carries none, and the object is then handled as it is now. */
+  etag?: string
+  /** Orders the events of one key; never part of an upload's identity, and absent from some events. */
+  sequencer?: string
 }
 
 /** S3 URL-encodes keys in notifications, with '+' for a space (form encoding). */
@@ -46,6 +60,23 @@ export function encodeEventKey(key: string): string {
   return encodeURIComponent(key).replace(/%20/g, '+')
 }
 
+/** The keys an event's key may stand for, the decoded one first; one when both agree or it does not decode. */
+export function eventKeyCandidates(key: string): string[] {
+  let decoded: string
+  try {
+    decoded = decodeEventKey(key)
+  } catch {
+    return [key]
+  }
+  return decoded === key ? [key] : [decoded, key]
+}
+
+/** The object key an event names, for people and for ordering events per key; undefined when it names none. */
+export function eventObjectKey(event: unknown): string | undefined {
+  const key = (event as Partial<ObjectCreatedEvent>)?.detail?.object?.key
+  return typeof key === 'string' ? eventKeyCandidates(key)[0] : undefined
+}
+
 export class InvalidEventError extends Error {
   constructor(message: string) {
     super(message)
@@ -54,35 +85,31 @@ export class InvalidEventError extends Error {
 }
 
 function objectRef(event: ObjectCreatedEvent): ObjectRef {
-  const {bucket, object} = event.detail ?? {}
+  const {bucket, object} = event?.detail ?? {}
   if (
-    event['detail-type'] !== 'Object Created' ||
+    event?.['detail-type'] !== 'Object Created' ||
     event.source !== 'aws.s3' ||
     !bucket?.name ||
-    typeof object?.key !== 'string'
+    typeof object?.key !== 'string' ||
+    object.key === ''
   )
-    throw new InvalidEventError(`not an S3 "Object Created" event: ${JSON.stringify(event).slice(0, 300)}`)
-  if (!object.etag || !object.sequencer)
-    throw new InvalidEventError(`the event for ${object.key} carries no etag or sequencer`)
-  let key: string
-  try {
-    key = decodeEventKey(object.key)
-  } catch {
-    throw new InvalidEventError(`the event's object key is not URL-encoded: ${object.key}`)
-  }
+    throw new InvalidEventError(`not an S3 "Object Created" event: ${JSON.stringify(event)?.slice(0, 300)}`)
+  const [key, rawKey] = eventKeyCandidates(object.key)
+  const etag = object.etag ?? object.eTag
   return {
     bucket: bucket.name,
     key,
+    rawKey,
     size: typeof object.size === 'number' ? object.size : undefined,
-    etag: unquoteEtag(object.etag),
-    sequencer: object.sequencer,
-    versionId: object['version-id'],
+    etag: typeof etag === 'string' && etag !== '' ? unquoteEtag(etag) : undefined,
+    sequencer: typeof object.sequencer === 'string' && object.sequencer !== '' ? object.sequencer : undefined,
   }
 }
 
 /**
  * The uploads named by what the handler was invoked with: one EventBridge event (the rule's normal delivery),
  * an array of them, or an SQS batch whose bodies are such events (a redrive from the dead-letter queue).
+ * Anything it cannot understand throws, so the invocation fails and ends in the dead-letter queue, event and all.
  */
 export function objectRefs(input: unknown): ObjectRef[] {
   if (Array.isArray(input)) return input.flatMap((event) => objectRefs(event))

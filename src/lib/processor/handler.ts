@@ -16,30 +16,49 @@ export type UploadProcessor = (ref: ObjectRef, how?: {bySweep?: boolean}) => Pro
 
 export type HandlerDeps = ProcessorDeps & {processingBucket: string; log?: (line: LogLine) => void}
 
-const jsonLine = (line: LogLine) => console.log(JSON.stringify(line))
+// Straight to stdout, not console.log: Lambda prefixes console lines with a time and request id, and CloudWatch
+// metric filters (the stack counts `skipped` and `recoveredBySweep` lines) match JSON only when the whole log event
+// is JSON.
+export const jsonLine = (line: LogLine) => process.stdout.write(JSON.stringify(line) + '\n')
+
+/** Why a skipped upload needed no work, for the warning line. */
+const SKIPPED_BECAUSE = {
+  gone: 'the object is no longer in the processing bucket (already handled, or removed)',
+  superseded: 'a newer upload replaced the object; its own event handles it',
+} as const
 
 /**
  * Processes an upload and logs one line, the same for its event and for the sweep. A failure is logged and thrown, so
- * the invocation is retried and finally dead-lettered (or, for the sweep, counted against the object's tries).
- * A swept object's line says `recoveredBySweep`: true when the sweep stored or quarantined it (the metric and alarm
- * on the processor's logs count these: someone's events are going missing).
+ * the invocation is retried and finally dead-lettered (or, for the sweep, counted against the object's tries). A
+ * skipped upload is logged as a warning with why (the stack counts these lines and alarms on them). A swept object's
+ * line says `recoveredBySweep`: true when the sweep stored, quarantined or found it unchanged (the stack counts these
+ * too: someone's events are going missing).
  */
 export function createUploadProcessor(deps: HandlerDeps): UploadProcessor {
   const processor = new ObjectProcessor(deps)
   const log = deps.log ?? jsonLine
   return async (ref, how = {}) => {
     const started = performance.now()
-    const base = {bucket: ref.bucket, key: ref.key, etag: ref.etag, sequencer: ref.sequencer}
+    const base = {
+      bucket: ref.bucket,
+      key: ref.key,
+      etag: ref.etag,
+      sequencer: ref.sequencer,
+      ...(ref.etag === undefined ? {note: 'the event carries no ETag: handled as the object is now'} : {}),
+    }
     try {
       const result = await processor.process(ref)
-      const {outcome, key: _key, ...details} = result
-      const sweepMark = how.bySweep ? {recoveredBySweep: outcome !== 'skipped'} : {}
+      const {outcome, ...details} = result
+      const level = outcome === 'skipped' ? 'warn' : 'info'
+      const because = outcome === 'skipped' ? {because: SKIPPED_BECAUSE[result.why]} : {}
+      const swept = how.bySweep ? {recoveredBySweep: outcome !== 'skipped'} : {}
       log({
-        level: 'info',
+        level,
         ...base,
         outcome,
         ...details,
-        ...sweepMark,
+        ...because,
+        ...swept,
         durationMs: Math.round(performance.now() - started),
       })
       return result
@@ -59,7 +78,10 @@ export function createUploadProcessor(deps: HandlerDeps): UploadProcessor {
   }
 }
 
-/** The processor's handling of events, the same on AWS and locally: each upload the event names, in turn. */
+/**
+ * The processor's handling of events, the same on AWS and locally: each upload the event names, in turn. An event
+ * that cannot be understood throws, so the invocation fails and the event reaches the dead-letter queue whole.
+ */
 export function createObjectHandler(
   deps: HandlerDeps,
   processUpload: UploadProcessor = createUploadProcessor(deps),
@@ -79,7 +101,7 @@ export function createObjectHandler(
 /** What the sweep needs besides the processor's own dependencies. */
 export type SweepSettings = Omit<
   SweepDeps,
-  'process' | 'log' | 's3' | 'dynamodb' | 'processingBucket' | 'keepGoing' | 'account'
+  'process' | 'log' | 's3' | 'dynamodb' | 'processingBucket' | 'outcomesTable' | 'keepGoing' | 'account'
 >
 
 /** The part of the Lambda context the sweep reads: its time left, and its ARN (arn:aws:lambda:region:account:…). */
@@ -106,6 +128,7 @@ export function createProcessorHandler(
       s3: deps.s3,
       dynamodb: deps.dynamodb,
       processingBucket: deps.processingBucket,
+      outcomesTable: deps.outcomesTable,
       account: context?.invokedFunctionArn.split(':')[4] ?? '',
       log: deps.log ?? jsonLine,
       process: (ref) => processUpload(ref, {bySweep: true}),

@@ -15,8 +15,9 @@ export interface Notification {
   bucket: string
   sourceKey: string
   etag: string
-  sequencer: string
-  /** The stored item's key (stored), or the existing item that made the upload a duplicate. */
+  /** The sequencer of the event that named the upload, when it had one. */
+  sequencer?: string
+  /** The stored item's key (stored), or the existing item the upload matched (unchanged) or duplicated. */
   item?: {ArtistID: string; ItemID: string}
   quarantineBucket?: string
   quarantineKey?: string

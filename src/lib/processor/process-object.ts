@@ -8,7 +8,9 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
+  type HeadObjectCommandOutput,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
@@ -23,7 +25,9 @@ import {
   quarantineKey,
   TABLE_KEY,
 } from '#contract/pipeline-contract.js'
+import {OUTCOMES_TABLE} from '#contract/table.js'
 import {checkRecord} from '#record/check-record.js'
+import {sameRecord} from '#record/same-record.js'
 import type {TypedItem, TypedValue} from '#record/typed-item.js'
 import {isConditionalCheckFailed, isNoSuchKey, isPreconditionFailed, unquoteEtag} from '#core/aws-responses.js'
 import type {ObjectRef} from './event.js'
@@ -35,6 +39,8 @@ export interface ProcessorDeps {
   notifier: Notifier
   quarantineBucket: string
   table: string
+  /** Where outcomes that leave no item or entry of their own (`unchanged`) are recorded. */
+  outcomesTable: string
   now?: () => Date
 }
 
@@ -44,11 +50,13 @@ export interface ItemKey {
 }
 
 /**
- * What became of one upload. `skipped`: nothing left to do, because the object is no longer there (an event
- * delivered again after the upload was fully handled) or a newer upload replaced it (that upload has its own event).
+ * What became of one upload. `unchanged`: the record is already stored exactly so, from another upload. `skipped`:
+ * nothing left to do, because the object is no longer there (an event delivered again after the upload was fully
+ * handled) or a newer upload replaced it (that upload has its own event).
  */
 export type ProcessResult =
   | {outcome: 'stored'; key: string; item: ItemKey; alreadyStored: boolean}
+  | {outcome: 'unchanged'; key: string; item: ItemKey}
   | {
       outcome: 'quarantined'
       key: string
@@ -69,57 +77,79 @@ const itemKeyOf = (item: Record<string, TypedValue | {S?: string}>): ItemKey => 
 })
 const quoted = (etag: string): string => `"${etag}"`
 
+/**
+ * One upload being processed: its identity (key + ETag; the processing bucket is not versioned, so no version id),
+ * the sequencer its event carried, if any, and the release id when `quarantine release` put it back.
+ */
+interface Upload {
+  bucket: string
+  key: string
+  etag: string
+  sequencer?: string
+  releaseId?: string
+}
+
 type Read =
-  {kind: 'bytes'; bytes: Uint8Array} | {kind: 'too-large'; size: number} | {kind: 'gone'} | {kind: 'superseded'}
+  | {kind: 'bytes'; upload: Upload; bytes: Uint8Array}
+  | {kind: 'too-large'; upload: Upload; size: number}
+  | {kind: 'gone'}
+  | {kind: 'superseded'}
 
 /**
  * Reads the upload the event names, and only that upload: If-Match on the event's ETag, checked again on the
- * answer because a local S3 may ignore the header. An object over the cap is left unread.
+ * answer because a local S3 may ignore the header. Without an ETag in the event, the object as it is now is the
+ * upload. An object over the cap is left unread, and one the event says is over it is only looked at (HEAD).
  */
 async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
-  let response
+  const request = {Bucket: ref.bucket, Key: ref.key, IfMatch: ref.etag === undefined ? undefined : quoted(ref.etag)}
+  const headOnly = ref.size !== undefined && ref.size > MAX_OBJECT_BYTES
+  let response: GetObjectCommandOutput | HeadObjectCommandOutput
   try {
-    response = await s3.send(
-      new GetObjectCommand({
-        Bucket: ref.bucket,
-        Key: ref.key,
-        VersionId: ref.versionId,
-        IfMatch: ref.versionId ? undefined : quoted(ref.etag),
-      }),
-    )
+    response = headOnly ? await s3.send(new HeadObjectCommand(request)) : await s3.send(new GetObjectCommand(request))
   } catch (error) {
     if (isNoSuchKey(error)) return {kind: 'gone'}
     if (isPreconditionFailed(error)) return {kind: 'superseded'}
     throw error
   }
-  const body = response.Body!
-  const discard = () => (body as unknown as {destroy?: () => void}).destroy?.()
-  if (!ref.versionId && response.ETag && unquoteEtag(response.ETag) !== ref.etag) {
+  const body = 'Body' in response ? response.Body : undefined
+  const discard = () => (body as {destroy?: () => void} | undefined)?.destroy?.()
+  const etag = unquoteEtag(response.ETag ?? '')
+  if (ref.etag !== undefined && response.ETag && etag !== ref.etag) {
     discard()
     return {kind: 'superseded'}
   }
+  const upload: Upload = {
+    bucket: ref.bucket,
+    key: ref.key,
+    etag: ref.etag ?? etag,
+    sequencer: ref.sequencer,
+    releaseId: response.Metadata?.[QUARANTINE_METADATA.releaseId],
+  }
   if ((response.ContentLength ?? 0) > MAX_OBJECT_BYTES) {
     discard()
-    return {kind: 'too-large', size: response.ContentLength!}
+    return {kind: 'too-large', upload, size: response.ContentLength!}
   }
-  return {kind: 'bytes', bytes: await body.transformToByteArray()}
+  // The event's size was wrong: read it after all.
+  if (!body) return readUpload({...ref, size: undefined}, s3)
+  return {kind: 'bytes', upload, bytes: await body.transformToByteArray()}
 }
 
 function quarantineMetadata(
-  ref: ObjectRef,
+  upload: Upload,
   reason: QuarantineReason,
   message: string,
   at: string,
 ): Record<string, string> {
   const metadata: Record<string, string> = {
     [QUARANTINE_METADATA.reason]: reason,
-    [QUARANTINE_METADATA.sourceEtag]: ref.etag,
-    [QUARANTINE_METADATA.sourceSequencer]: ref.sequencer,
+    [QUARANTINE_METADATA.sourceEtag]: upload.etag,
     [QUARANTINE_METADATA.quarantinedAt]: at,
   }
+  if (upload.sequencer) metadata[QUARANTINE_METADATA.sourceSequencer] = upload.sequencer
+  if (upload.releaseId) metadata[QUARANTINE_METADATA.releaseId] = upload.releaseId
   const size = (entries: Record<string, string>) =>
     Object.entries(entries).reduce((sum, [k, v]) => sum + k.length + v.length, 0)
-  const sourceKey = encodeMetadataValue(ref.key)
+  const sourceKey = encodeMetadataValue(upload.key)
   if (size(metadata) + QUARANTINE_METADATA.sourceKey.length + sourceKey.length <= METADATA_BUDGET_BYTES / 2)
     metadata[QUARANTINE_METADATA.sourceKey] = sourceKey
   const room = METADATA_BUDGET_BYTES - size(metadata) - QUARANTINE_METADATA.message.length
@@ -149,28 +179,38 @@ export class ObjectProcessor {
   }
 
   /**
-   * Turns one upload into a stored item or a quarantine entry, then removes it from the processing bucket.
-   * Every step is idempotent, so a retry after a failure at any point finishes the job without a second
-   * item, a second quarantine entry or a false duplicate. Transient AWS errors are thrown (after the SDK's
-   * own retries) so the invocation is retried; nothing is quarantined because of them.
+   * Turns one upload into a stored item, an `unchanged` record or a quarantine entry, then removes it from the
+   * processing bucket. Every step is idempotent, so a retry after a failure at any point (or a redelivered event, or
+   * a sweep of the same upload) finishes the job without a second item, a second quarantine entry or a false
+   * duplicate. Transient AWS errors are thrown (after the SDK's own retries) so the invocation is retried; nothing is
+   * quarantined because of them.
    */
   async process(ref: ObjectRef): Promise<ProcessResult> {
-    if (ref.size !== undefined && ref.size > MAX_OBJECT_BYTES) return this.quarantineOversized(ref, ref.size)
-    const read = await readUpload(ref, this.deps.s3)
-    if (read.kind === 'gone' || read.kind === 'superseded') return {outcome: 'skipped', key: ref.key, why: read.kind}
-    if (read.kind === 'too-large') return this.quarantineOversized(ref, read.size)
-
-    const check = checkRecord(read.bytes)
-    if (!check.ok) return this.quarantine(ref, read.bytes, check.reason, describeProblems(check.reason, check.problems))
-    return this.store(ref, read.bytes, check.item)
+    const result = await this.processKey(ref)
+    if (result.outcome !== 'skipped' || ref.rawKey === undefined) return result
+    // The event's key may be raw yet decode to another key ('a+b.json' to 'a b.json'): then the raw key is the one.
+    const raw = await this.processKey({...ref, key: ref.rawKey, rawKey: undefined})
+    return raw.outcome === 'skipped' ? result : raw
   }
 
-  private async store(ref: ObjectRef, bytes: Uint8Array, record: TypedItem): Promise<ProcessResult> {
+  private async processKey(ref: ObjectRef): Promise<ProcessResult> {
+    const read = await readUpload(ref, this.deps.s3)
+    if (read.kind === 'gone' || read.kind === 'superseded') return {outcome: 'skipped', key: ref.key, why: read.kind}
+    if (read.kind === 'too-large') return this.quarantineOversized(read.upload, read.size)
+
+    const check = checkRecord(read.bytes)
+    if (!check.ok)
+      return this.quarantine(read.upload, read.bytes, check.reason, describeProblems(check.reason, check.problems))
+    return this.store(read.upload, read.bytes, check.item)
+  }
+
+  private async store(upload: Upload, bytes: Uint8Array, record: TypedItem): Promise<ProcessResult> {
     const item = {
       ...record,
-      [ITEM_METADATA.sourceKey]: {S: ref.key},
-      [ITEM_METADATA.sourceEtag]: {S: ref.etag},
-      [ITEM_METADATA.sourceSequencer]: {S: ref.sequencer},
+      [ITEM_METADATA.sourceKey]: {S: upload.key},
+      [ITEM_METADATA.sourceEtag]: {S: upload.etag},
+      // The sequencer only orders; kept to show which event stored the item, when the event had one.
+      ...(upload.sequencer ? {[ITEM_METADATA.sourceSequencer]: {S: upload.sequencer}} : {}),
       [ITEM_METADATA.ingestedAt]: {S: this.now().toISOString()},
     }
     const itemKey = itemKeyOf(item)
@@ -188,7 +228,7 @@ export class ObjectProcessor {
     } catch (error) {
       if (isItemTooLarge(error))
         return this.quarantine(
-          ref,
+          upload,
           bytes,
           'too-large',
           `DynamoDB refused the item as too large: ${(error as Error).message}`,
@@ -200,49 +240,78 @@ export class ObjectProcessor {
         throw Object.assign(new Error(`item ${JSON.stringify(itemKey)} changed during the conditional put; retrying`), {
           $retryable: {},
         })
-      if (!isSameUpload(existing, ref)) {
+      // This very upload, stored by an earlier try; else the same record from another upload; else a duplicate.
+      if (isSameUpload(existing, upload)) alreadyStored = true
+      else {
         const from = existing[ITEM_METADATA.sourceKey]?.S
-        const message = `ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}" is already stored${from ? ` (from ${from})` : ''}`
-        return this.quarantine(ref, bytes, 'duplicate', message, itemKey)
+        const stored = `ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}" is already stored${from ? ` (from ${from})` : ''}`
+        if (sameRecord(existing, record)) return this.unchanged(upload, itemKey, stored)
+        return this.quarantine(upload, bytes, 'duplicate', stored, itemKey)
       }
-      alreadyStored = true
     }
-    await this.notify(ref, {
+    await this.notify(upload, {
       outcome: 'stored',
       subject: `EventPulse: stored ${itemKey.ArtistID} / ${itemKey.ItemID}`,
-      message: `${ref.key} was stored as ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}".`,
+      message: `${upload.key} was stored as ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}".`,
       item: itemKey,
     })
-    await this.removeOriginal(ref)
-    return {outcome: 'stored', key: ref.key, item: itemKey, alreadyStored}
+    await this.removeOriginal(upload)
+    return {outcome: 'stored', key: upload.key, item: itemKey, alreadyStored}
   }
 
+  /** The whole stored item, to compare with the record (where DynamoDB did not return it with the failed put). */
   private async storedItem(itemKey: ItemKey) {
     const {Item} = await this.deps.dynamodb.send(
       new GetItemCommand({
         TableName: this.deps.table,
         Key: {[TABLE_KEY.partition]: {S: itemKey.ArtistID}, [TABLE_KEY.sort]: {S: itemKey.ItemID}},
         ConsistentRead: true,
-        ProjectionExpression: '#s, #e, #q',
-        ExpressionAttributeNames: {
-          '#s': ITEM_METADATA.sourceKey,
-          '#e': ITEM_METADATA.sourceEtag,
-          '#q': ITEM_METADATA.sourceSequencer,
-        },
       }),
     )
     return Item
   }
 
+  /**
+   * The record is already stored exactly so: nothing to store or quarantine. That leaves no item or entry of this
+   * upload's own, so the outcome is recorded in the outcomes table (for `status` and `upload --wait`), then
+   * notified, then the object removed. Each step may be repeated by a retry.
+   */
+  private async unchanged(upload: Upload, item: ItemKey, stored: string): Promise<ProcessResult> {
+    const at = this.now()
+    const {attributes} = OUTCOMES_TABLE
+    await this.deps.dynamodb.send(
+      new PutItemCommand({
+        TableName: this.deps.outcomesTable,
+        Item: {
+          [OUTCOMES_TABLE.partitionKey]: {S: upload.key},
+          [OUTCOMES_TABLE.sortKey]: {S: upload.etag},
+          [attributes.outcome]: {S: 'unchanged'},
+          [attributes.at]: {S: at.toISOString()},
+          [attributes.artistId]: {S: item.ArtistID},
+          [attributes.itemId]: {S: item.ItemID},
+          [attributes.expiresAt]: {N: String(Math.floor(at.getTime() / 1000) + OUTCOMES_TABLE.retentionSeconds)},
+        },
+      }),
+    )
+    await this.notify(upload, {
+      outcome: 'unchanged',
+      subject: `EventPulse: unchanged ${item.ArtistID} / ${item.ItemID}`,
+      message: `${upload.key} was not stored again: ${stored} with the same content.`,
+      item,
+    })
+    await this.removeOriginal(upload)
+    return {outcome: 'unchanged', key: upload.key, item}
+  }
+
   /** Writes the quarantine entry from the bytes already read; an entry already there is this upload's, from an earlier try. */
   private async quarantine(
-    ref: ObjectRef,
+    upload: Upload,
     bytes: Uint8Array,
     reason: QuarantineReason,
     message: string,
     item?: ItemKey,
   ): Promise<ProcessResult> {
-    const target = quarantineKey(ref.key, ref)
+    const target = quarantineKey(upload.key, upload)
     try {
       await this.deps.s3.send(
         new PutObjectCommand({
@@ -251,69 +320,85 @@ export class ObjectProcessor {
           Body: bytes,
           ContentType: 'application/json',
           IfNoneMatch: '*',
-          Metadata: quarantineMetadata(ref, reason, message, this.now().toISOString()),
+          Metadata: quarantineMetadata(upload, reason, message, this.now().toISOString()),
         }),
       )
     } catch (error) {
       if (!isPreconditionFailed(error)) throw error
+      if (upload.releaseId !== undefined) this.mustBeOwnEntry(upload, await this.entryMetadata(target))
     }
-    return this.finishQuarantine(ref, reason, message, target, item)
+    return this.finishQuarantine(upload, reason, message, target, item)
   }
 
   /** An object over the cap is copied within S3, never downloaded. */
-  private async quarantineOversized(ref: ObjectRef, size: number): Promise<ProcessResult> {
+  private async quarantineOversized(upload: Upload, size: number): Promise<ProcessResult> {
     const message = `the object is ${size} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`
-    const target = quarantineKey(ref.key, ref)
+    const target = quarantineKey(upload.key, upload)
     try {
       await this.deps.s3.send(
         new CopyObjectCommand({
           Bucket: this.deps.quarantineBucket,
           Key: target,
-          CopySource: `${ref.bucket}/${encodeURIComponent(ref.key)}${ref.versionId ? `?versionId=${encodeURIComponent(ref.versionId)}` : ''}`,
-          CopySourceIfMatch: ref.versionId ? undefined : quoted(ref.etag),
+          CopySource: `${upload.bucket}/${encodeURIComponent(upload.key)}`,
+          CopySourceIfMatch: quoted(upload.etag),
           IfNoneMatch: '*',
           MetadataDirective: 'REPLACE',
-          Metadata: quarantineMetadata(ref, 'too-large', message, this.now().toISOString()),
+          Metadata: quarantineMetadata(upload, 'too-large', message, this.now().toISOString()),
         }),
       )
     } catch (error) {
-      if (isNoSuchKey(error)) return {outcome: 'skipped', key: ref.key, why: 'gone'}
+      if (isNoSuchKey(error)) return {outcome: 'skipped', key: upload.key, why: 'gone'}
       if (!isPreconditionFailed(error)) throw error
       // Either the entry exists (an earlier try copied it) or the source is a newer upload now.
-      if (!(await this.exists(this.deps.quarantineBucket, target)))
-        return {outcome: 'skipped', key: ref.key, why: 'superseded'}
+      const entry = await this.entryMetadata(target)
+      if (!entry) return {outcome: 'skipped', key: upload.key, why: 'superseded'}
+      this.mustBeOwnEntry(upload, entry)
     }
-    return this.finishQuarantine(ref, 'too-large', message, target)
+    return this.finishQuarantine(upload, 'too-large', message, target)
   }
 
   private async finishQuarantine(
-    ref: ObjectRef,
+    upload: Upload,
     reason: QuarantineReason,
     message: string,
     target: string,
     item?: ItemKey,
   ): Promise<ProcessResult> {
-    await this.notify(ref, {
+    await this.notify(upload, {
       outcome: 'quarantined',
       reason,
       subject: `EventPulse: quarantined (${reason})`,
-      message: `${ref.key} was quarantined (${reason}): ${message}`,
+      message: `${upload.key} was quarantined (${reason}): ${message}`,
       quarantineBucket: this.deps.quarantineBucket,
       quarantineKey: target,
       item,
     })
-    await this.removeOriginal(ref)
-    return {outcome: 'quarantined', key: ref.key, reason, message, quarantineKey: target, item}
+    await this.removeOriginal(upload)
+    return {outcome: 'quarantined', key: upload.key, reason, message, quarantineKey: target, item}
   }
 
-  private async exists(bucket: string, key: string): Promise<boolean> {
+  /** The user metadata of a quarantine entry, or undefined when there is none. */
+  private async entryMetadata(key: string): Promise<Record<string, string> | undefined> {
     try {
-      await this.deps.s3.send(new HeadObjectCommand({Bucket: bucket, Key: key}))
-      return true
+      const head = await this.deps.s3.send(new HeadObjectCommand({Bucket: this.deps.quarantineBucket, Key: key}))
+      return head.Metadata ?? {}
     } catch (error) {
-      if (isNoSuchKey(error)) return false
+      if (isNoSuchKey(error)) return undefined
       throw error
     }
+  }
+
+  /**
+   * An upload that `quarantine release` put back has the same bytes, so the same entry id, as the entry it came from.
+   * Until the release removes that entry (right after putting the object back), the entry found is not this upload's:
+   * finishing now would leave the release to delete the only copy. So retry until the entry is gone or is ours.
+   */
+  private mustBeOwnEntry(upload: Upload, entry: Record<string, string> | undefined): void {
+    if (upload.releaseId !== undefined && entry?.[QUARANTINE_METADATA.releaseId] !== upload.releaseId)
+      throw Object.assign(
+        new Error(`${upload.key} was released from quarantine, and its entry is not removed yet; retrying`),
+        {$retryable: {}},
+      )
   }
 
   /**
@@ -321,7 +406,7 @@ export class ObjectProcessor {
    * rather than losing it.
    */
   private notify(
-    ref: ObjectRef,
+    upload: Upload,
     content: Pick<
       Notification,
       'outcome' | 'reason' | 'subject' | 'message' | 'item' | 'quarantineBucket' | 'quarantineKey'
@@ -329,27 +414,23 @@ export class ObjectProcessor {
   ) {
     return this.deps.notifier.publish({
       ...content,
-      bucket: ref.bucket,
-      sourceKey: ref.key,
-      etag: ref.etag,
-      sequencer: ref.sequencer,
+      bucket: upload.bucket,
+      sourceKey: upload.key,
+      etag: upload.etag,
+      sequencer: upload.sequencer,
       at: this.now().toISOString(),
     })
   }
 
   /**
-   * Removes this upload, and only this one: If-Match on its ETag (or its version id), so a new upload under the
-   * same key made meanwhile stays for its own event. A 412 means exactly that; a missing object, that it is done.
+   * Removes this upload, and only this one: If-Match on its ETag (never a version id: the processing bucket is not
+   * versioned), so a new upload under the same key made meanwhile stays for its own event. A 412 means exactly that;
+   * a missing object, that it is done.
    */
-  private async removeOriginal(ref: ObjectRef): Promise<void> {
+  private async removeOriginal(upload: Upload): Promise<void> {
     try {
       await this.deps.s3.send(
-        new DeleteObjectCommand({
-          Bucket: ref.bucket,
-          Key: ref.key,
-          VersionId: ref.versionId,
-          IfMatch: ref.versionId ? undefined : quoted(ref.etag),
-        }),
+        new DeleteObjectCommand({Bucket: upload.bucket, Key: upload.key, IfMatch: quoted(upload.etag)}),
       )
     } catch (error) {
       if (!isPreconditionFailed(error) && !isNoSuchKey(error)) throw error
@@ -357,13 +438,13 @@ export class ObjectProcessor {
   }
 }
 
-/** The stored item came from this very upload: a redelivered event or a retry after a partial failure. */
-function isSameUpload(existing: Record<string, {S?: string}>, ref: ObjectRef): boolean {
-  return (
-    existing[ITEM_METADATA.sourceKey]?.S === ref.key &&
-    existing[ITEM_METADATA.sourceEtag]?.S === ref.etag &&
-    existing[ITEM_METADATA.sourceSequencer]?.S === ref.sequencer
-  )
+/**
+ * The stored item came from this very upload (same key and ETag): a redelivered event, a sweep, a retry after a
+ * partial failure, or the same bytes sent again under the same key. The sequencer only orders events; it is not
+ * compared (a sweep has none, and some implementations send a constant one).
+ */
+function isSameUpload(existing: Record<string, {S?: string}>, upload: Upload): boolean {
+  return existing[ITEM_METADATA.sourceKey]?.S === upload.key && existing[ITEM_METADATA.sourceEtag]?.S === upload.etag
 }
 
 function isItemTooLarge(error: unknown): boolean {

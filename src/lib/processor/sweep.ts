@@ -112,14 +112,8 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
 }
 
 async function sweepObject(deps: SweepDeps, object: ListedObject, at: Date, result: SweepResult): Promise<void> {
-  // A sweep knows no sequencer: only S3's event carries one, and the upload's identity is its key and ETag.
-  const ref: ObjectRef = {
-    bucket: deps.processingBucket,
-    key: object.key,
-    size: object.size,
-    etag: object.etag,
-    sequencer: '',
-  }
+  // No sequencer: only S3's events carry one, and an upload is its key and ETag. The key is exact, from the listing.
+  const ref: ObjectRef = {bucket: deps.processingBucket, key: object.key, size: object.size, etag: object.etag}
   result.swept++
   try {
     const {outcome} = await deps.process(ref)

@@ -20,6 +20,8 @@ export interface EntriesAction {
   /** "delete", "release": for the question and the messages. */
   verb: string
   pastTense: string
+  /** Said with the question, e.g. that the action cannot be undone. */
+  caution?: string
   act: (entry: QuarantineEntry) => Promise<void>
 }
 
@@ -42,7 +44,7 @@ export async function actOnEntries(
   for (const entry of entries) options.say(`  ${entryLine(entry)}`)
   if (options.dryRun) return result
   if (
-    !(await confirmOrRefuse(`${capitalise(action.verb)} ${count}?`, {
+    !(await confirmOrRefuse(`${capitalise(action.verb)} ${count}${action.caution ? ` (${action.caution})` : ''}?`, {
       yes: options.yes,
       action: `${action.verb} quarantined objects`,
     }))

@@ -55,7 +55,9 @@ async function entryKeys(target: PipelineTarget, options: {prefix?: string; limi
   return keys
 }
 
-/** Reads the entries' metadata, `concurrency` at a time (by default the target's); entries gone meanwhile are left out. */
+/**
+ * Reads the entries' metadata, `concurrency` at a time (by default the target's); entries gone meanwhile are left out.
+ */
 async function describeEntries(
   target: PipelineTarget,
   keys: string[],
@@ -78,8 +80,8 @@ const newestFirst = (a: QuarantineEntry, b: QuarantineEntry): number =>
   (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? '')
 
 /**
- * Every entry of one source key (a key quarantined more than once has several), newest first. `concurrency` bounds
- * the metadata reads: callers that already fan out over many keys pass 1, so requests in flight stay within the target's.
+ * Every entry of one source key (a key quarantined more than once has several), newest first. `concurrency` bounds the
+ * metadata reads: callers that already fan out over many keys pass 1, so requests in flight stay within the target's.
  */
 export async function entriesOf(
   target: PipelineTarget,

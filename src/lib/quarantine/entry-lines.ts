@@ -2,7 +2,10 @@ import type {ResolvedArgument, QuarantineEntry} from './entries.js'
 
 export function entryLine(entry: QuarantineEntry): string {
   const reason = entry.reason ?? 'no reason recorded'
-  return `${entry.key}  ${entry.size} B  ${entry.quarantinedAt ?? '-'}  ${reason}${entry.message ? `: ${entry.message}` : ''}`
+  return (
+    `${entry.key}  ${entry.size} B  ${entry.quarantinedAt ?? '-'}  ` +
+    `${reason}${entry.message ? `: ${entry.message}` : ''}`
+  )
 }
 
 /** What a command acts on: every entry found, and the arguments that named nothing in quarantine. */

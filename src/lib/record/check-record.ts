@@ -70,7 +70,8 @@ export function checkRecord(bytes: Uint8Array): RecordCheck {
     const {offset, line, column} = firstInvalidUtf8(bytes)
     return failure(
       'not-utf8',
-      `not UTF-8: byte 0x${bytes[offset].toString(16).padStart(2, '0')} at offset ${offset} is not valid UTF-8; save the file as UTF-8`,
+      `not UTF-8: byte 0x${bytes[offset].toString(16).padStart(2, '0')} at offset ${offset} ` +
+        `is not valid UTF-8; save the file as UTF-8`,
       {line, column},
     )
   }
@@ -117,7 +118,9 @@ export function checkRecord(bytes: Uint8Array): RecordCheck {
     const problems = [
       ...inexact.map(({path}) => ({
         path,
-        message: `${path.slice(1).replace(/\/(\d+)$/, '[$1]')} is too large a number to be exact in JSON; write it as {"N": "<digits>"}`,
+        message:
+          `${path.slice(1).replace(/\/(\d+)$/, '[$1]')} is too large a number to be exact in JSON; ` +
+          `write it as {"N": "<digits>"}`,
       })),
       ...schemaProblems(validateItemSchema.errors ?? [], record),
     ]
@@ -143,7 +146,8 @@ export function checkRecord(bytes: Uint8Array): RecordCheck {
   if (itemBytes > MAX_RECORD_ITEM_BYTES)
     return failure(
       'too-large',
-      `the record is ${itemBytes} bytes as a DynamoDB item; the limit is ${MAX_RECORD_ITEM_BYTES} bytes (400 KB less room for the pipeline's metadata)`,
+      `the record is ${itemBytes} bytes as a DynamoDB item; ` +
+        `the limit is ${MAX_RECORD_ITEM_BYTES} bytes (400 KB less room for the pipeline's metadata)`,
       {line: 1, column: 1},
     )
   return {ok: true, item: typed, itemBytes}

@@ -118,7 +118,9 @@ export function schemaProblems(errors: ErrorObject[], record: unknown): SchemaPr
       const wanted = (error.params as {allowedValue: string}).allowedValue
       add(label, {
         path,
-        message: `EntityType does not match ItemID ${JSON.stringify(itemId)}: use {"S": "${wanted}"}, or change the ItemID prefix`,
+        message:
+          `EntityType does not match ItemID ${JSON.stringify(itemId)}: use {"S": "${wanted}"}, ` +
+          `or change the ItemID prefix`,
       })
       continue
     }

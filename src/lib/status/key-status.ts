@@ -4,44 +4,73 @@ import {isNoSuchKey, unquoteEtag} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
+import {OUTCOMES_TABLE} from '#contract/table.js'
 import {entriesOf} from '#quarantine/entries.js'
 
-/** Where an upload is: waiting in the processing bucket, stored in the table, quarantined, or nowhere to be seen. */
-export type UploadState = 'in-flight' | 'stored' | 'quarantined' | 'not-found'
+/**
+ * Where an upload is: waiting in the processing bucket, stored in the table, found already stored exactly so
+ * (`unchanged`), quarantined, or nowhere to be seen.
+ */
+export type UploadState = 'in-flight' | 'stored' | 'unchanged' | 'quarantined' | 'not-found'
 
-export interface KeyStatus {
-  key: string
-  state: UploadState
-  /** When it entered that state: uploaded (in flight), ingested (stored), quarantined. */
+/** A stored item's key. */
+export interface ItemKey {
+  [TABLE_KEY.partition]: string
+  [TABLE_KEY.sort]: string
+}
+
+/** One upload of a key and what became of it. */
+export interface UploadOutcome {
+  state: Exclude<UploadState, 'not-found'>
+  /** When it entered that state: uploaded (in flight), ingested (stored), found unchanged, quarantined. */
   at?: string
-  /** The stored item's key. */
-  item?: {[TABLE_KEY.partition]: string; [TABLE_KEY.sort]: string}
+  /** The upload's ETag (without quotes): with the key, what tells it apart from other uploads of the key. */
+  etag?: string
+  /** The stored item (stored), or the one the record matched (unchanged). */
+  item?: ItemKey
   reason?: string
   message?: string
   /** The quarantine entry (`quarantine show` takes it). */
   entry?: string
 }
 
-/** An outcome found for a key, with the ETag of the upload it belongs to (matched, then left out of what is shown). */
-interface RecordedOutcome extends KeyStatus {
-  etag?: string
+/** What became of the latest upload of a key: the fields describe it; `history` (from `status`) has every upload. */
+export interface KeyStatus {
+  key: string
+  state: UploadState
+  at?: string
+  item?: ItemKey
+  reason?: string
+  message?: string
+  entry?: string
+  /** Every upload of the key that left a trace, newest first: the first is the current one, described above. */
+  history?: UploadOutcome[]
 }
 
-async function inFlight(target: PipelineTarget, key: string): Promise<RecordedOutcome | undefined> {
+/** The object waiting under the key in the processing bucket, if any: when it was uploaded and its ETag. */
+export async function inFlight(target: PipelineTarget, key: string): Promise<UploadOutcome | undefined> {
   try {
     const head = await target.s3.send(new HeadObjectCommand({Bucket: resource(target, 'processingBucket'), Key: key}))
-    return {key, state: 'in-flight', at: head.LastModified?.toISOString(), etag: head.ETag && unquoteEtag(head.ETag)}
+    return {state: 'in-flight', at: head.LastModified?.toISOString(), etag: head.ETag && unquoteEtag(head.ETag)}
   } catch (error) {
     if (isNoSuchKey(error)) return undefined
     throw error
   }
 }
 
-async function storedItems(target: PipelineTarget, key: string): Promise<RecordedOutcome[]> {
+function tableClient(target: PipelineTarget) {
   if (!target.dynamodb) throw new Error('keyStatus needs a target resolved with the table')
-  // Loaded here: `upload` without --wait never queries the table.
+  return target.dynamodb
+}
+
+const itemKey = (item: Record<string, {S?: string}>): ItemKey => ({
+  [TABLE_KEY.partition]: item[TABLE_KEY.partition]?.S ?? '',
+  [TABLE_KEY.sort]: item[TABLE_KEY.sort]?.S ?? '',
+})
+
+async function storedItems(target: PipelineTarget, key: string): Promise<UploadOutcome[]> {
   const {QueryCommand} = await import('@aws-sdk/client-dynamodb')
-  const response = await target.dynamodb.send(
+  const response = await tableClient(target).send(
     new QueryCommand({
       TableName: resource(target, 'table'),
       IndexName: SOURCE_KEY_INDEX,
@@ -51,26 +80,74 @@ async function storedItems(target: PipelineTarget, key: string): Promise<Recorde
     }),
   )
   return (response.Items ?? []).map((item) => ({
-    key,
     state: 'stored' as const,
     at: item[ITEM_METADATA.ingestedAt]?.S,
-    item: {[TABLE_KEY.partition]: item[TABLE_KEY.partition]?.S ?? '', [TABLE_KEY.sort]: item[TABLE_KEY.sort]?.S ?? ''},
     etag: item[ITEM_METADATA.sourceEtag]?.S,
+    item: itemKey(item),
   }))
 }
 
-async function quarantined(target: PipelineTarget, key: string): Promise<RecordedOutcome[]> {
+/**
+ * Uploads of the key the pipeline found already stored exactly so, from the outcomes table (only the upload with
+ * `etag`, when given). A target that knows no outcomes table (a stack deployed before it) has none to tell of.
+ */
+async function unchangedUploads(target: PipelineTarget, key: string, etag?: string): Promise<UploadOutcome[]> {
+  const table = target.resources.outcomesTable
+  if (!table) return []
+  const {QueryCommand} = await import('@aws-sdk/client-dynamodb')
+  const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
+  const response = await tableClient(target).send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: etag ? '#key = :key AND #etag = :etag' : '#key = :key',
+      ExpressionAttributeNames: {'#key': partitionKey, ...(etag ? {'#etag': sortKey} : {})},
+      ExpressionAttributeValues: {':key': {S: key}, ...(etag ? {':etag': {S: etag}} : {})},
+    }),
+  )
+  // The table also holds the sweep's own records about objects it retried; only `unchanged` is an outcome of its own.
+  return (response.Items ?? [])
+    .filter((record) => record[attributes.outcome]?.S === 'unchanged')
+    .map((record) => ({
+      state: 'unchanged' as const,
+      at: record[attributes.at]?.S,
+      etag: record[sortKey]?.S,
+      item: itemKey(record),
+    }))
+}
+
+async function quarantined(target: PipelineTarget, key: string): Promise<UploadOutcome[]> {
   // Callers fan out over keys at the target's concurrency; one key's entries are read one at a time.
   const entries = await entriesOf(target, key, 1)
   return entries.map((entry) => ({
-    key,
     state: 'quarantined' as const,
     at: entry.quarantinedAt,
+    etag: entry.sourceEtag,
     reason: entry.reason,
     message: entry.message,
     entry: entry.key,
-    etag: entry.sourceEtag,
   }))
+}
+
+const newestFirst = (a: UploadOutcome, b: UploadOutcome): number => (b.at ?? '').localeCompare(a.at ?? '')
+
+/** Every recorded outcome of the key's uploads (of the one with `etag`, when given), newest first. */
+async function recordedOutcomes(target: PipelineTarget, key: string, etag?: string): Promise<UploadOutcome[]> {
+  const found = await Promise.all([
+    storedItems(target, key),
+    unchangedUploads(target, key, etag),
+    quarantined(target, key),
+  ])
+  return found
+    .flat()
+    .filter((outcome) => !etag || outcome.etag === etag)
+    .sort(newestFirst)
+}
+
+/** The key's status as the given upload describes it (without its ETag, which the history alone shows). */
+function statusOf(key: string, outcome: UploadOutcome | undefined): KeyStatus {
+  if (!outcome) return {key, state: 'not-found'}
+  const {etag: _etag, ...described} = outcome
+  return {key, ...described}
 }
 
 /**
@@ -84,27 +161,35 @@ export async function keyStatus(
   options: {etag?: string} = {},
 ): Promise<KeyStatus> {
   const waiting = await inFlight(target, key)
-  if (waiting && (!options.etag || waiting.etag === options.etag)) return strip(waiting)
-  const [stored, held] = await Promise.all([storedItems(target, key), quarantined(target, key)])
-  const candidates = [...stored, ...held].filter((outcome) => !options.etag || outcome.etag === options.etag)
-  const newest = candidates.sort((a, b) => (b.at ?? '').localeCompare(a.at ?? ''))[0]
-  return newest ? strip(newest) : {key, state: 'not-found'}
+  if (waiting && (!options.etag || waiting.etag === options.etag)) return statusOf(key, waiting)
+  return statusOf(key, (await recordedOutcomes(target, key, options.etag))[0])
 }
 
-function strip({etag: _etag, ...status}: RecordedOutcome): KeyStatus {
-  return status
+/**
+ * A key's whole history, newest first: the object waiting in the processing bucket (always the latest upload: a new
+ * one can only be written once the last is processed), then every recorded outcome. The first is the current one.
+ */
+export async function keyHistory(target: PipelineTarget, key: string): Promise<KeyStatus> {
+  const [waiting, recorded] = await Promise.all([inFlight(target, key), recordedOutcomes(target, key)])
+  const history = waiting ? [waiting, ...recorded] : recorded
+  return {...statusOf(key, history[0]), history}
 }
+
+/** States that end an upload: it will not change any more. */
+export const isSettled = (status: KeyStatus): boolean =>
+  status.state === 'stored' || status.state === 'unchanged' || status.state === 'quarantined'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * Follows uploads until each is stored or quarantined, or the time is up (those are returned as they last stood).
- * Polls gently: every half second at first, backing off to every 3 seconds.
+ * Follows uploads until each is stored, unchanged or quarantined, or the time is up (those are returned as they last
+ * stood). Polls gently: every half second at first, backing off to every 3 seconds. `onSettled` hears of each as it
+ * settles, so a caller keeps what was learnt even if a later poll fails.
  */
 export async function waitForOutcomes(
   target: PipelineTarget,
   uploads: {key: string; etag?: string}[],
-  options: {timeoutMs: number; onSettled?: (status: KeyStatus) => void},
+  options: {timeoutMs: number; onSettled?: (status: KeyStatus, index: number) => void},
 ): Promise<{statuses: KeyStatus[]; timedOut: boolean}> {
   const deadline = Date.now() + options.timeoutMs
   const statuses: KeyStatus[] = uploads.map(({key}) => ({key, state: 'in-flight'}))
@@ -116,8 +201,8 @@ export async function waitForOutcomes(
       return index
     })
     pending = checked.filter((index) => {
-      const settled = statuses[index].state === 'stored' || statuses[index].state === 'quarantined'
-      if (settled) options.onSettled?.(statuses[index])
+      const settled = isSettled(statuses[index])
+      if (settled) options.onSettled?.(statuses[index], index)
       return !settled
     })
     if (pending.length === 0) return {statuses, timedOut: false}

@@ -1,15 +1,41 @@
-import type {KeyStatus} from './key-status.js'
+import type {KeyStatus, UploadOutcome} from './key-status.js'
 
-/** One line per key: its state, and what identifies the outcome (the item, or the reason and quarantine entry). */
-export function outcomeLine(status: KeyStatus): string {
-  switch (status.state) {
+const STATE_NAMES: Record<KeyStatus['state'], string> = {
+  stored: 'stored',
+  unchanged: 'unchanged',
+  quarantined: 'quarantined',
+  'in-flight': 'in flight',
+  'not-found': 'not found',
+}
+
+/** What identifies an outcome: the item (and when), the reason and quarantine entry, or when it was uploaded. */
+function details(outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['state']}): string {
+  const item = `${outcome.item?.ArtistID} / ${outcome.item?.ItemID}`
+  switch (outcome.state) {
     case 'stored':
-      return `stored       ${status.key}  (${status.item?.ArtistID} / ${status.item?.ItemID}, ${status.at ?? 'time unknown'})`
+      return `(${item}, ${outcome.at ?? 'time unknown'})`
+    case 'unchanged':
+      return `(already stored exactly so as ${item}; nothing changed, ${outcome.at ?? 'time unknown'})`
     case 'quarantined':
-      return `quarantined  ${status.key}  ${status.reason ?? 'unknown reason'}: ${status.message ?? ''}  [${status.entry}]`
+      return `${outcome.reason ?? 'unknown reason'}: ${outcome.message ?? ''}  [${outcome.entry}]`
     case 'in-flight':
-      return `in flight    ${status.key}  (uploaded ${status.at ?? 'just now'})`
+      return `(uploaded ${outcome.at ?? 'just now'})`
     default:
-      return `not found    ${status.key}`
+      return ''
   }
+}
+
+/** One line per key: its state, and what identifies the outcome. */
+export function outcomeLine(status: KeyStatus): string {
+  const line = `${STATE_NAMES[status.state].padEnd(12)} ${status.key}`
+  return status.state === 'not-found' ? line : `${line}  ${details(status)}`
+}
+
+/** A key's uploads, newest first, one indented line each, when it has had more than one; the first is current. */
+export function historyLines(status: KeyStatus): string[] {
+  if (!status.history || status.history.length < 2) return []
+  return status.history.map(
+    (upload, index) =>
+      `    ${index === 0 ? 'current ' : '        '} ${STATE_NAMES[upload.state].padEnd(12)} ${details(upload)}  etag ${upload.etag ?? 'unknown'}`,
+  )
 }

@@ -12,5 +12,5 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
   // Loaded only for --local: it brings the DynamoDB client, which most AWS commands never need.
   const {localTarget} = await import('#local/target.js')
   const target = localTarget(readLocalPipeline(), {concurrency: request.concurrency})
-  return {...target, resources: {...target.resources, ...flagResources(flags)}}
+  return {...target, local: true, resources: {...target.resources, ...flagResources(flags)}}
 }

@@ -1,4 +1,7 @@
-/** Reports progress on stderr: a bar redrawn in place on a terminal, one plain line per step otherwise, nothing with --json. */
+/**
+ * Reports progress on stderr: a bar redrawn in place on a terminal, one plain line per step otherwise, nothing with
+ * --json.
+ */
 export interface Progress {
   /** One more item done; `line` is what a non-terminal sees for it. */
   advance(line: string): void

@@ -1,7 +1,7 @@
 import {CliError, usageError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {expandInputs, type InputFile, readInput} from '#files/input-files.js'
-import {checkRecord} from '#record/check-record.js'
+import {checkRecord, type RecordCheck} from '#record/check-record.js'
 import {type FileReport, reportFor} from '#validate/validate-files.js'
 import {keyProblem, objectKeyFor} from '#files/object-keys.js'
 
@@ -34,27 +34,37 @@ export async function planUpload(
   }
   if (problems.length > 0)
     throw new CliError(
-      `Nothing was uploaded: ${problems.length === 1 ? 'a key is' : 'some keys are'} refused.\n  ${problems.join('\n  ')}`,
+      `Nothing was uploaded: ${problems.length === 1 ? 'a key is' : 'some keys are'} refused.` +
+        `\n  ${problems.join('\n  ')}`,
       {
         exitCode: ExitCode.Usage,
         code: 'KeysRefused',
-        hint: 'Upload the files from different directories or with --prefix, and rename files whose names hold control characters.',
+        hint:
+          'Upload the files from different directories or with --prefix, ' +
+          'and rename files whose names hold control characters.',
       },
     )
   return planned
 }
 
-/** A file's bytes and, when checked, the record check's verdict on them. */
+/**
+ * A file's bytes, the record check's verdict on them (which also gives the record to look for in the table), and,
+ * when validating, the report that refuses an invalid file.
+ */
 export interface PreparedFile {
   body: Buffer
+  check: RecordCheck
   report?: FileReport
 }
 
-/** Reads a file (synchronously: much faster than the thread pool for small files) and checks it as the pipeline will. */
+/**
+ * Reads a file (synchronously: much faster than the thread pool for small files) and checks it as the pipeline will.
+ */
 export async function prepareFile(planned: PlannedFile, validate: boolean): Promise<PreparedFile> {
   const {file} = planned
   const body = await readInput(file)
-  return validate ? {body, report: reportFor(file, checkRecord(body))} : {body}
+  const check = checkRecord(body)
+  return validate ? {body, check, report: reportFor(file, check)} : {body, check}
 }
 
 /** --stdin-key is required with `-`: standard input has no name to take a key from. */

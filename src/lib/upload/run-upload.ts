@@ -1,8 +1,10 @@
 import {type PipelineTarget, resource} from '#aws/clients.js'
+import {explainAwsError} from '#aws/explain-error.js'
+import {type Failure, toFailure} from '#core/errors.js'
 import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
 import type {Progress} from '#terminal/progress.js'
 import {outcomeLine} from '#status/status-lines.js'
-import {waitForOutcomes} from '#status/key-status.js'
+import {isSettled, type KeyStatus, waitForOutcomes} from '#status/key-status.js'
 import {formatProblems} from '#validate/validate-files.js'
 import {type PlannedFile, prepareFile} from './plan.js'
 import {type UploadedFile, uploadFiles} from './send.js'
@@ -10,8 +12,13 @@ import {type UploadedFile, uploadFiles} from './send.js'
 export interface UploadSummary {
   files: number
   invalid: number
+  /** Sent (or found already sent and waiting to be processed). */
   uploaded: number
+  /** Already stored exactly so: found before sending (not sent), or, with --wait, told so by the pipeline. */
+  unchanged: number
   failed: number
+  /** Not tried because the upload stopped at a failure: run the same command again to send them. */
+  notAttempted: number
   stored?: number
   quarantined?: number
   pending?: number
@@ -31,7 +38,9 @@ function summarise(files: UploadedFile[]): UploadSummary {
     files: files.length,
     invalid: count('invalid'),
     uploaded: count('uploaded'),
+    unchanged: count('unchanged'),
     failed: count('failed') + count('in-flight-conflict'),
+    notAttempted: count('not-attempted'),
   }
 }
 
@@ -50,39 +59,89 @@ export async function dryRun(planned: PlannedFile[], options: {validate: boolean
   return {dryRun: true, summary: summarise(files), files}
 }
 
-/** Checks and sends the files and, with `wait`, follows each sent one until it is stored or quarantined. */
-export async function runUpload(
-  target: PipelineTarget,
-  planned: PlannedFile[],
-  options: {validate: boolean; progress: Progress; wait?: {timeoutMs: number; progress: (total: number) => Progress}},
-): Promise<UploadResult & {timedOut: boolean}> {
-  const bucket = resource(target, 'processingBucket')
-  const files = await uploadFiles(target.s3, bucket, planned, {...options, concurrency: target.concurrency})
-  options.progress.done()
-  const summary = summarise(files)
-  let timedOut = false
-  if (options.wait) {
-    const uploaded = files.filter((f) => f.status === 'uploaded')
-    const progress = options.wait.progress(uploaded.length)
-    const waited = await waitForOutcomes(target, uploaded, {
-      timeoutMs: options.wait.timeoutMs,
-      onSettled: (status) => progress.advance(outcomeLine(status)),
-    })
-    progress.done()
-    uploaded.forEach((file, index) => (file.outcome = waited.statuses[index]))
-    timedOut = waited.timedOut
-    summary.stored = waited.statuses.filter((s) => s.state === 'stored').length
-    summary.quarantined = waited.statuses.filter((s) => s.state === 'quarantined').length
-    summary.pending = uploaded.length - summary.stored - summary.quarantined
+/**
+ * The failure that stopped an upload, with what to do: check the target (for the local pipeline, `local status`),
+ * then run the same command again, which sends only what is not stored yet.
+ */
+function stoppedBy(failure: Failure, target: PipelineTarget): Failure {
+  const check = target.local
+    ? 'Check that the local pipeline is running: eventpulse local status (start it with: eventpulse local start).'
+    : failure.hint
+  return {
+    ...failure,
+    message: `The upload stopped: ${failure.message}`,
+    hint: [check, 'Then run the same command again: records already stored are reported unchanged and not sent twice.']
+      .filter(Boolean)
+      .join('\n'),
   }
-  return {dryRun: false, target: target.label, bucket, summary, files, timedOut}
 }
 
 /**
- * Exit status: 4 when uploads failed or outcomes did not arrive in time (try again), else 1 when files were invalid
- * or quarantined (the negative answer), else 0.
+ * Checks and sends the files and, with `wait`, follows each sent one until it is stored, unchanged or quarantined.
+ * A failure of the target part-way does not throw: every file is reported, and the failure comes beside them.
  */
-export function uploadExitStatus(result: UploadResult): ExitCodeValue {
+export async function runUpload(
+  target: PipelineTarget,
+  planned: PlannedFile[],
+  options: {
+    validate: boolean
+    force?: boolean
+    progress: Progress
+    wait?: {timeoutMs: number; progress: (total: number) => Progress}
+  },
+): Promise<UploadResult & {timedOut: boolean; failure?: Failure}> {
+  const bucket = resource(target, 'processingBucket')
+  const sent = await uploadFiles(target, planned, {...options, force: options.force ?? false})
+  options.progress.done()
+  const {files} = sent
+  let failure = sent.failure
+  const summary = summarise(files)
+  let timedOut = false
+  if (options.wait && !failure) {
+    const uploaded = files.filter((f) => f.status === 'uploaded')
+    const progress = options.wait.progress(uploaded.length)
+    // As each settles, so that a poll failing later (the target gone) loses nothing learnt.
+    let statuses: (KeyStatus | undefined)[] = []
+    try {
+      const waited = await waitForOutcomes(target, uploaded, {
+        timeoutMs: options.wait.timeoutMs,
+        onSettled: (status, index) => {
+          statuses[index] = status
+          progress.advance(outcomeLine(status))
+        },
+      })
+      statuses = waited.statuses
+      timedOut = waited.timedOut
+    } catch (error) {
+      failure = toFailure(explainAwsError(error))
+    }
+    progress.done()
+    uploaded.forEach((file, index) => (file.outcome = statuses[index] ?? {key: file.key, state: 'in-flight'}))
+    const outcomes = uploaded.map((file) => file.outcome!)
+    const count = (state: KeyStatus['state']) => outcomes.filter((outcome) => outcome.state === state).length
+    summary.stored = count('stored')
+    summary.quarantined = count('quarantined')
+    summary.unchanged += count('unchanged')
+    summary.pending = outcomes.filter((outcome) => !isSettled(outcome)).length
+  }
+  return {
+    dryRun: false,
+    target: target.label,
+    bucket,
+    summary,
+    files,
+    timedOut,
+    failure: failure && stoppedBy(failure, target),
+  }
+}
+
+/**
+ * Exit status: the failure's when the upload stopped (4 for AWS and network, 3 for credentials); 4 when uploads
+ * failed or outcomes did not arrive in time (try again); else 1 when files were invalid or quarantined (the negative
+ * answer); else 0. Unchanged records are a success: they are stored.
+ */
+export function uploadExitStatus(result: UploadResult & {failure?: Failure}): ExitCodeValue {
+  if (result.failure) return result.failure.exitCode as ExitCodeValue
   if (result.summary.failed > 0 || (result.summary.pending ?? 0) > 0) return ExitCode.Aws
   if (result.summary.invalid > 0 || (result.summary.quarantined ?? 0) > 0) return ExitCode.Negative
   return ExitCode.Success
@@ -100,8 +159,10 @@ export function summaryLine(result: UploadResult): string {
   const parts = [`${s.files} ${s.files === 1 ? 'file' : 'files'}`]
   if (result.dryRun) parts.push(`${s.files - s.invalid} would be uploaded`)
   else parts.push(`${s.uploaded} uploaded`)
+  if (s.unchanged) parts.push(`${s.unchanged} unchanged (already stored)`)
   if (s.invalid) parts.push(`${s.invalid} invalid (not sent)`)
   if (s.failed) parts.push(`${s.failed} failed`)
+  if (s.notAttempted) parts.push(`${s.notAttempted} not attempted`)
   if (s.stored !== undefined) parts.push(`${s.stored} stored`, `${s.quarantined} quarantined`)
   if (s.pending) parts.push(`${s.pending} still in flight`)
   return `${parts.join(', ')}.${result.dryRun ? ' Dry run: nothing was sent.' : ''}`

@@ -1,26 +1,37 @@
-import {PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
+import {createHash} from 'node:crypto'
 
+import {PutObjectCommand} from '@aws-sdk/client-s3'
+
+import {type PipelineTarget, resource} from '#aws/clients.js'
 import {unquoteEtag} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {explainAwsError, isConditionalWriteConflict} from '#aws/explain-error.js'
-import {toFailure} from '#core/errors.js'
+import {CliError, type Failure, toFailure} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import type {QuarantineReason} from '#contract/pipeline-contract.js'
 import type {Progress} from '#terminal/progress.js'
 import type {RecordProblem} from '#record/check-record.js'
-import type {KeyStatus} from '#status/key-status.js'
-import {type PlannedFile, prepareFile} from './plan.js'
+import {sameRecord} from '#record/same-record.js'
+import {inFlight, type ItemKey, type KeyStatus} from '#status/key-status.js'
+import {BATCH_GET_LIMIT, itemKeyOf, type StoredItem, storedItemsFor} from './already-stored.js'
+import {type PlannedFile, type PreparedFile, prepareFile} from './plan.js'
 
-export type FileUploadStatus = 'invalid' | 'would-upload' | 'uploaded' | 'in-flight-conflict' | 'failed'
+export type FileUploadStatus =
+  'invalid' | 'would-upload' | 'uploaded' | 'unchanged' | 'in-flight-conflict' | 'failed' | 'not-attempted'
 
 /** One file in `upload`'s result. */
 export interface UploadedFile {
   file: string
   key: string
-  size: number
+  /** Bytes read (absent for a file not attempted). */
+  size?: number
   status: FileUploadStatus
   /** The uploaded object's ETag (without quotes), which tells this upload apart from others of the same key. */
   etag?: string
+  /** Sent before and still waiting to be processed: the key already held this very content (a re-run). */
+  alreadyInFlight?: true
+  /** `unchanged`: the stored item that holds this very record already (so it was not sent). */
+  item?: ItemKey
   /** Why the record check refused it, and where. */
   reason?: QuarantineReason
   errors?: RecordProblem[]
@@ -29,55 +40,149 @@ export interface UploadedFile {
   outcome?: KeyStatus
 }
 
+export interface SendOptions {
+  validate: boolean
+  /** Send records even when the table already holds them exactly so. */
+  force: boolean
+  progress: Progress
+}
+
 /**
- * Checks and sends each file, `--concurrency` at a time: each worker reads and checks its next file while the others
- * wait on the network, so checking costs next to nothing. Invalid files (when validating) are not sent.
- * Requests have the SDK's retries and backoff; `If-None-Match: *` makes S3 refuse to replace an object still waiting
- * in the processing bucket under the same key. A failure is recorded per file, not thrown, except for those that
- * would fail every file alike (credentials, a missing bucket).
+ * S3's ETag of a body sent in one PutObject: its MD5 (true for SSE-S3, the processing bucket's encryption, and for
+ * the emulators; multipart uploads and SSE-KMS have other ETags, and upload uses neither).
  */
-export function uploadFiles(
-  s3: S3Client,
-  bucket: string,
-  files: PlannedFile[],
-  options: {validate: boolean; concurrency: number; progress: Progress},
-): Promise<UploadedFile[]> {
-  return mapConcurrently(files, options.concurrency, async (planned): Promise<UploadedFile> => {
-    const {body, report} = await prepareFile(planned, options.validate)
-    const described = {file: planned.file.displayPath, key: planned.key, size: body.length}
-    if (report && !report.valid) {
-      options.progress.advance(`invalid ${planned.key} (not sent)`)
-      return {...described, status: 'invalid', reason: report.reason, errors: report.errors}
-    }
+const singlePartEtag = (body: Buffer): string => createHash('md5').update(body).digest('hex')
+
+/** Tries of a PutObject refused because the key was taken, then found free again (its object just processed). */
+const PUT_TRIES = 3
+
+/**
+ * Sends one file with `If-None-Match: *`, so that S3 never replaces an object still waiting under the key. When S3
+ * refuses, the waiting object's ETag says whose it is: this very content (sent by an interrupted run, not processed
+ * yet) counts as sent; another upload's is a conflict to retry later. S3's refusal itself does not tell, and a HEAD
+ * (which the uploader may do) is one call on a rare path; comparing with the local MD5 needs no download.
+ */
+async function put(
+  target: PipelineTarget,
+  planned: PlannedFile,
+  body: Buffer,
+  described: Pick<UploadedFile, 'file' | 'key' | 'size'>,
+  progress: Progress,
+): Promise<UploadedFile> {
+  const {key} = planned
+  for (let attempt = 1; ; attempt++) {
     try {
-      const response = await s3.send(
+      const response = await target.s3.send(
         new PutObjectCommand({
-          Bucket: bucket,
-          Key: planned.key,
+          Bucket: resource(target, 'processingBucket'),
+          Key: key,
           Body: body,
           ContentType: 'application/json',
           IfNoneMatch: '*',
         }),
       )
-      options.progress.advance(`uploaded ${planned.key}`)
+      progress.advance(`uploaded ${key}`)
       return {...described, status: 'uploaded', etag: response.ETag && unquoteEtag(response.ETag)}
     } catch (error) {
-      if (isConditionalWriteConflict(error)) {
-        options.progress.advance(`not replaced ${planned.key}: an upload of that key is still being processed`)
-        return {
-          ...described,
-          status: 'in-flight-conflict',
-          error: {
-            code: 'InFlight',
-            message: 'an earlier upload of this key is still in the processing bucket; try again once it is processed',
-          },
-        }
+      if (!isConditionalWriteConflict(error)) throw error
+    }
+    const waiting = await inFlight(target, key)
+    const etag = singlePartEtag(body)
+    if (waiting?.etag === etag) {
+      progress.advance(`already sent ${key}: the same content is waiting to be processed`)
+      return {...described, status: 'uploaded', etag, alreadyInFlight: true}
+    }
+    if (waiting || attempt === PUT_TRIES) {
+      progress.advance(`not replaced ${key}: an upload of that key is still being processed`)
+      return {
+        ...described,
+        status: 'in-flight-conflict',
+        error: {
+          code: 'InFlight',
+          message: 'an earlier upload of this key is still in the processing bucket; try again once it is processed',
+        },
       }
-      const explained = explainAwsError(error)
-      const failure = toFailure(explained)
-      if (failure.exitCode === ExitCode.Credentials || failure.code === 'BucketNotFound') throw explained
-      options.progress.advance(`failed ${planned.key}: ${failure.message}`)
-      return {...described, status: 'failed', error: {code: failure.code, message: failure.message}}
+    }
+  }
+}
+
+/** An uploader role from before the look-up existed (a stack not redeployed since) may not use it: say how to go on. */
+function explainLookUpError(error: unknown): unknown {
+  if (!(error as {name?: string})?.name?.startsWith('AccessDenied')) return error
+  return new CliError('The uploader role may not look records up in the table (dynamodb:BatchGetItem).', {
+    exitCode: ExitCode.Credentials,
+    code: 'AccessDenied',
+    cause: error,
+    hint: 'Redeploy the stack (eventpulse deploy) to grant it, or pass --force to send without looking records up.',
+  })
+}
+
+/**
+ * Checks and sends each file, `--concurrency` at a time, and stops starting new ones at the first failure (the target
+ * is down, the network gone, credentials expired): every file is reported, those not tried as `not-attempted`, and the
+ * failure is returned beside them. Invalid files (when validating) are not sent. Unless `force`, files are read and
+ * checked a window of BATCH_GET_LIMIT at a time, and each window's records are looked up in the table with one
+ * BatchGetItem (the next window's while this one is sent): a record the table already holds exactly so is
+ * `unchanged` and not sent, which makes re-running an interrupted upload cheap and safe.
+ */
+export async function uploadFiles(
+  target: PipelineTarget,
+  planned: PlannedFile[],
+  options: SendOptions,
+): Promise<{files: UploadedFile[]; failure?: Failure}> {
+  const table = options.force ? undefined : target.resources.table
+  const prepared: (PreparedFile | undefined)[] = new Array(planned.length)
+  const windows: Promise<Map<string, StoredItem>>[] = []
+  let failure: Failure | undefined
+
+  const lookUpWindow = (window: number) =>
+    (windows[window] ??= (async () => {
+      const start = window * BATCH_GET_LIMIT
+      const end = Math.min(start + BATCH_GET_LIMIT, planned.length)
+      for (let index = start; index < end; index++)
+        prepared[index] = await prepareFile(planned[index], options.validate)
+      if (!table || !target.dynamodb) return new Map<string, StoredItem>()
+      const records = prepared.slice(start, end).flatMap((file) => (file?.check.ok ? [file.check.item] : []))
+      return storedItemsFor(target.dynamodb, table, records).catch((error) => {
+        throw explainLookUpError(error)
+      })
+    })())
+
+  const files = await mapConcurrently(planned, target.concurrency, async (entry, index): Promise<UploadedFile> => {
+    const notAttempted = {file: entry.file.displayPath, key: entry.key, status: 'not-attempted' as const}
+    if (failure) return notAttempted
+    const window = Math.floor(index / BATCH_GET_LIMIT)
+    // Read ahead; a failure there is met (and reported) when that window's turn comes.
+    if ((window + 1) * BATCH_GET_LIMIT < planned.length) lookUpWindow(window + 1).catch(() => {})
+    let stored: Map<string, StoredItem>
+    try {
+      stored = await lookUpWindow(window)
+    } catch (error) {
+      failure ??= toFailure(explainAwsError(error))
+      return notAttempted
+    }
+    if (failure) return notAttempted
+    const {body, check, report} = prepared[index]!
+    prepared[index] = undefined
+    const described = {file: entry.file.displayPath, key: entry.key, size: body.length}
+    if (report && !report.valid) {
+      options.progress.advance(`invalid ${entry.key} (not sent)`)
+      return {...described, status: 'invalid', reason: report.reason, errors: report.errors}
+    }
+    const storedItem = check.ok ? stored.get(itemKeyOf(check.item)) : undefined
+    if (check.ok && storedItem && sameRecord(check.item, storedItem)) {
+      options.progress.advance(`unchanged ${entry.key}: already stored exactly so (not sent)`)
+      const {ArtistID, ItemID} = check.item as Record<string, {S: string}>
+      return {...described, status: 'unchanged', item: {ArtistID: ArtistID.S, ItemID: ItemID.S}}
+    }
+    try {
+      return await put(target, entry, body, described, options.progress)
+    } catch (error) {
+      const fileFailure = toFailure(explainAwsError(error))
+      failure ??= fileFailure
+      options.progress.advance(`failed ${entry.key}: ${fileFailure.message}`)
+      return {...described, status: 'failed', error: {code: fileFailure.code, message: fileFailure.message}}
     }
   })
+  return {files, failure}
 }

@@ -12,6 +12,7 @@ import {localClients} from '#local/target.js'
 
 export const BUCKETS = {processing: 'ep-processing', quarantine: 'ep-quarantine'}
 export const TABLE = 'ep-table'
+export const OUTCOMES_TABLE_NAME = 'ep-outcomes'
 
 /**
  * The local pipeline's S3 and DynamoDB, with its buckets and table, but no processor: the tests play its part,
@@ -39,7 +40,7 @@ export async function startEmulators(): Promise<Emulators> {
   })
   const dynamoServer = await startDynamoDb({path: join(directory, 'dynamodb'), host: '127.0.0.1', port: 0})
   const {s3, dynamodb} = localClients({s3: s3Server.endpoint, dynamodb: dynamoServer.endpoint})
-  await ensureTable(dynamodb, TABLE)
+  await ensureTable(dynamodb, TABLE, OUTCOMES_TABLE_NAME)
   return {
     s3Endpoint: s3Server.endpoint,
     dynamoEndpoint: dynamoServer.endpoint,
@@ -49,6 +50,7 @@ export async function startEmulators(): Promise<Emulators> {
       `--processing-bucket=${BUCKETS.processing}`,
       `--quarantine-bucket=${BUCKETS.quarantine}`,
       `--table=${TABLE}`,
+      `--outcomes-table=${OUTCOMES_TABLE_NAME}`,
     ],
     env: {
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

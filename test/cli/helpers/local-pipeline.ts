@@ -3,7 +3,9 @@ import {join} from 'node:path'
 import {type LocalPipeline, startLocalPipeline} from '#local/pipeline.js'
 import {isolatedXdg, runCli} from '../../helpers/run-cli.js'
 
-/** A local pipeline running in the test process, found by the CLI's `--local` through the state file in its XDG home. */
+/**
+ * A local pipeline running in the test process, found by the CLI's `--local` through the state file in its XDG home.
+ */
 export async function startPipelineForCli(): Promise<{
   pipeline: LocalPipeline
   env: NodeJS.ProcessEnv

@@ -1,8 +1,9 @@
 import {DeleteObjectsCommand, ListObjectsCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
-import {type DynamoDBClient, PutItemCommand} from '@aws-sdk/client-dynamodb'
+import {type AttributeValue, type DynamoDBClient, PutItemCommand} from '@aws-sdk/client-dynamodb'
 
 import {ITEM_METADATA, QUARANTINE_METADATA, quarantineKey} from '#contract/pipeline-contract.js'
-import {BUCKETS, TABLE} from './emulators.js'
+import {OUTCOMES_TABLE} from '#contract/table.js'
+import {BUCKETS, OUTCOMES_TABLE_NAME, TABLE} from './emulators.js'
 
 export async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
   for (;;) {
@@ -28,7 +29,7 @@ export async function quarantine(
 ): Promise<string> {
   const etag = options.etag ?? Math.random().toString(16).slice(2).padEnd(32, '0')
   const sequencer = options.sequencer ?? Date.now().toString(16)
-  const key = quarantineKey(sourceKey, {etag, sequencer})
+  const key = quarantineKey(sourceKey, {etag})
   await s3.send(
     new PutObjectCommand({
       Bucket: BUCKETS.quarantine,
@@ -51,18 +52,47 @@ export async function quarantine(
 export async function storeItem(
   dynamodb: DynamoDBClient,
   sourceKey: string,
-  options: {artist?: string; item?: string; etag?: string; at?: string} = {},
+  options: {
+    artist?: string
+    item?: string
+    etag?: string
+    at?: string
+    attributes?: Record<string, AttributeValue>
+  } = {},
 ): Promise<void> {
   await dynamodb.send(
     new PutItemCommand({
       TableName: TABLE,
       Item: {
+        ...options.attributes,
         ArtistID: {S: options.artist ?? 'skrillex'},
         ItemID: {S: options.item ?? `track#${sourceKey}`},
         [ITEM_METADATA.sourceKey]: {S: sourceKey},
         [ITEM_METADATA.sourceEtag]: {S: options.etag ?? 'e'.repeat(32)},
         [ITEM_METADATA.sourceSequencer]: {S: '0001'},
         [ITEM_METADATA.ingestedAt]: {S: options.at ?? new Date().toISOString()},
+      },
+    }),
+  )
+}
+
+/** Records an `unchanged` outcome the way the processor does: in the outcomes table, by source key and ETag. */
+export async function recordUnchanged(
+  dynamodb: DynamoDBClient,
+  sourceKey: string,
+  options: {artist?: string; item?: string; etag: string; at?: string},
+): Promise<void> {
+  const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
+  await dynamodb.send(
+    new PutItemCommand({
+      TableName: OUTCOMES_TABLE_NAME,
+      Item: {
+        [partitionKey]: {S: sourceKey},
+        [sortKey]: {S: options.etag},
+        [attributes.outcome]: {S: 'unchanged'},
+        [attributes.at]: {S: options.at ?? new Date().toISOString()},
+        [attributes.artistId]: {S: options.artist ?? 'skrillex'},
+        [attributes.itemId]: {S: options.item ?? `track#${sourceKey}`},
       },
     }),
   )

@@ -1,0 +1,102 @@
+import type {CloudFormationClient} from '@aws-sdk/client-cloudformation'
+import type {STSClient} from '@aws-sdk/client-sts'
+
+import {type ClientBasics, type ResourceName} from '#aws/clients.js'
+import {endpointFor} from '#aws/profile.js'
+import {describeStackOutputs} from '#aws/stack-outputs.js'
+import {writeStackOutputsCache} from '#aws/stack-outputs-cache.js'
+import type {PipelineFlagValues} from '#aws/target-flags.js'
+import {callerBasics, type PipelineRole, resolveAwsTarget, type TargetRequest} from '#aws/target.js'
+import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
+import {localPipelineStatus} from '#local/state.js'
+import {
+  attempt,
+  type CheckResult,
+  localPipelineCheck,
+  missingOutputs,
+  nodeCheck,
+  resourceChecks,
+  schemaCheck,
+} from './checks.js'
+
+/** What each role is checked against: the resources its commands use. */
+const ROLE_RESOURCES: Record<PipelineRole, ResourceName[]> = {
+  uploader: ['processingBucket'],
+  quarantineAdmin: ['quarantineBucket'],
+}
+
+export interface AwsDoctorOptions {
+  /** Factories the tests replace to check the calls at the SDK boundary. */
+  clients?: TargetRequest['clients'] & {sts?: (config: ClientBasics) => STSClient}
+  readMfaCode?: TargetRequest['readMfaCode']
+}
+
+/**
+ * Everything `doctor` looks at for a deployed pipeline, in the order a user would fix them: Node, the local pipeline,
+ * credentials, the stack and its outputs (refreshing the cache), each role, the resources each role uses, the schema
+ * the processor checks with, and the dashboard. A step that cannot run for want of an earlier one says so.
+ */
+export async function awsChecks(flags: PipelineFlagValues, options: AwsDoctorOptions = {}): Promise<CheckResult[]> {
+  const results = [nodeCheck(), localPipelineCheck(localPipelineStatus(), false)]
+  const caller = await callerBasics(flags, {readMfaCode: options.readMfaCode, concurrency: 4})
+  const {STSClient, GetCallerIdentityCommand} = await import('@aws-sdk/client-sts')
+  const sts = (options.clients?.sts ?? ((c) => new STSClient(c)))({
+    ...caller.basics,
+    endpoint: endpointFor('STS', flags),
+  })
+  const identity = await attempt('credentials', async () => {
+    const {Arn: arn, Account: account} = await sts.send(new GetCallerIdentityCommand({}))
+    return {check: 'credentials', status: 'pass', detail: `${arn} (account ${account}, region ${caller.region})`}
+  })
+  results.push(identity)
+  if (identity.status === 'fail') return results
+
+  let outputs: Record<string, string> = {}
+  const stackTarget = {
+    profile: caller.profileName,
+    region: caller.region,
+    stack: flags.stack,
+    endpoint: endpointFor('CLOUDFORMATION', flags),
+  }
+  const stack = await attempt('stack', async () => {
+    const {CloudFormationClient} = await import('@aws-sdk/client-cloudformation')
+    const create =
+      options.clients?.cloudFormation ?? ((c: ClientBasics): CloudFormationClient => new CloudFormationClient(c))
+    outputs = await describeStackOutputs(stackTarget, create({...caller.basics, endpoint: stackTarget.endpoint}))
+    await writeStackOutputsCache(stackTarget, outputs)
+    const missing = missingOutputs(outputs)
+    if (missing.length > 0)
+      return {
+        check: 'stack',
+        status: 'warn',
+        detail: `${flags.stack} in ${caller.region} lacks outputs ${missing.join(', ')}`,
+        fix: 'Redeploy the stack with this version of EventPulse (`eventpulse deploy`).',
+      }
+    return {check: 'stack', status: 'pass', detail: `${flags.stack} in ${caller.region}, outputs cached`}
+  })
+  results.push(stack)
+  if (stack.status === 'fail') return results
+
+  for (const role of ['uploader', 'quarantineAdmin'] as const) {
+    const request = {role, needs: ROLE_RESOURCES[role], clients: options.clients, readMfaCode: options.readMfaCode}
+    const target = await resolveAwsTarget(flags, {...request, concurrency: 4}).catch((error: unknown) => error)
+    const assumed = await attempt(`${role} role`, async () => {
+      if (target instanceof Error) throw target
+      const resolved = target as Awaited<ReturnType<typeof resolveAwsTarget>>
+      await resolved.s3.config.credentials()
+      return {
+        check: `${role} role`,
+        status: 'pass',
+        detail: resolved.roleArn ?? 'your own credentials (--no-assume-role)',
+      }
+    })
+    results.push(assumed)
+    if (assumed.status === 'pass')
+      results.push(
+        ...(await resourceChecks(target as Awaited<ReturnType<typeof resolveAwsTarget>>, ROLE_RESOURCES[role])),
+      )
+  }
+
+  results.push(schemaCheck(outputs[STACK_OUTPUTS.schemaHash], `Stack ${flags.stack}`))
+  return results
+}

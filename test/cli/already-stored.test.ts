@@ -1,0 +1,83 @@
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {BatchGetItemCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
+import {mockClient} from 'aws-sdk-client-mock'
+import {beforeEach, describe, expect, it, vi} from 'vitest'
+
+import type {TypedItem} from '#record/typed-item.js'
+import {itemKeyOf, storedItemsFor} from '#upload/already-stored.js'
+import {planUpload} from '#upload/plan.js'
+import {runUpload} from '#upload/run-upload.js'
+
+// The look-up before sending, at the SDK boundary: dynalite never leaves keys unprocessed, DynamoDB does when throttled.
+
+const dynamodb = mockClient(DynamoDBClient)
+const s3 = mockClient(S3Client)
+beforeEach(() => {
+  dynamodb.reset()
+  s3.reset()
+})
+
+const record = (item: string): TypedItem => ({ArtistID: {S: 'Bonobo'}, ItemID: {S: item}, Duration: {N: '200'}})
+const key = (item: string) => ({ArtistID: {S: 'Bonobo'}, ItemID: {S: item}})
+
+describe('storedItemsFor', () => {
+  it('asks for each key once, and again, after a pause, for the keys DynamoDB left unprocessed', async () => {
+    dynamodb
+      .on(BatchGetItemCommand)
+      .resolvesOnce({Responses: {catalog: [record('TRACK#A')]}, UnprocessedKeys: {catalog: {Keys: [key('TRACK#B')]}}})
+      .resolvesOnce({Responses: {catalog: [record('TRACK#B')]}})
+    const client = new DynamoDBClient({region: 'us-east-1'})
+    const found = await storedItemsFor(client, 'catalog', [record('TRACK#A'), record('TRACK#B'), record('TRACK#A')])
+    const calls = dynamodb.commandCalls(BatchGetItemCommand)
+    expect(calls.map((call) => call.args[0].input.RequestItems)).toEqual([
+      {catalog: {Keys: [key('TRACK#A'), key('TRACK#B')]}},
+      {catalog: {Keys: [key('TRACK#B')]}},
+    ])
+    expect([...found.keys()]).toEqual([itemKeyOf(record('TRACK#A')), itemKeyOf(record('TRACK#B'))])
+  })
+
+  it('gives up on keys that stay unprocessed, leaving them out (those records are sent)', async () => {
+    dynamodb.on(BatchGetItemCommand).resolves({UnprocessedKeys: {catalog: {Keys: [key('TRACK#A')]}}})
+    vi.useFakeTimers()
+    const looking = storedItemsFor(new DynamoDBClient({region: 'us-east-1'}), 'catalog', [record('TRACK#A')])
+    await vi.runAllTimersAsync()
+    const found = await looking
+    vi.useRealTimers()
+    expect(found.size).toBe(0)
+    expect(dynamodb.commandCalls(BatchGetItemCommand).length).toBeGreaterThan(1)
+  })
+
+  it('makes no call when there is nothing to look up', async () => {
+    expect((await storedItemsFor(new DynamoDBClient({region: 'us-east-1'}), 'catalog', [])).size).toBe(0)
+    expect(dynamodb.commandCalls(BatchGetItemCommand)).toHaveLength(0)
+  })
+})
+
+describe('upload against a stack whose uploader role predates the look-up', () => {
+  it('stops before sending anything, and says to redeploy or pass --force (exit 3)', async () => {
+    dynamodb
+      .on(BatchGetItemCommand)
+      .rejects(Object.assign(new Error('not authorized'), {name: 'AccessDeniedException'}))
+    const dir = mkdtempSync(join(tmpdir(), 'ep-denied-'))
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ArtistID: 'Bonobo', ItemID: 'TRACK#A'}))
+    const target = {
+      label: 'stack',
+      region: 'us-east-1',
+      concurrency: 4,
+      resources: {processingBucket: 'processing', table: 'catalog'},
+      s3: new S3Client({region: 'us-east-1'}),
+      dynamodb: new DynamoDBClient({region: 'us-east-1'}),
+    }
+    const result = await runUpload(target, await planUpload([dir], {}), {
+      validate: true,
+      progress: {advance() {}, done() {}},
+    })
+    expect(result.failure).toMatchObject({exitCode: 3, code: 'AccessDenied', hint: expect.stringContaining('--force')})
+    expect(result.files.map((file) => file.status)).toEqual(['not-attempted'])
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0)
+  })
+})

@@ -1,0 +1,57 @@
+import {readFileSync, writeFileSync} from 'node:fs'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import type {LocalPipeline} from '#local/pipeline.js'
+import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
+import {isolatedXdg, runCli} from '../helpers/run-cli.js'
+import {startPipelineForCli} from './helpers/local-pipeline.js'
+
+describe('doctor --local', () => {
+  let pipeline: LocalPipeline
+  let cli: (args: string[]) => ReturnType<typeof runCli>
+
+  beforeAll(async () => {
+    ;({pipeline, cli} = await startPipelineForCli())
+  })
+  afterAll(() => pipeline?.stop())
+
+  it('passes every check on a healthy local pipeline', async () => {
+    const run = await cli(['doctor', '--json'])
+    const {result} = JSON.parse(run.stdout)
+    const byCheck = Object.fromEntries(result.checks.map((c: {check: string; status: string}) => [c.check, c.status]))
+    expect(byCheck).toMatchObject({
+      'local pipeline': 'pass',
+      processingBucket: 'pass',
+      quarantineBucket: 'pass',
+      table: 'pass',
+      outcomesTable: 'pass',
+      schema: 'pass',
+    })
+    expect(result.checks.filter((c: {status: string}) => c.status === 'fail')).toEqual([])
+    expect(run.exitCode).toBe(0)
+  })
+
+  it('warns, naming both hashes, when the running pipeline checks with another schema', async () => {
+    const stateFile = pipeline.layout.stateFile
+    const original = readFileSync(stateFile, 'utf8')
+    try {
+      writeFileSync(stateFile, JSON.stringify({...JSON.parse(original), schemaHash: '0123456789abcdef'}))
+      const run = await cli(['doctor'])
+      expect(run.stdout).toContain(`warn  schema: The local pipeline checks records with schema 0123456789abcdef`)
+      expect(run.stdout).toContain(`this CLI with ${ITEM_SCHEMA_HASH}`)
+      expect(run.exitCode).toBe(0)
+    } finally {
+      writeFileSync(stateFile, original)
+    }
+  })
+})
+
+describe('doctor --local without a running pipeline', () => {
+  it('fails that check with how to start it, and exits 1', async () => {
+    const run = await runCli(['doctor', '--local'], {env: isolatedXdg()})
+    expect(run.stdout).toContain('FAIL  local pipeline: not running')
+    expect(run.stdout).toContain('eventpulse local start')
+    expect(run.exitCode).toBe(1)
+  })
+})

@@ -1,0 +1,100 @@
+import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
+import {HeadBucketCommand, S3Client} from '@aws-sdk/client-s3'
+import {AssumeRoleCommand, GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
+import {mockClient} from 'aws-sdk-client-mock'
+import {beforeEach, describe, expect, it, vi} from 'vitest'
+
+import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
+import {awsChecks} from '#doctor/aws-checks.js'
+import {isolatedXdg} from '../helpers/run-cli.js'
+
+// The mocks replace every client of their kind in this process: no local pipeline may run beside them.
+
+describe('doctor against a deployed stack (at the SDK boundary)', () => {
+  const sts = mockClient(STSClient)
+  const cloudFormation = mockClient(CloudFormationClient)
+  const s3 = mockClient(S3Client)
+  const outputs = {
+    [STACK_OUTPUTS.processingBucket]: 'p',
+    [STACK_OUTPUTS.quarantineBucket]: 'q',
+    [STACK_OUTPUTS.uploaderRoleArn]: 'arn:aws:iam::123456789012:role/up',
+    [STACK_OUTPUTS.quarantineAdminRoleArn]: 'arn:aws:iam::123456789012:role/admin',
+    [STACK_OUTPUTS.schemaHash]: 'ffffffffffffffff',
+  }
+  const credentials = {
+    AccessKeyId: 'A',
+    SecretAccessKey: 'S',
+    SessionToken: 'T',
+    Expiration: new Date(Date.now() + 3e6),
+  }
+
+  beforeEach(() => {
+    for (const mock of [sts, cloudFormation, s3]) mock.reset()
+    const home = isolatedXdg()
+    for (const [name, value] of Object.entries({
+      ...home,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIA',
+      AWS_SECRET_ACCESS_KEY: 's',
+    }))
+      vi.stubEnv(name, value)
+    vi.stubEnv('AWS_PROFILE', '')
+    vi.stubEnv('AWS_ENDPOINT_URL', '')
+    sts.on(GetCallerIdentityCommand).resolves({Arn: 'arn:aws:iam::123456789012:user/alice', Account: '123456789012'})
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'EventPulse',
+          StackStatus: 'UPDATE_COMPLETE',
+          CreationTime: new Date(),
+          Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({OutputKey, OutputValue})),
+        },
+      ],
+    })
+    s3.on(HeadBucketCommand).resolves({})
+  })
+
+  const run = () => awsChecks({stack: 'EventPulse', 'assume-role': true})
+  const statusOf = (checks: {check: string; status: string}[]) =>
+    Object.fromEntries(checks.map((check) => [check.check, check.status]))
+
+  it('checks identity, stack, both roles and their buckets; warns on missing outputs and another schema', async () => {
+    sts.on(AssumeRoleCommand).resolves({Credentials: credentials})
+    const checks = await run()
+    expect(statusOf(checks)).toMatchObject({
+      credentials: 'pass',
+      stack: 'warn',
+      'uploader role': 'pass',
+      processingBucket: 'pass',
+      'quarantineAdmin role': 'pass',
+      quarantineBucket: 'pass',
+      schema: 'warn',
+    })
+    expect(checks.find((c) => c.check === 'stack')?.detail).toContain(STACK_OUTPUTS.table)
+    expect(checks.find((c) => c.check === 'schema')?.detail).toContain('ffffffffffffffff')
+    expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input.RoleArn)).toEqual([
+      outputs[STACK_OUTPUTS.uploaderRoleArn],
+      outputs[STACK_OUTPUTS.quarantineAdminRoleArn],
+    ])
+  })
+
+  it('fails a role that cannot be assumed, with the hint, and skips its buckets', async () => {
+    sts
+      .on(AssumeRoleCommand, {RoleArn: outputs[STACK_OUTPUTS.quarantineAdminRoleArn]})
+      .rejects(Object.assign(new Error('not allowed'), {name: 'AccessDenied'}))
+      .on(AssumeRoleCommand, {RoleArn: outputs[STACK_OUTPUTS.uploaderRoleArn]})
+      .resolves({Credentials: credentials})
+    const checks = await run()
+    const admin = checks.find((c) => c.check === 'quarantineAdmin role')
+    expect(admin).toMatchObject({status: 'fail'})
+    expect(admin?.fix).toMatch(/trusted by the role/)
+    expect(statusOf(checks).quarantineBucket).toBeUndefined()
+  })
+
+  it('stops after the credentials check when there are none that work', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('bad keys'), {name: 'InvalidClientTokenId'}))
+    const checks = await run()
+    expect(checks.map((c) => c.check)).toEqual(['node', 'local pipeline', 'credentials'])
+    expect(checks.at(-1)).toMatchObject({status: 'fail', detail: 'bad keys'})
+  })
+})

@@ -1,0 +1,65 @@
+import {DeleteObjectCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3Client} from '@aws-sdk/client-s3'
+import {mockClient} from 'aws-sdk-client-mock'
+import {beforeEach, describe, expect, it} from 'vitest'
+
+import {purgeEntry} from '#quarantine/actions.js'
+import type {QuarantineEntry} from '#quarantine/entries.js'
+
+// Purging on a versioned bucket, at the SDK boundary (the local S3 keeps no versions).
+
+const s3 = mockClient(S3Client)
+const client = new S3Client({region: 'eu-west-1'})
+const entry: QuarantineEntry = {
+  key: 'a.json/q-0123456789abcdef',
+  sourceKey: 'a.json',
+  entryId: 'q-0123456789abcdef',
+  size: 1,
+}
+
+beforeEach(() => s3.reset())
+
+describe('quarantine rm --purge', () => {
+  it('deletes the entry, then every version and delete marker of exactly that key, page by page', async () => {
+    s3.on(DeleteObjectCommand).resolves({DeleteMarker: true, VersionId: 'marker-1'})
+    s3.on(ListObjectVersionsCommand, {KeyMarker: undefined})
+      .resolves({
+        IsTruncated: true,
+        NextKeyMarker: entry.key,
+        NextVersionIdMarker: 'v2',
+        Versions: [
+          {Key: entry.key, VersionId: 'v1'},
+          {Key: entry.key, VersionId: 'v2'},
+        ],
+        DeleteMarkers: [{Key: entry.key, VersionId: 'marker-1'}],
+      })
+      .on(ListObjectVersionsCommand, {KeyMarker: entry.key, VersionIdMarker: 'v2'})
+      .resolves({
+        IsTruncated: false,
+        Versions: [
+          {Key: entry.key, VersionId: 'v3'},
+          {Key: `${entry.key}/other`, VersionId: 'x'},
+        ],
+      })
+    s3.on(DeleteObjectsCommand).resolves({})
+    await purgeEntry(client, 'quarantine', entry)
+
+    expect(s3.commandCalls(DeleteObjectCommand)[0].args[0].input).toEqual({Bucket: 'quarantine', Key: entry.key})
+    const deleted = s3.commandCalls(DeleteObjectsCommand).flatMap((call) => call.args[0].input.Delete!.Objects!)
+    expect(deleted).toEqual([
+      {Key: entry.key, VersionId: 'v1'},
+      {Key: entry.key, VersionId: 'v2'},
+      {Key: entry.key, VersionId: 'marker-1'},
+      {Key: entry.key, VersionId: 'v3'},
+    ])
+    expect(s3.commandCalls(ListObjectVersionsCommand)).toHaveLength(2)
+  })
+
+  it('fails, naming the version, when S3 refuses to delete one', async () => {
+    s3.on(DeleteObjectCommand).resolves({})
+    s3.on(ListObjectVersionsCommand).resolves({Versions: [{Key: entry.key, VersionId: 'v1'}]})
+    s3.on(DeleteObjectsCommand).resolves({Errors: [{Key: entry.key, VersionId: 'v1', Code: 'AccessDenied'}]})
+    await expect(purgeEntry(client, 'quarantine', entry)).rejects.toThrow(
+      /v1 of a\.json\/q-0123456789abcdef: AccessDenied/,
+    )
+  })
+})
