@@ -15,6 +15,7 @@ import {SKIPPED_METRIC} from '../../infra/processor.js'
 import {processorBundleDir} from '#core/package-root.js'
 import {defaultStackConfig} from '../../infra/stack-config.js'
 import {RECOVERED_BY_SWEEP_METRIC} from '../../infra/sweep.js'
+import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {
   ITEM_METADATA,
   NOTIFICATION_ATTRIBUTES,
@@ -234,6 +235,7 @@ describe('the EventPulse stack, default configuration', () => {
         [PROCESSOR_ENV.outcomesTable]: {Ref: ids.outcomes},
         [PROCESSOR_ENV.topicArn]: {Ref: ids.topic},
         [PROCESSOR_ENV.stuckAfterSeconds]: String(DEFAULT_STUCK_AFTER_SECONDS),
+        [PROCESSOR_ENV.schemaHash]: ITEM_SCHEMA_HASH,
       })
     })
 

@@ -55,9 +55,9 @@ function processor(options: {stuckAfterSeconds: number; failGetFor?: string}) {
     processingBucket,
     quarantineBucket,
     table,
+    outcomesTable,
     log: (line) => lines.push(line),
     sweep: {
-      outcomesTable,
       stuckAfterSeconds: options.stuckAfterSeconds,
       region: 'eu-west-1',
       deadLetter: async (letter) => void letters.push(letter),
