@@ -63,8 +63,9 @@ export class Access extends Construct {
               actions: ['dynamodb:GetItem', 'dynamodb:Query'],
               resources: [table.tableArn, `${table.tableArn}/index/${SOURCE_KEY_INDEX}`],
             }),
-            // `upload` looks records up before sending, 100 at a time, to leave out those already stored exactly so.
-            new iam.PolicyStatement({actions: ['dynamodb:BatchGetItem'], resources: [table.tableArn]}),
+            // `upload` looks records up before sending, 100 at a time, to leave out those already stored exactly so;
+            // `items list --all` scans the catalog (what Query already shows, artist by artist).
+            new iam.PolicyStatement({actions: ['dynamodb:BatchGetItem', 'dynamodb:Scan'], resources: [table.tableArn]}),
             // `status` and `upload --wait` read what became of uploads that left no item or entry (`unchanged`): a
             // Query by source key (and ETag) covers both.
             new iam.PolicyStatement({actions: ['dynamodb:Query'], resources: [outcomesTable.tableArn]}),

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {BatchGetItemCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {mockClient} from 'aws-sdk-client-mock'
-import {beforeEach, describe, expect, it, vi} from 'vitest'
+import {beforeEach, describe, expect, it} from 'vitest'
 
 import type {TypedItem} from '#record/typed-item.js'
 import {itemKeyOf, storedItemsFor} from '#upload/already-stored.js'
@@ -42,13 +42,19 @@ describe('storedItemsFor', () => {
 
   it('gives up on keys that stay unprocessed, leaving them out (those records are sent)', async () => {
     dynamodb.on(BatchGetItemCommand).resolves({UnprocessedKeys: {catalog: {Keys: [key('TRACK#A')]}}})
-    vi.useFakeTimers()
-    const looking = storedItemsFor(new DynamoDBClient({region: 'us-east-1'}), 'catalog', [record('TRACK#A')])
-    await vi.runAllTimersAsync()
-    const found = await looking
-    vi.useRealTimers()
+    const pauses: number[] = []
+    const found = await storedItemsFor(new DynamoDBClient({region: 'us-east-1'}), 'catalog', [record('TRACK#A')], {
+      pause: async (ms) => pauses.push(ms),
+    })
     expect(found.size).toBe(0)
-    expect(dynamodb.commandCalls(BatchGetItemCommand).length).toBeGreaterThan(1)
+    const calls = dynamodb.commandCalls(BatchGetItemCommand).length
+    expect(calls).toBeGreaterThan(1)
+    // A pause before each retry, growing (with jitter, each at least half the nominal backoff and under 1.5 times it).
+    expect(pauses).toHaveLength(calls - 1)
+    pauses.forEach((ms, index) => {
+      expect(ms).toBeGreaterThanOrEqual(25 * 2 ** index)
+      expect(ms).toBeLessThan(75 * 2 ** index)
+    })
   })
 
   it('makes no call when there is nothing to look up', async () => {

@@ -77,9 +77,9 @@ describe('re-uploading a stored record', () => {
   })
 
   it('with --force is sent, and the pipeline settles it on unchanged: upload --wait and status say so (exit 0)', async () => {
-    // EXPECTED TO FAIL until the processor's `unchanged` outcome is merged (wt-proc): until then the pipeline still
-    // quarantines the re-sent copy as a duplicate of itself. Everything on the CLI side of this test is in place.
-    const forced = await json(['upload', join(dir, 'delilah.json'), '--force', '--wait'])
+    // The same record in other bytes (typed, under the same key): another upload of the same record. (The very same
+    // bytes again would be the same upload, key + ETag, and simply stay stored.)
+    const forced = await json(['upload', file('delilah.json', typed), '--force', '--wait'])
     expect(forced.result.files[0]).toMatchObject({status: 'uploaded', outcome: {state: 'unchanged'}})
     expect(forced.result.summary).toMatchObject({uploaded: 1, unchanged: 1, stored: 0, quarantined: 0, pending: 0})
     expect(forced.exitCode).toBe(0)

@@ -15,7 +15,6 @@ import {SKIPPED_METRIC} from '../../infra/processor.js'
 import {processorBundleDir} from '#core/package-root.js'
 import {defaultStackConfig} from '../../infra/stack-config.js'
 import {RECOVERED_BY_SWEEP_METRIC} from '../../infra/sweep.js'
-import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {
   ITEM_METADATA,
   NOTIFICATION_ATTRIBUTES,
@@ -30,6 +29,7 @@ import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
 import {startDynamoDb} from '#local/emulators.js'
 import {ensureTable} from '#local/table.js'
 import {localClients} from '#local/target.js'
+import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {stubProcessorBundle, synthesize} from './synth.js'
 
 /** CloudFormation JSON, typed as loosely as CDK's Template.toJSON() types it. */
@@ -237,6 +237,7 @@ describe('the EventPulse stack, default configuration', () => {
         [PROCESSOR_ENV.stuckAfterSeconds]: String(DEFAULT_STUCK_AFTER_SECONDS),
         [PROCESSOR_ENV.schemaHash]: ITEM_SCHEMA_HASH,
       })
+      expect(template.toJSON().Outputs[STACK_OUTPUTS.schemaHash].Value).toBe(ITEM_SCHEMA_HASH)
     })
 
     it('logs to an explicit log group with retention', () => {
@@ -502,7 +503,7 @@ describe('the EventPulse stack, default configuration', () => {
           ['dynamodb:GetItem', 'dynamodb:Query'],
           [arn(ids.table), {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]}],
         ),
-        allow('dynamodb:BatchGetItem', arn(ids.table)),
+        allow(['dynamodb:BatchGetItem', 'dynamodb:Scan'], arn(ids.table)),
         allow('dynamodb:Query', arn(ids.outcomes)),
       ])
     })

@@ -1,24 +1,14 @@
 import {spawn} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import {PutObjectCommand} from '@aws-sdk/client-s3'
 import {expect, test} from 'vitest'
 
 import {localClients} from '#local/target.js'
 import type {LocalPipelineState} from '#local/state.js'
+import {waitFor} from '../helpers/local-process.js'
 import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
-}
 
 test('local start runs in the foreground; status, a second start and reset see it; Ctrl-C stops it with one JSON summary', async () => {
   const env = isolatedXdg()

@@ -5,13 +5,16 @@ import {commonFlags} from '#cli/common-flags.js'
 import {DEFAULT_STUCK_AFTER_SECONDS, SWEEP_LIMITS} from '#contract/pipeline-contract.js'
 import {formatDuration, parseDuration} from '#core/duration.js'
 import {usageError} from '#core/errors.js'
-import {deadLetterLine, notificationLine, stateLines} from '#local/status-lines.js'
+import {deadLetterLine, notificationLine, setAsideLines, stateLines} from '#local/status-lines.js'
 import {type LocalPipelineStats, startLocalPipeline} from '#local/pipeline.js'
+import type {SetAsideObject} from '#local/s3-files.js'
 import {localDataRoot, type LocalPipelineState} from '#local/state.js'
+import {catchProcessFailures, type ProcessFailures, untilStopped} from '#local/until-stopped.js'
 
 export interface LocalStartResult {
   state: LocalPipelineState
   leftovers: number
+  setAside: SetAsideObject[]
   stats: LocalPipelineStats
   stoppedBy: string
 }
@@ -41,8 +44,10 @@ bucket, exactly as the Lambda runs on AWS. Notifications are printed as they
 happen and appended to the outbox; events whose handler keeps failing go to the
 dead-letter file.
 Data lives under the per-user data directory and survives restarts; objects left
-in the processing bucket are processed again on start. Other commands use it
-with --local. Stop it with Ctrl-C.
+in the processing bucket are processed again on start. After a crash, objects
+whose writes never completed are moved to damaged/ in the data directory and
+listed. If an emulator fails, the pipeline stops with exit code 4. Other
+commands use it with --local. Stop it with Ctrl-C.
 Like the deployed stack, it sweeps the processing bucket on a schedule
 (--sweep-every) for objects whose event never came, and processes each one older
 than --stuck-after.
@@ -80,6 +85,7 @@ go to stderr.`
     // With --json, stdout keeps the one summary document; oclif silences its loggers then, so write stderr directly.
     const toStderr = (line: string) => process.stderr.write(`${line}\n`)
     const say = this.jsonEnabled() ? toStderr : (line: string) => this.log(line)
+    const processFailures = (this.processFailures = catchProcessFailures())
     const pipeline = await startLocalPipeline({
       dataDir: localDataRoot(),
       s3Port: flags['s3-port'],
@@ -90,20 +96,28 @@ go to stderr.`
       onNotification: (notification) => say(notificationLine(notification)),
       onDeadLetter: (record) => toStderr(deadLetterLine(record)),
     })
+    for (const line of setAsideLines(pipeline.setAside, pipeline.layout.damagedDirectory)) toStderr(line)
     say(`EventPulse local pipeline running (pid ${process.pid}). Ctrl-C stops it.`)
     for (const line of stateLines(pipeline.state)) say(line)
     if (pipeline.leftovers > 0) say(`Processing ${pipeline.leftovers} object(s) left from the last run.`)
 
-    const stoppedBy = await new Promise<string>((resolve) => {
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal))
+    // A failing emulator or an error nothing handled stops it too, with a message and exit 4 (the error thrown).
+    const stoppedBy = await untilStopped([pipeline.failure, processFailures.failure]).finally(() => {
+      toStderr('Stopping: letting running handlers finish…')
+      return pipeline.stop()
     })
-    toStderr('Stopping: letting running handlers finish…')
-    await pipeline.stop()
     const stats = pipeline.stats()
     const swept = stats.recoveredBySweep > 0 ? ` (${stats.recoveredBySweep} recovered by the sweep)` : ''
     say(
       `Stopped. ${stats.stored} stored, ${stats.quarantined} quarantined${swept}, ${stats.deadLettered} dead-lettered.`,
     )
-    return {state: pipeline.state, leftovers: pipeline.leftovers, stats, stoppedBy}
+    return {state: pipeline.state, leftovers: pipeline.leftovers, setAside: pipeline.setAside, stats, stoppedBy}
+  }
+
+  private processFailures?: ProcessFailures
+
+  protected async finally(err: Error | undefined): Promise<unknown> {
+    this.processFailures?.dispose()
+    return super.finally(err)
   }
 }

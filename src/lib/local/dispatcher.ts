@@ -1,9 +1,10 @@
 import {createHash} from 'node:crypto'
-import {appendFile, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {appendFile, readdir, readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {isTransientError} from '#core/aws-responses.js'
+import {writeFileAtomically} from '#core/files.js'
 import {eventObjectKey, type ObjectCreatedEvent} from '#processor/event.js'
 import type {ObjectHandler} from '#processor/handler.js'
 import type {ProcessResult} from '#processor/process-object.js'
@@ -40,6 +41,9 @@ const inflightName = (event: ObjectCreatedEvent): string => {
  */
 export async function readInflightEvents(directory: string): Promise<ObjectCreatedEvent[]> {
   const names = await readdir(directory).catch(() => [] as string[])
+  // Temporary files of saves that an earlier process did not finish (see save).
+  const unfinished = names.filter((name) => /\.\d+\.tmp$/.test(name) && !name.endsWith(`.${process.pid}.tmp`))
+  await Promise.all(unfinished.map((name) => rm(join(directory, name), {force: true})))
   const events = await Promise.all(
     names
       .filter((name) => name.endsWith('.json'))
@@ -117,9 +121,11 @@ export class EventDispatcher {
     await this.idle()
   }
 
+  /** Whole or not at all: a process killed while saving leaves no event cut short. */
   private async save(event: ObjectCreatedEvent): Promise<void> {
-    await mkdir(this.options.inflightDirectory, {recursive: true})
-    await writeFile(join(this.options.inflightDirectory, inflightName(event)), JSON.stringify(event))
+    await writeFileAtomically(join(this.options.inflightDirectory, inflightName(event)), JSON.stringify(event), {
+      mode: 0o600,
+    })
   }
 
   /** Runs the task once every task queued before it for the same key has ended. */

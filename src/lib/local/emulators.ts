@@ -2,30 +2,46 @@ import {mkdir} from 'node:fs/promises'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {createRequire} from 'node:module'
+import {dirname, join} from 'node:path'
 
 import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
+import {makeStoreCrashSafe, repairS3Files, type SetAsideObject} from './s3-files.js'
 
 const require = createRequire(import.meta.url)
 
 /** A local stand-in for one AWS service, listening on 127.0.0.1. */
 export interface Emulator {
   endpoint: string
+  /** Settles if the server fails or closes while nobody asked it to; never otherwise. */
+  failure: Promise<Error>
   close(): Promise<void>
 }
 
-const endpointOf = (server: Server): string => {
-  const {address, port} = server.address() as AddressInfo
-  return `http://${address}:${port}`
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** Listens on the port (a busy one rejects, with EADDRINUSE) and watches the server for failures from then on. */
+async function serve(server: Server, host: string, port: number): Promise<Emulator> {
+  await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {
       server.off('error', reject)
       resolve()
     })
   })
+  let closing = false
+  const failure = new Promise<Error>((resolve) => {
+    server.on('error', resolve)
+    server.on('close', () => closing || resolve(new Error('its server closed')))
+  })
+  const {address, port: bound} = server.address() as AddressInfo
+  return {
+    endpoint: `http://${address}:${bound}`,
+    failure,
+    close: () =>
+      new Promise((resolve, reject) => {
+        closing = true
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeIdleConnections()
+      }),
+  }
 }
 
 let dynaliteFaithful = false
@@ -57,15 +73,7 @@ export async function startDynamoDb(options: {path: string; host: string; port: 
   await mkdir(options.path, {recursive: true})
   const dynalite = require('dynalite')
   const server: Server = dynalite({path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0})
-  await listen(server, options.host, options.port)
-  return {
-    endpoint: endpointOf(server),
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()))
-        server.closeIdleConnections()
-      }),
-  }
+  return serve(server, options.host, options.port)
 }
 
 /** What s3rver tells about an object written to one of its buckets (an S3 event notification record). */
@@ -152,18 +160,27 @@ async function s3ConditionalRequests(ctx: KoaContext, next: () => Promise<void>)
 }
 
 export interface S3Emulator extends Emulator {
+  /** Objects a crash left half-written, moved out of their buckets before the server started. */
+  setAside: SetAsideObject[]
   /** Called for every object created in any bucket. */
   onObjectCreated(listener: (record: S3rverRecord) => void): void
 }
 
-/** s3rver (the S3 API) with its files under `directory` and the buckets created. */
+/**
+ * s3rver (the S3 API) with its files under `directory`, the buckets created, its writes made crash-safe and what an
+ * interrupted run left half-written set aside under `setAsideDirectory` (by default `damaged` beside `directory`;
+ * see s3-files.ts).
+ */
 export async function startS3(options: {
   directory: string
+  setAsideDirectory?: string
   host: string
   port: number
   buckets: string[]
 }): Promise<S3Emulator> {
-  await mkdir(options.directory, {recursive: true})
+  const {directory, setAsideDirectory = join(dirname(directory), 'damaged')} = options
+  await mkdir(directory, {recursive: true})
+  const setAside = await repairS3Files(directory, setAsideDirectory)
   const S3rver = require('s3rver')
   // s3rver checks signatures against its own account: let it know the keys local commands sign with.
   require('s3rver/lib/models/account.js').DUMMY_ACCOUNT.createKeyPair(
@@ -174,29 +191,27 @@ export async function startS3(options: {
     address: options.host,
     port: options.port,
     silent: true,
-    directory: options.directory,
+    directory,
     configureBuckets: options.buckets.map((name) => ({name})),
     // The copy-source decoding fix above rewrites a signed header; the keys are dummies on loopback anyway.
     allowMismatchedSignatures: true,
     vhostBuckets: false,
   })
   s3rver.middleware.unshift(s3ConditionalRequests)
+  makeStoreCrashSafe(s3rver.store)
   await s3rver.configureBuckets()
   // Our own server rather than s3rver.run(), which leaves a busy port as an unhandled 'error' event.
-  const server = createServer(s3rver.callback())
-  await listen(server, options.host, options.port)
+  const emulator = await serve(createServer(s3rver.callback()), options.host, options.port)
   return {
-    endpoint: endpointOf(server),
+    ...emulator,
+    setAside,
     onObjectCreated(listener) {
       s3rver.on('event', (event: {Records: S3rverRecord[]}) => {
         for (const record of event.Records) if (record.eventName.startsWith('ObjectCreated')) listener(record)
       })
     },
     async close() {
-      await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()))
-        server.closeIdleConnections()
-      })
+      await emulator.close()
       s3rver.logger.close()
     },
   }

@@ -1,7 +1,10 @@
 import {HeadObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
-import {listObjects} from '#aws/list-objects.js'
-import {unquoteEtag} from '#core/aws-responses.js'
+import {type ListedObject, listObjects} from '#aws/list-objects.js'
+import {isNoSuchKey, unquoteEtag} from '#core/aws-responses.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
+import {retryTransient} from '#core/retry.js'
 import {decodeEventKey, type ObjectCreatedEvent} from '#processor/event.js'
 import {type EventDispatcher, forgetInflightEvent, readInflightEvents} from './dispatcher.js'
 import type {S3Emulator} from './emulators.js'
@@ -45,11 +48,15 @@ export async function wireObjectCreatedEvents(options: EventWiringOptions): Prom
     const {key, size = 0, eTag} = record.s3.object
     const submit = (etag: string) => dispatcher.submit(newEvent({key, size, etag}))
     if (eTag) return submit(eTag)
-    // s3rver's copy events carry no ETag; S3's do.
-    const prepared = s3
-      .send(new HeadObjectCommand({Bucket: bucket, Key: key}))
+    // s3rver's copy events carry no ETag; S3's do. An object gone since needs no event.
+    const prepared = retryTransient(() => s3.send(new HeadObjectCommand({Bucket: bucket, Key: key})))
       .then((head) => submit(unquoteEtag(head.ETag ?? '')))
-      .catch(() => undefined)
+      .catch((error) => {
+        if (!isNoSuchKey(error))
+          console.error(
+            `eventpulse local: no event for ${key}: could not read it (${(error as Error).message}); it stays in the bucket and is processed on the next start.`,
+          )
+      })
       .finally(() => preparing.delete(prepared))
     preparing.add(prepared)
   })
@@ -90,7 +97,7 @@ async function redeliverLeftovers(
     )
   }
   let count = 0
-  for await (const object of listObjects(s3, bucket)) {
+  for (const object of await listLeftovers(s3, bucket)) {
     const etag = object.etag ?? ''
     const id = `${object.key}\n${etag}`
     const [event, ...others] = saved.get(id) ?? []
@@ -101,4 +108,22 @@ async function redeliverLeftovers(
   }
   for (const events of saved.values()) for (const event of events) await forgetInflightEvent(inflightDirectory, event)
   return count
+}
+
+/** The objects in the bucket, listed again (a bounded number of times) when the local S3 fails the listing. */
+async function listLeftovers(s3: S3Client, bucket: string): Promise<ListedObject[]> {
+  try {
+    return await retryTransient(async () => {
+      const objects: ListedObject[] = []
+      for await (const object of listObjects(s3, bucket)) objects.push(object)
+      return objects
+    })
+  } catch (error) {
+    throw new CliError(`Could not list the objects left in the local processing bucket: ${(error as Error).message}`, {
+      exitCode: ExitCode.Aws,
+      code: 'LocalLeftoversUnlisted',
+      hint: 'Start the pipeline again with `eventpulse local start`; the objects stay in the bucket until then.',
+      cause: error,
+    })
+  }
 }

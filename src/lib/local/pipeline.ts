@@ -5,6 +5,7 @@ import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {S3Client} from '@aws-sdk/client-s3'
 
 import {DEFAULT_STUCK_AFTER_SECONDS, SWEEP_LIMITS} from '#contract/pipeline-contract.js'
+import type {CliError} from '#core/errors.js'
 import type {ObjectCreatedEvent, ObjectRef} from '#processor/event.js'
 import {createObjectHandler, createUploadProcessor, type LogLine} from '#processor/handler.js'
 import {type Notification, type Notifier, OutboxNotifier} from '#processor/notifier.js'
@@ -13,7 +14,8 @@ import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {type DeadLetterRecord, EventDispatcher} from './dispatcher.js'
 import {wireObjectCreatedEvents} from './event-wiring.js'
 import {acquireInstanceLock} from './lock.js'
-import {CleanupStack, emulatorClients, type LocalEmulators, startLocalEmulators} from './resources.js'
+import {CleanupStack, emulatorClients, emulatorFailure, type LocalEmulators, startLocalEmulators} from './resources.js'
+import type {SetAsideObject} from './s3-files.js'
 import {type LocalLayout, localLayout, type LocalPipelineState, removeLocalState, writeLocalState} from './state.js'
 import {type LocalSweeperOptions, startSweeper} from './sweeper.js'
 import {ensureTable} from './table.js'
@@ -74,6 +76,10 @@ export interface LocalPipeline {
   dynamodb: DynamoDBClient
   /** Objects found in the processing bucket at start and queued again. */
   leftovers: number
+  /** Objects a crash left half-written (never acknowledged to their writers), moved to layout.damagedDirectory. */
+  setAside: SetAsideObject[]
+  /** Settles when an emulator fails under the pipeline, with the error to stop on (exit 4); never otherwise. */
+  failure: Promise<CliError>
   stats(): LocalPipelineStats
   /** Resolves once every object created so far has been handled or dead-lettered. */
   idle(): Promise<void>
@@ -99,6 +105,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const clients = emulatorClients(emulators.endpoints, {maxAttempts: 3}, cleanups)
     await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table, LOCAL_RESOURCES.outcomesTable)
     const {dispatcher, stats, sweeping} = startProcessing(options, layout, emulators, cleanups)
+    // Before the emulators close, also when the start fails: running handlers finish, the rest stay in flight.
+    cleanups.push(() => dispatcher.stop())
     const events = await wireObjectCreatedEvents({
       s3Emulator: emulators.s3,
       s3: clients.s3,
@@ -136,6 +144,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       s3: clients.s3,
       dynamodb: clients.dynamodb,
       leftovers: events.leftovers,
+      setAside: emulators.s3.setAside,
+      failure: emulatorFailure(emulators),
       stats: () => ({...stats}),
       idle: events.idle,
       deliver: (event) => dispatcher.submit(event),

@@ -51,6 +51,7 @@ export async function startLocalEmulators(
   const s3Port = options.s3Port ?? 0
   const s3 = await startS3({
     directory: layout.s3Directory,
+    setAsideDirectory: layout.damagedDirectory,
     host,
     port: s3Port,
     buckets: [LOCAL_RESOURCES.processingBucket, LOCAL_RESOURCES.quarantineBucket],
@@ -59,6 +60,24 @@ export async function startLocalEmulators(
   })
   cleanups.push(() => s3.close())
   return {dynamodb, s3, endpoints: {s3: s3.endpoint, dynamodb: dynamodb.endpoint}}
+}
+
+/**
+ * Settles when the first emulator fails (its server errs or closes under it), with the error that stops the pipeline:
+ * it names the emulator and ends `local start` with exit 4. Never settles while both run.
+ */
+export function emulatorFailure(emulators: LocalEmulators): Promise<CliError> {
+  const failed = (what: string) => (error: Error) =>
+    new CliError(`The local ${what} stopped working: ${error.message}. The local pipeline stopped.`, {
+      exitCode: ExitCode.Aws,
+      code: 'LocalEmulatorFailed',
+      hint: 'Start it again with `eventpulse local start`: objects not yet handled are processed then.',
+      cause: error,
+    })
+  return Promise.race([
+    emulators.dynamodb.failure.then(failed('DynamoDB (dynalite)')),
+    emulators.s3.failure.then(failed('S3 (s3rver)')),
+  ])
 }
 
 /** Clients for the emulators, destroyed by the cleanup stack. */

@@ -16,6 +16,8 @@ export function localLayout(root: string) {
     s3Directory: join(root, 's3'),
     dynamodbDirectory: join(root, 'dynamodb'),
     inflightDirectory: join(root, 'inflight'),
+    /** Objects a crash left half-written, set aside at start (see s3-files.ts). */
+    damagedDirectory: join(root, 'damaged'),
     outboxFile: join(root, 'outbox.jsonl'),
     deadLetterFile: join(root, 'dead-letter.jsonl'),
     logFile: join(root, 'pipeline.log'),

@@ -2,6 +2,7 @@ import {formatDuration} from '#core/duration.js'
 import type {Notification} from '#processor/notifier.js'
 import type {DeadLetterRecord} from './dispatcher.js'
 import {eventObjectKey} from '#processor/event.js'
+import type {SetAsideObject} from './s3-files.js'
 import type {LocalPipelineState} from './state.js'
 
 /** One human line per notification, as `local start` prints them. */
@@ -33,5 +34,14 @@ export function stateLines(state: LocalPipelineState): string[] {
     `  Sweep:             every ${formatDuration(state.sweep.everySeconds)}, ` +
       `objects older than ${formatDuration(state.sweep.stuckAfterSeconds)}; ` +
       `${state.sweep.recovered} recovered, ${state.sweep.givenUp} given up`,
+  ]
+}
+
+/** What start-up moved out of the buckets, and why that lost nothing. */
+export function setAsideLines(setAside: SetAsideObject[], directory: string): string[] {
+  if (setAside.length === 0) return []
+  return [
+    `Set aside ${setAside.length} half-written object(s) left by an interrupted run, in ${directory} (writes that never completed: their writers were not told they succeeded):`,
+    ...setAside.map((object) => `  ${object.bucket}/${object.key}: ${object.why}`),
   ]
 }

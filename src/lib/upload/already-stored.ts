@@ -34,7 +34,9 @@ export async function storedItemsFor(
   dynamodb: DynamoDBClient,
   table: string,
   records: TypedItem[],
+  options: {pause?: (ms: number) => Promise<unknown>} = {},
 ): Promise<Map<string, StoredItem>> {
+  const pause = options.pause ?? sleep
   const found = new Map<string, StoredItem>()
   // One key once: BatchGetItem refuses a request that names a key twice.
   const keys = new Map(
@@ -50,7 +52,7 @@ export async function storedItemsFor(
   const {BatchGetItemCommand} = await import('@aws-sdk/client-dynamodb')
   let request: Record<string, KeysAndAttributes> | undefined = {[table]: {Keys: [...keys.values()]}}
   for (let attempt = 0; request && attempt < MAX_TRIES; attempt++) {
-    if (attempt > 0) await sleep(50 * 2 ** (attempt - 1) * (0.5 + Math.random()))
+    if (attempt > 0) await pause(50 * 2 ** (attempt - 1) * (0.5 + Math.random()))
     const response: BatchGetItemCommandOutput = await dynamodb.send(new BatchGetItemCommand({RequestItems: request}))
     for (const item of response.Responses?.[table] ?? []) found.set(itemKeyOf(item), item)
     request = response.UnprocessedKeys?.[table]?.Keys?.length ? response.UnprocessedKeys : undefined

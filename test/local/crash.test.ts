@@ -1,0 +1,226 @@
+import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {type AttributeValue, ScanCommand} from '@aws-sdk/client-dynamodb'
+import {PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
+import {expect, test} from 'vitest'
+
+import {listObjects} from '#aws/list-objects.js'
+import {ITEM_METADATA, parseQuarantineKey} from '#contract/pipeline-contract.js'
+import type {LocalPipelineState} from '#local/state.js'
+import {localClients} from '#local/target.js'
+import {localDataDir, type LocalStartProcess, runningState, spawnLocalStart, waitFor} from '../helpers/local-process.js'
+import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+
+const isValid = (i: number) => i % 8 !== 0
+/** One record per object, each under its own ArtistID; every eighth is not JSON, so it is quarantined. */
+const body = (i: number) =>
+  isValid(i)
+    ? JSON.stringify({ArtistID: {S: `Crash ${i}`}, ItemID: {S: `TRACK#${i}`}, EntityType: {S: 'Track'}})
+    : `{"ArtistID": {"S": "Crash ${i}"},}`
+const keyOf = (i: number) => `crash/${i}.json`
+
+async function expectRunning(env: NodeJS.ProcessEnv, run: LocalStartProcess): Promise<void> {
+  const status = await runCli(['local', 'status', '--json'], {env})
+  expect(status.exitCode).toBe(0)
+  expect(JSON.parse(status.stdout).result).toMatchObject({running: true, state: {pid: run.child.pid}})
+}
+
+/** Stored items by the key of the object they came from. */
+async function storedBySourceKey(state: LocalPipelineState): Promise<Map<string, Record<string, AttributeValue>[]>> {
+  const {dynamodb} = localClients(state.endpoints)
+  const items = new Map<string, Record<string, AttributeValue>[]>()
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined
+  do {
+    const page = await dynamodb.send(new ScanCommand({TableName: state.table, ExclusiveStartKey}))
+    for (const item of page.Items ?? []) {
+      const source = item[ITEM_METADATA.sourceKey].S!
+      items.set(source, [...(items.get(source) ?? []), item])
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey
+  } while (ExclusiveStartKey)
+  dynamodb.destroy()
+  return items
+}
+
+async function keys(s3: S3Client, bucket: string): Promise<string[]> {
+  const found: string[] = []
+  for await (const object of listObjects(s3, bucket)) found.push(object.key)
+  return found
+}
+
+test('SIGKILLed at random moments while objects are written and processed, each restart runs on, and every acknowledged object ends in exactly one right place', async () => {
+  const env = isolatedXdg()
+  const total = 400
+  const acknowledged = new Set<number>()
+  let next = 0
+
+  /** Writers put objects until the pipeline is killed; a PUT that got no answer is not tried again (it was never acknowledged). */
+  const write = (state: LocalPipelineState, stop: () => boolean) => {
+    const {s3} = localClients(state.endpoints, {maxAttempts: 1})
+    const writer = async () => {
+      while (!stop() && next < total) {
+        const i = next++
+        await s3
+          .send(new PutObjectCommand({Bucket: state.processingBucket, Key: keyOf(i), Body: body(i)}))
+          .then(() => acknowledged.add(i))
+          .catch(() => undefined)
+      }
+    }
+    return Promise.all(Array.from({length: 8}, writer)).finally(() => s3.destroy())
+  }
+
+  for (let kill = 0; kill < 5; kill++) {
+    const run = spawnLocalStart(env)
+    const state = await runningState(env, run)
+    await expectRunning(env, run)
+    let killed = false
+    const writing = write(state, () => killed)
+    await sleep(200 + Math.random() * 800)
+    run.child.kill('SIGKILL')
+    killed = true
+    expect(await run.exited).toBe('SIGKILL')
+    await writing
+  }
+  expect(acknowledged.size).toBeGreaterThan(0)
+
+  const run = spawnLocalStart(env)
+  const state = await runningState(env, run)
+  await expectRunning(env, run)
+  await write(state, () => false)
+  const {s3} = localClients(state.endpoints)
+  const inflight = join(localDataDir(env), 'inflight')
+  await waitFor(
+    'the processing bucket and in-flight events to empty',
+    async () => {
+      const inflightEvents = existsSync(inflight) ? readdirSync(inflight).length : 0
+      return ((await keys(s3, state.processingBucket)).length === 0 && inflightEvents === 0) || undefined
+    },
+    30_000,
+  )
+  await expectRunning(env, run)
+
+  const stored = await storedBySourceKey(state)
+  const quarantined = new Map<string, string[]>()
+  for (const key of await keys(s3, state.quarantineBucket)) {
+    const source = parseQuarantineKey(key)!.sourceKey
+    quarantined.set(source, [...(quarantined.get(source) ?? []), key])
+  }
+  s3.destroy()
+  for (let i = 0; i < total; i++) {
+    const places = {stored: stored.get(keyOf(i))?.length ?? 0, quarantined: quarantined.get(keyOf(i))?.length ?? 0}
+    if (acknowledged.has(i))
+      expect({i, ...places}).toEqual({i, stored: isValid(i) ? 1 : 0, quarantined: isValid(i) ? 0 : 1})
+    else expect(places.stored + places.quarantined, `unacknowledged ${keyOf(i)}`).toBeLessThanOrEqual(1)
+  }
+  const deadLetters = join(localDataDir(env), 'dead-letter.jsonl')
+  expect(existsSync(deadLetters) ? readFileSync(deadLetters, 'utf8') : '').toBe('')
+  // Whatever a restart set aside was never acknowledged.
+  const damaged = join(localDataDir(env), 'damaged')
+  for (const report of existsSync(damaged) ? readdirSync(damaged) : []) {
+    const setAside = JSON.parse(readFileSync(join(damaged, report, 'report.json'), 'utf8')) as {key: string}[]
+    for (const {key} of setAside) expect([...acknowledged].map(keyOf)).not.toContain(key)
+  }
+
+  run.child.kill('SIGINT')
+  expect(await run.exited).toBe(0)
+}, 120_000)
+
+/** Writes one object's files into s3rver's directory as its FilesystemStore lays them out. */
+function writeObjectFiles(
+  s3Directory: string,
+  bucket: string,
+  key: string,
+  files: {content: string; md5?: string; metadata?: string},
+) {
+  const base = join(s3Directory, bucket, `${key}._S3rver_`)
+  mkdirSync(dirname(base), {recursive: true})
+  writeFileSync(`${base}object`, files.content)
+  if (files.md5 !== undefined) writeFileSync(`${base}object.md5`, files.md5)
+  if (files.metadata !== undefined) writeFileSync(`${base}metadata.json`, files.metadata)
+}
+
+test('start sets aside the half-written objects a crash left, says so, repairs what it can and processes the rest', async () => {
+  const env = isolatedXdg()
+  const dataDir = localDataDir(env)
+  const s3Directory = join(dataDir, 's3')
+  const metadata = JSON.stringify({'content-type': 'application/json'})
+  const record = (i: number) => body(i + 1)
+  // An object written whole (by an older s3rver, without our recorded MD5), one whose MD5 file was cut short.
+  writeObjectFiles(s3Directory, 'eventpulse-processing', 'half/whole.json', {content: record(1), metadata})
+  writeObjectFiles(s3Directory, 'eventpulse-processing', 'half/short-md5.json', {
+    content: record(2),
+    md5: '3f2a',
+    metadata,
+  })
+  // A PUT killed between its content and its metadata; a quarantine copy killed while writing its metadata.
+  writeObjectFiles(s3Directory, 'eventpulse-processing', 'half/cut.json', {content: record(3)})
+  writeObjectFiles(s3Directory, 'eventpulse-quarantine', 'half/x.json/q-0123456789abcdef', {
+    content: 'x',
+    metadata: '{"content-ty',
+  })
+  // What interrupted writes and deletes leave beside objects.
+  writeObjectFiles(s3Directory, 'eventpulse-processing', 'half/tmp.json', {content: record(4), metadata})
+  writeFileSync(join(s3Directory, 'eventpulse-processing', 'half/tmp.json._S3rver_object.4242.tmp'), 'par')
+  writeFileSync(join(s3Directory, 'eventpulse-processing', 'gone.json._S3rver_metadata.json'), metadata)
+
+  const run = spawnLocalStart(env, {args: ['--json']})
+  const state = await runningState(env, run)
+  await waitFor('the start-up lines', () => run.stderr().includes('local pipeline running') || undefined)
+  expect(run.stderr()).toContain('Set aside 2 half-written object(s) left by an interrupted run')
+  expect(run.stderr()).toContain('eventpulse-processing/half/cut.json: its metadata file is missing')
+  expect(run.stderr()).toContain('eventpulse-quarantine/half/x.json/q-0123456789abcdef: its metadata file is cut short')
+  await expectRunning(env, run)
+  const {s3} = localClients(state.endpoints)
+  await waitFor(
+    'the leftovers to be processed',
+    async () => (await keys(s3, state.processingBucket)).length === 0 || undefined,
+  )
+  expect(await keys(s3, state.quarantineBucket)).toEqual([])
+  s3.destroy()
+  expect([...(await storedBySourceKey(state)).keys()].sort()).toEqual([
+    'half/short-md5.json',
+    'half/tmp.json',
+    'half/whole.json',
+  ])
+  expect(readdirSync(join(s3Directory, 'eventpulse-processing'))).toEqual([])
+
+  run.child.kill('SIGINT')
+  expect(await run.exited).toBe(0)
+  const {result} = JSON.parse(run.stdout())
+  expect(result.setAside).toEqual([
+    expect.objectContaining({bucket: 'eventpulse-processing', key: 'half/cut.json'}),
+    expect.objectContaining({bucket: 'eventpulse-quarantine', key: 'half/x.json/q-0123456789abcdef'}),
+  ])
+  const [report] = readdirSync(join(dataDir, 'damaged'))
+  const setAside = join(dataDir, 'damaged', report)
+  expect(readFileSync(join(setAside, 'eventpulse-processing', 'half', 'cut.json._S3rver_object'), 'utf8')).toBe(
+    record(3),
+  )
+  expect(readdirSync(join(setAside, 'eventpulse-quarantine', 'half', 'x.json')).sort()).toEqual([
+    'q-0123456789abcdef._S3rver_metadata.json',
+    'q-0123456789abcdef._S3rver_object',
+  ])
+  expect(JSON.parse(readFileSync(join(setAside, 'report.json'), 'utf8'))).toEqual(result.setAside)
+})
+
+const failUnderStart = join(PROJECT_ROOT, 'test/local/fixtures/fail-under-start.mjs')
+
+test.each([
+  ['s3-error', 'The local S3 (s3rver) stopped working: accept EMFILE'],
+  ['s3-closed', 'The local S3 (s3rver) stopped working: its server closed'],
+  ['rejection', 'The local pipeline stopped on an error nothing handled: simulated failure nobody handled'],
+])(
+  'when %s happens under local start, it stops with a clear message and exit 4, not silently or with a stack',
+  async (failure, message) => {
+    const env = {...isolatedXdg(), EVENTPULSE_TEST_FAILURE: failure}
+    const run = spawnLocalStart(env, {args: ['--json'], nodeArgs: ['--import', failUnderStart]})
+    expect(await run.exited).toBe(4)
+    expect(JSON.parse(run.stdout())).toMatchObject({status: 4, error: {message: expect.stringContaining(message)}})
+    expect(run.stderr()).not.toMatch(/^\s+at /m)
+    const status = await runCli(['local', 'status'], {env})
+    expect(status.exitCode).toBe(1)
+    expect(status.stdout).not.toContain('last run ended without cleaning up')
+  },
+)
