@@ -23,6 +23,7 @@ import {
   QUARANTINE_REASONS,
   type QuarantineReason,
   quarantineKey,
+  quarantineTagging,
   TABLE_KEY,
 } from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
@@ -337,6 +338,7 @@ export class ObjectProcessor {
           ContentType: 'application/json',
           IfNoneMatch: '*',
           Metadata: quarantineMetadata(upload, reason, problem.message, this.now().toISOString()),
+          Tagging: quarantineTagging(reason, upload.etag),
         }),
       )
     } catch (error) {
@@ -360,6 +362,8 @@ export class ObjectProcessor {
           IfNoneMatch: '*',
           MetadataDirective: 'REPLACE',
           Metadata: quarantineMetadata(upload, 'too-large', message, this.now().toISOString()),
+          TaggingDirective: 'REPLACE',
+          Tagging: quarantineTagging('too-large', upload.etag),
         }),
       )
     } catch (error) {
