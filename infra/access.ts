@@ -55,9 +55,10 @@ export class Access extends Construct {
               actions: ['s3:ListBucket'],
               resources: [processingBucket.bucketArn, quarantineBucket.bucketArn],
             }),
+            // Never object content, in either bucket: a quarantined upload's reason is a tag on its entry.
             new iam.PolicyStatement({
-              actions: ['s3:GetObject'],
-              resources: [processingBucket.arnForObjects('*'), quarantineBucket.arnForObjects('*')],
+              actions: ['s3:GetObjectTagging'],
+              resources: [quarantineBucket.arnForObjects('*')],
             }),
             new iam.PolicyStatement({
               actions: ['dynamodb:GetItem', 'dynamodb:Query'],

@@ -68,8 +68,9 @@ export class Processor extends Construct {
         actions: ['s3:GetObject', 's3:DeleteObject'],
         resources: [props.processingBucket.arnForObjects('*')],
       }),
+      // PutObjectTagging: each entry is written with its reason as a tag, which a PutObject with tags needs too.
       new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject'],
+        actions: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
         resources: [props.quarantineBucket.arnForObjects('*')],
       }),
       new iam.PolicyStatement({actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [props.table.tableArn]}),

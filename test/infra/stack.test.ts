@@ -268,7 +268,7 @@ describe('the EventPulse stack, default configuration', () => {
       expect(processorStatements()).toEqual([
         allow('s3:ListBucket', [arn(ids.processing), arn(ids.quarantine)]),
         allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.processing)),
-        allow(['s3:GetObject', 's3:PutObject'], objectsBelow(ids.quarantine)),
+        allow(['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'], objectsBelow(ids.quarantine)),
         allow(['dynamodb:PutItem', 'dynamodb:GetItem'], arn(ids.table)),
         // `unchanged` outcomes; the sweep reads whether it gave up on an object, counts its tries, records giving up.
         allow(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], arn(ids.outcomes)),
@@ -498,7 +498,7 @@ describe('the EventPulse stack, default configuration', () => {
       expect(role.Policies[0].PolicyDocument.Statement).toEqual([
         allow('s3:PutObject', objectsBelow(ids.processing)),
         allow('s3:ListBucket', [arn(ids.processing), arn(ids.quarantine)]),
-        allow('s3:GetObject', [objectsBelow(ids.processing), objectsBelow(ids.quarantine)]),
+        allow('s3:GetObjectTagging', objectsBelow(ids.quarantine)),
         allow(
           ['dynamodb:GetItem', 'dynamodb:Query'],
           [arn(ids.table), {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]}],

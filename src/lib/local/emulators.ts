@@ -90,7 +90,10 @@ interface KoaContext {
   status: number
   body: unknown
   type: string
-  store: {getMetadata(bucket: string, key: string): Promise<{etag: string}>}
+  store: {
+    getMetadata(bucket: string, key: string): Promise<{etag: string}>
+    putSubresource(bucket: string, key: string, resource: unknown): Promise<void>
+  }
 }
 
 const SIMPLE_OBJECT_QUERY = new Set(['x-id', 'versionId'])
@@ -159,6 +162,31 @@ async function s3ConditionalRequests(ctx: KoaContext, next: () => Promise<void>)
   await next()
 }
 
+const escapeXml = (text: string): string =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
+
+/**
+ * Tags given with a write (x-amz-tagging on PUT, and on a copy with x-amz-tagging-directive: REPLACE), which S3 stores
+ * with the object in the same request and s3rver ignores: stored here as s3rver stores a PutObjectTagging, once the
+ * write succeeded. (Not one atomic step as on S3; nothing reads an entry's tags before its write has answered.)
+ */
+async function s3TagsOnWrite(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+  await next()
+  const target = objectTarget(ctx)
+  const tagging = header(ctx, 'x-amz-tagging')
+  if (!target || ctx.method !== 'PUT' || tagging === undefined || ctx.status !== 200) return
+  if (header(ctx, 'x-amz-copy-source') && header(ctx, 'x-amz-tagging-directive') !== 'REPLACE') return
+  const tags = [...new URLSearchParams(tagging)]
+    .map(([key, value]) => `<Tag><Key>${escapeXml(key)}</Key><Value>${escapeXml(value)}</Value></Tag>`)
+    .join('')
+  const {TaggingConfiguration} = require('s3rver/lib/models/config.js')
+  await ctx.store.putSubresource(
+    target.bucket,
+    target.key,
+    new TaggingConfiguration(`<Tagging><TagSet>${tags}</TagSet></Tagging>`),
+  )
+}
+
 export interface S3Emulator extends Emulator {
   /** Objects a crash left half-written, moved out of their buckets before the server started. */
   setAside: SetAsideObject[]
@@ -197,7 +225,7 @@ export async function startS3(options: {
     allowMismatchedSignatures: true,
     vhostBuckets: false,
   })
-  s3rver.middleware.unshift(s3ConditionalRequests)
+  s3rver.middleware.unshift(s3ConditionalRequests, s3TagsOnWrite)
   makeStoreCrashSafe(s3rver.store)
   await s3rver.configureBuckets()
   // Our own server rather than s3rver.run(), which leaves a busy port as an unhandled 'error' event.

@@ -23,6 +23,7 @@ import {
   QUARANTINE_REASONS,
   type QuarantineReason,
   quarantineKey,
+  quarantineTagging,
   TABLE_KEY,
 } from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
@@ -159,16 +160,32 @@ function quarantineMetadata(
   return metadata
 }
 
-/** A human line from the record check: the first problem, located. */
+/**
+ * Why an upload is quarantined. `message` may quote the record (`got "-3"`): it is kept with the entry, for the admin.
+ * `summary` never does: it is what logs and notifications carry (keys, reason, where the problem is).
+ */
+interface Problem {
+  message: string
+  summary: string
+}
+
+/** Messages that quote nothing of the record's values (sizes, keys, DynamoDB's own words) serve as their summary. */
+const valueFree = (message: string): Problem => ({message, summary: message})
+
+/** The record check's findings: the first problem in full, and located without its values. */
 function describeProblems(
   reason: QuarantineReason,
   problems: {path: string; line?: number; column?: number; message: string}[],
-): string {
+): Problem {
   const [first] = problems
-  if (!first) return QUARANTINE_REASONS[reason]
-  const where = first.line === undefined ? '' : `line ${first.line}, column ${first.column}: `
+  if (!first) return valueFree(QUARANTINE_REASONS[reason])
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''
-  return `${where}${first.message}${more}`
+  const at = first.line === undefined ? '' : `line ${first.line}, column ${first.column}`
+  const path = first.path ? `${at ? ', ' : ''}at ${first.path}` : ''
+  return {
+    message: `${at ? `${at}: ` : ''}${first.message}${more}`,
+    summary: `${QUARANTINE_REASONS[reason]}${at || path ? ` (${at}${path})` : ''}${more}`,
+  }
 }
 
 export class ObjectProcessor {
@@ -231,7 +248,7 @@ export class ObjectProcessor {
           upload,
           bytes,
           'too-large',
-          `DynamoDB refused the item as too large: ${(error as Error).message}`,
+          valueFree(`DynamoDB refused the item as too large: ${(error as Error).message}`),
         )
       if (!isConditionalCheckFailed(error)) throw error
       const existing = (error as ConditionalCheckFailedException).Item ?? (await this.storedItem(itemKey))
@@ -246,7 +263,7 @@ export class ObjectProcessor {
         const from = existing[ITEM_METADATA.sourceKey]?.S
         const stored = `ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}" is already stored${from ? ` (from ${from})` : ''}`
         if (sameRecord(existing, record)) return this.unchanged(upload, itemKey, stored)
-        return this.quarantine(upload, bytes, 'duplicate', stored, itemKey)
+        return this.quarantine(upload, bytes, 'duplicate', valueFree(stored), itemKey)
       }
     }
     await this.notify(upload, {
@@ -308,7 +325,7 @@ export class ObjectProcessor {
     upload: Upload,
     bytes: Uint8Array,
     reason: QuarantineReason,
-    message: string,
+    problem: Problem,
     item?: ItemKey,
   ): Promise<ProcessResult> {
     const target = quarantineKey(upload.key, upload)
@@ -320,14 +337,15 @@ export class ObjectProcessor {
           Body: bytes,
           ContentType: 'application/json',
           IfNoneMatch: '*',
-          Metadata: quarantineMetadata(upload, reason, message, this.now().toISOString()),
+          Metadata: quarantineMetadata(upload, reason, problem.message, this.now().toISOString()),
+          Tagging: quarantineTagging(reason, upload.etag),
         }),
       )
     } catch (error) {
       if (!isPreconditionFailed(error)) throw error
       if (upload.releaseId !== undefined) this.mustBeOwnEntry(upload, await this.entryMetadata(target))
     }
-    return this.finishQuarantine(upload, reason, message, target, item)
+    return this.finishQuarantine(upload, reason, problem, target, item)
   }
 
   /** An object over the cap is copied within S3, never downloaded. */
@@ -344,6 +362,8 @@ export class ObjectProcessor {
           IfNoneMatch: '*',
           MetadataDirective: 'REPLACE',
           Metadata: quarantineMetadata(upload, 'too-large', message, this.now().toISOString()),
+          TaggingDirective: 'REPLACE',
+          Tagging: quarantineTagging('too-large', upload.etag),
         }),
       )
     } catch (error) {
@@ -354,16 +374,18 @@ export class ObjectProcessor {
       if (!entry) return {outcome: 'skipped', key: upload.key, why: 'superseded'}
       this.mustBeOwnEntry(upload, entry)
     }
-    return this.finishQuarantine(upload, 'too-large', message, target)
+    return this.finishQuarantine(upload, 'too-large', valueFree(message), target)
   }
 
+  /** Notifies and removes the original; what leaves the processor (notification, result, log line) has no values. */
   private async finishQuarantine(
     upload: Upload,
     reason: QuarantineReason,
-    message: string,
+    problem: Problem,
     target: string,
     item?: ItemKey,
   ): Promise<ProcessResult> {
+    const message = problem.summary
     await this.notify(upload, {
       outcome: 'quarantined',
       reason,

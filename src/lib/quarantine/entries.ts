@@ -1,10 +1,15 @@
-import {HeadObjectCommand, type S3Client} from '@aws-sdk/client-s3'
+import {GetObjectTaggingCommand, HeadObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {isNoSuchKey} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {listObjects} from '#aws/list-objects.js'
-import {decodeMetadataValue, parseQuarantineKey, QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
+import {
+  decodeMetadataValue,
+  parseQuarantineKey,
+  QUARANTINE_METADATA,
+  QUARANTINE_TAGS,
+} from '#contract/pipeline-contract.js'
 
 /** One quarantined upload, as `quarantine list` prints it. */
 export interface QuarantineEntry {
@@ -120,4 +125,39 @@ export async function resolveEntryArguments(target: PipelineTarget, args: string
     argument,
     entries: keysPerArgument[index].flatMap((key) => described.get(key) ?? []).sort(newestFirst),
   }))
+}
+
+/** A quarantine entry as the uploader may see it: from the listing and the entry's tags, never its content or metadata. */
+export interface TaggedEntry {
+  key: string
+  quarantinedAt?: string
+  reason?: string
+  sourceEtag?: string
+}
+
+/**
+ * Every entry of one source key, newest first, read with listing and GetObjectTagging only (the uploader's rights:
+ * status and `upload --wait` tell a quarantined upload and its reason without reading anyone's rejected record).
+ */
+export async function taggedEntriesOf(target: PipelineTarget, sourceKey: string): Promise<TaggedEntry[]> {
+  const bucket = resource(target, 'quarantineBucket')
+  const entries: TaggedEntry[] = []
+  for await (const object of listObjects(target.s3, bucket, {prefix: `${sourceKey}/`})) {
+    if (parseQuarantineKey(object.key)?.sourceKey !== sourceKey) continue
+    const tags = await target.s3
+      .send(new GetObjectTaggingCommand({Bucket: bucket, Key: object.key}))
+      .then((answer) => Object.fromEntries((answer.TagSet ?? []).map((tag) => [tag.Key, tag.Value])))
+      .catch((error: unknown) => {
+        if (isNoSuchKey(error)) return undefined
+        throw error
+      })
+    if (!tags) continue
+    entries.push({
+      key: object.key,
+      quarantinedAt: object.lastModified?.toISOString(),
+      reason: tags[QUARANTINE_TAGS.reason],
+      sourceEtag: tags[QUARANTINE_TAGS.sourceEtag],
+    })
+  }
+  return entries.sort((a, b) => (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? ''))
 }

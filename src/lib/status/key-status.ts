@@ -1,11 +1,9 @@
-import {HeadObjectCommand} from '@aws-sdk/client-s3'
-
-import {isNoSuchKey, unquoteEtag} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
-import {entriesOf} from '#quarantine/entries.js'
+import {taggedEntriesOf} from '#quarantine/entries.js'
+import {findObject} from '#aws/list-objects.js'
 
 /**
  * Where an upload is: waiting in the processing bucket, stored in the table, found already stored exactly so
@@ -49,13 +47,9 @@ export interface KeyStatus {
 
 /** The object waiting under the key in the processing bucket, if any: when it was uploaded and its ETag. */
 export async function inFlight(target: PipelineTarget, key: string): Promise<UploadOutcome | undefined> {
-  try {
-    const head = await target.s3.send(new HeadObjectCommand({Bucket: resource(target, 'processingBucket'), Key: key}))
-    return {state: 'in-flight', at: head.LastModified?.toISOString(), etag: head.ETag && unquoteEtag(head.ETag)}
-  } catch (error) {
-    if (isNoSuchKey(error)) return undefined
-    throw error
-  }
+  // By listing, not HEAD: the uploader may not read objects, not even its own still waiting.
+  const waiting = await findObject(target.s3, resource(target, 'processingBucket'), key)
+  return waiting && {state: 'in-flight', at: waiting.lastModified?.toISOString(), etag: waiting.etag}
 }
 
 function tableClient(target: PipelineTarget) {
@@ -116,14 +110,13 @@ async function unchangedUploads(target: PipelineTarget, key: string, etag?: stri
 }
 
 async function quarantined(target: PipelineTarget, key: string): Promise<UploadOutcome[]> {
-  // Callers fan out over keys at the target's concurrency; one key's entries are read one at a time.
-  const entries = await entriesOf(target, key, 1)
+  // The reason from the entry's tags: its message is in metadata only the admin reads (`quarantine show`).
+  const entries = await taggedEntriesOf(target, key)
   return entries.map((entry) => ({
     state: 'quarantined' as const,
     at: entry.quarantinedAt,
     etag: entry.sourceEtag,
     reason: entry.reason,
-    message: entry.message,
     entry: entry.key,
   }))
 }

@@ -17,7 +17,8 @@ function details(outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['stat
     case 'unchanged':
       return `(already stored exactly so as ${item}; nothing changed, ${outcome.at ?? 'time unknown'})`
     case 'quarantined':
-      return `${outcome.reason ?? 'unknown reason'}: ${outcome.message ?? ''}  [${outcome.entry}]`
+      // The message is the admin's to read (`quarantine show`): status has the reason and the entry.
+      return `${outcome.reason ?? 'unknown reason'}${outcome.message ? `: ${outcome.message}` : ''}  [${outcome.entry}]`
     case 'in-flight':
       return `(uploaded ${outcome.at ?? 'just now'})`
     default:
