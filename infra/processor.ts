@@ -125,6 +125,7 @@ export class Processor extends Construct {
         [PROCESSOR_ENV.outcomesTable]: props.outcomesTable.tableName,
         [PROCESSOR_ENV.topicArn]: props.topic.topicArn,
         [PROCESSOR_ENV.stuckAfterSeconds]: String(props.stuckAfterSeconds),
+        [PROCESSOR_ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
       },
     })
   }

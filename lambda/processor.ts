@@ -1,9 +1,11 @@
 import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {S3Client} from '@aws-sdk/client-s3'
 import {SNSClient} from '@aws-sdk/client-sns'
+import {SQSClient} from '@aws-sdk/client-sqs'
 
 import {DEFAULT_STUCK_AFTER_SECONDS, PROCESSOR_ENV} from '#contract/pipeline-contract.js'
-import {createProcessorHandler, jsonLine} from '#processor/handler.js'
+import {sqsDeadLetter} from '#processor/dead-letter-queue.js'
+import {createProcessorHandler} from '#processor/handler.js'
 import {SnsNotifier} from '#processor/notifier.js'
 
 function required(name: string): string {
@@ -27,8 +29,6 @@ export const handler = createProcessorHandler({
   sweep: {
     stuckAfterSeconds: Number(process.env[PROCESSOR_ENV.stuckAfterSeconds] ?? DEFAULT_STUCK_AFTER_SECONDS),
     region: required('AWS_REGION'),
-    // Sending to the dead-letter queue needs @aws-sdk/client-sqs, not yet a dependency: until then the event of an
-    // object given up on is written to the log, beside the sweep's error line about it.
-    deadLetter: async (letter) => void jsonLine({level: 'error', deadLetter: letter}),
+    deadLetter: sqsDeadLetter(new SQSClient(clientConfig), required(PROCESSOR_ENV.deadLetterQueueUrl)),
   },
 })

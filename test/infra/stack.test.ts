@@ -235,6 +235,7 @@ describe('the EventPulse stack, default configuration', () => {
         [PROCESSOR_ENV.outcomesTable]: {Ref: ids.outcomes},
         [PROCESSOR_ENV.topicArn]: {Ref: ids.topic},
         [PROCESSOR_ENV.stuckAfterSeconds]: String(DEFAULT_STUCK_AFTER_SECONDS),
+        [PROCESSOR_ENV.deadLetterQueueUrl]: {Ref: ids.processorDlq},
         [PROCESSOR_ENV.schemaHash]: ITEM_SCHEMA_HASH,
       })
       expect(template.toJSON().Outputs[STACK_OUTPUTS.schemaHash].Value).toBe(ITEM_SCHEMA_HASH)
