@@ -64,12 +64,21 @@ export class Access extends Construct {
       inlinePolicies: {
         Quarantine: new iam.PolicyDocument({
           statements: [
-            new iam.PolicyStatement({actions: ['s3:ListBucket'], resources: [quarantineBucket.bucketArn]}),
+            new iam.PolicyStatement({
+              actions: ['s3:ListBucket'],
+              resources: [quarantineBucket.bucketArn, processingBucket.bucketArn],
+            }),
             new iam.PolicyStatement({
               actions: ['s3:GetObject', 's3:DeleteObject'],
               resources: [quarantineBucket.arnForObjects('*')],
             }),
             new iam.PolicyStatement({actions: ['s3:PutObject'], resources: [processingBucket.arnForObjects('*')]}),
+            // `release --wait` follows released objects as `upload --wait` does: in processing, stored, quarantined.
+            new iam.PolicyStatement({actions: ['s3:GetObject'], resources: [processingBucket.arnForObjects('*')]}),
+            new iam.PolicyStatement({
+              actions: ['dynamodb:Query'],
+              resources: [`${table.tableArn}/index/${SOURCE_KEY_INDEX}`],
+            }),
           ],
         }),
       },

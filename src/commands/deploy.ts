@@ -9,7 +9,7 @@ import {ExitCode} from '#core/exit-codes.js'
 import {commonFlags} from '#cli/common-flags.js'
 
 export default class Deploy extends BaseCommand {
-  static summary = 'Deploy the EventPulse stack to your AWS account (or, with --dry-run, show what it would create).'
+  static summary = 'Deploy the EventPulse stack to AWS (with --dry-run: show what it would create).'
 
   static description = `Synthesizes the bundled CDK app in-process with the AWS CDK toolkit library (no separate \`cdk\` install, no Docker),
 shows the change set with IAM changes highlighted, and deploys once you confirm (or with --yes). If the account and
@@ -19,6 +19,8 @@ Settings come from flags and an optional --config file (flags win). Stored data 
 retained when the stack is deleted, unless --destroy-data-on-delete is set.
 --dry-run synthesizes the CloudFormation template into --output and summarises it: no credentials, no AWS call.
 Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage; 3 credentials; 4 AWS failure.`
+
+  static destructive = true
 
   static examples = [
     {description: 'See what would be created, offline', command: '<%= config.bin %> <%= command.id %> --dry-run'},

@@ -42,7 +42,7 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (wi
   }
 
   static flags = {
-    ...pipelineFlags,
+    ...pipelineFlags('processingBucket', 'quarantineBucket', 'table'),
     prefix: Flags.string({description: 'The --prefix the files were uploaded with (for file arguments).'}),
     stuck: Flags.boolean({description: 'List objects stuck in the processing bucket instead.'}),
     'older-than': Flags.string({
@@ -50,6 +50,7 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (wi
       dependsOn: ['stuck'],
     }),
     concurrency: commonFlags.concurrency,
+    quiet: commonFlags.quiet,
   }
 
   async run(): Promise<StatusResult> {
@@ -79,8 +80,9 @@ Exit codes: 0 all found stored or in flight; 1 some quarantined or not found (wi
 
     const keys = await keysFromArguments(args, flags.prefix)
     const statuses = await mapConcurrently(keys, target.concurrency, (key) => keyStatus(target, key))
-    for (const status of statuses) this.log(outcomeLine(status))
-    if (statuses.some((s) => s.state === 'quarantined' || s.state === 'not-found')) this.exitStatus = ExitCode.Negative
+    const problem = (status: KeyStatus) => status.state === 'quarantined' || status.state === 'not-found'
+    for (const status of statuses) if (!flags.quiet || problem(status)) this.log(outcomeLine(status))
+    if (statuses.some(problem)) this.exitStatus = ExitCode.Negative
     return {keys: statuses}
   }
 }

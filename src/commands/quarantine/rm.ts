@@ -8,12 +8,13 @@ import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#
 import {deleteEntry} from '#quarantine/actions.js'
 import {resolveEntryArguments} from '#quarantine/entries.js'
 import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.js'
+import {interruptible} from '#core/interrupt.js'
 
 export default class QuarantineRm extends PipelineCommand {
   static summary = 'Delete quarantined objects, after showing them and asking.'
 
   static description = `Lists the entries that will be deleted and asks for confirmation; --yes skips the question. Without a terminal and without --yes it refuses (exit 2).
-A key with nothing in quarantine is reported and not asked about. Exit codes: 0 deleted; 1 a key was not in quarantine, or you declined; 2 no confirmation possible; 4 a deletion failed.`
+A key with nothing in quarantine is reported and not asked about. Exit codes: 0 deleted; 1 a key was not in quarantine, or you declined; 2 no confirmation possible; 4 a deletion failed; 130 Ctrl-C.`
 
   static examples = [
     {
@@ -32,9 +33,16 @@ A key with nothing in quarantine is reported and not asked about. Exit codes: 0 
 
   static strict = false
 
+  static destructive = true
+
   static args = {keys: Args.string({description: entryArgumentDescription, required: true})}
 
-  static flags = {...quarantineFlags, yes: commonFlags.yes, 'dry-run': commonFlags['dry-run']}
+  static flags = {
+    ...quarantineFlags,
+    yes: commonFlags.yes,
+    'dry-run': commonFlags['dry-run'],
+    quiet: commonFlags.quiet,
+  }
 
   async run(): Promise<EntriesActionResult> {
     const {argv, flags} = await this.parse(QuarantineRm)
@@ -45,16 +53,20 @@ A key with nothing in quarantine is reported and not asked about. Exit codes: 0 
     })
     const bucket = resource(target, 'quarantineBucket')
     const resolved = await resolveEntryArguments(target, argv as string[])
-    const result = await actOnEntries(
-      target,
-      resolved,
-      {verb: 'delete', pastTense: 'deleted', act: (entry) => deleteEntry(target.s3, bucket, entry)},
-      {
-        yes: flags.yes,
-        dryRun: flags['dry-run'],
-        say: (line) => this.logToStderr(line),
-        warn: (line) => this.logToStderr(line),
-      },
+    const result = await interruptible((signal) =>
+      actOnEntries(
+        target,
+        resolved,
+        {verb: 'delete', pastTense: 'deleted', act: (entry) => deleteEntry(target.s3, bucket, entry)},
+        {
+          yes: flags.yes,
+          dryRun: flags['dry-run'],
+          quiet: flags.quiet,
+          signal,
+          say: (line) => this.logToStderr(line),
+          warn: (line) => this.logToStderr(line),
+        },
+      ),
     )
     this.exitStatus = entriesActionExitStatus(result)
     return result

@@ -1,6 +1,7 @@
 import {DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
 import {isConditionalWriteConflict} from '#aws/explain-error.js'
+import {unquoteEtag} from '#core/aws-responses.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import type {QuarantineEntry} from './entries.js'
@@ -19,19 +20,22 @@ export async function deleteEntry(s3: S3Client, bucket: string, entry: Quarantin
  * then removes the entry. A copy is read and written rather than CopyObject: the copy source header is
  * decoded differently by S3-compatible servers (s3rver breaks on `#` and `+`), and the object is at most 1 MiB.
  * `If-None-Match: *` keeps a newer upload of the same key that is still waiting from being replaced.
+ * Returns the upload it makes (source key and ETag), to follow to its outcome.
  */
 export async function releaseEntry(
   s3: S3Client,
   buckets: {quarantine: string; processing: string},
   entry: QuarantineEntry,
-): Promise<void> {
+): Promise<{key: string; etag?: string}> {
   const body = await readEntryContent(s3, buckets.quarantine, entry)
+  let released
   try {
-    await s3.send(
+    released = await s3.send(
       new PutObjectCommand({
         Bucket: buckets.processing,
         Key: entry.sourceKey,
         Body: body,
+        ContentLength: body.length,
         ContentType: 'application/json',
         IfNoneMatch: '*',
       }),
@@ -47,4 +51,5 @@ export async function releaseEntry(
     throw error
   }
   await deleteEntry(s3, buckets.quarantine, entry)
+  return {key: entry.sourceKey, etag: released.ETag && unquoteEtag(released.ETag)}
 }

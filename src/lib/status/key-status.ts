@@ -1,3 +1,5 @@
+import {setTimeout as delay} from 'node:timers/promises'
+
 import {HeadObjectCommand} from '@aws-sdk/client-s3'
 
 import {isNoSuchKey, unquoteEtag} from '#core/aws-responses.js'
@@ -95,16 +97,17 @@ function strip({etag: _etag, ...status}: RecordedOutcome): KeyStatus {
   return status
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Waits `ms`, or less if `signal` is aborted meanwhile (its only way to fail). */
+const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, {signal}).catch(() => undefined)
 
 /**
- * Follows uploads until each is stored or quarantined, or the time is up (those are returned as they last stood).
- * Polls gently: every half second at first, backing off to every 3 seconds.
+ * Follows uploads until each is stored or quarantined, or the time is up, or `signal` is aborted (Ctrl-C): those
+ * still waiting are returned as they last stood. Polls gently: every half second at first, backing off to every 3 s.
  */
 export async function waitForOutcomes(
   target: PipelineTarget,
   uploads: {key: string; etag?: string}[],
-  options: {timeoutMs: number; onSettled?: (status: KeyStatus) => void},
+  options: {timeoutMs: number; onSettled?: (status: KeyStatus) => void; signal?: AbortSignal},
 ): Promise<{statuses: KeyStatus[]; timedOut: boolean}> {
   const deadline = Date.now() + options.timeoutMs
   const statuses: KeyStatus[] = uploads.map(({key}) => ({key, state: 'in-flight'}))
@@ -120,9 +123,9 @@ export async function waitForOutcomes(
       if (settled) options.onSettled?.(statuses[index])
       return !settled
     })
-    if (pending.length === 0) return {statuses, timedOut: false}
+    if (pending.length === 0 || options.signal?.aborted) return {statuses, timedOut: false}
     if (Date.now() + interval > deadline) return {statuses, timedOut: true}
-    await sleep(interval)
+    await sleep(interval, options.signal)
     interval = Math.min(interval * 1.5, 3000)
   }
 }

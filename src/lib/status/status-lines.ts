@@ -13,3 +13,8 @@ export function outcomeLine(status: KeyStatus): string {
       return `not found    ${status.key}`
   }
 }
+
+/** What `--wait` says when the time is up before every outcome arrived. */
+export function waitTimedOutLine(timeout: string): string {
+  return `Timed out after ${timeout} waiting for outcomes; see them later with: eventpulse status KEY`
+}

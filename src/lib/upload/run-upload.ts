@@ -1,7 +1,6 @@
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
 import type {Progress} from '#terminal/progress.js'
-import {outcomeLine} from '#status/status-lines.js'
 import {waitForOutcomes} from '#status/key-status.js'
 import {formatProblems} from '#validate/validate-files.js'
 import {type PlannedFile, prepareFile} from './plan.js'
@@ -54,19 +53,26 @@ export async function dryRun(planned: PlannedFile[], options: {validate: boolean
 export async function runUpload(
   target: PipelineTarget,
   planned: PlannedFile[],
-  options: {validate: boolean; progress: Progress; wait?: {timeoutMs: number; progress: (total: number) => Progress}},
+  options: {
+    validate: boolean
+    progress: Progress
+    wait?: {timeoutMs: number; progress: (total: number) => Progress}
+    /** Ctrl-C: no more files are sent, and the waiting stops (files not sent are left out of the result). */
+    signal?: AbortSignal
+  },
 ): Promise<UploadResult & {timedOut: boolean}> {
   const bucket = resource(target, 'processingBucket')
   const files = await uploadFiles(target.s3, bucket, planned, {...options, concurrency: target.concurrency})
   options.progress.done()
   const summary = summarise(files)
   let timedOut = false
-  if (options.wait) {
+  if (options.wait && !options.signal?.aborted) {
     const uploaded = files.filter((f) => f.status === 'uploaded')
     const progress = options.wait.progress(uploaded.length)
     const waited = await waitForOutcomes(target, uploaded, {
       timeoutMs: options.wait.timeoutMs,
-      onSettled: (status) => progress.advance(outcomeLine(status)),
+      signal: options.signal,
+      onSettled: () => progress.advance(),
     })
     progress.done()
     uploaded.forEach((file, index) => (file.outcome = waited.statuses[index]))

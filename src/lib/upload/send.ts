@@ -40,13 +40,15 @@ export function uploadFiles(
   s3: S3Client,
   bucket: string,
   files: PlannedFile[],
-  options: {validate: boolean; concurrency: number; progress: Progress},
+  options: {validate: boolean; concurrency: number; progress: Progress; signal?: AbortSignal},
 ): Promise<UploadedFile[]> {
-  return mapConcurrently(files, options.concurrency, async (planned): Promise<UploadedFile> => {
+  // Ctrl-C (the signal) stops it between files: only the files started are returned.
+  const limit = {limit: options.concurrency, signal: options.signal}
+  return mapConcurrently(files, limit, async (planned): Promise<UploadedFile> => {
     const {body, report} = await prepareFile(planned, options.validate)
     const described = {file: planned.file.displayPath, key: planned.key, size: body.length}
     if (report && !report.valid) {
-      options.progress.advance(`invalid ${planned.key} (not sent)`)
+      options.progress.advance()
       return {...described, status: 'invalid', reason: report.reason, errors: report.errors}
     }
     try {
@@ -55,15 +57,17 @@ export function uploadFiles(
           Bucket: bucket,
           Key: planned.key,
           Body: body,
+          // Given, not left to the SDK, which sends none for an empty file (and warns of a stream of unknown length).
+          ContentLength: body.length,
           ContentType: 'application/json',
           IfNoneMatch: '*',
         }),
       )
-      options.progress.advance(`uploaded ${planned.key}`)
+      options.progress.advance()
       return {...described, status: 'uploaded', etag: response.ETag && unquoteEtag(response.ETag)}
     } catch (error) {
       if (isConditionalWriteConflict(error)) {
-        options.progress.advance(`not replaced ${planned.key}: an upload of that key is still being processed`)
+        options.progress.advance()
         return {
           ...described,
           status: 'in-flight-conflict',
@@ -76,7 +80,7 @@ export function uploadFiles(
       const explained = explainAwsError(error)
       const failure = toFailure(explained)
       if (failure.exitCode === ExitCode.Credentials || failure.code === 'BucketNotFound') throw explained
-      options.progress.advance(`failed ${planned.key}: ${failure.message}`)
+      options.progress.advance()
       return {...described, status: 'failed', error: {code: failure.code, message: failure.message}}
     }
   })
