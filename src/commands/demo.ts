@@ -12,7 +12,7 @@ export default class Demo extends BaseCommand {
   static summary = 'Run the whole pipeline once, locally, on the shipped examples (no AWS account).'
 
   static description = `Starts the local pipeline in a temporary directory (so it never touches one started with \`eventpulse local start\`, which may keep running), uploads the examples shipped with eventpulse (valid records, invalid ones, and a duplicate), waits for each outcome, prints what was stored and what was quarantined and why, and stops the pipeline.
-Exit 0 when every example ended as expected, 1 when one did not.`
+Exit 0 when every example ended as expected, 1 when one did not, 130 on Ctrl-C.`
 
   static examples = [
     {description: 'The demo', command: '<%= config.bin %> <%= command.id %>'},

@@ -17,7 +17,7 @@ export default class Upload extends PipelineCommand {
 
   static description = `Each file is first checked exactly as the pipeline will check it; invalid files are reported like \`validate\` does and not sent (--no-validate sends them anyway).
 Keys: a file's path below the directory argument (a file argument: its name), after --prefix. Keys that clash or could escape the prefix are refused before anything is sent. An object still waiting in the processing bucket under the same key is not replaced (S3 conditional write).
-Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with --wait); 1 some invalid or quarantined; 2 usage; 3 credentials; 4 uploads failed or --wait timed out.`
+Runs as the stack's uploader role. Exit codes: 0 all uploaded (and stored, with --wait); 1 some invalid or quarantined; 2 usage; 3 credentials; 4 uploads failed or --wait timed out; 130 Ctrl-C (it stops after the files being sent).`
 
   static examples = [
     {description: 'Upload every *.json below a directory', command: '<%= config.bin %> <%= command.id %> catalog/'},

@@ -157,6 +157,28 @@ describe('typos', () => {
   })
 })
 
+describe('standard input', () => {
+  it('`validate -` on a terminal says that it is reading standard input', async () => {
+    const record = '{"ArtistID": {"S": "Knock2"}, "ItemID": {"S": "TRACK#Rumble"}}'
+    const run = await runOnTerminal(['validate', '-'], {
+      env: isolatedXdg(),
+      prompt: 'Reading standard input',
+      answer: `${record}\n\u0004`,
+    })
+    expect(run.stdout).toContain('Reading standard input; end it with Ctrl-D.')
+    expect(run.stdout).toContain('Checked 1 file: 1 valid, 0 invalid.')
+    expect(run.exitCode).toBe(0)
+  })
+
+  it('says nothing of it when standard input is not a terminal', async () => {
+    const run = await runCli(['validate', '-'], {
+      input: '{"ArtistID": {"S": "Knock2"}, "ItemID": {"S": "TRACK#Rumble"}}',
+    })
+    expect(run.stderr).toBe('')
+    expect(run.stdout).toBe('Checked 1 file: 1 valid, 0 invalid.\n')
+  })
+})
+
 describe('answers at a prompt', () => {
   /** An XDG home holding local pipeline data, for `local reset` to ask about. */
   function withLocalData(): {env: NodeJS.ProcessEnv; dataFile: string} {

@@ -10,7 +10,8 @@ export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(ExitCode.Interrupted)
     controller.abort()
-    process.stderr.write('\nStopping once the steps under way are done (Ctrl-C again stops at once).\n')
+    if (process.stderr.isTTY)
+      process.stderr.write('\nStopping once the steps under way are done (Ctrl-C again: at once).\n')
   }
   process.on('SIGINT', onSigint)
   try {

@@ -69,7 +69,7 @@ export async function runDemo(options: {
   const pipeline = await startLocalPipeline({dataDir, writeState: false, log: () => {}})
   try {
     say(`  S3 at ${pipeline.state.endpoints.s3}, DynamoDB at ${pipeline.state.endpoints.dynamodb}`)
-    say(`  The ${total} examples: ${shownPath(EXAMPLES_DIR)}`)
+    say(`  The ${total} examples, to try the other commands on: ${EXAMPLES_DIR}`)
     const target = localTarget(pipeline.state, {label: 'demo pipeline', concurrency: 8, clients: pipeline})
     const files: DemoFile[] = []
     const outcomes: KeyStatus[] = []
