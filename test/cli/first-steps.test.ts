@@ -1,6 +1,7 @@
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {Flags, Parser} from '@oclif/core'
 import {describe, expect, it} from 'vitest'
 
 import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
@@ -37,6 +38,12 @@ describe('help', () => {
     expect(long.stdout).toBe(help.stdout)
   })
 
+  it('`help` for a command that does not exist fails as a mistyped command does', async () => {
+    const run = await runCli(['help', 'valdate'])
+    expect(run.exitCode).toBe(2)
+    expect(run.stderr).toBe('Error: "valdate" is not an eventpulse command.\n`eventpulse help` lists every command.\n')
+  })
+
   it('gives every command whole usage lines and only flags it uses', async () => {
     const helps = new Map(
       await Promise.all(
@@ -53,6 +60,51 @@ describe('help', () => {
       expect(helps.get(id), id).not.toMatch(/--table|--processing-bucket|--outcomes-table/)
     }
     expect(helps.get('quarantine:release')).toContain('--processing-bucket')
+  })
+})
+
+describe('examples in the help', () => {
+  const loadCommand = async (id: string) =>
+    (await import(/* @vite-ignore */ join(PROJECT_ROOT, 'src/commands', `${id.replaceAll(':', '/')}.ts`))).default
+  /** The words of a shell command (quotes removed), up to a pipe, redirection or `;`. */
+  const words = (command: string): string[] => {
+    const found: string[] = []
+    for (const [, single, double, plain, stop] of command.matchAll(/'([^']*)'|"([^"]*)"|([^\s'"|;>]+)|([|;>])/g)) {
+      if (stop) break
+      found.push(single ?? double ?? plain)
+    }
+    return found
+  }
+
+  it('parse as written: every flag exists, with a value of the right kind', async () => {
+    const ids = commandIds()
+    let checked = 0
+    for (const id of ids) {
+      const command = await loadCommand(id)
+      for (const example of command.examples ?? []) {
+        const rendered = (typeof example === 'string' ? example : example.command)
+          .replaceAll('<%= config.bin %>', 'eventpulse')
+          .replaceAll('<%= command.id %>', id.replaceAll(':', ' '))
+        const typed = words(rendered.slice(rendered.indexOf('eventpulse ')).trim())
+        // The command an example runs is not always its own (`local start` shows an upload to it).
+        const runs = ids
+          .filter((other) => typed.slice(1, 1 + other.split(':').length).join(':') === other)
+          .sort((a, b) => b.length - a.length)[0]
+        expect(runs, rendered).toBeDefined()
+        const runsCommand = await loadCommand(runs)
+        const argv = typed.slice(1 + runs.split(':').length)
+        await expect(
+          Parser.parse(argv, {
+            flags: {json: Flags.boolean(), ...runsCommand.baseFlags, ...runsCommand.flags},
+            args: runsCommand.args,
+            strict: runsCommand.strict,
+          }),
+          rendered,
+        ).resolves.toBeDefined()
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThan(40)
   })
 })
 

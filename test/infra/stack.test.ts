@@ -338,15 +338,18 @@ describe('the EventPulse stack, default configuration', () => {
       ])
     })
 
-    it('lets the quarantine admin list, read and delete quarantined objects and release them into processing', () => {
+    it('lets the quarantine admin list, read and delete quarantined objects, release them and follow them', () => {
       const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')].Properties
       expect(role.AssumeRolePolicyDocument.Statement).toEqual([
         {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot},
       ])
       expect(role.Policies[0].PolicyDocument.Statement).toEqual([
-        allow('s3:ListBucket', arn(ids.quarantine)),
+        allow('s3:ListBucket', [arn(ids.quarantine), arn(ids.processing)]),
         allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.quarantine)),
         allow('s3:PutObject', objectsBelow(ids.processing)),
+        // `release --wait`: where the released object is, in processing, stored (by source key) or quarantined again.
+        allow('s3:GetObject', objectsBelow(ids.processing)),
+        allow('dynamodb:Query', {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]}),
       ])
     })
 

@@ -249,8 +249,6 @@ export class ObjectProcessor {
           Bucket: this.deps.quarantineBucket,
           Key: target,
           Body: bytes,
-          // Given, not left to the SDK, which sends none for an empty object (and warns of a stream of unknown length).
-          ContentLength: bytes.length,
           ContentType: 'application/json',
           IfNoneMatch: '*',
           Metadata: quarantineMetadata(ref, reason, message, this.now().toISOString()),

@@ -35,7 +35,6 @@ export async function releaseEntry(
         Bucket: buckets.processing,
         Key: entry.sourceKey,
         Body: body,
-        ContentLength: body.length,
         ContentType: 'application/json',
         IfNoneMatch: '*',
       }),

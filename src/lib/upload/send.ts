@@ -57,8 +57,6 @@ export function uploadFiles(
           Bucket: bucket,
           Key: planned.key,
           Body: body,
-          // Given, not left to the SDK, which sends none for an empty file (and warns of a stream of unknown length).
-          ContentLength: body.length,
           ContentType: 'application/json',
           IfNoneMatch: '*',
         }),
