@@ -49,7 +49,7 @@ found (with --stuck: some stuck).`
   }
 
   static flags = {
-    ...pipelineFlags,
+    ...pipelineFlags('processingBucket', 'quarantineBucket', 'table'),
     prefix: Flags.string({description: 'The --prefix the files were uploaded with (for file arguments).'}),
     stuck: Flags.boolean({description: 'List objects stuck in the processing bucket instead.'}),
     'older-than': Flags.string({
@@ -57,6 +57,7 @@ found (with --stuck: some stuck).`
       dependsOn: ['stuck'],
     }),
     concurrency: commonFlags.concurrency,
+    quiet: commonFlags.quiet,
   }
 
   async run(): Promise<StatusResult> {
@@ -88,11 +89,13 @@ found (with --stuck: some stuck).`
 
     const keys = await keysFromArguments(args, flags.prefix)
     const statuses = await mapConcurrently(keys, target.concurrency, (key) => keyHistory(target, key))
-    for (const status of statuses) {
-      this.log(outcomeLine(status))
-      for (const line of historyLines(status)) this.log(line)
-    }
-    if (statuses.some((s) => s.state === 'quarantined' || s.state === 'not-found')) this.exitStatus = ExitCode.Negative
+    const problem = (status: KeyStatus) => status.state === 'quarantined' || status.state === 'not-found'
+    for (const status of statuses)
+      if (!flags.quiet || problem(status)) {
+        this.log(outcomeLine(status))
+        for (const line of historyLines(status)) this.log(line)
+      }
+    if (statuses.some(problem)) this.exitStatus = ExitCode.Negative
     return {keys: statuses}
   }
 }

@@ -1,14 +1,16 @@
+import {spawn} from 'node:child_process'
 import {readFileSync, writeFileSync, mkdtempSync, mkdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {LocalPipeline} from '#local/pipeline.js'
 import {parseQuarantineKey} from '#contract/pipeline-contract.js'
-import type {runCli} from '../helpers/run-cli.js'
+import {PROJECT_ROOT, type runCli} from '../helpers/run-cli.js'
 import {startPipelineForCli} from './helpers/local-pipeline.js'
-import {runOnTerminal} from './helpers/terminal.js'
+import {CTRL_C, runOnTerminal} from './helpers/terminal.js'
 
 // End to end on the local pipeline: the CLI process uploads, the in-process pipeline stores or quarantines,
 // and status / quarantine commands read the outcome back.
@@ -75,6 +77,59 @@ describe('upload --wait on the local pipeline', () => {
     expect(run.stdout).toMatch(/stored {7}fresh\.json {2}\(Bonobo \/ TRACK#Kerala, \d{4}-/)
     expect(run.stdout).toContain('1 file, 1 uploaded, 1 stored, 0 quarantined.')
   })
+
+  it('off a terminal, reports each outcome once, on stdout, and nothing on stderr', async () => {
+    const batch = join(dir, 'once')
+    mkdirSync(batch)
+    writeFileSync(join(batch, 'one.json'), record('Bicep', 'TRACK#Glue'))
+    writeFileSync(join(batch, 'two.json'), record('Bicep', 'TRACK#Apricots'))
+    const run = await cli(['upload', batch, '--wait'])
+    expect(run.exitCode).toBe(0)
+    expect(run.stderr).toBe('')
+    for (const key of ['one.json', 'two.json']) expect(run.stdout.split(`  ${key}  `).length - 1, key).toBe(1)
+    expect(run.stdout).toContain('2 files, 2 uploaded, 2 stored, 0 quarantined.')
+  })
+
+  it('with --quiet, prints only what did not go well, and the summary', async () => {
+    const batch = join(dir, 'quiet')
+    mkdirSync(batch)
+    writeFileSync(join(batch, 'fine.json'), record('Caribou', 'TRACK#Sun'))
+    writeFileSync(join(batch, 'broken.json'), '{"ArtistID": ')
+    const run = await cli(['upload', batch, '--wait', '--quiet', '--no-validate'])
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).not.toContain('fine.json')
+    expect(run.stdout).toMatch(/^quarantined {2}broken\.json {2}invalid-json: /m)
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('2 files, 2 uploaded, 1 stored, 1 quarantined.')
+  })
+
+  it('stops sending at Ctrl-C: exit 130 and one line saying how far it got', async () => {
+    const many = join(dir, 'many')
+    mkdirSync(many)
+    for (let i = 0; i < 1000; i++) writeFileSync(join(many, `r${i}.json`), record('Many', `TRACK#${i}`))
+    const before = pipeline.stats().stored
+    const child = spawn(
+      process.execPath,
+      [join(PROJECT_ROOT, 'bin/run.js'), 'upload', many, '--concurrency', '1', '--local'],
+      {env: {...process.env, ...env, NO_COLOR: '1'}},
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    // Once the first uploads are being processed, the upload is under way: Ctrl-C.
+    while (pipeline.stats().stored === before) await sleep(20)
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(stdout).toBe('')
+    const note =
+      /^Error: Interrupted \(Ctrl-C\): (\d+) of 1000 files uploaded before it stopped; (\d+) not sent\.$/m.exec(stderr)
+    expect(note, stderr).not.toBeNull()
+    expect(Number(note![1]) + Number(note![2])).toBe(1000)
+    expect(Number(note![2])).toBeGreaterThan(0)
+    expect(stderr).not.toMatch(/bug/i)
+    await pipeline.idle()
+  })
 })
 
 describe('status', () => {
@@ -118,6 +173,17 @@ describe('quarantine', () => {
     expect(json.status).toBe(0)
     expect(json.result.count).toBe(1)
     expect(json.result.entries[0]).toMatchObject({sourceKey: 'bad.json', reason: 'invalid-json', size: 30})
+  })
+
+  it('list --limit says how many there are in all', async () => {
+    const run = await cli(['quarantine', 'list', '--limit', '1'])
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout.trimEnd().split('\n')).toHaveLength(1)
+    const all = JSON.parse((await cli(['quarantine', 'list', '--json'])).stdout).result
+    expect(all.total).toBeGreaterThan(1)
+    expect(run.stderr).toMatch(new RegExp(`^Showing 1 of ${all.total} entries in quarantine \\(`))
+    const json = JSON.parse((await cli(['quarantine', 'list', '--limit', '1', '--json'])).stdout).result
+    expect(json).toMatchObject({count: 1, total: all.total})
   })
 
   it('check exits 0 with the reason when quarantined, 1 when not', async () => {
@@ -169,6 +235,14 @@ describe('quarantine', () => {
     expect((await cli(['quarantine', 'check', 'bad.json'])).exitCode).toBe(1)
   })
 
+  it('rm on a terminal: Ctrl-C at the question cancels (exit 130), deleting nothing', async () => {
+    const run = await onTerminal(['quarantine', 'rm', 'latin1.json'], CTRL_C)
+    expect(run.stdout).toContain('Error: Cancelled at the prompt (Ctrl-C); nothing was done.')
+    expect(run.stdout).not.toMatch(/bug/i)
+    expect(run.exitCode).toBe(130)
+    expect((await cli(['quarantine', 'check', 'latin1.json'])).exitCode).toBe(0)
+  })
+
   it('rm reports a missing key without asking about it (exit 1)', async () => {
     const run = await cli(['quarantine', 'rm', 'not-there.json'])
     expect(run.exitCode).toBe(1)
@@ -195,6 +269,26 @@ describe('quarantine', () => {
     const status = await cli(['status', 'odd #1+2 ü.json'])
     expect(status.stdout).toMatch(/^stored {7}odd #1\+2 ü\.json {2}\(Odd \/ TRACK#Odd, /)
     expect((await cli(['quarantine', 'check', 'odd #1+2 ü.json'])).exitCode).toBe(1)
+  })
+
+  it('release --wait follows the released object to its outcome', async () => {
+    const broken = join(dir, 'fix-me.json')
+    writeFileSync(broken, '{"ArtistID": ')
+    expect((await cli(['upload', broken, '--no-validate', '--wait'])).exitCode).toBe(1)
+    const [entry] = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'fix-me.json'])).stdout).result
+      .entries
+    const {PutObjectCommand} = await import('@aws-sdk/client-s3')
+    await pipeline.s3.send(
+      new PutObjectCommand({
+        Bucket: pipeline.state.quarantineBucket,
+        Key: entry.key,
+        Body: record('Fixed', 'TRACK#Me'),
+      }),
+    )
+    const run = await cli(['quarantine', 'release', 'fix-me.json', '--yes', '--wait', '--timeout', '60s'])
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toMatch(/^stored {7}fix-me\.json {2}\(Fixed \/ TRACK#Me, /m)
+    expect(run.stdout).toContain('1 released: 1 stored, 0 quarantined again.')
   })
 
   it('release puts the object back for processing and removes the entry', async () => {

@@ -1,7 +1,6 @@
 import {createRequire} from 'node:module'
 
-import type {IBaseCredentialsProvider} from '@aws-cdk/toolkit-lib'
-import {BaseCredentials} from '@aws-cdk/toolkit-lib'
+import type {AwsCredentialIdentityProvider} from '@smithy/types'
 import {mockClient} from 'aws-sdk-client-mock'
 
 // The toolkit loads the CommonJS builds of the SDK clients (and STS AssumeRole through @aws-sdk/nested-clients); these
@@ -77,12 +76,9 @@ export class FakeAws {
     for (const mock of this.mocks.splice(0)) mock.restore()
   }
 
-  /** The credentials the toolkit is given: static, fake, never sent anywhere. */
-  credentials(): IBaseCredentialsProvider {
-    return BaseCredentials.custom({
-      provider: async () => ({accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake'}),
-      region: REGION,
-    })
+  /** The credentials deploy and destroy are given: static, fake, never sent anywhere. */
+  credentials(): AwsCredentialIdentityProvider {
+    return async () => ({accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake'})
   }
 
   commands(client?: string): string[] {

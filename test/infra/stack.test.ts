@@ -509,15 +509,24 @@ describe('the EventPulse stack, default configuration', () => {
       ])
     })
 
-    it('lets the quarantine admin list, read, delete and purge quarantined objects and release them into processing', () => {
+    it('lets the quarantine admin list, read, delete and purge quarantined objects, release them and follow them', () => {
       const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')].Properties
       expect(role.AssumeRolePolicyDocument.Statement).toEqual([
         {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot},
       ])
       expect(role.Policies[0].PolicyDocument.Statement).toEqual([
         allow(['s3:ListBucket', 's3:ListBucketVersions'], arn(ids.quarantine)),
-        allow(['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], objectsBelow(ids.quarantine)),
+        allow(
+          ['s3:GetObject', 's3:GetObjectTagging', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+          objectsBelow(ids.quarantine),
+        ),
         allow('s3:PutObject', objectsBelow(ids.processing)),
+        // `release --wait`: where the released object is: waiting in processing, stored, unchanged or quarantined.
+        allow('s3:ListBucket', arn(ids.processing)),
+        allow('dynamodb:Query', [
+          {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]},
+          arn(ids.outcomes),
+        ]),
       ])
     })
 

@@ -243,7 +243,7 @@ export const DEPLOY_SETTINGS = {
   destroyDataOnDelete: {
     kind: 'boolean',
     flag: {name: 'destroy-data-on-delete'},
-    description: 'Delete the buckets, table, key and logs when the stack is deleted (default: retain them).',
+    description: 'Delete buckets, table, key and logs with the stack (default: keep them).',
     prop: 'destroyDataOnDelete',
     default: false,
   },

@@ -92,6 +92,8 @@ export async function expandInputs(args: string[], options: {stdinName?: string}
 }
 
 async function readStdin(): Promise<Buffer> {
+  // On a terminal, say so rather than wait in silence for input the user may not know is expected.
+  if (process.stdin.isTTY) process.stderr.write('Reading standard input; end it with Ctrl-D.\n')
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks)

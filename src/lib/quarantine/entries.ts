@@ -48,14 +48,13 @@ async function describeEntry(s3: S3Client, bucket: string, key: string): Promise
   }
 }
 
-/** Keys of the entries under a prefix, in S3's key order; `limit` caps how many. */
-async function entryKeys(target: PipelineTarget, options: {prefix?: string; limit?: number}): Promise<string[]> {
+/** Keys of the entries under a prefix, in S3's key order. */
+async function entryKeys(target: PipelineTarget, options: {prefix?: string}): Promise<string[]> {
   const keys: string[] = []
   for await (const object of listObjects(target.s3, resource(target, 'quarantineBucket'), {prefix: options.prefix})) {
     // Objects not laid out by the pipeline (someone's stray upload) are not entries.
     if (!parseQuarantineKey(object.key)) continue
     keys.push(object.key)
-    if (options.limit !== undefined && keys.length >= options.limit) break
   }
   return keys
 }
@@ -73,12 +72,16 @@ async function describeEntries(
   return entries.filter((entry): entry is QuarantineEntry => entry !== undefined)
 }
 
-/** Entries under a prefix, with their metadata, in S3's key order; `limit` caps how many. */
+/**
+ * Entries under a prefix, with their metadata, in S3's key order; `limit` caps how many are described, and `total`
+ * counts them all (listing is cheap: only the entries shown are read).
+ */
 export async function listEntries(
   target: PipelineTarget,
   options: {prefix?: string; limit?: number} = {},
-): Promise<QuarantineEntry[]> {
-  return describeEntries(target, await entryKeys(target, options))
+): Promise<{entries: QuarantineEntry[]; total: number}> {
+  const keys = await entryKeys(target, {prefix: options.prefix})
+  return {entries: await describeEntries(target, keys.slice(0, options.limit)), total: keys.length}
 }
 
 const newestFirst = (a: QuarantineEntry, b: QuarantineEntry): number =>

@@ -1,3 +1,5 @@
+import {setTimeout as delay} from 'node:timers/promises'
+
 import {mapConcurrently} from '#core/concurrency.js'
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
@@ -172,7 +174,8 @@ export async function keyHistory(target: PipelineTarget, key: string): Promise<K
 export const isSettled = (status: KeyStatus): boolean =>
   status.state === 'stored' || status.state === 'unchanged' || status.state === 'quarantined'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Waits `ms`, or less if `signal` is aborted meanwhile (its only way to fail). */
+const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, {signal}).catch(() => undefined)
 
 /**
  * Follows uploads until each is stored, unchanged or quarantined, or the time is up (those are returned as they last
@@ -182,7 +185,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export async function waitForOutcomes(
   target: PipelineTarget,
   uploads: {key: string; etag?: string}[],
-  options: {timeoutMs: number; onSettled?: (status: KeyStatus, index: number) => void},
+  options: {timeoutMs: number; onSettled?: (status: KeyStatus, index: number) => void; signal?: AbortSignal},
 ): Promise<{statuses: KeyStatus[]; timedOut: boolean}> {
   const deadline = Date.now() + options.timeoutMs
   const statuses: KeyStatus[] = uploads.map(({key}) => ({key, state: 'in-flight'}))
@@ -198,9 +201,10 @@ export async function waitForOutcomes(
       if (settled) options.onSettled?.(statuses[index], index)
       return !settled
     })
-    if (pending.length === 0) return {statuses, timedOut: false}
+    // Ctrl-C (the signal): those still waiting are returned as they last stood.
+    if (pending.length === 0 || options.signal?.aborted) return {statuses, timedOut: false}
     if (Date.now() + interval > deadline) return {statuses, timedOut: true}
-    await sleep(interval)
+    await sleep(interval, options.signal)
     interval = Math.min(interval * 1.5, 3000)
   }
 }

@@ -40,3 +40,8 @@ export function historyLines(status: KeyStatus): string[] {
       `    ${index === 0 ? 'current ' : '        '} ${STATE_NAMES[upload.state].padEnd(12)} ${details(upload)}  etag ${upload.etag ?? 'unknown'}`,
   )
 }
+
+/** What `--wait` says when the time is up before every outcome arrived. */
+export function waitTimedOutLine(timeout: string): string {
+  return `Timed out after ${timeout} waiting for outcomes; see them later with: eventpulse status KEY`
+}
