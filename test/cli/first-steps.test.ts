@@ -18,7 +18,7 @@ describe('help', () => {
   it('`help` lists the topics and every command', async () => {
     const run = await runCli(['help'])
     expect(run.exitCode).toBe(0)
-    expect(run.stdout).toMatch(/^TOPICS\n {2}local +Run the whole pipeline/m)
+    expect(run.stdout).toMatch(/^TOPICS\n(?: {2}.+\n)* {2}local +Run the whole pipeline/m)
     for (const command of ['validate', 'upload', 'status', 'demo', 'deploy', 'destroy', 'version', 'autocomplete'])
       expect(run.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'))
   })
