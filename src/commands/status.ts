@@ -49,7 +49,7 @@ found (with --stuck: some stuck).`
   }
 
   static flags = {
-    ...pipelineFlags('processingBucket', 'quarantineBucket', 'table'),
+    ...pipelineFlags('processingBucket', 'quarantineBucket', 'table', 'outcomesTable'),
     prefix: Flags.string({description: 'The --prefix the files were uploaded with (for file arguments).'}),
     stuck: Flags.boolean({description: 'List objects stuck in the processing bucket instead.'}),
     'older-than': Flags.string({

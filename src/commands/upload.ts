@@ -137,6 +137,9 @@ stops after the files being sent).`
     for (const line of invalidLines(result.files)) this.log(line)
     for (const file of result.files.filter((f) => f.error))
       this.log(`not uploaded ${file.file} (${file.key}): ${file.error!.message}`)
+    if (!flags.quiet)
+      for (const file of result.files.filter((f) => f.status === 'unchanged'))
+        this.log(`unchanged    ${file.key}  (already stored exactly so; not sent)`)
     for (const file of result.files)
       if (file.outcome && !(flags.quiet && file.outcome.state === 'stored')) this.log(outcomeLine(file.outcome))
     this.log(summaryLine(result))
@@ -158,7 +161,7 @@ const STATUS_HINT = 'See what became of each file with `eventpulse status` and t
 /** What an upload stopped by Ctrl-C had done, in one line. */
 function interruptedNote({summary}: UploadResult, total: number): string {
   if (summary.stored === undefined)
-    return `${summary.uploaded} of ${total} files uploaded before it stopped; ${total - summary.files} not sent.`
+    return `${summary.uploaded} of ${total} files uploaded before it stopped; ${summary.notAttempted} not sent.`
   return (
     `all ${summary.uploaded} files uploaded; ${summary.stored} stored and ${summary.quarantined} quarantined so far, ` +
     `${summary.pending} not yet processed.`

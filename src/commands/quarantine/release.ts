@@ -51,7 +51,7 @@ timed out; 130 Ctrl-C.`
   static args = {keys: Args.string({description: entryArgumentDescription, required: true})}
 
   static flags = {
-    ...pipelineFlags('quarantineBucket', 'processingBucket', 'table'),
+    ...pipelineFlags('quarantineBucket', 'processingBucket', 'table', 'outcomesTable'),
     concurrency: commonFlags.concurrency,
     yes: commonFlags.yes,
     'dry-run': commonFlags['dry-run'],
@@ -66,6 +66,7 @@ timed out; 130 Ctrl-C.`
     const target = await resolveTarget(flags, {
       role: 'quarantineAdmin',
       needs: ['quarantineBucket', 'processingBucket', ...(flags.wait ? (['table'] as const) : [])],
+      wants: flags.wait ? ['outcomesTable'] : [],
       concurrency: flags.concurrency,
     })
     const buckets = {quarantine: resource(target, 'quarantineBucket'), processing: resource(target, 'processingBucket')}
