@@ -8,7 +8,7 @@ import {expect, test} from 'vitest'
 import {localClients} from '#local/target.js'
 import type {LocalPipelineState} from '#local/state.js'
 import {waitFor} from '../helpers/local-process.js'
-import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {cliEnv, isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
 
 test('local start runs in the foreground; status, a second start and reset see it; Ctrl-C stops it with one JSON summary', async () => {
   const env = isolatedXdg()
@@ -17,7 +17,7 @@ test('local start runs in the foreground; status, a second start and reset see i
     process.execPath,
     [join(PROJECT_ROOT, 'bin/run.js'), 'local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'],
     {
-      env: {...process.env, ...env, NO_COLOR: '1'},
+      env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
