@@ -101,13 +101,16 @@ const corruption = fc.constantFrom<[string, unknown]>(
   ['Bogus', 'x'],
 )
 
+/** Property runs, scaled down where each run repeats many times over (mutation testing sets the scale). */
+const runs = (n: number) => Math.max(20, Math.round(n * Number(process.env.PROPERTY_RUNS_SCALE ?? 1)))
+
 const bytesOf = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8')
 
 describe('the record check, on anything', () => {
   it('never throws on arbitrary JSON values', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => expectWellFormedVerdict(Buffer.from(JSON.stringify(value) ?? ''))),
-      {numRuns: 2000},
+      {numRuns: runs(2000)},
     )
   })
 
@@ -132,21 +135,21 @@ describe('the record check, on anything', () => {
       fc.property(fc.dictionary(attribute, fc.oneof(value, typedish)), (record) =>
         expectWellFormedVerdict(Buffer.from(JSON.stringify(record))),
       ),
-      {numRuns: 2000},
+      {numRuns: runs(2000)},
     )
   })
 
   it('never throws on arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({maxLength: 512}), (bytes) => expectWellFormedVerdict(bytes)),
-      {numRuns: 2000},
+      {numRuns: runs(2000)},
     )
   })
 
   it('never throws on arbitrary text', () => {
     fc.assert(
       fc.property(fc.string({unit: 'binary', maxLength: 300}), (text) => expectWellFormedVerdict(Buffer.from(text))),
-      {numRuns: 2000},
+      {numRuns: runs(2000)},
     )
   })
 })
@@ -159,7 +162,7 @@ describe('valid records', () => {
         const typed = typedOracle(plain)
         expect(result).toEqual({ok: true, item: typed, itemBytes: itemBytesOracle(typed)})
       }),
-      {numRuns: 500},
+      {numRuns: runs(500)},
     )
   })
 
@@ -168,7 +171,7 @@ describe('valid records', () => {
       fc.property(validRecord, (plain) => {
         expect(checkRecord(bytesOf(typedOracle(plain)))).toEqual(checkRecord(bytesOf(plain)))
       }),
-      {numRuns: 300},
+      {numRuns: runs(300)},
     )
   })
 
@@ -178,7 +181,7 @@ describe('valid records', () => {
         const {item} = normaliseRecord(plain)
         expect(toPlainRecord(item as never)).toEqual(plain)
       }),
-      {numRuns: 300},
+      {numRuns: runs(300)},
     )
   })
 })
@@ -197,7 +200,7 @@ describe('one corrupted attribute', () => {
           paths.join(' '),
         ).toBe(true)
       }),
-      {numRuns: 500},
+      {numRuns: runs(500)},
     )
   })
 })
