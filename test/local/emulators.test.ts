@@ -65,6 +65,20 @@ describe('s3rver, patched', () => {
     expect(await exists(key)).toBe(false)
   })
 
+  test('an upload racing a conditional delete of the one before is never deleted unseen', async () => {
+    const keys = Array.from({length: 40}, (_, i) => `race/${i}.json`)
+    await Promise.all(
+      keys.map(async (key) => {
+        const old = await put(key, 'old')
+        await Promise.all([
+          e.s3.send(new DeleteObjectCommand({Bucket: bucket, Key: key, IfMatch: old})).catch(() => {}),
+          put(key, 'new'),
+        ])
+      }),
+    )
+    for (const key of keys) expect(await bodyOf(key)).toBe('new')
+  })
+
   test('copy with x-amz-copy-source-if-match copies the named upload only, keys with #, + and spaces included', async () => {
     const key = 'copy #1+2 ü.json'
     const old = await put(key, 'old')
