@@ -10,7 +10,7 @@ import {afterEach, expect, it} from 'vitest'
 
 import type {LocalPipelineState} from '#local/state.js'
 import {localClients} from '#local/target.js'
-import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {cliEnv, isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
 
 // An upload of 500 files cut short by the local pipeline dying under it (SIGKILL, emulators and all), then the same
 // command run again once the pipeline is back: the documented recovery.
@@ -35,7 +35,7 @@ async function startPipeline(): Promise<{child: ChildProcess; state: LocalPipeli
   const child = spawn(
     process.execPath,
     [join(PROJECT_ROOT, 'bin/run.js'), 'local', 'start', '--s3-port', '0', '--dynamodb-port', '0'],
-    {env: {...process.env, ...env}, stdio: 'ignore'},
+    {env: cliEnv(env), stdio: 'ignore'},
   )
   running.push(child)
   const state = await waitFor('the local pipeline to start', () => {

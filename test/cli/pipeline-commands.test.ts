@@ -38,15 +38,25 @@ beforeAll(async () => {
     join(dir, 'dup-second.json'),
     JSON.stringify({...JSON.parse(record('Odesza', 'TRACK#Line of Sight')), Duration: {N: '250'}}),
   )
-  // The invalid file is sent anyway so that the pipeline quarantines it; the duplicate goes second, once the first is stored.
+  // The invalid file is sent anyway so that the pipeline quarantines it; the duplicate goes second, once the first is
+  // stored. Every test finds these outcomes in place, whichever of them runs, and in whatever order.
   const first = await cli(['upload', join(dir, 'batch'), '--no-validate', '--wait', '--timeout', '60s'])
   expect(first.stderr).not.toContain('Error')
+  expect((await cli(['upload', join(dir, 'dup-second.json'), '--wait'])).exitCode).toBe(1)
 })
+
+/** A quarantine entry of the test's own, for tests that change or delete one. */
+async function quarantinedFile(name: string): Promise<void> {
+  writeFileSync(join(dir, name), '{"ArtistID": {"S": "Odesza"},}')
+  expect((await cli(['upload', join(dir, name), '--no-validate', '--wait'])).exitCode).toBe(1)
+}
 afterAll(() => pipeline?.stop())
 
 describe('upload --wait on the local pipeline', () => {
   it('follows a duplicate until quarantined, with the reason, as one JSON document, and exits 1', async () => {
-    const run = await cli(['upload', join(dir, 'dup-second.json'), '--wait', '--json'])
+    const third = join(dir, 'dup-third.json')
+    writeFileSync(third, JSON.stringify({...JSON.parse(record('Odesza', 'TRACK#Line of Sight')), Duration: {N: '260'}}))
+    const run = await cli(['upload', third, '--wait', '--json'])
     expect(run.exitCode).toBe(1)
     const {status, result} = JSON.parse(run.stdout)
     expect(status).toBe(1)
@@ -62,11 +72,11 @@ describe('upload --wait on the local pipeline', () => {
       pending: 0,
     })
     expect(result.files[0]).toMatchObject({
-      key: 'dup-second.json',
+      key: 'dup-third.json',
       status: 'uploaded',
       outcome: {state: 'quarantined', reason: 'duplicate'},
     })
-    expect(parseQuarantineKey(result.files[0].outcome.entry)?.sourceKey).toBe('dup-second.json')
+    expect(parseQuarantineKey(result.files[0].outcome.entry)?.sourceKey).toBe('dup-third.json')
   })
 
   it('prints each outcome and exits 0 when everything is stored', async () => {
@@ -226,14 +236,15 @@ describe('quarantine', () => {
   })
 
   it('rm on a terminal: declined keeps the entry (exit 1), accepted deletes it', async () => {
-    const declined = await onTerminal(['quarantine', 'rm', 'bad.json'], 'n\r')
+    await quarantinedFile('rm-me.json')
+    const declined = await onTerminal(['quarantine', 'rm', 'rm-me.json'], 'n\r')
     expect(declined.stdout).toContain('Nothing deleted.')
     expect(declined.exitCode).toBe(1)
-    expect((await cli(['quarantine', 'check', 'bad.json'])).exitCode).toBe(0)
-    const accepted = await onTerminal(['quarantine', 'rm', 'bad.json'], 'y\r')
+    expect((await cli(['quarantine', 'check', 'rm-me.json'])).exitCode).toBe(0)
+    const accepted = await onTerminal(['quarantine', 'rm', 'rm-me.json'], 'y\r')
     expect(accepted.stdout).toContain('Deleted 1 of 1 quarantine entry.')
     expect(accepted.exitCode).toBe(0)
-    expect((await cli(['quarantine', 'check', 'bad.json'])).exitCode).toBe(1)
+    expect((await cli(['quarantine', 'check', 'rm-me.json'])).exitCode).toBe(1)
   })
 
   it('rm on a terminal: Ctrl-C at the question cancels (exit 130), deleting nothing', async () => {

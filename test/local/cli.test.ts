@@ -8,7 +8,7 @@ import {expect, test} from 'vitest'
 import {localClients} from '#local/target.js'
 import type {LocalPipelineState} from '#local/state.js'
 import {waitFor} from '../helpers/local-process.js'
-import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {cliEnv, isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
 
 test('local start runs in the foreground; status, a second start and reset see it; Ctrl-C stops it with one JSON summary', async () => {
   const env = isolatedXdg()
@@ -21,7 +21,7 @@ test('local start runs in the foreground; status, a second start and reset see i
       ...['--sweep-every', '2s', '--stuck-after', '1h30m'],
     ],
     {
-      env: {...process.env, ...env, NO_COLOR: '1'},
+      env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
