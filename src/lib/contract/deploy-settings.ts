@@ -228,15 +228,14 @@ export const DEPLOY_SETTINGS = {
     kind: 'string',
     flag: {name: 'external-id'},
     description:
-      'Require this external id (sts:ExternalId) to assume the uploader and quarantine-admin roles: for cross-account trust.',
+      'External id (sts:ExternalId) the uploader and quarantine-admin roles require: for cross-account trust.',
     prop: 'externalId',
     check: externalIdProblem,
   },
   requireMfa: {
     kind: 'boolean',
     flag: {name: 'require-mfa'},
-    description:
-      'Let only MFA-authenticated sessions assume the quarantine-admin role, which can delete (recommended).',
+    description: 'Only MFA-authenticated sessions may assume the quarantine-admin role (recommended).',
     prop: 'requireMfa',
     default: false,
   },
