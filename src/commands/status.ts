@@ -17,7 +17,7 @@ import {keysFromArguments} from '#status/keys-from-arguments.js'
 type StatusResult = {keys: KeyStatus[]} | {olderThanSeconds: number; stuck: StuckObject[]}
 
 export default class Status extends PipelineCommand {
-  static summary = 'Where uploads are now: in flight, stored (and when), unchanged, or quarantined (and why).'
+  static summary = 'Where uploads are: in flight, stored, unchanged, or quarantined (and why).'
 
   static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file or
 directory argument stands for the keys \`upload\` gives those files (use the

@@ -86,6 +86,7 @@ describe('status with only the uploader rights', () => {
     expect(Object.fromEntries(TagSet.map((tag) => [tag.Key, tag.Value]))).toEqual({
       [QUARANTINE_TAGS.reason]: 'invalid-json',
       [QUARANTINE_TAGS.sourceEtag]: etag,
+      [QUARANTINE_TAGS.quarantinedAt]: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
     })
   })
 })

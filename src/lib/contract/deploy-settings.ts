@@ -269,8 +269,8 @@ export const DEPLOY_SETTINGS = {
     kind: 'duration',
     flag: {name: 'sweep-every'},
     description:
-      'How often the processor sweeps the processing bucket for objects whose event never came (older than ' +
-      'the stuck-object age), e.g. 5m, 1h (default 5m).',
+      'How often the processor sweeps for objects whose event never came (older than the stuck age), ' +
+      'e.g. 5m, 1h (default 5m).',
     prop: 'sweepEverySeconds',
     default: SWEEP_LIMITS.defaultEverySeconds,
     check: sweepEveryProblem,

@@ -47,11 +47,19 @@ export const QUARANTINE_METADATA = {
  * (s3:GetObjectTagging), which never include reading a quarantined record. Tag values allow only letters, digits,
  * spaces and `+ - = . _ : / @`: a reason code and an ETag fit; a message does not (it stays in the metadata).
  */
-export const QUARANTINE_TAGS = {reason: 'ep-reason', sourceEtag: 'ep-source-etag'} as const
+export const QUARANTINE_TAGS = {
+  reason: 'ep-reason',
+  sourceEtag: 'ep-source-etag',
+  quarantinedAt: 'ep-quarantined-at',
+} as const
 
 /** The x-amz-tagging value (URL query form) for a quarantine entry. */
-export function quarantineTagging(reason: QuarantineReason, sourceEtag: string): string {
-  return new URLSearchParams({[QUARANTINE_TAGS.reason]: reason, [QUARANTINE_TAGS.sourceEtag]: sourceEtag}).toString()
+export function quarantineTagging(reason: string, sourceEtag: string, quarantinedAt: string): string {
+  return new URLSearchParams({
+    [QUARANTINE_TAGS.reason]: reason,
+    [QUARANTINE_TAGS.sourceEtag]: sourceEtag,
+    [QUARANTINE_TAGS.quarantinedAt]: quarantinedAt,
+  }).toString()
 }
 
 /**

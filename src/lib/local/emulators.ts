@@ -1,4 +1,4 @@
-import {mkdir} from 'node:fs/promises'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {createRequire} from 'node:module'
@@ -92,7 +92,7 @@ interface KoaContext {
   type: string
   store: {
     getMetadata(bucket: string, key: string): Promise<{etag: string}>
-    putSubresource(bucket: string, key: string, resource: unknown): Promise<void>
+    getResourcePath(bucket: string, key: string, resource: string): string
   }
 }
 
@@ -202,12 +202,25 @@ async function s3TagsOnWrite(ctx: KoaContext, next: () => Promise<void>): Promis
   const tags = [...new URLSearchParams(tagging)]
     .map(([key, value]) => `<Tag><Key>${escapeXml(key)}</Key><Value>${escapeXml(value)}</Value></Tag>`)
     .join('')
-  const {TaggingConfiguration} = require('s3rver/lib/models/config.js')
-  await ctx.store.putSubresource(
-    target.bucket,
-    target.key,
-    new TaggingConfiguration(`<Tagging><TagSet>${tags}</TagSet></Tagging>`),
-  )
+  // Written as is: s3rver's own tagging model parses values as XML and would turn an all-digit ETag into a number.
+  await writeFile(tagsFile(ctx, target), `<Tagging><TagSet>${tags}</TagSet></Tagging>`)
+}
+
+const tagsFile = (ctx: KoaContext, target: {bucket: string; key: string}): string =>
+  ctx.store.getResourcePath(target.bucket, target.key, 'tagging.xml')
+
+/** GetObjectTagging answers the tags as they were written (see s3TagsOnWrite), strings kept strings. */
+async function s3TagsAsWritten(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+  const match = ctx.method === 'GET' && Object.hasOwn(ctx.query, 'tagging') ? /^\/([^/]+)\/(.+)$/.exec(ctx.path) : null
+  const written = match
+    ? await readFile(
+        tagsFile(ctx, {bucket: decodeURIComponent(match[1]), key: decodeURIComponent(match[2])}),
+        'utf8',
+      ).catch(() => undefined)
+    : undefined
+  if (written === undefined) return next()
+  ctx.type = 'application/xml'
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n${written}`
 }
 
 export interface S3Emulator extends Emulator {
@@ -248,7 +261,7 @@ export async function startS3(options: {
     allowMismatchedSignatures: true,
     vhostBuckets: false,
   })
-  s3rver.middleware.unshift(s3ConditionalRequests(), s3TagsOnWrite)
+  s3rver.middleware.unshift(s3ConditionalRequests(), s3TagsOnWrite, s3TagsAsWritten)
   makeStoreCrashSafe(s3rver.store)
   await s3rver.configureBuckets()
   // Our own server rather than s3rver.run(), which leaves a busy port as an unhandled 'error' event.

@@ -329,6 +329,7 @@ export class ObjectProcessor {
     item?: ItemKey,
   ): Promise<ProcessResult> {
     const target = quarantineKey(upload.key, upload)
+    const at = this.now().toISOString()
     try {
       await this.deps.s3.send(
         new PutObjectCommand({
@@ -337,8 +338,8 @@ export class ObjectProcessor {
           Body: bytes,
           ContentType: 'application/json',
           IfNoneMatch: '*',
-          Metadata: quarantineMetadata(upload, reason, problem.message, this.now().toISOString()),
-          Tagging: quarantineTagging(reason, upload.etag),
+          Metadata: quarantineMetadata(upload, reason, problem.message, at),
+          Tagging: quarantineTagging(reason, upload.etag, at),
         }),
       )
     } catch (error) {
@@ -352,6 +353,7 @@ export class ObjectProcessor {
   private async quarantineOversized(upload: Upload, size: number): Promise<ProcessResult> {
     const message = `the object is ${size} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`
     const target = quarantineKey(upload.key, upload)
+    const at = this.now().toISOString()
     try {
       await this.deps.s3.send(
         new CopyObjectCommand({
@@ -361,9 +363,9 @@ export class ObjectProcessor {
           CopySourceIfMatch: quoted(upload.etag),
           IfNoneMatch: '*',
           MetadataDirective: 'REPLACE',
-          Metadata: quarantineMetadata(upload, 'too-large', message, this.now().toISOString()),
+          Metadata: quarantineMetadata(upload, 'too-large', message, at),
           TaggingDirective: 'REPLACE',
-          Tagging: quarantineTagging('too-large', upload.etag),
+          Tagging: quarantineTagging('too-large', upload.etag, at),
         }),
       )
     } catch (error) {

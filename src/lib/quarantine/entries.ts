@@ -157,7 +157,7 @@ export async function taggedEntriesOf(target: PipelineTarget, sourceKey: string)
     if (!tags) continue
     entries.push({
       key: object.key,
-      quarantinedAt: object.lastModified?.toISOString(),
+      quarantinedAt: tags[QUARANTINE_TAGS.quarantinedAt] ?? object.lastModified?.toISOString(),
       reason: tags[QUARANTINE_TAGS.reason],
       sourceEtag: tags[QUARANTINE_TAGS.sourceEtag],
     })
