@@ -116,6 +116,9 @@ export async function runDemo(options: {
       }
     }
 
+    // The demo reads the quarantine as its admin would: the reason's full message is in each entry's metadata.
+    const {entries: quarantine} = await listEntries(target)
+    const messages = new Map(quarantine.map((entry) => [entry.key, entry.message]))
     for (const [state, heading] of [
       ['stored', 'Stored'],
       ['quarantined', 'Quarantined, and why'],
@@ -123,10 +126,10 @@ export async function runDemo(options: {
       const these = outcomes.filter((outcome) => outcome.state === state)
       say('')
       say(`${heading} (${these.length}):`)
-      for (const outcome of these) say(`  ${outcomeLine(outcome)}`)
+      for (const outcome of these)
+        say(`  ${outcomeLine(outcome.entry ? {...outcome, message: messages.get(outcome.entry)} : outcome)}`)
     }
 
-    const {entries: quarantine} = await listEntries(target)
     const stored = files.filter((f) => f.outcome === 'stored').length
     const surprises = files.filter((f) => !f.asExpected)
     say('')
