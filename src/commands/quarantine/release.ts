@@ -8,7 +8,7 @@ import {commonFlags} from '#cli/common-flags.js'
 import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
 import {releaseEntry} from '#quarantine/actions.js'
 import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
-import {entryArgumentDescription} from '#cli/quarantine-flags.js'
+import {entryArgumentDescription, entriesActionOptions} from '#cli/quarantine-flags.js'
 import {pipelineFlags} from '#cli/pipeline-flags.js'
 import {splitResolved} from '#quarantine/entry-lines.js'
 import {interruptedError} from '#core/errors.js'
@@ -90,14 +90,7 @@ timed out; 130 Ctrl-C.`
         target,
         resolved,
         {verb: 'release', pastTense: 'released', act: release},
-        {
-          yes: flags.yes,
-          dryRun: flags['dry-run'],
-          quiet: flags.quiet,
-          signal,
-          say: (line) => this.logToStderr(line),
-          warn: (line) => this.logToStderr(line),
-        },
+        entriesActionOptions(flags, signal, (line) => this.logToStderr(line)),
       )
       this.exitStatus = entriesActionExitStatus(result)
       if (!flags.wait || released.length === 0) return result

@@ -8,7 +8,7 @@ import {QUARANTINE_RETENTION_DAYS} from '#contract/pipeline-contract.js'
 import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
 import {deleteEntry, purgeEntry} from '#quarantine/actions.js'
 import {resolveEntryArguments} from '#quarantine/entries.js'
-import {entryArgumentDescription, quarantineFlags} from '#cli/quarantine-flags.js'
+import {entryArgumentDescription, quarantineFlags, entriesActionOptions} from '#cli/quarantine-flags.js'
 import {interruptible} from '#core/interrupt.js'
 
 export default class QuarantineRm extends PipelineCommand {
@@ -77,14 +77,7 @@ confirmation possible; 4 a deletion failed; 130 Ctrl-C.`
               act: (entry) => purgeEntry(target.s3, bucket, entry),
             }
           : {verb: 'delete', pastTense: 'deleted', act: (entry) => deleteEntry(target.s3, bucket, entry)},
-        {
-          yes: flags.yes,
-          dryRun: flags['dry-run'],
-          quiet: flags.quiet,
-          signal,
-          say: (line) => this.logToStderr(line),
-          warn: (line) => this.logToStderr(line),
-        },
+        entriesActionOptions(flags, signal, (line) => this.logToStderr(line)),
       ),
     )
     this.exitStatus = entriesActionExitStatus(result)

@@ -9,3 +9,12 @@ export const quarantineFlags = {...pipelineFlags('quarantineBucket'), concurrenc
 
 export const entryArgumentDescription =
   'A source key (all its quarantine entries) or an entry key as `quarantine list` prints it (<source key>/q-<id>).'
+
+/** What `quarantine rm` and `release` tell actOnEntries: their flags, Ctrl-C, and where to speak (stderr). */
+export function entriesActionOptions(
+  flags: {yes: boolean; 'dry-run': boolean; quiet: boolean},
+  signal: AbortSignal,
+  say: (line: string) => void,
+) {
+  return {yes: flags.yes, dryRun: flags['dry-run'], quiet: flags.quiet, signal, say, warn: say}
+}
