@@ -6,10 +6,16 @@ import {runWithoutOclif} from '#cli/fast-path.js'
 // Node 22+ keeps compiled code between runs; start-up is most of a short command's time.
 module.enableCompileCache?.()
 
-const exitCode = await runWithoutOclif(process.argv.slice(2))
+const args = process.argv.slice(2)
+const exitCode = await runWithoutOclif(args)
 if (exitCode === undefined) {
-  const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  // oclif's execute(), with our own last word on errors: failures of oclif's commands (help, autocomplete) are
+  // reported in the same shapes as ours.
+  const {flush, run} = await import('@oclif/core')
+  await run(args, import.meta.url).then(
+    () => flush(),
+    async (error) => (await import('#cli/uncaught.js')).exitOnUncaught(error, args),
+  )
 } else {
   process.exitCode = exitCode
 }

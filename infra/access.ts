@@ -55,9 +55,10 @@ export class Access extends Construct {
               actions: ['s3:ListBucket'],
               resources: [processingBucket.bucketArn, quarantineBucket.bucketArn],
             }),
+            // Never object content, in either bucket: a quarantined upload's reason is a tag on its entry.
             new iam.PolicyStatement({
-              actions: ['s3:GetObject'],
-              resources: [processingBucket.arnForObjects('*'), quarantineBucket.arnForObjects('*')],
+              actions: ['s3:GetObjectTagging'],
+              resources: [quarantineBucket.arnForObjects('*')],
             }),
             new iam.PolicyStatement({
               actions: ['dynamodb:GetItem', 'dynamodb:Query'],
@@ -86,10 +87,17 @@ export class Access extends Construct {
             }),
             // Versions: `quarantine rm --purge` deletes every version of an entry.
             new iam.PolicyStatement({
-              actions: ['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+              actions: ['s3:GetObject', 's3:GetObjectTagging', 's3:DeleteObject', 's3:DeleteObjectVersion'],
               resources: [quarantineBucket.arnForObjects('*')],
             }),
             new iam.PolicyStatement({actions: ['s3:PutObject'], resources: [processingBucket.arnForObjects('*')]}),
+            // `release --wait` follows released objects as `upload --wait` does: waiting in processing (a listing),
+            // stored (the source-key index), unchanged (the outcomes table) or quarantined (the entry's tags).
+            new iam.PolicyStatement({actions: ['s3:ListBucket'], resources: [processingBucket.bucketArn]}),
+            new iam.PolicyStatement({
+              actions: ['dynamodb:Query'],
+              resources: [`${table.tableArn}/index/${SOURCE_KEY_INDEX}`, outcomesTable.tableArn],
+            }),
           ],
         }),
       },

@@ -22,7 +22,14 @@ export function createEventPulseApp(
   options: AppOptions = {},
 ): {app: App; stack: EventPulseStack} {
   // No AWS::CDK::Metadata resource: nothing about the deployment is reported to AWS beyond the stack itself.
-  const app = new App({outdir: options.outdir, context: options.context, analyticsReporting: false})
+  // No autoSynth: the builder synthesizes explicitly, and an automatic one would leave a `beforeExit` listener on the
+  // process for every synthesis (a MaxListenersExceededWarning where one process synthesizes many times).
+  const app = new App({
+    outdir: options.outdir,
+    context: options.context,
+    analyticsReporting: false,
+    autoSynth: false,
+  })
   const stack = new EventPulseStack(app, config.stackName, {
     stackName: config.stackName,
     env: config.account || config.region ? {account: config.account, region: config.region} : undefined,

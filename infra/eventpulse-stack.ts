@@ -10,6 +10,7 @@ import {Notifications} from './notifications.js'
 import {Processor} from './processor.js'
 import type {EventPulseStackConfig} from './stack-config.js'
 import {Storage} from './storage.js'
+import {SweepSchedule} from './sweep.js'
 import {CatalogTable, OutcomesTable} from './table.js'
 
 export interface EventPulseStackProps extends StackProps {
@@ -43,6 +44,7 @@ export class EventPulseStack extends Stack {
       quarantineBucket: storage.quarantineBucket,
       table,
       outcomesTable,
+      stuckAfterSeconds: config.stuckAfterSeconds,
       topic: notifications.topic,
       topicKey: notifications.key,
       removalPolicy,
@@ -55,6 +57,13 @@ export class EventPulseStack extends Stack {
       processor: processor.function,
       processorDeadLetterQueue: processor.deadLetterQueue,
       skippedMetric: processor.skippedMetric,
+      topic: notifications.topic,
+    })
+    new SweepSchedule(this, 'Sweep', {
+      processor: processor.function,
+      processorLogGroup: processor.logGroup,
+      processingBucketName: storage.processingBucket.bucketName,
+      everySeconds: config.sweepEverySeconds,
       topic: notifications.topic,
     })
     const access = new Access(this, 'Access', {

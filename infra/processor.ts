@@ -23,7 +23,10 @@ export interface ProcessorProps {
   processingBucket: s3.IBucket
   quarantineBucket: s3.IBucket
   table: dynamodb.ITableV2
+  /** Where `unchanged` outcomes are recorded, and the sweep counts its tries on an object and records giving up. */
   outcomesTable: dynamodb.ITableV2
+  /** Objects older than this in the processing bucket are swept: their event never came. */
+  stuckAfterSeconds: number
   topic: sns.ITopic
   topicKey: kms.IKey
   removalPolicy: RemovalPolicy
@@ -36,15 +39,16 @@ export class Processor extends Construct {
   readonly function: lambda.Function
   readonly role: iam.Role
   readonly deadLetterQueue: sqs.Queue
+  readonly logGroup: logs.LogGroup
   /** Uploads the processor skipped (nothing left to do): counted from its warning lines, for an alarm to watch. */
   readonly skippedMetric: cloudwatch.Metric
 
   constructor(scope: Construct, id: string, props: ProcessorProps) {
     super(scope, id)
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+    const logGroup = (this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: PROCESSOR_LOG_RETENTION,
       removalPolicy: props.removalPolicy,
-    })
+    }))
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'EventPulse processor: reads uploads, stores items, quarantines rejects, notifies',
@@ -53,7 +57,8 @@ export class Processor extends Construct {
     // conflict), record an `unchanged` outcome, put or copy rejects into quarantine (HEAD to see whether an earlier
     // try already did), publish the outcome to the encrypted topic, and log. ListBucket makes S3 answer 404 for a
     // missing key instead of 403, which the handler needs to tell "already gone" from a failure. No version actions:
-    // the processing bucket is not versioned, and the handler ignores version ids in events.
+    // the processing bucket is not versioned, and the handler ignores version ids in events. The sweep lists the
+    // processing bucket, and reads, counts and records its tries on an object in the outcomes table.
     const statements = [
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
@@ -63,12 +68,16 @@ export class Processor extends Construct {
         actions: ['s3:GetObject', 's3:DeleteObject'],
         resources: [props.processingBucket.arnForObjects('*')],
       }),
+      // PutObjectTagging: each entry is written with its reason as a tag, which a PutObject with tags needs too.
       new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject'],
+        actions: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
         resources: [props.quarantineBucket.arnForObjects('*')],
       }),
       new iam.PolicyStatement({actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [props.table.tableArn]}),
-      new iam.PolicyStatement({actions: ['dynamodb:PutItem'], resources: [props.outcomesTable.tableArn]}),
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [props.outcomesTable.tableArn],
+      }),
       new iam.PolicyStatement({actions: ['sns:Publish'], resources: [props.topic.topicArn]}),
       new iam.PolicyStatement({actions: TOPIC_KEY_PUBLISH_ACTIONS, resources: [props.topicKey.keyArn]}),
       new iam.PolicyStatement({
@@ -115,6 +124,8 @@ export class Processor extends Construct {
         [PROCESSOR_ENV.table]: props.table.tableName,
         [PROCESSOR_ENV.outcomesTable]: props.outcomesTable.tableName,
         [PROCESSOR_ENV.topicArn]: props.topic.topicArn,
+        [PROCESSOR_ENV.stuckAfterSeconds]: String(props.stuckAfterSeconds),
+        [PROCESSOR_ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
       },
     })
   }

@@ -78,4 +78,10 @@ rmSync(join(root, 'dist'), {recursive: true, force: true})
 execFileSync(bin('tsc'), ['-p', root], {stdio: 'inherit'})
 mkdirSync(join(root, 'dist'), {recursive: true})
 await bundleLambdas()
-execFileSync(bin('oclif'), ['manifest'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit']})
+// OCLIF_SKIP_NEW_VERSION_CHECK: the oclif tool would otherwise check the registry for a newer oclif in the background
+// and print "oclif update available" in the middle of the build.
+execFileSync(bin('oclif'), ['manifest'], {
+  cwd: root,
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'},
+})

@@ -9,7 +9,7 @@ import {ExitCode} from '#core/exit-codes.js'
 import {commonFlags} from '#cli/common-flags.js'
 
 export default class Deploy extends BaseCommand {
-  static summary = 'Deploy the EventPulse stack to your AWS account (or, with --dry-run, show what it would create).'
+  static summary = 'Deploy the EventPulse stack to AWS (with --dry-run: show what it would create).'
 
   static description = `Synthesizes the bundled CDK app in-process with the AWS CDK toolkit library (no
 separate \`cdk\` install, no Docker), shows the change set with IAM changes
@@ -23,6 +23,8 @@ Settings come from flags and an optional --config file (flags win). Stored data
 it: no credentials, no AWS call.
 Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage;
 3 credentials; 4 AWS failure.`
+
+  static destructive = true
 
   static examples = [
     {description: 'See what would be created, offline', command: '<%= config.bin %> <%= command.id %> --dry-run'},

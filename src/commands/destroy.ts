@@ -8,7 +8,7 @@ import {configFlags, givenFlags, stackTargetFlags} from '#cli/deploy-flags.js'
 import {ExitCode} from '#core/exit-codes.js'
 
 export default class Destroy extends BaseCommand {
-  static summary = 'Delete the EventPulse stack; its data is retained unless you explicitly choose otherwise.'
+  static summary = 'Delete the EventPulse stack; its data is kept unless you choose otherwise.'
 
   static description = `Asks you to type the stack name (or --yes), and says plainly which data stays:
 by default the buckets, the table, the notifications key and the logs are
@@ -18,6 +18,8 @@ object version is deleted from both buckets by the CLI first, then the stack
 with its table and buckets.
 Exit codes: 0 deleted; 1 you declined; 2 usage (or no terminal to confirm on);
 3 credentials; 4 AWS failure.`
+
+  static destructive = true
 
   static examples = [
     {description: 'Delete the stack, keep the data', command: '<%= config.bin %> <%= command.id %>'},

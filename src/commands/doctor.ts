@@ -26,7 +26,7 @@ failed.`
     },
   ]
 
-  static flags = pipelineFlags
+  static flags = pipelineFlags('processingBucket', 'quarantineBucket', 'table', 'outcomesTable')
 
   async run(): Promise<{ok: boolean; checks: CheckResult[]}> {
     const {flags} = await this.parse(Doctor)

@@ -17,7 +17,7 @@ import {keysFromArguments} from '#status/keys-from-arguments.js'
 type StatusResult = {keys: KeyStatus[]} | {olderThanSeconds: number; stuck: StuckObject[]}
 
 export default class Status extends PipelineCommand {
-  static summary = 'Where uploads are now: in flight, stored (and when), unchanged, or quarantined (and why).'
+  static summary = 'Where uploads are: in flight, stored, unchanged, or quarantined (and why).'
 
   static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file or
 directory argument stands for the keys \`upload\` gives those files (use the
@@ -49,7 +49,7 @@ found (with --stuck: some stuck).`
   }
 
   static flags = {
-    ...pipelineFlags,
+    ...pipelineFlags('processingBucket', 'quarantineBucket', 'table', 'outcomesTable'),
     prefix: Flags.string({description: 'The --prefix the files were uploaded with (for file arguments).'}),
     stuck: Flags.boolean({description: 'List objects stuck in the processing bucket instead.'}),
     'older-than': Flags.string({
@@ -57,6 +57,7 @@ found (with --stuck: some stuck).`
       dependsOn: ['stuck'],
     }),
     concurrency: commonFlags.concurrency,
+    quiet: commonFlags.quiet,
   }
 
   async run(): Promise<StatusResult> {
@@ -88,12 +89,14 @@ found (with --stuck: some stuck).`
 
     const keys = await keysFromArguments(args, flags.prefix)
     const statuses = await mapConcurrently(keys, target.concurrency, (key) => keyHistory(target, key))
-    for (const status of statuses) {
-      this.log(outcomeLine(status))
-      for (const line of historyLines(status)) this.log(line)
-    }
-    const quarantinedAny = (s: KeyStatus) => s.state === 'quarantined' || (s.counts?.quarantined ?? 0) > 0
-    if (statuses.some((s) => quarantinedAny(s) || s.state === 'not-found')) this.exitStatus = ExitCode.Negative
+    const problem = (status: KeyStatus) =>
+      status.state === 'quarantined' || status.state === 'not-found' || (status.counts?.quarantined ?? 0) > 0
+    for (const status of statuses)
+      if (!flags.quiet || problem(status)) {
+        this.log(outcomeLine(status))
+        for (const line of historyLines(status)) this.log(line)
+      }
+    if (statuses.some(problem)) this.exitStatus = ExitCode.Negative
     return {keys: statuses}
   }
 }

@@ -1,15 +1,16 @@
 import {Args, Flags} from '@oclif/core'
 
+import type {ResourceName} from '#aws/clients.js'
+import {failureDocument, failureText} from '#cli/json-output.js'
 import {pipelineFlags} from '#cli/pipeline-flags.js'
 import {PipelineCommand} from '#cli/pipeline-command.js'
 import {resolveTarget} from '#target/resolve-target.js'
 import {commonFlags} from '#cli/common-flags.js'
 import {createProgress} from '#terminal/progress.js'
-import {outcomeLine} from '#status/status-lines.js'
+import {outcomeLine, waitTimedOutLine} from '#status/status-lines.js'
 import {parseDuration} from '#core/duration.js'
-import type {Failure} from '#core/errors.js'
-import type {ResourceName} from '#aws/clients.js'
-import {failureDocument, failureText} from '#cli/json-output.js'
+import {type Failure, interruptedError} from '#core/errors.js'
+import {interruptible} from '#core/interrupt.js'
 import {MAX_BATCH_RECORDS} from '#contract/limits.js'
 import {packIntoBatches} from '#upload/pack.js'
 import {planUpload, requireStdinKey} from '#upload/plan.js'
@@ -49,7 +50,8 @@ single-record files into batch objects of N records (batch-<digest>.ndjson
 under the prefix; the result lists which object and line each file went to).
 Runs as the stack's uploader role. Exit codes: 0 all uploaded or unchanged (and
 stored or unchanged, with --wait); 1 some invalid or quarantined; 2 usage; 3
-credentials; 4 uploads failed or stopped, or --wait timed out.`
+credentials; 4 uploads failed or stopped, or --wait timed out; 130 Ctrl-C (it
+stops after the files being sent).`
 
   static examples = [
     {description: 'Upload every *.json below a directory', command: '<%= config.bin %> <%= command.id %> catalog/'},
@@ -90,7 +92,7 @@ credentials; 4 uploads failed or stopped, or --wait timed out.`
   }
 
   static flags = {
-    ...pipelineFlags,
+    ...pipelineFlags('processingBucket', 'quarantineBucket', 'table', 'outcomesTable'),
     prefix: Flags.string({description: 'Key prefix to upload under (e.g. 2024/06).'}),
     'stdin-key': Flags.string({description: 'Key for the record read from standard input (-).'}),
     validate: Flags.boolean({
@@ -111,6 +113,7 @@ credentials; 4 uploads failed or stopped, or --wait timed out.`
     timeout: Flags.string({description: 'How long --wait waits (e.g. 90s, 5m).', default: '5m'}),
     concurrency: commonFlags.concurrency,
     'dry-run': commonFlags['dry-run'],
+    quiet: commonFlags.quiet,
   }
 
   /** Set when the upload stopped part-way: --json then gives the error beside the per-file results. */
@@ -126,13 +129,14 @@ credentials; 4 uploads failed or stopped, or --wait timed out.`
       ? await packIntoBatches(files, flags.batch, {validate: flags.validate, prefix: flags.prefix})
       : undefined
     const planned = packing?.batches ?? files
-    const json = this.jsonEnabled()
+    const silent = this.jsonEnabled() || flags.quiet
 
     if (flags['dry-run']) {
       const result = withPacking(await dryRun(planned, {validate: flags.validate}), packing)
       for (const line of invalidLines(result.files)) this.log(line)
-      for (const file of result.files.filter((f) => f.status === 'would-upload'))
-        this.log(`would upload ${file.file} as ${file.key}`)
+      if (!flags.quiet)
+        for (const file of result.files.filter((f) => f.status === 'would-upload'))
+          this.log(`would upload ${file.file} as ${file.key}`)
       this.log(summaryLine(result))
       this.exitStatus = uploadExitStatus(result)
       return result
@@ -149,30 +153,36 @@ credentials; 4 uploads failed or stopped, or --wait timed out.`
       wants,
       concurrency: flags.concurrency,
     })
-    const result = withPacking(
-      await runUpload(target, planned, {
-        validate: flags.validate,
-        force: flags.force,
-        progress: createProgress({total: planned.length, label: 'Uploading', silent: json}),
-        wait: flags.wait
-          ? {timeoutMs, progress: (total) => createProgress({total, label: 'Processing', silent: json})}
-          : undefined,
-      }),
-      packing,
-    )
-    if (!json) {
-      for (const line of invalidLines(result.files)) this.log(line)
-      for (const file of result.files.filter((f) => f.error))
-        this.log(`not uploaded ${file.file} (${file.key}): ${file.error!.message}`)
+    const {result, interrupted} = await interruptible(async (signal) => ({
+      result: withPacking(
+        await runUpload(target, planned, {
+          validate: flags.validate,
+          force: flags.force,
+          progress: createProgress({total: planned.length, label: 'Uploading', silent}),
+          wait: flags.wait
+            ? {timeoutMs, progress: (total) => createProgress({total, label: 'Processing', silent})}
+            : undefined,
+          signal,
+        }),
+        packing,
+      ),
+      interrupted: signal.aborted,
+    }))
+    if (interrupted) throw interruptedError(interruptedNote(result, planned.length), STATUS_HINT)
+    // Off a terminal there is no progress: these lines are the only report of each file, printed once, on stdout.
+    for (const line of invalidLines(result.files)) this.log(line)
+    for (const file of result.files.filter((f) => f.error))
+      this.log(`not uploaded ${file.file} (${file.key}): ${file.error!.message}`)
+    if (!flags.quiet)
       for (const batch of packing?.batches ?? []) this.log(`batch ${batch.key}: ${batch.file.displayPath}`)
-      for (const file of result.files) if (file.outcome) this.log(outcomeLine(file.outcome))
-      this.log(summaryLine(result))
-      if (result.timedOut)
-        this.logToStderr(
-          `Timed out after ${flags.timeout} waiting for outcomes; see them later with: eventpulse status KEY`,
-        )
-      if (result.failure) this.logToStderr(failureText(result.failure))
-    }
+    if (!flags.quiet)
+      for (const file of result.files.filter((f) => f.status === 'unchanged'))
+        this.log(`unchanged    ${file.key}  (already stored exactly so; not sent)`)
+    for (const file of result.files)
+      if (file.outcome && !(flags.quiet && file.outcome.state === 'stored')) this.log(outcomeLine(file.outcome))
+    this.log(summaryLine(result))
+    if (result.timedOut) this.logToStderr(waitTimedOutLine(flags.timeout))
+    if (result.failure) this.logToStderr(failureText(result.failure))
     this.exitStatus = uploadExitStatus(result)
     this.failure = result.failure
     const {timedOut: _timedOut, failure: _failure, ...document} = result
@@ -182,4 +192,16 @@ credentials; 4 uploads failed or stopped, or --wait timed out.`
   protected toSuccessJson(result: unknown): unknown {
     return this.failure ? {...failureDocument(this.failure), result} : super.toSuccessJson(result)
   }
+}
+
+const STATUS_HINT = 'See what became of each file with `eventpulse status` and the same paths (and --prefix).'
+
+/** What an upload stopped by Ctrl-C had done, in one line. */
+function interruptedNote({summary}: UploadResult, total: number): string {
+  if (summary.stored === undefined)
+    return `${summary.uploaded} of ${total} files uploaded before it stopped; ${summary.notAttempted} not sent.`
+  return (
+    `all ${summary.uploaded} files uploaded; ${summary.stored} stored and ${summary.quarantined} quarantined so far, ` +
+    `${summary.pending} not yet processed.`
+  )
 }

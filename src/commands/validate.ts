@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '#cli/base-command.js'
+import {commonFlags} from '#cli/common-flags.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {validatePaths, type ValidationResult, validationLines} from '#validate/validate-files.js'
 
@@ -38,6 +39,9 @@ input).`
   static args = {
     paths: Args.string({description: 'Files, directories (searched for *.json), globs, or - for standard input.'}),
   }
+
+  // What validate prints anyway; taken so that --quiet means the same on every command that prints outcomes.
+  static flags = {quiet: commonFlags.quiet}
 
   async run(): Promise<ValidationResult> {
     const {argv} = await this.parse(Validate)

@@ -27,14 +27,33 @@ describe('demo', () => {
     expect(existsSync(result.dataDir)).toBe(false)
   })
 
-  it('prints what was stored and what was quarantined and why, then the quarantine list', async () => {
+  it('prints what was stored and what was quarantined and why, each once, and counts that agree', async () => {
     const run = await runCli(['demo'])
     expect(run.exitCode).toBe(0)
+    expect(run.stderr).toBe('')
+    expect(run.stdout).toContain(`The 8 examples, to try the other commands on: ${join(PROJECT_ROOT, 'examples')}\n`)
+    expect(run.stdout).toContain('Uploading 7 of the 8 examples, valid and invalid records,')
+    expect(run.stdout).toContain('Uploading the last example, a duplicate of a record stored just before,')
     expect(run.stdout).toMatch(/Stored \(3\):\n {2}stored {7}valid\//)
     expect(run.stdout).toMatch(/Quarantined, and why \(5\):\n/)
-    expect(run.stdout).toMatch(/quarantined {2}demo\/duplicate\/skrillex-rumble-again\.json {2}duplicate: /)
-    expect(run.stdout).toMatch(/Quarantine \(eventpulse quarantine list\): 5 entries/)
-    expect(run.stdout).toContain('Stopping the local pipeline.')
+    for (const key of [
+      'valid/skrillex-rumble.json',
+      'invalid/trailing-comma.json',
+      'demo/duplicate/skrillex-rumble-again.json',
+    ])
+      expect(run.stdout.split(`  ${key}  `).length - 1, key).toBe(1)
+    expect(run.stdout).toContain('The quarantine holds 5 entries')
+    expect(run.stdout).toContain(
+      '8 examples: 3 stored, 5 quarantined, each as expected.\nStopping the local pipeline.\n',
+    )
+  })
+
+  it('with --quiet, prints only what was refused or unexpected, and the summary', async () => {
+    const run = await runCli(['demo', '--quiet'])
+    expect(run.exitCode).toBe(0)
+    const lines = run.stdout.trimEnd().split('\n')
+    expect(lines.at(-1)).toBe('8 examples: 3 stored, 5 quarantined, each as expected.')
+    expect(lines.slice(0, -1).every((line) => line.startsWith("  refused by upload's check: "))).toBe(true)
   })
 
   it('ships a duplicate: the ArtistID and ItemID of a valid example with other content (the same record would be unchanged)', () => {

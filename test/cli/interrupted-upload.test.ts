@@ -2,7 +2,6 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import {ScanCommand} from '@aws-sdk/client-dynamodb'
 import {ListObjectsCommand} from '@aws-sdk/client-s3'
@@ -10,7 +9,8 @@ import {afterEach, expect, it} from 'vitest'
 
 import type {LocalPipelineState} from '#local/state.js'
 import {localClients} from '#local/target.js'
-import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {waitFor} from '../helpers/local-process.js'
+import {cliEnv, isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
 
 // An upload of 500 files cut short by the local pipeline dying under it (SIGKILL, emulators and all), then the same
 // command run again once the pipeline is back: the documented recovery.
@@ -20,28 +20,25 @@ const env = {...isolatedXdg(), NO_COLOR: '1'}
 const stateFile = join(env.XDG_DATA_HOME!, 'eventpulse', 'local', 'state.json')
 const running: ChildProcess[] = []
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
-}
+/** Generous here: the pipeline is started and stopped as a child process, twice. */
+const WAIT_MS = 60_000
 
 /** `local start` in a child process of its own (so that it can be killed), once its state file names it. */
 async function startPipeline(): Promise<{child: ChildProcess; state: LocalPipelineState}> {
   const child = spawn(
     process.execPath,
     [join(PROJECT_ROOT, 'bin/run.js'), 'local', 'start', '--s3-port', '0', '--dynamodb-port', '0'],
-    {env: {...process.env, ...env}, stdio: 'ignore'},
+    {env: cliEnv(env), stdio: 'ignore'},
   )
   running.push(child)
-  const state = await waitFor('the local pipeline to start', () => {
-    const found = existsSync(stateFile) && (JSON.parse(readFileSync(stateFile, 'utf8')) as LocalPipelineState)
-    return found && found.pid === child.pid ? found : undefined
-  })
+  const state = await waitFor(
+    'the local pipeline to start',
+    () => {
+      const found = existsSync(stateFile) && (JSON.parse(readFileSync(stateFile, 'utf8')) as LocalPipelineState)
+      return found && found.pid === child.pid ? found : undefined
+    },
+    WAIT_MS,
+  )
   return {child, state}
 }
 
@@ -62,10 +59,14 @@ it('reports every file when the pipeline dies part-way (exit 4), and running it 
   const {dynamodb} = localClients(first.state.endpoints)
   // Two at a time, so that the pipeline dies while most files are still to be sent.
   const interrupted = upload('--concurrency', '2')
-  await waitFor('some records stored', async () => {
-    const {Count = 0} = await dynamodb.send(new ScanCommand({TableName: first.state.table, Select: 'COUNT'}))
-    return Count >= 40 ? Count : undefined
-  })
+  await waitFor(
+    'some records stored',
+    async () => {
+      const {Count = 0} = await dynamodb.send(new ScanCommand({TableName: first.state.table, Select: 'COUNT'}))
+      return Count >= 40 ? Count : undefined
+    },
+    WAIT_MS,
+  )
   first.child.kill('SIGKILL')
   dynamodb.destroy()
 
@@ -87,10 +88,14 @@ it('reports every file when the pipeline dies part-way (exit 4), and running it 
   // Back up: objects that were left in the processing bucket are processed again on start.
   const second = await startPipeline()
   const {s3} = localClients(second.state.endpoints)
-  await waitFor('the objects left from the first run to be processed', async () => {
-    const listed = await s3.send(new ListObjectsCommand({Bucket: second.state.processingBucket}))
-    return (listed.Contents ?? []).length === 0 ? true : undefined
-  })
+  await waitFor(
+    'the objects left from the first run to be processed',
+    async () => {
+      const listed = await s3.send(new ListObjectsCommand({Bucket: second.state.processingBucket}))
+      return (listed.Contents ?? []).length === 0 ? true : undefined
+    },
+    WAIT_MS,
+  )
   s3.destroy()
 
   const rerun = await upload('--wait')

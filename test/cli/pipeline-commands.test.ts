@@ -1,14 +1,16 @@
+import {spawn} from 'node:child_process'
 import {readFileSync, writeFileSync, mkdtempSync, mkdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {LocalPipeline} from '#local/pipeline.js'
 import {parseQuarantineKey} from '#contract/pipeline-contract.js'
-import type {runCli} from '../helpers/run-cli.js'
+import {PROJECT_ROOT, type runCli} from '../helpers/run-cli.js'
 import {startPipelineForCli} from './helpers/local-pipeline.js'
-import {runOnTerminal} from './helpers/terminal.js'
+import {CTRL_C, runOnTerminal} from './helpers/terminal.js'
 
 // End to end on the local pipeline: the CLI process uploads, the in-process pipeline stores or quarantines,
 // and status / quarantine commands read the outcome back.
@@ -36,15 +38,25 @@ beforeAll(async () => {
     join(dir, 'dup-second.json'),
     JSON.stringify({...JSON.parse(record('Odesza', 'TRACK#Line of Sight')), Duration: {N: '250'}}),
   )
-  // The invalid file is sent anyway so that the pipeline quarantines it; the duplicate goes second, once the first is stored.
+  // The invalid file is sent anyway so that the pipeline quarantines it; the duplicate goes second, once the first is
+  // stored. Every test finds these outcomes in place, whichever of them runs, and in whatever order.
   const first = await cli(['upload', join(dir, 'batch'), '--no-validate', '--wait', '--timeout', '60s'])
   expect(first.stderr).not.toContain('Error')
+  expect((await cli(['upload', join(dir, 'dup-second.json'), '--wait'])).exitCode).toBe(1)
 })
+
+/** A quarantine entry of the test's own, for tests that change or delete one. */
+async function quarantinedFile(name: string): Promise<void> {
+  writeFileSync(join(dir, name), '{"ArtistID": {"S": "Odesza"},}')
+  expect((await cli(['upload', join(dir, name), '--no-validate', '--wait'])).exitCode).toBe(1)
+}
 afterAll(() => pipeline?.stop())
 
 describe('upload --wait on the local pipeline', () => {
   it('follows a duplicate until quarantined, with the reason, as one JSON document, and exits 1', async () => {
-    const run = await cli(['upload', join(dir, 'dup-second.json'), '--wait', '--json'])
+    const third = join(dir, 'dup-third.json')
+    writeFileSync(third, JSON.stringify({...JSON.parse(record('Odesza', 'TRACK#Line of Sight')), Duration: {N: '260'}}))
+    const run = await cli(['upload', third, '--wait', '--json'])
     expect(run.exitCode).toBe(1)
     const {status, result} = JSON.parse(run.stdout)
     expect(status).toBe(1)
@@ -60,11 +72,11 @@ describe('upload --wait on the local pipeline', () => {
       pending: 0,
     })
     expect(result.files[0]).toMatchObject({
-      key: 'dup-second.json',
+      key: 'dup-third.json',
       status: 'uploaded',
       outcome: {state: 'quarantined', reason: 'duplicate'},
     })
-    expect(parseQuarantineKey(result.files[0].outcome.entry)?.sourceKey).toBe('dup-second.json')
+    expect(parseQuarantineKey(result.files[0].outcome.entry)?.sourceKey).toBe('dup-third.json')
   })
 
   it('prints each outcome and exits 0 when everything is stored', async () => {
@@ -75,6 +87,59 @@ describe('upload --wait on the local pipeline', () => {
     expect(run.stdout).toMatch(/stored {7}fresh\.json {2}\(Bonobo \/ TRACK#Kerala, \d{4}-/)
     expect(run.stdout).toContain('1 file, 1 uploaded, 1 stored, 0 quarantined.')
   })
+
+  it('off a terminal, reports each outcome once, on stdout, and nothing on stderr', async () => {
+    const batch = join(dir, 'once')
+    mkdirSync(batch)
+    writeFileSync(join(batch, 'one.json'), record('Bicep', 'TRACK#Glue'))
+    writeFileSync(join(batch, 'two.json'), record('Bicep', 'TRACK#Apricots'))
+    const run = await cli(['upload', batch, '--wait'])
+    expect(run.exitCode).toBe(0)
+    expect(run.stderr).toBe('')
+    for (const key of ['one.json', 'two.json']) expect(run.stdout.split(`  ${key}  `).length - 1, key).toBe(1)
+    expect(run.stdout).toContain('2 files, 2 uploaded, 2 stored, 0 quarantined.')
+  })
+
+  it('with --quiet, prints only what did not go well, and the summary', async () => {
+    const batch = join(dir, 'quiet')
+    mkdirSync(batch)
+    writeFileSync(join(batch, 'fine.json'), record('Caribou', 'TRACK#Sun'))
+    writeFileSync(join(batch, 'broken.json'), '{"ArtistID": ')
+    const run = await cli(['upload', batch, '--wait', '--quiet', '--no-validate'])
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).not.toContain('fine.json')
+    expect(run.stdout).toMatch(/^quarantined {2}broken\.json {2}invalid-json {2}\[broken\.json\/q-[0-9a-f]{16}\]$/m)
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('2 files, 2 uploaded, 1 stored, 1 quarantined.')
+  })
+
+  it('stops sending at Ctrl-C: exit 130 and one line saying how far it got', async () => {
+    const many = join(dir, 'many')
+    mkdirSync(many)
+    for (let i = 0; i < 1000; i++) writeFileSync(join(many, `r${i}.json`), record('Many', `TRACK#${i}`))
+    const before = pipeline.stats().stored
+    const child = spawn(
+      process.execPath,
+      [join(PROJECT_ROOT, 'bin/run.js'), 'upload', many, '--concurrency', '1', '--local'],
+      {env: {...process.env, ...env, NO_COLOR: '1'}},
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    // Once the first uploads are being processed, the upload is under way: Ctrl-C.
+    while (pipeline.stats().stored === before) await sleep(20)
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(stdout).toBe('')
+    const note =
+      /^Error: Interrupted \(Ctrl-C\): (\d+) of 1000 files uploaded before it stopped; (\d+) not sent\.$/m.exec(stderr)
+    expect(note, stderr).not.toBeNull()
+    expect(Number(note![1]) + Number(note![2])).toBe(1000)
+    expect(Number(note![2])).toBeGreaterThan(0)
+    expect(stderr).not.toMatch(/bug/i)
+    await pipeline.idle()
+  })
 })
 
 describe('status', () => {
@@ -84,7 +149,8 @@ describe('status', () => {
     const lines = run.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^stored {7}good\.json {2}\(Odesza \/ TRACK#A Moment Apart, /)
     expect(lines[1]).toMatch(
-      /^quarantined {2}bad\.json {2}invalid-json: line 1, column \d+: .+\[bad\.json\/q-[0-9a-f]{16}\]$/,
+      // The reason from the entry's tags: the message (which may quote the record) is for `quarantine show`.
+      /^quarantined {2}bad\.json {2}invalid-json {2}\[bad\.json\/q-[0-9a-f]{16}\]$/,
     )
     expect(lines[2]).toBe('not found    never-uploaded.json')
   })
@@ -118,6 +184,17 @@ describe('quarantine', () => {
     expect(json.status).toBe(0)
     expect(json.result.count).toBe(1)
     expect(json.result.entries[0]).toMatchObject({sourceKey: 'bad.json', reason: 'invalid-json', size: 30})
+  })
+
+  it('list --limit says how many there are in all', async () => {
+    const run = await cli(['quarantine', 'list', '--limit', '1'])
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout.trimEnd().split('\n')).toHaveLength(1)
+    const all = JSON.parse((await cli(['quarantine', 'list', '--json'])).stdout).result
+    expect(all.total).toBeGreaterThan(1)
+    expect(run.stderr).toMatch(new RegExp(`^Showing 1 of ${all.total} entries in quarantine \\(`))
+    const json = JSON.parse((await cli(['quarantine', 'list', '--limit', '1', '--json'])).stdout).result
+    expect(json).toMatchObject({count: 1, total: all.total})
   })
 
   it('check exits 0 with the reason when quarantined, 1 when not', async () => {
@@ -159,14 +236,23 @@ describe('quarantine', () => {
   })
 
   it('rm on a terminal: declined keeps the entry (exit 1), accepted deletes it', async () => {
-    const declined = await onTerminal(['quarantine', 'rm', 'bad.json'], 'n\r')
+    await quarantinedFile('rm-me.json')
+    const declined = await onTerminal(['quarantine', 'rm', 'rm-me.json'], 'n\r')
     expect(declined.stdout).toContain('Nothing deleted.')
     expect(declined.exitCode).toBe(1)
-    expect((await cli(['quarantine', 'check', 'bad.json'])).exitCode).toBe(0)
-    const accepted = await onTerminal(['quarantine', 'rm', 'bad.json'], 'y\r')
+    expect((await cli(['quarantine', 'check', 'rm-me.json'])).exitCode).toBe(0)
+    const accepted = await onTerminal(['quarantine', 'rm', 'rm-me.json'], 'y\r')
     expect(accepted.stdout).toContain('Deleted 1 of 1 quarantine entry.')
     expect(accepted.exitCode).toBe(0)
-    expect((await cli(['quarantine', 'check', 'bad.json'])).exitCode).toBe(1)
+    expect((await cli(['quarantine', 'check', 'rm-me.json'])).exitCode).toBe(1)
+  })
+
+  it('rm on a terminal: Ctrl-C at the question cancels (exit 130), deleting nothing', async () => {
+    const run = await onTerminal(['quarantine', 'rm', 'latin1.json'], CTRL_C)
+    expect(run.stdout).toContain('Error: Cancelled at the prompt (Ctrl-C); nothing was done.')
+    expect(run.stdout).not.toMatch(/bug/i)
+    expect(run.exitCode).toBe(130)
+    expect((await cli(['quarantine', 'check', 'latin1.json'])).exitCode).toBe(0)
   })
 
   it('rm reports a missing key without asking about it (exit 1)', async () => {
@@ -195,6 +281,26 @@ describe('quarantine', () => {
     const status = await cli(['status', 'odd #1+2 ü.json'])
     expect(status.stdout).toMatch(/^stored {7}odd #1\+2 ü\.json {2}\(Odd \/ TRACK#Odd, /)
     expect((await cli(['quarantine', 'check', 'odd #1+2 ü.json'])).exitCode).toBe(1)
+  })
+
+  it('release --wait follows the released object to its outcome', async () => {
+    const broken = join(dir, 'fix-me.json')
+    writeFileSync(broken, '{"ArtistID": ')
+    expect((await cli(['upload', broken, '--no-validate', '--wait'])).exitCode).toBe(1)
+    const [entry] = JSON.parse((await cli(['quarantine', 'list', '--json', '--prefix', 'fix-me.json'])).stdout).result
+      .entries
+    const {PutObjectCommand} = await import('@aws-sdk/client-s3')
+    await pipeline.s3.send(
+      new PutObjectCommand({
+        Bucket: pipeline.state.quarantineBucket,
+        Key: entry.key,
+        Body: record('Fixed', 'TRACK#Me'),
+      }),
+    )
+    const run = await cli(['quarantine', 'release', 'fix-me.json', '--yes', '--wait', '--timeout', '60s'])
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toMatch(/^stored {7}fix-me\.json {2}\(Fixed \/ TRACK#Me, /m)
+    expect(run.stdout).toContain('1 released: 1 stored, 0 quarantined again.')
   })
 
   it('release puts the object back for processing and removes the entry', async () => {

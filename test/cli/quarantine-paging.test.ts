@@ -9,10 +9,16 @@ import {quarantine} from './helpers/pipeline-fixtures.js'
 // Against s3rver directly (no processor): more than one page of quarantine entries, and objects left in processing.
 
 let emulators: Emulators
+// `quarantine` commands take the quarantine bucket's flag only (a command takes only the flags it uses).
 const cli = (args: string[]) =>
-  runCli([...args, `--endpoint-url=${emulators.s3Endpoint}`, ...emulators.flags], {
-    env: {...emulators.env, AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint},
-  })
+  runCli(
+    [
+      ...args,
+      `--endpoint-url=${emulators.s3Endpoint}`,
+      ...(args[0] === 'quarantine' ? [`--quarantine-bucket=${BUCKETS.quarantine}`] : emulators.flags),
+    ],
+    {env: {...emulators.env, AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint}},
+  )
 
 const ENTRIES = 1005
 

@@ -94,7 +94,7 @@ describe('status KEY', () => {
     expect(run.stdout.trim().split('\n')).toEqual([
       expect.stringMatching(/^unchanged {4}history\.json {2}\(already stored exactly so as Bonobo \/ TRACK#Kerala/),
       expect.stringMatching(/^ {4}current {2}unchanged .+ etag 3{32}$/),
-      expect.stringMatching(/^ {13}quarantined {2}duplicate: .+ etag 2{32}$/),
+      expect.stringMatching(/^ {13}quarantined {2}duplicate {2}\[history\.json\/q-[0-9a-f]{16}\] {2}etag 2{32}$/),
       expect.stringMatching(/^ {13}stored .+2026-01-01T10:00:00\.000Z\) {2}etag 1{32}$/),
     ])
   })

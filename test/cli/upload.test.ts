@@ -160,7 +160,7 @@ describe('upload', () => {
     const text = await cli(['upload', join(dir, 'earlier.json')])
     expect(text.exitCode).toBe(0)
     expect(text.stdout).toContain('1 file, 0 uploaded, 1 unchanged (already stored).')
-    expect(text.stderr).toContain('unchanged earlier.json: already stored exactly so (not sent)')
+    expect(text.stdout).toContain('unchanged    earlier.json  (already stored exactly so; not sent)')
 
     const forced = await cli(['upload', join(dir, 'earlier.json'), '--force'])
     expect(forced.exitCode).toBe(0)

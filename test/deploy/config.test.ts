@@ -92,6 +92,10 @@ describe('deploy configuration', () => {
     expect(usageFailure(() => resolveDeployConfig({stack: '1-bad_name'})).message).toContain('Invalid stack name')
     usageFailure(() => resolveDeployConfig({stuckAfter: 'soon'}))
     usageFailure(() => resolveDeployConfig({stuckAfter: '0m'}))
+    // EventBridge schedules run every whole number of minutes.
+    expect(usageFailure(() => resolveDeployConfig({sweepEvery: '90s'})).message).toContain('Invalid sweep interval')
+    usageFailure(() => resolveDeployConfig({sweepEvery: '30s'}))
+    expect(resolveDeployConfig({sweepEvery: '1h'}).sweepEverySeconds).toBe(3600)
   })
 
   it('accepts account ids and IAM user, role and root ARNs as trusted principals', () => {

@@ -5,14 +5,14 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
-import {runCli} from '../helpers/run-cli.js'
+import {cliEnv, runCli} from '../helpers/run-cli.js'
 import {offlineEnv} from './offline-env.js'
 
 describe('deploy --dry-run', () => {
   it('runs under a recorder that does notice connections (so an empty record means none was made)', () => {
     const {env, networkLog} = offlineEnv()
     execFileSync(process.execPath, ['-e', "require('node:http').get('http://127.0.0.1:9').on('error', () => {})"], {
-      env: {...process.env, ...env},
+      env: cliEnv(env),
     })
     expect(readFileSync(networkLog, 'utf8')).toMatch(/^connect /)
   })

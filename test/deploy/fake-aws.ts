@@ -1,7 +1,6 @@
 import {createRequire} from 'node:module'
 
-import type {IBaseCredentialsProvider} from '@aws-cdk/toolkit-lib'
-import {BaseCredentials} from '@aws-cdk/toolkit-lib'
+import type {AwsCredentialIdentityProvider} from '@smithy/types'
 import {mockClient} from 'aws-sdk-client-mock'
 
 // The toolkit loads the CommonJS builds of the SDK clients (and STS AssumeRole through @aws-sdk/nested-clients); these
@@ -32,6 +31,13 @@ export function awsError(name: string, message: string, status = 400): Error {
   return Object.assign(new Error(message), {name, $fault: 'client', $metadata: {httpStatusCode: status}})
 }
 
+/** An object version or delete marker in a fake versioned bucket. */
+export interface FakeVersion {
+  Key: string
+  VersionId: string
+  deleteMarker?: boolean
+}
+
 /** A CloudFormation stack as the fake holds it. */
 interface FakeStack {
   name: string
@@ -51,6 +57,14 @@ export class FakeAws {
   bootstrapVersion: string | undefined = '30'
   /** Outputs a stack gets when a change set creates it. */
   outputsOnCreate: Record<string, string> = {}
+  /** Versioned buckets by name, each version in S3's listing order (by key, then newest first). */
+  readonly buckets = new Map<string, FakeVersion[]>()
+  /** Versions deleted so far, as "key version": kept in `buckets` so that a marker naming one keeps its place. */
+  private readonly deletedVersions = new Set<string>()
+  /** Versions DeleteObjects refuses, by "key version", with the error code it answers for each. */
+  readonly deleteErrors = new Map<string, string>()
+  /** ListObjectVersions' page size (S3's is 1000; small ones make paging show). */
+  versionsPageSize = 1000
   /** Per "Client Command", replaces the built-in behaviour. */
   readonly overrides = new Map<string, Handler>()
   private readonly mocks: Array<{restore(): void}> = []
@@ -77,12 +91,14 @@ export class FakeAws {
     for (const mock of this.mocks.splice(0)) mock.restore()
   }
 
-  /** The credentials the toolkit is given: static, fake, never sent anywhere. */
-  credentials(): IBaseCredentialsProvider {
-    return BaseCredentials.custom({
-      provider: async () => ({accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake'}),
-      region: REGION,
-    })
+  /** The credentials deploy and destroy are given: static, fake, never sent anywhere. */
+  credentials(): AwsCredentialIdentityProvider {
+    return async () => ({accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake'})
+  }
+
+  /** What is left in a fake bucket: versions and delete markers not deleted. */
+  remaining(bucket: string): FakeVersion[] {
+    return (this.buckets.get(bucket) ?? []).filter((v) => !this.deletedVersions.has(versionName(v)))
   }
 
   commands(client?: string): string[] {
@@ -157,6 +173,46 @@ export class FakeAws {
         return {}
       },
       'CloudFormation DescribeStackEvents': () => ({StackEvents: []}),
+      // As S3 pages: after KeyMarker's last version, or (with VersionIdMarker) right after that version of it.
+      'S3 ListObjectVersions': ({Bucket, KeyMarker, VersionIdMarker}) => {
+        const versions = this.buckets.get(Bucket)
+        if (!versions) throw awsError('NoSuchBucket', 'The specified bucket does not exist', 404)
+        const start =
+          KeyMarker === undefined
+            ? 0
+            : VersionIdMarker
+              ? versions.findIndex((v) => v.Key === KeyMarker && v.VersionId === VersionIdMarker) + 1
+              : versions.findIndex((v) => v.Key > KeyMarker)
+        const left = start < 0 ? [] : versions.slice(start).filter((v) => !this.deletedVersions.has(versionName(v)))
+        const page = left.slice(0, this.versionsPageSize)
+        const last = page.at(-1)
+        const truncated = left.length > page.length
+        const listed = (marker: boolean) =>
+          page.filter((v) => !!v.deleteMarker === marker).map(({Key, VersionId}) => ({Key, VersionId}))
+        return {
+          Versions: listed(false),
+          DeleteMarkers: listed(true),
+          IsTruncated: truncated,
+          ...(truncated ? {NextKeyMarker: last!.Key, NextVersionIdMarker: last!.VersionId} : {}),
+        }
+      },
+      'S3 DeleteObjects': (input) => {
+        const {Bucket} = input
+        const {Objects, Quiet} = (
+          input as unknown as {Delete: {Objects: {Key: string; VersionId?: string}[]; Quiet?: boolean}}
+        ).Delete
+        const Deleted: {Key: string; VersionId?: string}[] = []
+        const Errors: {Key: string; VersionId?: string; Code: string; Message: string}[] = []
+        for (const object of Objects) {
+          const code = this.deleteErrors.get(versionName(object))
+          if (code) Errors.push({...object, Code: code, Message: `${code} (fake)`})
+          else {
+            if (this.buckets.has(Bucket)) this.deletedVersions.add(versionName(object))
+            Deleted.push(object)
+          }
+        }
+        return {...(Quiet ? {} : {Deleted}), ...(Errors.length ? {Errors} : {})}
+      },
       'CloudFormation DeleteStack': ({StackName}) => {
         const stack = find(StackName)
         if (stack) this.stacks.delete(stack.name)
@@ -166,6 +222,8 @@ export class FakeAws {
     return handlers[`${client} ${command}`]
   }
 }
+
+const versionName = (v: {Key: string; VersionId?: string}) => `${v.Key} ${v.VersionId}`
 
 function stackId(name: string): string {
   return `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${name}/0f0f0f0f-fake`

@@ -3,7 +3,6 @@ import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {BaseCredentials} from '@aws-cdk/toolkit-lib'
 import {afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {resolveDeployConfig} from '#deploy/config.js'
@@ -26,6 +25,11 @@ const DEPLOYED_OUTPUTS = {
   [STACK_OUTPUTS.quarantineBucket]: 'pulsetest-quarantine-def',
   [STACK_OUTPUTS.table]: 'PulseTest-Table-XYZ',
   [STACK_OUTPUTS.dataRetention]: 'retain',
+}
+
+/** Credentials that no provider could find, as the SDK reports it. */
+const noCredentials = async () => {
+  throw awsError('CredentialsProviderError', 'Could not load credentials from any providers')
 }
 
 let bundleDir: string
@@ -63,7 +67,7 @@ function deployRequest(overrides: Partial<DeployRequest> = {}): DeployRequest {
     config: resolveDeployConfig({stack: STACK, region: REGION}),
     yes: false,
     assemblyDir: mkdtempSync(join(tmpdir(), 'eventpulse-asm-')),
-    baseCredentials: aws.credentials(),
+    credentials: aws.credentials(),
     processorBundleDir: bundleDir,
     stackEventPollingInterval: 1,
     write: (text) => (stderr += text),
@@ -152,18 +156,28 @@ describe('deploy', () => {
     expect(created).toEqual(['CDKToolkit', STACK])
   })
 
-  it('reports missing credentials as a credentials failure (exit 3) with a hint', async () => {
-    const noCredentials = BaseCredentials.custom({
-      provider: async () => {
-        throw awsError('CredentialsProviderError', 'Could not load credentials from any providers')
-      },
-      region: REGION,
-    })
-    const error = await deployStack(deployRequest({yes: true, baseCredentials: noCredentials})).catch((e: unknown) => e)
+  it('checks the credentials first: without usable ones, exit 3 with a hint, and nothing synthesized', async () => {
+    const request = deployRequest({yes: true, credentials: noCredentials})
+    const error = await deployStack(request).catch((e: unknown) => e)
 
     expect(error).toBeInstanceOf(CliError)
     expect((error as CliError).exitCode).toBe(ExitCode.Credentials)
     expect((error as CliError).hint).toMatch(/--profile/)
+    expect(existsSync(join(request.assemblyDir, 'manifest.json'))).toBe(false)
+    expect(aws.calls).toEqual([])
+  })
+
+  it('stops at credentials that STS refuses (exit 3), before synthesizing', async () => {
+    aws.overrides.set('STS GetCallerIdentity', () => {
+      throw awsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403)
+    })
+    const request = deployRequest({yes: true})
+    const error = await deployStack(request).catch((e: unknown) => e)
+
+    expect((error as CliError).exitCode).toBe(ExitCode.Credentials)
+    expect((error as CliError).message).toMatch(/^No usable AWS credentials: The security token/)
+    expect(existsSync(join(request.assemblyDir, 'manifest.json'))).toBe(false)
+    expect(aws.commands()).toEqual(['STS GetCallerIdentity'])
   })
 })
 
@@ -174,7 +188,7 @@ describe('destroy', () => {
       destroyData: false,
       yes: false,
       assemblyDir: mkdtempSync(join(tmpdir(), 'eventpulse-asm-')),
-      baseCredentials: aws.credentials(),
+      credentials: aws.credentials(),
       processorBundleDir: bundleDir,
       stackEventPollingInterval: 1,
       clients: {
@@ -209,6 +223,16 @@ describe('destroy', () => {
 
     expect(outcome.destroyed).toBe(false)
     expect(aws.commands()).not.toContain('CloudFormation DeleteStack')
+  })
+
+  it('checks the credentials first: without usable ones, exit 3, nothing synthesized, nothing asked or deleted', async () => {
+    aws.addStack(STACK, DEPLOYED_OUTPUTS)
+    const request = destroyRequest({yes: true, credentials: noCredentials})
+    const error = await destroyStack(request).catch((e: unknown) => e)
+
+    expect((error as CliError).exitCode).toBe(ExitCode.Credentials)
+    expect(existsSync(join(request.assemblyDir, 'manifest.json'))).toBe(false)
+    expect(aws.calls).toEqual([])
   })
 
   it('refuses without a terminal and without --yes (exit 2)', async () => {

@@ -25,6 +25,7 @@ const SAMPLE: Record<string, unknown> = {
   destroyDataOnDelete: true,
   replicaRegions: ['us-east-1'],
   stuckAfter: '2h',
+  sweepEvery: '10m',
   processingBucketName: 'catalog-processing',
   quarantineBucketName: 'catalog-quarantine',
 }
@@ -84,6 +85,7 @@ describe('the deploy settings table', () => {
       destroyDataOnDelete: false,
       replicaRegions: [],
       stuckAfterSeconds: DEPLOY_SETTINGS.stuckAfter.default,
+      sweepEverySeconds: DEPLOY_SETTINGS.sweepEvery.default,
     })
     // Lists are the stack's own, not the table's.
     defaultStackConfig().trustedPrincipals.push('111122223333')

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {LocalPipelineState} from '#local/state.js'
-import {PROJECT_ROOT} from './run-cli.js'
+import {cliEnv, PROJECT_ROOT} from './run-cli.js'
 
 /** Polls until the probe gives a value (not undefined). */
 export async function waitFor<T>(
@@ -50,7 +50,7 @@ export function spawnLocalStart(
       '0',
       ...(options.args ?? []),
     ],
-    {cwd: PROJECT_ROOT, env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']},
+    {cwd: PROJECT_ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe']},
   )
   let stdout = ''
   let stderr = ''

@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..')
 
@@ -17,6 +17,22 @@ export function isolatedXdg(): NodeJS.ProcessEnv {
   return {XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'config')}
 }
 
+/**
+ * What a child process inherits: the few variables needed to run at all, never the developer's AWS_*, proxies or Node
+ * options; and the switch vitest.config.ts sets so that the Node 20 notice (tested on its own) stays out of the others.
+ */
+const INHERITED = ['PATH', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED']
+
+/**
+ * A clean environment for the CLI: PATH and a few safe variables, a fresh HOME and XDG home (so no ~/.aws of the
+ * developer's), NO_COLOR, then what the test sets.
+ */
+export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(INHERITED.filter((name) => process.env[name]).map((n) => [n, process.env[n]]))
+  const xdg = isolatedXdg()
+  return {...inherited, HOME: dirname(xdg.XDG_DATA_HOME!), ...xdg, NO_COLOR: '1', ...env}
+}
+
 /** Runs the built CLI (bin/run.js) as a user would, with no terminal attached. */
 export function runCli(
   args: string[],
@@ -26,7 +42,7 @@ export function runCli(
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: options.cwd ?? PROJECT_ROOT,
-      env: {...process.env, ...isolatedXdg(), NO_COLOR: '1', ...options.env},
+      env: cliEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''

@@ -2,7 +2,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {Validations} from 'aws-cdk-lib'
+import {type Stack, Validations} from 'aws-cdk-lib'
 import {Template} from 'aws-cdk-lib/assertions'
 import {AwsSolutionsChecks} from 'cdk-nag'
 
@@ -22,12 +22,19 @@ export interface Synthesized {
   nagFailure?: string
 }
 
-/** Synthesizes the stack once with cdk-nag's AwsSolutions checks, as every synth in the tests does. */
-export function synthesize(overrides: Partial<EventPulseStackConfig> = {}): Synthesized {
+/**
+ * Synthesizes the stack once with cdk-nag's AwsSolutions checks, as every synth in the tests does. `addToStack` lets
+ * a test add resources of its own first (to show that a finding nobody acknowledged fails the synth).
+ */
+export function synthesize(
+  overrides: Partial<EventPulseStackConfig> = {},
+  addToStack?: (stack: Stack) => void,
+): Synthesized {
   const {app, stack} = createEventPulseApp(defaultStackConfig({region: 'eu-west-1', ...overrides}), {
     outdir: mkdtempSync(join(tmpdir(), 'eventpulse-cdkout-')),
     processorBundleDir: stubProcessorBundle(),
   })
+  addToStack?.(stack)
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
   try {
     const assembly = app.synth()

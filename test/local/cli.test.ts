@@ -8,16 +8,20 @@ import {expect, test} from 'vitest'
 import {localClients} from '#local/target.js'
 import type {LocalPipelineState} from '#local/state.js'
 import {waitFor} from '../helpers/local-process.js'
-import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {cliEnv, isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
 
 test('local start runs in the foreground; status, a second start and reset see it; Ctrl-C stops it with one JSON summary', async () => {
   const env = isolatedXdg()
   const stateFile = join(env.XDG_DATA_HOME!, 'eventpulse', 'local', 'state.json')
   const child = spawn(
     process.execPath,
-    [join(PROJECT_ROOT, 'bin/run.js'), 'local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'],
+    [
+      join(PROJECT_ROOT, 'bin/run.js'),
+      ...['local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'],
+      ...['--sweep-every', '2s', '--stuck-after', '1h30m'],
+    ],
     {
-      env: {...process.env, ...env, NO_COLOR: '1'},
+      env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
@@ -50,8 +54,15 @@ test('local start runs in the foreground; status, a second start and reset see i
     expect(status.exitCode).toBe(0)
     expect(JSON.parse(status.stdout).result).toMatchObject({
       running: true,
-      state: {pid: child.pid, endpoints: state.endpoints},
+      state: {
+        pid: child.pid,
+        endpoints: state.endpoints,
+        sweep: {everySeconds: 2, stuckAfterSeconds: 5400, recovered: 0, givenUp: 0},
+      },
     })
+    expect((await runCli(['local', 'status'], {env})).stdout).toContain(
+      'Sweep:             every 2s, objects older than 1h30m; 0 recovered, 0 given up',
+    )
 
     const second = await runCli(['local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'], {env})
     expect(second.exitCode).toBe(2)
@@ -87,6 +98,17 @@ test('local start runs in the foreground; status, a second start and reset see i
   expect(wiped.exitCode).toBe(0)
   expect(JSON.parse(wiped.stdout).result).toMatchObject({deleted: true})
   expect(existsSync(join(env.XDG_DATA_HOME!, 'eventpulse', 'local'))).toBe(false)
+})
+
+test('local start refuses a sweep interval or stuck age that is not a positive duration', async () => {
+  for (const flags of [
+    ['--sweep-every', 'soon'],
+    ['--stuck-after', '0s'],
+  ]) {
+    const start = await runCli(['local', 'start', ...flags, '--json'], {env: isolatedXdg()})
+    expect(start.exitCode, flags.join(' ')).toBe(2)
+    expect(JSON.parse(start.stdout).error.message).toMatch(/Not a (positive )?duration/)
+  }
 })
 
 test('--local commands get a clear usage error when no local pipeline runs', async () => {

@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs'
 import {afterAll, expect, test} from 'vitest'
 
 import {localPipelineStatus, readLocalPipeline} from '#local/state.js'
-import type {ProcessResult} from '#processor/process-object.js'
+import type {ProcessResult} from '#processor/results.js'
 import {ITEM_METADATA} from '#contract/pipeline-contract.js'
 import {injectedError} from '../processor/faults.js'
 import {removeDir, startTestPipeline, temporaryDir} from '../processor/helpers.js'

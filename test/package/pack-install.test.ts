@@ -61,6 +61,40 @@ describe('the packed package', () => {
     expect(invalid.exitCode).toBe(1)
   })
 
+  it('answers help, the version and typos from the installed command, as from the clone', async () => {
+    const run = (args: string[]) => runCli(args, {bin: installedBin})
+    const [help, helpValidate, validateH, version, v] = await Promise.all([
+      run(['help']),
+      run(['help', 'validate']),
+      run(['validate', '-h']),
+      run(['version']),
+      run(['-v']),
+    ])
+    expect(help.exitCode).toBe(0)
+    expect(help.stdout).toMatch(/^ {2}validate +Check records offline/m)
+    expect(helpValidate.exitCode).toBe(0)
+    expect(helpValidate.stdout).toContain('$ eventpulse validate [PATHS...]')
+    expect(validateH.stdout).toBe(helpValidate.stdout)
+    expect(version.exitCode).toBe(0)
+    expect(version.stdout).toMatch(/^eventpulse\/\d+\.\d+\.\d+ \S+ node-v[\d.]+\n$/)
+    expect(v.stdout).toBe(version.stdout)
+
+    const command = await run(['valdate', 'x'])
+    expect(command.exitCode).toBe(2)
+    expect(command.stderr).toContain('Did you mean `eventpulse validate x`?')
+    const commandJson = await run(['valdate', 'x', '--json'])
+    expect(JSON.parse(commandJson.stdout).error.code).toBe('CommandNotFound')
+    const flag = await run(['validate', 'x', '--jsn'])
+    expect(flag.exitCode).toBe(2)
+    expect(flag.stderr).toContain('Did you mean --json?')
+    const flagJson = await run(['status', 'x', '--stak', 'S', '--json'])
+    expect(flagJson.exitCode).toBe(2)
+    expect(JSON.parse(flagJson.stdout).error).toMatchObject({
+      code: 'UnknownFlag',
+      hint: expect.stringContaining('--stack'),
+    })
+  })
+
   it('lists every command in its help', async () => {
     const help = await runCli(['--help'], {bin: installedBin})
     expect(help.exitCode).toBe(0)

@@ -44,7 +44,9 @@ export function helpers(pipeline: LocalPipeline) {
   const {s3, dynamodb, state} = pipeline
   return {
     async upload(key: string, body: string | Uint8Array) {
-      const {ETag} = await s3.send(new PutObjectCommand({Bucket: state.processingBucket, Key: key, Body: body}))
+      // As bytes: the SDK sends an empty string with no Content-Length, and warns of a stream of unknown length.
+      const bytes = typeof body === 'string' ? Buffer.from(body) : body
+      const {ETag} = await s3.send(new PutObjectCommand({Bucket: state.processingBucket, Key: key, Body: bytes}))
       return ETag!.replaceAll('"', '')
     },
     async keys(bucket: string): Promise<string[]> {

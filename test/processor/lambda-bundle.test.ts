@@ -33,6 +33,7 @@ const processorEnv = {
   EVENTPULSE_TABLE: 'catalog',
   EVENTPULSE_OUTCOMES_TABLE: 'outcomes',
   EVENTPULSE_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:outcomes',
+  EVENTPULSE_DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/failed',
 }
 
 test('the bundled handler loads on its own, and refuses events about another bucket with a structured log line', () => {

@@ -18,6 +18,7 @@ import {objectCreatedEvent} from '#local/events.js'
 import {localClients} from '#local/target.js'
 import {PROJECT_ROOT} from '../helpers/run-cli.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
+import {MAX_OBJECT_BYTES} from '#contract/limits.js'
 import {removeDir, startTestPipeline} from './helpers.js'
 
 const record = (artist: string, title: string, extra: Record<string, unknown> = {}) =>
@@ -111,7 +112,9 @@ describe('invalid objects', () => {
   )
 
   test('an object over the cap is moved without being downloaded, bytes intact', async () => {
-    const key = 'invalid/huge #1.json'
+    const key = 'invalid/huge #2.json'
+    await t.upload(key, big)
+    await t.pipeline.idle()
     expect(t.logs).toContainEqual(expect.objectContaining({key, outcome: 'quarantined', reason: 'too-large'}))
     const entry = (await t.keys(t.pipeline.state.quarantineBucket)).find((k) => k.startsWith(`${key}/`))!
     expect((await t.quarantined(entry)).body.length).toBe(1024 * 1024 + 10)
@@ -137,6 +140,26 @@ describe('duplicates', () => {
         reason: 'duplicate',
         item: {ArtistID: 'Odesza', ItemID: 'TRACK#A Moment Apart'},
       }),
+    ])
+  })
+
+  test('a changed record re-uploaded under the key it was stored from is a duplicate; the stored item is kept', async () => {
+    const key = 'dup/same-key.json'
+    const first = await t.upload(key, record('Jamie xx', 'Gosh'))
+    await t.pipeline.idle()
+    const second = await t.upload(key, record('Jamie xx', 'Gosh', {Duration: 299}))
+    await t.pipeline.idle()
+
+    const item = await t.item('Jamie xx', 'TRACK#Gosh')
+    expect(item).toMatchObject({Duration: {N: '200'}, [ITEM_METADATA.sourceEtag]: {S: first}})
+    const [entry] = (await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => k.startsWith(`${key}/`))
+    expect((await t.quarantined(entry)).metadata).toMatchObject({
+      [QUARANTINE_METADATA.reason]: 'duplicate',
+      [QUARANTINE_METADATA.sourceEtag]: second,
+    })
+    expect(notificationsFor(key)).toEqual([
+      expect.objectContaining({outcome: 'stored', etag: first}),
+      expect.objectContaining({outcome: 'quarantined', reason: 'duplicate', etag: second, quarantineKey: entry}),
     ])
   })
 
@@ -243,8 +266,11 @@ describe('re-sent records', () => {
     expect(await t.outcome('resent/changed.json', etag)).toBeUndefined()
   })
 
-  test('the local pipeline counts unchanged uploads', () => {
-    expect(t.pipeline.stats().unchanged).toBeGreaterThanOrEqual(5)
+  test('the local pipeline counts unchanged uploads', async () => {
+    const before = t.pipeline.stats().unchanged
+    await t.upload('resent/counted.json', JSON.stringify(plain))
+    await t.pipeline.idle()
+    expect(t.pipeline.stats().unchanged).toBe(before + 1)
   })
 })
 
@@ -369,6 +395,60 @@ describe('redelivery and retries', () => {
     const {ETag} = await t.pipeline.s3.send(new HeadObjectCommand({Bucket: bucket, Key: key}))
     expect(ETag).toBe(`"${newer}"`)
     expect(await handler(eventFor(key, newer!))).toEqual([expect.objectContaining({outcome: 'stored'})])
+    expect(await t.keys(bucket)).toEqual([])
+  })
+
+  test('an oversized upload replaced before its copy is skipped as superseded, never quarantined with the newer bytes', async () => {
+    const key = 'raced/oversized.json'
+    let newer: string | undefined
+    const racingS3 = Object.create(t.pipeline.s3, {
+      send: {
+        value: async (command: {constructor: {name: string}}) => {
+          if (command.constructor.name === 'CopyObjectCommand' && !newer)
+            newer = await put(key, record('Overmono', 'Calling Out'))
+          return t.pipeline.s3.send(command as never)
+        },
+      },
+    })
+    const handler = createObjectHandler({...direct(), s3: racingS3})
+    const etag = await put(key, ' '.repeat(MAX_OBJECT_BYTES + 1))
+    expect(await handler(eventFor(key, etag))).toEqual([
+      expect.objectContaining({outcome: 'skipped', why: 'superseded'}),
+    ])
+    expect((await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => k.startsWith(`${key}/`))).toEqual([])
+    expect(await handler(eventFor(key, newer!))).toEqual([expect.objectContaining({outcome: 'stored'})])
+    expect(await t.keys(bucket)).toEqual([])
+  })
+
+  test('an oversized upload whose copy an earlier try made is finished on retry: notified, then removed', async () => {
+    const key = 'retried/oversized.json'
+    const published: Notification[] = []
+    let failDelete = true
+    const failingS3 = Object.create(t.pipeline.s3, {
+      send: {
+        value: async (command: {constructor: {name: string}}) => {
+          if (failDelete && command.constructor.name === 'DeleteObjectCommand')
+            throw Object.assign(new Error('injected'), {name: 'InternalError', $metadata: {httpStatusCode: 500}})
+          return t.pipeline.s3.send(command as never)
+        },
+      },
+    })
+    const handler = createObjectHandler({
+      ...direct(),
+      s3: failingS3,
+      notifier: {publish: async (n) => void published.push(n)},
+    })
+    const etag = await put(key, ' '.repeat(MAX_OBJECT_BYTES + 1))
+    await expect(handler(eventFor(key, etag))).rejects.toThrow('injected')
+    failDelete = false
+    const entry = quarantineKey(key, {etag})
+    expect(await handler(eventFor(key, etag))).toEqual([
+      expect.objectContaining({outcome: 'quarantined', reason: 'too-large', quarantineKey: entry}),
+    ])
+    expect(published.map((n) => [n.outcome, n.etag, n.quarantineKey])).toEqual([
+      ['quarantined', etag, entry],
+      ['quarantined', etag, entry],
+    ])
     expect(await t.keys(bucket)).toEqual([])
   })
 

@@ -5,9 +5,10 @@ import {gzipSync} from 'node:zlib'
 
 import {describe, expect, it} from 'vitest'
 
-import {batchLines, isBatchName} from '#record/batch-lines.js'
+import {batchLines} from '#record/batch-lines.js'
 import {checkBatch} from '#record/check-batch.js'
 import {validatePaths, validationLines} from '#validate/validate-files.js'
+import {isBatchName} from '#contract/batch-names.js'
 
 const chunksOf = async function* (text: string | Buffer, size = 7) {
   const bytes = Buffer.from(text)

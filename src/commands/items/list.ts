@@ -7,7 +7,7 @@ import {listItems, type StoredItem} from '#items/read-items.js'
 import {resolveTarget} from '#target/resolve-target.js'
 
 export default class ItemsList extends PipelineCommand {
-  static summary = "List stored items: one artist's (a Query), or with --all the whole table (a Scan)."
+  static summary = "List stored items: one artist's (a Query), or with --all all of them (a Scan)."
 
   static description = `Prints one line per item on stdout: ArtistID, ItemID and the record as
 compact JSON. Pages past DynamoDB's 1 MB pages until --limit. Without --artist,

@@ -3,6 +3,7 @@ import {confirmOrRefuse} from '#terminal/confirm.js'
 import {commonFlags} from '#cli/common-flags.js'
 import {assertLocalPipelineStopped, hasLocalData, wipeLocalData} from '#local/reset.js'
 import {localDataRoot} from '#local/state.js'
+import {ExitCode} from '#core/exit-codes.js'
 
 export interface LocalResetResult {
   dataDir: string
@@ -11,11 +12,13 @@ export interface LocalResetResult {
 }
 
 export default class LocalReset extends BaseCommand {
-  static summary = 'Delete all data of the local pipeline: objects, items, quarantine, outbox, dead letters.'
+  static summary = "Delete the local pipeline's objects, items, quarantine, outbox and dead letters."
 
   static description = `Asks for confirmation first (--yes skips the question; with no terminal, --yes
 is required).
-Refuses while the local pipeline runs: stop it with Ctrl-C first.`
+Refuses while the local pipeline runs: stop it with Ctrl-C first.
+Exit codes: 0 deleted (or nothing to delete); 1 you declined; 2 it runs, or no
+terminal to confirm on; 130 Ctrl-C.`
 
   static examples = [
     {description: 'Wipe it, after a confirmation', command: '<%= config.bin %> <%= command.id %>'},
@@ -23,6 +26,8 @@ Refuses while the local pipeline runs: stop it with Ctrl-C first.`
   ]
 
   static usesAws = false
+
+  static destructive = true
 
   static flags = {yes: commonFlags.yes}
 
@@ -41,6 +46,7 @@ Refuses while the local pipeline runs: stop it with Ctrl-C first.`
       }))
     ) {
       this.log('Nothing deleted.')
+      this.exitStatus = ExitCode.Negative
       return {dataDir, deleted: false, declined: true}
     }
     await wipeLocalData(dataDir)

@@ -2,6 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '#cli/base-command.js'
 import {commonFlags} from '#cli/common-flags.js'
+import {DEFAULT_STUCK_AFTER_SECONDS, SWEEP_LIMITS} from '#contract/pipeline-contract.js'
+import {formatDuration, parseDuration} from '#core/duration.js'
+import {usageError} from '#core/errors.js'
 import {deadLetterLine, notificationLine, setAsideLines, stateLines} from '#local/status-lines.js'
 import {type LocalPipelineStats, startLocalPipeline} from '#local/pipeline.js'
 import type {SetAsideObject} from '#local/s3-files.js'
@@ -19,6 +22,19 @@ export interface LocalStartResult {
 const port = (description: string, fallback: number) =>
   Flags.integer({description, default: fallback, min: 0, max: 65_535})
 
+/** A duration flag such as 5m or 2s, parsed to seconds. */
+const duration = (description: string, fallbackSeconds: number) =>
+  Flags.custom<number>({
+    description,
+    default: fallbackSeconds,
+    defaultHelp: async () => formatDuration(fallbackSeconds),
+    async parse(input) {
+      const seconds = parseDuration(input)
+      if (seconds <= 0) throw usageError(`Not a positive duration: ${input}`, 'Write it like 2s, 5m or 1h.')
+      return seconds
+    },
+  })()
+
 export default class LocalStart extends BaseCommand {
   static summary = 'Run the whole pipeline on this machine, in the foreground, with no AWS account.'
 
@@ -32,6 +48,9 @@ in the processing bucket are processed again on start. After a crash, objects
 whose writes never completed are moved to damaged/ in the data directory and
 listed. If an emulator fails, the pipeline stops with exit code 4. Other
 commands use it with --local. Stop it with Ctrl-C.
+Like the deployed stack, it sweeps the processing bucket on a schedule
+(--sweep-every) for objects whose event never came, and processes each one older
+than --stuck-after.
 With --json, one summary document is printed when it stops; notifications then
 go to stderr.`
 
@@ -51,6 +70,14 @@ go to stderr.`
     's3-port': port('Port of the local S3 API (0 picks a free one).', 4568),
     'dynamodb-port': port('Port of the local DynamoDB API (0 picks a free one).', 4567),
     concurrency: commonFlags.concurrency,
+    'sweep-every': duration(
+      'How often to sweep the processing bucket for objects whose event never came, e.g. 5m, 30s.',
+      SWEEP_LIMITS.defaultEverySeconds,
+    ),
+    'stuck-after': duration(
+      'Age after which the sweep processes an object still waiting in the processing bucket, e.g. 15m, 2s.',
+      DEFAULT_STUCK_AFTER_SECONDS,
+    ),
   }
 
   async run(): Promise<LocalStartResult> {
@@ -64,6 +91,8 @@ go to stderr.`
       s3Port: flags['s3-port'],
       dynamodbPort: flags['dynamodb-port'],
       concurrency: flags.concurrency,
+      sweepEverySeconds: flags['sweep-every'],
+      stuckAfterSeconds: flags['stuck-after'],
       onNotification: (notification) => say(notificationLine(notification)),
       onDeadLetter: (record) => toStderr(deadLetterLine(record)),
     })
@@ -78,7 +107,10 @@ go to stderr.`
       return pipeline.stop()
     })
     const stats = pipeline.stats()
-    say(`Stopped. ${stats.stored} stored, ${stats.quarantined} quarantined, ${stats.deadLettered} dead-lettered.`)
+    const swept = stats.recoveredBySweep > 0 ? ` (${stats.recoveredBySweep} recovered by the sweep)` : ''
+    say(
+      `Stopped. ${stats.stored} stored, ${stats.quarantined} quarantined${swept}, ${stats.deadLettered} dead-lettered.`,
+    )
     return {state: pipeline.state, leftovers: pipeline.leftovers, setAside: pipeline.setAside, stats, stoppedBy}
   }
 

@@ -6,6 +6,7 @@ import {resolveTarget} from '#target/resolve-target.js'
 import {listEntries, type QuarantineEntry} from '#quarantine/entries.js'
 import {quarantineFlags} from '#cli/quarantine-flags.js'
 import {entryLine} from '#quarantine/entry-lines.js'
+import {commonFlags} from '#cli/common-flags.js'
 
 export default class QuarantineList extends PipelineCommand {
   static summary = 'List quarantined objects with their size, time and recorded reason.'
@@ -27,10 +28,11 @@ that one entry. Runs as the quarantine-admin role.`
   static flags = {
     ...quarantineFlags,
     prefix: Flags.string({description: 'Only source keys starting with this.'}),
-    limit: Flags.integer({description: 'List at most this many entries.', min: 1}),
+    limit: Flags.integer({description: 'List at most this many entries (all are counted).', min: 1}),
+    quiet: commonFlags.quiet,
   }
 
-  async run(): Promise<{bucket: string; count: number; entries: QuarantineEntry[]}> {
+  async run(): Promise<{bucket: string; count: number; total: number; entries: QuarantineEntry[]}> {
     const {flags} = await this.parse(QuarantineList)
     const target = await resolveTarget(flags, {
       role: 'quarantineAdmin',
@@ -38,9 +40,14 @@ that one entry. Runs as the quarantine-admin role.`
       concurrency: flags.concurrency,
     })
     const bucket = resource(target, 'quarantineBucket')
-    const entries = await listEntries(target, {prefix: flags.prefix, limit: flags.limit})
-    for (const entry of entries) this.log(entryLine(entry))
-    this.logToStderr(`${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} in quarantine (${bucket}).`)
-    return {bucket, count: entries.length, entries}
+    const {entries, total} = await listEntries(target, {prefix: flags.prefix, limit: flags.limit})
+    if (!flags.quiet) for (const entry of entries) this.log(entryLine(entry))
+    const under = flags.prefix ? ` under ${flags.prefix}` : ''
+    const counted = `${total} ${total === 1 ? 'entry' : 'entries'} in quarantine${under}`
+    // On stderr, so that stdout holds only entry lines (for `| wc -l`, `| cut`).
+    this.logToStderr(
+      entries.length < total ? `Showing ${entries.length} of ${counted} (${bucket}).` : `${counted} (${bucket}).`,
+    )
+    return {bucket, count: entries.length, total, entries}
   }
 }

@@ -8,7 +8,8 @@ import {QUARANTINE_RETENTION_DAYS} from '#contract/pipeline-contract.js'
 import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
 import {deleteEntry, purgeEntry} from '#quarantine/actions.js'
 import {resolveEntryArguments} from '#quarantine/entries.js'
-import {entryArgumentDescription, lineFlag, quarantineFlags} from '#cli/quarantine-flags.js'
+import {entryArgumentDescription, entriesActionOptions, lineFlag, quarantineFlags} from '#cli/quarantine-flags.js'
+import {interruptible} from '#core/interrupt.js'
 
 export default class QuarantineRm extends PipelineCommand {
   static summary = 'Delete quarantined objects, after showing them and asking.'
@@ -17,10 +18,10 @@ export default class QuarantineRm extends PipelineCommand {
 the question. Without a terminal and without --yes it refuses (exit 2).
 A key with nothing in quarantine is reported and not asked about.
 The quarantine bucket is versioned: a deleted entry stays recoverable for
-${QUARANTINE_RETENTION_DAYS} days as a noncurrent version, then expires. --purge deletes every version
-at once (asked separately; it cannot be undone). Exit codes: 0 deleted;
-1 a key was not in quarantine, or you declined; 2 no confirmation possible;
-4 a deletion failed.`
+${QUARANTINE_RETENTION_DAYS} days as a noncurrent version, then expires. --purge
+deletes every version at once (asked separately; it cannot be undone).
+Exit codes: 0 deleted; 1 a key was not in quarantine, or you declined; 2 no
+confirmation possible; 4 a deletion failed; 130 Ctrl-C.`
 
   static examples = [
     {
@@ -43,6 +44,8 @@ at once (asked separately; it cannot be undone). Exit codes: 0 deleted;
 
   static strict = false
 
+  static destructive = true
+
   static args = {keys: Args.string({description: entryArgumentDescription, required: true})}
 
   static flags = {
@@ -51,6 +54,7 @@ at once (asked separately; it cannot be undone). Exit codes: 0 deleted;
     yes: commonFlags.yes,
     'dry-run': commonFlags['dry-run'],
     purge: Flags.boolean({description: 'Delete every version of the entries: nothing stays recoverable.'}),
+    quiet: commonFlags.quiet,
   }
 
   async run(): Promise<EntriesActionResult> {
@@ -62,23 +66,20 @@ at once (asked separately; it cannot be undone). Exit codes: 0 deleted;
     })
     const bucket = resource(target, 'quarantineBucket')
     const resolved = await resolveEntryArguments(target, argv as string[], {line: flags.line})
-    const result = await actOnEntries(
-      target,
-      resolved,
-      flags.purge
-        ? {
-            verb: 'purge',
-            pastTense: 'purged',
-            caution: 'every version; this cannot be undone',
-            act: (entry) => purgeEntry(target.s3, bucket, entry),
-          }
-        : {verb: 'delete', pastTense: 'deleted', act: (entry) => deleteEntry(target.s3, bucket, entry)},
-      {
-        yes: flags.yes,
-        dryRun: flags['dry-run'],
-        say: (line) => this.logToStderr(line),
-        warn: (line) => this.logToStderr(line),
-      },
+    const result = await interruptible((signal) =>
+      actOnEntries(
+        target,
+        resolved,
+        flags.purge
+          ? {
+              verb: 'purge',
+              pastTense: 'purged',
+              caution: 'every version; this cannot be undone',
+              act: (entry) => purgeEntry(target.s3, bucket, entry),
+            }
+          : {verb: 'delete', pastTense: 'deleted', act: (entry) => deleteEntry(target.s3, bucket, entry)},
+        entriesActionOptions(flags, signal, (line) => this.logToStderr(line)),
+      ),
     )
     this.exitStatus = entriesActionExitStatus(result)
     if (!flags.purge && result.done.length > 0)

@@ -41,3 +41,13 @@ export async function* listObjects(
     marker = page.NextMarker ?? contents.at(-1)?.Key
   }
 }
+
+/**
+ * The object under exactly this key, found by listing (s3:ListBucket) rather than HEAD (s3:GetObject): a key sorts
+ * before every longer key it prefixes, so the first listed object is it, if it exists.
+ */
+export async function findObject(s3: S3Client, bucket: string, key: string): Promise<ListedObject | undefined> {
+  for await (const object of listObjects(s3, bucket, {prefix: key, limit: 1}))
+    return object.key === key ? object : undefined
+  return undefined
+}

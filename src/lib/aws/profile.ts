@@ -15,14 +15,18 @@ export function loadProfile(profile: string): Promise<Record<string, string | un
   return profiles.get(profile)!
 }
 
+/** The region the AWS CLI uses when no --region is given: AWS_REGION, AWS_DEFAULT_REGION, the profile's region. */
+export async function configuredRegion(profile: string): Promise<string | undefined> {
+  return process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (await loadProfile(profile)).region
+}
+
 /** Region as the AWS CLI finds it: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region. */
 export async function resolveRegion(
   flags: PipelineFlagValues,
   profile: string,
   endpoint: string | undefined,
 ): Promise<string> {
-  const region =
-    flags.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (await loadProfile(profile)).region
+  const region = flags.region || (await configuredRegion(profile))
   if (region) return region
   // S3-compatible servers rarely care about the region, but requests must be signed for one.
   if (endpoint) return 'us-east-1'

@@ -1,9 +1,10 @@
-import {Command, Errors} from '@oclif/core'
+import {Command, Errors, toConfiguredId} from '@oclif/core'
 
 import {toFailure} from '#core/errors.js'
 import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
 import {failureDocument, failureText, successDocument} from './json-output.js'
 import {quietAwsSdkNodeWarning} from './node-support-notice.js'
+import {usageFailure} from './usage-errors.js'
 
 /**
  * Every command's parent: `--json` prints exactly one document on stdout, `{status, result}` on success
@@ -14,6 +15,9 @@ export abstract class BaseCommand extends Command {
 
   /** Commands that never create an AWS SDK client (e.g. `validate`) skip the Node support notice. */
   static usesAws = true
+
+  /** Commands that delete or change what is deployed or stored: a "did you mean" for a typo never runs them. */
+  static destructive = false
 
   /** Set by a command whose answer is negative (exit 1) although it ran fine. */
   protected exitStatus: ExitCodeValue = ExitCode.Success
@@ -34,7 +38,16 @@ export abstract class BaseCommand extends Command {
 
   protected async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     if (err instanceof Errors.ExitError) throw err
-    const failure = toFailure(err)
+    const name = [this.config.bin, ...(this.id ? [toConfiguredId(this.id, this.config)] : [])].join(' ')
+    const failure = toFailure(
+      usageFailure(err, {
+        name,
+        flags: [
+          ...(this.ctor.enableJsonFlag ? ['json'] : []),
+          ...Object.keys({...this.ctor.baseFlags, ...this.ctor.flags}),
+        ],
+      }) ?? err,
+    )
     if (this.jsonEnabled()) {
       this.logJson(failureDocument(failure))
     } else {

@@ -61,7 +61,7 @@ export const stackTargetFlags = {
   }),
   ...settingFlags(true),
   yes: commonFlags.yes,
-  verbose: Flags.boolean({description: "Show the toolkit's debug messages as well."}),
+  verbose: Flags.boolean({description: "Show the toolkit's debug messages and timings as well."}),
 }
 
 /** The deploy settings only `deploy` takes (what the stack is made with), in the table's order. */

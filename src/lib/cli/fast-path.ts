@@ -6,23 +6,31 @@ import {ExitCode} from '#core/exit-codes.js'
 import {PACKAGE_ROOT} from '#core/package-root.js'
 import {failureDocument, failureText, successDocument} from './json-output.js'
 
+/** `--version` (oclif's own), `-v` (package.json's additionalVersionFlags) and the `version` command say the same. */
+const VERSION_ARGS = new Set(['--version', '-v', 'version'])
+
+/** The flags of a plain `validate` run; `--quiet` changes nothing in what `validate` prints (problems and summary). */
+const PLAIN_VALIDATE_FLAGS = new Set(['-', '--json', '--quiet', '-q'])
+
 /**
- * The runs bin/run.js serves without loading oclif, whose start-up would be most of their time: `--version`, and
+ * The runs bin/run.js serves without loading oclif, whose start-up would be most of their time: the version, and
  * plain `validate` runs (paths, `-`, `--json`), which editor hooks and CI loops call over and over. They print exactly
  * what the oclif command prints. Returns the exit code, or undefined for anything else (help, other flags, typos).
  */
 export async function runWithoutOclif(args: string[]): Promise<number | undefined> {
-  if (args.length === 1 && args[0] === '--version') return printVersion()
-  if (args[0] === 'validate' && args.slice(1).every((arg) => arg === '-' || arg === '--json' || !arg.startsWith('-')))
+  if (args.length === 1 && VERSION_ARGS.has(args[0])) {
+    process.stdout.write(`${versionLine()}\n`)
+    return ExitCode.Success
+  }
+  if (args[0] === 'validate' && args.slice(1).every((arg) => PLAIN_VALIDATE_FLAGS.has(arg) || !arg.startsWith('-')))
     return runPlainValidate(args.slice(1))
   return undefined
 }
 
-/** oclif's own version line: name/version platform-arch node-version. */
-function printVersion(): number {
+/** oclif's own version line (its config.userAgent): name/version platform-arch node-version. */
+function versionLine(): string {
   const {name, version} = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'))
-  process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
-  return ExitCode.Success
+  return `${name}/${version} ${process.platform}-${process.arch} node-${process.version}`
 }
 
 async function runPlainValidate(args: string[]): Promise<number> {
@@ -30,7 +38,7 @@ async function runPlainValidate(args: string[]): Promise<number> {
   const json = args.includes('--json')
   const print = (document: unknown) => process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
   try {
-    const result = await validatePaths(args.filter((arg) => arg !== '--json'))
+    const result = await validatePaths(args.filter((arg) => !PLAIN_VALIDATE_FLAGS.has(arg) || arg === '-'))
     const status = result.summary.invalid > 0 ? ExitCode.Negative : ExitCode.Success
     if (json) print(successDocument(status, result))
     else process.stdout.write(`${validationLines(result).join('\n')}\n`)

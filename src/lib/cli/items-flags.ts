@@ -5,7 +5,7 @@ import {pipelineFlags} from './pipeline-flags.js'
 
 /** Flags of the `items` commands: the pipeline target (as the uploader role), and the typed form on request. */
 export const itemsFlags = {
-  ...pipelineFlags,
+  ...pipelineFlags('table'),
   concurrency: commonFlags.concurrency,
   typed: Flags.boolean({description: 'Print items as DynamoDB-typed JSON ({"S": …}), as `upload` also accepts them.'}),
 }

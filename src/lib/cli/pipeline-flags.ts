@@ -1,9 +1,11 @@
 import {Flags} from '@oclif/core'
+import type {OptionFlag} from '@oclif/core/interfaces'
 
+import {RESOURCE_FLAGS, type ResourceName} from '#aws/clients.js'
 import {commonFlags} from './common-flags.js'
 
-/** Flags of every command that talks to the pipeline: where it is, whose credentials, which role, which names. */
-export const pipelineFlags = {
+/** Flags of every command that talks to the pipeline: where it is, whose credentials, which role. */
+const targetFlags = {
   local: commonFlags.local,
   profile: commonFlags.profile,
   region: commonFlags.region,
@@ -12,7 +14,6 @@ export const pipelineFlags = {
   'role-arn': Flags.string({
     description:
       'Assume this role instead of the one the stack provides for the command (uploader or quarantine admin).',
-    exclusive: ['local'],
   }),
   'assume-role': Flags.boolean({
     description:
@@ -22,20 +23,33 @@ export const pipelineFlags = {
   }),
   'mfa-serial': Flags.string({
     description:
-      'MFA device ARN for assuming the role; the code is asked for on the terminal ' +
-      "(default: the profile's mfa_serial).",
-    exclusive: ['local'],
+      "MFA device ARN for assuming the role; the code is asked for on the terminal (default: the profile's mfa_serial).",
   }),
   'external-id': Flags.string({
     description: 'External id the role requires (deployed with --external-id, for cross-account trust).',
-    exclusive: ['local'],
   }),
-  'processing-bucket': Flags.string({
+}
+
+const resourceFlags: Record<ResourceName, OptionFlag<string | undefined>> = {
+  processingBucket: Flags.string({
     description: 'Processing bucket name (default: the stack output ProcessingBucketName).',
   }),
-  'quarantine-bucket': Flags.string({
+  quarantineBucket: Flags.string({
     description: 'Quarantine bucket name (default: the stack output QuarantineBucketName).',
   }),
   table: Flags.string({description: 'Table name (default: the stack output TableName).'}),
-  'outcomes-table': Flags.string({description: 'Outcomes table name (default: the stack output OutcomesTableName).'}),
+  outcomesTable: Flags.string({description: 'Outcomes table name (default: the stack output OutcomesTableName).'}),
+}
+
+type ResourceFlags<R extends ResourceName> = {[K in R as (typeof RESOURCE_FLAGS)[K]]: OptionFlag<string | undefined>}
+
+/**
+ * The target flags, and a flag naming each of the resources the command uses (and no other, so that its help lists
+ * only flags that do something).
+ */
+export function pipelineFlags<R extends ResourceName>(...resources: R[]): typeof targetFlags & ResourceFlags<R> {
+  return {
+    ...targetFlags,
+    ...(Object.fromEntries(resources.map((name) => [RESOURCE_FLAGS[name], resourceFlags[name]])) as ResourceFlags<R>),
+  }
 }

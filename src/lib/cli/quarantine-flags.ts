@@ -4,9 +4,10 @@ import {pipelineFlags} from './pipeline-flags.js'
 import {commonFlags} from './common-flags.js'
 
 /**
- * Flags of every `quarantine` command: the pipeline target (as the quarantine-admin role) and the request concurrency.
+ * Flags of every `quarantine` command: the pipeline target (as the quarantine-admin role), its quarantine bucket and
+ * the request concurrency.
  */
-export const quarantineFlags = {...pipelineFlags, concurrency: commonFlags.concurrency}
+export const quarantineFlags = {...pipelineFlags('quarantineBucket'), concurrency: commonFlags.concurrency}
 
 /**
  * --line N: a batch object's records are quarantined one entry per line (`<batch key>/q-<id>`, the line in the entry's
@@ -21,3 +22,12 @@ export const lineFlag = {
 
 export const entryArgumentDescription =
   'A source key (all its quarantine entries) or an entry key as `quarantine list` prints it (<source key>/q-<id>).'
+
+/** What `quarantine rm` and `release` tell actOnEntries: their flags, Ctrl-C, and where to speak (stderr). */
+export function entriesActionOptions(
+  flags: {yes: boolean; 'dry-run': boolean; quiet: boolean},
+  signal: AbortSignal,
+  say: (line: string) => void,
+) {
+  return {yes: flags.yes, dryRun: flags['dry-run'], quiet: flags.quiet, signal, say, warn: say}
+}

@@ -1,4 +1,4 @@
-import {DEFAULT_STACK_NAME, DEFAULT_STUCK_AFTER_SECONDS} from './pipeline-contract.js'
+import {DEFAULT_STACK_NAME, DEFAULT_STUCK_AFTER_SECONDS, SWEEP_LIMITS} from './pipeline-contract.js'
 
 /**
  * Every deploy setting, once: its configuration-file key, its command-line flag, how it is written, what it means,
@@ -161,6 +161,15 @@ function stuckAfterProblem(seconds: number, written: unknown): SettingProblem | 
     }
 }
 
+/** EventBridge schedules run every whole number of minutes, at least one. */
+function sweepEveryProblem(seconds: number, written: unknown): SettingProblem | undefined {
+  if (!Number.isInteger(seconds) || seconds < 60 || seconds % 60 !== 0)
+    return {
+      message: `Invalid sweep interval: ${JSON.stringify(written)}.`,
+      hint: 'Give a whole number of minutes, at least one, such as 5m or 1h.',
+    }
+}
+
 function bucketNameProblem(name: string): SettingProblem | undefined {
   if (!BUCKET_NAME.test(name)) return {message: `Invalid bucket name "${name}".`}
 }
@@ -219,22 +228,21 @@ export const DEPLOY_SETTINGS = {
     kind: 'string',
     flag: {name: 'external-id'},
     description:
-      'Require this external id (sts:ExternalId) to assume the uploader and quarantine-admin roles: for cross-account trust.',
+      'External id (sts:ExternalId) the uploader and quarantine-admin roles require: for cross-account trust.',
     prop: 'externalId',
     check: externalIdProblem,
   },
   requireMfa: {
     kind: 'boolean',
     flag: {name: 'require-mfa'},
-    description:
-      'Let only MFA-authenticated sessions assume the quarantine-admin role, which can delete (recommended).',
+    description: 'Only MFA-authenticated sessions may assume the quarantine-admin role (recommended).',
     prop: 'requireMfa',
     default: false,
   },
   destroyDataOnDelete: {
     kind: 'boolean',
     flag: {name: 'destroy-data-on-delete'},
-    description: 'Delete the buckets, table, key and logs when the stack is deleted (default: retain them).',
+    description: 'Delete buckets, table, key and logs with the stack (default: keep them).',
     prop: 'destroyDataOnDelete',
     default: false,
   },
@@ -256,6 +264,16 @@ export const DEPLOY_SETTINGS = {
     prop: 'stuckAfterSeconds',
     default: DEFAULT_STUCK_AFTER_SECONDS,
     check: stuckAfterProblem,
+  },
+  sweepEvery: {
+    kind: 'duration',
+    flag: {name: 'sweep-every'},
+    description:
+      'How often the processor sweeps for objects whose event never came (older than the stuck age), ' +
+      'e.g. 5m, 1h (default 5m).',
+    prop: 'sweepEverySeconds',
+    default: SWEEP_LIMITS.defaultEverySeconds,
+    check: sweepEveryProblem,
   },
   // Bucket names were never offered as flags: only the configuration file sets them.
   processingBucketName: {

@@ -45,6 +45,26 @@ export const QUARANTINE_METADATA = {
 } as const
 
 /**
+ * Object tags on every quarantine entry: what `status` and `upload --wait` read with the uploader's rights
+ * (s3:GetObjectTagging), which never include reading a quarantined record. Tag values allow only letters, digits,
+ * spaces and `+ - = . _ : / @`: a reason code and an ETag fit; a message does not (it stays in the metadata).
+ */
+export const QUARANTINE_TAGS = {
+  reason: 'ep-reason',
+  sourceEtag: 'ep-source-etag',
+  quarantinedAt: 'ep-quarantined-at',
+} as const
+
+/** The x-amz-tagging value (URL query form) for a quarantine entry. */
+export function quarantineTagging(reason: string, sourceEtag: string, quarantinedAt: string): string {
+  return new URLSearchParams({
+    [QUARANTINE_TAGS.reason]: reason,
+    [QUARANTINE_TAGS.sourceEtag]: sourceEtag,
+    [QUARANTINE_TAGS.quarantinedAt]: quarantinedAt,
+  }).toString()
+}
+
+/**
  * Attributes the pipeline adds to each stored item, named apart from the record's own attributes
  * (the item schema admits none of them, so a record can never collide with them).
  */

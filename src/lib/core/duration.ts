@@ -8,3 +8,15 @@ export function parseDuration(text: string): number {
   if (!match) throw usageError(`Not a duration: ${text}`, 'Write it like 90s, 15m, 2h or 1d.')
   return match.reduce((seconds, part) => seconds + Number(part.slice(0, -1)) * UNIT_SECONDS[part.at(-1)!], 0)
 }
+
+/** Seconds written the way parseDuration reads them: 900 → 15m, 5400 → 1h30m, 2 → 2s. */
+export function formatDuration(seconds: number): string {
+  let rest = Math.round(seconds)
+  let text = ''
+  for (const [unit, size] of Object.entries(UNIT_SECONDS).reverse()) {
+    if (rest < size) continue
+    text += `${Math.floor(rest / size)}${unit}`
+    rest %= size
+  }
+  return text || '0s'
+}

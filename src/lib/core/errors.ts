@@ -20,6 +20,20 @@ export function usageError(message: string, hint?: string): CliError {
   return new CliError(message, {exitCode: ExitCode.Usage, code: 'UsageError', hint})
 }
 
+/** Ctrl-C at a prompt: the command stops before doing anything (exit 130). */
+export function cancelledError(hint: string): CliError {
+  return new CliError('Cancelled at the prompt (Ctrl-C); nothing was done.', {
+    exitCode: ExitCode.Interrupted,
+    code: 'Cancelled',
+    hint,
+  })
+}
+
+/** Ctrl-C during long work, which stopped between steps: `done` says, in one line, what was done before it stopped. */
+export function interruptedError(done: string, hint?: string): CliError {
+  return new CliError(`Interrupted (Ctrl-C): ${done}`, {exitCode: ExitCode.Interrupted, code: 'Interrupted', hint})
+}
+
 /** What a command prints when it fails, in words and as JSON. */
 export interface Failure {
   exitCode: number
@@ -27,9 +41,6 @@ export interface Failure {
   message: string
   hint?: string
 }
-
-/** Exit code for an error nobody foresaw: a bug in EventPulse, not something the user did. */
-export const INTERNAL_ERROR_EXIT_CODE = 70
 
 const CREDENTIAL_ERRORS = new Set([
   'CredentialsProviderError',
@@ -79,7 +90,7 @@ export function toFailure(error: unknown): Failure {
     }
   if (err?.$metadata !== undefined) return {exitCode: ExitCode.Aws, code: name || 'AwsError', message}
   return {
-    exitCode: INTERNAL_ERROR_EXIT_CODE,
+    exitCode: ExitCode.Internal,
     code: 'InternalError',
     message,
     hint: 'This is a bug in EventPulse; please report it with the command you ran.',

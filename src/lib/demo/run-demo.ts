@@ -2,12 +2,12 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 
+import {interruptedError} from '#core/errors.js'
 import {PACKAGE_ROOT} from '#core/package-root.js'
 import {startLocalPipeline} from '#local/pipeline.js'
 import {localTarget} from '#local/target.js'
 import type {Progress} from '#terminal/progress.js'
 import {listEntries, type QuarantineEntry} from '#quarantine/entries.js'
-import {entryLine} from '#quarantine/entry-lines.js'
 import {outcomeLine} from '#status/status-lines.js'
 import type {KeyStatus} from '#status/key-status.js'
 import {planUpload} from '#upload/plan.js'
@@ -19,8 +19,8 @@ export const EXAMPLES_DIR = join(PACKAGE_ROOT, 'examples')
 
 const ROUNDS = [
   {title: 'valid and invalid records', paths: ['valid', 'invalid']},
-  // Sent once the first round is stored, so that it is the one that finds its item already there, with other content.
-  {title: 'a duplicate of a stored record', paths: ['demo/duplicate']},
+  // Sent once the first round is stored, so that it is the copy that finds its item already there.
+  {title: 'a duplicate of a record stored just before', paths: ['demo/duplicate']},
 ] as const
 
 export interface DemoFile {
@@ -49,36 +49,40 @@ function expectedOutcome(file: UploadedFile, round: number): string {
 /**
  * The main job, end to end on a throw-away local pipeline: start it (in a temporary directory, so it never touches
  * a pipeline started with `local start`), upload the examples, wait for each outcome, show what was stored and what
- * was quarantined and why, list the quarantine, stop.
+ * was quarantined and why (each once), count the quarantine's entries, stop. `say` gets the report, `important` the
+ * lines `--quiet` keeps: what was refused or unexpected, and the summary. Ctrl-C (`signal`) stops it after the
+ * uploads under way, and the pipeline is stopped and its data removed all the same.
  */
 export async function runDemo(options: {
   say: (line: string) => void
+  important: (line: string) => void
   progress: (total: number, label: string) => Progress
   timeoutMs: number
   keepDataDir?: boolean
+  signal?: AbortSignal
 }): Promise<DemoResult & {dataDir: string}> {
-  const {say} = options
+  const {say, important} = options
+  // Keys as `upload examples/` gives them: valid/..., invalid/..., demo/duplicate/...
+  const plan = (path: string) => planUpload([shownPath(join(EXAMPLES_DIR, path))], {prefix: path})
+  const plans = await Promise.all(ROUNDS.map(async ({paths}) => (await Promise.all(paths.map(plan))).flat()))
+  const total = plans.flat().length
   const dataDir = await mkdtemp(join(tmpdir(), 'eventpulse-demo-'))
   say(`Starting the local pipeline (data in ${dataDir}) ...`)
   const pipeline = await startLocalPipeline({dataDir, writeState: false, log: () => {}})
   try {
     say(`  S3 at ${pipeline.state.endpoints.s3}, DynamoDB at ${pipeline.state.endpoints.dynamodb}`)
+    say(`  The ${total} examples, to try the other commands on: ${EXAMPLES_DIR}`)
     const target = localTarget(pipeline.state, {label: 'demo pipeline', concurrency: 8, clients: pipeline})
     const files: DemoFile[] = []
     const outcomes: KeyStatus[] = []
-    for (const [round, {title, paths}] of ROUNDS.entries()) {
-      // Keys as `upload examples/` gives them: valid/..., invalid/..., demo/duplicate/...
-      const planned = (
-        await Promise.all(paths.map((path) => planUpload([shownPath(join(EXAMPLES_DIR, path))], {prefix: path})))
-      ).flat()
+    for (const [round, {title}] of ROUNDS.entries()) {
+      const planned = plans[round]
       const checked = await dryRun(planned, {validate: true})
+      const these = planned.length === 1 ? 'the last example' : `${planned.length} of the ${total} examples`
       say('')
-      say(
-        `Uploading ${title}: ${planned.length} ${planned.length === 1 ? 'file' : 'files'}, ` +
-          `and waiting for the outcomes`,
-      )
+      say(`Uploading ${these}, ${title}, and waiting for the outcome${planned.length === 1 ? '' : 's'}`)
       const refused = invalidLines(checked.files)
-      for (const line of refused) say(`  refused by upload's check: ${line}`)
+      for (const line of refused) important(`  refused by upload's check: ${line}`)
       if (refused.length > 0)
         say('  (the demo sends them anyway, as --no-validate would, to show what the pipeline does with them)')
       const reasons = new Map(checked.files.map((file) => [file.key, file.reason]))
@@ -87,8 +91,14 @@ export async function runDemo(options: {
         validate: false,
         force: true,
         progress: options.progress(planned.length, 'Uploading'),
-        wait: {timeoutMs: options.timeoutMs, progress: (total) => options.progress(total, 'Processing')},
+        wait: {timeoutMs: options.timeoutMs, progress: (count) => options.progress(count, 'Processing')},
+        signal: options.signal,
       })
+      if (options.signal?.aborted)
+        throw interruptedError(
+          `${files.length + (result.summary.stored ?? 0) + (result.summary.quarantined ?? 0)} of the ${total} ` +
+            'examples had their outcome; the demo pipeline is stopped and its data removed.',
+        )
       for (const file of result.files) {
         const outcome = file.outcome
         const expected = expectedOutcome({...file, reason: reasons.get(file.key)}, round)
@@ -106,6 +116,9 @@ export async function runDemo(options: {
       }
     }
 
+    // The demo reads the quarantine as its admin would: the reason's full message is in each entry's metadata.
+    const {entries: quarantine} = await listEntries(target)
+    const messages = new Map(quarantine.map((entry) => [entry.key, entry.message]))
     for (const [state, heading] of [
       ['stored', 'Stored'],
       ['quarantined', 'Quarantined, and why'],
@@ -113,21 +126,23 @@ export async function runDemo(options: {
       const these = outcomes.filter((outcome) => outcome.state === state)
       say('')
       say(`${heading} (${these.length}):`)
-      for (const outcome of these) say(`  ${outcomeLine(outcome)}`)
+      for (const outcome of these)
+        say(`  ${outcomeLine(outcome.entry ? {...outcome, message: messages.get(outcome.entry)} : outcome)}`)
     }
 
-    const quarantine = await listEntries(target)
+    const stored = files.filter((f) => f.outcome === 'stored').length
+    const surprises = files.filter((f) => !f.asExpected)
     say('')
     say(
-      `Quarantine (eventpulse quarantine list): ${quarantine.length} ${quarantine.length === 1 ? 'entry' : 'entries'}`,
+      `The quarantine holds ${quarantine.length} ${quarantine.length === 1 ? 'entry' : 'entries'}: ` +
+        'the ones above, which `eventpulse quarantine list` would list.',
     )
-    for (const entry of quarantine) say(`  ${entryLine(entry)}`)
-    const stored = files.filter((f) => f.outcome === 'stored').length
-    say('')
-    say(`${files.length} examples: ${stored} stored, ${files.length - stored} quarantined.`)
-    const surprises = files.filter((f) => !f.asExpected)
     for (const surprise of surprises)
-      say(`UNEXPECTED: ${surprise.key} expected ${surprise.expected}, got ${surprise.outcome}`)
+      important(`UNEXPECTED: ${surprise.key} expected ${surprise.expected}, got ${surprise.outcome}`)
+    important(
+      `${files.length} examples: ${stored} stored, ${files.length - stored} quarantined` +
+        `${surprises.length === 0 ? ', each as expected.' : `; ${surprises.length} not as expected.`}`,
+    )
     return {asExpected: surprises.length === 0, files, quarantine, dataDir}
   } finally {
     say('Stopping the local pipeline.')

@@ -2,7 +2,13 @@ import {confirmOrRefuse} from '#terminal/confirm.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {stackOutputsCacheFile, writeStackOutputsCache} from '#aws/stack-outputs-cache.js'
-import {explainToolkitError, findBootstrapError, openSessionFor, type StackRequest} from './toolkit.js'
+import {
+  checkCredentials,
+  explainToolkitError,
+  findBootstrapError,
+  openSessionFor,
+  type StackRequest,
+} from './toolkit.js'
 
 /** Asks the user a yes/no question about something that changes their account (`action` names it for the refusal). */
 export type Ask = (question: string, action: string) => Promise<boolean>
@@ -28,7 +34,7 @@ export type DeployOutcome =
 const CONFIRM_CODES = {deploy: 'CDK_TOOLKIT_I5060', rollback: 'CDK_TOOLKIT_I5050'} as const
 
 /**
- * Synthesizes the bundled app, shows the change set (IAM changes highlighted), deploys once the user approves,
+ * Checks the credentials (exit 3 in a second without usable ones), synthesizes the bundled app, shows the change set (IAM changes highlighted), deploys once the user approves,
  * bootstraps the environment first if it needs it and the user agrees, and caches the stack's outputs.
  */
 export async function deployStack(request: DeployRequest): Promise<DeployOutcome> {
@@ -36,7 +42,8 @@ export async function deployStack(request: DeployRequest): Promise<DeployOutcome
   const write = request.write ?? ((text: string) => process.stderr.write(text))
   const ask: Ask = request.ask ?? ((question, action) => confirmOrRefuse(question, {yes: request.yes, action}))
   // The decision is the user's, never the toolkit's default. The change set was shown by the diff just before.
-  const session = await openSessionFor(request, write, async ({code, message}) => {
+  const credentials = await checkCredentials(request)
+  const session = await openSessionFor(request, credentials, write, async ({code, message}) => {
     if (code === CONFIRM_CODES.deploy) return ask(`Deploy these changes to stack ${config.stackName}?`, 'deploy')
     if (code === CONFIRM_CODES.rollback) return ask(message, 'roll back the stack')
     return ask(message, 'go on')

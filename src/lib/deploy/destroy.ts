@@ -2,20 +2,16 @@ import {rm} from 'node:fs/promises'
 
 import {CloudFormationClient} from '@aws-sdk/client-cloudformation'
 import {S3Client} from '@aws-sdk/client-s3'
-import type {AwsCredentialIdentityProvider} from '@smithy/types'
 
-import {baseCredentials} from '#aws/credentials.js'
 import {createRequestHandler} from '#aws/http.js'
-import {promptMfaCode} from '#terminal/mfa-prompt.js'
 import {describeStackOutputs} from '#aws/stack-outputs.js'
 import {noRegionError} from '#aws/profile.js'
 import {usageError} from '#core/errors.js'
 import {DATA_RETENTION, STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {stackOutputsCacheFile} from '#aws/stack-outputs-cache.js'
-import type {DeployConfig} from './config.js'
 import {confirmByTypingName} from '#terminal/confirm-name.js'
 import {emptyBucketVersions} from './empty-bucket.js'
-import {explainToolkitError, openSessionFor, type StackRequest} from './toolkit.js'
+import {checkCredentials, explainToolkitError, openSessionFor, type StackRequest} from './toolkit.js'
 
 export interface DestroyRequest extends StackRequest {
   /** Delete the data too: empty both buckets (every version) so the stack deletion can remove them and the table. */
@@ -55,7 +51,8 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
   const write = request.write ?? ((text: string) => process.stderr.write(text))
   let confirmed = false
   // The toolkit's own "are you sure" is answered by the name the user typed, never by its default.
-  const session = await openSessionFor(request, write, async () => confirmed)
+  const credentials = await checkCredentials(request)
+  const session = await openSessionFor(request, credentials, write, async () => confirmed)
   const {lib, toolkit, stacks} = session
   let assembly: Awaited<ReturnType<typeof toolkit.synth>> | undefined
   try {
@@ -64,7 +61,7 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
     if (!region || region.startsWith('unknown-')) throw noRegionError()
     const clientConfig = {
       region,
-      credentials: sdkCredentials(config),
+      credentials: credentials.provider,
       requestHandler: createRequestHandler({maxSockets: 16}),
       maxAttempts: 5,
     }
@@ -126,8 +123,4 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
   } finally {
     await assembly?.dispose()
   }
-}
-
-function sdkCredentials(config: DeployConfig): AwsCredentialIdentityProvider {
-  return baseCredentials({profile: config.profile, readMfaCode: promptMfaCode})
 }

@@ -40,7 +40,6 @@ export async function dryRunDeploy(config: DeployConfig, assemblyDir: string): P
   const session = await openToolkitSession({
     config: {...config, region},
     outdir: assemblyDir,
-    offline: true,
     answer: async () => false,
   })
   const cached = await session.toolkit.synth(session.source, {stacks: session.stacks}).catch((error: unknown) => {

@@ -18,6 +18,16 @@ const SHOWN_LEVELS: ReadonlySet<IoMessageLevel> = new Set(['error', 'result', 'w
  */
 const OWN_WORDS: ReadonlySet<string> = new Set(['CDK_TOOLKIT_I1901', 'CDK_TOOLKIT_I1902', 'CDK_TOOLKIT_I5901'])
 
+/** Timing lines ("Synthesis time: 3.44s"): their data carries the duration. Shown with --verbose only. */
+const isTiming = (msg: IoMessage<unknown>) => typeof (msg.data as {duration?: unknown})?.duration === 'number'
+
+/**
+ * An error the toolkit reports and then throws (its data carries the error): the CLI prints the thrown error, once.
+ * Shown with --verbose only.
+ */
+const isErrorAboutToBeThrown = (msg: IoMessage<unknown>) =>
+  msg.level === 'error' && (msg.data as {error?: unknown})?.error instanceof Error
+
 /**
  * The toolkit's I/O for the CLI: progress on stderr, and every yes/no request answered by the user's own
  * confirmation, never by the toolkit's default (which is "yes" for a host that cannot ask).
@@ -30,7 +40,9 @@ export class CliIoHost implements IIoHost {
   }
 
   async notify(msg: IoMessage<unknown>): Promise<void> {
-    const shown = this.options.verbose ? msg.level !== 'trace' : SHOWN_LEVELS.has(msg.level)
+    const shown = this.options.verbose
+      ? msg.level !== 'trace'
+      : SHOWN_LEVELS.has(msg.level) && !isTiming(msg) && !isErrorAboutToBeThrown(msg)
     if (!shown || (msg.code && OWN_WORDS.has(msg.code)) || !msg.message.trim()) return
     this.write(msg.message.endsWith('\n') ? msg.message : `${msg.message}\n`)
   }

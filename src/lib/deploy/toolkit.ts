@@ -1,16 +1,30 @@
 import type * as ToolkitLib from '@aws-cdk/toolkit-lib'
+import type {AwsCredentialIdentityProvider} from '@smithy/types'
 
-import {eventPulseAssemblyBuilder} from '../../../infra/app.js'
+import {baseCredentials} from '#aws/credentials.js'
+import {createRequestHandler} from '#aws/http.js'
+import {configuredRegion} from '#aws/profile.js'
 import {CliError, toFailure} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
+import {promptMfaCode} from '#terminal/mfa-prompt.js'
 import type {DeployConfig} from './config.js'
 import {type ApprovalAnswer, CliIoHost} from './io-host.js'
 
 export type ToolkitLibrary = typeof ToolkitLib
 
-/** The toolkit takes half a second to import: only `deploy` and `destroy` load it, and only when they run. */
+/**
+ * The toolkit takes half a second or more to import, the CDK app (aws-cdk-lib) more: only `deploy` and `destroy` load
+ * them, and only once they know that they will synthesize.
+ */
 export function loadToolkitLibrary(): Promise<ToolkitLibrary> {
   return import('@aws-cdk/toolkit-lib')
+}
+
+/** Credentials that STS has accepted, for the account they belong to, and the region to deploy to by default. */
+export interface CheckedCredentials {
+  provider: AwsCredentialIdentityProvider
+  account: string
+  region?: string
 }
 
 export interface ToolkitSessionOptions {
@@ -18,10 +32,8 @@ export interface ToolkitSessionOptions {
   answer: ApprovalAnswer
   /** Where the cloud assembly is written. */
   outdir: string
-  /** Synthesize without credentials and without any AWS call (`deploy --dry-run`). */
-  offline?: boolean
-  /** Credentials for the toolkit; default: the AWS CLI's chain for the configured profile. */
-  baseCredentials?: ToolkitLib.IBaseCredentialsProvider
+  /** The credentials to act with; none: synthesize offline, with no AWS call at all (`deploy --dry-run`). */
+  credentials?: CheckedCredentials
   verbose?: boolean
   write?: (text: string) => void
   /** The processor bundle to deploy; default: the one `npm run build` wrote. */
@@ -36,22 +48,66 @@ export interface StackRequest {
   assemblyDir: string
   write?: (text: string) => void
   verbose?: boolean
-  /** Replaced by tests: the credentials the toolkit uses, the processor bundle, how often stack events are polled. */
-  baseCredentials?: ToolkitLib.IBaseCredentialsProvider
+  /**
+   * Replaced by tests: the credentials (default: the AWS CLI's chain for the configured profile), the processor
+   * bundle, how often stack events are polled.
+   */
+  credentials?: AwsCredentialIdentityProvider
   processorBundleDir?: string
   stackEventPollingInterval?: number
+}
+
+/**
+ * The credentials of a deploy or destroy, checked before anything is synthesized: STS GetCallerIdentity tells in a
+ * second which account they are for, and without usable credentials the command stops there (exit 3) rather than
+ * after synthesizing the app, when the toolkit would find out. The toolkit is then given these very credentials (and
+ * destroy its own clients), so that a profile that asks for an MFA code asks once.
+ */
+export async function checkCredentials(request: StackRequest): Promise<CheckedCredentials> {
+  const {config} = request
+  const profile = config.profile || process.env.AWS_PROFILE || undefined
+  const provider = request.credentials ?? baseCredentials({profile, readMfaCode: promptMfaCode})
+  const region = config.region ?? (await configuredRegion(profile ?? 'default'))
+  const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
+  const sts = new STSClient({
+    region: region ?? 'us-east-1',
+    credentials: provider,
+    requestHandler: createRequestHandler({maxSockets: 1}),
+  })
+  let account: string | undefined
+  try {
+    // Found first (the chain remembers them, an MFA code included), then shown to STS.
+    await provider()
+    account = (await sts.send(new GetCallerIdentityCommand({}))).Account
+  } catch (error) {
+    const failure = toFailure(error)
+    if (failure.exitCode !== ExitCode.Credentials) throw error
+    throw new CliError(`No usable AWS credentials: ${failure.message}`, {
+      exitCode: ExitCode.Credentials,
+      code: failure.code,
+      hint: failure.hint,
+      cause: error,
+    })
+  }
+  if (!account)
+    throw new CliError('STS did not say which account the credentials belong to.', {
+      exitCode: ExitCode.Aws,
+      code: 'NoAccount',
+    })
+  return {provider, account, region}
 }
 
 /** Opens the toolkit session for a deploy or destroy request; `answer` decides the toolkit's questions. */
 export function openSessionFor(
   request: StackRequest,
+  credentials: CheckedCredentials,
   write: (text: string) => void,
   answer: ApprovalAnswer,
 ): Promise<ToolkitSession> {
   return openToolkitSession({
     config: request.config,
     outdir: request.assemblyDir,
-    baseCredentials: request.baseCredentials,
+    credentials,
     processorBundleDir: request.processorBundleDir,
     verbose: request.verbose,
     write,
@@ -70,17 +126,17 @@ export interface ToolkitSession {
  * A toolkit whose I/O is the CLI's, and the bundled app as its assembly source, built in-process (no `cdk` subprocess).
  */
 export async function openToolkitSession(options: ToolkitSessionOptions): Promise<ToolkitSession> {
-  const lib = await loadToolkitLibrary()
-  const {config} = options
-  const baseCredentials = options.offline
-    ? lib.BaseCredentials.none()
-    : (options.baseCredentials ??
-      lib.BaseCredentials.awsCliCompatible({profile: config.profile, defaultRegion: config.region}))
+  const [lib, {eventPulseAssemblyBuilder}] = await Promise.all([loadToolkitLibrary(), import('../../../infra/app.js')])
+  const {config, credentials} = options
   const toolkit = new lib.Toolkit({
     ioHost: new CliIoHost({answer: options.answer, verbose: options.verbose, write: options.write}),
     color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
     emojis: false,
-    sdkConfig: {baseCredentials},
+    sdkConfig: {
+      baseCredentials: credentials
+        ? lib.BaseCredentials.custom({provider: credentials.provider, region: credentials.region})
+        : lib.BaseCredentials.none(),
+    },
   })
   const source = await toolkit.fromAssemblyBuilder(
     eventPulseAssemblyBuilder(config, {processorBundleDir: options.processorBundleDir}),
@@ -90,7 +146,7 @@ export async function openToolkitSession(options: ToolkitSessionOptions): Promis
       // deployed.
       contextStore: new lib.MemoryContext(),
       lookups: false,
-      resolveDefaultEnvironment: !options.offline,
+      resolveDefaultEnvironment: credentials !== undefined,
     },
   )
   return {

@@ -3,7 +3,7 @@ import {stat} from 'node:fs/promises'
 import {basename, isAbsolute, join, relative, resolve} from 'node:path'
 
 import {usageError} from '#core/errors.js'
-import {isBatchName} from '#record/batch-lines.js'
+import {isBatchName} from '#contract/batch-names.js'
 
 /** One input named on the command line, directly or through a directory or glob. */
 export interface InputFile {
@@ -93,6 +93,8 @@ export async function expandInputs(args: string[], options: {stdinName?: string}
 }
 
 async function readStdin(): Promise<Buffer> {
+  // On a terminal, say so rather than wait in silence for input the user may not know is expected.
+  if (process.stdin.isTTY) process.stderr.write('Reading standard input; end it with Ctrl-D.\n')
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks)

@@ -7,7 +7,7 @@ import {isTransientError} from '#core/aws-responses.js'
 import {writeFileAtomically} from '#core/files.js'
 import {eventObjectKey, type ObjectCreatedEvent} from '#processor/event.js'
 import type {ObjectHandler} from '#processor/handler.js'
-import type {ProcessResult} from '#processor/process-object.js'
+import type {ProcessResult} from '#processor/results.js'
 
 /** One line of the local dead-letter file: an event whose invocations all failed, whole as it came, and why the last one did. */
 export interface DeadLetterRecord {
@@ -80,21 +80,31 @@ export class EventDispatcher {
   /** Queues an event; `saved` when it is already in the in-flight directory (a redelivery). */
   submit(event: ObjectCreatedEvent, saved = false): void {
     const key = eventObjectKey(event) ?? ''
-    this.pending++
-    const previous = this.tails.get(key) ?? Promise.resolve()
-    const tail = previous
-      .then(async () => {
-        if (!saved) await this.save(event)
-        await this.inSlot(() => this.deliver(event))
-      })
-      .catch((error) =>
-        console.error(`eventpulse local: could not deliver the event for ${key}: ${(error as Error).message}`),
-      )
-      .finally(() => {
-        if (this.tails.get(key) === tail) this.tails.delete(key)
-        if (--this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
-      })
-    this.tails.set(key, tail)
+    this.inTurn(key, async () => {
+      if (!saved) await this.save(event)
+      await this.inSlot(() => this.deliver(event))
+    }).catch((error) =>
+      console.error(`eventpulse local: could not deliver the event for ${key}: ${(error as Error).message}`),
+    )
+  }
+
+  /**
+   * Runs a task on a key after everything queued for it and before anything queued later, in one of the handler
+   * slots: how the sweep takes its turn. Undefined when the dispatcher stopped before the task's turn came.
+   */
+  exclusive<T>(key: string, task: () => Promise<T>): Promise<T | undefined> {
+    return this.inTurn(key, () => this.inSlot(task))
+  }
+
+  /** Whether events (or a sweep) for the key are queued or being handled. */
+  isBusy(key: string): boolean {
+    return this.tails.has(key)
+  }
+
+  /** Appends a record to the dead-letter file (the dispatcher's own, and the sweep's for objects it gave up on). */
+  async deadLetter(record: DeadLetterRecord): Promise<void> {
+    await appendFile(this.options.deadLetterFile, JSON.stringify(record) + '\n', {mode: 0o600})
+    this.options.onDeadLetter?.(record)
   }
 
   /** Resolves once every submitted event has been handled or dead-lettered. */
@@ -120,12 +130,29 @@ export class EventDispatcher {
     })
   }
 
-  private async inSlot(task: () => Promise<void>): Promise<void> {
+  /** Runs the task once every task queued before it for the same key has ended. */
+  private inTurn<T>(key: string, task: () => Promise<T>): Promise<T> {
+    this.pending++
+    const run = (this.tails.get(key) ?? Promise.resolve()).then(task)
+    const tail: Promise<void> = run
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        if (this.tails.get(key) === tail) this.tails.delete(key)
+        if (--this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
+      })
+    this.tails.set(key, tail)
+    return run
+  }
+
+  private async inSlot<T>(task: () => Promise<T>): Promise<T | undefined> {
     if (this.running >= this.options.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve))
-    if (this.stopping) return
+    if (this.stopping) return undefined
     this.running++
     try {
-      await task()
+      return await task()
     } finally {
       this.running--
       this.waiting.shift()?.()
@@ -164,8 +191,7 @@ export class EventDispatcher {
           error: {name: err?.name ?? 'Error', message: err?.message ?? String(error), transient},
           event,
         }
-        await appendFile(this.options.deadLetterFile, JSON.stringify(record) + '\n', {mode: 0o600})
-        this.options.onDeadLetter?.(record)
+        await this.deadLetter(record)
         return
       }
     }

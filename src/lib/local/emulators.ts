@@ -1,4 +1,4 @@
-import {mkdir} from 'node:fs/promises'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {createRequire} from 'node:module'
@@ -90,7 +90,10 @@ interface KoaContext {
   status: number
   body: unknown
   type: string
-  store: {getMetadata(bucket: string, key: string): Promise<{etag: string}>}
+  store: {
+    getMetadata(bucket: string, key: string): Promise<{etag: string}>
+    getResourcePath(bucket: string, key: string, resource: string): string
+  }
 }
 
 const SIMPLE_OBJECT_QUERY = new Set(['x-id', 'versionId'])
@@ -129,34 +132,95 @@ const header = (ctx: KoaContext, name: string): string | undefined => {
  * The conditional requests the processor relies on, which S3 honours and s3rver ignores: If-Match on
  * GET/HEAD/DELETE, If-None-Match: * on PUT (and copy), x-amz-copy-source-if-match. Also decodes the copy source
  * the way S3 does (s3rver uses decodeURI, which leaves %23, %2B, ... encoded, so such keys could not be copied).
- * The check and the write are not one atomic step here as on S3; the pipeline runs each key's events one at a time.
+ * S3 applies a condition and the request it guards as one step: here requests to one object run one at a time, so
+ * that an upload cannot land between a conditional delete's check and the delete (and be deleted unseen).
  */
-async function s3ConditionalRequests(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
-  const target = objectTarget(ctx)
-  if (target) {
-    const ifMatch = header(ctx, 'if-match')
-    if (ifMatch && ['GET', 'HEAD', 'DELETE'].includes(ctx.method)) {
-      const etag = await etagOf(ctx, target.bucket, target.key)
-      if (etag !== undefined && etag !== ifMatch) return preconditionFailed(ctx, 'If-Match')
+function s3ConditionalRequests(): (ctx: KoaContext, next: () => Promise<void>) => Promise<void> {
+  const queues = new Map<string, Promise<void>>()
+  return async (ctx, next) => {
+    const target = objectTarget(ctx)
+    if (!target) return next()
+    const name = `${target.bucket}/${target.key}`
+    const previous = queues.get(name) ?? Promise.resolve()
+    let release!: () => void
+    const done = new Promise<void>((resolve) => (release = resolve))
+    const mine = previous.then(() => done)
+    queues.set(name, mine)
+    await previous
+    try {
+      await conditionalRequest(ctx, target, next)
+    } finally {
+      release()
+      if (queues.get(name) === mine) queues.delete(name)
     }
-    if (ctx.method === 'PUT') {
-      if (header(ctx, 'if-none-match') === '*' && (await etagOf(ctx, target.bucket, target.key)) !== undefined)
-        return preconditionFailed(ctx, 'If-None-Match')
-      const copySource = header(ctx, 'x-amz-copy-source')
-      if (copySource) {
-        const source = decodeURIComponent(copySource.split('?')[0]).replace(/^\//, '')
-        const slash = source.indexOf('/')
-        const sourceIfMatch = header(ctx, 'x-amz-copy-source-if-match')
-        if (sourceIfMatch) {
-          const etag = await etagOf(ctx, source.slice(0, slash), source.slice(slash + 1))
-          if (etag !== undefined && etag !== sourceIfMatch) return preconditionFailed(ctx, 'x-amz-copy-source-If-Match')
-        }
-        // s3rver applies decodeURI to this header: encodeURI is its inverse, and keeps '#', '+', '?' ... as they are.
-        ctx.headers['x-amz-copy-source'] = encodeURI(source)
+  }
+}
+
+async function conditionalRequest(
+  ctx: KoaContext,
+  target: {bucket: string; key: string},
+  next: () => Promise<void>,
+): Promise<void> {
+  const ifMatch = header(ctx, 'if-match')
+  if (ifMatch && ['GET', 'HEAD', 'DELETE'].includes(ctx.method)) {
+    const etag = await etagOf(ctx, target.bucket, target.key)
+    if (etag !== undefined && etag !== ifMatch) return preconditionFailed(ctx, 'If-Match')
+  }
+  if (ctx.method === 'PUT') {
+    if (header(ctx, 'if-none-match') === '*' && (await etagOf(ctx, target.bucket, target.key)) !== undefined)
+      return preconditionFailed(ctx, 'If-None-Match')
+    const copySource = header(ctx, 'x-amz-copy-source')
+    if (copySource) {
+      const source = decodeURIComponent(copySource.split('?')[0]).replace(/^\//, '')
+      const slash = source.indexOf('/')
+      const sourceIfMatch = header(ctx, 'x-amz-copy-source-if-match')
+      if (sourceIfMatch) {
+        const etag = await etagOf(ctx, source.slice(0, slash), source.slice(slash + 1))
+        if (etag !== undefined && etag !== sourceIfMatch) return preconditionFailed(ctx, 'x-amz-copy-source-If-Match')
       }
+      // s3rver applies decodeURI to this header: encodeURI is its inverse, and keeps '#', '+', '?' ... as they are.
+      ctx.headers['x-amz-copy-source'] = encodeURI(source)
     }
   }
   await next()
+}
+
+const escapeXml = (text: string): string =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
+
+/**
+ * Tags given with a write (x-amz-tagging on PUT, and on a copy with x-amz-tagging-directive: REPLACE), which S3 stores
+ * with the object in the same request and s3rver ignores: stored here as s3rver stores a PutObjectTagging, once the
+ * write succeeded. (Not one atomic step as on S3; nothing reads an entry's tags before its write has answered.)
+ */
+async function s3TagsOnWrite(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+  await next()
+  const target = objectTarget(ctx)
+  const tagging = header(ctx, 'x-amz-tagging')
+  if (!target || ctx.method !== 'PUT' || tagging === undefined || ctx.status !== 200) return
+  if (header(ctx, 'x-amz-copy-source') && header(ctx, 'x-amz-tagging-directive') !== 'REPLACE') return
+  const tags = [...new URLSearchParams(tagging)]
+    .map(([key, value]) => `<Tag><Key>${escapeXml(key)}</Key><Value>${escapeXml(value)}</Value></Tag>`)
+    .join('')
+  // Written as is: s3rver's own tagging model parses values as XML and would turn an all-digit ETag into a number.
+  await writeFile(tagsFile(ctx, target), `<Tagging><TagSet>${tags}</TagSet></Tagging>`)
+}
+
+const tagsFile = (ctx: KoaContext, target: {bucket: string; key: string}): string =>
+  ctx.store.getResourcePath(target.bucket, target.key, 'tagging.xml')
+
+/** GetObjectTagging answers the tags as they were written (see s3TagsOnWrite), strings kept strings. */
+async function s3TagsAsWritten(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+  const match = ctx.method === 'GET' && Object.hasOwn(ctx.query, 'tagging') ? /^\/([^/]+)\/(.+)$/.exec(ctx.path) : null
+  const written = match
+    ? await readFile(
+        tagsFile(ctx, {bucket: decodeURIComponent(match[1]), key: decodeURIComponent(match[2])}),
+        'utf8',
+      ).catch(() => undefined)
+    : undefined
+  if (written === undefined) return next()
+  ctx.type = 'application/xml'
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n${written}`
 }
 
 export interface S3Emulator extends Emulator {
@@ -197,7 +261,7 @@ export async function startS3(options: {
     allowMismatchedSignatures: true,
     vhostBuckets: false,
   })
-  s3rver.middleware.unshift(s3ConditionalRequests)
+  s3rver.middleware.unshift(s3ConditionalRequests(), s3TagsOnWrite, s3TagsAsWritten)
   makeStoreCrashSafe(s3rver.store)
   await s3rver.configureBuckets()
   // Our own server rather than s3rver.run(), which leaves a busy port as an unhandled 'error' event.

@@ -18,6 +18,8 @@ export interface EventWiringOptions {
   bucket: string
   region: string
   inflightDirectory: string
+  /** Tests only: the share of events lost on the way (0 to 1), as S3 may lose one; the sweep recovers them. */
+  dropEventRatio?: number
 }
 
 export interface EventWiring {
@@ -42,6 +44,7 @@ export async function wireObjectCreatedEvents(options: EventWiringOptions): Prom
   const preparing = new Set<Promise<void>>()
   options.s3Emulator.onObjectCreated((record) => {
     if (record.s3.bucket.name !== bucket) return
+    if (Math.random() < (options.dropEventRatio ?? 0)) return
     const {key, size = 0, eTag} = record.s3.object
     const submit = (etag: string) => dispatcher.submit(newEvent({key, size, etag}))
     if (eTag) return submit(eTag)

@@ -1,9 +1,9 @@
 import {randomUUID} from 'node:crypto'
 
-import {encodeEventKey, type ObjectCreatedEvent} from '#processor/event.js'
+import {type ObjectCreatedEvent, s3ObjectCreatedEvent} from '#processor/event.js'
 
 /** The account id local events carry (S3 events name the bucket owner's account). */
-const LOCAL_ACCOUNT = '000000000000'
+export const LOCAL_ACCOUNT = '000000000000'
 
 /**
  * Sequencers as S3 makes them: hexadecimal, growing with each write, unique per object. Time in milliseconds
@@ -16,7 +16,7 @@ export function sequencerClock(): () => string {
     (counter++ % 0x1000000).toString(16).toUpperCase().padStart(6, '0')
 }
 
-/** An EventBridge "Object Created" event exactly as S3 sends it, key URL-encoded. */
+/** An EventBridge "Object Created" event exactly as S3 sends it, key URL-encoded, from the local account. */
 export function objectCreatedEvent(object: {
   bucket: string
   key: string
@@ -25,19 +25,11 @@ export function objectCreatedEvent(object: {
   sequencer: string
   region: string
 }): ObjectCreatedEvent {
+  const event = s3ObjectCreatedEvent({...object, account: LOCAL_ACCOUNT})
   return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Object Created',
-    source: 'aws.s3',
-    account: LOCAL_ACCOUNT,
-    time: new Date().toISOString(),
-    region: object.region,
-    resources: [`arn:aws:s3:::${object.bucket}`],
+    ...event,
     detail: {
-      version: '0',
-      bucket: {name: object.bucket},
-      object: {key: encodeEventKey(object.key), size: object.size, etag: object.etag, sequencer: object.sequencer},
+      ...event.detail,
       'request-id': randomUUID().replaceAll('-', '').slice(0, 16).toUpperCase(),
       requester: LOCAL_ACCOUNT,
       'source-ip-address': '127.0.0.1',

@@ -4,12 +4,13 @@ import {mkdir} from 'node:fs/promises'
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {S3Client} from '@aws-sdk/client-s3'
 
+import {DEFAULT_STUCK_AFTER_SECONDS, SWEEP_LIMITS} from '#contract/pipeline-contract.js'
 import type {CliError} from '#core/errors.js'
-import type {ObjectCreatedEvent} from '#processor/event.js'
-import {createObjectHandler, type LogLine} from '#processor/handler.js'
+import type {ObjectCreatedEvent, ObjectRef} from '#processor/event.js'
+import {createObjectHandler, createUploadProcessor, type LogLine} from '#processor/handler.js'
 import {type Notification, type Notifier, OutboxNotifier} from '#processor/notifier.js'
 import type {BatchSettings} from '#processor/process-batch.js'
-import type {ProcessResult} from '#processor/process-object.js'
+import type {ProcessResult} from '#processor/results.js'
 import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {type DeadLetterRecord, EventDispatcher} from './dispatcher.js'
 import {wireObjectCreatedEvents} from './event-wiring.js'
@@ -17,6 +18,7 @@ import {acquireInstanceLock} from './lock.js'
 import {CleanupStack, emulatorClients, emulatorFailure, type LocalEmulators, startLocalEmulators} from './resources.js'
 import type {SetAsideObject} from './s3-files.js'
 import {type LocalLayout, localLayout, type LocalPipelineState, removeLocalState, writeLocalState} from './state.js'
+import {type LocalSweeperOptions, startSweeper} from './sweeper.js'
 import {ensureTable} from './table.js'
 import {LOCAL_RESOURCES} from './target.js'
 
@@ -51,6 +53,12 @@ export interface LocalPipelineOptions {
   batch?: Partial<BatchSettings>
   /** Write the state file other commands read (off for in-process users that pass the pipeline around). */
   writeState?: boolean
+  /** How often the processing bucket is swept for objects whose event never came (default 5 minutes). */
+  sweepEverySeconds?: number
+  /** Age after which the sweep takes an object as having lost its event (default 15 minutes). */
+  stuckAfterSeconds?: number
+  /** Tests only: the share of "Object Created" events lost on the way (0 to 1), as S3 may lose one. */
+  dropEventRatio?: number
 }
 
 export interface LocalPipelineStats {
@@ -62,6 +70,10 @@ export interface LocalPipelineStats {
   /** Batch objects done, and invocations of a batch that stopped at a checkpoint to go on in the next. */
   batch: number
   continuing: number
+  /** Objects the sweep stored, quarantined or found unchanged: their event never came. */
+  recoveredBySweep: number
+  /** Objects the sweep gave up on after SWEEP_LIMITS.maxAttempts tries (they are in the dead-letter file too). */
+  givenUpBySweep: number
 }
 
 export interface LocalPipeline {
@@ -79,6 +91,8 @@ export interface LocalPipeline {
   stats(): LocalPipelineStats
   /** Resolves once every object created so far has been handled or dead-lettered. */
   idle(): Promise<void>
+  /** Delivers an event as S3 would, on top of the pipeline's own: tests deliver late and repeated events with it. */
+  deliver(event: ObjectCreatedEvent): void
   /** Finishes the running handlers, stops the emulators and removes the state file and lock. */
   stop(): Promise<void>
 }
@@ -98,7 +112,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const emulators = await startLocalEmulators(layout, {host, s3Port, dynamodbPort}, cleanups)
     const clients = emulatorClients(emulators.endpoints, {maxAttempts: 3}, cleanups)
     await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table, LOCAL_RESOURCES.outcomesTable)
-    const {dispatcher, stats} = startProcessing(options, layout, emulators, cleanups)
+    const {dispatcher, stats, sweeping} = startProcessing(options, layout, emulators, cleanups)
     // Before the emulators close, also when the start fails: running handlers finish, the rest stay in flight.
     cleanups.push(() => dispatcher.stop())
     const events = await wireObjectCreatedEvents({
@@ -108,12 +122,29 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       bucket: LOCAL_RESOURCES.processingBucket,
       region: LOCAL_RESOURCES.region,
       inflightDirectory: layout.inflightDirectory,
+      dropEventRatio: options.dropEventRatio,
     })
-    const state = pipelineState(layout, emulators.endpoints)
-    if (options.writeState !== false) {
+    const schedule = {
+      everySeconds: options.sweepEverySeconds ?? SWEEP_LIMITS.defaultEverySeconds,
+      stuckAfterSeconds: options.stuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS,
+    }
+    const state = pipelineState(layout, emulators.endpoints, {...schedule, recovered: 0, givenUp: 0})
+    const writeState = options.writeState !== false
+    if (writeState) {
       await writeLocalState(layout.stateFile, state)
       cleanups.push(() => removeLocalState(layout.stateFile))
     }
+    const sweeper = startSweeper({
+      ...sweeping,
+      ...schedule,
+      async onSweep(result) {
+        if (result.recovered === 0 && result.gaveUp.length === 0) return
+        stats.givenUpBySweep += result.gaveUp.length
+        state.sweep = {...state.sweep, recovered: stats.recoveredBySweep, givenUp: stats.givenUpBySweep}
+        // `local status` reads the sweep's counts from the state file.
+        if (writeState) await writeLocalState(layout.stateFile, state)
+      },
+    })
     let stopped: Promise<void> | undefined
     return {
       state,
@@ -125,8 +156,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       failure: emulatorFailure(emulators),
       stats: () => ({...stats}),
       idle: events.idle,
+      deliver: (event) => dispatcher.submit(event),
       stop: () =>
         (stopped ??= (async () => {
+          await sweeper.stop()
           await events.stop()
           await cleanups.run()
         })()),
@@ -137,17 +170,25 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   }
 }
 
-/** The processor handler, with clients of its own, behind a dispatcher that counts what became of each object. */
+/**
+ * The processor handler, with clients of its own, behind a dispatcher that counts what became of each object; and
+ * what the sweep needs to go through the same handler and dispatcher.
+ */
 function startProcessing(
   options: LocalPipelineOptions,
   layout: LocalLayout,
   emulators: LocalEmulators,
   cleanups: CleanupStack,
-): {dispatcher: EventDispatcher; stats: LocalPipelineStats} {
+): {
+  dispatcher: EventDispatcher
+  stats: LocalPipelineStats
+  sweeping: Omit<LocalSweeperOptions, 'everySeconds' | 'stuckAfterSeconds' | 'onSweep'>
+} {
   const handlerClients = emulatorClients(emulators.endpoints, {maxAttempts: options.sdkMaxAttempts ?? 3}, cleanups)
   options.instrumentHandlerClients?.(handlerClients)
-  const {processingBucket, quarantineBucket, table, outcomesTable} = LOCAL_RESOURCES
-  const handler = createObjectHandler({
+  const {processingBucket, quarantineBucket, table, outcomesTable, region} = LOCAL_RESOURCES
+  const log = options.log ?? appendToLogFile(layout.logFile, cleanups)
+  const handlerDeps = {
     ...handlerClients,
     notifier: options.notifier ?? new OutboxNotifier(layout.outboxFile, options.onNotification),
     processingBucket,
@@ -155,8 +196,9 @@ function startProcessing(
     table,
     outcomesTable,
     batch: options.batch,
-    log: options.log ?? appendToLogFile(layout.logFile, cleanups),
-  })
+    log,
+  }
+  const processUpload = createUploadProcessor(handlerDeps)
   const stats: LocalPipelineStats = {
     stored: 0,
     quarantined: 0,
@@ -165,10 +207,13 @@ function startProcessing(
     deadLettered: 0,
     batch: 0,
     continuing: 0,
+    recoveredBySweep: 0,
+    givenUpBySweep: 0,
   }
+  const concurrency = options.concurrency ?? 8
   const dispatcher = new EventDispatcher({
-    handler,
-    concurrency: options.concurrency ?? 8,
+    handler: createObjectHandler(handlerDeps, processUpload),
+    concurrency,
     maxAttempts: options.maxAttempts ?? 3,
     retryDelayMs: options.retryDelayMs ?? 200,
     inflightDirectory: layout.inflightDirectory,
@@ -183,7 +228,22 @@ function startProcessing(
       options.onDeadLetter?.(record)
     },
   })
-  return {dispatcher, stats}
+  const sweeping = {
+    ...handlerClients,
+    dispatcher,
+    processingBucket,
+    outcomesTable,
+    region,
+    concurrency,
+    log,
+    async processUpload(ref: ObjectRef) {
+      const result = await processUpload(ref, {bySweep: true})
+      stats[result.outcome]++
+      if (result.outcome !== 'skipped') stats.recoveredBySweep++
+      return result
+    },
+  }
+  return {dispatcher, stats, sweeping}
 }
 
 /** The handler's log lines as JSON lines appended to the file, which the cleanup stack closes. */
@@ -194,7 +254,11 @@ function appendToLogFile(file: string, cleanups: CleanupStack): (line: LogLine) 
 }
 
 /** What the state file says while the pipeline runs. */
-function pipelineState(layout: LocalLayout, endpoints: LocalPipelineState['endpoints']): LocalPipelineState {
+function pipelineState(
+  layout: LocalLayout,
+  endpoints: LocalPipelineState['endpoints'],
+  sweep: LocalPipelineState['sweep'],
+): LocalPipelineState {
   const {region, processingBucket, quarantineBucket, table, outcomesTable} = LOCAL_RESOURCES
   return {
     pid: process.pid,
@@ -210,5 +274,6 @@ function pipelineState(layout: LocalLayout, endpoints: LocalPipelineState['endpo
     outboxFile: layout.outboxFile,
     deadLetterFile: layout.deadLetterFile,
     logFile: layout.logFile,
+    sweep,
   }
 }

@@ -214,7 +214,9 @@ export function makeStoreCrashSafe(store: FilesystemStore): void {
     return oneAtATime(files.object, async () => {
       // The content first: without it the key is gone, and a leftover MD5 or metadata file is ignored (and removed at start).
       await rm(files.object, {force: true})
-      await Promise.all([rm(files.md5, {force: true}), rm(files.metadata, {force: true})])
+      // Tags (stored by emulators.ts for writes that carry them) go with the object, as on S3.
+      const tags = store.getResourcePath(bucket, key, 'tagging.xml')
+      await Promise.all([rm(files.md5, {force: true}), rm(files.metadata, {force: true}), rm(tags, {force: true})])
       await removeEmptyFolders(store.getBucketPath(bucket), dirname(files.object))
     })
   }

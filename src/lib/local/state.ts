@@ -45,6 +45,8 @@ export interface LocalPipelineState {
   outboxFile: string
   deadLetterFile: string
   logFile: string
+  /** The sweep's schedule, and its counts so far (recovered: stored or quarantined; givenUp: dead-lettered). */
+  sweep: {everySeconds: number; stuckAfterSeconds: number; recovered: number; givenUp: number}
 }
 
 export function isProcessAlive(pid: number): boolean {

@@ -1,3 +1,4 @@
+import {formatDuration} from '#core/duration.js'
 import type {Notification} from '#processor/notifier.js'
 import type {DeadLetterRecord} from './dispatcher.js'
 import {eventObjectKey} from '#processor/event.js'
@@ -31,6 +32,9 @@ export function stateLines(state: LocalPipelineState): string[] {
     `  Outbox:            ${state.outboxFile}`,
     `  Dead letters:      ${state.deadLetterFile}`,
     `  Data directory:    ${state.dataDir}`,
+    `  Sweep:             every ${formatDuration(state.sweep.everySeconds)}, ` +
+      `objects older than ${formatDuration(state.sweep.stuckAfterSeconds)}; ` +
+      `${state.sweep.recovered} recovered, ${state.sweep.givenUp} given up`,
   ]
 }
 

@@ -2,16 +2,27 @@ import {CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient} f
 
 import {CATALOG_TABLE, catalogKeyAttributes, OUTCOMES_TABLE} from '#contract/table.js'
 
-/** The CreateTable request for a catalog table shaped like the stack's (both come from CATALOG_TABLE). */
-export function catalogTableInput(table: string): CreateTableCommandInput {
+/** An on-demand table keyed by two string attributes, declaring `keyAttributes` (its indexes' keys too). */
+function keyedTable(
+  table: string,
+  keys: {partitionKey: string; sortKey: string},
+  keyAttributes: string[],
+): CreateTableCommandInput {
   return {
     TableName: table,
     BillingMode: 'PAY_PER_REQUEST',
     KeySchema: [
-      {AttributeName: CATALOG_TABLE.partitionKey, KeyType: 'HASH'},
-      {AttributeName: CATALOG_TABLE.sortKey, KeyType: 'RANGE'},
+      {AttributeName: keys.partitionKey, KeyType: 'HASH'},
+      {AttributeName: keys.sortKey, KeyType: 'RANGE'},
     ],
-    AttributeDefinitions: catalogKeyAttributes().map((name) => ({AttributeName: name, AttributeType: 'S'})),
+    AttributeDefinitions: keyAttributes.map((name) => ({AttributeName: name, AttributeType: 'S'})),
+  }
+}
+
+/** The CreateTable request for a catalog table shaped like the stack's (both come from CATALOG_TABLE). */
+export function catalogTableInput(table: string): CreateTableCommandInput {
+  return {
+    ...keyedTable(table, CATALOG_TABLE, catalogKeyAttributes()),
     GlobalSecondaryIndexes: CATALOG_TABLE.globalSecondaryIndexes.map((index) => ({
       IndexName: index.name,
       KeySchema: [{AttributeName: index.partitionKey, KeyType: 'HASH'}],
@@ -22,18 +33,7 @@ export function catalogTableInput(table: string): CreateTableCommandInput {
 
 /** The CreateTable request for an outcomes table shaped like the stack's (TTL is the stack's business; dynalite has none). */
 export function outcomesTableInput(table: string): CreateTableCommandInput {
-  return {
-    TableName: table,
-    BillingMode: 'PAY_PER_REQUEST',
-    KeySchema: [
-      {AttributeName: OUTCOMES_TABLE.partitionKey, KeyType: 'HASH'},
-      {AttributeName: OUTCOMES_TABLE.sortKey, KeyType: 'RANGE'},
-    ],
-    AttributeDefinitions: [OUTCOMES_TABLE.partitionKey, OUTCOMES_TABLE.sortKey].map((name) => ({
-      AttributeName: name,
-      AttributeType: 'S',
-    })),
-  }
+  return keyedTable(table, OUTCOMES_TABLE, [OUTCOMES_TABLE.partitionKey, OUTCOMES_TABLE.sortKey])
 }
 
 async function createUnlessExists(dynamodb: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {

@@ -1,3 +1,5 @@
+import {randomUUID} from 'node:crypto'
+
 import {unquoteEtag} from '#core/aws-responses.js'
 
 /**
@@ -114,4 +116,34 @@ export function objectRefs(input: unknown): ObjectRef[] {
   const records = (input as {Records?: {body?: string}[]})?.Records
   if (Array.isArray(records)) return records.flatMap((record) => objectRefs(JSON.parse(record.body ?? 'null')))
   return [objectRef(input as ObjectCreatedEvent)]
+}
+
+/**
+ * An EventBridge "Object Created" event for an object, shaped as S3 sends it (key URL-encoded), without the fields
+ * only S3 knows (request id, requester, source address); the sequencer too is S3's, so a sweep has none.
+ */
+export function s3ObjectCreatedEvent(object: {
+  account: string
+  region: string
+  bucket: string
+  key: string
+  size: number
+  etag: string
+  sequencer?: string
+}): ObjectCreatedEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: object.account,
+    time: new Date().toISOString(),
+    region: object.region,
+    resources: [`arn:aws:s3:::${object.bucket}`],
+    detail: {
+      version: '0',
+      bucket: {name: object.bucket},
+      object: {key: encodeEventKey(object.key), size: object.size, etag: object.etag, sequencer: object.sequencer},
+    },
+  }
 }

@@ -1,22 +1,31 @@
 import {performance} from 'node:perf_hooks'
 
+import {isSweepRequest} from '#contract/pipeline-contract.js'
 import {isTransientError} from '#core/aws-responses.js'
-import {InvalidEventError, objectRefs} from './event.js'
-import {ObjectProcessor, type ProcessorDeps, type ProcessResult} from './process-object.js'
+import {InvalidEventError, type ObjectRef, objectRefs} from './event.js'
+import {ObjectProcessor, type ProcessorDeps} from './process-object.js'
+import type {ProcessOptions, ProcessResult} from './results.js'
+import {sweep, type SweepDeps, type SweepResult} from './sweep.js'
 
 /** One structured line per object (CloudWatch Logs Insights can filter on every field). */
 export type LogLine = Record<string, unknown>
 
-/** The part of the Lambda context the handler uses: how long the invocation may still run. */
-export interface InvocationContext {
+/** The part of the Lambda context the event handler uses: how long the invocation may still run. */
+export interface RemainingTime {
   getRemainingTimeInMillis(): number
 }
 
-export type ObjectHandler = (event: unknown, context?: InvocationContext) => Promise<ProcessResult[]>
+export type ObjectHandler = (event: unknown, context?: RemainingTime) => Promise<ProcessResult[]>
+
+/** Processes one upload and logs one line about it; `bySweep` when the sweep found it rather than its event. */
+export type UploadProcessor = (ref: ObjectRef, how?: {bySweep?: boolean} & ProcessOptions) => Promise<ProcessResult>
+
+export type HandlerDeps = ProcessorDeps & {processingBucket: string; log?: (line: LogLine) => void}
 
 // Straight to stdout, not console.log: Lambda prefixes console lines with a time and request id, and CloudWatch
-// metric filters (the stack counts `skipped` lines) match JSON only when the whole log event is JSON.
-const jsonLine = (line: LogLine) => process.stdout.write(JSON.stringify(line) + '\n')
+// metric filters (the stack counts `skipped` and `recoveredBySweep` lines) match JSON only when the whole log event
+// is JSON.
+export const jsonLine = (line: LogLine) => process.stdout.write(JSON.stringify(line) + '\n')
 
 /** Why a skipped upload needed no work, for the warning line. */
 const SKIPPED_BECAUSE = {
@@ -26,16 +35,64 @@ const SKIPPED_BECAUSE = {
 } as const
 
 /**
- * The processor's entry point, the same on AWS and locally: for each upload the event names, process it and
- * log one line. A failure is logged and thrown, so the invocation is retried and finally dead-lettered; so is an
- * event that cannot be understood, which then reaches the dead-letter queue whole. A skipped upload is logged as a
- * warning with why (the stack counts these lines and alarms on them).
+ * Processes an upload and logs one line, the same for its event and for the sweep. A failure is logged and thrown, so
+ * the invocation is retried and finally dead-lettered (or, for the sweep, counted against the object's tries). A
+ * skipped upload is logged as a warning with why (the stack counts these lines and alarms on them). A swept object's
+ * line says `recoveredBySweep`: true when the sweep stored, quarantined or found it unchanged (the stack counts these
+ * too: someone's events are going missing).
  */
-export function createObjectHandler(
-  deps: ProcessorDeps & {processingBucket: string; log?: (line: LogLine) => void},
-): ObjectHandler {
+export function createUploadProcessor(deps: HandlerDeps): UploadProcessor {
   const processor = new ObjectProcessor(deps)
   const log = deps.log ?? jsonLine
+  return async (ref, {bySweep, ...options} = {}) => {
+    const started = performance.now()
+    const base = {
+      bucket: ref.bucket,
+      key: ref.key,
+      etag: ref.etag,
+      sequencer: ref.sequencer,
+      ...(ref.etag === undefined ? {note: 'the event carries no ETag: handled as the object is now'} : {}),
+    }
+    try {
+      const result = await processor.process(ref, options)
+      const {outcome, ...details} = result
+      const level = outcome === 'skipped' ? 'warn' : 'info'
+      const because = outcome === 'skipped' ? {because: SKIPPED_BECAUSE[result.why]} : {}
+      const swept = bySweep ? {recoveredBySweep: outcome !== 'skipped'} : {}
+      log({
+        level,
+        ...base,
+        outcome,
+        ...details,
+        ...because,
+        ...swept,
+        durationMs: Math.round(performance.now() - started),
+      })
+      return result
+    } catch (error) {
+      const err = error as Error
+      log({
+        level: 'error',
+        ...base,
+        outcome: 'failed',
+        ...(bySweep ? {recoveredBySweep: false} : {}),
+        transient: isTransientError(error),
+        error: `${err?.name}: ${err?.message}`,
+        durationMs: Math.round(performance.now() - started),
+      })
+      throw error
+    }
+  }
+}
+
+/**
+ * The processor's handling of events, the same on AWS and locally: each upload the event names, in turn. An event
+ * that cannot be understood throws, so the invocation fails and the event reaches the dead-letter queue whole.
+ */
+export function createObjectHandler(
+  deps: HandlerDeps,
+  processUpload: UploadProcessor = createUploadProcessor(deps),
+): ObjectHandler {
   return async (event, context) => {
     // A batch checks it before each checkpoint, and stops in time to record where the next try goes on.
     const options = context ? {remainingTimeMs: () => context.getRemainingTimeInMillis()} : {}
@@ -44,34 +101,51 @@ export function createObjectHandler(
       // The processor deletes what it reads: never act on an event about some other bucket.
       if (ref.bucket !== deps.processingBucket)
         throw new InvalidEventError(`the event is about bucket ${ref.bucket}, not the processing bucket`)
-      const started = performance.now()
-      const base = {
-        bucket: ref.bucket,
-        key: ref.key,
-        etag: ref.etag,
-        sequencer: ref.sequencer,
-        ...(ref.etag === undefined ? {note: 'the event carries no ETag: handled as the object is now'} : {}),
-      }
-      try {
-        const result = await processor.process(ref, options)
-        const {outcome, ...details} = result
-        const level = outcome === 'skipped' ? 'warn' : 'info'
-        const because = outcome === 'skipped' ? {because: SKIPPED_BECAUSE[result.why]} : {}
-        log({level, ...base, outcome, ...details, ...because, durationMs: Math.round(performance.now() - started)})
-        results.push(result)
-      } catch (error) {
-        const err = error as Error
-        log({
-          level: 'error',
-          ...base,
-          outcome: 'failed',
-          transient: isTransientError(error),
-          error: `${err?.name}: ${err?.message}`,
-          durationMs: Math.round(performance.now() - started),
-        })
-        throw error
-      }
+      results.push(await processUpload(ref, options))
     }
     return results
+  }
+}
+
+/** What the sweep needs besides the processor's own dependencies. */
+export type SweepSettings = Omit<
+  SweepDeps,
+  'process' | 'log' | 's3' | 'dynamodb' | 'processingBucket' | 'outcomesTable' | 'keepGoing' | 'account'
+>
+
+/** The part of the Lambda context the sweep reads: its time left, and its ARN (arn:aws:lambda:region:account:…). */
+export interface InvocationContext extends RemainingTime {
+  invokedFunctionArn: string
+}
+
+/** Time kept free at the end of a sweep invocation, so objects started in it finish before the Lambda's timeout. */
+export const SWEEP_TIME_RESERVE_MS = 20_000
+
+/**
+ * The Lambda's entry point: the sweep schedule's request (SWEEP_REQUEST) runs a sweep; anything else is an event.
+ */
+export function createProcessorHandler(
+  deps: HandlerDeps & {sweep: SweepSettings},
+): (input: unknown, context?: InvocationContext) => Promise<ProcessResult[] | SweepResult> {
+  const processUpload = createUploadProcessor(deps)
+  const handleEvent = createObjectHandler(deps, processUpload)
+  return async (input, context) => {
+    if (!isSweepRequest(input)) return handleEvent(input, context)
+    return sweep({
+      ...deps.sweep,
+      s3: deps.s3,
+      dynamodb: deps.dynamodb,
+      processingBucket: deps.processingBucket,
+      outcomesTable: deps.outcomesTable,
+      account: context?.invokedFunctionArn.split(':')[4] ?? '',
+      log: deps.log ?? jsonLine,
+      // A batch the sweep continues stops, at a checkpoint, in time for the sweep's own end.
+      process: (ref) =>
+        processUpload(ref, {
+          bySweep: true,
+          remainingTimeMs: context && (() => context.getRemainingTimeInMillis() - SWEEP_TIME_RESERVE_MS),
+        }),
+      keepGoing: () => (context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY) > SWEEP_TIME_RESERVE_MS,
+    })
   }
 }

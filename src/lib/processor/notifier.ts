@@ -4,7 +4,7 @@ import {dirname} from 'node:path'
 import {PublishCommand, type SNSClient} from '@aws-sdk/client-sns'
 
 import {NOTIFICATION_ATTRIBUTES, type Outcome, type QuarantineReason} from '#contract/pipeline-contract.js'
-import type {BatchCounts, BatchProblemSummary} from './process-batch.js'
+import type {BatchCounts, BatchProblemSummary} from './results.js'
 
 /** What the pipeline tells subscribers about one upload. */
 export interface Notification {
@@ -27,6 +27,9 @@ export interface Notification {
   batch?: {outcomes: Outcome[]; reasons: QuarantineReason[]; counts: BatchCounts; problems: BatchProblemSummary[]}
   at: string
 }
+
+/** What a notification says beyond the upload it is about (which notify adds). */
+export type NotificationContent = Omit<Notification, 'bucket' | 'sourceKey' | 'etag' | 'sequencer' | 'at'>
 
 /** Where the handler sends notifications: SNS on AWS, an outbox file locally. */
 export interface Notifier {

@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 
-import {type AttributeValue, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
+import {type AttributeValue, type DynamoDBClient, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
 
 import {MAX_BATCH_RECORDS} from '#contract/limits.js'
 import type {Outcome, QuarantineReason} from '#contract/pipeline-contract.js'
@@ -8,37 +8,14 @@ import {OUTCOMES_TABLE} from '#contract/table.js'
 import {isConditionalCheckFailed} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {retryTransient} from '#core/retry.js'
-import {type BatchLine, batchLines, isGzipName} from '#record/batch-lines.js'
+import {type BatchLine, batchLines} from '#record/batch-lines.js'
 import {pastRecordLimit} from '#record/check-batch.js'
 import {checkRecord} from '#record/check-record.js'
 import type {TypedItem} from '#record/typed-item.js'
-import {
-  describeProblems,
-  type NotificationContent,
-  type ProcessOptions,
-  type ProcessorDeps,
-  type ProcessResult,
-  type PutOutcome,
-  type Upload,
-} from './process-object.js'
-
-/** What became of a batch's records so far (all lines before the checkpoint), or in all when it is done. */
-export interface BatchCounts {
-  /** Records (non-blank lines) done. */
-  records: number
-  stored: number
-  unchanged: number
-  quarantined: number
-  /** Quarantined records by reason. */
-  reasons: Partial<Record<QuarantineReason, number>>
-}
-
-/** A problem as the batch's notification names it: where and why, never the record's values. */
-export interface BatchProblemSummary {
-  line: number
-  path: string
-  reason: QuarantineReason
-}
+import {isGzipName} from '#contract/batch-names.js'
+import type {NotificationContent} from './notifier.js'
+import {describeProblems} from './problems.js'
+import type {BatchCounts, BatchProblemSummary, ProcessOptions, ProcessResult, PutOutcome, Upload} from './results.js'
 
 /** The single-record steps of the processor a batch reuses for each of its lines (ObjectProcessor provides them). */
 export interface BatchSteps {
@@ -52,6 +29,14 @@ export interface BatchSteps {
   ): Promise<string>
   notify(upload: Upload, content: NotificationContent): Promise<void>
   removeOriginal(upload: Upload): Promise<void>
+}
+
+/** What a batch needs of the processor's dependencies: its progress lives in the outcomes table. */
+export interface BatchDeps {
+  dynamodb: DynamoDBClient
+  outcomesTable: string
+  quarantineBucket: string
+  batch?: Partial<BatchSettings>
 }
 
 export interface BatchSettings {
@@ -108,7 +93,7 @@ export class BatchProcessor {
   private readonly settings: BatchSettings
 
   constructor(
-    private readonly deps: ProcessorDeps & {batch?: Partial<BatchSettings>},
+    private readonly deps: BatchDeps,
     private readonly now: () => Date,
     private readonly steps: BatchSteps,
   ) {
@@ -205,7 +190,7 @@ export class BatchProcessor {
     if (record > MAX_BATCH_RECORDS) return quarantine('too-large', pastRecordLimit(record))
     const check = checkRecord(bytes, {line})
     if (!check.ok)
-      return quarantine(check.reason, describeProblems(check.reason, check.problems), check.problems[0]?.path)
+      return quarantine(check.reason, describeProblems(check.reason, check.problems).message, check.problems[0]?.path)
     const put = await this.steps.putRecord(upload, check.item, line)
     if (put.kind === 'stored') return {outcome: 'stored'}
     if (put.kind === 'unchanged') return {outcome: 'unchanged'}

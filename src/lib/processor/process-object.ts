@@ -20,20 +20,22 @@ import {
   encodeMetadataValue,
   ITEM_METADATA,
   QUARANTINE_METADATA,
-  QUARANTINE_REASONS,
   type QuarantineReason,
   quarantineKey,
+  quarantineTagging,
   TABLE_KEY,
 } from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
-import {isBatchName} from '#record/batch-lines.js'
 import {checkRecord} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
 import type {TypedItem, TypedValue} from '#record/typed-item.js'
 import {isConditionalCheckFailed, isNoSuchKey, isPreconditionFailed, unquoteEtag} from '#core/aws-responses.js'
 import type {ObjectRef} from './event.js'
-import type {Notification, Notifier} from './notifier.js'
-import {type BatchCounts, BatchProcessor, type BatchSettings} from './process-batch.js'
+import type {NotificationContent, Notifier} from './notifier.js'
+import {BatchProcessor, type BatchSettings} from './process-batch.js'
+import {describeProblems, type Problem, valueFree} from './problems.js'
+import type {ItemKey, ProcessOptions, ProcessResult, PutOutcome, Upload} from './results.js'
+import {isBatchName} from '#contract/batch-names.js'
 
 export interface ProcessorDeps {
   s3: S3Client
@@ -48,38 +50,6 @@ export interface ProcessorDeps {
   batch?: Partial<BatchSettings>
 }
 
-/** Per invocation: how long it may still run (the Lambda context's remaining time), so a batch can stop in time. */
-export interface ProcessOptions {
-  remainingTimeMs?: () => number
-}
-
-export interface ItemKey {
-  ArtistID: string
-  ItemID: string
-}
-
-/**
- * What became of one upload. `unchanged`: the record is already stored exactly so, from another upload. `skipped`:
- * nothing left to do, because the object is no longer there (an event delivered again after the upload was fully
- * handled) or a newer upload replaced it (that upload has its own event).
- */
-export type ProcessResult =
-  | {outcome: 'stored'; key: string; item: ItemKey; alreadyStored: boolean}
-  | {outcome: 'unchanged'; key: string; item: ItemKey}
-  | {
-      outcome: 'quarantined'
-      key: string
-      reason: QuarantineReason
-      message: string
-      quarantineKey: string
-      item?: ItemKey
-    }
-  | {outcome: 'skipped'; key: string; why: 'gone' | 'superseded' | 'leased'}
-  /** A batch object, done: what became of its records. */
-  | {outcome: 'batch'; key: string; etag: string; counts: BatchCounts}
-  /** A batch object that ran out of time: its checkpoint says where the next try (redelivery, sweep) goes on. */
-  | {outcome: 'continuing'; key: string; etag: string; nextLine: number; counts: BatchCounts}
-
 /** S3 allows 2 KB of user metadata in all (names and values); keep clear of it. */
 const METADATA_BUDGET_BYTES = 1900
 const MAX_MESSAGE_CHARS = 300
@@ -89,21 +59,6 @@ const itemKeyOf = (item: Record<string, TypedValue | {S?: string}>): ItemKey => 
   ItemID: (item[TABLE_KEY.sort] as {S: string}).S,
 })
 const quoted = (etag: string): string => `"${etag}"`
-
-/** What a notification says beyond the upload it is about (which notify adds). */
-export type NotificationContent = Omit<Notification, 'bucket' | 'sourceKey' | 'etag' | 'sequencer' | 'at'>
-
-/**
- * One upload being processed: its identity (key + ETag; the processing bucket is not versioned, so no version id),
- * the sequencer its event carried, if any, and the release id when `quarantine release` put it back.
- */
-export interface Upload {
-  bucket: string
-  key: string
-  etag: string
-  sequencer?: string
-  releaseId?: string
-}
 
 type Read =
   | {kind: 'bytes'; upload: Upload; bytes: Uint8Array}
@@ -182,25 +137,6 @@ function quarantineMetadata(
   return metadata
 }
 
-/** A human line from the record check: the first problem, located. */
-export function describeProblems(
-  reason: QuarantineReason,
-  problems: {path: string; line?: number; column?: number; message: string}[],
-): string {
-  const [first] = problems
-  if (!first) return QUARANTINE_REASONS[reason]
-  const where = first.line === undefined ? '' : `line ${first.line}, column ${first.column}: `
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''
-  return `${where}${first.message}${more}`
-}
-
-/** What a conditional put of one record came to (before anything is notified or removed). */
-export type PutOutcome =
-  | {kind: 'stored'; item: ItemKey; alreadyStored: boolean}
-  | {kind: 'unchanged'; item: ItemKey; stored: string}
-  | {kind: 'duplicate'; item: ItemKey; stored: string}
-  | {kind: 'too-large'; message: string}
-
 export class ObjectProcessor {
   private readonly now: () => Date
   private readonly batches: BatchProcessor
@@ -244,9 +180,9 @@ export class ObjectProcessor {
 
   private async store(upload: Upload, bytes: Uint8Array, record: TypedItem): Promise<ProcessResult> {
     const put = await this.putRecord(upload, record)
-    if (put.kind === 'too-large') return this.quarantine(upload, bytes, 'too-large', put.message)
+    if (put.kind === 'too-large') return this.quarantine(upload, bytes, 'too-large', valueFree(put.message))
     if (put.kind === 'unchanged') return this.unchanged(upload, put.item, put.stored)
-    if (put.kind === 'duplicate') return this.quarantine(upload, bytes, 'duplicate', put.stored, put.item)
+    if (put.kind === 'duplicate') return this.quarantine(upload, bytes, 'duplicate', valueFree(put.stored), put.item)
     const itemKey = put.item
     await this.notify(upload, {
       outcome: 'stored',
@@ -354,11 +290,11 @@ export class ObjectProcessor {
     upload: Upload,
     bytes: Uint8Array,
     reason: QuarantineReason,
-    message: string,
+    problem: Problem,
     item?: ItemKey,
   ): Promise<ProcessResult> {
-    const target = await this.writeEntry(upload, bytes, reason, message)
-    return this.finishQuarantine(upload, reason, message, target, item)
+    const target = await this.writeEntry(upload, bytes, reason, problem.message)
+    return this.finishQuarantine(upload, reason, problem, target, item)
   }
 
   /**
@@ -373,6 +309,7 @@ export class ObjectProcessor {
     line?: number,
   ): Promise<string> {
     const target = quarantineKey(upload.key, upload, line)
+    const at = this.now().toISOString()
     try {
       await this.deps.s3.send(
         new PutObjectCommand({
@@ -381,7 +318,8 @@ export class ObjectProcessor {
           Body: bytes,
           ContentType: 'application/json',
           IfNoneMatch: '*',
-          Metadata: quarantineMetadata(upload, reason, message, this.now().toISOString(), line),
+          Metadata: quarantineMetadata(upload, reason, message, at, line),
+          Tagging: quarantineTagging(reason, upload.etag, at),
         }),
       )
     } catch (error) {
@@ -397,6 +335,7 @@ export class ObjectProcessor {
       ? `the batch object is ${size} bytes; the limit is ${MAX_BATCH_OBJECT_BYTES} bytes; split it`
       : `the object is ${size} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`
     const target = quarantineKey(upload.key, upload)
+    const at = this.now().toISOString()
     try {
       await this.deps.s3.send(
         new CopyObjectCommand({
@@ -406,7 +345,9 @@ export class ObjectProcessor {
           CopySourceIfMatch: quoted(upload.etag),
           IfNoneMatch: '*',
           MetadataDirective: 'REPLACE',
-          Metadata: quarantineMetadata(upload, 'too-large', message, this.now().toISOString()),
+          Metadata: quarantineMetadata(upload, 'too-large', message, at),
+          TaggingDirective: 'REPLACE',
+          Tagging: quarantineTagging('too-large', upload.etag, at),
         }),
       )
     } catch (error) {
@@ -417,16 +358,18 @@ export class ObjectProcessor {
       if (!entry) return {outcome: 'skipped', key: upload.key, why: 'superseded'}
       this.mustBeOwnEntry(upload, entry)
     }
-    return this.finishQuarantine(upload, 'too-large', message, target)
+    return this.finishQuarantine(upload, 'too-large', valueFree(message), target)
   }
 
+  /** Notifies and removes the original; what leaves the processor (notification, result, log line) has no values. */
   private async finishQuarantine(
     upload: Upload,
     reason: QuarantineReason,
-    message: string,
+    problem: Problem,
     target: string,
     item?: ItemKey,
   ): Promise<ProcessResult> {
+    const message = problem.summary
     await this.notify(upload, {
       outcome: 'quarantined',
       reason,

@@ -2,6 +2,7 @@ import type {PipelineTarget} from '#aws/clients.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {confirmOrRefuse} from '#terminal/confirm.js'
 import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
+import {interruptedError} from '#core/errors.js'
 import type {QuarantineEntry, ResolvedArgument} from './entries.js'
 import {entryLine, splitResolved} from './entry-lines.js'
 
@@ -28,20 +29,32 @@ export interface EntriesAction {
 /**
  * The shared course of `quarantine rm` and `release`: report what is missing (never asked about), list what will be
  * acted on, ask (unless --yes; refuse without a terminal), then act on each entry, recording failures per entry.
+ * With `quiet`, the entries are listed only when the user is asked about them. Ctrl-C (`signal`) stops it between
+ * entries, with a note of how many were done.
  */
 export async function actOnEntries(
   target: PipelineTarget,
   resolved: ResolvedArgument[],
   action: EntriesAction,
-  options: {yes: boolean; dryRun: boolean; say: (line: string) => void; warn: (line: string) => void},
+  options: {
+    yes: boolean
+    dryRun: boolean
+    quiet?: boolean
+    signal?: AbortSignal
+    say: (line: string) => void
+    warn: (line: string) => void
+  },
 ): Promise<EntriesActionResult> {
   const {entries, missing} = splitResolved(resolved)
   for (const argument of missing) options.warn(`not in quarantine: ${argument}`)
   const result: EntriesActionResult = {done: [], missing, failed: [], dryRun: options.dryRun, declined: false}
   if (entries.length === 0) return result
   const count = `${entries.length} quarantine ${entries.length === 1 ? 'entry' : 'entries'}`
-  options.say(`${options.dryRun ? 'Would ' + action.verb : capitalise(action.verb)} ${count}:`)
-  for (const entry of entries) options.say(`  ${entryLine(entry)}`)
+  const heading = `${options.dryRun ? 'Would ' + action.verb : capitalise(action.verb)} ${count}`
+  if (!options.quiet || !(options.yes || options.dryRun)) {
+    options.say(`${heading}:`)
+    for (const entry of entries) options.say(`  ${entryLine(entry)}`)
+  } else if (options.dryRun) options.say(`${heading}.`)
   if (options.dryRun) return result
   if (
     !(await confirmOrRefuse(`${capitalise(action.verb)} ${count}${action.caution ? ` (${action.caution})` : ''}?`, {
@@ -52,7 +65,7 @@ export async function actOnEntries(
     options.say(`Nothing ${action.pastTense}.`)
     return {...result, declined: true}
   }
-  await mapConcurrently(entries, target.concurrency, async (entry) => {
+  await mapConcurrently(entries, {limit: target.concurrency, signal: options.signal}, async (entry) => {
     try {
       await action.act(entry)
       result.done.push(entry.key)
@@ -61,7 +74,9 @@ export async function actOnEntries(
     }
   })
   for (const failure of result.failed) options.warn(`failed to ${action.verb} ${failure.key}: ${failure.message}`)
-  options.say(`${capitalise(action.pastTense)} ${result.done.length} of ${count}.`)
+  const outcome = `${action.pastTense} ${result.done.length} of ${count}`
+  if (options.signal?.aborted) throw interruptedError(`${outcome}; the others are left as they were.`)
+  options.say(`${capitalise(outcome)}.`)
   return result
 }
 

@@ -11,7 +11,7 @@ import {
 
 import {isConditionalWriteConflict} from '#aws/explain-error.js'
 import {QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
-import {isUnsupportedRequest} from '#core/aws-responses.js'
+import {isUnsupportedRequest, unquoteEtag} from '#core/aws-responses.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import type {QuarantineEntry} from './entries.js'
@@ -72,15 +72,17 @@ export async function purgeEntry(s3: S3Client, bucket: string, entry: Quarantine
  * The object is the same upload as before (same key, same bytes, so the same ETag and entry id); its release id
  * makes the processor wait until the entry is removed here before quarantining it again, so that entry is never
  * taken for the new one and then deleted.
+ * Returns the upload it makes (source key and ETag), to follow to its outcome.
  */
 export async function releaseEntry(
   s3: S3Client,
   buckets: {quarantine: string; processing: string},
   entry: QuarantineEntry,
-): Promise<void> {
+): Promise<{key: string; etag?: string}> {
   const body = await readEntryContent(s3, buckets.quarantine, entry)
+  let released
   try {
-    await s3.send(
+    released = await s3.send(
       new PutObjectCommand({
         Bucket: buckets.processing,
         Key: entry.sourceKey,
@@ -101,4 +103,5 @@ export async function releaseEntry(
     throw error
   }
   await deleteEntry(s3, buckets.quarantine, entry)
+  return {key: entry.sourceKey, etag: released.ETag && unquoteEtag(released.ETag)}
 }

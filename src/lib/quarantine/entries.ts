@@ -1,10 +1,15 @@
-import {HeadObjectCommand, type S3Client} from '@aws-sdk/client-s3'
+import {GetObjectTaggingCommand, HeadObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {isNoSuchKey} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {listObjects} from '#aws/list-objects.js'
-import {decodeMetadataValue, parseQuarantineKey, QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
+import {
+  decodeMetadataValue,
+  parseQuarantineKey,
+  QUARANTINE_METADATA,
+  QUARANTINE_TAGS,
+} from '#contract/pipeline-contract.js'
 
 /** One quarantined upload, as `quarantine list` prints it. */
 export interface QuarantineEntry {
@@ -46,14 +51,13 @@ async function describeEntry(s3: S3Client, bucket: string, key: string): Promise
   }
 }
 
-/** Keys of the entries under a prefix, in S3's key order; `limit` caps how many. */
-async function entryKeys(target: PipelineTarget, options: {prefix?: string; limit?: number}): Promise<string[]> {
+/** Keys of the entries under a prefix, in S3's key order. */
+async function entryKeys(target: PipelineTarget, options: {prefix?: string}): Promise<string[]> {
   const keys: string[] = []
   for await (const object of listObjects(target.s3, resource(target, 'quarantineBucket'), {prefix: options.prefix})) {
     // Objects not laid out by the pipeline (someone's stray upload) are not entries.
     if (!parseQuarantineKey(object.key)) continue
     keys.push(object.key)
-    if (options.limit !== undefined && keys.length >= options.limit) break
   }
   return keys
 }
@@ -71,12 +75,16 @@ async function describeEntries(
   return entries.filter((entry): entry is QuarantineEntry => entry !== undefined)
 }
 
-/** Entries under a prefix, with their metadata, in S3's key order; `limit` caps how many. */
+/**
+ * Entries under a prefix, with their metadata, in S3's key order; `limit` caps how many are described, and `total`
+ * counts them all (listing is cheap: only the entries shown are read).
+ */
 export async function listEntries(
   target: PipelineTarget,
   options: {prefix?: string; limit?: number} = {},
-): Promise<QuarantineEntry[]> {
-  return describeEntries(target, await entryKeys(target, options))
+): Promise<{entries: QuarantineEntry[]; total: number}> {
+  const keys = await entryKeys(target, {prefix: options.prefix})
+  return {entries: await describeEntries(target, keys.slice(0, options.limit)), total: keys.length}
 }
 
 const newestFirst = (a: QuarantineEntry, b: QuarantineEntry): number =>
@@ -130,4 +138,39 @@ export async function resolveEntryArguments(
       .filter((entry) => options.line === undefined || entry.line === options.line)
       .sort(newestFirst),
   }))
+}
+
+/** A quarantine entry as the uploader may see it: from the listing and the entry's tags, never its content or metadata. */
+export interface TaggedEntry {
+  key: string
+  quarantinedAt?: string
+  reason?: string
+  sourceEtag?: string
+}
+
+/**
+ * Every entry of one source key, newest first, read with listing and GetObjectTagging only (the uploader's rights:
+ * status and `upload --wait` tell a quarantined upload and its reason without reading anyone's rejected record).
+ */
+export async function taggedEntriesOf(target: PipelineTarget, sourceKey: string): Promise<TaggedEntry[]> {
+  const bucket = resource(target, 'quarantineBucket')
+  const entries: TaggedEntry[] = []
+  for await (const object of listObjects(target.s3, bucket, {prefix: `${sourceKey}/`})) {
+    if (parseQuarantineKey(object.key)?.sourceKey !== sourceKey) continue
+    const tags = await target.s3
+      .send(new GetObjectTaggingCommand({Bucket: bucket, Key: object.key}))
+      .then((answer) => Object.fromEntries((answer.TagSet ?? []).map((tag) => [tag.Key, tag.Value])))
+      .catch((error: unknown) => {
+        if (isNoSuchKey(error)) return undefined
+        throw error
+      })
+    if (!tags) continue
+    entries.push({
+      key: object.key,
+      quarantinedAt: tags[QUARANTINE_TAGS.quarantinedAt] ?? object.lastModified?.toISOString(),
+      reason: tags[QUARANTINE_TAGS.reason],
+      sourceEtag: tags[QUARANTINE_TAGS.sourceEtag],
+    })
+  }
+  return entries.sort((a, b) => (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? ''))
 }

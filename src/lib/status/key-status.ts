@@ -1,13 +1,13 @@
-import {HeadObjectCommand} from '@aws-sdk/client-s3'
+import {setTimeout as delay} from 'node:timers/promises'
 
-import {isNoSuchKey, unquoteEtag} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
-import {entriesOf} from '#quarantine/entries.js'
-import type {BatchCounts} from '#processor/process-batch.js'
-import {isBatchName} from '#record/batch-lines.js'
+import {taggedEntriesOf} from '#quarantine/entries.js'
+import {findObject} from '#aws/list-objects.js'
+import type {BatchCounts} from '#processor/results.js'
+import {isBatchName} from '#contract/batch-names.js'
 
 /**
  * Where an upload is: waiting in the processing bucket, stored in the table, found already stored exactly so
@@ -54,13 +54,9 @@ export interface KeyStatus {
 
 /** The object waiting under the key in the processing bucket, if any: when it was uploaded and its ETag. */
 export async function inFlight(target: PipelineTarget, key: string): Promise<UploadOutcome | undefined> {
-  try {
-    const head = await target.s3.send(new HeadObjectCommand({Bucket: resource(target, 'processingBucket'), Key: key}))
-    return {state: 'in-flight', at: head.LastModified?.toISOString(), etag: head.ETag && unquoteEtag(head.ETag)}
-  } catch (error) {
-    if (isNoSuchKey(error)) return undefined
-    throw error
-  }
+  // By listing, not HEAD: the uploader may not read objects, not even its own still waiting.
+  const waiting = await findObject(target.s3, resource(target, 'processingBucket'), key)
+  return waiting && {state: 'in-flight', at: waiting.lastModified?.toISOString(), etag: waiting.etag}
 }
 
 function tableClient(target: PipelineTarget) {
@@ -122,14 +118,13 @@ async function outcomesTableUploads(target: PipelineTarget, key: string, etag?: 
 }
 
 async function quarantined(target: PipelineTarget, key: string): Promise<UploadOutcome[]> {
-  // Callers fan out over keys at the target's concurrency; one key's entries are read one at a time.
-  const entries = await entriesOf(target, key, 1)
+  // The reason from the entry's tags: its message is in metadata only the admin reads (`quarantine show`).
+  const entries = await taggedEntriesOf(target, key)
   return entries.map((entry) => ({
     state: 'quarantined' as const,
     at: entry.quarantinedAt,
     etag: entry.sourceEtag,
     reason: entry.reason,
-    message: entry.message,
     entry: entry.key,
   }))
 }
@@ -189,7 +184,8 @@ export const isSettled = (status: KeyStatus): boolean =>
   status.state === 'quarantined' ||
   status.state === 'batch'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Waits `ms`, or less if `signal` is aborted meanwhile (its only way to fail). */
+const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, {signal}).catch(() => undefined)
 
 /**
  * Follows uploads until each is stored, unchanged or quarantined, or the time is up (those are returned as they last
@@ -199,7 +195,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export async function waitForOutcomes(
   target: PipelineTarget,
   uploads: {key: string; etag?: string}[],
-  options: {timeoutMs: number; onSettled?: (status: KeyStatus, index: number) => void},
+  options: {timeoutMs: number; onSettled?: (status: KeyStatus, index: number) => void; signal?: AbortSignal},
 ): Promise<{statuses: KeyStatus[]; timedOut: boolean}> {
   const deadline = Date.now() + options.timeoutMs
   const statuses: KeyStatus[] = uploads.map(({key}) => ({key, state: 'in-flight'}))
@@ -215,9 +211,10 @@ export async function waitForOutcomes(
       if (settled) options.onSettled?.(statuses[index], index)
       return !settled
     })
-    if (pending.length === 0) return {statuses, timedOut: false}
+    // Ctrl-C (the signal): those still waiting are returned as they last stood.
+    if (pending.length === 0 || options.signal?.aborted) return {statuses, timedOut: false}
     if (Date.now() + interval > deadline) return {statuses, timedOut: true}
-    await sleep(interval)
+    await sleep(interval, options.signal)
     interval = Math.min(interval * 1.5, 3000)
   }
 }

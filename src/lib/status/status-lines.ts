@@ -18,7 +18,8 @@ function details(outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['stat
     case 'unchanged':
       return `(already stored exactly so as ${item}; nothing changed, ${outcome.at ?? 'time unknown'})`
     case 'quarantined':
-      return `${outcome.reason ?? 'unknown reason'}: ${outcome.message ?? ''}  [${outcome.entry}]`
+      // The message is the admin's to read (`quarantine show`): status has the reason and the entry.
+      return `${outcome.reason ?? 'unknown reason'}${outcome.message ? `: ${outcome.message}` : ''}  [${outcome.entry}]`
     case 'batch': {
       const counts = outcome.counts
       if (!counts) return ''
@@ -46,4 +47,9 @@ export function historyLines(status: KeyStatus): string[] {
     (upload, index) =>
       `    ${index === 0 ? 'current ' : '        '} ${STATE_NAMES[upload.state].padEnd(12)} ${details({...upload, key: status.key})}  etag ${upload.etag ?? 'unknown'}`,
   )
+}
+
+/** What `--wait` says when the time is up before every outcome arrived. */
+export function waitTimedOutLine(timeout: string): string {
+  return `Timed out after ${timeout} waiting for outcomes; see them later with: eventpulse status KEY`
 }

@@ -1,6 +1,6 @@
 import input from '@inquirer/input'
 
-import {refuseWithoutTerminal} from './confirm.js'
+import {answerTo, refuseWithoutTerminal} from './confirm.js'
 
 /**
  * Asks the user to type a name (the stack's) before something irreversible; --yes skips it. With no terminal and no
@@ -9,6 +9,9 @@ import {refuseWithoutTerminal} from './confirm.js'
 export async function confirmByTypingName(name: string, options: {yes: boolean; action: string}): Promise<boolean> {
   if (options.yes) return true
   refuseWithoutTerminal(options.action)
-  const typed = await input({message: `Type the stack name (${name}) to ${options.action}:`}, {output: process.stderr})
+  const typed = await answerTo(
+    input({message: `Type the stack name (${name}) to ${options.action}:`}, {output: process.stderr}),
+    'Run the command again to answer, or pass --yes to confirm in advance.',
+  )
   return typed.trim() === name
 }

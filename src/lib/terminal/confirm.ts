@@ -1,11 +1,24 @@
 import confirm from '@inquirer/confirm'
 
-import {CliError} from '#core/errors.js'
+import {cancelledError, CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 
 /** Whether a person can answer a prompt: both ends of the terminal are interactive. */
 export function canPrompt(): boolean {
   return Boolean(process.stdin.isTTY && process.stderr.isTTY)
+}
+
+/**
+ * The answer to a prompt. Ctrl-C at it (the prompt library's ExitPromptError) cancels the command: exit 130 with
+ * `hint`, the same in every command, rather than an unforeseen error.
+ */
+export async function answerTo<T>(prompt: Promise<T>, hint: string): Promise<T> {
+  try {
+    return await prompt
+  } catch (error) {
+    if ((error as Error)?.name === 'ExitPromptError') throw cancelledError(hint)
+    throw error
+  }
 }
 
 /**
@@ -15,7 +28,10 @@ export function canPrompt(): boolean {
 export async function confirmOrRefuse(question: string, options: {yes: boolean; action: string}): Promise<boolean> {
   if (options.yes) return true
   refuseWithoutTerminal(options.action)
-  return confirm({message: question, default: false}, {output: process.stderr})
+  return answerTo(
+    confirm({message: question, default: false}, {output: process.stderr}),
+    'Run the command again to answer, or pass --yes to confirm in advance.',
+  )
 }
 
 /** Throws the usage error (exit 2) for a confirmation that no terminal can give. */

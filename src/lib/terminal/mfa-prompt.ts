@@ -1,4 +1,4 @@
-import {canPrompt} from './confirm.js'
+import {answerTo, canPrompt} from './confirm.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 
@@ -11,11 +11,15 @@ export async function promptMfaCode(serial: string): Promise<string> {
       hint: 'Run the command in a terminal, or use credentials that need no MFA code (e.g. an SSO profile).',
     })
   const {default: input} = await import('@inquirer/input')
-  return input(
-    {
-      message: `MFA code for ${serial}:`,
-      validate: (value) => /^\d{6}$/.test(value.trim()) || 'Enter the 6-digit code from your MFA device.',
-    },
-    {output: process.stderr},
-  ).then((code) => code.trim())
+  const code = await answerTo(
+    input(
+      {
+        message: `MFA code for ${serial}:`,
+        validate: (value) => /^\d{6}$/.test(value.trim()) || 'Enter the 6-digit code from your MFA device.',
+      },
+      {output: process.stderr},
+    ),
+    'Run the command again with a current code from your MFA device.',
+  )
+  return code.trim()
 }

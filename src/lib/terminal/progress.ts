@@ -1,10 +1,10 @@
 /**
- * Reports progress on stderr: a bar redrawn in place on a terminal, one plain line per step otherwise, nothing with
- * --json.
+ * Shows progress on stderr as a bar redrawn in place, on a terminal only: off a terminal, and when silent (--json,
+ * --quiet), nothing. The outcomes themselves are the command's to print, once, when the work is done.
  */
 export interface Progress {
-  /** One more item done; `line` is what a non-terminal sees for it. */
-  advance(line: string): void
+  /** One more item done. */
+  advance(): void
   /** Clears the bar; idempotent. */
   done(): void
 }
@@ -19,8 +19,7 @@ export function createProgress(options: {
   stream?: NodeJS.WriteStream
 }): Progress {
   const stream = options.stream ?? process.stderr
-  if (options.silent) return {advance() {}, done() {}}
-  if (!stream.isTTY || options.total <= 1) return {advance: (line) => stream.write(`${line}\n`), done() {}}
+  if (options.silent || !stream.isTTY || options.total <= 1) return {advance() {}, done() {}}
 
   let count = 0
   let lastDraw = 0

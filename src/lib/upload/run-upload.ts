@@ -3,7 +3,6 @@ import {explainAwsError} from '#aws/explain-error.js'
 import {type Failure, toFailure} from '#core/errors.js'
 import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
 import type {Progress} from '#terminal/progress.js'
-import {outcomeLine} from '#status/status-lines.js'
 import {isSettled, type KeyStatus, waitForOutcomes} from '#status/key-status.js'
 import {formatProblems} from '#validate/validate-files.js'
 import type {PackedFile, Packing} from './pack.js'
@@ -92,6 +91,8 @@ export async function runUpload(
     force?: boolean
     progress: Progress
     wait?: {timeoutMs: number; progress: (total: number) => Progress}
+    /** Ctrl-C: no more files are sent, and the waiting stops. */
+    signal?: AbortSignal
   },
 ): Promise<UploadResult & {timedOut: boolean; failure?: Failure}> {
   const bucket = resource(target, 'processingBucket')
@@ -101,7 +102,7 @@ export async function runUpload(
   let failure = sent.failure
   const summary = summarise(files)
   let timedOut = false
-  if (options.wait && !failure) {
+  if (options.wait && !failure && !options.signal?.aborted) {
     const uploaded = files.filter((f) => f.status === 'uploaded')
     const progress = options.wait.progress(uploaded.length)
     // As each settles, so that a poll failing later (the target gone) loses nothing learnt.
@@ -109,9 +110,10 @@ export async function runUpload(
     try {
       const waited = await waitForOutcomes(target, uploaded, {
         timeoutMs: options.wait.timeoutMs,
+        signal: options.signal,
         onSettled: (status, index) => {
           statuses[index] = status
-          progress.advance(outcomeLine(status))
+          progress.advance()
         },
       })
       statuses = waited.statuses

@@ -45,6 +45,8 @@ export interface SendOptions {
   /** Send records even when the table already holds them exactly so. */
   force: boolean
   progress: Progress
+  /** Ctrl-C: no new file starts; those not started are reported `not-attempted`. */
+  signal?: AbortSignal
 }
 
 /**
@@ -81,7 +83,7 @@ async function put(
           IfNoneMatch: '*',
         }),
       )
-      progress.advance(`uploaded ${key}`)
+      progress.advance()
       return {...described, status: 'uploaded', etag: response.ETag && unquoteEtag(response.ETag)}
     } catch (error) {
       if (!isConditionalWriteConflict(error)) throw error
@@ -89,11 +91,11 @@ async function put(
     const waiting = await inFlight(target, key)
     const etag = singlePartEtag(body)
     if (waiting?.etag === etag) {
-      progress.advance(`already sent ${key}: the same content is waiting to be processed`)
+      progress.advance()
       return {...described, status: 'uploaded', etag, alreadyInFlight: true}
     }
     if (waiting || attempt === PUT_TRIES) {
-      progress.advance(`not replaced ${key}: an upload of that key is still being processed`)
+      progress.advance()
       return {
         ...described,
         status: 'in-flight-conflict',
@@ -150,7 +152,7 @@ export async function uploadFiles(
 
   const files = await mapConcurrently(planned, target.concurrency, async (entry, index): Promise<UploadedFile> => {
     const notAttempted = {file: entry.file.displayPath, key: entry.key, status: 'not-attempted' as const}
-    if (failure) return notAttempted
+    if (failure || options.signal?.aborted) return notAttempted
     const window = Math.floor(index / BATCH_GET_LIMIT)
     // Read ahead; a failure there is met (and reported) when that window's turn comes.
     if ((window + 1) * BATCH_GET_LIMIT < planned.length) lookUpWindow(window + 1).catch(() => {})
@@ -166,12 +168,12 @@ export async function uploadFiles(
     prepared[index] = undefined
     const described = {file: entry.file.displayPath, key: entry.key, size: body.length}
     if (report && !report.valid) {
-      options.progress.advance(`invalid ${entry.key} (not sent)`)
+      options.progress.advance()
       return {...described, status: 'invalid', reason: report.reason, errors: report.errors}
     }
     const storedItem = check?.ok ? stored.get(itemKeyOf(check.item)) : undefined
     if (check?.ok && storedItem && sameRecord(check.item, storedItem)) {
-      options.progress.advance(`unchanged ${entry.key}: already stored exactly so (not sent)`)
+      options.progress.advance()
       const {ArtistID, ItemID} = check.item as Record<string, {S: string}>
       return {...described, status: 'unchanged', item: {ArtistID: ArtistID.S, ItemID: ItemID.S}}
     }
@@ -180,7 +182,7 @@ export async function uploadFiles(
     } catch (error) {
       const fileFailure = toFailure(explainAwsError(error))
       failure ??= fileFailure
-      options.progress.advance(`failed ${entry.key}: ${fileFailure.message}`)
+      options.progress.advance()
       return {...described, status: 'failed', error: {code: fileFailure.code, message: fileFailure.message}}
     }
   })

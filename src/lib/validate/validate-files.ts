@@ -1,8 +1,8 @@
 import {expandInputs, type InputFile, inputChunks, inputSize, readInput} from '#files/input-files.js'
 import type {QuarantineReason} from '#contract/pipeline-contract.js'
-import {isBatchName, isGzipName} from '#record/batch-lines.js'
 import {type BatchProblem, checkBatch} from '#record/check-batch.js'
 import {checkRecord, type RecordCheck, type RecordProblem} from '#record/check-record.js'
+import {isBatchName, isGzipName} from '#contract/batch-names.js'
 
 /** The verdict on one file, as `validate` prints it and `upload` uses it. */
 export interface FileReport {

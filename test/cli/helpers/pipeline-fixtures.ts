@@ -1,7 +1,7 @@
 import {DeleteObjectsCommand, ListObjectsCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 import {type AttributeValue, type DynamoDBClient, PutItemCommand} from '@aws-sdk/client-dynamodb'
 
-import {ITEM_METADATA, QUARANTINE_METADATA, quarantineKey} from '#contract/pipeline-contract.js'
+import {ITEM_METADATA, QUARANTINE_METADATA, quarantineKey, quarantineTagging} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {BUCKETS, OUTCOMES_TABLE_NAME, TABLE} from './emulators.js'
 
@@ -30,6 +30,7 @@ export async function quarantine(
   const etag = options.etag ?? Math.random().toString(16).slice(2).padEnd(32, '0')
   const sequencer = options.sequencer ?? Date.now().toString(16)
   const key = quarantineKey(sourceKey, {etag})
+  const at = options.at ?? new Date().toISOString()
   await s3.send(
     new PutObjectCommand({
       Bucket: BUCKETS.quarantine,
@@ -41,8 +42,9 @@ export async function quarantine(
         [QUARANTINE_METADATA.sourceKey]: encodeURIComponent(sourceKey),
         [QUARANTINE_METADATA.sourceEtag]: etag,
         [QUARANTINE_METADATA.sourceSequencer]: sequencer,
-        [QUARANTINE_METADATA.quarantinedAt]: options.at ?? new Date().toISOString(),
+        [QUARANTINE_METADATA.quarantinedAt]: at,
       },
+      Tagging: quarantineTagging(options.reason ?? 'invalid-json', etag, at),
     }),
   )
   return key

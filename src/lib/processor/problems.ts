@@ -1,0 +1,29 @@
+import {QUARANTINE_REASONS, type QuarantineReason} from '#contract/pipeline-contract.js'
+
+/**
+ * Why an upload is quarantined. `message` may quote the record (`got "-3"`): it is kept with the entry, for the admin.
+ * `summary` never does: it is what logs and notifications carry (keys, reason, where the problem is).
+ */
+export interface Problem {
+  message: string
+  summary: string
+}
+
+/** Messages that quote nothing of the record's values (sizes, keys, DynamoDB's own words) serve as their summary. */
+export const valueFree = (message: string): Problem => ({message, summary: message})
+
+/** The record check's findings: the first problem in full, and located without its values. */
+export function describeProblems(
+  reason: QuarantineReason,
+  problems: {path: string; line?: number; column?: number; message: string}[],
+): Problem {
+  const [first] = problems
+  if (!first) return valueFree(QUARANTINE_REASONS[reason])
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''
+  const at = first.line === undefined ? '' : `line ${first.line}, column ${first.column}`
+  const path = first.path ? `${at ? ', ' : ''}at ${first.path}` : ''
+  return {
+    message: `${at ? `${at}: ` : ''}${first.message}${more}`,
+    summary: `${QUARANTINE_REASONS[reason]}${at || path ? ` (${at}${path})` : ''}${more}`,
+  }
+}

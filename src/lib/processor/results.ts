@@ -1,0 +1,73 @@
+import type {QuarantineReason} from '#contract/pipeline-contract.js'
+
+// What the processor works on and what it returns: shared by the one-record and batch paths, the sweep and the local
+// pipeline.
+
+/**
+ * One upload being processed: its identity (key + ETag; the processing bucket is not versioned, so no version id),
+ * the sequencer its event carried, if any, and the release id when `quarantine release` put it back.
+ */
+export interface Upload {
+  bucket: string
+  key: string
+  etag: string
+  sequencer?: string
+  releaseId?: string
+}
+
+export interface ItemKey {
+  ArtistID: string
+  ItemID: string
+}
+
+/** Per invocation: how long it may still run (the Lambda context's remaining time), so a batch can stop in time. */
+export interface ProcessOptions {
+  remainingTimeMs?: () => number
+}
+
+/**
+ * What became of one upload. `unchanged`: the record is already stored exactly so, from another upload. `skipped`:
+ * nothing left to do, because the object is no longer there (an event delivered again after the upload was fully
+ * handled) or a newer upload replaced it (that upload has its own event).
+ */
+export type ProcessResult =
+  | {outcome: 'stored'; key: string; item: ItemKey; alreadyStored: boolean}
+  | {outcome: 'unchanged'; key: string; item: ItemKey}
+  | {
+      outcome: 'quarantined'
+      key: string
+      reason: QuarantineReason
+      message: string
+      quarantineKey: string
+      item?: ItemKey
+    }
+  | {outcome: 'skipped'; key: string; why: 'gone' | 'superseded' | 'leased'}
+  /** A batch object, done: what became of its records. */
+  | {outcome: 'batch'; key: string; etag: string; counts: BatchCounts}
+  /** A batch object that ran out of time: its checkpoint says where the next try (redelivery, sweep) goes on. */
+  | {outcome: 'continuing'; key: string; etag: string; nextLine: number; counts: BatchCounts}
+
+/** What a conditional put of one record came to (before anything is notified or removed). */
+export type PutOutcome =
+  | {kind: 'stored'; item: ItemKey; alreadyStored: boolean}
+  | {kind: 'unchanged'; item: ItemKey; stored: string}
+  | {kind: 'duplicate'; item: ItemKey; stored: string}
+  | {kind: 'too-large'; message: string}
+
+/** What became of a batch's records so far (all lines before the checkpoint), or in all when it is done. */
+export interface BatchCounts {
+  /** Records (non-blank lines) done. */
+  records: number
+  stored: number
+  unchanged: number
+  quarantined: number
+  /** Quarantined records by reason. */
+  reasons: Partial<Record<QuarantineReason, number>>
+}
+
+/** A problem as the batch's notification names it: where and why, never the record's values. */
+export interface BatchProblemSummary {
+  line: number
+  path: string
+  reason: QuarantineReason
+}

@@ -1,0 +1,32 @@
+// Mutation testing (StrykerJS 9, the newest major that runs on Node 20): `npm run test:mutation`, or one module group
+// with `npm run test:mutation -- --mutate 'src/lib/record/**/*.ts'`. Reports go to reports/mutation/.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  mutate: [
+    'src/lib/processor/**/*.ts',
+    'src/lib/record/**/*.ts',
+    'src/lib/quarantine/**/*.ts',
+    'src/lib/upload/**/*.ts',
+    'src/lib/status/**/*.ts',
+    'src/lib/deploy/empty-bucket.ts',
+  ],
+  testRunner: 'vitest',
+  // Only the tests that call src/lib in-process: the ones that drive the built CLI cover nothing Stryker mutates.
+  vitest: {configFile: 'vitest.mutation.config.ts', related: true},
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.mutation.json',
+  coverageAnalysis: 'perTest',
+  // Static mutants (module-level constants) would rerun every test for each: reported as ignored instead.
+  ignoreStatic: true,
+  concurrency: 2,
+  // The local emulators start in each test file; a loaded machine needs room.
+  timeoutMS: 30_000,
+  timeoutFactor: 2,
+  reporters: ['html', 'json', 'clear-text', 'progress'],
+  htmlReporter: {fileName: 'reports/mutation/index.html'},
+  jsonReporter: {fileName: 'reports/mutation/mutation.json'},
+  incremental: true,
+  incrementalFile: 'stryker-incremental.json',
+  thresholds: {high: 85, low: 70, break: null},
+  ignorePatterns: ['dist', 'reports', 'coverage', '.bench-tmp', '*.tgz'],
+}

@@ -1,0 +1,48 @@
+import {GetObjectCommand, HeadObjectCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
+import {releaseEntry} from '#quarantine/actions.js'
+import {BUCKETS, startEmulators, type Emulators} from '../cli/helpers/emulators.js'
+
+// Releasing on the local S3, in-process: the object goes back under its source key, and never over a newer upload.
+
+let e: Emulators
+const buckets = {quarantine: BUCKETS.quarantine, processing: BUCKETS.processing}
+
+beforeAll(async () => {
+  e = await startEmulators()
+})
+afterAll(() => e?.stop())
+
+async function quarantined(sourceKey: string, body: string) {
+  const key = `${sourceKey}/q-0123456789abcdef`
+  await e.s3.send(new PutObjectCommand({Bucket: BUCKETS.quarantine, Key: key, Body: body}))
+  return {key, sourceKey, entryId: 'q-0123456789abcdef', size: body.length}
+}
+const read = async (bucket: string, key: string) =>
+  (await e.s3.send(new GetObjectCommand({Bucket: bucket, Key: key}))).Body!.transformToString()
+const exists = (bucket: string, key: string) =>
+  e.s3.send(new HeadObjectCommand({Bucket: bucket, Key: key})).then(
+    () => true,
+    () => false,
+  )
+
+describe('quarantine release', () => {
+  it('puts the entry back under its source key with a release id, then removes the entry', async () => {
+    const entry = await quarantined('released.json', '{"fixed": true}')
+    await releaseEntry(e.s3, buckets, entry)
+    expect(await read(BUCKETS.processing, 'released.json')).toBe('{"fixed": true}')
+    const head = await e.s3.send(new HeadObjectCommand({Bucket: BUCKETS.processing, Key: 'released.json'}))
+    expect(head.Metadata?.[QUARANTINE_METADATA.releaseId]).toMatch(/^[0-9a-f-]{36}$/)
+    expect(await exists(BUCKETS.quarantine, entry.key)).toBe(false)
+  })
+
+  it('never replaces an upload of the same key still waiting: refuses (InFlight), both kept as they were', async () => {
+    const entry = await quarantined('waiting.json', '{"old": true}')
+    await e.s3.send(new PutObjectCommand({Bucket: BUCKETS.processing, Key: 'waiting.json', Body: '{"newer": true}'}))
+    await expect(releaseEntry(e.s3, buckets, entry)).rejects.toMatchObject({code: 'InFlight', exitCode: 4})
+    expect(await read(BUCKETS.processing, 'waiting.json')).toBe('{"newer": true}')
+    expect(await read(BUCKETS.quarantine, entry.key)).toBe('{"old": true}')
+  })
+})

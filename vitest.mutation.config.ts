@@ -1,0 +1,29 @@
+import {defineConfig} from 'vitest/config'
+
+import base from './vitest.config.js'
+
+/**
+ * The tests Stryker runs against each mutant: those that call src/lib in-process (against the local emulators or SDK
+ * mocks). Tests that drive the built CLI cover nothing it mutates; fault injection is a stress test (40 s), not a
+ * per-mutant check.
+ */
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: [
+      'test/processor/processor.test.ts',
+      'test/processor/notifier-and-events.test.ts',
+      'test/processor/tolerant-events.test.ts',
+      'test/record/**/*.test.ts',
+      'test/validate/record-check*.test.ts',
+      'test/quarantine/**/*.test.ts',
+      'test/status/**/*.test.ts',
+      'test/upload/**/*.test.ts',
+      'test/deploy/empty-bucket.test.ts',
+    ],
+    reporters: ['default'],
+    // Property tests run a tenth of their cases against each mutant.
+    env: {...base.test?.env, PROPERTY_RUNS_SCALE: '0.1'},
+  },
+})
