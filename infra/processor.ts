@@ -10,7 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
 import {Construct} from 'constructs'
 
-import {PROCESSOR_ENV} from '#contract/pipeline-contract.js'
+import {PROCESSOR_ENV, SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
 import {processorBundleDir} from '#core/package-root.js'
 import {TOPIC_KEY_PUBLISH_ACTIONS} from './notifications.js'
 
@@ -58,7 +58,8 @@ export class Processor extends Construct {
     // try already did), publish the outcome to the encrypted topic, and log. ListBucket makes S3 answer 404 for a
     // missing key instead of 403, which the handler needs to tell "already gone" from a failure. No version actions:
     // the processing bucket is not versioned, and the handler ignores version ids in events. The sweep lists the
-    // processing bucket, and reads, counts and records its tries on an object in the outcomes table.
+    // processing bucket, and reads, counts and records its tries on an object in the outcomes table. An upload found
+    // gone is looked for by its source key (the index) to announce an outcome an earlier try reached.
     const statements = [
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
@@ -74,6 +75,10 @@ export class Processor extends Construct {
         resources: [props.quarantineBucket.arnForObjects('*')],
       }),
       new iam.PolicyStatement({actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [props.table.tableArn]}),
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${props.table.tableArn}/index/${SOURCE_KEY_INDEX}`],
+      }),
       new iam.PolicyStatement({
         actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
         resources: [props.outcomesTable.tableArn],

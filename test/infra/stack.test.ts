@@ -278,6 +278,7 @@ describe('the EventPulse stack, default configuration', () => {
         allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.processing)),
         allow(['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'], objectsBelow(ids.quarantine)),
         allow(['dynamodb:PutItem', 'dynamodb:GetItem'], arn(ids.table)),
+        allow('dynamodb:Query', {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]}),
         // `unchanged` outcomes; the sweep reads whether it gave up on an object, counts its tries, records giving up.
         allow(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], arn(ids.outcomes)),
         allow('sns:Publish', {Ref: ids.topic}),

@@ -325,11 +325,14 @@ describe('redelivery and retries', () => {
     expect(await t.item('Porter Robinson', 'TRACK#Cheerleader')).toBeDefined()
     failDelete = false
     expect(await handler(event)).toEqual([expect.objectContaining({outcome: 'stored', alreadyStored: true})])
-    expect(await handler(event)).toEqual([expect.objectContaining({outcome: 'skipped', why: 'gone'})])
+    // Delivered once more after it was fully handled: nothing to do, but announced again (at least once).
+    expect(await handler(event)).toEqual([
+      expect.objectContaining({outcome: 'skipped', why: 'gone', announced: 'stored'}),
+    ])
 
     expect(await t.keys(bucket)).toEqual([])
     expect((await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => k.startsWith('redelivered'))).toEqual([])
-    expect(published.map((n) => n.outcome)).toEqual(['stored', 'stored'])
+    expect(published.map((n) => n.outcome)).toEqual(['stored', 'stored', 'stored'])
   })
 
   test('where DynamoDB does not return the conflicting item, a GetItem decides same upload, unchanged or duplicate', async () => {
@@ -353,7 +356,8 @@ describe('redelivery and retries', () => {
 
     const first = await deliver('fallback/first.json')
     expect(await handler(first)).toEqual([expect.objectContaining({outcome: 'stored'})])
-    expect(await handler(first)).toEqual([expect.objectContaining({outcome: 'skipped'})])
+    // Gone: the retry looks for what an earlier try left (its outcome record, its item by source key) to announce.
+    expect(await handler(first)).toEqual([expect.objectContaining({outcome: 'skipped', announced: 'stored'})])
     await put('fallback/first.json', record('Fred again..', 'Delilah'))
     expect(await handler(first)).toEqual([expect.objectContaining({outcome: 'stored', alreadyStored: true})])
     const same = await deliver('fallback/same.json')
@@ -361,10 +365,52 @@ describe('redelivery and retries', () => {
     const changed = await deliver('fallback/changed.json', {Duration: 201})
     expect(await handler(changed)).toEqual([expect.objectContaining({outcome: 'quarantined', reason: 'duplicate'})])
     const conflict = ['PutItemCommand', 'GetItemCommand']
-    expect(calls).toEqual(['PutItemCommand', ...conflict, ...conflict, 'PutItemCommand', ...conflict])
+    const lookForTraces = ['GetItemCommand', 'QueryCommand']
+    expect(calls).toEqual(['PutItemCommand', ...lookForTraces, ...conflict, ...conflict, 'PutItemCommand', ...conflict])
     s3.destroy()
     dynamodb.destroy()
   })
+
+  test.each([
+    {outcome: 'stored', body: record('Ross From Friends', 'Talk To Me You’ll Understand')},
+    {outcome: 'quarantined', body: '{"ArtistID": '},
+    {outcome: 'unchanged', body: record('Ross From Friends', 'Pale Blue Dot')},
+    {outcome: 'batch', body: [record('Ross From Friends', 'Aphelion'), '{'].join('\n')},
+  ])(
+    'a $outcome upload whose notification failed, then replaced before the retry, is announced by the retry',
+    async ({outcome, body}) => {
+      // `unchanged`: the same record is stored already, from another upload.
+      if (outcome === 'unchanged') {
+        const first = 'first/pale-blue-dot.json'
+        await createObjectHandler(direct())(eventFor(first, await put(first, body)))
+      }
+      const key = `announced/${outcome}.${outcome === 'batch' ? 'ndjson' : 'json'}`
+      const published: Notification[] = []
+      let failPublish = true
+      const handler = createObjectHandler({
+        ...direct(),
+        notifier: {
+          publish: async (n) => {
+            if (failPublish) throw Object.assign(new Error('injected'), {name: 'InternalError'})
+            published.push(n)
+          },
+        },
+      })
+      const etag = await put(key, body)
+      await expect(handler(eventFor(key, etag))).rejects.toThrow('injected')
+      failPublish = false
+      const newer = await put(key, record('Ross From Friends', `Epiphany ${outcome}`))
+
+      expect(await handler(eventFor(key, etag))).toEqual([
+        expect.objectContaining({outcome: 'skipped', why: 'superseded', announced: outcome}),
+      ])
+      expect(published.map((n) => [n.outcome, n.sourceKey, n.etag])).toEqual([[outcome, key, etag]])
+      // The newer upload is untouched, for its own event.
+      expect(await handler(eventFor(key, newer))).toEqual([
+        expect.objectContaining({outcome: outcome === 'batch' ? 'batch' : 'stored'}),
+      ])
+    },
+  )
 
   test('an event for an upload that a newer one replaced is skipped; the newer one is processed', async () => {
     await t.upload('replaced.json', record('Skrillex', 'Rumble'))

@@ -227,12 +227,7 @@ export class BatchProcessor {
           ReturnValues: 'ALL_NEW',
         }),
       )
-      return {
-        done: Attributes[attributes.outcome]?.S === 'batch',
-        nextLine: Number(Attributes[attributes.nextLine]?.N ?? 1),
-        counts: Attributes[attributes.counts]?.S ? JSON.parse(Attributes[attributes.counts].S!) : emptyCounts(),
-        problems: Attributes[attributes.problems]?.S ? JSON.parse(Attributes[attributes.problems].S!) : [],
-      }
+      return progressOf(Attributes)
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined
       throw error
@@ -304,7 +299,18 @@ export class BatchProcessor {
   }
 
   /** One notification for the whole batch (again on a retry: at least once), then the object removed. */
-  private async finish(upload: Upload, {counts, problems}: Progress): Promise<ProcessResult> {
+  private async finish(upload: Upload, progress: Progress): Promise<ProcessResult> {
+    await this.notifyDone(upload, progress)
+    await this.steps.removeOriginal(upload)
+    return {outcome: 'batch', key: upload.key, etag: upload.etag, counts: progress.counts}
+  }
+
+  /** A done batch whose object is gone (see ObjectProcessor): its one notification again, from its outcome record. */
+  announce(upload: Upload, record: Record<string, AttributeValue>): Promise<void> {
+    return this.notifyDone(upload, progressOf(record))
+  }
+
+  private async notifyDone(upload: Upload, {counts, problems}: Progress): Promise<void> {
     const outcomes = (['stored', 'unchanged', 'quarantined'] as const).filter((outcome) => counts[outcome] > 0)
     const reasons = Object.keys(counts.reasons) as QuarantineReason[]
     await this.steps.notify(upload, {
@@ -317,8 +323,17 @@ export class BatchProcessor {
       batch: {outcomes: outcomes as Outcome[], reasons, counts, problems},
       ...(counts.quarantined > 0 ? {quarantineBucket: this.deps.quarantineBucket} : {}),
     })
-    await this.steps.removeOriginal(upload)
-    return {outcome: 'batch', key: upload.key, etag: upload.etag, counts}
+  }
+}
+
+/** A batch's progress as its outcome record holds it. */
+function progressOf(record: Record<string, AttributeValue>): Progress & {done: boolean} {
+  const {attributes} = OUTCOMES_TABLE
+  return {
+    done: record[attributes.outcome]?.S === 'batch',
+    nextLine: Number(record[attributes.nextLine]?.N ?? 1),
+    counts: record[attributes.counts]?.S ? JSON.parse(record[attributes.counts].S!) : emptyCounts(),
+    problems: record[attributes.problems]?.S ? JSON.parse(record[attributes.problems].S!) : [],
   }
 }
 

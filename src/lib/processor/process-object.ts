@@ -1,7 +1,9 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  paginateQuery,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb'
 import {
@@ -20,9 +22,11 @@ import {
   encodeMetadataValue,
   ITEM_METADATA,
   QUARANTINE_METADATA,
+  QUARANTINE_REASONS,
   type QuarantineReason,
   quarantineKey,
   quarantineTagging,
+  SOURCE_KEY_INDEX,
   TABLE_KEY,
 } from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
@@ -160,7 +164,8 @@ export class ObjectProcessor {
    */
   async process(ref: ObjectRef, options: ProcessOptions = {}): Promise<ProcessResult> {
     const result = await this.processKey(ref, options)
-    if (result.outcome !== 'skipped' || result.why === 'leased' || ref.rawKey === undefined) return result
+    if (result.outcome !== 'skipped' || result.why === 'leased' || result.announced || ref.rawKey === undefined)
+      return result
     // The event's key may be raw yet decode to another key ('a+b.json' to 'a b.json'): then the raw key is the one.
     const raw = await this.processKey({...ref, key: ref.rawKey, rawKey: undefined}, options)
     return raw.outcome === 'skipped' ? result : raw
@@ -168,7 +173,7 @@ export class ObjectProcessor {
 
   private async processKey(ref: ObjectRef, options: ProcessOptions): Promise<ProcessResult> {
     const read = await readUpload(ref, this.deps.s3)
-    if (read.kind === 'gone' || read.kind === 'superseded') return {outcome: 'skipped', key: ref.key, why: read.kind}
+    if (read.kind === 'gone' || read.kind === 'superseded') return this.announceEarlierOutcome(ref, read.kind)
     if (read.kind === 'too-large') return this.quarantineOversized(read.upload, read.size)
     if (read.kind === 'stream') return this.batches.process(read.upload, read.body, options)
 
@@ -183,15 +188,82 @@ export class ObjectProcessor {
     if (put.kind === 'too-large') return this.quarantine(upload, bytes, 'too-large', valueFree(put.message))
     if (put.kind === 'unchanged') return this.unchanged(upload, put.item, put.stored)
     if (put.kind === 'duplicate') return this.quarantine(upload, bytes, 'duplicate', valueFree(put.stored), put.item)
-    const itemKey = put.item
-    await this.notify(upload, {
-      outcome: 'stored',
-      subject: `EventPulse: stored ${itemKey.ArtistID} / ${itemKey.ItemID}`,
-      message: `${upload.key} was stored as ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}".`,
-      item: itemKey,
-    })
+    await this.announceStored(upload, put.item)
     await this.removeOriginal(upload)
-    return {outcome: 'stored', key: upload.key, item: itemKey, alreadyStored: put.alreadyStored}
+    return {outcome: 'stored', key: upload.key, item: put.item, alreadyStored: put.alreadyStored}
+  }
+
+  private announceStored(upload: Upload, item: ItemKey): Promise<void> {
+    return this.notify(upload, {
+      outcome: 'stored',
+      subject: `EventPulse: stored ${item.ArtistID} / ${item.ItemID}`,
+      message: `${upload.key} was stored as ArtistID "${item.ArtistID}", ItemID "${item.ItemID}".`,
+      item,
+    })
+  }
+
+  /**
+   * The upload is no longer in the processing bucket: removed, or replaced by a newer upload. An earlier try of this
+   * very upload may have reached its outcome and failed before its notification went out (the object is removed only
+   * after it); that outcome is found again from its traces (the item, entry or outcome record with this key and ETag)
+   * and notified, so that every processed upload is announced at least once. A redelivered event of an upload fully
+   * handled announces it again: at least once, as SNS itself. A batch is announced only when done: one left part-way
+   * by a replacement has no summary to give.
+   */
+  private async announceEarlierOutcome(ref: ObjectRef, why: 'gone' | 'superseded'): Promise<ProcessResult> {
+    const skipped = {outcome: 'skipped', key: ref.key, why} as const
+    if (ref.etag === undefined) return skipped
+    const upload: Upload = {bucket: ref.bucket, key: ref.key, etag: ref.etag, sequencer: ref.sequencer}
+    const entryKey = quarantineKey(upload.key, upload)
+    const [recorded, item, entry] = await Promise.all([
+      this.outcomeRecord(upload),
+      isBatchName(upload.key) ? undefined : this.itemFrom(upload),
+      isBatchName(upload.key) ? undefined : this.entryMetadata(entryKey),
+    ])
+    const outcome = recorded?.[OUTCOMES_TABLE.attributes.outcome]?.S
+    if (outcome === 'batch') await this.batches.announce(upload, recorded!)
+    else if (outcome === 'unchanged') {
+      const {artistId, itemId} = OUTCOMES_TABLE.attributes
+      const unchanged = {ArtistID: recorded![artistId]?.S ?? '', ItemID: recorded![itemId]?.S ?? ''}
+      await this.announceUnchanged(upload, unchanged, storedText(unchanged))
+    } else if (item) await this.announceStored(upload, item)
+    else if (entry) {
+      const reason = entry[QUARANTINE_METADATA.reason] as QuarantineReason
+      await this.announceQuarantine(upload, reason, valueFree(QUARANTINE_REASONS[reason] ?? reason), entryKey)
+    } else return skipped
+    return {
+      ...skipped,
+      announced: outcome === 'batch' || outcome === 'unchanged' ? outcome : item ? 'stored' : 'quarantined',
+    }
+  }
+
+  /** The outcome record of this upload (unchanged, or a batch's progress), if any. */
+  private async outcomeRecord(upload: Upload): Promise<Record<string, AttributeValue> | undefined> {
+    const {Item} = await this.deps.dynamodb.send(
+      new GetItemCommand({
+        TableName: this.deps.outcomesTable,
+        Key: {[OUTCOMES_TABLE.partitionKey]: {S: upload.key}, [OUTCOMES_TABLE.sortKey]: {S: upload.etag}},
+        ConsistentRead: true,
+      }),
+    )
+    return Item
+  }
+
+  /** The item this very upload stored, found through the source-key index. */
+  private async itemFrom(upload: Upload): Promise<ItemKey | undefined> {
+    const pages = paginateQuery(
+      {client: this.deps.dynamodb},
+      {
+        TableName: this.deps.table,
+        IndexName: SOURCE_KEY_INDEX,
+        KeyConditionExpression: '#key = :key',
+        FilterExpression: '#etag = :etag',
+        ExpressionAttributeNames: {'#key': ITEM_METADATA.sourceKey, '#etag': ITEM_METADATA.sourceEtag},
+        ExpressionAttributeValues: {':key': {S: upload.key}, ':etag': {S: upload.etag}},
+      },
+    )
+    for await (const page of pages) for (const item of page.Items ?? []) return itemKeyOf(item)
+    return undefined
   }
 
   /**
@@ -234,8 +306,7 @@ export class ObjectProcessor {
       if (isSameUpload(existing, upload, line)) return {kind: 'stored', item: itemKey, alreadyStored: true}
       const from = existing[ITEM_METADATA.sourceKey]?.S
       const fromLine = existing[ITEM_METADATA.sourceLine]?.N
-      const source = from ? ` (from ${from}${fromLine ? `, line ${fromLine}` : ''})` : ''
-      const stored = `ArtistID "${itemKey.ArtistID}", ItemID "${itemKey.ItemID}" is already stored${source}`
+      const stored = storedText(itemKey, from ? ` (from ${from}${fromLine ? `, line ${fromLine}` : ''})` : '')
       return sameRecord(existing, record)
         ? {kind: 'unchanged', item: itemKey, stored}
         : {kind: 'duplicate', item: itemKey, stored}
@@ -276,14 +347,18 @@ export class ObjectProcessor {
         },
       }),
     )
-    await this.notify(upload, {
+    await this.announceUnchanged(upload, item, stored)
+    await this.removeOriginal(upload)
+    return {outcome: 'unchanged', key: upload.key, item}
+  }
+
+  private announceUnchanged(upload: Upload, item: ItemKey, stored: string): Promise<void> {
+    return this.notify(upload, {
       outcome: 'unchanged',
       subject: `EventPulse: unchanged ${item.ArtistID} / ${item.ItemID}`,
       message: `${upload.key} was not stored again: ${stored} with the same content.`,
       item,
     })
-    await this.removeOriginal(upload)
-    return {outcome: 'unchanged', key: upload.key, item}
   }
 
   private async quarantine(
@@ -369,18 +444,27 @@ export class ObjectProcessor {
     target: string,
     item?: ItemKey,
   ): Promise<ProcessResult> {
-    const message = problem.summary
-    await this.notify(upload, {
+    await this.announceQuarantine(upload, reason, problem, target, item)
+    await this.removeOriginal(upload)
+    return {outcome: 'quarantined', key: upload.key, reason, message: problem.summary, quarantineKey: target, item}
+  }
+
+  private announceQuarantine(
+    upload: Upload,
+    reason: QuarantineReason,
+    problem: Problem,
+    target: string,
+    item?: ItemKey,
+  ): Promise<void> {
+    return this.notify(upload, {
       outcome: 'quarantined',
       reason,
       subject: `EventPulse: quarantined (${reason})`,
-      message: `${upload.key} was quarantined (${reason}): ${message}`,
+      message: `${upload.key} was quarantined (${reason}): ${problem.summary}`,
       quarantineBucket: this.deps.quarantineBucket,
       quarantineKey: target,
       item,
     })
-    await this.removeOriginal(upload)
-    return {outcome: 'quarantined', key: upload.key, reason, message, quarantineKey: target, item}
   }
 
   /** The user metadata of a quarantine entry, or undefined when there is none. */
@@ -450,6 +534,9 @@ function isSameUpload(existing: Record<string, {S?: string; N?: string}>, upload
     existing[ITEM_METADATA.sourceLine]?.N === (line === undefined ? undefined : String(line))
   )
 }
+
+const storedText = (item: ItemKey, source = '') =>
+  `ArtistID "${item.ArtistID}", ItemID "${item.ItemID}" is already stored${source}`
 
 function isItemTooLarge(error: unknown): boolean {
   const err = error as {name?: string; message?: string}

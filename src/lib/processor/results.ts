@@ -1,4 +1,4 @@
-import type {QuarantineReason} from '#contract/pipeline-contract.js'
+import type {Outcome, QuarantineReason} from '#contract/pipeline-contract.js'
 
 // What the processor works on and what it returns: shared by the one-record and batch paths, the sweep and the local
 // pipeline.
@@ -41,7 +41,8 @@ export type ProcessResult =
       quarantineKey: string
       item?: ItemKey
     }
-  | {outcome: 'skipped'; key: string; why: 'gone' | 'superseded' | 'leased'}
+  /** `announced`: an earlier try of this upload reached that outcome; its notification was sent (again) now. */
+  | {outcome: 'skipped'; key: string; why: 'gone' | 'superseded' | 'leased'; announced?: Outcome | 'batch'}
   /** A batch object, done: what became of its records. */
   | {outcome: 'batch'; key: string; etag: string; counts: BatchCounts}
   /** A batch object that ran out of time: its checkpoint says where the next try (redelivery, sweep) goes on. */
