@@ -177,8 +177,19 @@ test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notificat
   const notified = new Set(
     (await readOutbox(dataDir)).map((n) => JSON.stringify([n.sourceKey, n.etag, n.outcome, n.reason ?? null])),
   )
+  // An event whose every try failed is in the dead-letter queue: that is its record, for `dead-letters list`, when
+  // its object was replaced meanwhile (nothing is left to redeliver).
+  const deadLetteredUploads = new Set(
+    deadLetters.map((record) =>
+      JSON.stringify([decodeEventKey(record.event.detail.object.key), record.event.detail.object.etag]),
+    ),
+  )
   const expectNotified = (key: string, etag: string, outcome: string, reason: string | null = null) =>
-    expect(notified.has(JSON.stringify([key, etag, outcome, reason])), `${outcome} ${key} notified`).toBe(true)
+    expect(
+      notified.has(JSON.stringify([key, etag, outcome, reason])) ||
+        deadLetteredUploads.has(JSON.stringify([key, etag])),
+      `${outcome} ${key} notified`,
+    ).toBe(true)
   // Including a stored upload whose publish failed and whose key a `replaced` upload took before the retry: the retry
   // finds it superseded, and announces the outcome its earlier try reached.
   for (const key of final.stored) expectNotified(key, final.storedEtag.get(key)!, 'stored')

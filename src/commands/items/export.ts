@@ -9,7 +9,7 @@ import {listItems} from '#items/read-items.js'
 import {resolveTarget} from '#target/resolve-target.js'
 
 export default class ItemsExport extends PipelineCommand {
-  static summary = "Export stored items as NDJSON: one artist's (a Query), or with --all the whole table (a Scan)."
+  static summary = "Export stored items as NDJSON: one artist's, or with --all the whole table."
 
   static description = `Writes one record per line on stdout, plain JSON or typed with --typed, without
 the pipeline's metadata: exactly what \`upload\` takes back as a batch file
