@@ -151,7 +151,8 @@ export function letterLine(letter: DeadLetter): string {
         : '(not an S3 event: see --json)'
   const {code, message} = letter.error
   const error = [code, message].filter(Boolean).join(': ') || 'no error recorded'
-  const attempts = letter.attempts === undefined ? '' : ` (${letter.attempts} attempts)`
+  const attempts =
+    letter.attempts === undefined ? '' : ` (${letter.attempts} ${letter.attempts === 1 ? 'attempt' : 'attempts'})`
   return `${letter.place}  ${age}  ${about}  ${error}${attempts}`
 }
 
