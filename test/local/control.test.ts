@@ -67,7 +67,8 @@ describe("the local pipeline's control server", () => {
       for (const token of ['', 'not-the-token', `${server.address.token}x`])
         await expect(askToSweep({...state, control: {...server.address, token}})).rejects.toMatchObject({
           exitCode: 4,
-          code: 'LocalPipelineRefused',
+          code: 'LocalPipelineRequestFailed',
+          message: 'The local pipeline could not sweep: a token from the state file is required',
         })
       const unknown = await fetch(`${server.address.url}/reset`, {
         method: 'POST',

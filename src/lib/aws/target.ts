@@ -21,8 +21,8 @@ import {discoverStackOutputs, requireOutput} from './stack-outputs.js'
 import type {PipelineFlagValues} from './target-flags.js'
 
 /**
- * The role a command acts through: `upload`/`status` the uploader role, `quarantine` commands the quarantine-admin
- * role.
+ * The role a command acts through: `upload`/`status` the uploader role, `quarantine`, `dead-letters` and `sweep` the
+ * quarantine-admin role.
  */
 export type PipelineRole = 'uploader' | 'quarantineAdmin'
 

@@ -94,14 +94,16 @@ export async function listDeadLetters(
   const described = await mapConcurrently(letters, target.concurrency, async (found) => {
     const {kind, refs} = aboutBody(found.body)
     const objects = await Promise.all(refs.map(lookUp))
+    // A record's time may be missing or garbled (the local file is plain text): then its age is unknown.
+    const at = found.at && !Number.isNaN(found.at.getTime()) ? found.at : undefined
     return {
       place: found.place,
       id: found.id,
       kind,
       objects,
       error: found.error,
-      at: found.at?.toISOString(),
-      ageSeconds: found.at && Math.max(0, Math.round((now.getTime() - found.at.getTime()) / 1000)),
+      at: at?.toISOString(),
+      ageSeconds: at && Math.max(0, Math.round((now.getTime() - at.getTime()) / 1000)),
       attempts: found.attempts,
       clearable: kind === 'sweep-run' || (kind === 'objects' && objects.every((object) => object.state !== 'waiting')),
     }

@@ -86,13 +86,13 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 }
 
 /** Asks the running pipeline to sweep now, through its own dispatcher; answers what the sweep did. */
-export const askToSweep = (state: LocalPipelineState): Promise<SweepResult> => ask(state, PATHS.sweep)
+export const askToSweep = (state: LocalPipelineState): Promise<SweepResult> => ask(state, 'sweep', PATHS.sweep)
 
 /** Asks the running pipeline to remove these lines from its dead-letter file; answers the ids removed. */
 export const askToRemoveDeadLetters = (state: LocalPipelineState, ids: string[]): Promise<string[]> =>
-  ask(state, PATHS.removeDeadLetters, {ids})
+  ask(state, 'remove dead letters', PATHS.removeDeadLetters, {ids})
 
-async function ask<T>(state: LocalPipelineState, path: string, body: unknown = {}): Promise<T> {
+async function ask<T>(state: LocalPipelineState, what: string, path: string, body: unknown = {}): Promise<T> {
   if (!state.control)
     throw new CliError('The local pipeline running now was started by an older EventPulse, which takes no requests.', {
       exitCode: ExitCode.Usage,
@@ -116,9 +116,9 @@ async function ask<T>(state: LocalPipelineState, path: string, body: unknown = {
   }
   const answer = (await response.json().catch(() => ({}))) as T & {error?: string}
   if (!response.ok)
-    throw new CliError(`The local pipeline refused the request: ${answer.error ?? response.statusText}`, {
+    throw new CliError(`The local pipeline could not ${what}: ${answer.error ?? response.statusText}`, {
       exitCode: ExitCode.Aws,
-      code: 'LocalPipelineRefused',
+      code: 'LocalPipelineRequestFailed',
       hint: 'Its terminal (or pipeline.log in its data directory) may tell more.',
     })
   return answer
