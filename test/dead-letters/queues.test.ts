@@ -1,6 +1,5 @@
 import {randomUUID} from 'node:crypto'
 
-import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
 import {ListObjectsCommand, S3Client} from '@aws-sdk/client-s3'
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -13,9 +12,8 @@ import {
   type ReceiveMessageCommandInput,
   SQSClient,
 } from '@aws-sdk/client-sqs'
-import {AssumeRoleCommand, STSClient} from '@aws-sdk/client-sts'
 import {mockClient} from 'aws-sdk-client-mock'
-import {beforeEach, describe, expect, it, vi} from 'vitest'
+import {beforeEach, describe, expect, it} from 'vitest'
 
 import {deadLettersTargetRequest} from '#cli/dead-letters-flags.js'
 import {STACK_OUTPUTS, SWEEP_REQUEST} from '#contract/pipeline-contract.js'
@@ -24,15 +22,14 @@ import {incompleteLines, listDeadLetters} from '#dead-letters/letters.js'
 import {deadLetterSource} from '#dead-letters/source.js'
 import {s3ObjectCreatedEvent} from '#processor/event.js'
 import {resolveTarget} from '#target/resolve-target.js'
-import {isolatedXdg} from '../helpers/run-cli.js'
+import {mockDeployedStack} from '../helpers/deployed-stack.js'
 
 // `dead-letters list|clear` against a deployed stack, at the SDK boundary: the queues are fakes that behave as SQS
 // does for a reader (a received message is hidden until its visibility timeout ends or is set to 0, a receipt handle
 // is replaced by each receive, and a delete needs the latest one), so that "nothing consumed" and "the handles of a
 // fresh read" are checked against the queue's state, not against one expected sequence of calls.
 
-const cloudFormation = mockClient(CloudFormationClient)
-const sts = mockClient(STSClient)
+const stack = mockDeployedStack()
 const s3 = mockClient(S3Client)
 const sqs = mockClient(SQSClient)
 
@@ -142,29 +139,8 @@ const eventFor = (key: string, etag: string) =>
 let waiting: Record<string, string>
 
 beforeEach(() => {
-  for (const mock of [cloudFormation, sts, s3, sqs]) mock.reset()
-  for (const [name, value] of Object.entries({
-    ...isolatedXdg(),
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIA',
-    AWS_SECRET_ACCESS_KEY: 's',
-    AWS_PROFILE: '',
-    AWS_ENDPOINT_URL: '',
-  }))
-    vi.stubEnv(name, value)
-  cloudFormation.on(DescribeStacksCommand).resolves({
-    Stacks: [
-      {
-        StackName: 'EventPulse',
-        StackStatus: 'UPDATE_COMPLETE',
-        CreationTime: new Date(),
-        Outputs: Object.entries(OUTPUTS).map(([OutputKey, OutputValue]) => ({OutputKey, OutputValue})),
-      },
-    ],
-  })
-  sts.on(AssumeRoleCommand).resolves({
-    Credentials: {AccessKeyId: 'A', SecretAccessKey: 'S', SessionToken: 'T', Expiration: new Date(Date.now() + 3e6)},
-  })
+  for (const mock of [s3, sqs]) mock.reset()
+  stack.answerWith(OUTPUTS)
   s3.on(ListObjectsCommand).callsFake(({Prefix = ''}) => ({
     Contents: Object.entries(waiting)
       .filter(([key]) => key.startsWith(Prefix))

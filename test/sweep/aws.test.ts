@@ -1,6 +1,4 @@
-import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
 import {InvokeCommand, LambdaClient} from '@aws-sdk/client-lambda'
-import {AssumeRoleCommand, STSClient} from '@aws-sdk/client-sts'
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it, vi} from 'vitest'
 
@@ -9,12 +7,12 @@ import type {SweepResult} from '#processor/sweep.js'
 import {sweepLines, sweepOnAws} from '#sweep/run-sweep.js'
 import {resolveTarget} from '#target/resolve-target.js'
 import Sweep from '../../src/commands/sweep.js'
-import {isolatedXdg, PROJECT_ROOT} from '../helpers/run-cli.js'
+import {mockDeployedStack} from '../helpers/deployed-stack.js'
+import {PROJECT_ROOT} from '../helpers/run-cli.js'
 
 // `sweep` against a deployed stack, at the SDK boundary: the processor invoked in sweep mode and waited for.
 
-const cloudFormation = mockClient(CloudFormationClient)
-const sts = mockClient(STSClient)
+const stack = mockDeployedStack()
 const lambda = mockClient(LambdaClient)
 
 const FUNCTION = 'EventPulse-ProcessorFunction-AbC123'
@@ -33,29 +31,8 @@ const RESULT: SweepResult = {
 const payload = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
 
 beforeEach(() => {
-  for (const mock of [cloudFormation, sts, lambda]) mock.reset()
-  for (const [name, value] of Object.entries({
-    ...isolatedXdg(),
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIA',
-    AWS_SECRET_ACCESS_KEY: 's',
-    AWS_PROFILE: '',
-    AWS_ENDPOINT_URL: '',
-  }))
-    vi.stubEnv(name, value)
-  cloudFormation.on(DescribeStacksCommand).resolves({
-    Stacks: [
-      {
-        StackName: 'EventPulse',
-        StackStatus: 'UPDATE_COMPLETE',
-        CreationTime: new Date(),
-        Outputs: Object.entries(OUTPUTS).map(([OutputKey, OutputValue]) => ({OutputKey, OutputValue})),
-      },
-    ],
-  })
-  sts.on(AssumeRoleCommand).resolves({
-    Credentials: {AccessKeyId: 'A', SecretAccessKey: 'S', SessionToken: 'T', Expiration: new Date(Date.now() + 3e6)},
-  })
+  lambda.reset()
+  stack.answerWith(OUTPUTS)
 })
 
 const target = () =>
