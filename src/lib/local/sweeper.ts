@@ -29,7 +29,7 @@ export interface LocalSweeperOptions {
 export interface LocalSweeper {
   /** Sweeps now (`eventpulse sweep --local`), after the sweep under way if there is one; reported as scheduled ones are. */
   sweepNow(): Promise<SweepResult>
-  /** Lets the sweep under way finish the objects it started, and starts no more. */
+  /** Lets the sweeps under way finish the objects they started, and starts no more. */
   stop(): Promise<void>
 }
 
@@ -97,6 +97,8 @@ export function startSweeper(options: LocalSweeperOptions): LocalSweeper {
     async stop() {
       stopping.abort()
       await runs
+      // A sweep asked for may still be finishing its objects.
+      await previous
     },
   }
 }
