@@ -11,10 +11,10 @@ const layers = [
   ['src/lib/record', 'src/lib/terminal', 'src/lib/files', 'infra'],
   // 2 engines: the processor that handles one object, the AWS clients, validation of local files
   ['src/lib/processor', 'src/lib/aws', 'src/lib/validate'],
-  // 3 whole pipelines and their upkeep: the local pipeline, quarantine, deploy and destroy
-  ['src/lib/local', 'src/lib/quarantine', 'src/lib/deploy', 'src/lib/items'],
-  // 4 views and choices over a pipeline: status, the target picker, the oclif command base and flags
-  ['src/lib/status', 'src/lib/target', 'src/lib/cli', 'src/lib/doctor'],
+  // 3 whole pipelines and their upkeep: the local pipeline, quarantine, deploy and destroy, the sweep on demand
+  ['src/lib/local', 'src/lib/quarantine', 'src/lib/deploy', 'src/lib/items', 'src/lib/sweep'],
+  // 4 views and choices over a pipeline: status, the target picker, the oclif command base and flags, dead letters
+  ['src/lib/status', 'src/lib/target', 'src/lib/cli', 'src/lib/doctor', 'src/lib/dead-letters'],
   // 5 upload, which validates and then reports status
   ['src/lib/upload'],
   // 6 the demo, which drives everything below

@@ -1,7 +1,9 @@
 import {Stack} from 'aws-cdk-lib'
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
 import * as iam from 'aws-cdk-lib/aws-iam'
+import type * as lambda from 'aws-cdk-lib/aws-lambda'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
+import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import {Construct} from 'constructs'
 
 import {ACCOUNT_ID} from '#contract/deploy-settings.js'
@@ -17,6 +19,10 @@ export interface AccessProps {
   quarantineBucket: s3.IBucket
   table: dynamodb.ITableV2
   outcomesTable: dynamodb.ITableV2
+  /** The rule's and the processor's dead-letter queues, which `dead-letters list|clear` read and clear. */
+  deadLetterQueues: sqs.IQueue[]
+  /** The processor, which `sweep` invokes. */
+  processor: lambda.IFunction
   /** Empty: this account (whoever its IAM policies allow). */
   trustedPrincipals: string[]
   /** Required as sts:ExternalId to assume either role (cross-account trust). */
@@ -42,7 +48,7 @@ export class Access extends Construct {
     type Conditions = Record<string, Record<string, unknown>>
     const withExternalId: Conditions = props.externalId ? {StringEquals: {'sts:ExternalId': props.externalId}} : {}
     const withMfa: Conditions = props.requireMfa ? {Bool: {'aws:MultiFactorAuthPresent': 'true'}} : {}
-    const {processingBucket, quarantineBucket, table, outcomesTable} = props
+    const {processingBucket, quarantineBucket, table, outcomesTable, deadLetterQueues, processor} = props
 
     this.uploaderRole = new iam.Role(this, 'UploaderRole', {
       assumedBy: trustedBy(withExternalId),
@@ -98,6 +104,20 @@ export class Access extends Construct {
               actions: ['dynamodb:Query'],
               resources: [`${table.tableArn}/index/${SOURCE_KEY_INDEX}`, outcomesTable.tableArn],
             }),
+            // `dead-letters list` reads the dead-letter queues without consuming them (receive, then visible again;
+            // the batch calls need the same actions) and `clear` deletes messages; whether a letter's object still
+            // waits comes from the processing bucket's listing, allowed above.
+            new iam.PolicyStatement({
+              actions: [
+                'sqs:ReceiveMessage',
+                'sqs:ChangeMessageVisibility',
+                'sqs:DeleteMessage',
+                'sqs:GetQueueAttributes',
+              ],
+              resources: deadLetterQueues.map((queue) => queue.queueArn),
+            }),
+            // `sweep` runs the processor's sweep now.
+            new iam.PolicyStatement({actions: ['lambda:InvokeFunction'], resources: [processor.functionArn]}),
           ],
         }),
       },

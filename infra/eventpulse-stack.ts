@@ -71,6 +71,8 @@ export class EventPulseStack extends Stack {
       quarantineBucket: storage.quarantineBucket,
       table,
       outcomesTable,
+      deadLetterQueues: [uploadEvents.deadLetterQueue, processor.deadLetterQueue],
+      processor: processor.function,
       trustedPrincipals: config.trustedPrincipals,
       externalId: config.externalId,
       requireMfa: config.requireMfa,

@@ -517,7 +517,7 @@ describe('the EventPulse stack, default configuration', () => {
       ])
     })
 
-    it('lets the quarantine admin list, read, delete and purge quarantined objects, release them and follow them', () => {
+    it('lets the quarantine admin manage the quarantine, read and clear the dead-letter queues, and sweep now', () => {
       const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')].Properties
       expect(role.AssumeRolePolicyDocument.Statement).toEqual([
         {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot},
@@ -535,6 +535,13 @@ describe('the EventPulse stack, default configuration', () => {
           {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]},
           arn(ids.outcomes),
         ]),
+        // `dead-letters list|clear`: the two dead-letter queues only, and no SendMessage, purge or queue changes.
+        allow(
+          ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+          [arn(ids.eventsDlq), arn(ids.processorDlq)],
+        ),
+        // `sweep`: the processor only.
+        allow('lambda:InvokeFunction', arn(ids.function)),
       ])
     })
 

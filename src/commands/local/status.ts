@@ -23,6 +23,9 @@ Exit codes: 0 running, 1 not running.`
     if (status.running) {
       this.log(`The local pipeline is running (pid ${status.state.pid}, since ${status.state.startedAt}).`)
       for (const line of stateLines(status.state)) this.log(line)
+      // Its control address holds a token for the commands that ask the pipeline: not for output that may be logged.
+      const {control: _control, ...state} = status.state
+      return {...status, state}
     } else {
       this.exitStatus = ExitCode.Negative
       this.log(

@@ -1,13 +1,22 @@
 // Only the S3 client is loaded up front: the others are imported when a command needs them, as loading the AWS SDK's
 // modules is most of a short command's start-up time.
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import type {LambdaClient} from '@aws-sdk/client-lambda'
 import {S3Client} from '@aws-sdk/client-s3'
+import type {SQSClient} from '@aws-sdk/client-sqs'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 
 import {usageError} from '#core/errors.js'
 import {createRequestHandler} from './http.js'
 
-export type ResourceName = 'processingBucket' | 'quarantineBucket' | 'table' | 'outcomesTable'
+export type ResourceName =
+  | 'processingBucket'
+  | 'quarantineBucket'
+  | 'table'
+  | 'outcomesTable'
+  | 'deadLetterQueueUrl'
+  | 'processorDeadLetterQueueUrl'
+  | 'processorFunctionName'
 
 /** The flag that names each resource, for messages and for reading the flags. */
 export const RESOURCE_FLAGS = {
@@ -15,7 +24,16 @@ export const RESOURCE_FLAGS = {
   quarantineBucket: 'quarantine-bucket',
   table: 'table',
   outcomesTable: 'outcomes-table',
+  deadLetterQueueUrl: 'dead-letter-queue-url',
+  processorDeadLetterQueueUrl: 'processor-dead-letter-queue-url',
+  processorFunctionName: 'processor-function',
 } as const satisfies Record<ResourceName, string>
+
+/** The dead-letter queues: the rule's, for events it could not deliver, and the processor's, for failed invocations. */
+export const DEAD_LETTER_QUEUES = [
+  'deadLetterQueueUrl',
+  'processorDeadLetterQueueUrl',
+] as const satisfies ResourceName[]
 
 /** Where a command sends its requests, with clients ready to use: the local pipeline or a deployed stack. */
 export interface PipelineTarget {
@@ -36,6 +54,10 @@ export interface PipelineTarget {
   s3: S3Client
   /** Present when the command needs the table. */
   dynamodb?: DynamoDBClient
+  /** Present when the command reads the dead-letter queues. */
+  sqs?: SQSClient
+  /** Present when the command invokes the processor. */
+  lambda?: LambdaClient
 }
 
 /** What every client of one target shares. */
@@ -69,6 +91,20 @@ export async function dynamoDbClientIf(needed: boolean, config: ClientBasics): P
   if (!needed) return undefined
   const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')
   return new DynamoDBClient(config)
+}
+
+/** An SQS client when the command reads the dead-letter queues (the SDK module is loaded only then). */
+export async function sqsClientIf(needed: boolean, config: ClientBasics): Promise<SQSClient | undefined> {
+  if (!needed) return undefined
+  const {SQSClient} = await import('@aws-sdk/client-sqs')
+  return new SQSClient(config)
+}
+
+/** A Lambda client when the command invokes the processor (the SDK module is loaded only then). */
+export async function lambdaClientIf(needed: boolean, config: ClientBasics): Promise<LambdaClient | undefined> {
+  if (!needed) return undefined
+  const {LambdaClient} = await import('@aws-sdk/client-lambda')
+  return new LambdaClient(config)
 }
 
 /** A resource the command needs, which the target's resolution has made sure of. */

@@ -48,7 +48,7 @@ export async function resolveMfaSerial(flags: PipelineFlagValues, profile: strin
  * first, then --endpoint-url / AWS_ENDPOINT_URL for all services, as the AWS CLI and SDKs do.
  */
 export function endpointFor(
-  service: 'S3' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION',
+  service: 'S3' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION' | 'SQS' | 'LAMBDA',
   flags: PipelineFlagValues,
 ): string | undefined {
   return (

@@ -6,11 +6,14 @@ import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {
   type ClientBasics,
   createS3Client,
+  DEAD_LETTER_QUEUES,
   dynamoDbClientIf,
+  lambdaClientIf,
   type PipelineTarget,
   requestHandlerFor,
   RESOURCE_FLAGS,
   type ResourceName,
+  sqsClientIf,
 } from './clients.js'
 import {assumeRoleCredentials, baseCredentials, callerSessionName, type MfaCodeReader} from './credentials.js'
 import {endpointFor, resolveMfaSerial, resolveRegion} from './profile.js'
@@ -18,8 +21,8 @@ import {discoverStackOutputs, requireOutput} from './stack-outputs.js'
 import type {PipelineFlagValues} from './target-flags.js'
 
 /**
- * The role a command acts through: `upload`/`status` the uploader role, `quarantine` commands the quarantine-admin
- * role.
+ * The role a command acts through: `upload`/`status` the uploader role, `quarantine`, `dead-letters` and `sweep` the
+ * quarantine-admin role.
  */
 export type PipelineRole = 'uploader' | 'quarantineAdmin'
 
@@ -78,19 +81,23 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
     })
   }
   const clientConfig = {...basics, credentials}
-  const tables = [...request.needs, ...(request.wants ?? [])].filter(
-    (name) => name === 'table' || name === 'outcomesTable',
-  )
+  const known = [...request.needs, ...(request.wants ?? [])].filter((name) => stack.resources[name])
+  const uses = (names: readonly ResourceName[]) => known.some((name) => names.includes(name))
   return {
     label: endpoint ?? `stack ${flags.stack} in ${region} (profile ${profile})`,
     region,
     concurrency,
     ...stack,
     s3: createS3Client(clientConfig),
-    dynamodb: await dynamoDbClientIf(
-      tables.some((name) => stack.resources[name]),
-      {...clientConfig, endpoint: endpointFor('DYNAMODB', flags)},
-    ),
+    dynamodb: await dynamoDbClientIf(uses(['table', 'outcomesTable']), {
+      ...clientConfig,
+      endpoint: endpointFor('DYNAMODB', flags),
+    }),
+    sqs: await sqsClientIf(uses(DEAD_LETTER_QUEUES), {...clientConfig, endpoint: endpointFor('SQS', flags)}),
+    lambda: await lambdaClientIf(uses(['processorFunctionName']), {
+      ...clientConfig,
+      endpoint: endpointFor('LAMBDA', flags),
+    }),
   }
 }
 
@@ -158,7 +165,7 @@ async function stackFacts(
   }
 }
 
-/** The resource names given by flags (--processing-bucket, --quarantine-bucket, --table). */
+/** The resource names given by flags (--processing-bucket, --quarantine-bucket, --table, ...). */
 export function flagResources(flags: PipelineFlagValues): Partial<Record<ResourceName, string>> {
   const resources: Partial<Record<ResourceName, string>> = {}
   for (const [name, flag] of Object.entries(RESOURCE_FLAGS) as [ResourceName, (typeof RESOURCE_FLAGS)[ResourceName]][])

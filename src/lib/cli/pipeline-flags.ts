@@ -39,6 +39,17 @@ const resourceFlags: Record<ResourceName, OptionFlag<string | undefined>> = {
   }),
   table: Flags.string({description: 'Table name (default: the stack output TableName).'}),
   outcomesTable: Flags.string({description: 'Outcomes table name (default: the stack output OutcomesTableName).'}),
+  deadLetterQueueUrl: Flags.string({
+    description:
+      'URL of the queue of events EventBridge could not deliver (default: the stack output DeadLetterQueueUrl).',
+  }),
+  processorDeadLetterQueueUrl: Flags.string({
+    description:
+      "URL of the processor's queue of failed invocations (default: the stack output ProcessorDeadLetterQueueUrl).",
+  }),
+  processorFunctionName: Flags.string({
+    description: 'Processor Lambda function name or ARN (default: the stack output ProcessorFunctionName).',
+  }),
 }
 
 type ResourceFlags<R extends ResourceName> = {[K in R as (typeof RESOURCE_FLAGS)[K]]: OptionFlag<string | undefined>}

@@ -61,6 +61,33 @@ export async function readInflightEvents(directory: string): Promise<ObjectCreat
 export const forgetInflightEvent = (directory: string, event: ObjectCreatedEvent): Promise<void> =>
   rm(join(directory, inflightName(event)), {force: true})
 
+/** One line of the dead-letter file: its id (a digest of the line, the same for every reader) and its record. */
+export interface DeadLetterLine {
+  id: string
+  line: string
+  /** Undefined for a line that is not JSON (cut short, or written by something else). */
+  record?: DeadLetterRecord
+}
+
+/** The dead-letter file's lines, in order; none when there is no file. */
+export async function readDeadLetterFile(file: string): Promise<DeadLetterLine[]> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return ''
+    throw error
+  })
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const id = createHash('sha256').update(line).digest('hex').slice(0, 16)
+      try {
+        return {id, line, record: JSON.parse(line) as DeadLetterRecord}
+      } catch {
+        return {id, line}
+      }
+    })
+}
+
 /**
  * Invokes the handler for each event the way the Lambda service does for the EventBridge rule: concurrently up
  * to a limit, retrying a failed invocation with backoff, and dead-lettering it when retries run out. Events for
@@ -74,6 +101,8 @@ export class EventDispatcher {
   private pending = 0
   private idleWaiters: (() => void)[] = []
   private stopping = false
+  /** The dead-letter file's appends and rewrites, one after another. */
+  private deadLetterFileTurn: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly options: DispatcherOptions) {}
 
@@ -103,8 +132,28 @@ export class EventDispatcher {
 
   /** Appends a record to the dead-letter file (the dispatcher's own, and the sweep's for objects it gave up on). */
   async deadLetter(record: DeadLetterRecord): Promise<void> {
-    await appendFile(this.options.deadLetterFile, JSON.stringify(record) + '\n', {mode: 0o600})
+    await this.inDeadLetterFileTurn(() =>
+      appendFile(this.options.deadLetterFile, JSON.stringify(record) + '\n', {mode: 0o600}),
+    )
     this.options.onDeadLetter?.(record)
+  }
+
+  /**
+   * Rewrites the dead-letter file without the lines of these ids (`dead-letters clear`), whole or not at all. Only
+   * this process appends to the file, and never during a rewrite, so no record is lost to a rewrite. Returns the ids
+   * removed.
+   */
+  removeDeadLetters(ids: string[]): Promise<string[]> {
+    const removing = new Set(ids)
+    return this.inDeadLetterFileTurn(async () => {
+      const lines = await readDeadLetterFile(this.options.deadLetterFile)
+      const kept = lines.filter((line) => !removing.has(line.id))
+      if (kept.length < lines.length)
+        await writeFileAtomically(this.options.deadLetterFile, kept.map((line) => `${line.line}\n`).join(''), {
+          mode: 0o600,
+        })
+      return [...new Set(lines.filter((line) => removing.has(line.id)).map((line) => line.id))]
+    })
   }
 
   /** Resolves once every submitted event has been handled or dead-lettered. */
@@ -128,6 +177,12 @@ export class EventDispatcher {
     await writeFileAtomically(join(this.options.inflightDirectory, inflightName(event)), JSON.stringify(event), {
       mode: 0o600,
     })
+  }
+
+  private inDeadLetterFileTurn<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.deadLetterFileTurn.then(change)
+    this.deadLetterFileTurn = run.catch(() => undefined)
+    return run
   }
 
   /** Runs the task once every task queued before it for the same key has ended. */

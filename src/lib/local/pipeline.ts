@@ -12,6 +12,7 @@ import {type Notification, type Notifier, OutboxNotifier} from '#processor/notif
 import type {BatchSettings} from '#processor/process-batch.js'
 import type {ProcessResult} from '#processor/results.js'
 import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
+import {startControlServer} from './control.js'
 import {type DeadLetterRecord, EventDispatcher} from './dispatcher.js'
 import {wireObjectCreatedEvents} from './event-wiring.js'
 import {acquireInstanceLock} from './lock.js'
@@ -130,10 +131,6 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     }
     const state = pipelineState(layout, emulators.endpoints, {...schedule, recovered: 0, givenUp: 0})
     const writeState = options.writeState !== false
-    if (writeState) {
-      await writeLocalState(layout.stateFile, state)
-      cleanups.push(() => removeLocalState(layout.stateFile))
-    }
     const sweeper = startSweeper({
       ...sweeping,
       ...schedule,
@@ -145,6 +142,18 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         if (writeState) await writeLocalState(layout.stateFile, state)
       },
     })
+    cleanups.push(() => sweeper.stop())
+    if (writeState) {
+      // Other commands find the pipeline, and the way to ask it, in the state file.
+      const control = await startControlServer(
+        {sweep: () => sweeper.sweepNow(), removeDeadLetters: (ids) => dispatcher.removeDeadLetters(ids)},
+        host,
+      )
+      cleanups.push(() => control.close())
+      state.control = control.address
+      await writeLocalState(layout.stateFile, state)
+      cleanups.push(() => removeLocalState(layout.stateFile))
+    }
     let stopped: Promise<void> | undefined
     return {
       state,

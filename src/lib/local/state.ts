@@ -29,6 +29,12 @@ export type LocalLayout = ReturnType<typeof localLayout>
 /** The local pipeline's data directory for this user: dataDir()/local. */
 export const localDataRoot = (env: NodeJS.ProcessEnv = process.env): string => dirname(localStateFile(env))
 
+/** Where the running pipeline takes requests (control.ts), and the token every request must carry. */
+export interface LocalControlAddress {
+  url: string
+  token: string
+}
+
 /** What `local start` writes while it runs, for `--local` commands and `local status`. */
 export interface LocalPipelineState {
   pid: number
@@ -47,6 +53,8 @@ export interface LocalPipelineState {
   logFile: string
   /** The sweep's schedule, and its counts so far (recovered: stored or quarantined; givenUp: dead-lettered). */
   sweep: {everySeconds: number; stuckAfterSeconds: number; recovered: number; givenUp: number}
+  /** Where `sweep --local` and `dead-letters clear --local` ask it (control.ts); absent before EventPulse had it. */
+  control?: LocalControlAddress
 }
 
 export function isProcessAlive(pid: number): boolean {

@@ -27,7 +27,9 @@ export interface LocalSweeperOptions {
 }
 
 export interface LocalSweeper {
-  /** Lets the sweep under way finish the objects it started, and starts no more. */
+  /** Sweeps now (`eventpulse sweep --local`), after the sweep under way if there is one; reported as scheduled ones are. */
+  sweepNow(): Promise<SweepResult>
+  /** Lets the sweeps under way finish the objects they started, and starts no more. */
   stop(): Promise<void>
 }
 
@@ -62,6 +64,18 @@ export function startSweeper(options: LocalSweeperOptions): LocalSweeper {
         dispatcher.deadLetter({at: new Date().toISOString(), attempts, error, event}),
     })
 
+  // Sweeps asked for and scheduled ones take turns: two at once would only meet at every object.
+  let previous: Promise<unknown> = Promise.resolve()
+  const sweepInTurn = (): Promise<SweepResult> => {
+    const run = previous.then(async () => {
+      const result = await sweepOnce()
+      await options.onSweep(result)
+      return result
+    })
+    previous = run.catch(() => undefined)
+    return run
+  }
+
   const runs = (async () => {
     for (;;) {
       try {
@@ -70,7 +84,7 @@ export function startSweeper(options: LocalSweeperOptions): LocalSweeper {
         return
       }
       try {
-        await options.onSweep(await sweepOnce())
+        await sweepInTurn()
       } catch (error) {
         const err = error as Error
         options.log({level: 'error', sweep: true, error: `${err?.name}: ${err?.message}`})
@@ -79,9 +93,12 @@ export function startSweeper(options: LocalSweeperOptions): LocalSweeper {
   })()
 
   return {
+    sweepNow: sweepInTurn,
     async stop() {
       stopping.abort()
       await runs
+      // A sweep asked for may still be finishing its objects.
+      await previous
     },
   }
 }

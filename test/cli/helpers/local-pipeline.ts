@@ -1,12 +1,12 @@
 import {join} from 'node:path'
 
-import {type LocalPipeline, startLocalPipeline} from '#local/pipeline.js'
+import {type LocalPipeline, type LocalPipelineOptions, startLocalPipeline} from '#local/pipeline.js'
 import {isolatedXdg, runCli} from '../../helpers/run-cli.js'
 
 /**
  * A local pipeline running in the test process, found by the CLI's `--local` through the state file in its XDG home.
  */
-export async function startPipelineForCli(): Promise<{
+export async function startPipelineForCli(options: Partial<LocalPipelineOptions> = {}): Promise<{
   pipeline: LocalPipeline
   env: NodeJS.ProcessEnv
   cli: (args: string[], input?: string) => ReturnType<typeof runCli>
@@ -16,6 +16,7 @@ export async function startPipelineForCli(): Promise<{
     dataDir: join(env.XDG_DATA_HOME!, 'eventpulse', 'local'),
     writeState: true,
     log: () => {},
+    ...options,
   })
   // Nothing of the user's AWS set-up may matter to --local: a profile and endpoint in the environment are ignored.
   const cliEnv = {
