@@ -6,6 +6,7 @@ import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {writeFileAtomically} from '#core/files.js'
 import {localStateFile} from '#core/paths.js'
+import type {OutcomeCounts} from '#processor/metrics.js'
 
 /** Where everything of the local pipeline lives, below one directory (by default dataDir()/local). */
 export function localLayout(root: string) {
@@ -47,6 +48,11 @@ export interface LocalPipelineState {
   logFile: string
   /** The sweep's schedule, and its counts so far (recovered: stored or quarantined; givenUp: dead-lettered). */
   sweep: {everySeconds: number; stuckAfterSeconds: number; recovered: number; givenUp: number}
+  /**
+   * What became of uploads since start, counted as the processor's metrics count them on AWS (the dashboard); saved
+   * again within a second of a change. Absent from a pipeline started by an older version.
+   */
+  outcomes?: OutcomeCounts
 }
 
 export function isProcessAlive(pid: number): boolean {
