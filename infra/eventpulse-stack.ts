@@ -5,6 +5,7 @@ import {DATA_RETENTION, PROCESSOR_ENV, STACK_OUTPUTS, type StackOutputName} from
 import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {Access} from './access.js'
 import {UploadEvents} from './events.js'
+import {PipelineDashboard} from './dashboard.js'
 import {acknowledgeNagFindings} from './nag-acknowledgements.js'
 import {Notifications} from './notifications.js'
 import {Processor} from './processor.js'
@@ -61,10 +62,17 @@ export class EventPulseStack extends Stack {
     })
     new SweepSchedule(this, 'Sweep', {
       processor: processor.function,
-      processorLogGroup: processor.logGroup,
       processingBucketName: storage.processingBucket.bucketName,
       everySeconds: config.sweepEverySeconds,
       topic: notifications.topic,
+    })
+    const dashboard = new PipelineDashboard(this, 'Dashboard', {
+      processingBucketName: storage.processingBucket.bucketName,
+      processor: processor.function,
+      deadLetterQueues: {
+        undeliveredEvents: uploadEvents.deadLetterQueue,
+        failedInvocations: processor.deadLetterQueue,
+      },
     })
     const access = new Access(this, 'Access', {
       processingBucket: storage.processingBucket,
@@ -111,6 +119,7 @@ export class EventPulseStack extends Stack {
         value: config.destroyDataOnDelete ? DATA_RETENTION.destroy : DATA_RETENTION.retain,
         description: 'What happens to the data when the stack is deleted',
       },
+      dashboardUrl: {value: dashboard.url, description: 'CloudWatch dashboard of uploads, queues and the processor'},
     }
     for (const [name, {value, description}] of Object.entries(outputs))
       new CfnOutput(this, STACK_OUTPUTS[name as StackOutputName], {value, description})

@@ -18,7 +18,7 @@ export interface UploadEventsProps {
   processor: lambda.IFunction
   /** The processor's own queue for failed asynchronous invocations. */
   processorDeadLetterQueue: sqs.IQueue
-  /** Uploads the processor skipped, from its log lines. */
+  /** Uploads the processor skipped: its own Skipped metric. */
   skippedMetric: cloudwatch.IMetric
   topic: sns.ITopic
 }

@@ -13,11 +13,9 @@ import {Construct} from 'constructs'
 import {PROCESSOR_ENV, SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
 import {processorBundleDir} from '#core/package-root.js'
 import {TOPIC_KEY_PUBLISH_ACTIONS} from './notifications.js'
+import {outcomeMetric} from './outcome-metrics.js'
 
 export const PROCESSOR_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
-
-/** The metric the processor's `skipped` log lines count into, per processing bucket. */
-export const SKIPPED_METRIC = {namespace: 'EventPulse', name: 'SkippedUploads', dimension: 'Bucket'} as const
 
 export interface ProcessorProps {
   processingBucket: s3.IBucket
@@ -39,16 +37,15 @@ export class Processor extends Construct {
   readonly function: lambda.Function
   readonly role: iam.Role
   readonly deadLetterQueue: sqs.Queue
-  readonly logGroup: logs.LogGroup
-  /** Uploads the processor skipped (nothing left to do): counted from its warning lines, for an alarm to watch. */
+  /** Uploads the processor skipped (nothing left to do): its own metric, for an alarm to watch. */
   readonly skippedMetric: cloudwatch.Metric
 
   constructor(scope: Construct, id: string, props: ProcessorProps) {
     super(scope, id)
-    const logGroup = (this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: PROCESSOR_LOG_RETENTION,
       removalPolicy: props.removalPolicy,
-    }))
+    })
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'EventPulse processor: reads uploads, stores items, quarantines rejects, notifies',
@@ -92,20 +89,8 @@ export class Processor extends Construct {
     ]
     for (const statement of statements) this.role.addToPrincipalPolicy(statement)
 
-    // Skipped uploads are never silent: each is a warning line, counted here per processing bucket.
-    const skipped = new logs.MetricFilter(this, 'SkippedUploads', {
-      logGroup,
-      filterPattern: logs.FilterPattern.stringValue('$.outcome', '=', 'skipped'),
-      metricNamespace: SKIPPED_METRIC.namespace,
-      metricName: SKIPPED_METRIC.name,
-      metricValue: '1',
-      dimensions: {[SKIPPED_METRIC.dimension]: '$.bucket'},
-    })
-    this.skippedMetric = skipped.metric({
-      dimensionsMap: {[SKIPPED_METRIC.dimension]: props.processingBucket.bucketName},
-      statistic: cloudwatch.Stats.SUM,
-      period: Duration.minutes(5),
-    })
+    // Skipped uploads are never silent: each is a warning line, and counted in the processor's Skipped metric.
+    this.skippedMetric = outcomeMetric('skipped', props.processingBucket.bucketName)
 
     this.deadLetterQueue = new sqs.Queue(this, 'FailedInvocations', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -8,6 +8,8 @@ import Ajv from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
 import * as esbuild from 'esbuild'
 
+import {bundleLambda} from './lambda-bundle.mjs'
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const schemaDir = join(root, 'src/lib/schema')
 const bin = (name) => join(root, 'node_modules/.bin', name)
@@ -37,15 +39,6 @@ function buildItemValidator() {
   )
 }
 
-const libSourceImports = {
-  name: 'lib-source-imports',
-  setup(build) {
-    build.onResolve({filter: /^#/}, (args) => ({
-      path: join(root, 'src/lib', args.path.slice(1).replace(/\.js$/, '.ts')),
-    }))
-  },
-}
-
 async function bundleLambdas() {
   const lambdaDir = join(root, 'lambda')
   const handlers = readdirSync(lambdaDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
@@ -53,22 +46,7 @@ async function bundleLambdas() {
     const name = file.replace(/\.ts$/, '')
     const outfile = join(root, 'dist/lambda-bundle', name, 'index.mjs')
     rmSync(dirname(outfile), {recursive: true, force: true})
-    await esbuild.build({
-      entryPoints: [join(lambdaDir, file)],
-      outfile,
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node24',
-      // The Lambda Node.js runtime ships AWS SDK v3, but bundling pins the version we test against.
-      banner: {js: "import {createRequire as __cr} from 'node:module';const require=__cr(import.meta.url);"},
-      legalComments: 'none',
-      // ESM entry points first: jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow.
-      mainFields: ['module', 'main'],
-      // package.json maps '#...' to the compiled dist/src/lib; bundle from the TypeScript sources instead.
-      plugins: [libSourceImports],
-    })
+    await bundleLambda(join(lambdaDir, file), outfile)
     console.log(`lambda bundle ${name}: ${(statSync(outfile).size / 1024).toFixed(1)} KiB`)
   }
 }

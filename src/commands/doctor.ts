@@ -12,10 +12,10 @@ export default class Doctor extends PipelineCommand {
   static description = `One screen that tells what is wrong before a command runs into it: Node.js,
 the local pipeline, credentials and who they belong to, the stack and its
 outputs, each role (assumed), the buckets and table each role uses, and
-whether the pipeline checks records with this CLI's schema. Each check passes,
-warns or fails with a fix. With --local: the local pipeline, its buckets,
-tables and schema. Exit codes: 0 nothing failed (warnings allowed); 1 a check
-failed.`
+whether the pipeline checks records with this CLI's schema; then the address of
+the stack's CloudWatch dashboard. Each check passes, warns or fails with a fix.
+With --local: the local pipeline, its buckets, tables and schema. Exit codes: 0
+nothing failed (warnings allowed); 1 a check failed.`
 
   static examples = [
     {description: 'The deployed stack, with your default profile', command: '<%= config.bin %> <%= command.id %>'},

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import type {ResourceName} from '#aws/clients.js'
 import {failureDocument, failureText} from '#cli/json-output.js'
 import {pipelineFlags} from '#cli/pipeline-flags.js'
+import {schemaDriftWarning} from '#cli/schema-drift.js'
 import {PipelineCommand} from '#cli/pipeline-command.js'
 import {resolveTarget} from '#target/resolve-target.js'
 import {commonFlags} from '#cli/common-flags.js'
@@ -153,6 +154,8 @@ stops after the files being sent).`
       wants,
       concurrency: flags.concurrency,
     })
+    const drift = await schemaDriftWarning(target)
+    if (drift) this.warnOnce(drift)
     const {result, interrupted} = await interruptible(async (signal) => ({
       result: withPacking(
         await runUpload(target, planned, {
@@ -190,7 +193,7 @@ stops after the files being sent).`
   }
 
   protected toSuccessJson(result: unknown): unknown {
-    return this.failure ? {...failureDocument(this.failure), result} : super.toSuccessJson(result)
+    return this.failure ? {...failureDocument(this.failure, this.warnings), result} : super.toSuccessJson(result)
   }
 }
 

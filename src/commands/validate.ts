@@ -1,7 +1,8 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '#cli/base-command.js'
 import {commonFlags} from '#cli/common-flags.js'
+import {validateWarnings} from '#cli/schema-drift.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {validatePaths, type ValidationResult, validationLines} from '#validate/validate-files.js'
 
@@ -12,6 +13,11 @@ export default class Validate extends BaseCommand {
 schema (typed or plain JSON) and the size limits.
 Problems are printed compiler-style, file:line:column, with the quarantine
 reason the pipeline would record.
+Warns once (on stderr; in \`warnings\` with --json) when the pipeline checks
+records with another schema than this CLI. It stays offline: it knows the
+stack's schema only from the stack's outputs as last cached (by \`deploy\`,
+\`doctor\` or any command that read them) for --stack, --profile and --region;
+with --local, the running local pipeline's.
 Exit codes: 0 all valid, 1 some invalid, 2 usage problem (no such path, no
 input).`
 
@@ -30,6 +36,10 @@ input).`
       command: 'cat record.json | <%= config.bin %> <%= command.id %> -',
     },
     {description: 'Machine-readable result', command: '<%= config.bin %> <%= command.id %> examples/ --json'},
+    {
+      description: "Compare with the local pipeline's schema too",
+      command: '<%= config.bin %> <%= command.id %> examples/ --local',
+    },
   ]
 
   static strict = false
@@ -40,11 +50,22 @@ input).`
     paths: Args.string({description: 'Files, directories (searched for *.json), globs, or - for standard input.'}),
   }
 
-  // What validate prints anyway; taken so that --quiet means the same on every command that prints outcomes.
-  static flags = {quiet: commonFlags.quiet}
+  static flags = {
+    // What validate prints anyway; taken so that --quiet means the same on every command that prints outcomes.
+    quiet: commonFlags.quiet,
+    // Which pipeline's schema to compare with (never asked over the network).
+    local: Flags.boolean({
+      description: 'Compare with the schema of the pipeline `eventpulse local start` runs (it must be running).',
+      exclusive: ['profile', 'region'],
+    }),
+    stack: commonFlags.stack,
+    profile: commonFlags.profile,
+    region: commonFlags.region,
+  }
 
   async run(): Promise<ValidationResult> {
-    const {argv} = await this.parse(Validate)
+    const {argv, flags} = await this.parse(Validate)
+    for (const warning of await validateWarnings(flags)) this.warnOnce(warning)
     const result = await validatePaths(argv as string[])
     for (const line of validationLines(result)) this.log(line)
     if (result.summary.invalid > 0) this.exitStatus = ExitCode.Negative

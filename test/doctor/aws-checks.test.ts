@@ -20,6 +20,8 @@ describe('doctor against a deployed stack (at the SDK boundary)', () => {
     [STACK_OUTPUTS.uploaderRoleArn]: 'arn:aws:iam::123456789012:role/up',
     [STACK_OUTPUTS.quarantineAdminRoleArn]: 'arn:aws:iam::123456789012:role/admin',
     [STACK_OUTPUTS.schemaHash]: 'ffffffffffffffff',
+    [STACK_OUTPUTS.dashboardUrl]:
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=EventPulse-Dash',
   }
   const credentials = {
     AccessKeyId: 'A',
@@ -58,7 +60,7 @@ describe('doctor against a deployed stack (at the SDK boundary)', () => {
   const statusOf = (checks: {check: string; status: string}[]) =>
     Object.fromEntries(checks.map((check) => [check.check, check.status]))
 
-  it('checks identity, stack, both roles and their buckets; warns on missing outputs and another schema', async () => {
+  it('checks identity, stack, both roles and their buckets; warns on missing outputs and another schema; shows the dashboard', async () => {
     sts.on(AssumeRoleCommand).resolves({Credentials: credentials})
     const checks = await run()
     expect(statusOf(checks)).toMatchObject({
@@ -69,6 +71,12 @@ describe('doctor against a deployed stack (at the SDK boundary)', () => {
       'quarantineAdmin role': 'pass',
       quarantineBucket: 'pass',
       schema: 'warn',
+      dashboard: 'pass',
+    })
+    expect(checks.at(-1)).toEqual({
+      check: 'dashboard',
+      status: 'pass',
+      detail: outputs[STACK_OUTPUTS.dashboardUrl],
     })
     expect(checks.find((c) => c.check === 'stack')?.detail).toContain(STACK_OUTPUTS.table)
     expect(checks.find((c) => c.check === 'schema')?.detail).toContain('ffffffffffffffff')

@@ -12,14 +12,14 @@ import {beforeAll, describe, expect, it} from 'vitest'
 
 import {createEventPulseApp} from '../../infra/app.js'
 import {EVENT_MAX_AGE, EVENT_RETRY_ATTEMPTS} from '../../infra/events.js'
-import {SKIPPED_METRIC} from '../../infra/processor.js'
 import {processorBundleDir} from '#core/package-root.js'
 import {defaultStackConfig} from '../../infra/stack-config.js'
-import {RECOVERED_BY_SWEEP_METRIC} from '../../infra/sweep.js'
 import {
   ITEM_METADATA,
+  METRICS,
   NOTIFICATION_ATTRIBUTES,
   PROCESSOR_ENV,
+  QUARANTINE_REASONS,
   QUARANTINE_RETENTION_DAYS,
   SOURCE_KEY_INDEX,
   STACK_OUTPUTS,
@@ -45,6 +45,34 @@ function logicalId(template: Template, type: string, prefix: string): string {
 }
 
 const arn = (id: string) => ({'Fn::GetAtt': [id, 'Arn']})
+
+interface DashboardMetric {
+  namespace: string
+  name: string
+  dimensions: Record<string, string>
+  stat: string
+}
+
+/** Every metric on the stack's one dashboard; CloudFormation references in it read `@LogicalId` / `@LogicalId.Attr`. */
+function dashboardMetrics(template: Template): DashboardMetric[] {
+  const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))
+  expect(dashboards).toHaveLength(1)
+  const parts: (string | {Ref: string} | {'Fn::GetAtt': string[]})[] =
+    dashboards[0].Properties.DashboardBody['Fn::Join'][1]
+  const body = parts
+    .map((part) =>
+      typeof part === 'string' ? part : 'Ref' in part ? `@${part.Ref}` : `@${part['Fn::GetAtt'].join('.')}`,
+    )
+    .join('')
+  const widgets: {properties: {metrics: (string | {stat: string})[][]}}[] = JSON.parse(body).widgets
+  return widgets.flatMap((widget) =>
+    widget.properties.metrics.map((metric) => {
+      const [namespace, name, ...rest] = metric.filter((part) => typeof part === 'string') as string[]
+      const dimensions = Object.fromEntries(rest.flatMap((part, i) => (i % 2 ? [] : [[part, rest[i + 1]]])))
+      return {namespace, name, dimensions, stat: (metric.at(-1) as {stat: string}).stat}
+    }),
+  )
+}
 const objectsBelow = (bucketId: string) => ({'Fn::Join': ['', [arn(bucketId), '/*']]})
 const allow = (action: string | string[], resource: unknown) => ({Effect: 'Allow', Action: action, Resource: resource})
 
@@ -66,6 +94,13 @@ describe('the EventPulse stack, default configuration', () => {
   >
 
   let nagFailure: string | undefined
+
+  /** The dimensions of the processor's outcome metrics in this stack, sorted by name as CDK lists them. */
+  const outcomeDimensions = () =>
+    [
+      {Name: METRICS.dimensions.service, Value: METRICS.service},
+      {Name: METRICS.dimensions.bucket, Value: {Ref: ids.processing}},
+    ].sort((a, b) => (a.Name < b.Name ? -1 : 1))
 
   beforeAll(() => {
     const synthesized = synthesize()
@@ -295,19 +330,8 @@ describe('the EventPulse stack, default configuration', () => {
       expect(actions.filter((action) => /version/i.test(action))).toEqual([])
     })
 
-    it('counts skipped uploads from its log lines, per processing bucket', () => {
-      template.hasResourceProperties('AWS::Logs::MetricFilter', {
-        LogGroupName: {Ref: ids.logGroup},
-        FilterPattern: '{ $.outcome = "skipped" }',
-        MetricTransformations: [
-          {
-            MetricNamespace: SKIPPED_METRIC.namespace,
-            MetricName: SKIPPED_METRIC.name,
-            MetricValue: '1',
-            Dimensions: [{Key: SKIPPED_METRIC.dimension, Value: '$.bucket'}],
-          },
-        ],
-      })
+    it('counts nothing from its log lines: its alarms watch the metrics it publishes itself', () => {
+      template.resourceCountIs('AWS::Logs::MetricFilter', 0)
     })
   })
 
@@ -351,9 +375,9 @@ describe('the EventPulse stack, default configuration', () => {
         })
       }
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: SKIPPED_METRIC.namespace,
-        MetricName: SKIPPED_METRIC.name,
-        Dimensions: [{Name: SKIPPED_METRIC.dimension, Value: {Ref: ids.processing}}],
+        Namespace: METRICS.namespace,
+        MetricName: METRICS.names.skipped,
+        Dimensions: outcomeDimensions(),
         Statistic: 'Sum',
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
@@ -386,28 +410,70 @@ describe('the EventPulse stack, default configuration', () => {
       })
     })
 
-    it("counts the processor's recoveredBySweep lines and alarms to the topic when the sweep recovers any", () => {
-      template.hasResourceProperties('AWS::Logs::MetricFilter', {
-        LogGroupName: {Ref: ids.logGroup},
-        FilterPattern: '{ $.recoveredBySweep IS TRUE }',
-        MetricTransformations: [
-          {
-            MetricNamespace: RECOVERED_BY_SWEEP_METRIC.namespace,
-            MetricName: RECOVERED_BY_SWEEP_METRIC.name,
-            MetricValue: '1',
-            Dimensions: [{Key: RECOVERED_BY_SWEEP_METRIC.dimension, Value: '$.bucket'}],
-          },
-        ],
-      })
+    it("alarms to the topic when the processor's RecoveredBySweep metric counts any object", () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: RECOVERED_BY_SWEEP_METRIC.namespace,
-        MetricName: RECOVERED_BY_SWEEP_METRIC.name,
-        Dimensions: [{Name: RECOVERED_BY_SWEEP_METRIC.dimension, Value: {Ref: ids.processing}}],
+        Namespace: METRICS.namespace,
+        MetricName: METRICS.names.recoveredBySweep,
+        Dimensions: outcomeDimensions(),
         Statistic: 'Sum',
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
         TreatMissingData: 'notBreaching',
         AlarmActions: [{Ref: ids.topic}],
+      })
+    })
+  })
+
+  describe('dashboard', () => {
+    it('shows the outcome metrics, quarantines by reason, both dead-letter queues and the processor', () => {
+      const metrics = dashboardMetrics(template)
+      const outcome = (name: string, reason?: string) => ({
+        namespace: METRICS.namespace,
+        name,
+        dimensions: {
+          [METRICS.dimensions.service]: METRICS.service,
+          [METRICS.dimensions.bucket]: `@${ids.processing}`,
+          ...(reason ? {[METRICS.dimensions.reason]: reason} : {}),
+        },
+        stat: 'Sum',
+      })
+      const {stored, unchanged, skipped, failed, recoveredBySweep, quarantined} = METRICS.names
+      const queue = (id: string) => ({
+        namespace: 'AWS/SQS',
+        name: 'ApproximateNumberOfMessagesVisible',
+        dimensions: {QueueName: `@${id}.QueueName`},
+        stat: 'Maximum',
+      })
+      const processor = (name: string, stat: string) => ({
+        namespace: 'AWS/Lambda',
+        name,
+        dimensions: {FunctionName: `@${ids.function}`},
+        stat,
+      })
+      expect(metrics.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+        [
+          ...[stored, unchanged, skipped, failed, recoveredBySweep].map((name) => outcome(name)),
+          ...Object.keys(QUARANTINE_REASONS).map((reason) => outcome(quarantined, reason)),
+          queue(ids.eventsDlq),
+          queue(ids.processorDlq),
+          processor('Errors', 'Sum'),
+          processor('Throttles', 'Sum'),
+          processor('Duration', 'p50'),
+          processor('Duration', 'p99'),
+        ].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      )
+    })
+
+    it('outputs its address in the CloudWatch console', () => {
+      const dashboard = logicalId(template, 'AWS::CloudWatch::Dashboard', 'Dashboard')
+      expect(template.toJSON().Outputs[STACK_OUTPUTS.dashboardUrl].Value).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=',
+            {Ref: dashboard},
+          ],
+        ],
       })
     })
   })

@@ -49,6 +49,11 @@ test('local start runs in the foreground; status, a second start and reset see i
     )
     s3.destroy()
     dynamodb.destroy()
+    // The counts since start (what the processor's metrics count on AWS) reach the state file within about a second.
+    await waitFor('the stored upload counted in the state file', () => {
+      const {outcomes} = JSON.parse(readFileSync(stateFile, 'utf8')) as LocalPipelineState
+      return outcomes?.stored === 1 ? true : undefined
+    })
 
     const status = await runCli(['local', 'status', '--json'], {env})
     expect(status.exitCode).toBe(0)
@@ -58,10 +63,13 @@ test('local start runs in the foreground; status, a second start and reset see i
         pid: child.pid,
         endpoints: state.endpoints,
         sweep: {everySeconds: 2, stuckAfterSeconds: 5400, recovered: 0, givenUp: 0},
+        outcomes: {stored: 1, unchanged: 0, quarantined: 0, skipped: 0, failed: 0, recoveredBySweep: 0, reasons: {}},
       },
     })
-    expect((await runCli(['local', 'status'], {env})).stdout).toContain(
-      'Sweep:             every 2s, objects older than 1h30m; 0 recovered, 0 given up',
+    const human = (await runCli(['local', 'status'], {env})).stdout
+    expect(human).toContain('Sweep:             every 2s, objects older than 1h30m; 0 recovered, 0 given up')
+    expect(human).toContain(
+      'Since start:       1 stored, 0 unchanged, 0 quarantined, 0 skipped, 0 failed tries, 0 recovered by the sweep',
     )
 
     const second = await runCli(['local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'], {env})

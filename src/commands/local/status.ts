@@ -1,13 +1,14 @@
 import {BaseCommand} from '#cli/base-command.js'
 import {ExitCode} from '#core/exit-codes.js'
-import {stateLines} from '#local/status-lines.js'
+import {outcomesLine, stateLines} from '#local/status-lines.js'
 import {localDataRoot, localPipelineStatus, type LocalPipelineStatus} from '#local/state.js'
 
 export default class LocalStatus extends BaseCommand {
   static summary = 'Say whether the local pipeline runs, and where.'
 
   static description = `Shows the process, endpoints, bucket and table names and data directory of the
-pipeline \`eventpulse local start\` runs.
+pipeline \`eventpulse local start\` runs, and what became of uploads since it
+started (the counts the processor's metrics give on AWS).
 Exit codes: 0 running, 1 not running.`
 
   static examples = [
@@ -23,6 +24,7 @@ Exit codes: 0 running, 1 not running.`
     if (status.running) {
       this.log(`The local pipeline is running (pid ${status.state.pid}, since ${status.state.startedAt}).`)
       for (const line of stateLines(status.state)) this.log(line)
+      if (status.state.outcomes) this.log(outcomesLine(status.state.outcomes))
       // Its control address holds a token for the commands that ask the pipeline: not for output that may be logged.
       const {control: _control, ...state} = status.state
       return {...status, state}

@@ -49,7 +49,7 @@ export async function resolveMfaSerial(flags: PipelineFlagValues, profile: strin
  */
 export function endpointFor(
   service: 'S3' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION' | 'SQS' | 'LAMBDA',
-  flags: PipelineFlagValues,
+  flags: Pick<PipelineFlagValues, 'endpoint-url'>,
 ): string | undefined {
   return (
     process.env[`AWS_ENDPOINT_URL_${service}`] || flags['endpoint-url'] || process.env.AWS_ENDPOINT_URL || undefined

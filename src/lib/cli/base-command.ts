@@ -2,7 +2,7 @@ import {Command, Errors, toConfiguredId} from '@oclif/core'
 
 import {toFailure} from '#core/errors.js'
 import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
-import {failureDocument, failureText, successDocument} from './json-output.js'
+import {failureDocument, failureText, successDocument, warningText} from './json-output.js'
 import {quietAwsSdkNodeWarning} from './node-support-notice.js'
 import {usageFailure} from './usage-errors.js'
 
@@ -22,13 +22,23 @@ export abstract class BaseCommand extends Command {
   /** Set by a command whose answer is negative (exit 1) although it ran fine. */
   protected exitStatus: ExitCodeValue = ExitCode.Success
 
+  /** Warnings about the run as a whole (see warnOnce), for the --json document. */
+  protected readonly warnings: string[] = []
+
+  /** Warns once per run: a line on stderr, or with --json an entry of the document's `warnings`. */
+  protected warnOnce(warning: string): void {
+    if (this.warnings.includes(warning)) return
+    this.warnings.push(warning)
+    if (!this.jsonEnabled()) this.logToStderr(warningText(warning))
+  }
+
   async init(): Promise<void> {
     quietAwsSdkNodeWarning(this.config.cacheDir, {notify: (this.constructor as typeof BaseCommand).usesAws})
     await super.init()
   }
 
   protected toSuccessJson(result: unknown): unknown {
-    return successDocument(this.exitStatus, result)
+    return successDocument(this.exitStatus, result, this.warnings)
   }
 
   protected async finally(err: Error | undefined): Promise<unknown> {
@@ -49,7 +59,7 @@ export abstract class BaseCommand extends Command {
       }) ?? err,
     )
     if (this.jsonEnabled()) {
-      this.logJson(failureDocument(failure))
+      this.logJson(failureDocument(failure, this.warnings))
     } else {
       this.logToStderr(failureText(failure))
       if (process.env.EVENTPULSE_DEBUG && err.stack) this.logToStderr(err.stack)

@@ -4,7 +4,8 @@ import {join} from 'node:path'
 import {toFailure} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {PACKAGE_ROOT} from '#core/package-root.js'
-import {failureDocument, failureText, successDocument} from './json-output.js'
+import {DEFAULT_STACK_NAME} from '#contract/pipeline-contract.js'
+import {failureDocument, failureText, successDocument, warningText} from './json-output.js'
 
 /** `--version` (oclif's own), `-v` (package.json's additionalVersionFlags) and the `version` command say the same. */
 const VERSION_ARGS = new Set(['--version', '-v', 'version'])
@@ -35,17 +36,20 @@ function versionLine(): string {
 
 async function runPlainValidate(args: string[]): Promise<number> {
   const {validatePaths, validationLines} = await import('#validate/validate-files.js')
+  const {validateWarnings} = await import('./schema-drift.js')
   const json = args.includes('--json')
   const print = (document: unknown) => process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
+  const warnings = await validateWarnings({stack: DEFAULT_STACK_NAME})
+  if (!json) for (const warning of warnings) process.stderr.write(`${warningText(warning)}\n`)
   try {
     const result = await validatePaths(args.filter((arg) => !PLAIN_VALIDATE_FLAGS.has(arg) || arg === '-'))
     const status = result.summary.invalid > 0 ? ExitCode.Negative : ExitCode.Success
-    if (json) print(successDocument(status, result))
+    if (json) print(successDocument(status, result, warnings))
     else process.stdout.write(`${validationLines(result).join('\n')}\n`)
     return status
   } catch (error) {
     const failure = toFailure(error)
-    if (json) print(failureDocument(failure))
+    if (json) print(failureDocument(failure, warnings))
     else process.stderr.write(`${failureText(failure)}\n`)
     return failure.exitCode
   }

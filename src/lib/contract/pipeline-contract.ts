@@ -88,6 +88,30 @@ export const SOURCE_KEY_INDEX = 'BySourceKey'
  */
 export const NOTIFICATION_ATTRIBUTES = {outcome: 'outcome', reason: 'reason', kind: 'kind'} as const
 
+/**
+ * The processor's CloudWatch metrics, in the embedded metric format (one JSON document per invocation in its log),
+ * which the stack's dashboard and alarms read. Each counts uploads, or a batch's records: stored, unchanged,
+ * quarantined (by reason), skipped, failed (a try that threw; it is retried) and recovered by the sweep. Every metric
+ * carries the service and the processing bucket as dimensions, so two pipelines in one account and region stay apart;
+ * Quarantined carries the reason too. Ten custom metrics in all.
+ */
+export const METRICS = {
+  namespace: 'EventPulse',
+  /** The processor's service name, in its log lines and as the metrics' `service` dimension (Powertools names it). */
+  service: 'eventpulse-processor',
+  dimensions: {service: 'service', bucket: 'Bucket', reason: 'Reason'},
+  names: {
+    stored: 'Stored',
+    unchanged: 'Unchanged',
+    quarantined: 'Quarantined',
+    skipped: 'Skipped',
+    failed: 'Failed',
+    recoveredBySweep: 'RecoveredBySweep',
+  },
+} as const
+
+export type CountedOutcome = keyof typeof METRICS.names
+
 /** Environment variables the processor Lambda reads. */
 export const PROCESSOR_ENV = {
   processingBucket: 'EVENTPULSE_PROCESSING_BUCKET',
@@ -122,6 +146,8 @@ export const STACK_OUTPUTS = {
   schemaHash: 'SchemaHash',
   /** What deleting the stack does to buckets, table and key: one of DATA_RETENTION. */
   dataRetention: 'DataRetention',
+  /** The CloudWatch console address of the stack's dashboard (METRICS, the queues, the function). */
+  dashboardUrl: 'DashboardUrl',
 } as const
 
 /** Values of the DataRetention output: stored data is kept (the default) or deleted with the stack. */

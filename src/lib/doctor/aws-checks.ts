@@ -12,6 +12,7 @@ import {localPipelineStatus} from '#local/state.js'
 import {
   attempt,
   type CheckResult,
+  dashboardCheck,
   localPipelineCheck,
   missingOutputs,
   nodeCheck,
@@ -98,5 +99,7 @@ export async function awsChecks(flags: PipelineFlagValues, options: AwsDoctorOpt
   }
 
   results.push(schemaCheck(outputs[STACK_OUTPUTS.schemaHash], `Stack ${flags.stack}`))
+  // A stack without the output already warned (missing outputs) above.
+  results.push(...dashboardCheck(outputs[STACK_OUTPUTS.dashboardUrl]))
   return results
 }

@@ -72,6 +72,11 @@ export function schemaCheck(deployed: string | undefined, where: string): CheckR
   return pass('schema', `the same as this CLI's (${ITEM_SCHEMA_HASH})`)
 }
 
+/** Where to watch the deployed pipeline: informational, so it passes whenever the stack publishes the address. */
+export function dashboardCheck(url: string | undefined): CheckResult[] {
+  return url ? [pass('dashboard', url)] : []
+}
+
 /** Each bucket answers HeadBucket and each table DescribeTable through the target's clients. */
 export async function resourceChecks(target: PipelineTarget, names: ResourceName[]): Promise<CheckResult[]> {
   return Promise.all(

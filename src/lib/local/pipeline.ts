@@ -9,6 +9,7 @@ import type {CliError} from '#core/errors.js'
 import type {ObjectCreatedEvent, ObjectRef} from '#processor/event.js'
 import {createObjectHandler, createUploadProcessor, type LogLine} from '#processor/handler.js'
 import {type Notification, type Notifier, OutboxNotifier} from '#processor/notifier.js'
+import {type OutcomeCounts, tallyOutcomes} from '#processor/metrics.js'
 import type {BatchSettings} from '#processor/process-batch.js'
 import type {ProcessResult} from '#processor/results.js'
 import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
@@ -113,7 +114,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const emulators = await startLocalEmulators(layout, {host, s3Port, dynamodbPort}, cleanups)
     const clients = emulatorClients(emulators.endpoints, {maxAttempts: 3}, cleanups)
     await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table, LOCAL_RESOURCES.outcomesTable)
-    const {dispatcher, stats, sweeping} = startProcessing(options, layout, emulators, cleanups)
+    const {dispatcher, stats, outcomes, sweeping} = startProcessing(options, layout, emulators, cleanups)
     // Before the emulators close, also when the start fails: running handlers finish, the rest stay in flight.
     cleanups.push(() => dispatcher.stop())
     const events = await wireObjectCreatedEvents({
@@ -129,8 +130,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       everySeconds: options.sweepEverySeconds ?? SWEEP_LIMITS.defaultEverySeconds,
       stuckAfterSeconds: options.stuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS,
     }
-    const state = pipelineState(layout, emulators.endpoints, {...schedule, recovered: 0, givenUp: 0})
+    const state = pipelineState(layout, emulators.endpoints, {...schedule, recovered: 0, givenUp: 0}, outcomes)
     const writeState = options.writeState !== false
+    const saveState = stateSaver(layout.stateFile, state)
     const sweeper = startSweeper({
       ...sweeping,
       ...schedule,
@@ -139,7 +141,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         stats.givenUpBySweep += result.gaveUp.length
         state.sweep = {...state.sweep, recovered: stats.recoveredBySweep, givenUp: stats.givenUpBySweep}
         // `local status` reads the sweep's counts from the state file.
-        if (writeState) await writeLocalState(layout.stateFile, state)
+        if (writeState) await saveState()
       },
     })
     cleanups.push(() => sweeper.stop())
@@ -151,8 +153,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       )
       cleanups.push(() => control.close())
       state.control = control.address
-      await writeLocalState(layout.stateFile, state)
+      await saveState()
       cleanups.push(() => removeLocalState(layout.stateFile))
+      cleanups.push(saveOutcomesWhileChanging(state, saveState))
     }
     let stopped: Promise<void> | undefined
     return {
@@ -191,12 +194,15 @@ function startProcessing(
 ): {
   dispatcher: EventDispatcher
   stats: LocalPipelineStats
+  outcomes: OutcomeCounts
   sweeping: Omit<LocalSweeperOptions, 'everySeconds' | 'stuckAfterSeconds' | 'onSweep'>
 } {
   const handlerClients = emulatorClients(emulators.endpoints, {maxAttempts: options.sdkMaxAttempts ?? 3}, cleanups)
   options.instrumentHandlerClients?.(handlerClients)
   const {processingBucket, quarantineBucket, table, outcomesTable, region} = LOCAL_RESOURCES
   const log = options.log ?? appendToLogFile(layout.logFile, cleanups)
+  // The processor's metrics, kept as counts for `local status` (nothing is sent anywhere).
+  const outcomes = tallyOutcomes()
   const handlerDeps = {
     ...handlerClients,
     notifier: options.notifier ?? new OutboxNotifier(layout.outboxFile, options.onNotification),
@@ -206,6 +212,7 @@ function startProcessing(
     outcomesTable,
     batch: options.batch,
     log,
+    metrics: outcomes,
   }
   const processUpload = createUploadProcessor(handlerDeps)
   const stats: LocalPipelineStats = {
@@ -252,7 +259,36 @@ function startProcessing(
       return result
     },
   }
-  return {dispatcher, stats, sweeping}
+  return {dispatcher, stats, outcomes: outcomes.counts, sweeping}
+}
+
+/** Writes the state file, one write at a time (each replaces the file whole, through the same temporary file). */
+function stateSaver(file: string, state: LocalPipelineState): () => Promise<void> {
+  let last = Promise.resolve()
+  return () => (last = last.catch(() => {}).then(() => writeLocalState(file, state)))
+}
+
+/**
+ * Saves the state each second in which the outcome counts changed; returns the cleanup that stops it, once the last
+ * write is done (so that none lands after the state file is removed).
+ */
+function saveOutcomesWhileChanging(state: LocalPipelineState, save: () => Promise<void>): () => Promise<void> {
+  let saved = JSON.stringify(state.outcomes)
+  let writing = Promise.resolve()
+  const timer = setInterval(() => {
+    const now = JSON.stringify(state.outcomes)
+    if (now === saved) return
+    // A failed write is tried again the next second.
+    writing = save().then(
+      () => void (saved = now),
+      () => {},
+    )
+  }, 1000)
+  timer.unref()
+  return async () => {
+    clearInterval(timer)
+    await writing
+  }
 }
 
 /** The handler's log lines as JSON lines appended to the file, which the cleanup stack closes. */
@@ -267,6 +303,7 @@ function pipelineState(
   layout: LocalLayout,
   endpoints: LocalPipelineState['endpoints'],
   sweep: LocalPipelineState['sweep'],
+  outcomes: OutcomeCounts,
 ): LocalPipelineState {
   const {region, processingBucket, quarantineBucket, table, outcomesTable} = LOCAL_RESOURCES
   return {
@@ -284,5 +321,6 @@ function pipelineState(
     deadLetterFile: layout.deadLetterFile,
     logFile: layout.logFile,
     sweep,
+    outcomes,
   }
 }

@@ -6,6 +6,7 @@ import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {writeFileAtomically} from '#core/files.js'
 import {localStateFile} from '#core/paths.js'
+import type {OutcomeCounts} from '#processor/metrics.js'
 
 /** Where everything of the local pipeline lives, below one directory (by default dataDir()/local). */
 export function localLayout(root: string) {
@@ -55,6 +56,11 @@ export interface LocalPipelineState {
   sweep: {everySeconds: number; stuckAfterSeconds: number; recovered: number; givenUp: number}
   /** Where `sweep --local` and `dead-letters clear --local` ask it (control.ts); absent before EventPulse had it. */
   control?: LocalControlAddress
+  /**
+   * What became of uploads since start, counted as the processor's metrics count them on AWS (the dashboard); saved
+   * again within a second of a change. Absent from a pipeline started by an older version.
+   */
+  outcomes?: OutcomeCounts
 }
 
 export function isProcessAlive(pid: number): boolean {

@@ -1,4 +1,5 @@
 import {formatDuration} from '#core/duration.js'
+import type {OutcomeCounts} from '#processor/metrics.js'
 import type {Notification} from '#processor/notifier.js'
 import type {DeadLetterRecord} from './dispatcher.js'
 import {eventObjectKey} from '#processor/event.js'
@@ -36,6 +37,16 @@ export function stateLines(state: LocalPipelineState): string[] {
       `objects older than ${formatDuration(state.sweep.stuckAfterSeconds)}; ` +
       `${state.sweep.recovered} recovered, ${state.sweep.givenUp} given up`,
   ]
+}
+
+/** What became of uploads since start, as the dashboard counts them on AWS (a batch counts its records). */
+export function outcomesLine(counts: OutcomeCounts): string {
+  const reasons = Object.entries(counts.reasons).map(([reason, n]) => `${reason} ${n}`)
+  return (
+    `  Since start:       ${counts.stored} stored, ${counts.unchanged} unchanged, ` +
+    `${counts.quarantined} quarantined${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}, ` +
+    `${counts.skipped} skipped, ${counts.failed} failed tries, ${counts.recoveredBySweep} recovered by the sweep`
+  )
 }
 
 /** What start-up moved out of the buckets, and why that lost nothing. */

@@ -3,6 +3,7 @@ import {performance} from 'node:perf_hooks'
 import {isSweepRequest} from '#contract/pipeline-contract.js'
 import {isTransientError} from '#core/aws-responses.js'
 import {InvalidEventError, type ObjectRef, objectRefs} from './event.js'
+import {countResult, type OutcomeMetrics} from './metrics.js'
 import {ObjectProcessor, type ProcessorDeps} from './process-object.js'
 import type {ProcessOptions, ProcessResult} from './results.js'
 import {sweep, type SweepDeps, type SweepResult} from './sweep.js'
@@ -20,12 +21,13 @@ export type ObjectHandler = (event: unknown, context?: RemainingTime) => Promise
 /** Processes one upload and logs one line about it; `bySweep` when the sweep found it rather than its event. */
 export type UploadProcessor = (ref: ObjectRef, how?: {bySweep?: boolean} & ProcessOptions) => Promise<ProcessResult>
 
-export type HandlerDeps = ProcessorDeps & {processingBucket: string; log?: (line: LogLine) => void}
-
-// Straight to stdout, not console.log: Lambda prefixes console lines with a time and request id, and CloudWatch
-// metric filters (the stack counts `skipped` and `recoveredBySweep` lines) match JSON only when the whole log event
-// is JSON.
-export const jsonLine = (line: LogLine) => process.stdout.write(JSON.stringify(line) + '\n')
+export type HandlerDeps = ProcessorDeps & {
+  processingBucket: string
+  /** One structured line per object (the Lambda's logger on AWS, pipeline.log locally). */
+  log: (line: LogLine) => void
+  /** Where each upload's outcome is counted (CloudWatch metrics on AWS); not counted when absent. */
+  metrics?: OutcomeMetrics
+}
 
 /** Why a skipped upload needed no work, for the warning line. */
 const SKIPPED_BECAUSE = {
@@ -35,15 +37,15 @@ const SKIPPED_BECAUSE = {
 } as const
 
 /**
- * Processes an upload and logs one line, the same for its event and for the sweep. A failure is logged and thrown, so
- * the invocation is retried and finally dead-lettered (or, for the sweep, counted against the object's tries). A
- * skipped upload is logged as a warning with why (the stack counts these lines and alarms on them). A swept object's
- * line says `recoveredBySweep`: true when the sweep stored, quarantined or found it unchanged (the stack counts these
- * too: someone's events are going missing).
+ * Processes an upload, logs one line and counts its outcome, the same for its event and for the sweep. A failure is
+ * logged, counted and thrown, so the invocation is retried and finally dead-lettered (or, for the sweep, counted
+ * against the object's tries). A skipped upload is logged as a warning with why (the stack alarms on its metric). A
+ * swept object's line says `recoveredBySweep`: true when the sweep stored, quarantined or found it unchanged (the stack
+ * alarms on that metric too: someone's events are going missing).
  */
 export function createUploadProcessor(deps: HandlerDeps): UploadProcessor {
   const processor = new ObjectProcessor(deps)
-  const log = deps.log ?? jsonLine
+  const {log, metrics} = deps
   return async (ref, {bySweep, ...options} = {}) => {
     const started = performance.now()
     const base = {
@@ -68,6 +70,7 @@ export function createUploadProcessor(deps: HandlerDeps): UploadProcessor {
         ...swept,
         durationMs: Math.round(performance.now() - started),
       })
+      if (metrics) countResult(metrics, result, bySweep)
       return result
     } catch (error) {
       const err = error as Error
@@ -80,6 +83,7 @@ export function createUploadProcessor(deps: HandlerDeps): UploadProcessor {
         error: `${err?.name}: ${err?.message}`,
         durationMs: Math.round(performance.now() - started),
       })
+      metrics?.count('failed', 1)
       throw error
     }
   }
@@ -138,7 +142,7 @@ export function createProcessorHandler(
       processingBucket: deps.processingBucket,
       outcomesTable: deps.outcomesTable,
       account: context?.invokedFunctionArn.split(':')[4] ?? '',
-      log: deps.log ?? jsonLine,
+      log: deps.log,
       // A batch the sweep continues stops, at a checkpoint, in time for the sweep's own end.
       process: (ref) =>
         processUpload(ref, {

@@ -1,0 +1,159 @@
+import {CreateBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+import {PublishCommand, SNSClient} from '@aws-sdk/client-sns'
+import {mockClient} from 'aws-sdk-client-mock'
+import {afterAll, beforeAll, expect, test, vi} from 'vitest'
+
+import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
+import {METRICS, PROCESSOR_ENV} from '#contract/pipeline-contract.js'
+import {objectCreatedEvent} from '#local/events.js'
+import {removeDir, startTestPipeline} from './helpers.js'
+
+// lambda/processor.ts as the Lambda runtime loads it (environment set first), against the local S3 and DynamoDB and
+// SNS at the SDK boundary: its Powertools logger prints the handler's one JSON line per object, and its metrics one
+// embedded-metric-format document per invocation (and one per quarantine reason), on stdout.
+
+const bucket = 'lambda-wiring'
+let t: Awaited<ReturnType<typeof startTestPipeline>>
+const sns = mockClient(SNSClient)
+const savedEnv = {...process.env}
+
+beforeAll(async () => {
+  t = await startTestPipeline()
+  await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
+  const {state} = t.pipeline
+  Object.assign(process.env, {
+    AWS_REGION: state.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: state.endpoints.s3,
+    AWS_ENDPOINT_URL_DYNAMODB: state.endpoints.dynamodb,
+    [PROCESSOR_ENV.processingBucket]: bucket,
+    [PROCESSOR_ENV.quarantineBucket]: state.quarantineBucket,
+    [PROCESSOR_ENV.table]: state.table,
+    [PROCESSOR_ENV.outcomesTable]: state.outcomesTable,
+    [PROCESSOR_ENV.topicArn]: 'arn:aws:sns:us-east-1:123456789012:outcomes',
+    [PROCESSOR_ENV.deadLetterQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/failed',
+  })
+  sns.on(PublishCommand).resolves({MessageId: 'm-1'})
+})
+
+afterAll(async () => {
+  process.env = savedEnv
+  sns.restore()
+  await t?.pipeline.stop()
+  await removeDir(t?.dataDir)
+})
+
+async function eventFor(key: string, body: string) {
+  const {ETag} = await t.pipeline.s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: Buffer.from(body)}))
+  return objectCreatedEvent({
+    bucket,
+    key,
+    size: Buffer.byteLength(body),
+    etag: ETag!.replaceAll('"', ''),
+    sequencer: '0000000000AA000001',
+    region: t.pipeline.state.region,
+  })
+}
+
+/** Runs the handler once and returns the JSON lines it printed on stdout and stderr. */
+async function printed(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const lines: string[] = []
+  const capture = (chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean))
+    return true
+  }
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture)
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture)
+  try {
+    await run()
+  } finally {
+    stdout.mockRestore()
+    stderr.mockRestore()
+  }
+  // Every line is one JSON object, as CloudWatch needs for the metrics and Logs Insights for the fields.
+  return lines.map((line) => JSON.parse(line))
+}
+
+const emf = (lines: Record<string, unknown>[]) => lines.filter((line) => '_aws' in line)
+
+test('one processed event: one log line with the fields as before, one EMF document with its outcome', async () => {
+  const {handler} = await import('../../lambda/processor.js')
+  const event = await eventFor(
+    'stored.json',
+    JSON.stringify({ArtistID: 'Wired', ItemID: 'TRACK#One', EntityType: 'Track', Duration: 200}),
+  )
+  const lines = await printed(() => handler(event))
+
+  expect(lines.filter((line) => !('_aws' in line))).toEqual([
+    expect.objectContaining({
+      level: 'INFO',
+      service: METRICS.service,
+      bucket,
+      key: 'stored.json',
+      outcome: 'stored',
+      item: {ArtistID: 'Wired', ItemID: 'TRACK#One'},
+      durationMs: expect.any(Number),
+    }),
+  ])
+  expect(emf(lines)).toEqual([
+    {
+      _aws: {
+        Timestamp: expect.any(Number),
+        CloudWatchMetrics: [
+          {
+            Namespace: METRICS.namespace,
+            Dimensions: [[METRICS.dimensions.service, METRICS.dimensions.bucket]],
+            Metrics: [{Name: METRICS.names.stored, Unit: 'Count'}],
+          },
+        ],
+      },
+      [METRICS.dimensions.service]: METRICS.service,
+      [METRICS.dimensions.bucket]: bucket,
+      [METRICS.names.stored]: 1,
+    },
+  ])
+  expect(sns.commandCalls(PublishCommand)).toHaveLength(1)
+})
+
+test('a quarantined upload: its line keeps the message and reason; its metric has the reason as a dimension', async () => {
+  const {handler} = await import('../../lambda/processor.js')
+  const lines = await printed(async () => handler(await eventFor('broken.json', '{"ArtistID": ')))
+  expect(lines.filter((line) => !('_aws' in line))).toEqual([
+    expect.objectContaining({
+      level: 'INFO',
+      outcome: 'quarantined',
+      reason: 'invalid-json',
+      message: expect.stringContaining('JSON'),
+    }),
+  ])
+  expect(emf(lines)).toEqual([
+    expect.objectContaining({
+      _aws: expect.objectContaining({
+        CloudWatchMetrics: [
+          expect.objectContaining({
+            Dimensions: [[METRICS.dimensions.service, METRICS.dimensions.bucket, METRICS.dimensions.reason]],
+            Metrics: [{Name: METRICS.names.quarantined, Unit: 'Count'}],
+          }),
+        ],
+      }),
+      [METRICS.dimensions.reason]: 'invalid-json',
+      [METRICS.names.quarantined]: 1,
+    }),
+  ])
+})
+
+test('an invocation that fails still publishes its metrics: the failed try is counted', async () => {
+  const {handler} = await import('../../lambda/processor.js')
+  const event = await eventFor('failing.json', '{}')
+  sns.on(PublishCommand).rejects(Object.assign(new Error('SNS is down'), {name: 'InternalError'}))
+  try {
+    let failure: unknown
+    const lines = await printed(() => handler(event).catch((error: unknown) => (failure = error)))
+    expect(failure).toMatchObject({message: 'SNS is down'})
+    expect(lines).toContainEqual(expect.objectContaining({level: 'ERROR', outcome: 'failed', key: 'failing.json'}))
+    expect(emf(lines)).toContainEqual(expect.objectContaining({[METRICS.names.failed]: 1}))
+  } finally {
+    sns.on(PublishCommand).resolves({MessageId: 'm-1'})
+  }
+})
