@@ -23,6 +23,7 @@ import {
   ITEM_METADATA,
   QUARANTINE_METADATA,
   QUARANTINE_REASONS,
+  type Outcome,
   type QuarantineReason,
   quarantineKey,
   quarantineTagging,
@@ -164,16 +165,21 @@ export class ObjectProcessor {
    */
   async process(ref: ObjectRef, options: ProcessOptions = {}): Promise<ProcessResult> {
     const result = await this.processKey(ref, options)
-    if (result.outcome !== 'skipped' || result.why === 'leased' || result.announced || ref.rawKey === undefined)
-      return result
+    if (result.outcome !== 'skipped' || result.why === 'leased') return result
     // The event's key may be raw yet decode to another key ('a+b.json' to 'a b.json'): then the raw key is the one.
-    const raw = await this.processKey({...ref, key: ref.rawKey, rawKey: undefined}, options)
-    return raw.outcome === 'skipped' ? result : raw
+    const raw = ref.rawKey === undefined ? undefined : await this.processKey({...ref, key: ref.rawKey}, options)
+    if (raw && raw.outcome !== 'skipped') return raw
+    if (result.why !== 'superseded' && raw?.why !== 'superseded') return result
+    for (const key of ref.rawKey === undefined ? [ref.key] : [ref.key, ref.rawKey]) {
+      const announced = await this.announceEarlierOutcome({...ref, key})
+      if (announced) return {outcome: 'skipped', key, why: 'superseded', announced}
+    }
+    return result
   }
 
   private async processKey(ref: ObjectRef, options: ProcessOptions): Promise<ProcessResult> {
     const read = await readUpload(ref, this.deps.s3)
-    if (read.kind === 'gone' || read.kind === 'superseded') return this.announceEarlierOutcome(ref, read.kind)
+    if (read.kind === 'gone' || read.kind === 'superseded') return {outcome: 'skipped', key: ref.key, why: read.kind}
     if (read.kind === 'too-large') return this.quarantineOversized(read.upload, read.size)
     if (read.kind === 'stream') return this.batches.process(read.upload, read.body, options)
 
@@ -203,16 +209,15 @@ export class ObjectProcessor {
   }
 
   /**
-   * The upload is no longer in the processing bucket: removed, or replaced by a newer upload. An earlier try of this
-   * very upload may have reached its outcome and failed before its notification went out (the object is removed only
-   * after it); that outcome is found again from its traces (the item, entry or outcome record with this key and ETag)
-   * and notified, so that every processed upload is announced at least once. A redelivered event of an upload fully
-   * handled announces it again: at least once, as SNS itself. A batch is announced only when done: one left part-way
-   * by a replacement has no summary to give.
+   * A newer upload replaced this one. An earlier try of this very upload may have reached its outcome and failed
+   * before its notification went out; that outcome is found again from its traces (the item, entry or outcome record
+   * with this key and ETag) and notified, so that every processed upload is announced at least once. (An upload found
+   * gone needs none of this: the processor removes an object only after notifying.) A late duplicate event of an upload
+   * fully handled, then replaced, announces it again: at least once, as SNS itself. A batch is announced only when
+   * done: one left part-way by a replacement has no summary to give. Returns the outcome announced, if any.
    */
-  private async announceEarlierOutcome(ref: ObjectRef, why: 'gone' | 'superseded'): Promise<ProcessResult> {
-    const skipped = {outcome: 'skipped', key: ref.key, why} as const
-    if (ref.etag === undefined) return skipped
+  private async announceEarlierOutcome(ref: ObjectRef): Promise<Outcome | 'batch' | undefined> {
+    if (ref.etag === undefined) return undefined
     const upload: Upload = {bucket: ref.bucket, key: ref.key, etag: ref.etag, sequencer: ref.sequencer}
     const entryKey = quarantineKey(upload.key, upload)
     const [recorded, item, entry] = await Promise.all([
@@ -230,11 +235,8 @@ export class ObjectProcessor {
     else if (entry) {
       const reason = entry[QUARANTINE_METADATA.reason] as QuarantineReason
       await this.announceQuarantine(upload, reason, valueFree(QUARANTINE_REASONS[reason] ?? reason), entryKey)
-    } else return skipped
-    return {
-      ...skipped,
-      announced: outcome === 'batch' || outcome === 'unchanged' ? outcome : item ? 'stored' : 'quarantined',
-    }
+    } else return undefined
+    return outcome === 'batch' || outcome === 'unchanged' ? outcome : item ? 'stored' : 'quarantined'
   }
 
   /** The outcome record of this upload (unchanged, or a batch's progress), if any. */
