@@ -118,5 +118,13 @@ export class Processor extends Construct {
         [PROCESSOR_ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,
       },
     })
+    // A batch that runs out of time invokes this function again with its event. A policy of its own: in the role's
+    // default policy, which the function depends on, naming the function's ARN would be a circular reference.
+    new iam.Policy(this, 'ContinueBatches', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn]}),
+      ],
+    })
   }
 }

@@ -1,4 +1,5 @@
 import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {InvokeCommand, LambdaClient} from '@aws-sdk/client-lambda'
 import {S3Client} from '@aws-sdk/client-s3'
 import {SNSClient} from '@aws-sdk/client-sns'
 import {SQSClient} from '@aws-sdk/client-sqs'
@@ -53,6 +54,15 @@ const outcomeMetrics: OutcomeMetrics = {
   },
 }
 
+/** The same event, to this same function, asynchronously: Lambda queues it and answers at once. */
+function continueInNewInvocation(lambda: LambdaClient, functionName: string) {
+  return async (event: unknown) => {
+    await lambda.send(
+      new InvokeCommand({FunctionName: functionName, InvocationType: 'Event', Payload: JSON.stringify(event)}),
+    )
+  }
+}
+
 const processor = createProcessorHandler({
   s3: new S3Client(clientConfig),
   dynamodb: new DynamoDBClient(clientConfig),
@@ -63,6 +73,7 @@ const processor = createProcessorHandler({
   outcomesTable: required(PROCESSOR_ENV.outcomesTable),
   log,
   metrics: outcomeMetrics,
+  continueLater: continueInNewInvocation(new LambdaClient(clientConfig), required('AWS_LAMBDA_FUNCTION_NAME')),
   sweep: {
     stuckAfterSeconds: Number(process.env[PROCESSOR_ENV.stuckAfterSeconds] ?? DEFAULT_STUCK_AFTER_SECONDS),
     region: required('AWS_REGION'),

@@ -1,4 +1,5 @@
 import {CreateBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+import {InvokeCommand, LambdaClient} from '@aws-sdk/client-lambda'
 import {PublishCommand, SNSClient} from '@aws-sdk/client-sns'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterAll, beforeAll, expect, test, vi} from 'vitest'
@@ -15,6 +16,7 @@ import {removeDir, startTestPipeline} from './helpers.js'
 const bucket = 'lambda-wiring'
 let t: Awaited<ReturnType<typeof startTestPipeline>>
 const sns = mockClient(SNSClient)
+const lambda = mockClient(LambdaClient)
 const savedEnv = {...process.env}
 
 beforeAll(async () => {
@@ -33,13 +35,16 @@ beforeAll(async () => {
     [PROCESSOR_ENV.outcomesTable]: state.outcomesTable,
     [PROCESSOR_ENV.topicArn]: 'arn:aws:sns:us-east-1:123456789012:outcomes',
     [PROCESSOR_ENV.deadLetterQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/failed',
+    AWS_LAMBDA_FUNCTION_NAME: 'EventPulse-Processor',
   })
+  lambda.on(InvokeCommand).resolves({StatusCode: 202})
   sns.on(PublishCommand).resolves({MessageId: 'm-1'})
 })
 
 afterAll(async () => {
   process.env = savedEnv
   sns.restore()
+  lambda.restore()
   await t?.pipeline.stop()
   await removeDir(t?.dataDir)
 })
@@ -157,3 +162,29 @@ test('an invocation that fails still publishes its metrics: the failed try is co
     sns.on(PublishCommand).resolves({MessageId: 'm-1'})
   }
 })
+
+test('a batch that runs out of time goes on at once: the function invokes itself with the same event, asynchronously', async () => {
+  const {handler} = await import('../../lambda/processor.js')
+  // Past the first checkpoint (every 1,000 lines) with no time left: the batch stops there and must go on.
+  const lines = Array.from({length: 1001}, (_, i) =>
+    JSON.stringify({ArtistID: 'Wired', ItemID: `TRACK#${i}`, EntityType: 'Track', Duration: i}),
+  )
+  const event = await eventFor('catalog.ndjson', lines.join('\n'))
+  const context = {getRemainingTimeInMillis: () => 0, invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:x'}
+  lambda.resetHistory()
+  await printed(async () =>
+    expect(await handler(event, context)).toEqual([expect.objectContaining({outcome: 'continuing', nextLine: 1001})]),
+  )
+  expect(lambda.commandCalls(InvokeCommand).map((call) => call.args[0].input)).toEqual([
+    {FunctionName: 'EventPulse-Processor', InvocationType: 'Event', Payload: JSON.stringify(event)},
+  ])
+
+  // That invocation finishes the batch, and asks for no other.
+  lambda.resetHistory()
+  await printed(async () =>
+    expect(await handler(event)).toEqual([
+      expect.objectContaining({outcome: 'batch', counts: expect.objectContaining({stored: 1001})}),
+    ]),
+  )
+  expect(lambda.commandCalls(InvokeCommand)).toEqual([])
+}, 60_000)

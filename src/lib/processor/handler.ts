@@ -129,12 +129,25 @@ export const SWEEP_TIME_RESERVE_MS = 20_000
  * The Lambda's entry point: the sweep schedule's request (SWEEP_REQUEST) runs a sweep; anything else is an event.
  */
 export function createProcessorHandler(
-  deps: HandlerDeps & {sweep: SweepSettings},
+  deps: HandlerDeps & {
+    sweep: SweepSettings
+    /**
+     * Delivers the event again in a new invocation (on AWS, an asynchronous invoke of this function), for a batch that
+     * stopped at a checkpoint: it goes on at once from there, rather than at the next sweep.
+     */
+    continueLater?: (event: unknown) => Promise<void>
+  },
 ): (input: unknown, context?: InvocationContext) => Promise<ProcessResult[] | SweepResult> {
   const processUpload = createUploadProcessor(deps)
   const handleEvent = createObjectHandler(deps, processUpload)
   return async (input, context) => {
-    if (!isSweepRequest(input)) return handleEvent(input, context)
+    if (!isSweepRequest(input)) {
+      const results = await handleEvent(input, context)
+      // Should this call fail, the invocation fails and its retry continues the batch from the same checkpoint.
+      if (deps.continueLater && results.some((result) => result.outcome === 'continuing'))
+        await deps.continueLater(input)
+      return results
+    }
     return sweep({
       ...deps.sweep,
       s3: deps.s3,
