@@ -1,5 +1,5 @@
 import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import {InvokeCommand, LambdaClient} from '@aws-sdk/client-lambda'
+import type {LambdaClient} from '@aws-sdk/client-lambda'
 import {S3Client} from '@aws-sdk/client-s3'
 import {SNSClient} from '@aws-sdk/client-sns'
 import {SQSClient} from '@aws-sdk/client-sqs'
@@ -54,11 +54,19 @@ const outcomeMetrics: OutcomeMetrics = {
   },
 }
 
-/** The same event, to this same function, asynchronously: Lambda queues it and answers at once. */
-function continueInNewInvocation(lambda: LambdaClient, functionName: string) {
+/**
+ * The same event, to this same function, asynchronously: Lambda queues it and answers at once. The Lambda client is
+ * loaded on first use (only a long batch needs it), so it adds nothing to a cold start.
+ */
+function continueInNewInvocation() {
+  let lambda: LambdaClient | undefined
   return async (event: unknown) => {
+    const sdk = await import('@aws-sdk/client-lambda')
+    lambda ??= new sdk.LambdaClient(clientConfig)
+    // Set by the Lambda runtime in every function.
+    const functionName = required('AWS_LAMBDA_FUNCTION_NAME')
     await lambda.send(
-      new InvokeCommand({FunctionName: functionName, InvocationType: 'Event', Payload: JSON.stringify(event)}),
+      new sdk.InvokeCommand({FunctionName: functionName, InvocationType: 'Event', Payload: JSON.stringify(event)}),
     )
   }
 }
@@ -73,7 +81,7 @@ const processor = createProcessorHandler({
   outcomesTable: required(PROCESSOR_ENV.outcomesTable),
   log,
   metrics: outcomeMetrics,
-  continueLater: continueInNewInvocation(new LambdaClient(clientConfig), required('AWS_LAMBDA_FUNCTION_NAME')),
+  continueLater: continueInNewInvocation(),
   sweep: {
     stuckAfterSeconds: Number(process.env[PROCESSOR_ENV.stuckAfterSeconds] ?? DEFAULT_STUCK_AFTER_SECONDS),
     region: required('AWS_REGION'),
