@@ -1,5 +1,4 @@
 import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import type {LambdaClient} from '@aws-sdk/client-lambda'
 import {S3Client} from '@aws-sdk/client-s3'
 import {SNSClient} from '@aws-sdk/client-sns'
 import {SQSClient} from '@aws-sdk/client-sqs'
@@ -54,23 +53,6 @@ const outcomeMetrics: OutcomeMetrics = {
   },
 }
 
-/**
- * The same event, to this same function, asynchronously: Lambda queues it and answers at once. The Lambda client is
- * loaded on first use (only a long batch needs it), so it adds nothing to a cold start.
- */
-function continueInNewInvocation() {
-  let lambda: LambdaClient | undefined
-  return async (event: unknown) => {
-    const sdk = await import('@aws-sdk/client-lambda')
-    lambda ??= new sdk.LambdaClient(clientConfig)
-    // Set by the Lambda runtime in every function.
-    const functionName = required('AWS_LAMBDA_FUNCTION_NAME')
-    await lambda.send(
-      new sdk.InvokeCommand({FunctionName: functionName, InvocationType: 'Event', Payload: JSON.stringify(event)}),
-    )
-  }
-}
-
 const processor = createProcessorHandler({
   s3: new S3Client(clientConfig),
   dynamodb: new DynamoDBClient(clientConfig),
@@ -81,7 +63,8 @@ const processor = createProcessorHandler({
   outcomesTable: required(PROCESSOR_ENV.outcomesTable),
   log,
   metrics: outcomeMetrics,
-  continueLater: continueInNewInvocation(),
+  // A batch that ran out of time goes on at once in a new invocation of the same event.
+  continueLater: async (event) => (await import('#processor/invoke-self.js')).invokeSelf(event, clientConfig),
   sweep: {
     stuckAfterSeconds: Number(process.env[PROCESSOR_ENV.stuckAfterSeconds] ?? DEFAULT_STUCK_AFTER_SECONDS),
     region: required('AWS_REGION'),
