@@ -3,10 +3,17 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {GetItemCommand, ScanCommand, type ScanCommandOutput} from '@aws-sdk/client-dynamodb'
-import {GetObjectCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3'
 
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {type LocalPipeline, type LocalPipelineOptions, startLocalPipeline} from '#local/pipeline.js'
+import {objectCreatedEvent} from '#local/events.js'
 import type {Notification} from '#processor/notifier.js'
 
 export async function temporaryDir(prefix = 'eventpulse-test-'): Promise<string> {
@@ -99,3 +106,16 @@ export function helpers(pipeline: LocalPipeline) {
 }
 
 export const removeDir = (dir: string) => rm(dir, {recursive: true, force: true})
+
+/** Puts an object straight into `bucket` (one the pipeline does not watch) and returns the event S3 would send. */
+export async function putWithEvent(s3: S3Client, bucket: string, key: string, body: string, region = 'us-east-1') {
+  const {ETag} = await s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: Buffer.from(body)}))
+  return objectCreatedEvent({
+    bucket,
+    key,
+    size: Buffer.byteLength(body),
+    etag: ETag!.replaceAll('"', ''),
+    sequencer: '0000000000AA000001',
+    region,
+  })
+}

@@ -1,4 +1,4 @@
-import {CreateBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+import {CreateBucketCommand} from '@aws-sdk/client-s3'
 import {InvokeCommand, LambdaClient} from '@aws-sdk/client-lambda'
 import {PublishCommand, SNSClient} from '@aws-sdk/client-sns'
 import {mockClient} from 'aws-sdk-client-mock'
@@ -6,8 +6,7 @@ import {afterAll, beforeAll, expect, test, vi} from 'vitest'
 
 import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
 import {METRICS, PROCESSOR_ENV} from '#contract/pipeline-contract.js'
-import {objectCreatedEvent} from '#local/events.js'
-import {removeDir, startTestPipeline} from './helpers.js'
+import {putWithEvent, removeDir, startTestPipeline} from './helpers.js'
 
 // lambda/processor.ts as the Lambda runtime loads it (environment set first), against the local S3 and DynamoDB and
 // SNS at the SDK boundary: its Powertools logger prints the handler's one JSON line per object, and its metrics one
@@ -49,17 +48,7 @@ afterAll(async () => {
   await removeDir(t?.dataDir)
 })
 
-async function eventFor(key: string, body: string) {
-  const {ETag} = await t.pipeline.s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: Buffer.from(body)}))
-  return objectCreatedEvent({
-    bucket,
-    key,
-    size: Buffer.byteLength(body),
-    etag: ETag!.replaceAll('"', ''),
-    sequencer: '0000000000AA000001',
-    region: t.pipeline.state.region,
-  })
-}
+const eventFor = (key: string, body: string) => putWithEvent(t.pipeline.s3, bucket, key, body, t.pipeline.state.region)
 
 /** Runs the handler once and returns the JSON lines it printed on stdout and stderr. */
 async function printed(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {

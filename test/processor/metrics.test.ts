@@ -1,11 +1,10 @@
-import {CreateBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+import {CreateBucketCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {SWEEP_REQUEST} from '#contract/pipeline-contract.js'
-import {objectCreatedEvent} from '#local/events.js'
 import {createProcessorHandler} from '#processor/handler.js'
 import {emptyOutcomeCounts, type OutcomeCounts, tallyOutcomes} from '#processor/metrics.js'
-import {removeDir, startTestPipeline} from './helpers.js'
+import {putWithEvent, removeDir, startTestPipeline} from './helpers.js'
 
 // What the processor counts for each outcome, through its metrics interface (CloudWatch metrics on AWS, the local
 // pipeline's counts here): a handler of our own on a bucket the local pipeline does not watch.
@@ -51,17 +50,7 @@ afterAll(async () => {
   await removeDir(t?.dataDir)
 })
 
-async function put(key: string, body: string) {
-  const {ETag} = await t.pipeline.s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: Buffer.from(body)}))
-  return objectCreatedEvent({
-    bucket,
-    key,
-    size: Buffer.byteLength(body),
-    etag: ETag!.replaceAll('"', ''),
-    sequencer: '0000000000AA000001',
-    region: 'us-east-1',
-  })
-}
+const put = (key: string, body: string) => putWithEvent(t.pipeline.s3, bucket, key, body)
 
 /** What the handler counted while `run` ran, beside nothing else counted. */
 async function counted(run: () => Promise<unknown>): Promise<OutcomeCounts> {
