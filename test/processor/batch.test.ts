@@ -1,8 +1,11 @@
+import {gzipSync} from 'node:zlib'
+
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {ITEM_METADATA, parseQuarantineKey, QUARANTINE_METADATA, quarantineKey} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {DeleteItemCommand} from '@aws-sdk/client-dynamodb'
+import {HeadObjectCommand} from '@aws-sdk/client-s3'
 import {removeDir, startTestPipeline} from './helpers.js'
 
 const track = (n: number, extra: Record<string, unknown> = {}) =>
@@ -105,6 +108,43 @@ describe('a batch object', () => {
     const again = t.notifications.filter((n) => n.sourceKey === key)
     expect(again.at(-1)).toMatchObject({batch: {counts: {stored: 3, unchanged: 2, quarantined: 4}}})
     expect((await t.keys(state.quarantineBucket)).filter((k) => k.startsWith(`${key}/`))).toEqual(entries)
+  })
+
+  test('whose gzip data breaks off: the lines read are done, the object quarantined whole at the first line lost', async () => {
+    const lines = Array.from({length: 400}, (_, i) => track(1000 + i))
+    const whole = gzipSync(lines.join('\n') + '\n')
+    const key = 'catalogs/cut.ndjson.gz'
+    const cut = whole.subarray(0, Math.floor(whole.length * 0.6))
+    const etag = await t.upload(key, cut)
+    await t.pipeline.idle()
+
+    const stored = (await t.items()).filter((item) => item[ITEM_METADATA.sourceKey]?.S === key)
+    const lost = stored.length + 1
+    expect(stored.length).toBeGreaterThan(0)
+    expect(stored.length).toBeLessThan(lines.length)
+    // Exactly the lines before the break, each once.
+    expect(stored.map((item) => Number(item[ITEM_METADATA.sourceLine].N)).sort((a, b) => a - b)).toEqual(
+      Array.from({length: stored.length}, (_, i) => i + 1),
+    )
+    const entry = quarantineKey(key, {etag}, lost)
+    expect((await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => k.startsWith(`${key}/`))).toEqual([entry])
+    // The entry is the object as uploaded, for the admin to mend and send again.
+    const head = await t.pipeline.s3.send(
+      new HeadObjectCommand({Bucket: t.pipeline.state.quarantineBucket, Key: entry}),
+    )
+    expect(head.ContentLength).toBe(cut.length)
+    expect(head.Metadata?.[QUARANTINE_METADATA.reason]).toBe('invalid-json')
+    expect(head.Metadata?.[QUARANTINE_METADATA.sourceLine]).toBe(String(lost))
+    expect(t.notifications.filter((n) => n.sourceKey === key)).toEqual([
+      expect.objectContaining({
+        outcome: 'batch',
+        batch: expect.objectContaining({
+          counts: {records: lost, stored: lost - 1, unchanged: 0, quarantined: 1, reasons: {'invalid-json': 1}},
+          problems: [{line: lost, path: '', reason: 'invalid-json'}],
+        }),
+      }),
+    ])
+    expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([])
   })
 
   test('that runs out of time continues from its checkpoint in a new invocation, redoing no stored line', async () => {

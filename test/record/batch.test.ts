@@ -5,7 +5,7 @@ import {gzipSync} from 'node:zlib'
 
 import {describe, expect, it} from 'vitest'
 
-import {batchLines} from '#record/batch-lines.js'
+import {batchLines, UnreadableBatchError} from '#record/batch-lines.js'
 import {checkBatch} from '#record/check-batch.js'
 import {validatePaths, validationLines} from '#validate/validate-files.js'
 import {isBatchName} from '#contract/batch-names.js'
@@ -103,5 +103,28 @@ describe('batch files', () => {
     const printed = validationLines(result)
     expect(printed[0]).toMatch(new RegExp(`^${file}:2:1  record 2: .* \\[schema\\]$`))
     expect(printed).toContain(`${file}: 3 records, 2 valid, 1 invalid (file invalid).`)
+  })
+
+  it('that break off in their gzip data say from which line on; a transfer cut short is its own error, to be retried', async () => {
+    const text = Array.from({length: 50}, (_, i) => JSON.stringify(track(i))).join('\n')
+    const cut = gzipSync(text).subarray(0, 300)
+    const read = async (expectedBytes?: number) => {
+      const found: number[] = []
+      try {
+        for await (const {line} of batchLines(chunksOf(cut), {gzip: true, expectedBytes})) found.push(line)
+      } catch (error) {
+        return {found, error}
+      }
+      return {found}
+    }
+    // The whole object arrived, and its data ends early: unreadable from the first line not read.
+    const whole = await read(cut.length)
+    expect(whole.error).toBeInstanceOf(UnreadableBatchError)
+    expect((whole.error as UnreadableBatchError).line).toBe(whole.found.length + 1)
+    expect(whole.found).toEqual(Array.from({length: whole.found.length}, (_, i) => i + 1))
+    // Fewer bytes came than the object has: the transfer failed, not the file.
+    const short = await read(cut.length + 1)
+    expect(short.error).toBeDefined()
+    expect(short.error).not.toBeInstanceOf(UnreadableBatchError)
   })
 })

@@ -8,7 +8,7 @@ import {OUTCOMES_TABLE} from '#contract/table.js'
 import {isConditionalCheckFailed} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {retryTransient} from '#core/retry.js'
-import {type BatchLine, batchLines} from '#record/batch-lines.js'
+import {type BatchLine, batchLines, UnreadableBatchError} from '#record/batch-lines.js'
 import {pastRecordLimit} from '#record/check-batch.js'
 import {checkRecord} from '#record/check-record.js'
 import type {TypedItem} from '#record/typed-item.js'
@@ -27,6 +27,12 @@ export interface BatchSteps {
     message: string,
     line: number,
   ): Promise<string>
+  copyEntry(
+    upload: Upload,
+    reason: QuarantineReason,
+    message: string,
+    line: number,
+  ): Promise<{target: string; skipped?: 'gone' | 'superseded'}>
   notify(upload: Upload, content: NotificationContent): Promise<void>
   removeOriginal(upload: Upload): Promise<void>
 }
@@ -103,6 +109,7 @@ export class BatchProcessor {
   async process(
     upload: Upload,
     body: AsyncIterable<Uint8Array> & {destroy?: () => void},
+    size: number | undefined,
     options: ProcessOptions,
   ): Promise<ProcessResult> {
     const owner = randomUUID()
@@ -111,7 +118,7 @@ export class BatchProcessor {
     if (!state) return {outcome: 'skipped', key: upload.key, why: 'leased'}
     if (state.done) return this.finish(upload, state)
     try {
-      return await this.processLines(upload, body, owner, state, options)
+      return await this.processLines(upload, {body, size}, owner, state, options)
     } catch (error) {
       body.destroy?.()
       // Let the retry of this invocation go on at once, rather than wait for the lease to expire.
@@ -122,28 +129,43 @@ export class BatchProcessor {
 
   private async processLines(
     upload: Upload,
-    body: AsyncIterable<Uint8Array> & {destroy?: () => void},
+    {body, size}: {body: AsyncIterable<Uint8Array> & {destroy?: () => void}; size?: number},
     owner: string,
     progress: Progress,
     options: ProcessOptions,
   ): Promise<ProcessResult> {
     let window: (BatchLine & {record: number})[] = []
     let record = 0
-    // Lines before the checkpoint are read (a stream cannot skip) but not done again.
-    for await (const line of batchLines(body, {gzip: isGzipName(upload.key)})) {
-      record++
-      if (line.line < progress.nextLine) continue
-      window.push({...line, record})
-      if (window.length < this.settings.linesPerCheckpoint) continue
+    try {
+      // Lines before the checkpoint are read (a stream cannot skip) but not done again.
+      for await (const line of batchLines(body, {gzip: isGzipName(upload.key), expectedBytes: size})) {
+        record++
+        if (line.line < progress.nextLine) continue
+        window.push({...line, record})
+        if (window.length < this.settings.linesPerCheckpoint) continue
+        await this.runWindow(upload, window, progress)
+        window = []
+        const outOfTime = (options.remainingTimeMs?.() ?? Infinity) < this.settings.stopMarginMs
+        await this.checkpoint(upload, owner, progress, outOfTime)
+        if (outOfTime) {
+          body.destroy?.()
+          const {nextLine, counts} = progress
+          return {outcome: 'continuing', key: upload.key, etag: upload.etag, nextLine, counts}
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof UnreadableBatchError)) throw error
+      // The lines read are done; the rest cannot be read, so the whole object is quarantined as the entry of the
+      // first line lost (an admin fixes the file and uploads it again: lines stored now are then `unchanged`).
       await this.runWindow(upload, window, progress)
       window = []
-      const outOfTime = (options.remainingTimeMs?.() ?? Infinity) < this.settings.stopMarginMs
-      await this.checkpoint(upload, owner, progress, outOfTime)
-      if (outOfTime) {
-        body.destroy?.()
-        const {nextLine, counts} = progress
-        return {outcome: 'continuing', key: upload.key, etag: upload.etag, nextLine, counts}
-      }
+      const copied = await this.steps.copyEntry(upload, 'invalid-json', error.message, error.line)
+      if (copied.skipped) return {outcome: 'skipped', key: upload.key, why: copied.skipped}
+      addLine(progress, {
+        outcome: 'quarantined',
+        reason: 'invalid-json',
+        problem: {line: error.line, path: '', reason: 'invalid-json'},
+      })
     }
     await this.runWindow(upload, window, progress)
     progress.nextLine = Number.MAX_SAFE_INTEGER
@@ -169,16 +191,7 @@ export class BatchProcessor {
         throw error
       }
     })
-    for (const result of results) {
-      progress.counts.records++
-      if (result.outcome !== 'quarantined') {
-        progress.counts[result.outcome]++
-        continue
-      }
-      progress.counts.quarantined++
-      progress.counts.reasons[result.reason] = (progress.counts.reasons[result.reason] ?? 0) + 1
-      if (progress.problems.length < PROBLEMS_KEPT) progress.problems.push(result.problem)
-    }
+    for (const result of results) addLine(progress, result)
     progress.nextLine = window[window.length - 1].line + 1
   }
 
@@ -324,6 +337,18 @@ export class BatchProcessor {
       ...(counts.quarantined > 0 ? {quarantineBucket: this.deps.quarantineBucket} : {}),
     })
   }
+}
+
+/** Counts a line done in the batch's progress. */
+function addLine(progress: Progress, result: LineResult): void {
+  progress.counts.records++
+  if (result.outcome !== 'quarantined') {
+    progress.counts[result.outcome]++
+    return
+  }
+  progress.counts.quarantined++
+  progress.counts.reasons[result.reason] = (progress.counts.reasons[result.reason] ?? 0) + 1
+  if (progress.problems.length < PROBLEMS_KEPT) progress.problems.push(result.problem)
 }
 
 /** A batch's progress as its outcome record holds it. */

@@ -67,7 +67,7 @@ const quoted = (etag: string): string => `"${etag}"`
 
 type Read =
   | {kind: 'bytes'; upload: Upload; bytes: Uint8Array}
-  | {kind: 'stream'; upload: Upload; body: AsyncIterable<Uint8Array> & {destroy?: () => void}}
+  | {kind: 'stream'; upload: Upload; body: AsyncIterable<Uint8Array> & {destroy?: () => void}; size?: number}
   | {kind: 'too-large'; upload: Upload; size: number}
   | {kind: 'gone'}
   | {kind: 'superseded'}
@@ -111,7 +111,7 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
   }
   // The event's size was wrong: read it after all.
   if (!body) return readUpload({...ref, size: undefined}, s3)
-  if (batch) return {kind: 'stream', upload, body: body as AsyncIterable<Uint8Array>}
+  if (batch) return {kind: 'stream', upload, body: body as AsyncIterable<Uint8Array>, size: response.ContentLength}
   return {kind: 'bytes', upload, bytes: await body.transformToByteArray()}
 }
 
@@ -151,6 +151,7 @@ export class ObjectProcessor {
     this.batches = new BatchProcessor(deps, this.now, {
       putRecord: (upload, record, line) => this.putRecord(upload, record, line),
       writeEntry: (upload, bytes, reason, message, line) => this.writeEntry(upload, bytes, reason, message, line),
+      copyEntry: (upload, reason, message, line) => this.copyEntry(upload, reason, message, line),
       notify: (upload, content) => this.notify(upload, content),
       removeOriginal: (upload) => this.removeOriginal(upload),
     })
@@ -181,7 +182,7 @@ export class ObjectProcessor {
     const read = await readUpload(ref, this.deps.s3)
     if (read.kind === 'gone' || read.kind === 'superseded') return {outcome: 'skipped', key: ref.key, why: read.kind}
     if (read.kind === 'too-large') return this.quarantineOversized(read.upload, read.size)
-    if (read.kind === 'stream') return this.batches.process(read.upload, read.body, options)
+    if (read.kind === 'stream') return this.batches.process(read.upload, read.body, read.size, options)
 
     const check = checkRecord(read.bytes)
     if (!check.ok)
@@ -411,7 +412,23 @@ export class ObjectProcessor {
     const message = isBatchName(upload.key)
       ? `the batch object is ${size} bytes; the limit is ${MAX_BATCH_OBJECT_BYTES} bytes; split it`
       : `the object is ${size} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`
-    const target = quarantineKey(upload.key, upload)
+    const copied = await this.copyEntry(upload, 'too-large', message)
+    if (copied.skipped) return {outcome: 'skipped', key: upload.key, why: copied.skipped}
+    return this.finishQuarantine(upload, 'too-large', valueFree(message), copied.target)
+  }
+
+  /**
+   * Copies the upload whole into its quarantine entry (of line `line` of a batch, when given) within S3, and returns
+   * the entry's key; an entry already there is this upload's, from an earlier try. `skipped` when the upload is gone
+   * or replaced by a newer one: nothing was copied.
+   */
+  private async copyEntry(
+    upload: Upload,
+    reason: QuarantineReason,
+    message: string,
+    line?: number,
+  ): Promise<{target: string; skipped?: 'gone' | 'superseded'}> {
+    const target = quarantineKey(upload.key, upload, line)
     const at = this.now().toISOString()
     try {
       await this.deps.s3.send(
@@ -422,20 +439,20 @@ export class ObjectProcessor {
           CopySourceIfMatch: quoted(upload.etag),
           IfNoneMatch: '*',
           MetadataDirective: 'REPLACE',
-          Metadata: quarantineMetadata(upload, 'too-large', message, at),
+          Metadata: quarantineMetadata(upload, reason, message, at, line),
           TaggingDirective: 'REPLACE',
-          Tagging: quarantineTagging('too-large', upload.etag, at),
+          Tagging: quarantineTagging(reason, upload.etag, at),
         }),
       )
     } catch (error) {
-      if (isNoSuchKey(error)) return {outcome: 'skipped', key: upload.key, why: 'gone'}
+      if (isNoSuchKey(error)) return {target, skipped: 'gone'}
       if (!isPreconditionFailed(error)) throw error
       // Either the entry exists (an earlier try copied it) or the source is a newer upload now.
       const entry = await this.entryMetadata(target)
-      if (!entry) return {outcome: 'skipped', key: upload.key, why: 'superseded'}
+      if (!entry) return {target, skipped: 'superseded'}
       this.mustBeOwnEntry(upload, entry)
     }
-    return this.finishQuarantine(upload, 'too-large', valueFree(message), target)
+    return {target}
   }
 
   /** Notifies and removes the original; what leaves the processor (notification, result, log line) has no values. */

@@ -9,6 +9,23 @@ export interface BatchLine {
   bytes: Buffer
 }
 
+/**
+ * The gzip data of a batch is corrupt, or ends before its end: nothing from `line` on can be read. Only when the whole
+ * object was received (`expectedBytes`); a transfer cut short throws its own error, to be retried.
+ */
+export class UnreadableBatchError extends Error {
+  name = 'UnreadableBatchError'
+
+  constructor(
+    readonly line: number,
+    zlibError: Error,
+  ) {
+    super(`the gzip data cannot be read from line ${line} on (${zlibError.message})`)
+  }
+}
+
+const isZlibError = (error: unknown): error is Error => /^Z_/.test((error as {code?: string})?.code ?? '')
+
 const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
 
@@ -22,14 +39,21 @@ const isBlank = (bytes: Buffer): boolean => bytes.every((byte) => byte === 0x20 
  */
 export async function* batchLines(
   chunks: AsyncIterable<Uint8Array>,
-  options: {gzip?: boolean; maxLineBytes?: number} = {},
+  options: {gzip?: boolean; maxLineBytes?: number; expectedBytes?: number} = {},
 ): AsyncGenerator<BatchLine> {
   const maxLineBytes = options.maxLineBytes ?? MAX_OBJECT_BYTES
   let source: AsyncIterable<Uint8Array> = chunks
+  let received = 0
   if (options.gzip) {
     const gunzip = createGunzip()
+    const counted = async function* () {
+      for await (const chunk of chunks) {
+        received += chunk.length
+        yield chunk
+      }
+    }
     // pipeline destroys the gunzip stream with the source's error, which then ends the iteration below with it.
-    pipeline(Readable.from(chunks), gunzip, () => {})
+    pipeline(Readable.from(counted()), gunzip, () => {})
     source = gunzip
   }
   let pieces: Buffer[] = []
@@ -50,16 +74,21 @@ export async function* batchLines(
     if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, -1)
     return isBlank(bytes) ? undefined : {line, bytes}
   }
-  for await (const chunk of source) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)
-    let start = 0
-    for (let end = buffer.indexOf(NEWLINE, start); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
-      take(buffer.subarray(start, end))
-      const record = finish()
-      if (record) yield record
-      start = end + 1
+  try {
+    for await (const chunk of source) {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)
+      let start = 0
+      for (let end = buffer.indexOf(NEWLINE, start); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
+        take(buffer.subarray(start, end))
+        const record = finish()
+        if (record) yield record
+        start = end + 1
+      }
+      if (start < buffer.length) take(buffer.subarray(start))
     }
-    if (start < buffer.length) take(buffer.subarray(start))
+  } catch (error) {
+    const whole = options.expectedBytes === undefined || received >= options.expectedBytes
+    throw isZlibError(error) && whole ? new UnreadableBatchError(line + 1, error) : error
   }
   const last = finish()
   if (last) yield last
