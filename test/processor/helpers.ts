@@ -119,3 +119,16 @@ export async function putWithEvent(s3: S3Client, bucket: string, key: string, bo
     region,
   })
 }
+
+/** `s3`, but each `commandName` (e.g. 'DeleteObjectCommand') fails as S3's own 500 while `failing()` holds. */
+export function s3FailingOn(s3: S3Client, commandName: string, failing: () => boolean): S3Client {
+  return Object.create(s3, {
+    send: {
+      value: async (command: {constructor: {name: string}}) => {
+        if (failing() && command.constructor.name === commandName)
+          throw Object.assign(new Error('injected'), {name: 'InternalError', $metadata: {httpStatusCode: 500}})
+        return s3.send(command as never)
+      },
+    },
+  })
+}

@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {SWEEP_REQUEST} from '#contract/pipeline-contract.js'
 import {createProcessorHandler} from '#processor/handler.js'
 import {emptyOutcomeCounts, type OutcomeCounts, tallyOutcomes} from '#processor/metrics.js'
-import {putWithEvent, removeDir, startTestPipeline} from './helpers.js'
+import {putWithEvent, removeDir, s3FailingOn, startTestPipeline} from './helpers.js'
 
 // What the processor counts for each outcome, through its metrics interface (CloudWatch metrics on AWS, the local
 // pipeline's counts here): a handler of our own on a bucket the local pipeline does not watch.
@@ -22,15 +22,7 @@ beforeAll(async () => {
   t = await startTestPipeline()
   await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
   const s3 = t.pipeline.s3
-  const failingS3 = Object.create(s3, {
-    send: {
-      value: async (command: {constructor: {name: string}}) => {
-        if (failDelete && command.constructor.name === 'DeleteObjectCommand')
-          throw Object.assign(new Error('injected'), {name: 'InternalError', $metadata: {httpStatusCode: 500}})
-        return s3.send(command as never)
-      },
-    },
-  })
+  const failingS3 = s3FailingOn(s3, 'DeleteObjectCommand', () => failDelete)
   handler = createProcessorHandler({
     s3: failingS3,
     dynamodb: t.pipeline.dynamodb,

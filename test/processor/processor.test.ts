@@ -19,7 +19,7 @@ import {localClients} from '#local/target.js'
 import {PROJECT_ROOT} from '../helpers/run-cli.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {MAX_OBJECT_BYTES} from '#contract/limits.js'
-import {removeDir, startTestPipeline} from './helpers.js'
+import {removeDir, s3FailingOn, startTestPipeline} from './helpers.js'
 
 const record = (artist: string, title: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ArtistID: artist, ItemID: `TRACK#${title}`, EntityType: 'Track', Duration: 200, ...extra})
@@ -303,15 +303,7 @@ describe('redelivery and retries', () => {
   test('the same event delivered twice: one item, no false duplicate, even after a failure between store and delete', async () => {
     const published: Notification[] = []
     let failDelete = true
-    const failingS3 = Object.create(t.pipeline.s3, {
-      send: {
-        value: async (command: {constructor: {name: string}}) => {
-          if (failDelete && command.constructor.name === 'DeleteObjectCommand')
-            throw Object.assign(new Error('injected'), {name: 'InternalError', $metadata: {httpStatusCode: 500}})
-          return t.pipeline.s3.send(command as never)
-        },
-      },
-    })
+    const failingS3 = s3FailingOn(t.pipeline.s3, 'DeleteObjectCommand', () => failDelete)
     const handler = createObjectHandler({
       ...direct(),
       s3: failingS3,
@@ -466,15 +458,7 @@ describe('redelivery and retries', () => {
     const key = 'retried/oversized.json'
     const published: Notification[] = []
     let failDelete = true
-    const failingS3 = Object.create(t.pipeline.s3, {
-      send: {
-        value: async (command: {constructor: {name: string}}) => {
-          if (failDelete && command.constructor.name === 'DeleteObjectCommand')
-            throw Object.assign(new Error('injected'), {name: 'InternalError', $metadata: {httpStatusCode: 500}})
-          return t.pipeline.s3.send(command as never)
-        },
-      },
-    })
+    const failingS3 = s3FailingOn(t.pipeline.s3, 'DeleteObjectCommand', () => failDelete)
     const handler = createObjectHandler({
       ...direct(),
       s3: failingS3,
