@@ -66,20 +66,20 @@ function failure(
   return {ok: false, reason, problems: [{path, ...at, message}]}
 }
 
-/** Where the first byte that is not UTF-8 sits, as a line and column of the text before it. */
+/**
+ * Where the first byte that is not UTF-8 sits, as a line and column of the text before it. Read one character at a
+ * time: a well-formed sequence is the shortest run of 1 to 4 bytes that is valid UTF-8 by itself, so a byte that
+ * starts none is the culprit (a stray continuation byte, a truncated sequence, an overlong or surrogate form).
+ */
 function firstInvalidUtf8(bytes: Uint8Array): {line: number; column: number; offset: number} {
-  let low = 0
-  let high = bytes.length
-  while (low < high) {
-    const middle = (low + high) >> 1
-    if (isUtf8(bytes.subarray(0, middle + 1))) low = middle + 1
-    else high = middle
+  let offset = 0
+  while (offset < bytes.length) {
+    const length = bytes[offset] < 0x80 ? 1 : [2, 3, 4].find((n) => isUtf8(bytes.subarray(offset, offset + n)))
+    if (length === undefined) break
+    offset += length
   }
-  // The prefix may end inside a valid multi-byte sequence; step back to its start.
-  let start = low
-  while (start > 0 && (bytes[start] & 0xc0) === 0x80) start--
-  const before = Buffer.from(bytes.buffer, bytes.byteOffset, start).toString('utf8')
-  return {...lineAndColumn(before, before.length), offset: start}
+  const before = Buffer.from(bytes.buffer, bytes.byteOffset, offset).toString('utf8')
+  return {...lineAndColumn(before, before.length), offset}
 }
 
 /**
