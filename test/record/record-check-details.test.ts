@@ -23,6 +23,13 @@ describe('a batch line in DynamoDB export form, {"Item": {…}}', () => {
     ])
   })
 
+  it('that is a plain record has its problems located where they stand in the line', () => {
+    const text = '{"ArtistID":"A","ItemID":"TRACK#T","Duration":{"N":"5"},"Year":{"N":"x"}}'
+    expect(problemsOf(text, 3)).toEqual([
+      expect.objectContaining({path: '/Year/N', line: 3, column: text.indexOf('"x"') + 1}),
+    ])
+  })
+
   it('is that form only with Item alone and an object: otherwise the line is the record, and Item an attribute', () => {
     expect(problemsOf(JSON.stringify({Item: 'x'}), 1).map((p) => p.path)).toContain('/Item')
     expect(problemsOf(JSON.stringify({Item: ['x']}), 1).map((p) => p.path)).toContain('/Item')
@@ -58,6 +65,11 @@ describe('problems', () => {
     expect(positions).toEqual(sorted)
   })
 
+  it('are located at their own attribute, not at the first one of the same shape', () => {
+    const text = '{"ArtistID":"A","ItemID":"TRACK#T","Duration":{"N":"5"},\n"Year":{"N":"x"}}'
+    expect(problemsOf(text)).toEqual([expect.objectContaining({path: '/Year/N', line: 2, column: 13})])
+  })
+
   it('name an unknown attribute where it stands', () => {
     const text = '{\n  "ArtistID": "A",\n  "ItemID": "TRACK#T",\n  "Bogus": 1\n}'
     expect(problemsOf(text)).toEqual([expect.objectContaining({path: '/Bogus', line: 4})])
@@ -74,6 +86,13 @@ describe('problems', () => {
     const features = '{"ArtistID":"A","ItemID":"TRACK#T","Features":["x", 123456789012345678901]}'
     expect(problemsOf(features).map((p) => p.message)).toContain(
       'Features[1] is too large a number to be exact in JSON; write it as {"N": "<digits>"}',
+    )
+    const eleventh = JSON.stringify({ArtistID: 'A', ItemID: 'TRACK#T', Features: Array(10).fill('x')}).replace(
+      ']',
+      ', 123456789012345678901]',
+    )
+    expect(problemsOf(eleventh).map((p) => p.message)).toContain(
+      'Features[10] is too large a number to be exact in JSON; write it as {"N": "<digits>"}',
     )
   })
 
@@ -117,6 +136,9 @@ describe('bytes that are not text', () => {
     expect(check('\uFEFF{}')).toMatchObject({ok: false, reason: 'invalid-json', problems: [{line: 1, column: 1}]})
     expect(check('\uFEFF{}').ok || check('\uFEFF{}').problems[0].message).toMatch(/byte-order mark/)
     expect(checkRecord(Uint8Array.from([0xef, 0x7b, 0x7d]))).toMatchObject({ok: false, reason: 'not-utf8'})
+    // U+F000 is EF 80 80: valid UTF-8 that starts as a byte-order mark does, and is not one.
+    const privateUse = check('\uF000{}')
+    expect(privateUse.ok || privateUse.problems[0].message).not.toMatch(/byte-order mark/)
   })
 })
 
