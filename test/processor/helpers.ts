@@ -120,15 +120,21 @@ export async function putWithEvent(s3: S3Client, bucket: string, key: string, bo
   })
 }
 
-/** `s3`, but each `commandName` (e.g. 'DeleteObjectCommand') fails as S3's own 500 while `failing()` holds. */
-export function s3FailingOn(s3: S3Client, commandName: string, failing: () => boolean): S3Client {
+/** `s3`, but `before` runs ahead of each `commandName` (e.g. 'DeleteObjectCommand') it sends; if it throws, so does the call. */
+export function s3Before(s3: S3Client, commandName: string, before: () => void | Promise<void>): S3Client {
   return Object.create(s3, {
     send: {
       value: async (command: {constructor: {name: string}}) => {
-        if (failing() && command.constructor.name === commandName)
-          throw Object.assign(new Error('injected'), {name: 'InternalError', $metadata: {httpStatusCode: 500}})
+        if (command.constructor.name === commandName) await before()
         return s3.send(command as never)
       },
     },
+  })
+}
+
+/** `s3`, but each `commandName` fails as S3's own 500 while `failing()` holds. */
+export function s3FailingOn(s3: S3Client, commandName: string, failing: () => boolean): S3Client {
+  return s3Before(s3, commandName, () => {
+    if (failing()) throw Object.assign(new Error('injected'), {name: 'InternalError', $metadata: {httpStatusCode: 500}})
   })
 }

@@ -19,7 +19,7 @@ import {localClients} from '#local/target.js'
 import {PROJECT_ROOT} from '../helpers/run-cli.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {MAX_OBJECT_BYTES} from '#contract/limits.js'
-import {removeDir, s3FailingOn, startTestPipeline} from './helpers.js'
+import {removeDir, s3Before, s3FailingOn, startTestPipeline} from './helpers.js'
 
 const record = (artist: string, title: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ArtistID: artist, ItemID: `TRACK#${title}`, EntityType: 'Track', Duration: 200, ...extra})
@@ -412,14 +412,8 @@ describe('redelivery and retries', () => {
   test('a newer upload landing between the read and the delete survives for its own event', async () => {
     const key = 'raced/newer.json'
     let newer: string | undefined
-    const racingS3 = Object.create(t.pipeline.s3, {
-      send: {
-        value: async (command: {constructor: {name: string}}) => {
-          if (command.constructor.name === 'DeleteObjectCommand' && !newer)
-            newer = await put(key, record('Overmono', 'Good Lies', {Duration: 999}))
-          return t.pipeline.s3.send(command as never)
-        },
-      },
+    const racingS3 = s3Before(t.pipeline.s3, 'DeleteObjectCommand', async () => {
+      newer ??= await put(key, record('Overmono', 'Good Lies', {Duration: 999}))
     })
     const handler = createObjectHandler({...direct(), s3: racingS3})
     expect(await handler(eventFor(key, await put(key, record('Overmono', 'So U Kno'))))).toEqual([
@@ -435,14 +429,8 @@ describe('redelivery and retries', () => {
   test('an oversized upload replaced before its copy is skipped as superseded, never quarantined with the newer bytes', async () => {
     const key = 'raced/oversized.json'
     let newer: string | undefined
-    const racingS3 = Object.create(t.pipeline.s3, {
-      send: {
-        value: async (command: {constructor: {name: string}}) => {
-          if (command.constructor.name === 'CopyObjectCommand' && !newer)
-            newer = await put(key, record('Overmono', 'Calling Out'))
-          return t.pipeline.s3.send(command as never)
-        },
-      },
+    const racingS3 = s3Before(t.pipeline.s3, 'CopyObjectCommand', async () => {
+      newer ??= await put(key, record('Overmono', 'Calling Out'))
     })
     const handler = createObjectHandler({...direct(), s3: racingS3})
     const etag = await put(key, ' '.repeat(MAX_OBJECT_BYTES + 1))
