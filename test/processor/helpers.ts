@@ -138,3 +138,20 @@ export function s3FailingOn(s3: S3Client, commandName: string, failing: () => bo
     if (failing()) throw Object.assign(new Error('injected'), {name: 'InternalError', $metadata: {httpStatusCode: 500}})
   })
 }
+
+/**
+ * What a processor handler of a test's own needs, on `bucket` (one the pipeline does not watch, so the test delivers
+ * events itself), over the pipeline's S3, tables and quarantine bucket; notifications and log lines are dropped.
+ */
+export function directHandlerDeps(pipeline: LocalPipeline, bucket: string) {
+  return {
+    s3: pipeline.s3,
+    dynamodb: pipeline.dynamodb,
+    processingBucket: bucket,
+    quarantineBucket: pipeline.state.quarantineBucket,
+    table: pipeline.state.table,
+    outcomesTable: pipeline.state.outcomesTable,
+    notifier: {publish: async () => {}},
+    log: () => {},
+  }
+}

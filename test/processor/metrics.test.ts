@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {SWEEP_REQUEST} from '#contract/pipeline-contract.js'
 import {createProcessorHandler} from '#processor/handler.js'
 import {emptyOutcomeCounts, type OutcomeCounts, tallyOutcomes} from '#processor/metrics.js'
-import {putWithEvent, removeDir, s3FailingOn, startTestPipeline} from './helpers.js'
+import {directHandlerDeps, putWithEvent, removeDir, s3FailingOn, startTestPipeline} from './helpers.js'
 
 // What the processor counts for each outcome, through its metrics interface (CloudWatch metrics on AWS, the local
 // pipeline's counts here): a handler of our own on a bucket the local pipeline does not watch.
@@ -24,14 +24,8 @@ beforeAll(async () => {
   const s3 = t.pipeline.s3
   const failingS3 = s3FailingOn(s3, 'DeleteObjectCommand', () => failDelete)
   handler = createProcessorHandler({
+    ...directHandlerDeps(t.pipeline, bucket),
     s3: failingS3,
-    dynamodb: t.pipeline.dynamodb,
-    processingBucket: bucket,
-    quarantineBucket: t.pipeline.state.quarantineBucket,
-    table: t.pipeline.state.table,
-    outcomesTable: t.pipeline.state.outcomesTable,
-    notifier: {publish: async () => {}},
-    log: () => {},
     metrics: {count: (...args) => tally.count(...args)},
     sweep: {stuckAfterSeconds: 0, region: 'us-east-1', deadLetter: async () => {}},
   })

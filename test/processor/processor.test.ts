@@ -19,7 +19,7 @@ import {localClients} from '#local/target.js'
 import {PROJECT_ROOT} from '../helpers/run-cli.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {MAX_OBJECT_BYTES} from '#contract/limits.js'
-import {removeDir, s3Before, s3FailingOn, startTestPipeline} from './helpers.js'
+import {directHandlerDeps, removeDir, s3Before, s3FailingOn, startTestPipeline} from './helpers.js'
 
 const record = (artist: string, title: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ArtistID: artist, ItemID: `TRACK#${title}`, EntityType: 'Track', Duration: 200, ...extra})
@@ -277,16 +277,7 @@ describe('re-sent records', () => {
 describe('redelivery and retries', () => {
   const bucket = 'direct-delivery'
   // A handler of our own on a bucket the pipeline does not watch, so each test delivers events itself.
-  const direct = () => ({
-    s3: t.pipeline.s3,
-    dynamodb: t.pipeline.dynamodb,
-    processingBucket: bucket,
-    quarantineBucket: t.pipeline.state.quarantineBucket,
-    table: t.pipeline.state.table,
-    outcomesTable: t.pipeline.state.outcomesTable,
-    notifier: {publish: async () => {}},
-    log: () => {},
-  })
+  const direct = () => directHandlerDeps(t.pipeline, bucket)
   const put = async (key: string, body: string, metadata?: Record<string, string>) => {
     const {ETag} = await t.pipeline.s3.send(
       new PutObjectCommand({Bucket: bucket, Key: key, Body: body, Metadata: metadata}),
