@@ -1,18 +1,17 @@
-import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
 import {HeadBucketCommand, S3Client} from '@aws-sdk/client-s3'
-import {AssumeRoleCommand, GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
+import {AssumeRoleCommand, GetCallerIdentityCommand} from '@aws-sdk/client-sts'
 import {mockClient} from 'aws-sdk-client-mock'
-import {beforeEach, describe, expect, it, vi} from 'vitest'
+import {beforeEach, describe, expect, it} from 'vitest'
 
 import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {awsChecks} from '#doctor/aws-checks.js'
-import {isolatedXdg} from '../helpers/run-cli.js'
+import {mockDeployedStack} from '../helpers/deployed-stack.js'
 
 // The mocks replace every client of their kind in this process: no local pipeline may run beside them.
 
 describe('doctor against a deployed stack (at the SDK boundary)', () => {
-  const sts = mockClient(STSClient)
-  const cloudFormation = mockClient(CloudFormationClient)
+  const stack = mockDeployedStack()
+  const {sts} = stack
   const s3 = mockClient(S3Client)
   const outputs = {
     [STACK_OUTPUTS.processingBucket]: 'p',
@@ -31,28 +30,9 @@ describe('doctor against a deployed stack (at the SDK boundary)', () => {
   }
 
   beforeEach(() => {
-    for (const mock of [sts, cloudFormation, s3]) mock.reset()
-    const home = isolatedXdg()
-    for (const [name, value] of Object.entries({
-      ...home,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIA',
-      AWS_SECRET_ACCESS_KEY: 's',
-    }))
-      vi.stubEnv(name, value)
-    vi.stubEnv('AWS_PROFILE', '')
-    vi.stubEnv('AWS_ENDPOINT_URL', '')
+    stack.answerWith(outputs)
+    s3.reset()
     sts.on(GetCallerIdentityCommand).resolves({Arn: 'arn:aws:iam::123456789012:user/alice', Account: '123456789012'})
-    cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [
-        {
-          StackName: 'EventPulse',
-          StackStatus: 'UPDATE_COMPLETE',
-          CreationTime: new Date(),
-          Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({OutputKey, OutputValue})),
-        },
-      ],
-    })
     s3.on(HeadBucketCommand).resolves({})
   })
 
