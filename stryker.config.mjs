@@ -13,8 +13,8 @@ export default {
   testRunner: 'vitest',
   // Only the tests that call src/lib in-process: the ones that drive the built CLI cover nothing Stryker mutates.
   vitest: {configFile: 'vitest.mutation.config.ts', related: true},
-  checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.mutation.json',
+  // No TypeScript checker: on this 2-core machine it cost ~9 s a mutant (empty-bucket.ts: 7 min 39 s with it, 15 s
+  // without). Vitest strips types, so a mutant that would not compile still runs and counts: a stricter score.
   coverageAnalysis: 'perTest',
   // Static mutants (module-level constants) would rerun every test for each: reported as ignored instead.
   ignoreStatic: true,

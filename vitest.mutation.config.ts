@@ -4,8 +4,8 @@ import base from './vitest.config.js'
 
 /**
  * The tests Stryker runs against each mutant: those that call src/lib in-process (against the local emulators or SDK
- * mocks). Tests that drive the built CLI cover nothing it mutates; fault injection is a stress test (40 s), not a
- * per-mutant check.
+ * mocks). Tests that drive the built CLI cover nothing it mutates; fault injection (single files and batches) is a
+ * stress test, not a per-mutant check.
  */
 export default defineConfig({
   ...base,
@@ -15,6 +15,12 @@ export default defineConfig({
       'test/processor/processor.test.ts',
       'test/processor/notifier-and-events.test.ts',
       'test/processor/tolerant-events.test.ts',
+      'test/processor/batch.test.ts',
+      'test/processor/sweep.test.ts',
+      'test/processor/dead-letter-queue.test.ts',
+      'test/processor/metrics.test.ts',
+      'test/processor/no-content-in-logs.test.ts',
+      'test/processor/lambda-wiring.test.ts',
       'test/record/**/*.test.ts',
       'test/validate/record-check*.test.ts',
       'test/quarantine/**/*.test.ts',
