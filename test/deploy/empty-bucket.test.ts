@@ -5,7 +5,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {emptyBucketVersions} from '#deploy/empty-bucket.js'
-import {FakeAws, type FakeVersion, REGION} from './fake-aws.js'
+import {awsError, FakeAws, type FakeVersion, REGION} from './fake-aws.js'
 
 // The CommonJS S3 client is the class the fake replaces (see fake-aws.ts).
 const {S3Client} = createRequire(import.meta.url)('@aws-sdk/client-s3')
@@ -41,6 +41,28 @@ describe('emptying a versioned bucket', () => {
     expect(progress).toEqual([5, 10, 12])
     const markers = aws.calls.filter((c) => c.command === 'ListObjectVersions').map((c) => c.input.VersionIdMarker)
     expect(markers).toEqual([undefined, 'v2', 'v3'])
+    const deletes = aws.calls.filter((c) => c.command === 'DeleteObjects')
+    expect(deletes.map((c) => (c.input.Delete as {Quiet?: boolean}).Quiet)).toEqual([true, true, true])
+  })
+
+  it('deletes 2,500 versions in pages of 1,000 (S3 refuses more in one request)', async () => {
+    aws.buckets.set(BUCKET, versionsOf(1250, 2))
+    expect(await emptyBucketVersions(s3, BUCKET)).toBe(2500)
+    expect(aws.remaining(BUCKET)).toEqual([])
+    expect(aws.calls.filter((c) => c.command === 'DeleteObjects')).toHaveLength(3)
+  })
+
+  it('empties a bucket that has no versions left without a DeleteObjects (S3 refuses one naming no keys)', async () => {
+    aws.buckets.set(BUCKET, [])
+    expect(await emptyBucketVersions(s3, BUCKET)).toBe(0)
+    expect(aws.calls.filter((c) => c.command === 'DeleteObjects')).toEqual([])
+  })
+
+  it('surfaces a listing that fails for any reason other than the bucket being gone', async () => {
+    aws.overrides.set('S3 ListObjectVersions', () => {
+      throw awsError('AccessDenied', 'Access Denied', 403)
+    })
+    expect(await emptyBucketVersions(s3, BUCKET).catch((e: unknown) => e)).toMatchObject({name: 'AccessDenied'})
   })
 
   it('counts a bucket already gone as empty', async () => {
@@ -53,7 +75,9 @@ describe('emptying a versioned bucket', () => {
     const error = await emptyBucketVersions(s3, BUCKET).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CliError)
     expect(error).toMatchObject({exitCode: ExitCode.Credentials, code: 'AccessDenied'})
-    expect((error as CliError).message).toMatch(/Could not delete 1 object versions from .+k1\.json.+AccessDenied/)
+    expect((error as CliError).message).toBe(
+      `Could not delete 1 object versions from ${BUCKET}, e.g. k1.json/q-0000000000000001: AccessDenied AccessDenied (fake)`,
+    )
     expect(aws.remaining(BUCKET)).toEqual([
       expect.objectContaining({Key: 'k1.json/q-0000000000000001', VersionId: 'v1'}),
     ])
@@ -65,6 +89,23 @@ describe('emptying a versioned bucket', () => {
     expect(await emptyBucketVersions(s3, BUCKET).catch((e: unknown) => e)).toMatchObject({
       exitCode: ExitCode.Aws,
       code: 'InternalError',
+    })
+  })
+
+  it('names the failure by its code alone when S3 gives no message, and still fails with none', async () => {
+    aws.buckets.set(BUCKET, versionsOf(1, 1))
+    const key = 'k0.json/q-0000000000000000'
+    const failing = (error: {Code?: string}) => () => ({Errors: [{Key: key, VersionId: 'v1', ...error}]})
+    aws.overrides.set('S3 DeleteObjects', failing({Code: 'SlowDown'}))
+    const slowDown = await emptyBucketVersions(s3, BUCKET).catch((e: unknown) => e)
+    expect(slowDown).toMatchObject({code: 'SlowDown', exitCode: ExitCode.Aws})
+    expect((slowDown as CliError).message).toBe(
+      `Could not delete 1 object versions from ${BUCKET}, e.g. ${key}: SlowDown`,
+    )
+    aws.overrides.set('S3 DeleteObjects', failing({}))
+    expect(await emptyBucketVersions(s3, BUCKET).catch((e: unknown) => e)).toMatchObject({
+      code: 'DeleteObjectsFailed',
+      exitCode: ExitCode.Aws,
     })
   })
 })

@@ -63,7 +63,7 @@ export class FakeAws {
   private readonly deletedVersions = new Set<string>()
   /** Versions DeleteObjects refuses, by "key version", with the error code it answers for each. */
   readonly deleteErrors = new Map<string, string>()
-  /** ListObjectVersions' page size (S3's is 1000; small ones make paging show). */
+  /** ListObjectVersions' page size, or its MaxKeys if smaller (S3's is 1000; small ones make paging show). */
   versionsPageSize = 1000
   /** Per "Client Command", replaces the built-in behaviour. */
   readonly overrides = new Map<string, Handler>()
@@ -174,7 +174,7 @@ export class FakeAws {
       },
       'CloudFormation DescribeStackEvents': () => ({StackEvents: []}),
       // As S3 pages: after KeyMarker's last version, or (with VersionIdMarker) right after that version of it.
-      'S3 ListObjectVersions': ({Bucket, KeyMarker, VersionIdMarker}) => {
+      'S3 ListObjectVersions': ({Bucket, KeyMarker, VersionIdMarker, MaxKeys}) => {
         const versions = this.buckets.get(Bucket)
         if (!versions) throw awsError('NoSuchBucket', 'The specified bucket does not exist', 404)
         const start =
@@ -184,7 +184,7 @@ export class FakeAws {
               ? versions.findIndex((v) => v.Key === KeyMarker && v.VersionId === VersionIdMarker) + 1
               : versions.findIndex((v) => v.Key > KeyMarker)
         const left = start < 0 ? [] : versions.slice(start).filter((v) => !this.deletedVersions.has(versionName(v)))
-        const page = left.slice(0, this.versionsPageSize)
+        const page = left.slice(0, Math.min(this.versionsPageSize, MaxKeys ?? 1000))
         const last = page.at(-1)
         const truncated = left.length > page.length
         const listed = (marker: boolean) =>
@@ -201,6 +201,9 @@ export class FakeAws {
         const {Objects, Quiet} = (
           input as unknown as {Delete: {Objects: {Key: string; VersionId?: string}[]; Quiet?: boolean}}
         ).Delete
+        // As S3 answers a request naming no keys, or more than 1000.
+        if (Objects.length === 0 || Objects.length > 1000)
+          throw awsError('MalformedXML', 'The XML you provided was not well-formed')
         const Deleted: {Key: string; VersionId?: string}[] = []
         const Errors: {Key: string; VersionId?: string; Code: string; Message: string}[] = []
         for (const object of Objects) {

@@ -1,10 +1,10 @@
-import {DeleteObjectsCommand, ListObjectVersionsCommand, type S3Client} from '@aws-sdk/client-s3'
+import {DeleteObjectsCommand, ListObjectVersionsCommand, type _Error, type S3Client} from '@aws-sdk/client-s3'
 
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 
-/** DeleteObjects takes at most 1000 keys per request, as ListObjectVersions returns at most 1000 per page. */
-const BATCH = 1000
+/** ListObjectVersions answers at most MaxKeys versions and delete markers together: one DeleteObjects per page. */
+const PAGE_SIZE = 1000
 
 /**
  * Deletes every object version and delete marker in a bucket, so that CloudFormation can delete the bucket.
@@ -26,7 +26,7 @@ export async function emptyBucketVersions(
           Bucket: bucket,
           KeyMarker: keyMarker,
           VersionIdMarker: versionIdMarker,
-          MaxKeys: BATCH,
+          MaxKeys: PAGE_SIZE,
         }),
       )
     } catch (error) {
@@ -36,27 +36,27 @@ export async function emptyBucketVersions(
     const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].flatMap((v) =>
       v.Key ? [{Key: v.Key, VersionId: v.VersionId}] : [],
     )
-    for (let start = 0; start < objects.length; start += BATCH) {
-      const batch = objects.slice(start, start + BATCH)
-      const result = await s3.send(new DeleteObjectsCommand({Bucket: bucket, Delete: {Objects: batch, Quiet: true}}))
-      if (result.Errors?.length) {
-        const first = result.Errors[0]
-        throw new CliError(
-          (
-            `Could not delete ${result.Errors.length} object versions from ${bucket}, ` +
-            `e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`
-          ).trim(),
-          {
-            exitCode: first.Code === 'AccessDenied' ? ExitCode.Credentials : ExitCode.Aws,
-            code: first.Code ?? 'DeleteObjectsFailed',
-          },
-        )
-      }
-      deleted += batch.length
+    // S3 refuses a DeleteObjects with no keys; Quiet: the answer lists only the failures.
+    if (objects.length > 0) {
+      const result = await s3.send(new DeleteObjectsCommand({Bucket: bucket, Delete: {Objects: objects, Quiet: true}}))
+      if (result.Errors?.length) throw deleteFailure(bucket, result.Errors)
+      deleted += objects.length
       onProgress?.(deleted)
     }
     if (!page.IsTruncated) return deleted
     keyMarker = page.NextKeyMarker
     versionIdMarker = page.NextVersionIdMarker
   }
+}
+
+function deleteFailure(bucket: string, errors: _Error[]): CliError {
+  const [first] = errors
+  const reason = [first.Code, first.Message].filter(Boolean).join(' ')
+  return new CliError(
+    `Could not delete ${errors.length} object versions from ${bucket}, e.g. ${first.Key}: ${reason}`,
+    {
+      exitCode: first.Code === 'AccessDenied' ? ExitCode.Credentials : ExitCode.Aws,
+      code: first.Code ?? 'DeleteObjectsFailed',
+    },
+  )
 }
