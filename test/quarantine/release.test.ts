@@ -45,4 +45,28 @@ describe('quarantine release', () => {
     expect(await read(BUCKETS.processing, 'waiting.json')).toBe('{"newer": true}')
     expect(await read(BUCKETS.quarantine, entry.key)).toBe('{"old": true}')
   })
+
+  it('returns the upload it made, to follow to its outcome', async () => {
+    const entry = await quarantined('followed.json', '{"fixed": 1}')
+    const released = await releaseEntry(e.s3, buckets, entry)
+    const head = await e.s3.send(new HeadObjectCommand({Bucket: BUCKETS.processing, Key: 'followed.json'}))
+    expect(released).toEqual({key: 'followed.json', etag: head.ETag!.replaceAll('"', '')})
+    expect(released.etag).toMatch(/^[0-9a-f]{32}$/)
+  })
+
+  it('releases keys with characters S3 servers decode differently', async () => {
+    const sourceKey = 'odd/a+b #1 déjà%20vu.json'
+    const entry = await quarantined(sourceKey, '{"odd": true}')
+    await releaseEntry(e.s3, buckets, entry)
+    expect(await read(BUCKETS.processing, sourceKey)).toBe('{"odd": true}')
+    expect(await exists(BUCKETS.quarantine, entry.key)).toBe(false)
+  })
+
+  it('keeps the entry when the object cannot be put back', async () => {
+    const entry = await quarantined('kept.json', '{"kept": true}')
+    await expect(releaseEntry(e.s3, {...buckets, processing: 'no-such-bucket'}, entry)).rejects.toMatchObject({
+      name: 'NoSuchBucket',
+    })
+    expect(await read(BUCKETS.quarantine, entry.key)).toBe('{"kept": true}')
+  })
 })
