@@ -146,6 +146,7 @@ describe('acting on quarantine entries (rm, release)', () => {
     await expect(run([{argument: b1.key, entries: [b1]}], action)).rejects.toMatchObject({
       exitCode: 2,
       code: 'ConfirmationRequired',
+      message: 'Refusing to delete quarantined objects without confirmation: no terminal to ask on.',
     })
     expect(acted).toEqual([])
     expect(confirm).not.toHaveBeenCalled()

@@ -183,7 +183,18 @@ describe('command arguments', () => {
     const keys = async (line: number) =>
       keysOf((await resolveEntryArguments(target(), ['line/batch.ndjson'], {line}))[0].entries)
     expect(await keys(4)).toEqual([`line/batch.ndjson/${id(2)}`])
+    // Without a line: every record's entry.
+    const [all] = await resolveEntryArguments(target(), ['line/batch.ndjson'])
+    expect(keysOf(all.entries).sort()).toEqual([`line/batch.ndjson/${id(1)}`, `line/batch.ndjson/${id(2)}`])
     expect(await keys(7)).toEqual([])
+  })
+
+  it('does not name an entry deleted while the arguments are resolved (nothing left to act on)', async () => {
+    await entryAt(`vanish/a.json/${id(1)}`, '2024-06-01')
+    const s3 = s3Before(e.s3, 'HeadObjectCommand', () => remove(`vanish/a.json/${id(1)}`))
+    expect(await resolveEntryArguments(target(s3), ['vanish/a.json'])).toEqual([
+      {argument: 'vanish/a.json', entries: []},
+    ])
   })
 
   it('reads each entry once, however many arguments name it', async () => {
@@ -198,10 +209,33 @@ describe('command arguments', () => {
   })
 })
 
+describe('finding the entries of one key', () => {
+  it("lists only that key's part of the quarantine, however many other entries it holds", async () => {
+    await entryAt(`scope/a.json/${id(1)}`, '2024-06-01')
+    for (const n of [2, 3]) await entryAt(`scope/b${n}.json/${id(n)}`, '2024-06-01')
+    const listed: string[] = []
+    const s3 = Object.create(e.s3, {
+      send: {
+        async value(command: {constructor: {name: string}}) {
+          const answer = await e.s3.send(command as never)
+          if (command.constructor.name === 'ListObjectsCommand')
+            listed.push(...((answer as {Contents?: {Key: string}[]}).Contents ?? []).map((object) => object.Key))
+          return answer
+        },
+      },
+    })
+    expect(keysOf(await entriesOf(target(s3), 'scope/a.json'))).toEqual([`scope/a.json/${id(1)}`])
+    await resolveEntryArguments(target(s3), ['scope/a.json', `scope/a.json/${id(1)}`])
+    expect(keysOf(await taggedEntriesOf(target(s3), 'scope/a.json'))).toEqual([`scope/a.json/${id(1)}`])
+    expect(new Set(listed)).toEqual(new Set([`scope/a.json/${id(1)}`]))
+  })
+})
+
 describe('the entries of a key as the uploader sees them (status, upload --wait)', () => {
   it('come from the listing and tags alone, exactly that key, newest first', async () => {
     await put(`tag/a.json/${id(1)}`, {tags: {reason: 'schema', etag: 'etag-1', at: '2024-06-01T10:00:00.000Z'}})
     await put(`tag/a.json/${id(2)}`, {tags: {reason: 'duplicate', etag: 'etag-2', at: '2024-06-02T10:00:00.000Z'}})
+    await put(`tag/a.json/${id(5)}`, {tags: {reason: 'schema', etag: 'etag-5', at: '2024-05-31T10:00:00.000Z'}})
     await put(`tag/a.json/sub/${id(3)}`, {tags: {reason: 'schema', etag: 'etag-3', at: '2024-06-03'}})
     await put('tag/a.json/notes.txt')
     // Reading an entry's content or metadata needs rights the uploader does not have.
@@ -214,6 +248,7 @@ describe('the entries of a key as the uploader sees them (status, upload --wait)
         sourceEtag: 'etag-2',
       },
       {key: `tag/a.json/${id(1)}`, quarantinedAt: '2024-06-01T10:00:00.000Z', reason: 'schema', sourceEtag: 'etag-1'},
+      {key: `tag/a.json/${id(5)}`, quarantinedAt: '2024-05-31T10:00:00.000Z', reason: 'schema', sourceEtag: 'etag-5'},
     ])
   })
 

@@ -35,13 +35,20 @@ describe('quarantine release', () => {
     expect(await read(BUCKETS.processing, 'released.json')).toBe('{"fixed": true}')
     const head = await e.s3.send(new HeadObjectCommand({Bucket: BUCKETS.processing, Key: 'released.json'}))
     expect(head.Metadata?.[QUARANTINE_METADATA.releaseId]).toMatch(/^[0-9a-f-]{36}$/)
+    // As `upload` sends it.
+    expect(head.ContentType).toBe('application/json')
     expect(await exists(BUCKETS.quarantine, entry.key)).toBe(false)
   })
 
   it('never replaces an upload of the same key still waiting: refuses (InFlight), both kept as they were', async () => {
     const entry = await quarantined('waiting.json', '{"old": true}')
     await e.s3.send(new PutObjectCommand({Bucket: BUCKETS.processing, Key: 'waiting.json', Body: '{"newer": true}'}))
-    await expect(releaseEntry(e.s3, buckets, entry)).rejects.toMatchObject({code: 'InFlight', exitCode: 4})
+    await expect(releaseEntry(e.s3, buckets, entry)).rejects.toMatchObject({
+      code: 'InFlight',
+      exitCode: 4,
+      message: `Not released ${entry.key}: an upload of waiting.json is still being processed.`,
+      hint: 'Wait until it is processed (eventpulse status KEY), then release again.',
+    })
     expect(await read(BUCKETS.processing, 'waiting.json')).toBe('{"newer": true}')
     expect(await read(BUCKETS.quarantine, entry.key)).toBe('{"old": true}')
   })
