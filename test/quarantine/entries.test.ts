@@ -1,8 +1,21 @@
-import {DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
+import {
+  DeleteObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListObjectsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3'
+import {mockClient} from 'aws-sdk-client-mock'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {PipelineTarget} from '#aws/clients.js'
-import {encodeMetadataValue, QUARANTINE_METADATA, quarantineTagging} from '#contract/pipeline-contract.js'
+import {
+  encodeMetadataValue,
+  QUARANTINE_METADATA,
+  QUARANTINE_TAGS,
+  quarantineTagging,
+} from '#contract/pipeline-contract.js'
 import {entriesOf, listEntries, resolveEntryArguments, taggedEntriesOf} from '#quarantine/entries.js'
 import {BUCKETS, startEmulators, type Emulators} from '../cli/helpers/emulators.js'
 import {s3Before, s3FailingOn} from '../processor/helpers.js'
@@ -270,6 +283,28 @@ describe('the entries of a key as the uploader sees them (status, upload --wait)
     expect(keysOf(await taggedEntriesOf(target(s3), 'tgone/a.json'))).toEqual([`tgone/a.json/${id(2)}`])
     const failing = s3FailingOn(e.s3, 'GetObjectTaggingCommand', () => true)
     await expect(taggedEntriesOf(target(failing), 'tgone/a.json')).rejects.toMatchObject({name: 'InternalError'})
+  })
+})
+
+describe('entries with no time recorded (an S3-compatible server that sends no Last-Modified)', () => {
+  it('are listed after the dated ones, rather than failing', async () => {
+    const client = new S3Client({region: 'us-east-1'})
+    const s3 = mockClient(client)
+    const [older, undated, newer] = [1, 2, 3].map((n) => `nodate/a.json/${id(n)}`)
+    const times: Record<string, string> = {[older]: '2024-06-01', [newer]: '2024-06-02'}
+    s3.on(ListObjectsCommand).resolves({Contents: [{Key: older}, {Key: undated}, {Key: newer}]})
+    for (const key of [older, undated, newer]) {
+      const at = times[key] === undefined ? {} : {[QUARANTINE_METADATA.quarantinedAt]: times[key]}
+      s3.on(HeadObjectCommand, {Key: key}).resolves({Metadata: at, ContentLength: 2})
+      const tags = times[key] === undefined ? [] : [{Key: QUARANTINE_TAGS.quarantinedAt, Value: times[key]}]
+      s3.on(GetObjectTaggingCommand, {Key: key}).resolves({TagSet: tags})
+    }
+    expect(keysOf(await entriesOf(target(client), 'nodate/a.json'))).toEqual([newer, older, undated])
+    expect((await taggedEntriesOf(target(client), 'nodate/a.json')).map((entry) => entry.quarantinedAt)).toEqual([
+      '2024-06-02',
+      '2024-06-01',
+      undefined,
+    ])
   })
 })
 

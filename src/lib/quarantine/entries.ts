@@ -94,8 +94,10 @@ export async function listEntries(
   return {entries: await describeEntries(target, keys.slice(0, options.limit)), total: keys.length}
 }
 
-const newestFirst = (a: QuarantineEntry, b: QuarantineEntry): number =>
-  (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? '')
+/** Orders entries newest first; one with no time recorded goes last. */
+function newestFirst(a: {quarantinedAt?: string}, b: {quarantinedAt?: string}): number {
+  return (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? '')
+}
 
 /**
  * Every entry of one source key (a key quarantined more than once has several), newest first. `concurrency` bounds the
@@ -174,5 +176,5 @@ export async function taggedEntriesOf(target: PipelineTarget, sourceKey: string)
       sourceEtag: tags[QUARANTINE_TAGS.sourceEtag],
     })
   }
-  return entries.sort((a, b) => (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? ''))
+  return entries.sort(newestFirst)
 }
