@@ -54,6 +54,22 @@ describe('quarantine rm --purge', () => {
     expect(s3.commandCalls(ListObjectVersionsCommand)).toHaveLength(2)
   })
 
+  it('sends no deletion for a page holding only other keys (S3 rejects an empty one)', async () => {
+    s3.on(DeleteObjectCommand).resolves({})
+    s3.on(ListObjectVersionsCommand).resolves({Versions: [{Key: `${entry.key}/other`, VersionId: 'x'}]})
+    s3.on(DeleteObjectsCommand).rejects(Object.assign(new Error('MalformedXML'), {name: 'MalformedXML'}))
+    await purgeEntry(client, 'quarantine', entry)
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0)
+  })
+
+  it('fails when the versions cannot be listed, rather than leaving them behind unsaid', async () => {
+    s3.on(DeleteObjectCommand).resolves({})
+    s3.on(ListObjectVersionsCommand).rejects(
+      Object.assign(new Error('Access Denied'), {name: 'AccessDenied', $metadata: {httpStatusCode: 403}}),
+    )
+    await expect(purgeEntry(client, 'quarantine', entry)).rejects.toMatchObject({name: 'AccessDenied'})
+  })
+
   it('fails, naming the version, when S3 refuses to delete one', async () => {
     s3.on(DeleteObjectCommand).resolves({})
     s3.on(ListObjectVersionsCommand).resolves({Versions: [{Key: entry.key, VersionId: 'v1'}]})

@@ -35,14 +35,45 @@ describe('quarantine release', () => {
     expect(await read(BUCKETS.processing, 'released.json')).toBe('{"fixed": true}')
     const head = await e.s3.send(new HeadObjectCommand({Bucket: BUCKETS.processing, Key: 'released.json'}))
     expect(head.Metadata?.[QUARANTINE_METADATA.releaseId]).toMatch(/^[0-9a-f-]{36}$/)
+    // As `upload` sends it.
+    expect(head.ContentType).toBe('application/json')
     expect(await exists(BUCKETS.quarantine, entry.key)).toBe(false)
   })
 
   it('never replaces an upload of the same key still waiting: refuses (InFlight), both kept as they were', async () => {
     const entry = await quarantined('waiting.json', '{"old": true}')
     await e.s3.send(new PutObjectCommand({Bucket: BUCKETS.processing, Key: 'waiting.json', Body: '{"newer": true}'}))
-    await expect(releaseEntry(e.s3, buckets, entry)).rejects.toMatchObject({code: 'InFlight', exitCode: 4})
+    await expect(releaseEntry(e.s3, buckets, entry)).rejects.toMatchObject({
+      code: 'InFlight',
+      exitCode: 4,
+      message: `Not released ${entry.key}: an upload of waiting.json is still being processed.`,
+      hint: 'Wait until it is processed (eventpulse status KEY), then release again.',
+    })
     expect(await read(BUCKETS.processing, 'waiting.json')).toBe('{"newer": true}')
     expect(await read(BUCKETS.quarantine, entry.key)).toBe('{"old": true}')
+  })
+
+  it('returns the upload it made, to follow to its outcome', async () => {
+    const entry = await quarantined('followed.json', '{"fixed": 1}')
+    const released = await releaseEntry(e.s3, buckets, entry)
+    const head = await e.s3.send(new HeadObjectCommand({Bucket: BUCKETS.processing, Key: 'followed.json'}))
+    expect(released).toEqual({key: 'followed.json', etag: head.ETag!.replaceAll('"', '')})
+    expect(released.etag).toMatch(/^[0-9a-f]{32}$/)
+  })
+
+  it('releases keys with characters S3 servers decode differently', async () => {
+    const sourceKey = 'odd/a+b #1 déjà%20vu.json'
+    const entry = await quarantined(sourceKey, '{"odd": true}')
+    await releaseEntry(e.s3, buckets, entry)
+    expect(await read(BUCKETS.processing, sourceKey)).toBe('{"odd": true}')
+    expect(await exists(BUCKETS.quarantine, entry.key)).toBe(false)
+  })
+
+  it('keeps the entry when the object cannot be put back', async () => {
+    const entry = await quarantined('kept.json', '{"kept": true}')
+    await expect(releaseEntry(e.s3, {...buckets, processing: 'no-such-bucket'}, entry)).rejects.toMatchObject({
+      name: 'NoSuchBucket',
+    })
+    expect(await read(BUCKETS.quarantine, entry.key)).toBe('{"kept": true}')
   })
 })

@@ -80,7 +80,9 @@ export async function actOnEntries(
   return result
 }
 
-const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
 
 /** 4 if any entry failed, 1 if something named was missing or the user declined, else 0. */
 export function entriesActionExitStatus(result: EntriesActionResult): ExitCodeValue {

@@ -29,8 +29,8 @@ export interface QuarantineEntry {
 
 /** Reads an entry's recorded reason, message and source upload from its metadata; undefined when it is gone. */
 async function describeEntry(s3: S3Client, bucket: string, key: string): Promise<QuarantineEntry | undefined> {
-  const parsed = parseQuarantineKey(key)
-  if (!parsed) return undefined
+  // Only entry keys get here: entryKeys keeps no other.
+  const parsed = parseQuarantineKey(key)!
   try {
     const head = await s3.send(new HeadObjectCommand({Bucket: bucket, Key: key}))
     const metadata = head.Metadata ?? {}
@@ -62,6 +62,13 @@ async function entryKeys(target: PipelineTarget, options: {prefix?: string}): Pr
   return keys
 }
 
+/** Keys of one source key's entries: under `<source key>/`, but not those of the longer source keys it prefixes. */
+async function entryKeysOf(target: PipelineTarget, sourceKey: string): Promise<string[]> {
+  return (await entryKeys(target, {prefix: `${sourceKey}/`})).filter(
+    (key) => parseQuarantineKey(key)!.sourceKey === sourceKey,
+  )
+}
+
 /**
  * Reads the entries' metadata, `concurrency` at a time (by default the target's); entries gone meanwhile are left out.
  */
@@ -87,8 +94,10 @@ export async function listEntries(
   return {entries: await describeEntries(target, keys.slice(0, options.limit)), total: keys.length}
 }
 
-const newestFirst = (a: QuarantineEntry, b: QuarantineEntry): number =>
-  (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? '')
+/** Orders entries newest first; one with no time recorded goes last. */
+function newestFirst(a: {quarantinedAt?: string}, b: {quarantinedAt?: string}): number {
+  return (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? '')
+}
 
 /**
  * Every entry of one source key (a key quarantined more than once has several), newest first. `concurrency` bounds the
@@ -99,10 +108,7 @@ export async function entriesOf(
   sourceKey: string,
   concurrency = target.concurrency,
 ): Promise<QuarantineEntry[]> {
-  const keys = (await entryKeys(target, {prefix: `${sourceKey}/`})).filter(
-    (key) => parseQuarantineKey(key)?.sourceKey === sourceKey,
-  )
-  return (await describeEntries(target, keys, concurrency)).sort(newestFirst)
+  return (await describeEntries(target, await entryKeysOf(target, sourceKey), concurrency)).sort(newestFirst)
 }
 
 /** What one command argument names: the entry key `list` prints (one entry), or a source key (all its entries). */
@@ -124,9 +130,7 @@ export async function resolveEntryArguments(
     // An entry key names itself when it exists; otherwise the argument is a source key.
     if (parseQuarantineKey(argument) && (await entryKeys(target, {prefix: argument})).includes(argument))
       return [argument]
-    return (await entryKeys(target, {prefix: `${argument}/`})).filter(
-      (key) => parseQuarantineKey(key)?.sourceKey === argument,
-    )
+    return entryKeysOf(target, argument)
   })
   const described = new Map(
     (await describeEntries(target, [...new Set(keysPerArgument.flat())])).map((entry) => [entry.key, entry]),
@@ -172,5 +176,5 @@ export async function taggedEntriesOf(target: PipelineTarget, sourceKey: string)
       sourceEtag: tags[QUARANTINE_TAGS.sourceEtag],
     })
   }
-  return entries.sort((a, b) => (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? ''))
+  return entries.sort(newestFirst)
 }
