@@ -43,7 +43,8 @@ export function countResult(metrics: OutcomeMetrics, result: ProcessResult, bySw
 }
 
 /** Metrics kept as counts in memory: the local pipeline's (which `local status` shows), and the tests'. */
-export function tallyOutcomes(counts: OutcomeCounts = emptyOutcomeCounts()): OutcomeMetrics & {counts: OutcomeCounts} {
+export function tallyOutcomes(): OutcomeMetrics & {counts: OutcomeCounts} {
+  const counts = emptyOutcomeCounts()
   return {
     counts,
     count(outcome, amount, reason) {
