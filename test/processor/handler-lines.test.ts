@@ -3,7 +3,7 @@ import {performance} from 'node:perf_hooks'
 import {CreateBucketCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {SWEEP_REQUEST} from '#contract/pipeline-contract.js'
+import {SWEEP_LIMITS, SWEEP_REQUEST} from '#contract/pipeline-contract.js'
 import {type ObjectRef, objectRefs} from '#processor/event.js'
 import {
   createProcessorHandler,
@@ -13,7 +13,7 @@ import {
   type UploadProcessor,
 } from '#processor/handler.js'
 import {emptyOutcomeCounts, tallyOutcomes} from '#processor/metrics.js'
-import type {SweepResult} from '#processor/sweep.js'
+import type {SweepDeadLetter, SweepResult} from '#processor/sweep.js'
 import {directHandlerDeps, putWithEvent, removeDir, s3Before, startTestPipeline} from './helpers.js'
 
 // The one line the handler logs per upload (CloudWatch Logs Insights filters on its fields) and what it counts, for an
@@ -45,7 +45,7 @@ function deps(processingBucket: string) {
 
 beforeAll(async () => {
   t = await startTestPipeline()
-  for (const name of [bucket, 'handler-sweep-timed', 'handler-sweep-untimed'])
+  for (const name of [bucket, 'handler-sweep-timed', 'handler-sweep-untimed', 'handler-sweep-no-account'])
     await t.pipeline.s3.send(new CreateBucketCommand({Bucket: name}))
   processUpload = createUploadProcessor(deps(bucket))
 })
@@ -231,4 +231,25 @@ describe('a batch that runs short of time goes on', () => {
     )
     expect(await t.keys(sweepBucket)).toEqual([])
   })
+})
+
+test('a sweep with no Lambda context gives up on an object with an event naming no account, not a made-up one', async () => {
+  const sweepBucket = 'handler-sweep-no-account'
+  const letters: SweepDeadLetter[] = []
+  const handler = createProcessorHandler({
+    ...deps(sweepBucket),
+    sweep: {stuckAfterSeconds: 0, region: 'eu-west-1', deadLetter: async (letter) => void letters.push(letter)},
+  })
+  await put('given-up.json', record('GivenUp'), sweepBucket)
+  failGet = () => {
+    throw Object.assign(new Error('Access Denied'), {name: 'AccessDenied', $metadata: {httpStatusCode: 403}})
+  }
+  try {
+    for (let run = 1; run <= SWEEP_LIMITS.maxAttempts; run++) await handler(SWEEP_REQUEST)
+  } finally {
+    failGet = undefined
+  }
+  expect(letters.map((letter) => [letter.event.account, letter.event.region, letter.event.detail.object.key])).toEqual([
+    ['', 'eu-west-1', 'given-up.json'],
+  ])
 })
