@@ -190,24 +190,27 @@ describe('a batch line that fails', () => {
     const key = 'failing/for-good.ndjson'
     const {etag, event} = await deliverable(key, lines(key, 5))
     let failing = true
-    let rejected!: () => void
-    const settled = new Promise<void>((resolve) => (rejected = resolve))
+    let lineOneFailed!: () => void
+    const afterLineOne = new Promise<void>((resolve) => (lineOneFailed = resolve))
     const puts: number[] = []
-    // Two lines at a time: line 1 fails while line 2 is held until the invocation has failed.
+    // Two lines at a time: line 1 fails while line 2 is held until that failure has been seen (a turn of the event
+    // loop later).
     const {handler, published} = processor({
       batch: {parallelism: 2, linesPerCheckpoint: 10},
       dynamodb: dynamodbBefore(async (command) => {
         const line = lineOf(command)
         if (line === undefined) return
         puts.push(line)
-        if (line === 1 && failing) throw refused()
-        if (line === 2 && failing) await settled
+        if (line === 1 && failing) {
+          setImmediate(lineOneFailed)
+          throw refused()
+        }
+        if (line === 2 && failing) await afterLineOne
       }),
     })
 
     await expect(handler(event)).rejects.toMatchObject({name: 'AccessDeniedException', message: 'injected'})
-    rejected()
-    // Line 2 finishes after the failure; its worker then starts nothing more.
+    // Line 2, under way, finishes; its worker then starts nothing more.
     await expect.poll(() => storedLines(key)).toEqual([2])
     await new Promise((resolve) => setImmediate(resolve))
     expect(puts).toEqual([1, 2])
