@@ -121,8 +121,9 @@ export class BatchProcessor {
       return await this.processLines(upload, {body, size}, owner, state, options)
     } catch (error) {
       body.destroy?.()
-      // Let the retry of this invocation go on at once, rather than wait for the lease to expire.
-      if (!(error instanceof LeaseLostError)) await this.release(upload, owner).catch(() => {})
+      // Let the retry of this invocation go on at once, rather than wait for the lease to expire. (After a lost lease
+      // this changes nothing: only the lease's owner may update the batch's record.)
+      await this.release(upload, owner).catch(() => {})
       throw error
     }
   }

@@ -131,7 +131,6 @@ async function countFailure(deps: SweepDeps, object: ListedObject, at: Date, err
     return
   }
   const {key, size, etag} = object
-  const err = error as Error
   await deps.deadLetter({
     event: s3ObjectCreatedEvent({
       account: deps.account,
@@ -142,7 +141,7 @@ async function countFailure(deps: SweepDeps, object: ListedObject, at: Date, err
       etag,
     }),
     attempts,
-    error: {name: err?.name ?? 'Error', message: err?.message ?? String(error), transient: isTransientError(error)},
+    error: {...describeError(error), transient: isTransientError(error)},
   })
   await recordGivenUp(deps, object, at)
   result.gaveUp.push(key)
@@ -157,7 +156,16 @@ async function countFailure(deps: SweepDeps, object: ListedObject, at: Date, err
   })
 }
 
-const errorLine = (error: unknown): string => `${(error as Error)?.name}: ${(error as Error)?.message ?? error}`
+/** The name and message of whatever was thrown (an Error, or anything else). */
+function describeError(error: unknown): {name: string; message: string} {
+  const err = error as Error | undefined
+  return {name: err?.name ?? 'Error', message: err?.message ?? String(error)}
+}
+
+const errorLine = (error: unknown): string => {
+  const {name, message} = describeError(error)
+  return `${name}: ${message}`
+}
 
 /**
  * The processing bucket, a page (up to 1,000 objects) at a time. ListObjects (v1) with Marker, as aws/list-objects
