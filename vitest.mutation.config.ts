@@ -21,6 +21,7 @@ export default defineConfig({
       'test/processor/metrics.test.ts',
       'test/processor/no-content-in-logs.test.ts',
       'test/processor/lambda-wiring.test.ts',
+      'test/processor/object-guarantees.test.ts',
       'test/record/**/*.test.ts',
       'test/validate/record-check*.test.ts',
       'test/quarantine/**/*.test.ts',
