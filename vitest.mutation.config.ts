@@ -22,6 +22,7 @@ export default defineConfig({
       'test/processor/no-content-in-logs.test.ts',
       'test/processor/lambda-wiring.test.ts',
       'test/processor/object-guarantees.test.ts',
+      'test/processor/object-keys-and-cuts.test.ts',
       'test/record/**/*.test.ts',
       'test/validate/record-check*.test.ts',
       'test/quarantine/**/*.test.ts',

@@ -82,7 +82,7 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
   // A batch object is streamed, never held whole, so its cap is far higher.
   const batch = isBatchName(ref.key)
   const limit = batch ? MAX_BATCH_OBJECT_BYTES : MAX_OBJECT_BYTES
-  const headOnly = ref.size !== undefined && ref.size > limit
+  const headOnly = (ref.size ?? 0) > limit
   let response: GetObjectCommandOutput | HeadObjectCommandOutput
   try {
     response = headOnly ? await s3.send(new HeadObjectCommand(request)) : await s3.send(new GetObjectCommand(request))
