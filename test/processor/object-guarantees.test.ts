@@ -428,45 +428,6 @@ describe('what notifications and entries say', () => {
 })
 
 describe('keys as events give them, and uploads replaced after an earlier try', () => {
-  test('an event whose key decodes: another object under the raw spelling of that key is left alone', async () => {
-    const {handler, published} = handlerWith()
-    const body = record('Jamie xx', 'Gosh')
-    const etag = await put('spelled/x y.json', body)
-    await put('spelled/x+y.json', body)
-    expect(await handler(eventFor('spelled/x y.json', etag))).toEqual([
-      expect.objectContaining({outcome: 'stored', key: 'spelled/x y.json'}),
-    ])
-    expect(published.map((n) => n.sourceKey)).toEqual(['spelled/x y.json'])
-    expect((await t.keys(bucket)).filter((key) => key.startsWith('spelled/'))).toEqual(['spelled/x+y.json'])
-  })
-
-  test('a batch another processor holds is skipped; another object under the raw spelling is left alone', async () => {
-    const {handler, published} = handlerWith()
-    const body = record('Jamie xx', 'Loud Places')
-    const etag = await put('leased/b c.ndjson', body)
-    await put('leased/b+c.ndjson', body)
-    const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
-    await t.pipeline.dynamodb.send(
-      new PutItemCommand({
-        TableName: t.pipeline.state.outcomesTable,
-        Item: {
-          [partitionKey]: {S: 'leased/b c.ndjson'},
-          [sortKey]: {S: etag},
-          [attributes.leaseOwner]: {S: 'another processor'},
-          [attributes.leaseExpiresAt]: {N: String(Date.now() + 3_600_000)},
-        },
-      }),
-    )
-    expect(await handler(eventFor('leased/b c.ndjson', etag))).toEqual([
-      {outcome: 'skipped', key: 'leased/b c.ndjson', why: 'leased'},
-    ])
-    expect(published).toEqual([])
-    expect((await t.keys(bucket)).filter((key) => key.startsWith('leased/'))).toEqual([
-      'leased/b c.ndjson',
-      'leased/b+c.ndjson',
-    ])
-  })
-
   /** An upload handled up to its notification, which failed; then replaced before the retry. */
   async function handledThenReplaced(key: string, body: string) {
     let failPublish = true
