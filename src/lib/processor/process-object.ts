@@ -82,7 +82,7 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
   // A batch object is streamed, never held whole, so its cap is far higher.
   const batch = isBatchName(ref.key)
   const limit = batch ? MAX_BATCH_OBJECT_BYTES : MAX_OBJECT_BYTES
-  const headOnly = ref.size !== undefined && ref.size > limit
+  const headOnly = (ref.size ?? 0) > limit
   let response: GetObjectCommandOutput | HeadObjectCommandOutput
   try {
     response = headOnly ? await s3.send(new HeadObjectCommand(request)) : await s3.send(new GetObjectCommand(request))
@@ -115,6 +115,10 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
   return {kind: 'bytes', upload, bytes: await body.transformToByteArray()}
 }
 
+/** The first `length` UTF-16 units of `text`, less half a surrogate pair at the end (no encoding takes it alone). */
+const clip = (text: string, length: number): string =>
+  text.slice(0, /[\uD800-\uDBFF]/.test(text.charAt(length - 1)) ? length - 1 : length)
+
 function quarantineMetadata(
   upload: Upload,
   reason: QuarantineReason,
@@ -136,8 +140,8 @@ function quarantineMetadata(
   if (size(metadata) + QUARANTINE_METADATA.sourceKey.length + sourceKey.length <= METADATA_BUDGET_BYTES / 2)
     metadata[QUARANTINE_METADATA.sourceKey] = sourceKey
   const room = METADATA_BUDGET_BYTES - size(metadata) - QUARANTINE_METADATA.message.length
-  let text = message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…` : message
-  while (encodeMetadataValue(text).length > room) text = `${text.slice(0, Math.floor(text.length * 0.8))}…`
+  let text = message.length > MAX_MESSAGE_CHARS ? `${clip(message, MAX_MESSAGE_CHARS - 1)}…` : message
+  while (encodeMetadataValue(text).length > room) text = `${clip(text, Math.floor(text.length * 0.8))}…`
   metadata[QUARANTINE_METADATA.message] = encodeMetadataValue(text)
   return metadata
 }
@@ -230,7 +234,7 @@ export class ObjectProcessor {
     if (outcome === 'batch') await this.batches.announce(upload, recorded!)
     else if (outcome === 'unchanged') {
       const {artistId, itemId} = OUTCOMES_TABLE.attributes
-      const unchanged = {ArtistID: recorded![artistId]?.S ?? '', ItemID: recorded![itemId]?.S ?? ''}
+      const unchanged = {ArtistID: recorded![artistId].S!, ItemID: recorded![itemId].S!}
       await this.announceUnchanged(upload, unchanged, storedText(unchanged))
     } else if (item) await this.announceStored(upload, item)
     else if (entry) {
