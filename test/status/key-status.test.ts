@@ -7,7 +7,7 @@ import {OUTCOMES_TABLE} from '#contract/table.js'
 import {isSettled, keyHistory, keyStatus, waitForOutcomes} from '#status/key-status.js'
 import {localTarget} from '#local/target.js'
 import type {PipelineTarget} from '#aws/clients.js'
-import {removeDir, startTestPipeline} from '../processor/helpers.js'
+import {removeDir, s3Before, startTestPipeline} from '../processor/helpers.js'
 
 // `status` in-process, against a local pipeline: one key uploaded four times, each upload ending differently.
 
@@ -177,14 +177,33 @@ describe('status of a key', () => {
     await t.pipeline.s3.send(new CreateBucketCommand({Bucket: 'waiting-interrupted'}))
     await t.pipeline.s3.send(new PutObjectCommand({Bucket: 'waiting-interrupted', Key: KEY, Body: record(254)}))
     const controller = new AbortController()
+    const settled: number[] = []
     const waiting = waitForOutcomes(waitingTarget, [{key: KEY}, {key: KEY, etag: etags.stored}], {
       timeoutMs: 600_000,
       signal: controller.signal,
+      onSettled: (_, index) => settled.push(index),
     })
     setTimeout(() => controller.abort(), 50)
     expect(await waiting).toEqual({
       timedOut: false,
       statuses: [expect.objectContaining({state: 'in-flight'}), expect.objectContaining({state: 'stored'})],
     })
+    // Told of the one settled only.
+    expect(settled).toEqual([1])
+  })
+
+  it('waiting with no time left looks once and returns', async () => {
+    const waitingTarget = {...target, resources: {...target.resources, processingBucket: 'waiting-no-time'}}
+    await t.pipeline.s3.send(new CreateBucketCommand({Bucket: 'waiting-no-time'}))
+    await t.pipeline.s3.send(new PutObjectCommand({Bucket: 'waiting-no-time', Key: KEY, Body: record(255)}))
+    let looks = 0
+    const s3 = s3Before(t.pipeline.s3, 'ListObjectsCommand', () => void looks++)
+    const waited = await waitForOutcomes({...waitingTarget, s3}, [{key: KEY}], {timeoutMs: 0})
+    expect(waited).toEqual({timedOut: true, statuses: [expect.objectContaining({state: 'in-flight'})]})
+    expect(looks).toBe(1)
+  })
+
+  it('waiting for nothing returns at once', async () => {
+    expect(await waitForOutcomes(target, [], {timeoutMs: 60_000})).toEqual({statuses: [], timedOut: false})
   })
 })

@@ -32,6 +32,12 @@ describe('planUpload', () => {
     ])
   })
 
+  it('puts standard input under the key given for it', async () => {
+    expect(await planUpload(['-'], {stdinKey: 'record.json', prefix: 'in'})).toEqual([
+      {file: {displayPath: '<stdin>', relativePath: 'record.json'}, key: 'in/record.json'},
+    ])
+  })
+
   it('refuses, naming both files, two files that would go under one key (exit 2)', async () => {
     const one = folder({'same.json': VALID})
     const two = folder({'same.json': VALID})

@@ -137,12 +137,19 @@ describe('runUpload', () => {
   it('dry run checks every file and sends nothing', async () => {
     const at = files({'d.json': record('Dry'), 'e.json': '[]'})
     const result = await dryRun(await planUpload([at], {prefix: 'dry'}), {validate: true})
-    expect(result.files.map((f) => [f.key, f.status])).toEqual(
-      expect.arrayContaining([
-        ['dry/d.json', 'would-upload'],
-        ['dry/e.json', 'invalid'],
-      ]),
-    )
+    expect(result.files).toEqual([
+      {file: `${at}/d.json`, key: 'dry/d.json', size: record('Dry').length, status: 'would-upload'},
+      {
+        file: `${at}/e.json`,
+        key: 'dry/e.json',
+        size: 2,
+        status: 'invalid',
+        reason: 'schema',
+        errors: expect.any(Array),
+      },
+    ])
+    expect(summaryLine(result)).toBe('2 files, 1 would be uploaded, 1 invalid (not sent). Dry run: nothing was sent.')
+    expect(uploadExitStatus(result)).toBe(1)
     expect(await t.keys(t.pipeline.state.processingBucket)).not.toContain('dry/d.json')
   })
 
@@ -185,30 +192,30 @@ describe('runUpload', () => {
     const waitingTarget = await unprocessedTarget()
     const bucket = waitingTarget.resources.processingBucket!
     const settles = record('Settles')
-    // a.json is found unchanged at the first poll (its object gone, its outcome recorded); b.json stays in flight, and
+    // b.json is found unchanged at the first poll (its object gone, its outcome recorded); a.json stays in flight, and
     // the target fails at the next poll.
-    let bPolls = 0
+    let aPolls = 0
     const s3: S3Client = Object.create(t.pipeline.s3, {
       send: {
         value: async (command: {constructor: {name: string}; input: {Bucket?: string; Prefix?: string}}) => {
           const listing = command.constructor.name === 'ListObjectsCommand' && command.input.Bucket === bucket
-          if (listing && command.input.Prefix === 'a.json') {
-            await t.pipeline.s3.send(new DeleteObjectCommand({Bucket: bucket, Key: 'a.json'}))
-            await recordUnchanged('a.json', createHash('md5').update(settles).digest('hex'))
+          if (listing && command.input.Prefix === 'b.json') {
+            await t.pipeline.s3.send(new DeleteObjectCommand({Bucket: bucket, Key: 'b.json'}))
+            await recordUnchanged('b.json', createHash('md5').update(settles).digest('hex'))
           }
-          if (listing && command.input.Prefix === 'b.json' && ++bPolls > 1)
+          if (listing && command.input.Prefix === 'a.json' && ++aPolls > 1)
             throw Object.assign(new Error('injected'), {name: 'InternalError', $metadata: {httpStatusCode: 500}})
           return t.pipeline.s3.send(command as never)
         },
       },
     })
-    const result = await upload(files({'a.json': settles, 'b.json': record('Stays')}), {
+    const result = await upload(files({'a.json': record('Stays'), 'b.json': settles}), {
       wait: true,
       to: {...waitingTarget, s3, concurrency: 1},
     })
     expect(result.files.map((file) => [file.key, file.status, file.outcome?.state])).toEqual([
-      ['a.json', 'uploaded', 'unchanged'],
-      ['b.json', 'uploaded', 'in-flight'],
+      ['a.json', 'uploaded', 'in-flight'],
+      ['b.json', 'uploaded', 'unchanged'],
     ])
     expect(result.failure).toEqual({
       exitCode: 4,
@@ -232,6 +239,8 @@ describe('runUpload', () => {
         'Check that the local pipeline is running: eventpulse local status (start it with: eventpulse local start).\n' +
         'Then run the same command again: records already stored are reported unchanged and not sent twice.',
     })
+    expect(local.summary).toMatchObject({files: 1, uploaded: 0, failed: 1})
+    expect(uploadExitStatus(local)).toBe(4)
     const remote = await upload(at, {to: gone})
     expect(remote.failure?.hint).toMatch(
       /^Check --stack, --region and --profile\..*\nThen run the same command again: /s,

@@ -128,6 +128,10 @@ describe('uploadFiles', () => {
     ])
     expect(await t.keys(target.resources.processingBucket!)).toEqual(['a.json'])
     expect(await body(target, 'a.json')).toBe(valid)
+    const {ContentType} = await target.s3.send(
+      new GetObjectCommand({Bucket: target.resources.processingBucket!, Key: 'a.json'}),
+    )
+    expect(ContentType).toBe('application/json')
     expect(result.advanced).toBe(2)
   })
 
