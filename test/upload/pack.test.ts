@@ -83,6 +83,12 @@ describe('packIntoBatches', () => {
     expect(different.batches[0].key).not.toBe(first.batches[0].key)
   })
 
+  it('shows a batch by its first and last files', async () => {
+    const {at, planned: files} = await planned(tracks(1, 2, 3))
+    const [batch] = (await packIntoBatches(files, 3, {validate: true})).batches
+    expect(batch.file.displayPath).toBe(`${at}/t1.json … ${at}/t3.json (3 files)`)
+  })
+
   it('keeps the batch files private to the user', async () => {
     const {planned: files} = await planned(tracks(1))
     const [batch] = (await packIntoBatches(files, 10, {validate: true})).batches

@@ -99,7 +99,11 @@ describe('prepareFile', () => {
 describe('requireStdinKey', () => {
   it('asks for a key when standard input is uploaded without one (exit 2)', () => {
     expect(() => requireStdinKey(['a.json', '-'], undefined)).toThrow(
-      expect.objectContaining({exitCode: 2, message: 'Uploading standard input needs a key.'}),
+      expect.objectContaining({
+        exitCode: 2,
+        message: 'Uploading standard input needs a key.',
+        hint: expect.stringContaining('--stdin-key'),
+      }),
     )
     expect(() => requireStdinKey(['-'], 'record.json')).not.toThrow()
     expect(() => requireStdinKey(['a.json'], undefined)).not.toThrow()

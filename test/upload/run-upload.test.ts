@@ -184,6 +184,7 @@ describe('runUpload', () => {
     controller.abort()
     const result = await upload(files({'never.json': record('Never')}), {wait: true, signal: controller.signal})
     expect(result.files.map((file) => file.status)).toEqual(['not-attempted'])
+    expect(result.summary).toMatchObject({files: 1, uploaded: 0, notAttempted: 1})
     expect(result.summary.stored).toBeUndefined()
     expect(result.timedOut).toBe(false)
   })

@@ -254,6 +254,24 @@ describe('uploadFiles', () => {
     expect(result.advanced).toBe(1)
   })
 
+  it('reports a file whose sending failed as failed, never as a conflict to retry', async () => {
+    const target = await freshTarget()
+    const s3 = s3Before(t.pipeline.s3, 'PutObjectCommand', () => {
+      throw Object.assign(new Error('We encountered an internal error'), {
+        name: 'InternalError',
+        $metadata: {httpStatusCode: 500},
+      })
+    })
+    const result = await send({...target, s3}, files({'f.json': JSON.stringify(track(650))}))
+    expect(result.files).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        error: {code: 'InternalError', message: 'We encountered an internal error'},
+      }),
+    ])
+    expect(result.failure).toMatchObject({exitCode: 4, code: 'InternalError'})
+  })
+
   it('sends nothing when the look-up fails, and says why', async () => {
     const target = await freshTarget()
     const result = await send(
