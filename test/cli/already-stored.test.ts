@@ -83,7 +83,12 @@ describe('upload against a stack whose uploader role predates the look-up', () =
       validate: true,
       progress: {advance() {}, done() {}},
     })
-    expect(result.failure).toMatchObject({exitCode: 3, code: 'AccessDenied', hint: expect.stringContaining('--force')})
+    expect(result.failure).toMatchObject({
+      exitCode: 3,
+      code: 'AccessDenied',
+      message: 'The upload stopped: The uploader role may not look records up in the table (dynamodb:BatchGetItem).',
+      hint: expect.stringContaining('--force'),
+    })
     expect(result.files.map((file) => file.status)).toEqual(['not-attempted'])
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0)
   })
