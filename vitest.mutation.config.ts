@@ -18,6 +18,8 @@ export default defineConfig({
       'test/quarantine/**/*.test.ts',
       'test/status/**/*.test.ts',
       'test/upload/**/*.test.ts',
+      // In-process (an SDK mock) despite its folder: the look-up before sending.
+      'test/cli/already-stored.test.ts',
       'test/deploy/empty-bucket.test.ts',
     ],
     // Stress tests and the built bundle's test: not per-mutant checks.

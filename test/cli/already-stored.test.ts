@@ -47,8 +47,9 @@ describe('storedItemsFor', () => {
       pause: async (ms) => pauses.push(ms),
     })
     expect(found.size).toBe(0)
+    // Eight tries in all: about 6 s of backoff at most.
     const calls = dynamodb.commandCalls(BatchGetItemCommand).length
-    expect(calls).toBeGreaterThan(1)
+    expect(calls).toBe(8)
     // A pause before each retry, growing (with jitter, each at least half the nominal backoff and under 1.5 times it).
     expect(pauses).toHaveLength(calls - 1)
     pauses.forEach((ms, index) => {
@@ -82,7 +83,12 @@ describe('upload against a stack whose uploader role predates the look-up', () =
       validate: true,
       progress: {advance() {}, done() {}},
     })
-    expect(result.failure).toMatchObject({exitCode: 3, code: 'AccessDenied', hint: expect.stringContaining('--force')})
+    expect(result.failure).toMatchObject({
+      exitCode: 3,
+      code: 'AccessDenied',
+      message: 'The upload stopped: The uploader role may not look records up in the table (dynamodb:BatchGetItem).',
+      hint: expect.stringContaining('--force'),
+    })
     expect(result.files.map((file) => file.status)).toEqual(['not-attempted'])
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0)
   })

@@ -1,10 +1,13 @@
+import {PutItemCommand} from '@aws-sdk/client-dynamodb'
 import {CreateBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {keyHistory, keyStatus, waitForOutcomes} from '#status/key-status.js'
+import {SWEEP_GAVE_UP} from '#contract/pipeline-contract.js'
+import {OUTCOMES_TABLE} from '#contract/table.js'
+import {isSettled, keyHistory, keyStatus, waitForOutcomes} from '#status/key-status.js'
 import {localTarget} from '#local/target.js'
 import type {PipelineTarget} from '#aws/clients.js'
-import {removeDir, startTestPipeline} from '../processor/helpers.js'
+import {removeDir, s3Before, startTestPipeline} from '../processor/helpers.js'
 
 // `status` in-process, against a local pipeline: one key uploaded four times, each upload ending differently.
 
@@ -103,5 +106,104 @@ describe('status of a key', () => {
     expect(waited.timedOut).toBe(false)
     expect(waited.statuses.map((s) => s.state)).toEqual(['stored', 'quarantined'])
     expect(settled.sort()).toEqual([0, 1])
+  })
+
+  it('of an object still waiting, named by its own ETag, is in flight', async () => {
+    const waitingTarget = {...target, resources: {...target.resources, processingBucket: 'waiting-by-etag'}}
+    await t.pipeline.s3.send(new CreateBucketCommand({Bucket: 'waiting-by-etag'}))
+    const {ETag} = await t.pipeline.s3.send(
+      new PutObjectCommand({Bucket: 'waiting-by-etag', Key: 'waits.json', Body: record(253)}),
+    )
+    expect(await keyStatus(waitingTarget, 'waits.json', {etag: ETag!.replaceAll('"', '')})).toEqual({
+      key: 'waits.json',
+      state: 'in-flight',
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    })
+  })
+
+  it('of a batch object is its summary, its records counted by outcome; its items and entries are not its uploads', async () => {
+    const lines = [JSON.stringify({ArtistID: 'Caribou', ItemID: 'TRACK#Odessa'}), '{"ArtistID": 3}']
+    const etag = await t.upload('history/two.ndjson', `${lines.join('\n')}\n`)
+    await t.pipeline.idle()
+    const counts = {records: 2, stored: 1, unchanged: 0, quarantined: 1, reasons: {schema: 1}}
+    const {history, ...current} = await keyHistory(target, 'history/two.ndjson')
+    expect(current).toEqual({key: 'history/two.ndjson', state: 'batch', at: expect.any(String), counts})
+    expect(history).toEqual([{state: 'batch', at: current.at, etag, counts}])
+    expect(await keyStatus(target, 'history/two.ndjson', {etag})).toEqual(current)
+  })
+
+  it("leaves out what the outcomes table holds that is no outcome (the sweep's records)", async () => {
+    const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
+    for (const [etag, extra] of [
+      ['a'.repeat(32), {[attributes.sweepAttempts]: {N: '1'}}],
+      ['b'.repeat(32), {[attributes.outcome]: {S: SWEEP_GAVE_UP}}],
+    ] as const)
+      await t.pipeline.dynamodb.send(
+        new PutItemCommand({
+          TableName: t.pipeline.state.outcomesTable,
+          Item: {[partitionKey]: {S: 'history/swept.json'}, [sortKey]: {S: etag}, ...extra},
+        }),
+      )
+    expect(await keyHistory(target, 'history/swept.json')).toEqual({
+      key: 'history/swept.json',
+      state: 'not-found',
+      history: [],
+    })
+  })
+
+  it('from a stack deployed before the outcomes table, is what the items and the quarantine tell', async () => {
+    const {outcomesTable: _none, ...resources} = target.resources
+    const older = {...target, resources}
+    expect((await keyHistory(older, KEY)).history!.map(({state, etag}) => [state, etag])).toEqual([
+      ['quarantined', etags.duplicate],
+      ['stored', etags.stored],
+    ])
+  })
+
+  it('needs the table client', async () => {
+    const {dynamodb: _dynamodb, ...withoutTable} = target
+    await expect(keyStatus(withoutTable, KEY)).rejects.toThrow('keyStatus needs a target resolved with the table')
+  })
+
+  it('is settled once stored, unchanged, quarantined or a batch done; not while in flight or not found', () => {
+    const settled = (['stored', 'unchanged', 'quarantined', 'batch', 'in-flight', 'not-found'] as const).map((state) =>
+      isSettled({key: KEY, state}),
+    )
+    expect(settled).toEqual([true, true, true, true, false, false])
+  })
+
+  it('waiting stops at Ctrl-C, returning uploads as they stood, not timed out', async () => {
+    const waitingTarget = {...target, resources: {...target.resources, processingBucket: 'waiting-interrupted'}}
+    await t.pipeline.s3.send(new CreateBucketCommand({Bucket: 'waiting-interrupted'}))
+    await t.pipeline.s3.send(new PutObjectCommand({Bucket: 'waiting-interrupted', Key: KEY, Body: record(254)}))
+    const controller = new AbortController()
+    const settled: number[] = []
+    const waiting = waitForOutcomes(waitingTarget, [{key: KEY}, {key: KEY, etag: etags.stored}], {
+      timeoutMs: 600_000,
+      signal: controller.signal,
+      onSettled: (_, index) => settled.push(index),
+    })
+    setTimeout(() => controller.abort(), 50)
+    expect(await waiting).toEqual({
+      timedOut: false,
+      statuses: [expect.objectContaining({state: 'in-flight'}), expect.objectContaining({state: 'stored'})],
+    })
+    // Told of the one settled only.
+    expect(settled).toEqual([1])
+  })
+
+  it('waiting with no time left looks once and returns', async () => {
+    const waitingTarget = {...target, resources: {...target.resources, processingBucket: 'waiting-no-time'}}
+    await t.pipeline.s3.send(new CreateBucketCommand({Bucket: 'waiting-no-time'}))
+    await t.pipeline.s3.send(new PutObjectCommand({Bucket: 'waiting-no-time', Key: KEY, Body: record(255)}))
+    let looks = 0
+    const s3 = s3Before(t.pipeline.s3, 'ListObjectsCommand', () => void looks++)
+    const waited = await waitForOutcomes({...waitingTarget, s3}, [{key: KEY}], {timeoutMs: 0})
+    expect(waited).toEqual({timedOut: true, statuses: [expect.objectContaining({state: 'in-flight'})]})
+    expect(looks).toBe(1)
+  })
+
+  it('waiting for nothing returns at once', async () => {
+    expect(await waitForOutcomes(target, [], {timeoutMs: 60_000})).toEqual({statuses: [], timedOut: false})
   })
 })

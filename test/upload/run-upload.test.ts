@@ -1,11 +1,14 @@
+import {createHash} from 'node:crypto'
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {PutObjectCommand} from '@aws-sdk/client-s3'
+import {PutItemCommand} from '@aws-sdk/client-dynamodb'
+import {CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {PipelineTarget} from '#aws/clients.js'
+import {OUTCOMES_TABLE} from '#contract/table.js'
 import {localTarget} from '#local/target.js'
 import {planUpload} from '#upload/plan.js'
 import {dryRun, runUpload, summaryLine, uploadExitStatus} from '#upload/run-upload.js'
@@ -28,14 +31,30 @@ const files = (contents: Record<string, string>) => {
 }
 const upload = async (
   path: string,
-  options: {validate?: boolean; wait?: boolean; force?: boolean; prefix?: string} = {},
+  options: {
+    validate?: boolean
+    wait?: boolean
+    timeoutMs?: number
+    force?: boolean
+    prefix?: string
+    signal?: AbortSignal
+    to?: PipelineTarget
+  } = {},
 ) =>
-  runUpload(target, await planUpload([path], {prefix: options.prefix}), {
+  runUpload(options.to ?? target, await planUpload([path], {prefix: options.prefix}), {
     validate: options.validate ?? true,
     force: options.force,
     progress: silent,
-    wait: options.wait ? {timeoutMs: 30_000, progress: () => silent} : undefined,
+    signal: options.signal,
+    wait: options.wait ? {timeoutMs: options.timeoutMs ?? 30_000, progress: () => silent} : undefined,
   })
+let buckets = 0
+/** The target with a fresh processing bucket that nothing processes: what is sent there stays in flight. */
+const unprocessedTarget = async (): Promise<PipelineTarget> => {
+  const bucket = `unprocessed-${++buckets}`
+  await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
+  return {...target, resources: {...target.resources, processingBucket: bucket}}
+}
 
 beforeAll(async () => {
   t = await startTestPipeline()
@@ -118,12 +137,133 @@ describe('runUpload', () => {
   it('dry run checks every file and sends nothing', async () => {
     const at = files({'d.json': record('Dry'), 'e.json': '[]'})
     const result = await dryRun(await planUpload([at], {prefix: 'dry'}), {validate: true})
-    expect(result.files.map((f) => [f.key, f.status])).toEqual(
-      expect.arrayContaining([
-        ['dry/d.json', 'would-upload'],
-        ['dry/e.json', 'invalid'],
-      ]),
-    )
+    expect(result.files).toEqual([
+      {file: `${at}/d.json`, key: 'dry/d.json', size: record('Dry').length, status: 'would-upload'},
+      {
+        file: `${at}/e.json`,
+        key: 'dry/e.json',
+        size: 2,
+        status: 'invalid',
+        reason: 'schema',
+        errors: expect.any(Array),
+      },
+    ])
+    expect(summaryLine(result)).toBe('2 files, 1 would be uploaded, 1 invalid (not sent). Dry run: nothing was sent.')
+    expect(uploadExitStatus(result)).toBe(1)
     expect(await t.keys(t.pipeline.state.processingBucket)).not.toContain('dry/d.json')
   })
+
+  it('counts a batch file by its records: stored, unchanged and quarantined', async () => {
+    const stored = JSON.stringify({ArtistID: 'Floating Points', ItemID: 'TRACK#Batched', EntityType: 'Track'})
+    expect(uploadExitStatus(await upload(files({'first.json': stored}), {wait: true, prefix: 'batched'}))).toBe(0)
+    const lines = [stored, record('Batched new'), '{"ArtistID": 7}'].join('\n')
+    const result = await upload(files({'three.ndjson': `${lines}\n`}), {validate: false, wait: true, prefix: 'batched'})
+    expect(result.summary).toMatchObject({files: 1, uploaded: 1, unchanged: 1, stored: 1, quarantined: 1, pending: 0})
+    expect(result.files[0].outcome).toMatchObject({
+      state: 'batch',
+      counts: {records: 3, stored: 1, unchanged: 1, quarantined: 1},
+    })
+    expect(uploadExitStatus(result)).toBe(1)
+  })
+
+  it('with wait, times out on uploads nothing processes: still in flight, exit 4', async () => {
+    const result = await upload(files({'late.json': record('Late')}), {
+      wait: true,
+      timeoutMs: 0,
+      to: await unprocessedTarget(),
+    })
+    expect(result.timedOut).toBe(true)
+    expect(result.summary).toMatchObject({uploaded: 1, stored: 0, quarantined: 0, pending: 1})
+    expect(result.files[0].outcome).toMatchObject({key: 'late.json', state: 'in-flight'})
+    expect(summaryLine(result)).toBe('1 file, 1 uploaded, 0 stored, 0 quarantined, 1 still in flight.')
+    expect(uploadExitStatus(result)).toBe(4)
+  })
+
+  it('does not wait once interrupted (Ctrl-C), and sends nothing more', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const result = await upload(files({'never.json': record('Never')}), {wait: true, signal: controller.signal})
+    expect(result.files.map((file) => file.status)).toEqual(['not-attempted'])
+    expect(result.summary).toMatchObject({files: 1, uploaded: 0, notAttempted: 1})
+    expect(result.summary.stored).toBeUndefined()
+    expect(result.timedOut).toBe(false)
+  })
+
+  it('keeps the outcomes learnt when the target fails while waiting, and says to check it and run again', async () => {
+    const waitingTarget = await unprocessedTarget()
+    const bucket = waitingTarget.resources.processingBucket!
+    const settles = record('Settles')
+    // b.json is found unchanged at the first poll (its object gone, its outcome recorded); a.json stays in flight, and
+    // the target fails at the next poll.
+    let aPolls = 0
+    const s3: S3Client = Object.create(t.pipeline.s3, {
+      send: {
+        value: async (command: {constructor: {name: string}; input: {Bucket?: string; Prefix?: string}}) => {
+          const listing = command.constructor.name === 'ListObjectsCommand' && command.input.Bucket === bucket
+          if (listing && command.input.Prefix === 'b.json') {
+            await t.pipeline.s3.send(new DeleteObjectCommand({Bucket: bucket, Key: 'b.json'}))
+            await recordUnchanged('b.json', createHash('md5').update(settles).digest('hex'))
+          }
+          if (listing && command.input.Prefix === 'a.json' && ++aPolls > 1)
+            throw Object.assign(new Error('injected'), {name: 'InternalError', $metadata: {httpStatusCode: 500}})
+          return t.pipeline.s3.send(command as never)
+        },
+      },
+    })
+    const result = await upload(files({'a.json': record('Stays'), 'b.json': settles}), {
+      wait: true,
+      to: {...waitingTarget, s3, concurrency: 1},
+    })
+    expect(result.files.map((file) => [file.key, file.status, file.outcome?.state])).toEqual([
+      ['a.json', 'uploaded', 'in-flight'],
+      ['b.json', 'uploaded', 'unchanged'],
+    ])
+    expect(result.failure).toEqual({
+      exitCode: 4,
+      code: 'InternalError',
+      message: 'The upload stopped: injected',
+      hint: 'Then run the same command again: records already stored are reported unchanged and not sent twice.',
+    })
+    expect(result.summary).toMatchObject({uploaded: 2, unchanged: 1, pending: 1})
+    expect(uploadExitStatus(result)).toBe(4)
+  })
+
+  it('says, when it stops, what to check: the local pipeline, or what the failure itself suggests', async () => {
+    const at = files({'a.json': record('Stopped')})
+    const gone = {...target, resources: {...target.resources, processingBucket: 'no-such-bucket'}}
+    const local = await upload(at, {to: {...gone, local: true}})
+    expect(local.failure).toMatchObject({
+      exitCode: 4,
+      code: 'BucketNotFound',
+      message: 'The upload stopped: Bucket no-such-bucket does not exist.',
+      hint:
+        'Check that the local pipeline is running: eventpulse local status (start it with: eventpulse local start).\n' +
+        'Then run the same command again: records already stored are reported unchanged and not sent twice.',
+    })
+    expect(local.summary).toMatchObject({files: 1, uploaded: 0, failed: 1})
+    expect(uploadExitStatus(local)).toBe(4)
+    const remote = await upload(at, {to: gone})
+    expect(remote.failure?.hint).toMatch(
+      /^Check --stack, --region and --profile\..*\nThen run the same command again: /s,
+    )
+    expect(remote).toMatchObject({target: 'local pipeline', bucket: 'no-such-bucket', dryRun: false})
+  })
 })
+
+/** The outcomes-table record the pipeline leaves for an upload it found already stored exactly so. */
+async function recordUnchanged(key: string, etag: string) {
+  const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
+  await t.pipeline.dynamodb.send(
+    new PutItemCommand({
+      TableName: t.pipeline.state.outcomesTable,
+      Item: {
+        [partitionKey]: {S: key},
+        [sortKey]: {S: etag},
+        [attributes.outcome]: {S: 'unchanged'},
+        [attributes.at]: {S: new Date().toISOString()},
+        [attributes.artistId]: {S: 'Floating Points'},
+        [attributes.itemId]: {S: 'TRACK#Settles'},
+      },
+    }),
+  )
+}

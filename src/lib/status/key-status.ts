@@ -198,7 +198,8 @@ export async function waitForOutcomes(
   options: {timeoutMs: number; onSettled?: (status: KeyStatus, index: number) => void; signal?: AbortSignal},
 ): Promise<{statuses: KeyStatus[]; timedOut: boolean}> {
   const deadline = Date.now() + options.timeoutMs
-  const statuses: KeyStatus[] = uploads.map(({key}) => ({key, state: 'in-flight'}))
+  // Every one is looked at in the first round, before anything is returned.
+  const statuses: KeyStatus[] = []
   let pending = uploads.map((_, index) => index)
   let interval = 500
   for (;;) {
