@@ -1,7 +1,7 @@
 import {gzipSync} from 'node:zlib'
 
 import {type DynamoDBClient, PutItemCommand, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
-import {CreateBucketCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
+import {PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {ITEM_METADATA, QUARANTINE_METADATA, quarantineKey} from '#contract/pipeline-contract.js'
@@ -10,22 +10,18 @@ import {createObjectHandler} from '#processor/handler.js'
 import type {Notification} from '#processor/notifier.js'
 import type {BatchSettings} from '#processor/process-batch.js'
 import type {ProcessResult} from '#processor/results.js'
-import {directHandlerDeps, removeDir, s3Before, startTestPipeline} from './helpers.js'
+import {directHandlerDeps, s3Before, startTestPipeline, stopTestPipeline, type TestPipeline} from './helpers.js'
 
 // Batches delivered by the tests themselves (on a bucket the local pipeline does not watch), to processors whose
 // DynamoDB calls can be held or failed: the lease, lines failing, time running out, data breaking off.
 const bucket = 'batch-lease'
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 
 beforeAll(async () => {
-  t = await startTestPipeline()
-  await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
+  t = await startTestPipeline({unwatchedBucket: bucket})
 })
 
-afterAll(async () => {
-  await t.pipeline.stop()
-  await removeDir(t.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
 /** Record `n` of the batch under `key` (each batch has records of its own). */
 const track = (key: string, n: number) =>

@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, expect, test, vi} from 'vitest'
 
 import {decodeMetadataValue, ITEM_METADATA, QUARANTINE_METADATA, quarantineKey} from '#contract/pipeline-contract.js'
-import {removeDir, startTestPipeline} from './helpers.js'
+import {startTestPipeline, stopTestPipeline, type TestPipeline} from './helpers.js'
 
 // A batch past the record limit, with the limit lowered to 2 records (a million records would take minutes here).
 vi.mock('#contract/limits.js', async (importOriginal) => ({
@@ -9,16 +9,13 @@ vi.mock('#contract/limits.js', async (importOriginal) => ({
   MAX_BATCH_RECORDS: 2,
 }))
 
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 
 beforeAll(async () => {
   t = await startTestPipeline()
 })
 
-afterAll(async () => {
-  await t.pipeline.stop()
-  await removeDir(t.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
 const track = (n: number) => JSON.stringify({ArtistID: 'Limit Artist', ItemID: `TRACK#${n}`, EntityType: 'Track'})
 

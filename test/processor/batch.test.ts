@@ -6,21 +6,18 @@ import {ITEM_METADATA, parseQuarantineKey, QUARANTINE_METADATA, quarantineKey} f
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {DeleteItemCommand} from '@aws-sdk/client-dynamodb'
 import {HeadObjectCommand} from '@aws-sdk/client-s3'
-import {removeDir, startTestPipeline} from './helpers.js'
+import {removeDir, startTestPipeline, stopTestPipeline, type TestPipeline} from './helpers.js'
 
 const track = (n: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ArtistID: 'Batch Artist', ItemID: `TRACK#${n}`, EntityType: 'Track', Duration: 100 + n, ...extra})
 
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 
 beforeAll(async () => {
   t = await startTestPipeline({batch: {linesPerCheckpoint: 3}})
 })
 
-afterAll(async () => {
-  await t.pipeline.stop()
-  await removeDir(t.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
 describe('a batch object', () => {
   test('ends each record stored XOR quarantined with its reason, one entry per line, one notification, the object removed', async () => {

@@ -14,13 +14,20 @@ import {
 } from '#processor/handler.js'
 import {emptyOutcomeCounts, tallyOutcomes} from '#processor/metrics.js'
 import type {SweepDeadLetter, SweepResult} from '#processor/sweep.js'
-import {directHandlerDeps, putWithEvent, removeDir, s3Before, startTestPipeline} from './helpers.js'
+import {
+  directHandlerDeps,
+  putWithEvent,
+  s3Before,
+  startTestPipeline,
+  stopTestPipeline,
+  type TestPipeline,
+} from './helpers.js'
 
 // The one line the handler logs per upload (CloudWatch Logs Insights filters on its fields) and what it counts, for an
 // event and for the sweep; and how the Lambda's time left reaches a batch. Handlers of our own, on buckets the local
 // pipeline does not watch, with batches checkpointed every 2 lines.
 
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 let failGet: (() => never) | undefined
 const lines: LogLine[] = []
 let tally = tallyOutcomes()
@@ -50,10 +57,7 @@ beforeAll(async () => {
   processUpload = createUploadProcessor(deps(bucket))
 })
 
-afterAll(async () => {
-  await t?.pipeline.stop()
-  await removeDir(t?.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
 const put = async (key: string, body: string, into = bucket) =>
   objectRefs(await putWithEvent(t.pipeline.s3, into, key, body))[0]

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {GetItemCommand, ScanCommand, type ScanCommandOutput} from '@aws-sdk/client-dynamodb'
 import {
+  CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsCommand,
@@ -20,8 +21,14 @@ export async function temporaryDir(prefix = 'eventpulse-test-'): Promise<string>
   return mkdtemp(join(tmpdir(), prefix))
 }
 
-/** A local pipeline in a fresh directory, with the notifications it sends collected. */
-export async function startTestPipeline(options: Partial<LocalPipelineOptions> = {}) {
+/**
+ * A local pipeline in a fresh directory, with the notifications it sends collected; `unwatchedBucket` is made beside
+ * it, for tests that deliver their own events to a handler of their own.
+ */
+export async function startTestPipeline({
+  unwatchedBucket,
+  ...options
+}: Partial<LocalPipelineOptions> & {unwatchedBucket?: string} = {}) {
   const dataDir = options.dataDir ?? (await temporaryDir())
   const notifications: Notification[] = []
   const logs: Record<string, unknown>[] = []
@@ -44,16 +51,35 @@ export async function startTestPipeline(options: Partial<LocalPipelineOptions> =
       options.instrumentHandlerClients?.(clients)
     },
   })
+  if (unwatchedBucket) await pipeline.s3.send(new CreateBucketCommand({Bucket: unwatchedBucket}))
   return {pipeline, dataDir, notifications, logs, getObjectKeys, ...helpers(pipeline)}
 }
+
+export type TestPipeline = Awaited<ReturnType<typeof startTestPipeline>>
+
+/** Stops a test pipeline and removes its directory (nothing to do for one that never started). */
+export async function stopTestPipeline(t: TestPipeline | undefined): Promise<void> {
+  await t?.pipeline.stop()
+  if (t) await removeDir(t.dataDir)
+}
+
+/** A one-record upload's text: a Track of the artist and title given, with any other attributes given. */
+export const trackRecord = (artist: string, title: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ArtistID: artist, ItemID: `TRACK#${title}`, EntityType: 'Track', Duration: 200, ...extra})
 
 export function helpers(pipeline: LocalPipeline) {
   const {s3, dynamodb, state} = pipeline
   return {
-    async upload(key: string, body: string | Uint8Array) {
+    /** Puts an object in the processing bucket (or `bucket`) and returns its ETag, unquoted. */
+    async upload(
+      key: string,
+      body: string | Uint8Array,
+      bucket = state.processingBucket,
+      metadata?: Record<string, string>,
+    ) {
       // As bytes: the SDK sends an empty string with no Content-Length, and warns of a stream of unknown length.
       const bytes = typeof body === 'string' ? Buffer.from(body) : body
-      const {ETag} = await s3.send(new PutObjectCommand({Bucket: state.processingBucket, Key: key, Body: bytes}))
+      const {ETag} = await s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: bytes, Metadata: metadata}))
       return ETag!.replaceAll('"', '')
     },
     async keys(bucket: string): Promise<string[]> {

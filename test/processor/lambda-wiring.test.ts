@@ -6,14 +6,14 @@ import {afterAll, beforeAll, expect, test, vi} from 'vitest'
 
 import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
 import {METRICS, PROCESSOR_ENV} from '#contract/pipeline-contract.js'
-import {putWithEvent, removeDir, startTestPipeline} from './helpers.js'
+import {putWithEvent, removeDir, startTestPipeline, type TestPipeline} from './helpers.js'
 
 // lambda/processor.ts as the Lambda runtime loads it (environment set first), against the local S3 and DynamoDB and
 // SNS at the SDK boundary: its Powertools logger prints the handler's one JSON line per object, and its metrics one
 // embedded-metric-format document per invocation (and one per quarantine reason), on stdout.
 
 const bucket = 'lambda-wiring'
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 const sns = mockClient(SNSClient)
 const lambda = mockClient(LambdaClient)
 const savedEnv = {...process.env}

@@ -4,13 +4,20 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {SWEEP_REQUEST} from '#contract/pipeline-contract.js'
 import {createProcessorHandler} from '#processor/handler.js'
 import {emptyOutcomeCounts, type OutcomeCounts, tallyOutcomes} from '#processor/metrics.js'
-import {directHandlerDeps, putWithEvent, removeDir, s3FailingOn, startTestPipeline} from './helpers.js'
+import {
+  directHandlerDeps,
+  putWithEvent,
+  s3FailingOn,
+  startTestPipeline,
+  stopTestPipeline,
+  type TestPipeline,
+} from './helpers.js'
 
 // What the processor counts for each outcome, through its metrics interface (CloudWatch metrics on AWS, the local
 // pipeline's counts here): a handler of our own on a bucket the local pipeline does not watch.
 
 const bucket = 'counted-outcomes'
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 let tally = tallyOutcomes()
 let failDelete = false
 let handler: ReturnType<typeof createProcessorHandler>
@@ -31,10 +38,7 @@ beforeAll(async () => {
   })
 })
 
-afterAll(async () => {
-  await t?.pipeline.stop()
-  await removeDir(t?.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
 const put = (key: string, body: string) => putWithEvent(t.pipeline.s3, bucket, key, body)
 

@@ -1,21 +1,18 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {decodeMetadataValue, parseQuarantineKey, QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
-import {removeDir, startTestPipeline} from './helpers.js'
+import {startTestPipeline, stopTestPipeline, type TestPipeline} from './helpers.js'
 
 // Record content stays in the quarantine entry (for the admin): logs and notifications carry keys, the reason and
 // where the problem is, never the record's other values.
 
 const SECRET = 'Private-Value-7f3a'
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 
 beforeAll(async () => {
   t = await startTestPipeline()
 })
-afterAll(async () => {
-  await t.pipeline.stop()
-  await removeDir(t.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
 const cases = {
   'wrong-type.json': JSON.stringify({ArtistID: 'A', ItemID: 'TRACK#a', Duration: `${SECRET}-3`}),

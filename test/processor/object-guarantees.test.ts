@@ -1,7 +1,7 @@
 import {gzipSync} from 'node:zlib'
 
 import {DeleteItemCommand, PutItemCommand} from '@aws-sdk/client-dynamodb'
-import {CreateBucketCommand, DeleteObjectCommand, GetObjectTaggingCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+import {DeleteObjectCommand, GetObjectTaggingCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {MAX_BATCH_OBJECT_BYTES, MAX_OBJECT_BYTES} from '#contract/limits.js'
@@ -16,33 +16,29 @@ import {OUTCOMES_TABLE} from '#contract/table.js'
 import {objectCreatedEvent} from '#local/events.js'
 import {createObjectHandler, type HandlerDeps} from '#processor/handler.js'
 import type {Notification} from '#processor/notifier.js'
-import {directHandlerDeps, removeDir, startTestPipeline} from './helpers.js'
+import {
+  directHandlerDeps,
+  startTestPipeline,
+  stopTestPipeline,
+  type TestPipeline,
+  trackRecord as record,
+} from './helpers.js'
 
 // What one upload comes to when a step fails, when DynamoDB or S3 answer unusually, and what its notification and
 // quarantine entry say: a handler of our own on a bucket the local pipeline does not watch, each test delivering the
 // events itself, with failures injected at the SDK boundary of the real emulators.
 
 const bucket = 'object-guarantees'
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 
 beforeAll(async () => {
-  t = await startTestPipeline()
-  await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
+  t = await startTestPipeline({unwatchedBucket: bucket})
 })
 
-afterAll(async () => {
-  await t?.pipeline.stop()
-  await removeDir(t?.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
-const record = (artist: string, title: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ArtistID: artist, ItemID: `TRACK#${title}`, EntityType: 'Track', Duration: 200, ...extra})
-
-async function put(key: string, body: string | Uint8Array, metadata?: Record<string, string>): Promise<string> {
-  const Body = typeof body === 'string' ? Buffer.from(body) : body
-  const {ETag} = await t.pipeline.s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body, Metadata: metadata}))
-  return ETag!.replaceAll('"', '')
-}
+const put = (key: string, body: string | Uint8Array, metadata?: Record<string, string>) =>
+  t.upload(key, body, bucket, metadata)
 
 const eventFor = (key: string, etag: string, size = 10) =>
   objectCreatedEvent({bucket, key, size, etag, sequencer: '0000000000AA000001', region: 'us-east-1'})

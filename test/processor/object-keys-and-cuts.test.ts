@@ -1,7 +1,6 @@
 import {gzipSync} from 'node:zlib'
 
 import {PutItemCommand} from '@aws-sdk/client-dynamodb'
-import {CreateBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, expect, test} from 'vitest'
 
 import {decodeMetadataValue, QUARANTINE_METADATA, quarantineKey} from '#contract/pipeline-contract.js'
@@ -9,32 +8,28 @@ import {OUTCOMES_TABLE} from '#contract/table.js'
 import {objectCreatedEvent} from '#local/events.js'
 import {createObjectHandler} from '#processor/handler.js'
 import type {Notification} from '#processor/notifier.js'
-import {directHandlerDeps, removeDir, s3Before, startTestPipeline} from './helpers.js'
+import {
+  directHandlerDeps,
+  s3Before,
+  startTestPipeline,
+  stopTestPipeline,
+  type TestPipeline,
+  trackRecord as record,
+} from './helpers.js'
 
 // Event keys with a second spelling, a batch event without an ETag, and where a long quarantine message is cut: a
 // handler of our own on a bucket the local pipeline does not watch, each test delivering the events itself.
 
 const bucket = 'object-keys-and-cuts'
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 
 beforeAll(async () => {
-  t = await startTestPipeline()
-  await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
+  t = await startTestPipeline({unwatchedBucket: bucket})
 })
 
-afterAll(async () => {
-  await t?.pipeline.stop()
-  await removeDir(t?.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
-const record = (artist: string, title: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ArtistID: artist, ItemID: `TRACK#${title}`, EntityType: 'Track', Duration: 200, ...extra})
-
-async function put(key: string, body: string | Uint8Array): Promise<string> {
-  const Body = typeof body === 'string' ? Buffer.from(body) : body
-  const {ETag} = await t.pipeline.s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body}))
-  return ETag!.replaceAll('"', '')
-}
+const put = (key: string, body: string | Uint8Array) => t.upload(key, body, bucket)
 
 // URL-encoded as S3 sends it: 'spelled x.json' arrives as 'spelled+x.json', which is also a key of its own.
 const eventFor = (key: string, etag: string) =>

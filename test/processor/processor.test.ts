@@ -19,22 +19,24 @@ import {localClients} from '#local/target.js'
 import {PROJECT_ROOT} from '../helpers/run-cli.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {MAX_OBJECT_BYTES} from '#contract/limits.js'
-import {directHandlerDeps, removeDir, s3Before, s3FailingOn, startTestPipeline} from './helpers.js'
+import {
+  directHandlerDeps,
+  s3Before,
+  s3FailingOn,
+  startTestPipeline,
+  stopTestPipeline,
+  type TestPipeline,
+  trackRecord as record,
+} from './helpers.js'
 
-const record = (artist: string, title: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ArtistID: artist, ItemID: `TRACK#${title}`, EntityType: 'Track', Duration: 200, ...extra})
-
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 const events: ObjectCreatedEvent[] = []
 
 beforeAll(async () => {
   t = await startTestPipeline({onResult: (_results, event) => events.push(event)})
 })
 
-afterAll(async () => {
-  await t.pipeline.stop()
-  await removeDir(t.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
 const notificationsFor = (key: string): Notification[] => t.notifications.filter((n) => n.sourceKey === key)
 

@@ -8,20 +8,17 @@ import {OUTCOMES_TABLE} from '#contract/table.js'
 import {encodeEventKey, type ObjectRef} from '#processor/event.js'
 import type {ProcessResult} from '#processor/results.js'
 import {sweep, type SweepDeadLetter, type SweepDeps} from '#processor/sweep.js'
-import {removeDir, startTestPipeline} from './helpers.js'
+import {startTestPipeline, stopTestPipeline, type TestPipeline} from './helpers.js'
 
 // The sweep itself, over the local emulators (a bucket the local pipeline does not watch), with the processor it
 // hands objects to replaced by the test's own.
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 
 beforeAll(async () => {
   t = await startTestPipeline()
 })
 
-afterAll(async () => {
-  await t.pipeline.stop()
-  await removeDir(t.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
 /** A bucket of its own with these objects; returns their ETags and listed times. */
 async function bucketWith(bucket: string, objects: Record<string, string>) {

@@ -10,11 +10,11 @@ import {encodeEventKey} from '#processor/event.js'
 import {createProcessorHandler, type LogLine, SWEEP_TIME_RESERVE_MS} from '#processor/handler.js'
 import type {Notification} from '#processor/notifier.js'
 import {sweep, type SweepDeadLetter, type SweepResult} from '#processor/sweep.js'
-import {removeDir, startTestPipeline} from './helpers.js'
+import {removeDir, startTestPipeline, type TestPipeline} from './helpers.js'
 
 // The processor as the Lambda runs it, invoked with the sweep schedule's request, against the local emulators (the
 // local pipeline here only provides them: its events are all lost, and its own sweep is minutes away).
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 const clients: {destroy(): void}[] = []
 
 beforeAll(async () => {

@@ -11,13 +11,13 @@ import {localClients} from '#local/target.js'
 import {encodeEventKey, InvalidEventError, type ObjectCreatedEvent} from '#processor/event.js'
 import {createObjectHandler, type LogLine, type ObjectHandler} from '#processor/handler.js'
 import type {Notification} from '#processor/notifier.js'
-import {removeDir, startTestPipeline, temporaryDir} from './helpers.js'
+import {removeDir, startTestPipeline, temporaryDir, type TestPipeline} from './helpers.js'
 
 // Events as other S3 + EventBridge implementations send them, delivered straight to a handler of our own on a bucket
 // the local pipeline does not watch. Every S3 and DynamoDB request the handler makes is recorded.
 
 const bucket = 'tolerant-events'
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 let clients: ReturnType<typeof localClients>
 let handler: ObjectHandler
 const requests: {command: string; input: Record<string, unknown>}[] = []

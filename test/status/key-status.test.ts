@@ -7,7 +7,7 @@ import {OUTCOMES_TABLE} from '#contract/table.js'
 import {isSettled, keyHistory, keyStatus, waitForOutcomes} from '#status/key-status.js'
 import {localTarget} from '#local/target.js'
 import type {PipelineTarget} from '#aws/clients.js'
-import {removeDir, s3Before, startTestPipeline} from '../processor/helpers.js'
+import {s3Before, startTestPipeline, stopTestPipeline, type TestPipeline} from '../processor/helpers.js'
 
 // `status` in-process, against a local pipeline: one key uploaded four times, each upload ending differently.
 
@@ -16,7 +16,7 @@ const item = {ArtistID: 'Caribou', ItemID: 'TRACK#Sun'}
 const record = (duration: number, space = 0) =>
   JSON.stringify({...item, EntityType: 'Track', Duration: duration}, null, space)
 
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 let target: PipelineTarget
 const etags: Record<'stored' | 'duplicate' | 'unchanged', string> = {stored: '', duplicate: '', unchanged: ''}
 
@@ -35,10 +35,7 @@ beforeAll(async () => {
   etags.duplicate = await sendAndSettle(record(251))
   etags.unchanged = await sendAndSettle(record(250, 2))
 })
-afterAll(async () => {
-  await t.pipeline.stop()
-  await removeDir(t.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
 describe('status of a key', () => {
   it('is its latest upload', async () => {

@@ -4,14 +4,14 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {QUARANTINE_TAGS} from '#contract/pipeline-contract.js'
 import {localTarget} from '#local/target.js'
 import {inFlight, keyStatus, waitForOutcomes} from '#status/key-status.js'
-import {removeDir, startTestPipeline} from '../processor/helpers.js'
+import {startTestPipeline, stopTestPipeline, type TestPipeline} from '../processor/helpers.js'
 
 // `status` and `upload --wait` with exactly the uploader's S3 rights: listing both buckets and reading the quarantine
 // entries' tags. The client here refuses every request that reads an object (as IAM would, AccessDenied).
 
 const READS_CONTENT = new Set(['GetObjectCommand', 'HeadObjectCommand'])
 
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 const sent: string[] = []
 
 function uploaderTarget() {
@@ -31,10 +31,7 @@ function uploaderTarget() {
 beforeAll(async () => {
   t = await startTestPipeline()
 })
-afterAll(async () => {
-  await t.pipeline.stop()
-  await removeDir(t.dataDir)
-})
+afterAll(() => stopTestPipeline(t))
 
 describe('status with only the uploader rights', () => {
   it('tells stored, quarantined (with its reason, from the tag), in flight and unknown keys apart', async () => {

@@ -12,7 +12,7 @@ import {OUTCOMES_TABLE} from '#contract/table.js'
 import {localTarget} from '#local/target.js'
 import {planUpload} from '#upload/plan.js'
 import {dryRun, runUpload, summaryLine, uploadExitStatus} from '#upload/run-upload.js'
-import {removeDir, startTestPipeline} from '../processor/helpers.js'
+import {removeDir, startTestPipeline, type TestPipeline} from '../processor/helpers.js'
 
 // `upload` in-process against a local pipeline: what is sent, what is skipped, and what --wait reports.
 
@@ -20,7 +20,7 @@ const record = (title: string, duration = 200) =>
   JSON.stringify({ArtistID: 'Floating Points', ItemID: `TRACK#${title}`, EntityType: 'Track', Duration: duration})
 const silent = {advance: () => {}, done: () => {}}
 
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 let target: PipelineTarget
 let dir: string
 

@@ -11,7 +11,7 @@ import type {PipelineTarget} from '#aws/clients.js'
 import {localTarget} from '#local/target.js'
 import {planUpload} from '#upload/plan.js'
 import {uploadFiles} from '#upload/send.js'
-import {removeDir, s3Before, startTestPipeline} from '../processor/helpers.js'
+import {removeDir, s3Before, startTestPipeline, type TestPipeline} from '../processor/helpers.js'
 
 // What `upload` sends, in-process against the local emulators: each file once, never over an object still waiting,
 // records the table already holds skipped (unless forced), and at a failure every file still reported.
@@ -19,7 +19,7 @@ import {removeDir, s3Before, startTestPipeline} from '../processor/helpers.js'
 const track = (n: number, duration = 200) => ({ArtistID: 'Sender', ItemID: `TRACK#${n}`, Duration: duration})
 const md5 = (text: string) => createHash('md5').update(text).digest('hex')
 
-let t: Awaited<ReturnType<typeof startTestPipeline>>
+let t: TestPipeline
 let dir: string
 let buckets = 0
 
