@@ -92,7 +92,7 @@ function rootMessage(error: ErrorObject, record: unknown): SchemaProblem | undef
   if (error.keyword === 'additionalProperties') {
     const name = (error.params as {additionalProperty: string}).additionalProperty
     return {
-      path: `/${name}`,
+      path: `/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`,
       atName: true,
       message: `unknown attribute ${JSON.stringify(name)}: allowed attributes are ${ALLOWED_ATTRIBUTES.join(', ')}`,
     }
