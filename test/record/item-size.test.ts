@@ -40,6 +40,7 @@ describe('the DynamoDB item size of a record', () => {
       ['\ud800a', 4],
       ['\ud800\ud800', 6],
       ['\ud800é', 5],
+      ['\ud800\ue000', 6],
       ['a😀é\u0800', 1 + 4 + 2 + 3],
     ]
     for (const [text, bytes] of cases) expect(dynamoDbItemBytes({T: {S: text}}), JSON.stringify(text)).toBe(1 + bytes)

@@ -109,7 +109,10 @@ export function schemaProblems(errors: ErrorObject[], record: unknown): SchemaPr
   const add = (key: string, problem: SchemaProblem | undefined) =>
     problem && !problems.has(key) && problems.set(key, problem)
   // An EntityType that is neither Track nor Album also disagrees with the ItemID; say the first, plainer thing.
-  const disagreementLast = [...errors].sort((a, b) => Number(a.keyword === 'const') - Number(b.keyword === 'const'))
+  const disagreementLast = [
+    ...errors.filter((error) => error.keyword !== 'const'),
+    ...errors.filter((error) => error.keyword === 'const'),
+  ]
   for (const error of disagreementLast) {
     // No pointer needs unescaping: below the root, the schema looks only into its own attributes (no ~ or / in them).
     const segments = error.instancePath.split('/').slice(1)
