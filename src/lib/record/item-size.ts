@@ -1,5 +1,8 @@
 import type {TypedItem, TypedValue} from './typed-item.js'
 
+// A lone surrogate is encoded as U+FFFD, three bytes, as Buffer.byteLength counts it.
+const isLowSurrogate = (char: number): boolean => char >= 0xdc00 && char <= 0xdfff
+
 /** UTF-8 length without a call into native code: most attributes are short, and this runs for each one. */
 function utf8Bytes(text: string): number {
   let bytes = text.length
@@ -7,7 +10,7 @@ function utf8Bytes(text: string): number {
     const char = text.charCodeAt(i)
     if (char < 0x80) continue
     if (char < 0x800) bytes += 1
-    else if (char >= 0xd800 && char <= 0xdbff) {
+    else if (char >= 0xd800 && char <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
       bytes += 2 // a surrogate pair: two UTF-16 units, four UTF-8 bytes
       i++
     } else bytes += 2
@@ -15,22 +18,12 @@ function utf8Bytes(text: string): number {
   return bytes
 }
 
-/** DynamoDB's size of a number: about one byte per two significant digits, plus one. */
-function numberBytes(text: string): number {
-  let first = -1
-  let last = -1
-  let digits = 0
-  for (let i = 0; i < text.length; i++) {
-    const char = text.charCodeAt(i)
-    if (char === 0x65 || char === 0x45) break // exponent: not significant digits
-    if (char < 0x30 || char > 0x39) continue // sign or decimal point
-    if (char !== 0x30) {
-      if (first === -1) first = digits
-      last = digits
-    }
-    digits++
-  }
-  const significant = first === -1 ? 1 : last - first + 1
+/**
+ * DynamoDB's size of a number: one byte per two significant digits, plus one. The schema admits only whole
+ * non-negative numbers (digits alone), so leading and trailing zeros are all that is not significant.
+ */
+function numberBytes(digits: string): number {
+  const significant = digits.replace(/^0+/, '').replace(/0+$/, '').length || 1
   return Math.ceil(significant / 2) + 1
 }
 

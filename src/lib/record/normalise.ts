@@ -13,7 +13,7 @@ function scalarToTyped(value: unknown): unknown {
 }
 
 function isInexact(value: unknown): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)
+  return Number.isInteger(value) && !Number.isSafeInteger(value)
 }
 
 /**

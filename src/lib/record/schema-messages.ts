@@ -5,7 +5,10 @@ import itemSchema from '../schema/item.schema.json' with {type: 'json'}
 /** What each definition in the schema expects, in the words of its x-expected. */
 const definitions = itemSchema.definitions as Record<string, {'x-expected': string}>
 const ALLOWED_ATTRIBUTES = Object.keys(itemSchema.properties)
-const TYPE_KEYS = new Set(['S', 'N', 'L'])
+
+/** The definition an attribute refers to, e.g. Features → stringList. */
+const definitionOf = (attribute: string): string =>
+  (itemSchema.properties as Record<string, {$ref: string}>)[attribute].$ref.split('/').pop()!
 
 export interface SchemaProblem {
   /** JSON pointer into the record as the user wrote it (plain or typed). */
@@ -64,13 +67,18 @@ function writtenPath(
       label: `${attribute}[${index}]`,
     }
   }
-  const inner = typed && typeKey !== undefined && TYPE_KEYS.has(typeKey) ? `/${typeKey}` : ''
+  // The only keys inside a typed value that the schema looks into are its type keys (S, N, L).
+  const inner = typed && typeKey !== undefined ? `/${typeKey}` : ''
   return {path: `/${attribute}${inner}`, value: written, label: attribute}
 }
 
-function expectationOf(error: ErrorObject): string | undefined {
-  const match = /^#\/definitions\/([^/]+)/.exec(error.schemaPath)
-  return match ? definitions[match[1]]?.['x-expected'] : undefined
+/**
+ * What the value in error must look like: the definition its schemaPath names, or else the attribute's own (a
+ * definition that refers to another, as stringList does, is compiled on its own, its schemaPath relative to itself).
+ */
+function expectationOf(error: ErrorObject, attribute: string): string {
+  const name = /^#\/definitions\/([^/]+)/.exec(error.schemaPath)?.[1] ?? definitionOf(attribute)
+  return definitions[name]['x-expected']
 }
 
 function rootMessage(error: ErrorObject, record: unknown): SchemaProblem | undefined {
@@ -78,14 +86,13 @@ function rootMessage(error: ErrorObject, record: unknown): SchemaProblem | undef
     return {path: '', message: `the record must be a JSON object of attributes, got ${describeValue(record)}`}
   if (error.keyword === 'required') {
     const name = (error.params as {missingProperty: string}).missingProperty
-    const expected =
-      definitions[(itemSchema.properties as Record<string, {$ref: string}>)[name].$ref.split('/').pop()!]['x-expected']
+    const expected = definitions[definitionOf(name)]['x-expected']
     return {path: '', message: `missing required attribute ${name}: add "${name}": ${expected}`}
   }
   if (error.keyword === 'additionalProperties') {
     const name = (error.params as {additionalProperty: string}).additionalProperty
     return {
-      path: `/${name}`,
+      path: `/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`,
       atName: true,
       message: `unknown attribute ${JSON.stringify(name)}: allowed attributes are ${ALLOWED_ATTRIBUTES.join(', ')}`,
     }
@@ -102,12 +109,13 @@ export function schemaProblems(errors: ErrorObject[], record: unknown): SchemaPr
   const add = (key: string, problem: SchemaProblem | undefined) =>
     problem && !problems.has(key) && problems.set(key, problem)
   // An EntityType that is neither Track nor Album also disagrees with the ItemID; say the first, plainer thing.
-  const disagreementLast = [...errors].sort((a, b) => Number(a.keyword === 'const') - Number(b.keyword === 'const'))
+  const disagreementLast = [
+    ...errors.filter((error) => error.keyword !== 'const'),
+    ...errors.filter((error) => error.keyword === 'const'),
+  ]
   for (const error of disagreementLast) {
-    const segments = error.instancePath
-      .split('/')
-      .slice(1)
-      .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+    // No pointer needs unescaping: below the root, the schema looks only into its own attributes (no ~ or / in them).
+    const segments = error.instancePath.split('/').slice(1)
     if (segments.length === 0) {
       add(`${error.keyword}:${JSON.stringify(error.params)}`, rootMessage(error, record))
       continue
@@ -124,12 +132,13 @@ export function schemaProblems(errors: ErrorObject[], record: unknown): SchemaPr
       })
       continue
     }
-    const expected = expectationOf(error)
-    const numberNotString = error.keyword === 'type' && segments[1] === 'N' && typeof ownValue(value, 'N') === 'number'
+    const expected = expectationOf(error, segments[0])
+    // An N holding a number fails nothing but its type.
+    const numberNotString = segments[1] === 'N' && typeof ownValue(value, 'N') === 'number'
     const note = numberNotString ? ' (DynamoDB numbers are written as strings)' : ''
     add(label, {
       path,
-      message: `${label} must be ${expected ?? 'as the schema says'}, got ${describeValue(value)}${note}`,
+      message: `${label} must be ${expected}, got ${describeValue(value)}${note}`,
     })
   }
   return [...problems.values()]

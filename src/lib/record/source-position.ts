@@ -78,12 +78,14 @@ export class SourceLocator {
       .split('/')
       .slice(1)
       .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
-      .map((s) => (/^\d+$/.test(s) ? Number(s) : s))
-    for (let length = segments.length; length >= 0; length--) {
-      const node = findNodeAtLocation(this.tree, segments.slice(0, length))
-      const named = atName && length === segments.length && node?.parent?.type === 'property'
-      if (node) return lineAndColumn(this.text, named ? node.parent!.offset : node.offset)
+    // Step by step, as a segment of digits is an index in a list but a name in an object (an attribute named "12").
+    let node = this.tree
+    for (const segment of segments) {
+      const child = node.type === 'array' ? node.children?.[Number(segment)] : findNodeAtLocation(node, [segment])
+      if (!child) return lineAndColumn(this.text, node.offset)
+      node = child
     }
-    return {line: 1, column: 1}
+    const named = atName && node.parent?.type === 'property'
+    return lineAndColumn(this.text, named ? node.parent!.offset : node.offset)
   }
 }
