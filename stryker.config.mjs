@@ -27,6 +27,7 @@ export default {
   jsonReporter: {fileName: 'reports/mutation/mutation.json'},
   incremental: true,
   incrementalFile: 'stryker-incremental.json',
-  thresholds: {high: 85, low: 70, break: null},
+  // CI fails below the processor's and record check's target.
+  thresholds: {high: 85, low: 70, break: 85},
   ignorePatterns: ['dist', 'reports', 'coverage', '.bench-tmp', '*.tgz'],
 }
