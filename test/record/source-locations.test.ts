@@ -40,3 +40,16 @@ it('a position on a newline is the end of its own line', () => {
   expect(lineAndColumn('ab\ncd', 2)).toEqual({line: 1, column: 3})
   expect(lineAndColumn('ab\ncd', 3)).toEqual({line: 2, column: 1})
 })
+
+it('a number too large to be exact under an unknown name with / in it is pointed at by an escaped pointer, and named as written', () => {
+  const text = '{"ArtistID": "A", "ItemID": "TRACK#1",\n  "a/b": 12345678901234567890}'
+  expect(problemsOf(text)).toEqual([
+    {path: '/a~1b', line: 2, column: 3, message: unknown('a/b')},
+    {
+      path: '/a~1b',
+      line: 2,
+      column: 10,
+      message: 'a/b is too large a number to be exact in JSON; write it as {"N": "<digits>"}',
+    },
+  ])
+})

@@ -150,11 +150,9 @@ function checkText(bytes: Uint8Array, batchLine: boolean): RecordCheck {
       ...locator.locate(prefix + problem.path, atName),
     })
     const problems = [
-      ...inexact.map(({path}) => ({
+      ...inexact.map(({path, label}) => ({
         path,
-        message:
-          `${path.slice(1).replace(/\/(\d+)$/, '[$1]')} is too large a number to be exact in JSON; ` +
-          `write it as {"N": "<digits>"}`,
+        message: `${label} is too large a number to be exact in JSON; write it as {"N": "<digits>"}`,
       })),
       ...schemaProblems(validateItemSchema.errors ?? [], record),
     ]

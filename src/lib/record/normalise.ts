@@ -1,9 +1,12 @@
+import {jsonPointer} from './source-position.js'
 import type {TypedItem, TypedValue} from './typed-item.js'
 
 /** A number in plain JSON that JavaScript cannot hold exactly, so the normaliser refuses to guess its digits. */
 export interface InexactNumber {
   /** JSON pointer of the number in the record as written. */
   path: string
+  /** How messages name it: the attribute, or a list element as Features[1]. */
+  label: string
 }
 
 function scalarToTyped(value: unknown): unknown {
@@ -27,9 +30,12 @@ export function normaliseRecord(record: Record<string, unknown>): {item: unknown
   if (Object.values(record).every((value) => value !== null && typeof value === 'object' && !Array.isArray(value)))
     return {item: record, inexact}
   const entries = Object.entries(record).map(([name, value]) => {
-    if (isInexact(value)) inexact.push({path: `/${name}`})
+    if (isInexact(value)) inexact.push({path: jsonPointer(name), label: name})
     if (!Array.isArray(value)) return [name, scalarToTyped(value)]
-    value.forEach((element, index) => isInexact(element) && inexact.push({path: `/${name}/${index}`}))
+    value.forEach(
+      (element, index) =>
+        isInexact(element) && inexact.push({path: jsonPointer(name, index), label: `${name}[${index}]`}),
+    )
     return [name, {L: value.map(scalarToTyped)}]
   })
   return {item: Object.fromEntries(entries), inexact}

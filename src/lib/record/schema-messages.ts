@@ -1,6 +1,7 @@
 import type {ErrorObject} from 'ajv'
 
 import itemSchema from '../schema/item.schema.json' with {type: 'json'}
+import {jsonPointer} from './source-position.js'
 
 /** What each definition in the schema expects, in the words of its x-expected. */
 const definitions = itemSchema.definitions as Record<string, {'x-expected': string}>
@@ -92,7 +93,7 @@ function rootMessage(error: ErrorObject, record: unknown): SchemaProblem | undef
   if (error.keyword === 'additionalProperties') {
     const name = (error.params as {additionalProperty: string}).additionalProperty
     return {
-      path: `/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`,
+      path: jsonPointer(name),
       atName: true,
       message: `unknown attribute ${JSON.stringify(name)}: allowed attributes are ${ALLOWED_ATTRIBUTES.join(', ')}`,
     }

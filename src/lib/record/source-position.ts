@@ -65,6 +65,10 @@ export function describeSyntaxError(text: string, fallbackMessage: string): {off
 }
 
 /** Finds values in a well-formed text by JSON pointer; the tree is built once, on the first question. */
+/** The JSON pointer (RFC 6901) to a place in a record: each segment with `~` written `~0` and `/` written `~1`. */
+export const jsonPointer = (...segments: (string | number)[]): string =>
+  segments.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('')
+
 export class SourceLocator {
   private tree?: Node
 
