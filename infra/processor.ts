@@ -10,7 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
 import {Construct} from 'constructs'
 
-import {PROCESSOR_ENV, SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
+import {PROCESSOR_ENV, PROCESSOR_TIMEOUT_SECONDS, SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
 import {processorBundleDir} from '#core/package-root.js'
 import {TOPIC_KEY_PUBLISH_ACTIONS} from './notifications.js'
 import {outcomeMetric} from './outcome-metrics.js'
@@ -104,7 +104,7 @@ export class Processor extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(PROCESSOR_TIMEOUT_SECONDS),
       role: this.role,
       logGroup,
       deadLetterQueue: this.deadLetterQueue,

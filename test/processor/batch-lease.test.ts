@@ -118,7 +118,7 @@ describe('the lease on a batch', () => {
     })
 
     expect(await first.handler(event)).toEqual([{outcome: 'batch', key, etag, counts: counts(5)}])
-    expect(second).toEqual([{outcome: 'skipped', key, why: 'leased'}])
+    expect(second).toEqual([{outcome: 'skipped', key, why: 'leased', leaseExpiresAt: expect.any(Number)}])
     expect(other.published).toEqual([])
     expect(first.published).toEqual([
       expect.objectContaining({
@@ -263,17 +263,22 @@ describe('a batch line that fails', () => {
 })
 
 describe('a batch and the time left', () => {
-  test('with exactly the stop margin left it goes on; with less it stops at a checkpoint, and the next delivery continues', async () => {
-    const margin = {batch: {stopMarginMs: 10_000}}
+  test('with exactly the stop margin left it goes on; with less it stops at the next line, and the next delivery continues', async () => {
+    let puts = 0
+    const {handler, published} = processor({
+      batch: {stopMarginMs: 10_000, linesPerCheckpoint: 4},
+      dynamodb: dynamodbBefore((command) => void (lineOf(command) === undefined || puts++)),
+    })
     const enough = await deliverable('time/enough.ndjson', lines('time/enough.ndjson', 5))
-    const {handler, published} = processor(margin)
     expect(await handler(enough.event, {getRemainingTimeInMillis: () => 10_000})).toEqual([
       {outcome: 'batch', key: 'time/enough.ndjson', etag: enough.etag, counts: counts(5)},
     ])
 
+    // Time runs short once two lines are stored: mid-window, before the first checkpoint.
     const key = 'time/short.ndjson'
     const {etag, event} = await deliverable(key, lines(key, 5))
-    expect(await handler(event, {getRemainingTimeInMillis: () => 9_999})).toEqual([
+    puts = 0
+    expect(await handler(event, {getRemainingTimeInMillis: () => (puts >= 2 ? 9_999 : 60_000)})).toEqual([
       {outcome: 'continuing', key, etag, nextLine: 3, counts: counts(2)},
     ])
     expect(await handler(event, {getRemainingTimeInMillis: () => 60_000})).toEqual([

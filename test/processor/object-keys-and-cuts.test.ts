@@ -77,7 +77,7 @@ test('a batch another processor holds is skipped; another object under the raw s
     }),
   )
   expect(await handler(eventFor('leased b.ndjson', etag))).toEqual([
-    {outcome: 'skipped', key: 'leased b.ndjson', why: 'leased'},
+    {outcome: 'skipped', key: 'leased b.ndjson', why: 'leased', leaseExpiresAt: expect.any(Number)},
   ])
   expect(published).toEqual([])
   expect(await keysStartingWith('leased')).toEqual(['leased b.ndjson', 'leased+b.ndjson'])

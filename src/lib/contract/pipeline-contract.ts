@@ -236,5 +236,11 @@ export function isSweepRequest(input: unknown): boolean {
   return (input as {eventpulse?: unknown})?.eventpulse === SWEEP_REQUEST.eventpulse
 }
 
+/**
+ * The processor Lambda's timeout: the longest one invocation, so one holder of a batch's lease, can live. The stack
+ * sets it, and a batch's lease is derived from it (process-batch.ts).
+ */
+export const PROCESSOR_TIMEOUT_SECONDS = 60
+
 /** Sweep limits: objects taken per run (the rest wait for the next run), and tries before an object is given up. */
 export const SWEEP_LIMITS = {objectsPerRun: 500, maxAttempts: 3, defaultEverySeconds: 5 * 60} as const

@@ -53,6 +53,8 @@ export const OUTCOMES_TABLE = {
     problems: 'Problems',
     leaseOwner: 'LeaseOwner',
     leaseExpiresAt: 'LeaseExpiresAt',
+    /** When a done batch's notification went out: a later delivery of the batch announces nothing again. */
+    notifiedAt: 'NotifiedAt',
     expiresAt: 'ExpiresAt',
   },
   /** How long an outcome record is kept: long enough for any `upload --wait` or `status` that asks about it. */

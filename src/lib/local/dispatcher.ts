@@ -89,6 +89,22 @@ export async function readDeadLetterFile(file: string): Promise<DeadLetterLine[]
 }
 
 /**
+ * When to deliver the event again, if ever: at once for a batch that stopped at a checkpoint (out of time); when its
+ * lease expires for a batch another holder had (one that died, when a start-up did not release it): the holder renews
+ * a live lease, so that delivery steps aside again, and one of a dead holder continues the batch.
+ */
+function deliverAgainAt(results: ProcessResult[]): number | undefined {
+  const times = results.flatMap((result) =>
+    result.outcome === 'continuing'
+      ? [0]
+      : result.outcome === 'skipped' && result.why === 'leased'
+        ? [result.leaseExpiresAt]
+        : [],
+  )
+  return times.length > 0 ? Math.max(...times) : undefined
+}
+
+/**
  * Invokes the handler for each event the way the Lambda service does for the EventBridge rule: concurrently up
  * to a limit, retrying a failed invocation with backoff, and dead-lettering it when retries run out. Events for
  * the same key are delivered one after another (S3 itself cannot order them; this keeps the local S3's
@@ -101,6 +117,8 @@ export class EventDispatcher {
   private pending = 0
   private idleWaiters: (() => void)[] = []
   private stopping = false
+  /** Aborted on stop: a batch under way stops at its next record, checkpoints and gives its lease up. */
+  private readonly stopSignal = new AbortController()
   /** The dead-letter file's appends and rewrites, one after another. */
   private deadLetterFileTurn: Promise<unknown> = Promise.resolve()
 
@@ -168,6 +186,7 @@ export class EventDispatcher {
   /** Lets running invocations finish and starts no more: what is left is redelivered on the next start. */
   async stop(): Promise<void> {
     this.stopping = true
+    this.stopSignal.abort()
     for (const release of this.waiting.splice(0)) release()
     await this.idle()
   }
@@ -222,10 +241,14 @@ export class EventDispatcher {
         const context = invocationTimeoutMs
           ? {getRemainingTimeInMillis: () => started + invocationTimeoutMs - Date.now()}
           : undefined
-        const results = await this.options.handler(event, context)
-        // A batch that ran out of time checkpointed: invoke again at once (on AWS the sweep re-delivers it).
-        if (results.some((result) => result.outcome === 'continuing') && !this.stopping) {
+        const results = await this.options.handler(event, context, this.stopSignal.signal)
+        const again = deliverAgainAt(results)
+        if (again !== undefined) {
           this.options.onResult?.(results, event)
+          // Stopping: the event stays in flight, and the next start delivers it (the batch's lease was given up).
+          if (this.stopping) return
+          await sleep(Math.max(0, again - Date.now()), undefined, {signal: this.stopSignal.signal}).catch(() => {})
+          if (this.stopping) return
           attempt = 0
           continue
         }

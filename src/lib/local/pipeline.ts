@@ -1,3 +1,4 @@
+import {randomUUID} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 
@@ -7,6 +8,7 @@ import type {S3Client} from '@aws-sdk/client-s3'
 import {DEFAULT_STUCK_AFTER_SECONDS, SWEEP_LIMITS} from '#contract/pipeline-contract.js'
 import type {CliError} from '#core/errors.js'
 import type {ObjectCreatedEvent, ObjectRef} from '#processor/event.js'
+import {releaseLeasesOf} from '#processor/batch-leases.js'
 import {createObjectHandler, createUploadProcessor, type LogLine} from '#processor/handler.js'
 import {type Notification, type Notifier, OutboxNotifier} from '#processor/notifier.js'
 import {type OutcomeCounts, tallyOutcomes} from '#processor/metrics.js'
@@ -108,13 +110,19 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const layout = localLayout(options.dataDir)
   await mkdir(layout.root, {recursive: true, mode: 0o700})
   const cleanups = new CleanupStack()
-  cleanups.push(await acquireInstanceLock(layout.lockFile))
+  // Named by this run's batch leases, and in the lock, so that a start after a crash releases them.
+  const instanceId = randomUUID()
+  const lock = await acquireInstanceLock(layout.lockFile, instanceId)
+  cleanups.push(lock.release)
   try {
     const {host = '127.0.0.1', s3Port, dynamodbPort} = options
     const emulators = await startLocalEmulators(layout, {host, s3Port, dynamodbPort}, cleanups)
     const clients = emulatorClients(emulators.endpoints, {maxAttempts: 3}, cleanups)
     await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table, LOCAL_RESOURCES.outcomesTable)
-    const {dispatcher, stats, outcomes, sweeping} = startProcessing(options, layout, emulators, cleanups)
+    // The run that died holds no batch any more: its batches continue at once, before the leftovers are queued.
+    if (lock.diedInstance)
+      await releaseLeasesOf(clients.dynamodb, LOCAL_RESOURCES.outcomesTable, lock.diedInstance)
+    const {dispatcher, stats, outcomes, sweeping} = startProcessing(options, layout, emulators, cleanups, instanceId)
     // Before the emulators close, also when the start fails: running handlers finish, the rest stay in flight.
     cleanups.push(() => dispatcher.stop())
     const events = await wireObjectCreatedEvents({
@@ -191,6 +199,7 @@ function startProcessing(
   layout: LocalLayout,
   emulators: LocalEmulators,
   cleanups: CleanupStack,
+  instanceId: string,
 ): {
   dispatcher: EventDispatcher
   stats: LocalPipelineStats
@@ -211,6 +220,7 @@ function startProcessing(
     table,
     outcomesTable,
     batch: options.batch,
+    instanceId,
     log,
     metrics: outcomes,
   }
@@ -252,10 +262,10 @@ function startProcessing(
     region,
     concurrency,
     log,
-    async processUpload(ref: ObjectRef) {
-      const result = await processUpload(ref, {bySweep: true})
+    async processUpload(ref: ObjectRef, how: {resumes: boolean; stop: AbortSignal}) {
+      const result = await processUpload(ref, {bySweep: true, ...how})
       stats[result.outcome]++
-      if (result.outcome !== 'skipped') stats.recoveredBySweep++
+      if (result.outcome !== 'skipped' && !how.resumes) stats.recoveredBySweep++
       return result
     },
   }

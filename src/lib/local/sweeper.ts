@@ -14,8 +14,11 @@ export interface LocalSweeperOptions {
   s3: S3Client
   dynamodb: DynamoDBClient
   dispatcher: EventDispatcher
-  /** The handler's own processing of an upload the sweep found (the same processor, notifier and log as events get). */
-  processUpload: (ref: ObjectRef) => Promise<ProcessResult>
+  /**
+   * The handler's own processing of an upload the sweep found (the same processor, notifier and log as events get):
+   * `resumes` for a started batch whose lease expired, `stop` once the pipeline stops (a batch stops at its next line).
+   */
+  processUpload: (ref: ObjectRef, how: {resumes: boolean; stop: AbortSignal}) => Promise<ProcessResult>
   processingBucket: string
   outcomesTable: string
   region: string
@@ -55,8 +58,8 @@ export function startSweeper(options: LocalSweeperOptions): LocalSweeper {
       log: options.log,
       keepGoing: () => !stopping.signal.aborted,
       isBusy: (key) => dispatcher.isBusy(key),
-      async process(ref) {
-        const result = await dispatcher.exclusive(ref.key, () => processUpload(ref))
+      async process(ref, {resumes}) {
+        const result = await dispatcher.exclusive(ref.key, () => processUpload(ref, {resumes, stop: stopping.signal}))
         if (!result) throw new Error('the local pipeline stopped before the sweep got to this object')
         return result
       },

@@ -16,10 +16,17 @@ export interface RemainingTime {
   getRemainingTimeInMillis(): number
 }
 
-export type ObjectHandler = (event: unknown, context?: RemainingTime) => Promise<ProcessResult[]>
+/** `stop`: a stop asked for (locally, Ctrl-C): a batch stops at its next record, as when time runs out. */
+export type ObjectHandler = (event: unknown, context?: RemainingTime, stop?: AbortSignal) => Promise<ProcessResult[]>
 
-/** Processes one upload and logs one line about it; `bySweep` when the sweep found it rather than its event. */
-export type UploadProcessor = (ref: ObjectRef, how?: {bySweep?: boolean} & ProcessOptions) => Promise<ProcessResult>
+/**
+ * Processes one upload and logs one line about it; `bySweep` when the sweep found it rather than its event, and
+ * `resumes` when that is a batch whose event came (started, its lease expired): continued, not recovered.
+ */
+export type UploadProcessor = (
+  ref: ObjectRef,
+  how?: {bySweep?: boolean; resumes?: boolean} & ProcessOptions,
+) => Promise<ProcessResult>
 
 export type HandlerDeps = ProcessorDeps & {
   processingBucket: string
@@ -33,7 +40,10 @@ export type HandlerDeps = ProcessorDeps & {
 const SKIPPED_BECAUSE = {
   gone: 'the object is no longer in the processing bucket (already handled, or removed)',
   superseded: 'a newer upload replaced the object; its own event handles it',
-  leased: 'another processor is working on this batch (it holds the lease); it, or the sweep after it, finishes it',
+  leased:
+    'another processor is working on this batch (it holds the lease, until leaseExpiresAt); it finishes it, or a ' +
+    'delivery or the sweep continues it once the lease expired',
+  done: 'the batch was done and announced already; its object is removed',
 } as const
 
 /**
@@ -41,12 +51,14 @@ const SKIPPED_BECAUSE = {
  * logged, counted and thrown, so the invocation is retried and finally dead-lettered (or, for the sweep, counted
  * against the object's tries). A skipped upload is logged as a warning with why (the stack alarms on its metric). A
  * swept object's line says `recoveredBySweep`: true when the sweep stored, quarantined or found it unchanged (the stack
- * alarms on that metric too: someone's events are going missing).
+ * alarms on that metric too: someone's events are going missing); a batch the sweep resumed after its holder's lease
+ * expired says `resumedBySweep` instead, and is not counted as recovered: its event came.
  */
 export function createUploadProcessor(deps: HandlerDeps): UploadProcessor {
   const processor = new ObjectProcessor(deps)
   const {log, metrics} = deps
-  return async (ref, {bySweep, ...options} = {}) => {
+  return async (ref, {bySweep, resumes, ...options} = {}) => {
+    const recovered = bySweep && !resumes
     const started = performance.now()
     const base = {
       bucket: ref.bucket,
@@ -60,7 +72,7 @@ export function createUploadProcessor(deps: HandlerDeps): UploadProcessor {
       const {outcome, ...details} = result
       const level = outcome === 'skipped' ? 'warn' : 'info'
       const because = outcome === 'skipped' ? {because: SKIPPED_BECAUSE[result.why]} : {}
-      const swept = bySweep ? {recoveredBySweep: outcome !== 'skipped'} : {}
+      const swept = recovered ? {recoveredBySweep: outcome !== 'skipped'} : resumes ? {resumedBySweep: true} : {}
       log({
         level,
         ...base,
@@ -70,7 +82,7 @@ export function createUploadProcessor(deps: HandlerDeps): UploadProcessor {
         ...swept,
         durationMs: Math.round(performance.now() - started),
       })
-      if (metrics) countResult(metrics, result, bySweep)
+      if (metrics) countResult(metrics, result, recovered)
       return result
     } catch (error) {
       const err = error as Error
@@ -78,7 +90,7 @@ export function createUploadProcessor(deps: HandlerDeps): UploadProcessor {
         level: 'error',
         ...base,
         outcome: 'failed',
-        ...(bySweep ? {recoveredBySweep: false} : {}),
+        ...(recovered ? {recoveredBySweep: false} : resumes ? {resumedBySweep: true} : {}),
         transient: isTransientError(error),
         error: `${err?.name}: ${err?.message}`,
         durationMs: Math.round(performance.now() - started),
@@ -97,9 +109,9 @@ export function createObjectHandler(
   deps: HandlerDeps,
   processUpload: UploadProcessor = createUploadProcessor(deps),
 ): ObjectHandler {
-  return async (event, context) => {
-    // A batch checks it before each checkpoint, and stops in time to record where the next try goes on.
-    const options = context ? {remainingTimeMs: () => context.getRemainingTimeInMillis()} : {}
+  return async (event, context, stop) => {
+    // A batch checks them before each record, and stops in time to record where the next try goes on.
+    const options = {...(context ? {remainingTimeMs: () => context.getRemainingTimeInMillis()} : {}), stop}
     const results: ProcessResult[] = []
     for (const ref of objectRefs(event)) {
       // The processor deletes what it reads: never act on an event about some other bucket.
@@ -157,9 +169,10 @@ export function createProcessorHandler(
       account: context?.invokedFunctionArn.split(':')[4] ?? '',
       log: deps.log,
       // A batch the sweep continues stops, at a checkpoint, in time for the sweep's own end.
-      process: (ref) =>
+      process: (ref, {resumes}) =>
         processUpload(ref, {
           bySweep: true,
+          resumes,
           remainingTimeMs: context && (() => context.getRemainingTimeInMillis() - SWEEP_TIME_RESERVE_MS),
         }),
       keepGoing: () => (context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY) > SWEEP_TIME_RESERVE_MS,

@@ -1,9 +1,10 @@
 import {randomUUID} from 'node:crypto'
+import {setTimeout as sleep} from 'node:timers/promises'
 
-import {type AttributeValue, type DynamoDBClient, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
+import {type AttributeValue, type DynamoDBClient, GetItemCommand, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
 
 import {MAX_BATCH_RECORDS} from '#contract/limits.js'
-import type {Outcome, QuarantineReason} from '#contract/pipeline-contract.js'
+import {type Outcome, PROCESSOR_TIMEOUT_SECONDS, type QuarantineReason} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {isConditionalCheckFailed} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
@@ -14,6 +15,7 @@ import {checkRecord} from '#record/check-record.js'
 import type {TypedItem} from '#record/typed-item.js'
 import {isGzipName} from '#contract/batch-names.js'
 import type {NotificationContent} from './notifier.js'
+import {leaseOwner} from './batch-leases.js'
 import {describeProblems} from './problems.js'
 import type {BatchCounts, BatchProblemSummary, ProcessOptions, ProcessResult, PutOutcome, Upload} from './results.js'
 
@@ -43,6 +45,8 @@ export interface BatchDeps {
   outcomesTable: string
   quarantineBucket: string
   batch?: Partial<BatchSettings>
+  /** The pipeline instance this processor runs in, named by its leases (see leaseOwner); by default this process. */
+  instanceId?: string
 }
 
 export interface BatchSettings {
@@ -59,7 +63,9 @@ export interface BatchSettings {
 export const DEFAULT_BATCH_SETTINGS: BatchSettings = {
   parallelism: 16,
   linesPerCheckpoint: 1000,
-  leaseMs: 5 * 60_000,
+  // A holder lives at most the function's timeout after taking or renewing its lease: a live holder's lease never
+  // lapses, and a dead one's lapses at most 15 s after its invocation ended.
+  leaseMs: (PROCESSOR_TIMEOUT_SECONDS + 15) * 1000,
   stopMarginMs: 15_000,
 }
 
@@ -81,6 +87,15 @@ class LeaseLostError extends Error {
   name = 'LeaseLostError'
 }
 
+/** This process, as lease owners name it when no pipeline instance is given (a Lambda's execution environment). */
+const THIS_PROCESS = randomUUID()
+
+/** What a delivery finds when it asks for the lease. */
+type Acquired =
+  | {kind: 'taken'; progress: Progress}
+  | {kind: 'done'; progress: Progress; notified: boolean}
+  | {kind: 'leased'; until: number}
+
 /**
  * A batch object: many records, one per line, each taken through the same steps as a one-record object (the record
  * check, the conditional put with the same-upload rule, a quarantine entry that never replaces), the "upload" of a
@@ -90,10 +105,14 @@ class LeaseLostError extends Error {
  * Progress is kept in the outcomes table under the batch's key + ETag: a checkpoint (the first line not done, with the
  * counts so far) and a lease. Whoever re-delivers the batch (the event again, the sweeper, a re-invocation) goes
  * through `process` and continues from the checkpoint, skipping the lines before it; while another processor holds an
- * unexpired lease it steps aside (`skipped`, `leased`). The lease only saves work: correctness rests on the
- * idempotent steps, so two processors overlapping after a lease expired still give one item or entry per line.
- * Lines are done a checkpoint's worth at a time, `parallelism` in flight; once done, the final counts are recorded
- * (`Outcome` = `batch`), one notification sent, and the object removed.
+ * unexpired lease it steps aside (`skipped`, `leased`, with the lease's expiry), after waiting for the lease when it
+ * expires within the invocation's time: a dead holder's lease lapses within the function's timeout + 15 s, a live
+ * holder renews it at each checkpoint and keeps it. The lease only saves work: correctness rests on the idempotent
+ * steps, so two processors overlapping after a lease expired still give one item or entry per line. Lines are done a
+ * checkpoint's worth at a time, `parallelism` in flight; a stop (time running out, Ctrl-C) stops at the next line,
+ * checkpoints and gives the lease up. Once done, the final counts are recorded (`Outcome` = `batch`), one
+ * notification sent and recorded as sent, and the object removed; a later delivery of a done batch takes no lease
+ * and only removes the object (and announces it, if its notification is not recorded yet).
  */
 export class BatchProcessor {
   private readonly settings: BatchSettings
@@ -112,13 +131,14 @@ export class BatchProcessor {
     size: number | undefined,
     options: ProcessOptions,
   ): Promise<ProcessResult> {
-    const owner = randomUUID()
-    const state = await this.acquire(upload, owner)
-    if (!state || state.done) body.destroy?.()
-    if (!state) return {outcome: 'skipped', key: upload.key, why: 'leased'}
-    if (state.done) return this.finish(upload, state)
+    const owner = leaseOwner(this.deps.instanceId ?? THIS_PROCESS)
+    const acquired = await this.acquire(upload, owner, options)
+    if (acquired.kind !== 'taken') body.destroy?.()
+    if (acquired.kind === 'leased')
+      return {outcome: 'skipped', key: upload.key, why: 'leased', leaseExpiresAt: acquired.until}
+    if (acquired.kind === 'done') return this.finish(upload, acquired.progress, acquired.notified)
     try {
-      return await this.processLines(upload, {body, size}, owner, state, options)
+      return await this.processLines(upload, {body, size}, owner, acquired.progress, options)
     } catch (error) {
       body.destroy?.()
       // Let the retry of this invocation go on at once, rather than wait for the lease to expire. (After a lost lease
@@ -137,6 +157,9 @@ export class BatchProcessor {
   ): Promise<ProcessResult> {
     let window: (BatchLine & {record: number})[] = []
     let record = 0
+    const stop = () =>
+      options.stop?.aborted === true ||
+      (options.remainingTimeMs?.() ?? Infinity) < this.settings.stopMarginMs
     try {
       // Lines before the checkpoint are read (a stream cannot skip) but not done again.
       for await (const line of batchLines(body, {gzip: isGzipName(upload.key), expectedBytes: size})) {
@@ -144,15 +167,9 @@ export class BatchProcessor {
         if (line.line < progress.nextLine) continue
         window.push({...line, record})
         if (window.length < this.settings.linesPerCheckpoint) continue
-        await this.runWindow(upload, window, progress)
+        if (await this.runWindow(upload, window, progress, stop)) return this.stopAt(upload, owner, progress, body)
         window = []
-        const outOfTime = (options.remainingTimeMs?.() ?? Infinity) < this.settings.stopMarginMs
-        await this.checkpoint(upload, owner, progress, outOfTime)
-        if (outOfTime) {
-          body.destroy?.()
-          const {nextLine, counts} = progress
-          return {outcome: 'continuing', key: upload.key, etag: upload.etag, nextLine, counts}
-        }
+        await this.checkpoint(upload, owner, progress, false)
       }
     } catch (error) {
       if (!(error instanceof UnreadableBatchError)) throw error
@@ -168,23 +185,44 @@ export class BatchProcessor {
         problem: {line: error.line, path: '', reason: 'invalid-json'},
       })
     }
-    await this.runWindow(upload, window, progress)
+    if (await this.runWindow(upload, window, progress, stop)) return this.stopAt(upload, owner, progress, body)
     progress.nextLine = Number.MAX_SAFE_INTEGER
     await this.complete(upload, owner, progress)
-    return this.finish(upload, progress)
+    return this.finish(upload, progress, false)
+  }
+
+  /** Stopped part-way (time running out, Ctrl-C): the lines done are checkpointed and the lease given up. */
+  private async stopAt(
+    upload: Upload,
+    owner: string,
+    progress: Progress,
+    body: {destroy?: () => void},
+  ): Promise<ProcessResult> {
+    body.destroy?.()
+    await this.checkpoint(upload, owner, progress, true)
+    const {nextLine, counts} = progress
+    return {outcome: 'continuing', key: upload.key, etag: upload.etag, nextLine, counts}
   }
 
   /**
    * Does a window of lines, `parallelism` at a time, and adds them to the progress in line order. A line that fails
    * transiently (after the SDK's own retries) is tried again on its own, as each line is idempotent: one unlucky call
    * among thousands must not restart the window. A line that still fails fails the window, and the lines not started
-   * yet are not started.
+   * yet are not started. Once `stop` says so, no line starts: the lines under way finish, and the progress covers the
+   * lines before the first one not started. Returns whether it stopped so.
    */
-  private async runWindow(upload: Upload, window: (BatchLine & {record: number})[], progress: Progress) {
-    if (window.length === 0) return
+  private async runWindow(
+    upload: Upload,
+    window: (BatchLine & {record: number})[],
+    progress: Progress,
+    stop: () => boolean = () => false,
+  ): Promise<boolean> {
+    if (window.length === 0) return false
     let failed: unknown
     const results = await mapConcurrently(window, this.settings.parallelism, async (line) => {
       if (failed) throw failed
+      // Lines start in order and a stop is for good: the lines done are the window's first ones.
+      if (stop()) return undefined
       try {
         return await retryTransient(() => this.processLine(upload, line), {attempts: 3, delayMs: 100})
       } catch (error) {
@@ -192,8 +230,10 @@ export class BatchProcessor {
         throw error
       }
     })
-    for (const result of results) addLine(progress, result)
-    progress.nextLine = window[window.length - 1].line + 1
+    const done = results.filter((result) => result !== undefined)
+    for (const result of done) addLine(progress, result)
+    progress.nextLine = done.length < window.length ? window[done.length].line : window[window.length - 1].line + 1
+    return done.length < window.length
   }
 
   private async processLine(upload: Upload, {line, bytes, record}: BatchLine & {record: number}): Promise<LineResult> {
@@ -212,11 +252,25 @@ export class BatchProcessor {
   }
 
   /**
-   * Takes the lease on the batch (key + ETag) unless another processor holds an unexpired one, and returns its
-   * progress: a checkpoint to continue from, or the final counts of a batch already done (then only the notification
-   * and the removal may be left). Undefined when the lease is another's.
+   * Takes the lease on the batch (key + ETag), unless it is done or another processor holds an unexpired lease, and
+   * returns its progress: a checkpoint to continue from. A done batch takes no lease: its final counts, and whether
+   * its notification went out. When another's lease expires within the time this invocation has (minus the stop
+   * margin), waits for it once and asks again: a dead holder's batch goes on now, a live holder has renewed it.
    */
-  private async acquire(upload: Upload, owner: string): Promise<(Progress & {done: boolean}) | undefined> {
+  private async acquire(upload: Upload, owner: string, options: ProcessOptions): Promise<Acquired> {
+    const first = await this.tryAcquire(upload, owner)
+    if (first.kind !== 'leased' || options.remainingTimeMs === undefined) return first
+    const wait = first.until - this.now().getTime()
+    if (wait > options.remainingTimeMs() - this.settings.stopMarginMs) return first
+    try {
+      await sleep(Math.max(0, wait) + 100, undefined, {signal: options.stop})
+    } catch {
+      return first
+    }
+    return this.tryAcquire(upload, owner)
+  }
+
+  private async tryAcquire(upload: Upload, owner: string): Promise<Acquired> {
     const {attributes} = OUTCOMES_TABLE
     const now = this.now().getTime()
     try {
@@ -226,26 +280,37 @@ export class BatchProcessor {
           Key: outcomeKey(upload),
           UpdateExpression: 'SET #owner = :owner, #until = :until, #expires = if_not_exists(#expires, :expires)',
           // Our own lease too: a retry of this very call, whose first answer was lost, finds it taken by us.
-          ConditionExpression: 'attribute_not_exists(#until) OR #until < :now OR #owner = :owner',
+          ConditionExpression:
+            '(attribute_not_exists(#outcome) OR #outcome <> :batch) AND ' +
+            '(attribute_not_exists(#until) OR #until < :now OR #owner = :owner)',
           ExpressionAttributeNames: {
             '#owner': attributes.leaseOwner,
             '#until': attributes.leaseExpiresAt,
             '#expires': attributes.expiresAt,
+            '#outcome': attributes.outcome,
           },
           ExpressionAttributeValues: {
             ':owner': {S: owner},
             ':until': {N: String(now + this.settings.leaseMs)},
             ':now': {N: String(now)},
+            ':batch': {S: 'batch'},
             ':expires': {N: String(Math.floor(now / 1000) + OUTCOMES_TABLE.retentionSeconds)},
           },
           ReturnValues: 'ALL_NEW',
         }),
       )
-      return progressOf(Attributes)
+      return {kind: 'taken', progress: progressOf(Attributes)}
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined
-      throw error
+      if (!isConditionalCheckFailed(error)) throw error
     }
+    // Done, or leased: which one, read consistently (the local DynamoDB returns no item with a failed condition).
+    const {Item = {}} = await this.deps.dynamodb.send(
+      new GetItemCommand({TableName: this.deps.outcomesTable, Key: outcomeKey(upload), ConsistentRead: true}),
+    )
+    if (Item[attributes.outcome]?.S === 'batch')
+      return {kind: 'done', progress: progressOf(Item), notified: attributes.notifiedAt in Item}
+    // A lease that expired or was given up between the two calls counts as expiring now: the caller may ask again.
+    return {kind: 'leased', until: Math.max(now, Number(Item[attributes.leaseExpiresAt]?.N ?? now))}
   }
 
   /** Records the progress and renews the lease, or gives it up (`release`) when stopping for a later try. */
@@ -312,16 +377,25 @@ export class BatchProcessor {
     }
   }
 
-  /** One notification for the whole batch (again on a retry: at least once), then the object removed. */
-  private async finish(upload: Upload, progress: Progress): Promise<ProcessResult> {
-    await this.notifyDone(upload, progress)
+  /**
+   * One notification for the whole batch, recorded as sent (a crash before that record sends it again: at least
+   * once), then the object removed. A batch announced already is only removed: `skipped`, `done`.
+   */
+  private async finish(upload: Upload, progress: Progress, notified: boolean): Promise<ProcessResult> {
+    if (!notified) await this.notifyDone(upload, progress)
     await this.steps.removeOriginal(upload)
+    if (notified) return {outcome: 'skipped', key: upload.key, why: 'done'}
     return {outcome: 'batch', key: upload.key, etag: upload.etag, counts: progress.counts}
   }
 
-  /** A done batch whose object is gone (see ObjectProcessor): its one notification again, from its outcome record. */
-  announce(upload: Upload, record: Record<string, AttributeValue>): Promise<void> {
-    return this.notifyDone(upload, progressOf(record))
+  /**
+   * A done batch whose object is gone (see ObjectProcessor): its one notification, from its outcome record, unless it
+   * went out already. Returns whether it was sent now.
+   */
+  async announce(upload: Upload, record: Record<string, AttributeValue>): Promise<boolean> {
+    if (OUTCOMES_TABLE.attributes.notifiedAt in record) return false
+    await this.notifyDone(upload, progressOf(record))
+    return true
   }
 
   private async notifyDone(upload: Upload, {counts, problems}: Progress): Promise<void> {
@@ -337,6 +411,15 @@ export class BatchProcessor {
       batch: {outcomes: outcomes as Outcome[], reasons, counts, problems},
       ...(counts.quarantined > 0 ? {quarantineBucket: this.deps.quarantineBucket} : {}),
     })
+    await this.deps.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: this.deps.outcomesTable,
+        Key: outcomeKey(upload),
+        UpdateExpression: 'SET #notified = :at',
+        ExpressionAttributeNames: {'#notified': OUTCOMES_TABLE.attributes.notifiedAt},
+        ExpressionAttributeValues: {':at': {S: this.now().toISOString()}},
+      }),
+    )
   }
 }
 
@@ -353,10 +436,9 @@ function addLine(progress: Progress, result: LineResult): void {
 }
 
 /** A batch's progress as its outcome record holds it. */
-function progressOf(record: Record<string, AttributeValue>): Progress & {done: boolean} {
+function progressOf(record: Record<string, AttributeValue>): Progress {
   const {attributes} = OUTCOMES_TABLE
   return {
-    done: record[attributes.outcome]?.S === 'batch',
     nextLine: Number(record[attributes.nextLine]?.N ?? 1),
     counts: record[attributes.counts]?.S ? JSON.parse(record[attributes.counts].S!) : emptyCounts(),
     problems: record[attributes.problems]?.S ? JSON.parse(record[attributes.problems].S!) : [],

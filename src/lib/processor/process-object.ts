@@ -53,6 +53,8 @@ export interface ProcessorDeps {
   now?: () => Date
   /** How batch objects are worked through (tests shorten the lease and checkpoint interval). */
   batch?: Partial<BatchSettings>
+  /** The pipeline instance (a local pipeline's), named by the batch leases it takes; by default this process. */
+  instanceId?: string
 }
 
 /** S3 allows 2 KB of user metadata in all (names and values); keep clear of it. */
@@ -170,7 +172,7 @@ export class ObjectProcessor {
    */
   async process(ref: ObjectRef, options: ProcessOptions = {}): Promise<ProcessResult> {
     const result = await this.processKey(ref, options)
-    if (result.outcome !== 'skipped' || result.why === 'leased') return result
+    if (result.outcome !== 'skipped' || result.why === 'leased' || result.why === 'done') return result
     // The event's key may be raw yet decode to another key ('a+b.json' to 'a b.json'): then the raw key is the one.
     const raw = ref.rawKey === undefined ? undefined : await this.processKey({...ref, key: ref.rawKey}, options)
     if (raw && raw.outcome !== 'skipped') return raw
@@ -219,7 +221,8 @@ export class ObjectProcessor {
    * with this key and ETag) and notified, so that every processed upload is announced at least once. (An upload found
    * gone needs none of this: the processor removes an object only after notifying.) A late duplicate event of an upload
    * fully handled, then replaced, announces it again: at least once, as SNS itself. A batch is announced only when
-   * done: one left part-way by a replacement has no summary to give. Returns the outcome announced, if any.
+   * done, and only if its notification is not recorded as sent: one left part-way by a replacement has no summary to
+   * give. Returns the outcome announced, if any.
    */
   private async announceEarlierOutcome(ref: ObjectRef): Promise<Outcome | 'batch' | undefined> {
     if (ref.etag === undefined) return undefined
@@ -231,8 +234,8 @@ export class ObjectProcessor {
       isBatchName(upload.key) ? undefined : this.entryMetadata(entryKey),
     ])
     const outcome = recorded?.[OUTCOMES_TABLE.attributes.outcome]?.S
-    if (outcome === 'batch') await this.batches.announce(upload, recorded!)
-    else if (outcome === 'unchanged') {
+    if (outcome === 'batch') return (await this.batches.announce(upload, recorded!)) ? outcome : undefined
+    if (outcome === 'unchanged') {
       const {artistId, itemId} = OUTCOMES_TABLE.attributes
       const unchanged = {ArtistID: recorded![artistId].S!, ItemID: recorded![itemId].S!}
       await this.announceUnchanged(upload, unchanged, storedText(unchanged))
@@ -241,7 +244,7 @@ export class ObjectProcessor {
       const reason = entry[QUARANTINE_METADATA.reason] as QuarantineReason
       await this.announceQuarantine(upload, reason, valueFree(QUARANTINE_REASONS[reason] ?? reason), entryKey)
     } else return undefined
-    return outcome === 'batch' || outcome === 'unchanged' ? outcome : item ? 'stored' : 'quarantined'
+    return outcome === 'unchanged' ? outcome : item ? 'stored' : 'quarantined'
   }
 
   /** The outcome record of this upload (unchanged, or a batch's progress), if any. */

@@ -20,15 +20,20 @@ export interface ItemKey {
   ItemID: string
 }
 
-/** Per invocation: how long it may still run (the Lambda context's remaining time), so a batch can stop in time. */
+/**
+ * Per invocation: how long it may still run (the Lambda context's remaining time), and a stop asked for (Ctrl-C of
+ * `local start`). A batch stops at the next record for either, checkpoints and gives its lease up.
+ */
 export interface ProcessOptions {
   remainingTimeMs?: () => number
+  stop?: AbortSignal
 }
 
 /**
  * What became of one upload. `unchanged`: the record is already stored exactly so, from another upload. `skipped`:
  * nothing left to do, because the object is no longer there (an event delivered again after the upload was fully
- * handled) or a newer upload replaced it (that upload has its own event).
+ * handled) or a newer upload replaced it (that upload has its own event); a batch another processor holds the lease
+ * of (until `leaseExpiresAt`, epoch ms: the holder renews it while it lives), or one done and announced already.
  */
 export type ProcessResult =
   | {outcome: 'stored'; key: string; item: ItemKey; alreadyStored: boolean}
@@ -42,7 +47,8 @@ export type ProcessResult =
       item?: ItemKey
     }
   /** `announced`: an earlier try of this upload reached that outcome; its notification was sent (again) now. */
-  | {outcome: 'skipped'; key: string; why: 'gone' | 'superseded' | 'leased'; announced?: Outcome | 'batch'}
+  | {outcome: 'skipped'; key: string; why: 'gone' | 'superseded' | 'done'; announced?: Outcome | 'batch'}
+  | {outcome: 'skipped'; key: string; why: 'leased'; leaseExpiresAt: number}
   /** A batch object, done: what became of its records. */
   | {outcome: 'batch'; key: string; etag: string; counts: BatchCounts}
   /** A batch object that ran out of time: its checkpoint says where the next try (redelivery, sweep) goes on. */

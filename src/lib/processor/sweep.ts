@@ -1,6 +1,7 @@
 import {type DynamoDBClient, GetItemCommand, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
 import {ListObjectsCommand, type S3Client} from '@aws-sdk/client-s3'
 
+import {isBatchName} from '#contract/batch-names.js'
 import {SWEEP_GAVE_UP, SWEEP_LIMITS} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {mapConcurrently} from '#core/concurrency.js'
@@ -21,6 +22,11 @@ import type {ProcessResult} from './results.js'
  * deliveries of one event do, at once or in turn: the conditional put with the same-upload check (key + ETag),
  * quarantine writes that never replace, the ETag-guarded delete. Nothing stores twice, quarantines twice or deletes a
  * newer upload.
+ *
+ * A batch object is also taken younger than the threshold when its outcome record shows a lease that expired and the
+ * batch not done: its holder died (a crash, a timeout), so the sweep continues it from its checkpoint at once. A live
+ * holder renews its lease, so the sweep never takes a batch from one. A batch whose record shows it was started (a
+ * lease owner) is resumed, not recovered: its event came.
  */
 
 /** The event of an object the sweep gave up on, for the dead-letter queue, with the last error and the tries made. */
@@ -36,8 +42,11 @@ export interface SweepDeps {
   processingBucket: string
   outcomesTable: string
   stuckAfterSeconds: number
-  /** Handles one upload exactly as its event would have; throws when it could not finish it. */
-  process: (ref: ObjectRef) => Promise<ProcessResult>
+  /**
+   * Handles one upload exactly as its event would have; throws when it could not finish it. `resumes`: a batch whose
+   * event came and was started (not a recovery).
+   */
+  process: (ref: ObjectRef, found: {resumes: boolean}) => Promise<ProcessResult>
   /** Sends the event of an object given up on to the dead-letter queue (locally, the dead-letter file). */
   deadLetter: (letter: SweepDeadLetter) => Promise<void>
   /** The account and region the dead-lettered events name. */
@@ -56,7 +65,10 @@ export interface SweepDeps {
 export interface SweepResult {
   /** Objects the run processed (older than the stuck threshold, not given up before). */
   swept: number
-  /** Of those, the ones it stored or quarantined: their event never came (or came too late). */
+  /**
+   * Of those, the ones it stored or quarantined: their event never came (or came too late). A batch whose event came
+   * and which the sweep continued after its holder's lease expired is swept, not recovered.
+   */
   recovered: number
   /** Of those, the ones that failed this time and are tried again by a later run. */
   failed: number
@@ -84,21 +96,26 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const mayStart = () => started < SWEEP_LIMITS.objectsPerRun && (deps.keepGoing?.() ?? true)
 
   for await (const page of listPages(deps.s3, deps.processingBucket)) {
-    const stuck = page.filter((object) => object.lastModified.getTime() <= stuckBefore && !deps.isBusy?.(object.key))
-    await mapConcurrently(stuck, deps.concurrency ?? 8, async (object) => {
+    const isStuck = (object: ListedObject) => object.lastModified.getTime() <= stuckBefore
+    const candidates = page.filter(
+      (object) => (isStuck(object) || isBatchName(object.key)) && !deps.isBusy?.(object.key),
+    )
+    await mapConcurrently(candidates, deps.concurrency ?? 8, async (object) => {
       if (!mayStart()) {
         result.complete = false
         return
       }
       started++
       try {
-        if (await isGivenUp(deps, object)) {
-          // A given-up object costs one read a run, not a share of the run.
+        const found = await recordOf(deps, object)
+        const leaseExpired = found.started && !found.done && found.leaseExpiresAt < at.getTime()
+        if (found.givenUp || !(isStuck(object) || leaseExpired)) {
+          // A given-up object, or a young batch left to its holder, costs one read a run, not a share of the run.
           started--
-          result.givenUpBefore++
+          if (found.givenUp) result.givenUpBefore++
           return
         }
-        await sweepObject(deps, object, at, result)
+        await sweepObject(deps, object, at, result, found.started)
       } catch (error) {
         // The sweep's own bookkeeping failed: the object stays, and a later run tries again.
         result.failed++
@@ -111,13 +128,19 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   return result
 }
 
-async function sweepObject(deps: SweepDeps, object: ListedObject, at: Date, result: SweepResult): Promise<void> {
+async function sweepObject(
+  deps: SweepDeps,
+  object: ListedObject,
+  at: Date,
+  result: SweepResult,
+  resumes: boolean,
+): Promise<void> {
   // No sequencer: only S3's events carry one, and an upload is its key and ETag. The key is exact, from the listing.
   const ref: ObjectRef = {bucket: deps.processingBucket, key: object.key, size: object.size, etag: object.etag}
   result.swept++
   try {
-    const {outcome} = await deps.process(ref)
-    if (outcome !== 'skipped') result.recovered++
+    const {outcome} = await deps.process(ref, {resumes})
+    if (outcome !== 'skipped' && !resumes) result.recovered++
   } catch (error) {
     await countFailure(deps, object, at, error, result)
   }
@@ -192,16 +215,23 @@ const outcomeKey = (object: ListedObject) => ({
 
 const expiresAt = (at: Date) => ({N: String(Math.floor(at.getTime() / 1000) + OUTCOMES_TABLE.retentionSeconds)})
 
-async function isGivenUp(deps: SweepDeps, object: ListedObject): Promise<boolean> {
-  const {Item} = await deps.dynamodb.send(
+/** What the outcome record of an upload says: given up on, or a batch started (done or not, and its lease). */
+async function recordOf(deps: SweepDeps, object: ListedObject) {
+  const {outcome, leaseOwner, leaseExpiresAt} = OUTCOMES_TABLE.attributes
+  const {Item = {}} = await deps.dynamodb.send(
     new GetItemCommand({
       TableName: deps.outcomesTable,
       Key: outcomeKey(object),
-      ProjectionExpression: '#o',
-      ExpressionAttributeNames: {'#o': OUTCOMES_TABLE.attributes.outcome},
+      ProjectionExpression: '#o, #owner, #until',
+      ExpressionAttributeNames: {'#o': outcome, '#owner': leaseOwner, '#until': leaseExpiresAt},
     }),
   )
-  return Item?.[OUTCOMES_TABLE.attributes.outcome]?.S === SWEEP_GAVE_UP
+  return {
+    givenUp: Item[outcome]?.S === SWEEP_GAVE_UP,
+    started: leaseOwner in Item,
+    done: Item[outcome]?.S === 'batch',
+    leaseExpiresAt: Number(Item[leaseExpiresAt]?.N ?? 0),
+  }
 }
 
 /** Counts one failed sweep of this upload (key + ETag) in the outcomes table; returns the tries so far. */
