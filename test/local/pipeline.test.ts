@@ -1,7 +1,10 @@
-import {existsSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {existsSync, writeFileSync} from 'node:fs'
 
+import {GetItemCommand, PutItemCommand} from '@aws-sdk/client-dynamodb'
 import {afterAll, expect, test} from 'vitest'
 
+import {OUTCOMES_TABLE} from '#contract/table.js'
 import {localPipelineStatus, readLocalPipeline} from '#local/state.js'
 import type {ProcessResult} from '#processor/results.js'
 import {ITEM_METADATA} from '#contract/pipeline-contract.js'
@@ -83,3 +86,52 @@ test('one pipeline per data directory; the state file says where it runs while i
   expect(await again.item('Odesza', 'TRACK#Loyal')).toBeDefined()
   await again.pipeline.stop()
 })
+
+test("a start that takes over the lock of a run that died releases that run's batch leases: its batch continues at once", async () => {
+  const dataDir = await temporaryDir()
+  dirs.push(dataDir)
+  const first = await startTestPipeline({dataDir, dropEventRatio: 1})
+  const key = 'restart/batch.ndjson'
+  const line = (n: number) => JSON.stringify({ArtistID: 'Restart', ItemID: `TRACK#${n}`, EntityType: 'Track'})
+  const etag = await first.upload(key, [1, 2, 3].map(line).join('\n'))
+  const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
+  const inAnHour = String(Date.now() + 3_600_000)
+  const leased = (sourceKey: string, owner: string) =>
+    first.pipeline.dynamodb.send(
+      new PutItemCommand({
+        TableName: first.pipeline.state.outcomesTable,
+        Item: {
+          [partitionKey]: {S: sourceKey},
+          [sortKey]: {S: etag},
+          [attributes.leaseOwner]: {S: owner},
+          [attributes.leaseExpiresAt]: {N: inAnHour},
+          [attributes.nextLine]: {N: '2'},
+          [attributes.counts]: {S: JSON.stringify({records: 1, stored: 1, unchanged: 0, quarantined: 0, reasons: {}})},
+        },
+      }),
+    )
+  // The run that died held the batch, past line 1, for another hour; another instance's lease is not its own.
+  await leased(key, 'the dead run:its delivery')
+  await leased('restart/elsewhere.ndjson', 'the dead run, not:its delivery')
+  await first.pipeline.stop()
+  const deadPid = spawnSync(process.execPath, ['-e', '']).pid
+  writeFileSync(first.pipeline.layout.lockFile, `${deadPid}\nthe dead run\n`)
+
+  const results: ProcessResult[] = []
+  const second = await startTestPipeline({dataDir, onResult: (r) => results.push(...r)})
+  expect(second.pipeline.leftovers).toBe(1)
+  await second.pipeline.idle()
+  expect(results).toEqual([
+    expect.objectContaining({outcome: 'batch', key, counts: expect.objectContaining({stored: 3})}),
+  ])
+  expect(await second.item('Restart', 'TRACK#1')).toBeUndefined()
+  expect(await second.item('Restart', 'TRACK#3')).toBeDefined()
+  const {Item} = await second.pipeline.dynamodb.send(
+    new GetItemCommand({
+      TableName: second.pipeline.state.outcomesTable,
+      Key: {[partitionKey]: {S: 'restart/elsewhere.ndjson'}, [sortKey]: {S: etag}},
+    }),
+  )
+  expect(Item?.[attributes.leaseExpiresAt]).toEqual({N: inAnHour})
+  await second.pipeline.stop()
+}, 20_000)

@@ -1,10 +1,11 @@
 import {gzipSync} from 'node:zlib'
 
-import {type DynamoDBClient, PutItemCommand, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
+import {type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
 import {PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import {ITEM_METADATA, QUARANTINE_METADATA, quarantineKey} from '#contract/pipeline-contract.js'
+import {OUTCOMES_TABLE} from '#contract/table.js'
 import {objectCreatedEvent} from '#local/events.js'
 import {createObjectHandler} from '#processor/handler.js'
 import type {Notification} from '#processor/notifier.js'
@@ -178,6 +179,110 @@ describe('the lease on a batch', () => {
     expect(await handler(event)).toEqual([{outcome: 'batch', key, etag, counts: counts(5)}])
     expect(published).toHaveLength(1)
     expect(await t.keys(bucket)).not.toContain(key)
+  })
+})
+
+/** The batch's outcome record, as the outcomes table holds it. */
+async function outcomeRecord(key: string, etag: string) {
+  const {Item} = await t.pipeline.dynamodb.send(
+    new GetItemCommand({
+      TableName: t.pipeline.state.outcomesTable,
+      Key: {[OUTCOMES_TABLE.partitionKey]: {S: key}, [OUTCOMES_TABLE.sortKey]: {S: etag}},
+      ConsistentRead: true,
+    }),
+  )
+  return Item ?? {}
+}
+
+/** The outcome record a holder leaves when it dies part-way: lines before `nextLine` done, its lease until `until`. */
+async function leftByDeadHolder(key: string, etag: string, nextLine: number, until: number) {
+  const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
+  await t.pipeline.dynamodb.send(
+    new PutItemCommand({
+      TableName: t.pipeline.state.outcomesTable,
+      Item: {
+        [partitionKey]: {S: key},
+        [sortKey]: {S: etag},
+        [attributes.leaseOwner]: {S: 'a dead instance:its delivery'},
+        [attributes.leaseExpiresAt]: {N: String(until)},
+        [attributes.nextLine]: {N: String(nextLine)},
+        [attributes.counts]: {S: JSON.stringify(counts(nextLine - 1))},
+        [attributes.problems]: {S: '[]'},
+      },
+    }),
+  )
+}
+
+describe('a batch whose holder died', () => {
+  test('a delivery with time to spare waits for the lease to expire and continues from the checkpoint', async () => {
+    const key = 'dead/waited-for.ndjson'
+    const {etag, event} = await deliverable(key, lines(key, 5))
+    await leftByDeadHolder(key, etag, 3, Date.now() + 1500)
+    const {handler, published} = processor()
+
+    expect(await handler(event, {getRemainingTimeInMillis: () => 60_000})).toEqual([
+      {outcome: 'batch', key, etag, counts: counts(5)},
+    ])
+    // Lines 1 and 2 were the dead holder's: not done again.
+    expect(await storedLines(key)).toEqual([3, 4, 5])
+    expect(published).toHaveLength(1)
+  })
+
+  test('a delivery without the time to wait steps aside, saying when the lease expires', async () => {
+    const key = 'dead/not-waited-for.ndjson'
+    const {etag, event} = await deliverable(key, lines(key, 5))
+    const until = Date.now() + 40_000
+    await leftByDeadHolder(key, etag, 3, until)
+    const {handler} = processor({batch: {stopMarginMs: 15_000}})
+
+    expect(await handler(event, {getRemainingTimeInMillis: () => 50_000})).toEqual([
+      {outcome: 'skipped', key, why: 'leased', leaseExpiresAt: until},
+    ])
+    expect(await storedLines(key)).toEqual([])
+  })
+})
+
+describe('a batch already done', () => {
+  test('delivered again takes no lease, announces nothing and removes the object; its first notification was recorded', async () => {
+    const key = 'done/again.ndjson'
+    const body = lines(key, 3)
+    const {etag, event} = await deliverable(key, body)
+    const {handler, published} = processor()
+    expect(await handler(event)).toEqual([{outcome: 'batch', key, etag, counts: counts(3)}])
+    const done = await outcomeRecord(key, etag)
+    expect(done[OUTCOMES_TABLE.attributes.notifiedAt]?.S).toEqual(expect.any(String))
+
+    // The same bytes sent again (the same ETag), twice.
+    for (let again = 0; again < 2; again++) {
+      await deliverable(key, body)
+      expect(await handler(event)).toEqual([{outcome: 'skipped', key, why: 'done'}])
+      expect(await t.keys(bucket)).not.toContain(key)
+    }
+    expect(published).toHaveLength(1)
+    expect(await outcomeRecord(key, etag)).toEqual(done)
+  })
+
+  test('whose notification failed is announced by the next delivery, once', async () => {
+    const key = 'done/unannounced.ndjson'
+    const {etag, event} = await deliverable(key, lines(key, 3))
+    let failures = 1
+    const published: Notification[] = []
+    const {handler} = processor()
+    const failingOnce = createObjectHandler({
+      ...directHandlerDeps(t.pipeline, bucket),
+      notifier: {
+        publish: async (notification) => {
+          if (failures-- > 0) throw refused('InternalError')
+          published.push(notification)
+        },
+      },
+    })
+
+    await expect(failingOnce(event)).rejects.toMatchObject({name: 'InternalError'})
+    expect(await failingOnce(event)).toEqual([{outcome: 'batch', key, etag, counts: counts(3)}])
+    await deliverable(key, lines(key, 3))
+    expect(await handler(event)).toEqual([{outcome: 'skipped', key, why: 'done'}])
+    expect(published).toHaveLength(1)
   })
 })
 

@@ -1,4 +1,4 @@
-import {DynamoDBClient, GetItemCommand} from '@aws-sdk/client-dynamodb'
+import {DynamoDBClient, GetItemCommand, PutItemCommand} from '@aws-sdk/client-dynamodb'
 import {ListObjectsCommand, S3Client} from '@aws-sdk/client-s3'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterAll, beforeAll, expect, test} from 'vitest'
@@ -173,4 +173,63 @@ test('a run takes at most objectsPerRun objects (given-up ones aside) across pag
   expect(processed.some((key) => givenUp.has(key))).toBe(false)
   expect(processed).toContain('k502')
   expect(processed).not.toContain('k503')
+})
+
+test('a batch younger than the stuck age whose holder died (its lease expired) is continued at once, and not counted as recovered', async () => {
+  const key = 'aws/resumed.ndjson'
+  const body = ['Resumed 1', 'Resumed 2', 'Resumed 3'].map(record).join('\n')
+  const etag = await t.upload(key, body)
+  const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
+  // The holder died after line 1; its lease expired a moment ago.
+  await t.pipeline.dynamodb.send(
+    new PutItemCommand({
+      TableName: t.pipeline.state.outcomesTable,
+      Item: {
+        [partitionKey]: {S: key},
+        [sortKey]: {S: etag},
+        [attributes.leaseOwner]: {S: 'a dead instance:its delivery'},
+        [attributes.leaseExpiresAt]: {N: String(Date.now() - 1)},
+        [attributes.nextLine]: {N: '2'},
+        [attributes.counts]: {
+          S: JSON.stringify({records: 1, stored: 1, unchanged: 0, quarantined: 0, reasons: {}}),
+        },
+      },
+    }),
+  )
+
+  const sweeper = processor({stuckAfterSeconds: 3600})
+  expect(await sweeper.sweep()).toEqual({
+    swept: 1,
+    recovered: 0,
+    failed: 0,
+    gaveUp: [],
+    givenUpBefore: 0,
+    complete: true,
+  })
+  expect(await t.keys(t.pipeline.state.processingBucket)).not.toContain(key)
+  // Line 1 was the dead holder's: not stored again.
+  expect(await t.item('Resumed 1', 'TRACK#Resumed 1')).toBeUndefined()
+  expect(await t.item('Resumed 3', 'TRACK#Resumed 3')).toBeDefined()
+  expect(sweeper.notifications).toEqual([
+    expect.objectContaining({sourceKey: key, subject: 'EventPulse: batch 3 stored, 0 unchanged, 0 quarantined'}),
+  ])
+  expect(sweeper.lines).toContainEqual(expect.objectContaining({key, outcome: 'batch', resumedBySweep: true}))
+  expect(sweeper.lines.filter((line) => 'recoveredBySweep' in line)).toEqual([])
+
+  // A young batch whose holder lives (its lease unexpired) is left to it.
+  const heldKey = 'aws/held.ndjson'
+  const heldEtag = await t.upload(heldKey, body)
+  await t.pipeline.dynamodb.send(
+    new PutItemCommand({
+      TableName: t.pipeline.state.outcomesTable,
+      Item: {
+        [partitionKey]: {S: heldKey},
+        [sortKey]: {S: heldEtag},
+        [attributes.leaseOwner]: {S: 'a live instance:its delivery'},
+        [attributes.leaseExpiresAt]: {N: String(Date.now() + 60_000)},
+      },
+    }),
+  )
+  expect(await sweeper.sweep()).toMatchObject({swept: 0, recovered: 0})
+  expect(await t.keys(t.pipeline.state.processingBucket)).toContain(heldKey)
 })

@@ -120,8 +120,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const clients = emulatorClients(emulators.endpoints, {maxAttempts: 3}, cleanups)
     await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table, LOCAL_RESOURCES.outcomesTable)
     // The run that died holds no batch any more: its batches continue at once, before the leftovers are queued.
-    if (lock.diedInstance)
-      await releaseLeasesOf(clients.dynamodb, LOCAL_RESOURCES.outcomesTable, lock.diedInstance)
+    if (lock.diedInstance) await releaseLeasesOf(clients.dynamodb, LOCAL_RESOURCES.outcomesTable, lock.diedInstance)
     const {dispatcher, stats, outcomes, sweeping} = startProcessing(options, layout, emulators, cleanups, instanceId)
     // Before the emulators close, also when the start fails: running handlers finish, the rest stay in flight.
     cleanups.push(() => dispatcher.stop())

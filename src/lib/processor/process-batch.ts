@@ -158,8 +158,7 @@ export class BatchProcessor {
     let window: (BatchLine & {record: number})[] = []
     let record = 0
     const stop = () =>
-      options.stop?.aborted === true ||
-      (options.remainingTimeMs?.() ?? Infinity) < this.settings.stopMarginMs
+      options.stop?.aborted === true || (options.remainingTimeMs?.() ?? Infinity) < this.settings.stopMarginMs
     try {
       // Lines before the checkpoint are read (a stream cannot skip) but not done again.
       for await (const line of batchLines(body, {gzip: isGzipName(upload.key), expectedBytes: size})) {
