@@ -10,7 +10,10 @@
 // conditional-PutItem loop against the same local DynamoDB at the batch's parallelism; AWS calls per record on the
 // all-valid batch (target ≤1.05); and the process's peak RSS while the one big batch is processed (this process also
 // runs dynalite and s3rver, so that is an upper bound for the processor).
+// Last, crash recovery (crash-recovery.ts): NDJSON batches through a real `local start` SIGKILLed during processing,
+// beside the same unkilled, with the result checked.
 // Run: npm run build && node dist/bench/pipeline.js [records=1000] [concurrency=16] [bulk=100000]
+// or, crash recovery alone: node dist/bench/pipeline.js crash-recovery
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -19,12 +22,18 @@ import {PutItemCommand} from '@aws-sdk/client-dynamodb'
 import {CreateBucketCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 
 import {mapConcurrently} from '#core/concurrency.js'
+import {crashRecovery} from './crash-recovery.js'
 import {DEFAULT_BATCH_SETTINGS} from '#processor/process-batch.js'
 import {type LocalPipeline, startLocalPipeline} from '#local/pipeline.js'
 import {localClients, localTarget} from '#local/target.js'
 import type {Notifier} from '#processor/notifier.js'
 import {planUpload} from '#upload/plan.js'
 import {runUpload} from '#upload/run-upload.js'
+
+if (process.argv[2] === 'crash-recovery') {
+  await crashRecovery()
+  process.exit(0)
+}
 
 const recordCount = Number(process.argv[2] ?? 1000)
 const concurrency = Number(process.argv[3] ?? 16)
@@ -220,6 +229,7 @@ try {
   console.log(`  the re-run is ${(first.ms / again.ms).toFixed(1)}x faster than the first upload`)
   await bulkIngest(pipeline)
   await pipeline.stop()
+  await crashRecovery()
 } finally {
   rmSync(dataDir, {recursive: true, force: true})
 }

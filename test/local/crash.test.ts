@@ -1,13 +1,14 @@
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {type AttributeValue, ScanCommand} from '@aws-sdk/client-dynamodb'
+import {type AttributeValue, GetItemCommand, ScanCommand} from '@aws-sdk/client-dynamodb'
 import {PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 import {expect, test} from 'vitest'
 
 import {listObjects} from '#aws/list-objects.js'
 import {ITEM_METADATA, parseQuarantineKey} from '#contract/pipeline-contract.js'
+import {OUTCOMES_TABLE} from '#contract/table.js'
 import type {LocalPipelineState} from '#local/state.js'
 import {localClients} from '#local/target.js'
 import {localDataDir, type LocalStartProcess, runningState, spawnLocalStart, waitFor} from '../helpers/local-process.js'
@@ -224,3 +225,65 @@ test.each([
     expect(status.stdout).not.toContain('last run ended without cleaning up')
   },
 )
+
+test('Ctrl-C in the middle of a batch stops it at the next record, and the next start continues it at once', async () => {
+  const env = isolatedXdg()
+  const key = 'ctrl-c/catalog.ndjson'
+  const total = 10_000
+  const body = Array.from({length: total}, (_, i) =>
+    JSON.stringify({ArtistID: 'Ctrl C', ItemID: `TRACK#${i + 1}`, EntityType: 'Track'}),
+  ).join('\n')
+  const outcome = async (state: LocalPipelineState, etag: string) => {
+    const {dynamodb} = localClients(state.endpoints)
+    const {Item = {}} = await dynamodb.send(
+      new GetItemCommand({
+        TableName: state.outcomesTable,
+        Key: {[OUTCOMES_TABLE.partitionKey]: {S: key}, [OUTCOMES_TABLE.sortKey]: {S: etag}},
+        ConsistentRead: true,
+      }),
+    )
+    dynamodb.destroy()
+    return Item
+  }
+  const {nextLine, outcome: done, counts} = OUTCOMES_TABLE.attributes
+
+  try {
+    const first = spawnLocalStart(env, {args: ['--json']})
+    let state = await runningState(env, first)
+    const {s3} = localClients(state.endpoints)
+    const {ETag} = await s3.send(
+      new PutObjectCommand({Bucket: state.processingBucket, Key: key, Body: body, IfNoneMatch: '*'}),
+    )
+    s3.destroy()
+    const etag = ETag!.replaceAll('"', '')
+    // Past its first checkpoint: the batch is under way.
+    await waitFor(
+      'the first checkpoint',
+      async () => (Number((await outcome(state, etag))[nextLine]?.N ?? 1) > 1 ? true : undefined),
+      60_000,
+    )
+    first.child.kill('SIGINT')
+    expect(await first.exited).toBe(0)
+    // It stopped part-way, rather than finishing the batch first.
+    expect(JSON.parse(first.stdout()).result.stats).toMatchObject({batch: 0, continuing: 1})
+
+    const second = spawnLocalStart(env)
+    state = await runningState(env, second)
+    const record = await waitFor(
+      'the batch to be done',
+      async () => {
+        const item = await outcome(state, etag)
+        return item[done]?.S === 'batch' ? item : undefined
+      },
+      120_000,
+    )
+    expect(JSON.parse(record[counts].S!)).toMatchObject({records: total, stored: total})
+    // Its lease was given up at the stop: the next start did not wait for it.
+    const log = readFileSync(join(localDataDir(env), 'pipeline.log'), 'utf8')
+    expect(log).not.toContain('"why":"leased"')
+    second.child.kill('SIGINT')
+    expect(await second.exited).toBe(0)
+  } finally {
+    rmSync(dirname(env.XDG_DATA_HOME!), {recursive: true, force: true})
+  }
+}, 240_000)

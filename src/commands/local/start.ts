@@ -47,7 +47,9 @@ Data lives under the per-user data directory and survives restarts; objects left
 in the processing bucket are processed again on start. After a crash, objects
 whose writes never completed are moved to damaged/ in the data directory and
 listed. If an emulator fails, the pipeline stops with exit code 4. Other
-commands use it with --local. Stop it with Ctrl-C.
+commands use it with --local. Stop it with Ctrl-C (or SIGTERM): within seconds,
+a batch under way stops at its next record and the next start continues it; a
+second Ctrl-C ends it at once, like a crash, and the next start takes over.
 Like the deployed stack, it sweeps the processing bucket on a schedule
 (--sweep-every) for objects whose event never came, and processes each one older
 than --stuck-after.
@@ -103,7 +105,7 @@ go to stderr.`
 
     // A failing emulator or an error nothing handled stops it too, with a message and exit 4 (the error thrown).
     const stoppedBy = await untilStopped([pipeline.failure, processFailures.failure]).finally(() => {
-      toStderr('Stopping: letting running handlers finish…')
+      toStderr('Stopping: letting the records under way finish (Ctrl-C again ends it at once)…')
       return pipeline.stop()
     })
     const stats = pipeline.stats()
