@@ -2,14 +2,12 @@ import {randomUUID} from 'node:crypto'
 
 import {type AttributeValue, type DynamoDBClient, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
 
-import {MAX_BATCH_RECORDS} from '#contract/limits.js'
 import type {Outcome, QuarantineReason} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {isConditionalCheckFailed} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {retryTransient} from '#core/retry.js'
-import {type BatchLine, batchLines, UnreadableBatchError} from '#record/batch-lines.js'
-import {pastRecordLimit} from '#record/check-batch.js'
+import {type BatchLine, BatchCutShortError, batchLines} from '#record/batch-lines.js'
 import {checkRecord} from '#record/check-record.js'
 import type {TypedItem} from '#record/typed-item.js'
 import {isGzipName} from '#contract/batch-names.js'
@@ -135,14 +133,12 @@ export class BatchProcessor {
     progress: Progress,
     options: ProcessOptions,
   ): Promise<ProcessResult> {
-    let window: (BatchLine & {record: number})[] = []
-    let record = 0
+    let window: BatchLine[] = []
     try {
       // Lines before the checkpoint are read (a stream cannot skip) but not done again.
       for await (const line of batchLines(body, {gzip: isGzipName(upload.key), expectedBytes: size})) {
-        record++
         if (line.line < progress.nextLine) continue
-        window.push({...line, record})
+        window.push(line)
         if (window.length < this.settings.linesPerCheckpoint) continue
         await this.runWindow(upload, window, progress)
         window = []
@@ -155,18 +151,16 @@ export class BatchProcessor {
         }
       }
     } catch (error) {
-      if (!(error instanceof UnreadableBatchError)) throw error
-      // The lines read are done; the rest cannot be read, so the whole object is quarantined as the entry of the
-      // first line lost (an admin fixes the file and uploads it again: lines stored now are then `unchanged`).
+      if (!(error instanceof BatchCutShortError)) throw error
+      // The lines read are done; the rest cannot be read (broken gzip) or is past a limit, so the whole object is
+      // quarantined as the entry of the first line not taken, counted as one record (an admin fixes or splits the
+      // file and uploads it again: lines stored now are then `unchanged`).
       await this.runWindow(upload, window, progress)
       window = []
-      const copied = await this.steps.copyEntry(upload, 'invalid-json', error.message, error.line)
+      const {reason, message, line} = error
+      const copied = await this.steps.copyEntry(upload, reason, message, line)
       if (copied.skipped) return {outcome: 'skipped', key: upload.key, why: copied.skipped}
-      addLine(progress, {
-        outcome: 'quarantined',
-        reason: 'invalid-json',
-        problem: {line: error.line, path: '', reason: 'invalid-json'},
-      })
+      addLine(progress, {outcome: 'quarantined', reason, problem: {line, path: '', reason}})
     }
     await this.runWindow(upload, window, progress)
     progress.nextLine = Number.MAX_SAFE_INTEGER
@@ -180,7 +174,7 @@ export class BatchProcessor {
    * among thousands must not restart the window. A line that still fails fails the window, and the lines not started
    * yet are not started.
    */
-  private async runWindow(upload: Upload, window: (BatchLine & {record: number})[], progress: Progress) {
+  private async runWindow(upload: Upload, window: BatchLine[], progress: Progress) {
     if (window.length === 0) return
     let failed: unknown
     const results = await mapConcurrently(window, this.settings.parallelism, async (line) => {
@@ -196,13 +190,12 @@ export class BatchProcessor {
     progress.nextLine = window[window.length - 1].line + 1
   }
 
-  private async processLine(upload: Upload, {line, bytes, record}: BatchLine & {record: number}): Promise<LineResult> {
+  private async processLine(upload: Upload, {line, bytes, size}: BatchLine): Promise<LineResult> {
     const quarantine = async (reason: QuarantineReason, message: string, path = ''): Promise<LineResult> => {
       await this.steps.writeEntry(upload, bytes, reason, message, line)
       return {outcome: 'quarantined', reason, problem: {line, path, reason}}
     }
-    if (record > MAX_BATCH_RECORDS) return quarantine('too-large', pastRecordLimit(record))
-    const check = checkRecord(bytes, {line})
+    const check = checkRecord(bytes, {line, size})
     if (!check.ok)
       return quarantine(check.reason, describeProblems(check.reason, check.problems).message, check.problems[0]?.path)
     const put = await this.steps.putRecord(upload, check.item, line)
