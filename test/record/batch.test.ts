@@ -1,7 +1,7 @@
-import {mkdtemp, writeFile} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {gzipSync} from 'node:zlib'
+import {constants, gunzipSync, gzipSync} from 'node:zlib'
 
 import {describe, expect, it} from 'vitest'
 
@@ -126,5 +126,64 @@ describe('batch files', () => {
     const short = await read(cut.length + 1)
     expect(short.error).toBeDefined()
     expect(short.error).not.toBeInstanceOf(UnreadableBatchError)
+  })
+
+  it('that break off in their gzip data yield every line that can be read, however the data arrives', async () => {
+    const text = Array.from({length: 2000}, (_, i) => JSON.stringify(track(i))).join('\n')
+    const cut = gzipSync(text).subarray(0, 9000)
+    // What zlib itself reads of the cut data: every complete line of it.
+    const readable = gunzipSync(cut, {finishFlush: constants.Z_SYNC_FLUSH}).toString().split('\n').length - 1
+    expect(readable).toBeGreaterThan(100)
+    expect(readable).toBeLessThan(2000)
+    for (const size of [1000, 4096, cut.length]) {
+      const found: number[] = []
+      const error = await (async () => {
+        for await (const {line} of batchLines(chunksOf(cut, size), {gzip: true})) found.push(line)
+      })().catch((error: unknown) => error)
+      expect(found).toEqual(Array.from({length: readable}, (_, i) => i + 1))
+      expect(error).toBeInstanceOf(UnreadableBatchError)
+      expect((error as UnreadableBatchError).line).toBe(readable + 1)
+    }
+  })
+
+  it('say how large a record too large to be read is, though only its start is held', async () => {
+    const long = `{"ArtistID": "${'x'.repeat(20 * 1024 * 1024)}"}`
+    // Its CR is not part of it.
+    const check = await checkBatch(chunksOf(`${JSON.stringify(track(1))}\n${long}\r\n`, 65536), {gzip: false})
+    expect(check.problems).toEqual([
+      expect.objectContaining({
+        line: 2,
+        record: 2,
+        reason: 'too-large',
+        message: 'the record is 20971536 bytes; the limit is 1048576 bytes (1 MiB)',
+      }),
+    ])
+  })
+
+  it('list their first 100 problems, then count the rest by reason; validate says how many more there are', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eventpulse-batch-'))
+    try {
+      const file = join(dir, 'catalog.ndjson')
+      const lines = [
+        JSON.stringify(track(1)),
+        ...Array(119).fill('{"ArtistID":'), // invalid-json
+        ...Array(30).fill('{"ArtistID": "A"}'), // schema
+      ]
+      await writeFile(file, lines.join('\n'))
+      const result = await validatePaths([file])
+      expect(result.files[0].records).toEqual({valid: 1, invalid: 149})
+      expect(result.files[0].errors).toHaveLength(100)
+      expect(result.files[0].errors.at(-1)).toMatchObject({line: 101, reason: 'invalid-json'})
+      expect(result.files[0].moreProblems).toEqual({count: 49, reasons: {'invalid-json': 19, schema: 30}})
+      const printed = validationLines(result)
+      expect(printed).toHaveLength(103)
+      expect(printed.slice(-3)).toEqual([
+        `${file}: 49 more problems not shown (19 invalid-json, 30 schema).`,
+        `${file}: 150 records, 1 valid, 149 invalid (file invalid).`,
+        'Checked 1 file: 0 valid, 1 invalid.',
+      ])
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
   })
 })

@@ -23,11 +23,20 @@ export const MAX_NESTING_DEPTH = 32
 
 /**
  * Batch objects (many records, one per line: see record/batch-lines.ts). The processor streams them, so these bound
- * the work one batch can ask for, not memory: a larger object, or one with more records, is split by `upload` or
- * quarantined whole as `too-large` (over the bytes, without being read) or line by line (records past the count).
+ * the work one batch can ask for, not memory. A larger object is quarantined whole as `too-large` without being read
+ * (`upload` splits files before that). Reading stops at the first line past the records or the text bytes: that line
+ * and the rest of the object become one `too-large` entry (the object whole, under that line's number), which counts
+ * as one quarantined record; the lines before it are done as usual.
  */
 export const MAX_BATCH_OBJECT_BYTES = 1024 * 1024 * 1024
 export const MAX_BATCH_RECORDS = 1_000_000
+
+/**
+ * Most text one batch may hold once decompressed (a gzip batch; a plain one is capped by its size first): 4 GiB, room
+ * for the record limit at 4 KiB a record. A small gzip can hold far more ("a gzip bomb"), and every line past this is
+ * work the object's size did not announce.
+ */
+export const MAX_BATCH_TEXT_BYTES = 4 * 1024 * 1024 * 1024
 
 /** S3's limit on an object key, in UTF-8 bytes. */
 export const MAX_S3_KEY_BYTES = 1024

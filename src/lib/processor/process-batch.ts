@@ -3,14 +3,12 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {type AttributeValue, type DynamoDBClient, GetItemCommand, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
 
-import {MAX_BATCH_RECORDS} from '#contract/limits.js'
 import {type Outcome, PROCESSOR_TIMEOUT_SECONDS, type QuarantineReason} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {isConditionalCheckFailed} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {retryTransient} from '#core/retry.js'
-import {type BatchLine, batchLines, UnreadableBatchError} from '#record/batch-lines.js'
-import {pastRecordLimit} from '#record/check-batch.js'
+import {type BatchLine, BatchCutShortError, batchLines} from '#record/batch-lines.js'
 import {checkRecord} from '#record/check-record.js'
 import type {TypedItem} from '#record/typed-item.js'
 import {isGzipName} from '#contract/batch-names.js'
@@ -155,34 +153,30 @@ export class BatchProcessor {
     progress: Progress,
     options: ProcessOptions,
   ): Promise<ProcessResult> {
-    let window: (BatchLine & {record: number})[] = []
-    let record = 0
+    let window: BatchLine[] = []
     const stop = () =>
       options.stop?.aborted === true || (options.remainingTimeMs?.() ?? Infinity) < this.settings.stopMarginMs
     try {
       // Lines before the checkpoint are read (a stream cannot skip) but not done again.
       for await (const line of batchLines(body, {gzip: isGzipName(upload.key), expectedBytes: size})) {
-        record++
         if (line.line < progress.nextLine) continue
-        window.push({...line, record})
+        window.push(line)
         if (window.length < this.settings.linesPerCheckpoint) continue
         if (await this.runWindow(upload, window, progress, stop)) return this.stopAt(upload, owner, progress, body)
         window = []
         await this.checkpoint(upload, owner, progress, false)
       }
     } catch (error) {
-      if (!(error instanceof UnreadableBatchError)) throw error
-      // The lines read are done; the rest cannot be read, so the whole object is quarantined as the entry of the
-      // first line lost (an admin fixes the file and uploads it again: lines stored now are then `unchanged`).
+      if (!(error instanceof BatchCutShortError)) throw error
+      // The lines read are done; the rest cannot be read (broken gzip) or is past a limit, so the whole object is
+      // quarantined as the entry of the first line not taken, counted as one record (an admin fixes or splits the
+      // file and uploads it again: lines stored now are then `unchanged`).
       await this.runWindow(upload, window, progress)
       window = []
-      const copied = await this.steps.copyEntry(upload, 'invalid-json', error.message, error.line)
+      const {reason, message, line} = error
+      const copied = await this.steps.copyEntry(upload, reason, message, line)
       if (copied.skipped) return {outcome: 'skipped', key: upload.key, why: copied.skipped}
-      addLine(progress, {
-        outcome: 'quarantined',
-        reason: 'invalid-json',
-        problem: {line: error.line, path: '', reason: 'invalid-json'},
-      })
+      addLine(progress, {outcome: 'quarantined', reason, problem: {line, path: '', reason}})
     }
     if (await this.runWindow(upload, window, progress, stop)) return this.stopAt(upload, owner, progress, body)
     progress.nextLine = Number.MAX_SAFE_INTEGER
@@ -212,7 +206,7 @@ export class BatchProcessor {
    */
   private async runWindow(
     upload: Upload,
-    window: (BatchLine & {record: number})[],
+    window: BatchLine[],
     progress: Progress,
     stop: () => boolean = () => false,
   ): Promise<boolean> {
@@ -235,13 +229,12 @@ export class BatchProcessor {
     return done.length < window.length
   }
 
-  private async processLine(upload: Upload, {line, bytes, record}: BatchLine & {record: number}): Promise<LineResult> {
+  private async processLine(upload: Upload, {line, bytes, size}: BatchLine): Promise<LineResult> {
     const quarantine = async (reason: QuarantineReason, message: string, path = ''): Promise<LineResult> => {
       await this.steps.writeEntry(upload, bytes, reason, message, line)
       return {outcome: 'quarantined', reason, problem: {line, path, reason}}
     }
-    if (record > MAX_BATCH_RECORDS) return quarantine('too-large', pastRecordLimit(record))
-    const check = checkRecord(bytes, {line})
+    const check = checkRecord(bytes, {line, size})
     if (!check.ok)
       return quarantine(check.reason, describeProblems(check.reason, check.problems).message, check.problems[0]?.path)
     const put = await this.steps.putRecord(upload, check.item, line)

@@ -1,6 +1,6 @@
-import {MAX_BATCH_OBJECT_BYTES, MAX_BATCH_RECORDS} from '#contract/limits.js'
+import {MAX_BATCH_OBJECT_BYTES} from '#contract/limits.js'
 import type {QuarantineReason} from '#contract/pipeline-contract.js'
-import {batchLines} from './batch-lines.js'
+import {BatchCutShortError, batchLines, BatchPastLimitError} from './batch-lines.js'
 import {checkRecord, type RecordProblem} from './check-record.js'
 
 /** A problem of one record of a batch: which record (1-based, blank lines not counted) and why it would be quarantined. */
@@ -9,20 +9,29 @@ export interface BatchProblem extends RecordProblem {
   reason: QuarantineReason
 }
 
+/** Problems past the first ones listed: how many, by reason. */
+export interface MoreProblems {
+  count: number
+  reasons: Partial<Record<QuarantineReason, number>>
+}
+
 export interface BatchCheck {
   valid: number
   invalid: number
+  /** The first problems, in line order: at most PROBLEMS_LISTED, so a file of a million bad records stays small. */
   problems: BatchProblem[]
+  /** The problems past those, counted only. */
+  moreProblems?: MoreProblems
 }
 
-/** Why a record number is past the batch limit, the same words in `validate` and the processor. */
-export const pastRecordLimit = (record: number): string =>
-  `record ${record} is past the limit of ${MAX_BATCH_RECORDS} records per batch; split the file`
+/** Problems of a batch listed one by one; the rest are counted by reason. */
+export const PROBLEMS_LISTED = 100
 
 /**
  * Checks every record of a batch file as the processor will, streamed (one line held at a time): each line with the
- * one checkRecord, located as `line:column` of the file. A file over the batch size limit, or not readable as gzip,
- * is a problem of the whole file.
+ * one checkRecord, located as `line:column` of the file. A file over the batch size limit is a problem of the whole
+ * file. Reading stops where the processor's does (records or text past the limits, gzip data broken off), and what
+ * is left from that line on is one more invalid record, as the processor quarantines it as one entry.
  */
 export async function checkBatch(
   chunks: AsyncIterable<Uint8Array>,
@@ -33,25 +42,35 @@ export async function checkBatch(
     const message = `the batch is ${options.size} bytes; the limit is ${MAX_BATCH_OBJECT_BYTES} bytes; split the file`
     return {...result, problems: [{path: '', reason: 'too-large', message}]}
   }
+  const note = (problem: BatchProblem) => {
+    if (result.problems.length < PROBLEMS_LISTED) {
+      result.problems.push(problem)
+      return
+    }
+    result.moreProblems ??= {count: 0, reasons: {}}
+    result.moreProblems.count++
+    result.moreProblems.reasons[problem.reason] = (result.moreProblems.reasons[problem.reason] ?? 0) + 1
+  }
   let record = 0
   try {
-    for await (const {line, bytes} of batchLines(chunks, {gzip: options.gzip})) {
+    for await (const {line, bytes, size} of batchLines(chunks, {gzip: options.gzip})) {
       record++
-      if (record > MAX_BATCH_RECORDS) {
-        result.invalid++
-        result.problems.push({path: '', line, column: 1, record, reason: 'too-large', message: pastRecordLimit(record)})
-        continue
-      }
-      const check = checkRecord(bytes, {line})
+      const check = checkRecord(bytes, {line, size})
       if (check.ok) result.valid++
       else {
         result.invalid++
-        result.problems.push(...check.problems.map((problem) => ({...problem, record, reason: check.reason})))
+        for (const problem of check.problems) note({...problem, record, reason: check.reason})
       }
     }
   } catch (error) {
-    const message = `not readable${options.gzip ? ' as gzip' : ''} past record ${record}: ${(error as Error).message}`
-    result.problems.push({path: '', reason: 'invalid-json', message})
+    const unreadable = `not readable${options.gzip ? ' as gzip' : ''} past record ${record}: ${(error as Error).message}`
+    if (!(error instanceof BatchCutShortError)) note({path: '', reason: 'invalid-json', message: unreadable})
+    else {
+      // From the line reading stopped at, the rest is one record: the processor quarantines it as one entry.
+      result.invalid++
+      const message = error instanceof BatchPastLimitError ? error.message : unreadable
+      note({path: '', line: error.line, column: 1, reason: error.reason, message})
+    }
   }
   return result
 }

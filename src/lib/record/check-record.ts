@@ -34,6 +34,8 @@ const BOM = [0xef, 0xbb, 0xbf]
 export interface RecordCheckOptions {
   /** The record is line `line` (1-based) of a batch: problems are located in the file, not in the line. */
   line?: number
+  /** The record's true size in bytes, when `bytes` holds only its start (a batch line too long to be a record). */
+  size?: number
 }
 
 const metadataNames: ReadonlySet<string> = new Set(Object.values(ITEM_METADATA))
@@ -88,17 +90,17 @@ function firstInvalidUtf8(bytes: Uint8Array): {line: number; column: number; off
  * Never throws: every kind of bad input becomes a reason and problems with positions in the text.
  */
 export function checkRecord(bytes: Uint8Array, options: RecordCheckOptions = {}): RecordCheck {
-  const check = checkText(bytes, options.line !== undefined)
+  const check = checkText(bytes, options.line !== undefined, options.size ?? bytes.length)
   if (check.ok || options.line === undefined) return check
   // A batch line is one line of the file, so its problems are on that line (a line holds no newline).
   const line = options.line
   return {...check, problems: check.problems.map((problem) => ({...problem, line, column: problem.column ?? 1}))}
 }
 
-function checkText(bytes: Uint8Array, batchLine: boolean): RecordCheck {
+function checkText(bytes: Uint8Array, batchLine: boolean, size: number): RecordCheck {
   const what = batchLine ? 'record' : 'file'
-  if (bytes.length > MAX_OBJECT_BYTES)
-    return failure('too-large', `the ${what} is ${bytes.length} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`)
+  if (size > MAX_OBJECT_BYTES)
+    return failure('too-large', `the ${what} is ${size} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`)
   if (!isUtf8(bytes)) {
     const {offset, line, column} = firstInvalidUtf8(bytes)
     return failure(

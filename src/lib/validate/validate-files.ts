@@ -1,6 +1,6 @@
 import {expandInputs, type InputFile, inputChunks, inputSize, readInput} from '#files/input-files.js'
 import type {QuarantineReason} from '#contract/pipeline-contract.js'
-import {type BatchProblem, checkBatch} from '#record/check-batch.js'
+import {type BatchProblem, checkBatch, type MoreProblems} from '#record/check-batch.js'
 import {checkRecord, type RecordCheck, type RecordProblem} from '#record/check-record.js'
 import {isBatchName, isGzipName} from '#contract/batch-names.js'
 
@@ -9,8 +9,10 @@ export interface FileReport {
   file: string
   valid: boolean
   reason?: QuarantineReason
-  /** A batch file's problems each carry their record's number and reason. */
+  /** A batch file's problems each carry their record's number and reason: the first ones of a batch file only. */
   errors: (RecordProblem | BatchProblem)[]
+  /** A batch file's problems past those in `errors`, counted by reason. */
+  moreProblems?: MoreProblems
   /** A batch file (many records, one per line): how many of its records are valid and invalid. */
   records?: {valid: number; invalid: number}
 }
@@ -30,13 +32,17 @@ export function reportFor(file: InputFile, check: RecordCheck): FileReport {
 /** A batch file's verdict, streamed from disk (or standard input): valid when every record is. */
 export async function batchReport(file: InputFile): Promise<FileReport> {
   const gzip = isGzipName(file.relativePath)
-  const {valid, invalid, problems} = await checkBatch(inputChunks(file), {gzip, size: await inputSize(file)})
+  const {valid, invalid, problems, moreProblems} = await checkBatch(inputChunks(file), {
+    gzip,
+    size: await inputSize(file),
+  })
   const ok = invalid === 0 && problems.length === 0
   return {
     file: file.displayPath,
     valid: ok,
     ...(ok ? {} : {reason: problems[0].reason}),
     errors: problems,
+    ...(moreProblems ? {moreProblems} : {}),
     records: {valid, invalid},
   }
 }
@@ -56,14 +62,21 @@ export async function validateFiles(files: InputFile[]): Promise<FileReport[]> {
   return reports
 }
 
-/** Compiler-style lines, `file:line:column  message [reason]`, that editors and CI annotate. */
+/**
+ * Compiler-style lines, `file:line:column  message [reason]`, that editors and CI annotate; then how many more
+ * problems there are, when only the first ones are listed.
+ */
 export function formatProblems(report: FileReport): string[] {
-  return report.errors.map((problem) => {
+  const lines = report.errors.map((problem) => {
     const where = problem.line === undefined ? report.file : `${report.file}:${problem.line}:${problem.column}`
     const record = 'record' in problem && problem.record !== undefined ? `record ${problem.record}: ` : ''
     const reason = 'reason' in problem ? problem.reason : report.reason
     return `${where}  ${record}${problem.message} [${reason}]`
   })
+  if (!report.moreProblems) return lines
+  const {count, reasons} = report.moreProblems
+  const byReason = Object.entries(reasons).map(([reason, n]) => `${n} ${reason}`)
+  return [...lines, `${report.file}: ${count} more problems not shown (${byReason.join(', ')}).`]
 }
 
 export function summarise(reports: FileReport[]): ValidationSummary {
