@@ -435,13 +435,16 @@ export async function repairS3Files(directory: string, setAsideDirectory: string
       const files = {object: base + OBJECT_SUFFIX, md5: base + MD5_SUFFIX, metadata: base + METADATA_SUFFIX}
       const why = await damage(files)
       if (!why) continue
+      // An object kept under its key's hash (HASHED_FOLDER) is named by the key its metadata records, when it can be read.
+      const recorded = (await readMetadata(files.metadata).catch((): Metadata => ({})))[KEY]
+      const key = typeof recorded === 'string' ? recorded : relative(bucketPath, base).split(sep).join('/')
       const target = join(folder, bucket.name, relative(bucketPath, dirname(files.object)))
       await mkdir(target, {recursive: true, mode: 0o700})
       for (const file of Object.values(files))
         await rename(file, join(target, file.slice(dirname(file).length + 1))).catch((error) => {
           if (!isMissing(error)) throw error
         })
-      setAside.push({bucket: bucket.name, key: relative(bucketPath, base).split(sep).join('/'), why, folder: target})
+      setAside.push({bucket: bucket.name, key, why, folder: target})
     }
   }
   if (setAside.length > 0)
