@@ -106,7 +106,7 @@ async function uploadAll(
     Array.from({length: concurrency}, async () => {
       while (next < bodies.length) {
         const {key, body} = bodies[next++]
-        await s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: body}))
+        await s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: body, IfNoneMatch: '*'}))
       }
     }),
   )
@@ -299,7 +299,12 @@ async function bulkIngest(pipeline: LocalPipeline) {
   const one = await peakRss(() =>
     timed(async () => {
       await pipeline.s3.send(
-        new PutObjectCommand({Bucket: pipeline.state.processingBucket, Key: 'bulk/one.ndjson', Body: body}),
+        new PutObjectCommand({
+          Bucket: pipeline.state.processingBucket,
+          Key: 'bulk/one.ndjson',
+          Body: body,
+          IfNoneMatch: '*',
+        }),
       )
       await pipeline.idle()
     }),

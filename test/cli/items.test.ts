@@ -34,7 +34,12 @@ beforeAll(async () => {
   ;({pipeline, cli} = await startPipelineForCli())
   const record = {ArtistID: 'Knock2', ItemID: 'TRACK#FeelULuvMe', Duration: 234, Features: ['Isoxo']}
   await pipeline.s3.send(
-    new PutObjectCommand({Bucket: pipeline.state.processingBucket, Key: 'knock2.json', Body: JSON.stringify(record)}),
+    new PutObjectCommand({
+      Bucket: pipeline.state.processingBucket,
+      Key: 'knock2.json',
+      Body: JSON.stringify(record),
+      IfNoneMatch: '*',
+    }),
   )
   await pipeline.dynamodb.send(
     new PutItemCommand({

@@ -237,7 +237,7 @@ describe('upload against an S3 that honours conditional writes', () => {
         etag: expect.stringMatching(/^[0-9a-f]{32}$/),
       })
       const second = await run(VALID.replace('187', '188'))
-      expect(second.exitCode).toBe(4)
+      expect(second.exitCode).toBe(1)
       const {result} = JSON.parse(second.stdout)
       expect(result.files[0]).toMatchObject({key: 'same.json', status: 'in-flight-conflict', error: {code: 'InFlight'}})
       expect(result.summary).toMatchObject({uploaded: 0, failed: 1})

@@ -42,6 +42,7 @@ test('local start runs in the foreground; status, a second start and reset see i
         Bucket: state.processingBucket,
         Key: 'cli/skrillex.json',
         Body: readFileSync(join(PROJECT_ROOT, 'examples/valid/skrillex-rumble.json')),
+        IfNoneMatch: '*',
       }),
     )
     await waitFor('the stored notification on stderr', () =>

@@ -79,4 +79,24 @@ describe("the local pipeline's control server", () => {
       await server.close()
     }
   })
+
+  it('answers 400 to a body that is not JSON and 413 to one over 1 MiB, never 500', async () => {
+    const server = await startControlServer(
+      {sweep: async () => result, removeDeadLetters: async (ids) => ids},
+      '127.0.0.1',
+    )
+    try {
+      const post = (body: string) =>
+        fetch(`${server.address.url}/dead-letters/remove`, {
+          method: 'POST',
+          headers: {authorization: `Bearer ${server.address.token}`, 'content-type': 'application/json'},
+          body,
+        })
+      for (const malformed of ['{"ids": [', 'null', '{"ids": 7}']) expect((await post(malformed)).status).toBe(400)
+      expect((await post(JSON.stringify({ids: ['x'.repeat(2 * 1024 * 1024)]}))).status).toBe(413)
+      expect(await (await post('{"ids": ["a"]}')).json()).toEqual(['a'])
+    } finally {
+      await server.close()
+    }
+  })
 })

@@ -64,7 +64,7 @@ test('SIGKILLed at random moments while objects are written and processed, each 
       while (!stop() && next < total) {
         const i = next++
         await s3
-          .send(new PutObjectCommand({Bucket: state.processingBucket, Key: keyOf(i), Body: body(i)}))
+          .send(new PutObjectCommand({Bucket: state.processingBucket, Key: keyOf(i), Body: body(i), IfNoneMatch: '*'}))
           .then(() => acknowledged.add(i))
           .catch(() => undefined)
       }

@@ -4,6 +4,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
@@ -109,6 +110,56 @@ describe('s3rver, patched', () => {
     ).rejects.toMatchObject(preconditionFailed)
     const read = await e.s3.send(new GetObjectCommand({Bucket: BUCKETS.quarantine, Key: key}))
     expect(await read.Body!.transformToString()).toBe('there already')
+  })
+})
+
+describe('s3rver, patched: every key S3 takes, and none it refuses', () => {
+  // ListObjects (v1), as the CLI lists (list-objects.ts): s3rver's V2 continuation tokens need DES, gone in OpenSSL 3.
+  const list = async (options: {Prefix?: string; Delimiter?: string; MaxKeys?: number; Marker?: string} = {}) => {
+    const page = await e.s3.send(new ListObjectsCommand({Bucket: BUCKETS.quarantine, ...options}))
+    return {
+      keys: (page.Contents ?? []).map((object) => object.Key!),
+      prefixes: (page.CommonPrefixes ?? []).map((p) => p.Prefix!),
+    }
+  }
+  const putIn = (Key: string, Body: string) => e.s3.send(new PutObjectCommand({Bucket: BUCKETS.quarantine, Key, Body}))
+  const read = async (Key: string) =>
+    (await e.s3.send(new GetObjectCommand({Bucket: BUCKETS.quarantine, Key}))).Body!.transformToString()
+
+  test('stores, reads, lists and deletes keys whose segments no file name can hold, up to 1,024 bytes', async () => {
+    const long = 'long/' + 'é'.repeat(300) + '/' + 'x'.repeat(400) + '.json' // segments of 600 and 405 bytes
+    const longest = 'long/' + 'y'.repeat(1019) // 1,024 bytes: S3's limit
+    const dots = 'long/../escape.json' // a path would leave the folder
+    const hidden = '._S3rver_hashed/not-a-hash' // the folder long keys live in, as a key's own segment
+    const plain = 'long/plain.json'
+    for (const key of [long, longest, dots, hidden, plain]) await putIn(key, `body of ${key.length}`)
+    for (const key of [long, longest, dots, hidden, plain]) expect(await read(key)).toBe(`body of ${key.length}`)
+    // Listed under their own keys, in S3's order (UTF-8 bytes: '.' < '/' < 'p' < 'x' < 'y' < 'é').
+    expect((await list({Prefix: 'long/'})).keys).toEqual([dots, plain, longest, long])
+    expect(await list({Prefix: 'long/', Delimiter: '/'})).toEqual({
+      keys: [plain, longest],
+      prefixes: ['long/../', long.slice(0, long.lastIndexOf('/') + 1)],
+    })
+    expect((await list({Prefix: '._S3rver'})).keys).toEqual([hidden])
+    expect((await list({Prefix: 'long/', MaxKeys: 2})).keys).toEqual([dots, plain])
+    expect((await list({Prefix: 'long/', Marker: plain})).keys).toEqual([longest, long])
+    for (const key of [long, longest, dots, hidden, plain])
+      await e.s3.send(new DeleteObjectCommand({Bucket: BUCKETS.quarantine, Key: key}))
+    expect(await list({Prefix: 'long/'})).toEqual({keys: [], prefixes: []})
+    expect(await list({Prefix: '._S3rver'})).toEqual({keys: [], prefixes: []})
+  })
+
+  test("lists keys in S3 order, not its folders' order (a.b before a/b)", async () => {
+    for (const key of ['order/a/b', 'order/a.b', 'order/a0']) await putIn(key, key)
+    expect((await list({Prefix: 'order/'})).keys).toEqual(['order/a.b', 'order/a/b', 'order/a0'])
+  })
+
+  test('refuses a key over 1,024 bytes with KeyTooLongError (400)', async () => {
+    await expect(putIn('k'.repeat(1025), 'x')).rejects.toMatchObject({
+      name: 'KeyTooLongError',
+      $metadata: expect.objectContaining({httpStatusCode: 400}),
+    })
+    await expect(putIn('é'.repeat(513), 'x')).rejects.toMatchObject({name: 'KeyTooLongError'})
   })
 })
 

@@ -70,7 +70,11 @@ export const trackRecord = (artist: string, title: string, extra: Record<string,
 export function helpers(pipeline: LocalPipeline) {
   const {s3, dynamodb, state} = pipeline
   return {
-    /** Puts an object in the processing bucket (or `bucket`) and returns its ETag, unquoted. */
+    /**
+     * Puts an object in the processing bucket (or `bucket`) and returns its ETag, unquoted. Conditional, as every write
+     * into the processing bucket must be (its policy on AWS; the local S3 enforces it too): a key still in flight is
+     * refused with 412, never replaced.
+     */
     async upload(
       key: string,
       body: string | Uint8Array,
@@ -79,7 +83,9 @@ export function helpers(pipeline: LocalPipeline) {
     ) {
       // As bytes: the SDK sends an empty string with no Content-Length, and warns of a stream of unknown length.
       const bytes = typeof body === 'string' ? Buffer.from(body) : body
-      const {ETag} = await s3.send(new PutObjectCommand({Bucket: bucket, Key: key, Body: bytes, Metadata: metadata}))
+      const {ETag} = await s3.send(
+        new PutObjectCommand({Bucket: bucket, Key: key, Body: bytes, Metadata: metadata, IfNoneMatch: '*'}),
+      )
       return ETag!.replaceAll('"', '')
     },
     async keys(bucket: string): Promise<string[]> {

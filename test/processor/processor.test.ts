@@ -394,11 +394,18 @@ describe('redelivery and retries', () => {
   )
 
   test('an event for an upload that a newer one replaced is skipped; the newer one is processed', async () => {
-    await t.upload('replaced.json', record('Skrillex', 'Rumble'))
-    await t.upload('replaced.json', record('Skrillex', 'Ratata'))
-    await t.pipeline.idle()
+    // The processing bucket refuses such a replacement (conditional writes only): a bucket without that rule shows the
+    // processor's own guard, for a writer that gets past it.
+    const handler = createObjectHandler(direct())
+    const older = await put('replaced.json', record('Skrillex', 'Rumble'))
+    const newer = await put('replaced.json', record('Skrillex', 'Ratata'))
+    expect(await handler(eventFor('replaced.json', older))).toEqual([
+      expect.objectContaining({outcome: 'skipped', why: 'superseded'}),
+    ])
+    expect(await handler(eventFor('replaced.json', newer))).toEqual([expect.objectContaining({outcome: 'stored'})])
     expect(await t.item('Skrillex', 'TRACK#Ratata')).toBeDefined()
-    expect(await t.keys(t.pipeline.state.processingBucket)).toEqual([])
+    expect(await t.item('Skrillex', 'TRACK#Rumble')).toBeUndefined()
+    expect(await t.keys(bucket)).toEqual([])
     expect((await t.keys(t.pipeline.state.quarantineBucket)).filter((k) => k.startsWith('replaced.json'))).toEqual([])
   })
 

@@ -131,7 +131,8 @@ describe('runUpload', () => {
     })
     expect(result.files[0].status).toBe('in-flight-conflict')
     expect(result.summary.failed).toBe(1)
-    expect(uploadExitStatus(result)).toBe(4)
+    // A conflict to retry, not a network failure.
+    expect(uploadExitStatus(result)).toBe(1)
   })
 
   it('dry run checks every file and sends nothing', async () => {

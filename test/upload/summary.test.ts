@@ -73,6 +73,13 @@ describe('uploadExitStatus', () => {
     expect(uploadExitStatus(sent({files: 2, uploaded: 2, stored: 1, quarantined: 1, pending: 1}))).toBe(4)
   })
 
+  it('is 1 when the only problem is an in-flight conflict (a conflict to retry), 4 when a file failed beside it', () => {
+    const conflict: UploadedFile = {file: 'a.json', key: 'a.json', status: 'in-flight-conflict'}
+    const failed: UploadedFile = {file: 'b.json', key: 'b.json', status: 'failed'}
+    expect(uploadExitStatus({...sent({files: 1, failed: 1}), files: [conflict]})).toBe(1)
+    expect(uploadExitStatus({...sent({files: 2, failed: 2}), files: [conflict, failed]})).toBe(4)
+  })
+
   it("is the failure's own when the upload stopped (3 for credentials)", () => {
     const failure = {exitCode: 3, code: 'AccessDenied', message: 'no'}
     expect(uploadExitStatus(sent({files: 1, notAttempted: 1}, failure))).toBe(3)

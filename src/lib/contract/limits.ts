@@ -42,7 +42,8 @@ export const MAX_BATCH_TEXT_BYTES = 4 * 1024 * 1024 * 1024
 export const MAX_S3_KEY_BYTES = 1024
 
 /**
- * Longest source key `upload` accepts: a quarantine entry is `<source key>/q-<16 hex digits>`, so this leaves room for
- * that suffix and every record of an upload stays quarantinable under its own key.
+ * Longest source key whose quarantine entries are `<source key>/q-<16 hex digits>` within S3's limit; a longer one's
+ * take the hashed layout (pipeline-contract.ts, entryKeyPrefix). `upload` keeps to it, so the entries of what it sends
+ * always quote their key whole.
  */
 export const MAX_SOURCE_KEY_BYTES = MAX_S3_KEY_BYTES - '/q-'.length - 16

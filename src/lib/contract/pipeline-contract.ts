@@ -1,5 +1,7 @@
 import {createHash} from 'node:crypto'
 
+import {MAX_S3_KEY_BYTES, MAX_SOURCE_KEY_BYTES} from './limits.js'
+
 /**
  * Names shared by the processor Lambda, the CLI, the local pipeline and the CDK stack.
  * Change a name here and every side follows; nothing else spells them out.
@@ -173,6 +175,11 @@ export const DEFAULT_STUCK_AFTER_SECONDS = 15 * 60
 export const QUARANTINE_RETENTION_DAYS = 90
 
 export const QUARANTINE_ENTRY_ID_PATTERN = /^q-[0-9a-f]{16}$/
+/** The last segment of an entry key in the hashed layout: `q-<source key hash>-<id digits>`. */
+const HASHED_ENTRY_NAME = /^q-[0-9a-f]{16}-([0-9a-f]{16})$/
+/** Marks the cut where a hashed layout's entry key stops quoting its source key. */
+const CUT_MARK = '…'
+const ID_DIGITS = /^[0-9a-f]{16}$/
 
 /**
  * One upload of an object: its key plus its ETag (plus its version id where the bucket is versioned). The sequencer
@@ -195,19 +202,56 @@ export function quarantineEntryId(upload: UploadIdentity, line?: number): string
   return `q-${digest.slice(0, 16)}`
 }
 
+/** Whether a source key's entries take the hashed layout: `<source key>/q-<id>` would be over S3's key limit. */
+export const hasHashedEntryKeys = (sourceKey: string): boolean => Buffer.byteLength(sourceKey) > MAX_SOURCE_KEY_BYTES
+
+/** The first `bytes` bytes of the text's UTF-8 at most, cut between characters. */
+function headOf(text: string, bytes: number): string {
+  let head = ''
+  let size = 0
+  for (const char of text) {
+    size += Buffer.byteLength(char)
+    if (size > bytes) break
+    head += char
+  }
+  return head
+}
+
+/**
+ * What every entry key of a source key starts with, followed by its id's 16 hex digits. While it fits S3's 1,024-byte
+ * key limit that is `<source key>/q-`. A longer source key (over MAX_SOURCE_KEY_BYTES) takes the hashed layout,
+ * `<head>…/q-<hash>-`: its head, cut on a character boundary so that the entry key is at most 1,024 bytes, and the
+ * first 16 hex digits of its SHA-256; the entry's metadata holds the whole source key.
+ */
+export function entryKeyPrefix(sourceKey: string): string {
+  if (!hasHashedEntryKeys(sourceKey)) return `${sourceKey}/q-`
+  const hash = createHash('sha256').update(sourceKey).digest('hex').slice(0, 16)
+  const tail = `${CUT_MARK}/q-${hash}-`
+  return `${headOf(sourceKey, MAX_S3_KEY_BYTES - Buffer.byteLength(tail) - 16)}${tail}`
+}
+
 export function quarantineKey(sourceKey: string, upload: UploadIdentity, line?: number): string {
-  return `${sourceKey}/${quarantineEntryId(upload, line)}`
+  return `${entryKeyPrefix(sourceKey)}${quarantineEntryId(upload, line).slice('q-'.length)}`
+}
+
+/** Whether the key is one of this source key's entries (not one of a longer source key's that this one prefixes). */
+export function isEntryOf(key: string, sourceKey: string): boolean {
+  const prefix = entryKeyPrefix(sourceKey)
+  return key.startsWith(prefix) && ID_DIGITS.test(key.slice(prefix.length))
 }
 
 /**
  * Splits a quarantine object key into the source key and entry id, or undefined for a key not laid out by the pipeline.
+ * An entry key in the hashed layout does not hold its whole source key (sourceKey undefined): its metadata does.
  */
-export function parseQuarantineKey(key: string): {sourceKey: string; entryId: string} | undefined {
+export function parseQuarantineKey(key: string): {sourceKey?: string; entryId: string} | undefined {
   const slash = key.lastIndexOf('/')
   if (slash <= 0) return undefined
-  const entryId = key.slice(slash + 1)
-  if (!QUARANTINE_ENTRY_ID_PATTERN.test(entryId)) return undefined
-  return {sourceKey: key.slice(0, slash), entryId}
+  const name = key.slice(slash + 1)
+  if (QUARANTINE_ENTRY_ID_PATTERN.test(name)) return {sourceKey: key.slice(0, slash), entryId: name}
+  const hashed = HASHED_ENTRY_NAME.exec(name)
+  if (hashed && key.slice(0, slash).endsWith(CUT_MARK)) return {entryId: `q-${hashed[1]}`}
+  return undefined
 }
 
 /**
@@ -218,7 +262,21 @@ export function parseQuarantineKey(key: string): {sourceKey: string; entryId: st
  */
 export const encodeMetadataValue = (value: string): string => encodeURIComponent(value)
 
+/**
+ * A value that must fit however it is spelt (the source key of an entry in the hashed layout): the shorter of its
+ * percent-encoding and `b64:` + its UTF-8 in base64 (at most 1,368 characters for S3's longest key). A percent-encoded
+ * value never holds `:`, so decodeMetadataValue tells them apart.
+ */
+export function compactMetadataValue(value: string): string {
+  const encoded = encodeMetadataValue(value)
+  const base64 = `${BASE64_MARK}${Buffer.from(value).toString('base64')}`
+  return base64.length < encoded.length ? base64 : encoded
+}
+
+const BASE64_MARK = 'b64:'
+
 export function decodeMetadataValue(value: string): string {
+  if (value.startsWith(BASE64_MARK)) return Buffer.from(value.slice(BASE64_MARK.length), 'base64').toString()
   try {
     return decodeURIComponent(value)
   } catch {

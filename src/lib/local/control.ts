@@ -35,13 +35,15 @@ const MAX_BODY_BYTES = 1024 * 1024
 export async function startControlServer(handlers: LocalControlHandlers, host: string): Promise<LocalControlServer> {
   const token = randomBytes(32).toString('hex')
   const server = createServer((request, response) => {
-    void answer(request, response).catch((error: Error) => reply(response, 500, {error: error.message}))
+    void answer(request, response).catch((error: Error) =>
+      reply(response, error instanceof BadRequest ? error.status : 500, {error: error.message}),
+    )
   })
   const answer = async (request: IncomingMessage, response: ServerResponse) => {
     if (!hasToken(request, token)) return reply(response, 401, {error: 'a token from the state file is required'})
     if (request.method === 'POST' && request.url === PATHS.sweep) return reply(response, 200, await handlers.sweep())
     if (request.method === 'POST' && request.url === PATHS.removeDeadLetters) {
-      const {ids} = (await readJson(request)) as {ids?: unknown}
+      const ids = ((await readJson(request)) as {ids?: unknown} | null)?.ids
       if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))
         return reply(response, 400, {error: 'ids must be a list of strings'})
       return reply(response, 200, await handlers.removeDeadLetters(ids))
@@ -74,15 +76,29 @@ function hasToken(request: IncomingMessage, token: string): boolean {
   return timingSafeEqual(digest(given), digest(token))
 }
 
+/** A request the client got wrong: answered with its status (400, 413), never as the server's failure (500). */
+class BadRequest extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
 async function readJson(request: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large')
+    if (size > MAX_BODY_BYTES) throw new BadRequest(413, `the request body is over ${MAX_BODY_BYTES} bytes`)
     chunks.push(chunk)
   }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')
+  } catch {
+    throw new BadRequest(400, 'the request body is not JSON')
+  }
 }
 
 /** Asks the running pipeline to sweep now, through its own dispatcher; answers what the sweep did. */

@@ -5,7 +5,8 @@ import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
 import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
-import {makeStoreCrashSafe, repairS3Files, type SetAsideObject} from './s3-files.js'
+import {MAX_S3_KEY_BYTES} from '#contract/limits.js'
+import {makeStoreCrashSafe, makeStoreTakeAnyKey, repairS3Files, type SetAsideObject} from './s3-files.js'
 
 const require = createRequire(import.meta.url)
 
@@ -185,6 +186,49 @@ async function conditionalRequest(
   await next()
 }
 
+/** S3 refuses a key over 1,024 bytes of UTF-8 with KeyTooLongError (400); s3rver would try to store it. */
+async function s3KeyLimit(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+  const key = /^\/[^/]+\/(.+)$/.exec(ctx.path)?.[1]
+  if (key === undefined || Buffer.byteLength(decodeURIComponent(key)) <= MAX_S3_KEY_BYTES) return next()
+  ctx.status = 400
+  ctx.type = 'application/xml'
+  ctx.body =
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<Error><Code>KeyTooLongError</Code><Message>Your key is too long</Message></Error>`
+}
+
+function accessDenied(ctx: KoaContext, message: string): void {
+  ctx.status = 403
+  ctx.type = 'application/xml'
+  ctx.body =
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<Error><Code>AccessDenied</Code><Message>${escapeXml(message)}</Message></Error>`
+}
+
+/**
+ * The processing bucket's policy on AWS (infra/storage.ts, RequireConditionalWrites) refuses every object creation
+ * without If-None-Match: PutObject, CopyObject and CompleteMultipartUpload. CreateMultipartUpload and the parts
+ * (UploadPart, UploadPartCopy) take no conditional header and stay allowed, as there. Without this a local upload
+ * could silently replace one still in flight, which AWS never lets happen.
+ */
+function conditionalWritesOnly(buckets: string[]): (ctx: KoaContext, next: () => Promise<void>) => Promise<void> {
+  return async (ctx, next) => {
+    const match = /^\/([^/]+)\/(.+)$/.exec(ctx.path)
+    if (!match || !buckets.includes(decodeURIComponent(match[1]))) return next()
+    // A plain PUT (object or copy; not a part, not tags) or the POST that completes a multipart upload.
+    const put = ctx.method === 'PUT' && objectTarget(ctx) !== undefined
+    const complete = ctx.method === 'POST' && Object.hasOwn(ctx.query, 'uploadId')
+    if (!put && !complete) return next()
+    const ifNoneMatch = header(ctx, 'if-none-match')
+    if (ifNoneMatch === undefined) return accessDenied(ctx, 'this bucket takes only conditional writes (If-None-Match)')
+    // s3rver completes a multipart upload regardless of the header; S3 refuses to replace an existing key.
+    const key = decodeURIComponent(match[2])
+    if (complete && ifNoneMatch === '*' && (await etagOf(ctx, decodeURIComponent(match[1]), key)) !== undefined)
+      return preconditionFailed(ctx, 'If-None-Match')
+    return next()
+  }
+}
+
 const escapeXml = (text: string): string =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
 
@@ -241,6 +285,8 @@ export async function startS3(options: {
   host: string
   port: number
   buckets: string[]
+  /** Buckets whose policy on AWS refuses object creations without If-None-Match (the processing bucket). */
+  conditionalWritesOnly?: string[]
 }): Promise<S3Emulator> {
   const {directory, setAsideDirectory = join(dirname(directory), 'damaged')} = options
   await mkdir(directory, {recursive: true})
@@ -261,7 +307,14 @@ export async function startS3(options: {
     allowMismatchedSignatures: true,
     vhostBuckets: false,
   })
-  s3rver.middleware.unshift(s3ConditionalRequests(), s3TagsOnWrite, s3TagsAsWritten)
+  s3rver.middleware.unshift(
+    s3KeyLimit,
+    conditionalWritesOnly(options.conditionalWritesOnly ?? []),
+    s3ConditionalRequests(),
+    s3TagsOnWrite,
+    s3TagsAsWritten,
+  )
+  makeStoreTakeAnyKey(s3rver.store)
   makeStoreCrashSafe(s3rver.store)
   await s3rver.configureBuckets()
   // Our own server rather than s3rver.run(), which leaves a busy port as an unhandled 'error' event.

@@ -55,6 +55,7 @@ export async function startLocalEmulators(
     host,
     port: s3Port,
     buckets: [LOCAL_RESOURCES.processingBucket, LOCAL_RESOURCES.quarantineBucket],
+    conditionalWritesOnly: [LOCAL_RESOURCES.processingBucket],
   }).catch((error) => {
     throw portError(error, 'S3', s3Port)
   })

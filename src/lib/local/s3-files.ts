@@ -65,12 +65,12 @@ const filesOf = (store: FilesystemStore, bucket: string, key: string) => {
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT'
 
 /** The headers s3rver keeps for an object (as its putMetadata picks them), with the content's MD5 recorded. */
-function metadataFile(headers: Metadata, md5: string): string {
+function metadataFile(headers: Metadata, md5: string, key: string): string {
   const {ALLOWED_METADATA} = require('s3rver/lib/models/object.js') as {ALLOWED_METADATA: string[]}
   const kept = Object.entries(headers).filter(
     ([name]) => ALLOWED_METADATA.includes(name) || name.startsWith('x-amz-meta-'),
   )
-  return JSON.stringify({...Object.fromEntries(kept), [CONTENT_MD5]: md5}, null, 2)
+  return JSON.stringify({...Object.fromEntries(kept), [CONTENT_MD5]: md5, [KEY]: key}, null, 2)
 }
 
 async function readMetadata(file: string): Promise<Metadata> {
@@ -136,11 +136,15 @@ async function stage(content: Readable | Buffer, file: string): Promise<{size: n
  * the MD5 file goes first, so the ETag is worked out from the content until the new one is written; each file is
  * replaced by a rename, never rewritten in place.
  */
-async function commit(files: ReturnType<typeof filesOf>, staged: string, headers: Metadata, md5: string) {
+async function commit(
+  files: ReturnType<typeof filesOf>,
+  staged: string,
+  object: {key: string; headers: Metadata; md5: string},
+) {
   await rm(files.md5, {force: true})
   await rename(staged, files.object)
-  await writeFileAtomically(files.metadata, metadataFile(headers, md5), {mode: 0o600})
-  await writeFileAtomically(files.md5, md5, {mode: 0o600})
+  await writeFileAtomically(files.metadata, metadataFile(object.headers, object.md5, object.key), {mode: 0o600})
+  await writeFileAtomically(files.md5, object.md5, {mode: 0o600})
 }
 
 /** Removes the folders a key's path made, as far up as they are empty (a concurrent write may fill one again). */
@@ -174,7 +178,7 @@ export function makeStoreCrashSafe(store: FilesystemStore): void {
   store.getMetadata = async (bucket, key) => {
     const files = filesOf(store, bucket, key)
     const stats = await stat(files.object)
-    const [{[CONTENT_MD5]: _recorded, ...metadata}, md5] = await Promise.all([
+    const [{[CONTENT_MD5]: _recorded, [KEY]: _key, ...metadata}, md5] = await Promise.all([
       readMetadata(files.metadata),
       contentMd5(files),
     ])
@@ -191,7 +195,7 @@ export function makeStoreCrashSafe(store: FilesystemStore): void {
     return oneAtATime(files.object, async () => {
       const staged = temporaryFor(files.object)
       const written = await stage(object.content, staged)
-      await commit(files, staged, object.metadata, written.md5)
+      await commit(files, staged, {key: object.key, headers: object.metadata, md5: written.md5})
       return written
     })
   }
@@ -204,7 +208,7 @@ export function makeStoreCrashSafe(store: FilesystemStore): void {
       const staged = temporaryFor(target.object)
       await (await createStagingFile(staged)).close()
       await copyFile(source.object, staged)
-      await commit(target, staged, headers, await md5OfFile(staged))
+      await commit(target, staged, {key: destKey, headers, md5: await md5OfFile(staged)})
       return store.getMetadata(destBucket, destKey)
     })
   }
@@ -230,6 +234,142 @@ export function makeStoreCrashSafe(store: FilesystemStore): void {
         if (!isMissing(error) || attempt === 3) throw error
       }
     }
+  }
+}
+
+/*
+ * s3rver names an object's files after its key, one folder per segment. S3 takes any key of up to 1,024 bytes, which
+ * that mapping cannot always hold: a segment over the file-name limit (255 bytes, less the suffixes) fails with a
+ * 500, and an empty, `.` or `..` folder segment is folded by path.join into another key's path (or out of the bucket).
+ * Such keys are kept instead in one folder of the bucket, under their SHA-256, with the key itself in their metadata
+ * file; listing reads it back from there. Keys whose first segment names that folder go there too, so no other key's
+ * path can fall into it.
+ */
+const HASHED_FOLDER = '._S3rver_hashed'
+const MAX_SEGMENT_BYTES = 200
+/** Recorded in the metadata file of an object kept under its hash: its key. Never served, as CONTENT_MD5. */
+const KEY = 'eventpulse-key'
+
+function hasNoPathOfItsOwn(key: string): boolean {
+  const segments = key.split('/')
+  const folders = segments.slice(0, -1)
+  return (
+    folders[0] === HASHED_FOLDER ||
+    folders.some((segment) => segment === '' || segment === '.' || segment === '..') ||
+    segments.some((segment) => Buffer.byteLength(segment) > MAX_SEGMENT_BYTES)
+  )
+}
+
+/** S3's key order: by UTF-8 bytes (JavaScript compares UTF-16 units, which orders some characters otherwise). */
+const byS3Order = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
+
+interface ListOptions {
+  prefix?: string
+  startAfter?: string
+  delimiter?: string
+  maxKeys?: number
+}
+
+/**
+ * The keys below `folder` (whose keys all start with `keyPrefix`), in S3's order, skipping the folders that cannot hold
+ * a key after `startAfter` or under `prefix`. Within a folder, a file stands for its key and a subfolder for every key
+ * that starts with its name and a `/`: ordering those by these fragments orders the keys.
+ */
+async function* keysInOrder(folder: string, keyPrefix: string, options: ListOptions): AsyncGenerator<string> {
+  const {prefix = '', startAfter = ''} = options
+  const entries = await readdir(folder, {withFileTypes: true}).catch((error) => {
+    if (isMissing(error)) return []
+    throw error
+  })
+  const fragments = entries.flatMap((entry): {fragment: string; folder?: string}[] => {
+    if (entry.isDirectory())
+      return keyPrefix === '' && entry.name === HASHED_FOLDER ? [] : [{fragment: `${entry.name}/`, folder: entry.name}]
+    return entry.name.endsWith(OBJECT_SUFFIX) ? [{fragment: entry.name.slice(0, -OBJECT_SUFFIX.length)}] : []
+  })
+  for (const {fragment, folder: sub} of fragments.sort((a, b) => byS3Order(a.fragment, b.fragment))) {
+    const key = keyPrefix + fragment
+    if (sub === undefined) {
+      if (key.startsWith(prefix) && byS3Order(key, startAfter) > 0) yield key
+      continue
+    }
+    const overlapsPrefix = key.startsWith(prefix) || prefix.startsWith(key)
+    const allBeforeStart = byS3Order(key, startAfter) < 0 && !startAfter.startsWith(key)
+    if (overlapsPrefix && !allBeforeStart) yield* keysInOrder(join(folder, sub), key, options)
+  }
+}
+
+/** The keys kept under their hash (see HASHED_FOLDER) that the listing asks for, in S3's order. */
+async function hashedKeys(bucketPath: string, options: ListOptions): Promise<string[]> {
+  const {prefix = '', startAfter = ''} = options
+  const folder = join(bucketPath, HASHED_FOLDER)
+  const names = await readdir(folder).catch((error) => {
+    if (isMissing(error)) return []
+    throw error
+  })
+  const keys = await Promise.all(
+    names
+      .filter((name) => name.endsWith(OBJECT_SUFFIX))
+      .map(async (name) => (await readMetadata(join(folder, name.replace(OBJECT_SUFFIX, METADATA_SUFFIX))))[KEY]),
+  )
+  return keys
+    .filter((key): key is string => typeof key === 'string' && key.startsWith(prefix) && byS3Order(key, startAfter) > 0)
+    .sort(byS3Order)
+}
+
+/** Both sorted sequences, merged in S3's order. */
+async function* merged(walked: AsyncGenerator<string>, hashed: string[]): AsyncGenerator<string> {
+  let next = 0
+  for await (const key of walked) {
+    while (next < hashed.length && byS3Order(hashed[next], key) < 0) yield hashed[next++]
+    yield key
+  }
+  yield* hashed.slice(next)
+}
+
+/**
+ * Lets one s3rver store take every key S3 takes (see HASHED_FOLDER), and lists its keys in S3's order, common
+ * prefixes included. (s3rver's own listing follows its folders' order, which puts `a/b` before `a.b`.)
+ */
+export function makeStoreTakeAnyKey(store: FilesystemStore): void {
+  const pathOf = store.getResourcePath.bind(store)
+  store.getResourcePath = (bucket, key = '', resource) =>
+    hasNoPathOfItsOwn(key)
+      ? join(
+          store.getBucketPath(bucket),
+          HASHED_FOLDER,
+          `${createHash('sha256').update(key).digest('hex')}._S3rver_${resource}`,
+        )
+      : pathOf(bucket, key, resource)
+
+  store.listObjects = async (bucket, options: ListOptions) => {
+    const {prefix = '', delimiter = '', maxKeys = Infinity} = options
+    const bucketPath = store.getBucketPath(bucket)
+    const keys: string[] = []
+    const commonPrefixes = new Set<string>()
+    let isTruncated = false
+    for await (const key of merged(keysInOrder(bucketPath, '', options), await hashedKeys(bucketPath, options))) {
+      const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1
+      if (cut !== -1) commonPrefixes.add(key.slice(0, cut + delimiter.length))
+      else if (keys.length < maxKeys) keys.push(key)
+      else {
+        isTruncated = true
+        break
+      }
+    }
+    const S3Object = require('s3rver/lib/models/object.js')
+    const objects = await Promise.all(
+      keys.map((key) =>
+        store.getMetadata(bucket, key).then(
+          (metadata) => new S3Object(bucket, key, null, metadata),
+          (error: unknown) => {
+            // Deleted since it was listed.
+            if (isMissing(error)) return undefined
+            throw error
+          },
+        ),
+      ),
+    )
+    return {objects: objects.filter(Boolean), commonPrefixes: [...commonPrefixes].sort(byS3Order), isTruncated}
   }
 }
 
@@ -295,13 +435,16 @@ export async function repairS3Files(directory: string, setAsideDirectory: string
       const files = {object: base + OBJECT_SUFFIX, md5: base + MD5_SUFFIX, metadata: base + METADATA_SUFFIX}
       const why = await damage(files)
       if (!why) continue
+      // An object kept under its key's hash (HASHED_FOLDER) is named by the key its metadata records, when it can be read.
+      const recorded = (await readMetadata(files.metadata).catch((): Metadata => ({})))[KEY]
+      const key = typeof recorded === 'string' ? recorded : relative(bucketPath, base).split(sep).join('/')
       const target = join(folder, bucket.name, relative(bucketPath, dirname(files.object)))
       await mkdir(target, {recursive: true, mode: 0o700})
       for (const file of Object.values(files))
         await rename(file, join(target, file.slice(dirname(file).length + 1))).catch((error) => {
           if (!isMissing(error)) throw error
         })
-      setAside.push({bucket: bucket.name, key: relative(bucketPath, base).split(sep).join('/'), why, folder: target})
+      setAside.push({bucket: bucket.name, key, why, folder: target})
     }
   }
   if (setAside.length > 0)

@@ -19,7 +19,9 @@ import {
 
 import {MAX_BATCH_OBJECT_BYTES, MAX_OBJECT_BYTES} from '#contract/limits.js'
 import {
+  compactMetadataValue,
   encodeMetadataValue,
+  hasHashedEntryKeys,
   ITEM_METADATA,
   QUARANTINE_METADATA,
   QUARANTINE_REASONS,
@@ -138,8 +140,11 @@ function quarantineMetadata(
   if (upload.releaseId) metadata[QUARANTINE_METADATA.releaseId] = upload.releaseId
   const size = (entries: Record<string, string>) =>
     Object.entries(entries).reduce((sum, [k, v]) => sum + k.length + v.length, 0)
-  const sourceKey = encodeMetadataValue(upload.key)
-  if (size(metadata) + QUARANTINE_METADATA.sourceKey.length + sourceKey.length <= METADATA_BUDGET_BYTES / 2)
+  // An entry key in the hashed layout does not hold its whole source key: then the metadata always does, in its
+  // shortest spelling, and the message gives way.
+  const hashed = hasHashedEntryKeys(upload.key)
+  const sourceKey = hashed ? compactMetadataValue(upload.key) : encodeMetadataValue(upload.key)
+  if (hashed || size(metadata) + QUARANTINE_METADATA.sourceKey.length + sourceKey.length <= METADATA_BUDGET_BYTES / 2)
     metadata[QUARANTINE_METADATA.sourceKey] = sourceKey
   const room = METADATA_BUDGET_BYTES - size(metadata) - QUARANTINE_METADATA.message.length
   let text = message.length > MAX_MESSAGE_CHARS ? `${clip(message, MAX_MESSAGE_CHARS - 1)}…` : message

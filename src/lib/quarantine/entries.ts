@@ -6,6 +6,8 @@ import {mapConcurrently} from '#core/concurrency.js'
 import {listObjects} from '#aws/list-objects.js'
 import {
   decodeMetadataValue,
+  entryKeyPrefix,
+  isEntryOf,
   parseQuarantineKey,
   QUARANTINE_METADATA,
   QUARANTINE_TAGS,
@@ -30,14 +32,16 @@ export interface QuarantineEntry {
 /** Reads an entry's recorded reason, message and source upload from its metadata; undefined when it is gone. */
 async function describeEntry(s3: S3Client, bucket: string, key: string): Promise<QuarantineEntry | undefined> {
   // Only entry keys get here: entryKeys keeps no other.
-  const parsed = parseQuarantineKey(key)!
+  const {sourceKey, entryId} = parseQuarantineKey(key)!
   try {
     const head = await s3.send(new HeadObjectCommand({Bucket: bucket, Key: key}))
     const metadata = head.Metadata ?? {}
     const read = (name: string) => (metadata[name] === undefined ? undefined : decodeMetadataValue(metadata[name]))
     return {
       key,
-      ...parsed,
+      // An entry key in the hashed layout holds only the head of its source key; the metadata holds it whole.
+      sourceKey: sourceKey ?? read(QUARANTINE_METADATA.sourceKey) ?? key,
+      entryId,
       size: head.ContentLength ?? 0,
       quarantinedAt: read(QUARANTINE_METADATA.quarantinedAt) ?? head.LastModified?.toISOString(),
       reason: read(QUARANTINE_METADATA.reason),
@@ -62,11 +66,12 @@ async function entryKeys(target: PipelineTarget, options: {prefix?: string}): Pr
   return keys
 }
 
-/** Keys of one source key's entries: under `<source key>/`, but not those of the longer source keys it prefixes. */
+/**
+ * Keys of one source key's entries, in either layout (entryKeyPrefix), but not those of the longer source keys it
+ * prefixes.
+ */
 async function entryKeysOf(target: PipelineTarget, sourceKey: string): Promise<string[]> {
-  return (await entryKeys(target, {prefix: `${sourceKey}/`})).filter(
-    (key) => parseQuarantineKey(key)!.sourceKey === sourceKey,
-  )
+  return (await entryKeys(target, {prefix: entryKeyPrefix(sourceKey)})).filter((key) => isEntryOf(key, sourceKey))
 }
 
 /**
@@ -159,8 +164,8 @@ export interface TaggedEntry {
 export async function taggedEntriesOf(target: PipelineTarget, sourceKey: string): Promise<TaggedEntry[]> {
   const bucket = resource(target, 'quarantineBucket')
   const entries: TaggedEntry[] = []
-  for await (const object of listObjects(target.s3, bucket, {prefix: `${sourceKey}/`})) {
-    if (parseQuarantineKey(object.key)?.sourceKey !== sourceKey) continue
+  for await (const object of listObjects(target.s3, bucket, {prefix: entryKeyPrefix(sourceKey)})) {
+    if (!isEntryOf(object.key, sourceKey)) continue
     const tags = await target.s3
       .send(new GetObjectTaggingCommand({Bucket: bucket, Key: object.key}))
       .then((answer) => Object.fromEntries((answer.TagSet ?? []).map((tag) => [tag.Key, tag.Value])))

@@ -151,8 +151,10 @@ export async function runUpload(
  */
 export function uploadExitStatus(result: UploadResult & {failure?: Failure}): ExitCodeValue {
   if (result.failure) return result.failure.exitCode as ExitCodeValue
-  if (result.summary.failed > 0 || (result.summary.pending ?? 0) > 0) return ExitCode.Aws
-  if (result.summary.invalid > 0 || (result.summary.quarantined ?? 0) > 0) return ExitCode.Negative
+  // An in-flight conflict is counted as failed, but it is a conflict to retry once the earlier upload is processed.
+  const conflicts = result.files.filter((file) => file.status === 'in-flight-conflict').length
+  if (result.summary.failed > conflicts || (result.summary.pending ?? 0) > 0) return ExitCode.Aws
+  if (conflicts > 0 || result.summary.invalid > 0 || (result.summary.quarantined ?? 0) > 0) return ExitCode.Negative
   return ExitCode.Success
 }
 
