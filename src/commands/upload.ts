@@ -21,6 +21,7 @@ import {
   runUpload,
   summaryLine,
   type UploadResult,
+  unchangedLine,
   uploadExitStatus,
   withPacking,
 } from '#upload/run-upload.js'
@@ -32,8 +33,10 @@ export default class Upload extends PipelineCommand {
 are reported like \`validate\` does and not sent (--no-validate sends them
 anyway).
 Records the table already holds exactly so are reported unchanged and not sent
-(looked up 100 at a time; --force sends them anyway, and the pipeline then
-reports them unchanged).
+(looked up 100 at a time), and so are batch files already processed exactly so
+(same key and content) or whose every record is stored. --force sends them
+anyway: the very same file under the same key is the same upload and ends
+stored again; under another key, or in other bytes, unchanged.
 Keys: a file's path below the directory argument (a file argument: its name),
 after --prefix. Keys that clash or could escape the prefix are refused before
 anything is sent. An object still waiting in the processing bucket under the
@@ -102,8 +105,7 @@ stops after the files being sent).`
       default: true,
     }),
     force: Flags.boolean({
-      description:
-        'Send records even when the table already holds them exactly so (the pipeline reports them unchanged).',
+      description: 'Send records and batch files even when they are already stored exactly so.',
     }),
     wait: Flags.boolean({description: 'Wait until each object is stored, unchanged or quarantined.'}),
     batch: Flags.integer({
@@ -143,11 +145,11 @@ stops after the files being sent).`
       return result
     }
 
-    // The table for the look-up before sending, the outcomes table for --wait: used where known (not on a bare S3
-    // endpoint, nor, for the outcomes table, a stack deployed before it).
+    // The table for the look-up before sending, the outcomes table for it (batches already processed) and for --wait:
+    // used where known (not on a bare S3 endpoint, nor, for the outcomes table, a stack deployed before it).
     const wants: ResourceName[] = []
     if (!flags.force) wants.push('table')
-    if (flags.wait) wants.push('outcomesTable')
+    if (!flags.force || flags.wait) wants.push('outcomesTable')
     const target = await resolveTarget(flags, {
       role: 'uploader',
       needs: flags.wait ? ['processingBucket', 'quarantineBucket', 'table'] : ['processingBucket'],
@@ -179,8 +181,7 @@ stops after the files being sent).`
     if (!flags.quiet)
       for (const batch of packing?.batches ?? []) this.log(`batch ${batch.key}: ${batch.file.displayPath}`)
     if (!flags.quiet)
-      for (const file of result.files.filter((f) => f.status === 'unchanged'))
-        this.log(`unchanged    ${file.key}  (already stored exactly so; not sent)`)
+      for (const file of result.files.filter((f) => f.status === 'unchanged')) this.log(unchangedLine(file))
     for (const file of result.files)
       if (file.outcome && !(flags.quiet && file.outcome.state === 'stored')) this.log(outcomeLine(file.outcome))
     this.log(summaryLine(result))

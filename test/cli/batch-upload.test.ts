@@ -72,6 +72,28 @@ describe('upload of a batch file', () => {
     expect(none.exitCode).toBe(1)
   })
 
+  it('release --line N --wait of a batch line quarantined again counts it: exit 1, "1 quarantined again"', async () => {
+    const file = join(dir, 'release-again.ndjson')
+    writeFileSync(file, `${JSON.stringify(track('Released', 1))}\n{"ArtistID": "Released"}\n`)
+    const sent = await json(source.cli, ['upload', file, '--no-validate', '--wait'])
+    expect(sent.result.summary).toMatchObject({stored: 1, quarantined: 1})
+
+    // Released as it is, the line is quarantined again for the same reason.
+    const released = await source.cli([
+      'quarantine',
+      'release',
+      'release-again.ndjson',
+      '--line',
+      '2',
+      '--yes',
+      '--wait',
+      '--timeout',
+      '60s',
+    ])
+    expect(released.stdout).toContain('1 released: 0 stored, 1 quarantined again.')
+    expect(released.exitCode).toBe(1)
+  })
+
   it('items export writes NDJSON (plain or typed) that upload takes back unchanged into an empty pipeline', async () => {
     for (const n of [10, 11, 12]) {
       const path = join(dir, `single-${n}.json`)
@@ -100,7 +122,7 @@ describe('upload of a batch file', () => {
     }
   })
 
-  it('--batch N packs single-record files into batch objects, each file traceable to its object and line; a re-run sends the same batches', async () => {
+  it('--batch N packs single-record files into batch objects, each file traceable to its object and line; a re-run makes the same batches, unchanged', async () => {
     const folder = join(dir, 'singles')
     mkdirSync(folder)
     for (const n of [30, 31, 32, 33])
@@ -127,7 +149,8 @@ describe('upload of a batch file', () => {
     ])
     const again = await run()
     expect(again.result.packed).toEqual(first.result.packed)
-    expect(again.result.summary).toMatchObject({quarantined: 0})
+    expect(again.result.summary).toMatchObject({uploaded: 0, unchanged: 4, quarantined: 0})
+    expect(again.exitCode).toBe(1)
   })
 
   it("takes a gzip file in DynamoDB's export format, with the pipeline's metadata attributes in it", async () => {

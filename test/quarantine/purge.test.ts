@@ -1,9 +1,17 @@
-import {DeleteObjectCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3Client} from '@aws-sdk/client-s3'
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  ListObjectsCommand,
+  ListObjectVersionsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3'
 import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import {purgeEntry} from '#quarantine/actions.js'
-import type {QuarantineEntry} from '#quarantine/entries.js'
+import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
+import type {PipelineTarget} from '#aws/clients.js'
 
 // Purging on a versioned bucket, at the SDK boundary (the local S3 keeps no versions).
 
@@ -77,5 +85,64 @@ describe('quarantine rm --purge', () => {
     await expect(purgeEntry(client, 'quarantine', entry)).rejects.toThrow(
       /v1 of a\.json\/q-0123456789abcdef: AccessDenied/,
     )
+  })
+
+  it('names the versions left when S3 refuses some without naming them', async () => {
+    s3.on(DeleteObjectCommand).resolves({})
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [
+        {Key: entry.key, VersionId: 'v1'},
+        {Key: entry.key, VersionId: 'v2'},
+      ],
+    })
+    s3.on(DeleteObjectsCommand).resolves({
+      Deleted: [{Key: entry.key, VersionId: 'v1'}],
+      Errors: [{Code: 'AccessDenied'}],
+    })
+    await expect(purgeEntry(client, 'quarantine', entry)).rejects.toThrow(
+      'could not delete version v2 of a.json/q-0123456789abcdef: AccessDenied',
+    )
+  })
+
+  it('finds an entry a purge cut short (deleted, older versions left) by its source key, so that a second run finishes it', async () => {
+    const target = {
+      label: 'stack',
+      region: 'eu-west-1',
+      concurrency: 4,
+      resources: {quarantineBucket: 'quarantine'},
+      s3: client,
+    } as unknown as PipelineTarget
+    // The current version is a delete marker: the plain listing shows nothing.
+    s3.on(ListObjectsCommand).resolves({Contents: []})
+    s3.on(ListObjectVersionsCommand).resolves({
+      DeleteMarkers: [{Key: entry.key, VersionId: 'marker-1', IsLatest: true}],
+      Versions: [
+        {Key: entry.key, VersionId: 'v2', IsLatest: false},
+        {Key: entry.key, VersionId: 'v1', IsLatest: false},
+        // Another source key's entry, still current: not named by a.json.
+        {Key: 'a.json.bak/q-00000000000000aa', VersionId: 'x', IsLatest: true},
+      ],
+    })
+    s3.on(HeadObjectCommand, {Bucket: 'quarantine', Key: entry.key, VersionId: 'v2'}).resolves({
+      ContentLength: 7,
+      Metadata: {'ep-reason': 'duplicate', 'ep-quarantined-at': '2026-12-01T10:00:00.000Z'},
+    })
+
+    const [plain] = await resolveEntryArguments(target, ['a.json'])
+    expect(plain.entries).toEqual([])
+    const [forPurge] = await resolveEntryArguments(target, ['a.json'], {deleted: true})
+    expect(forPurge.entries).toEqual([
+      {
+        key: entry.key,
+        sourceKey: 'a.json',
+        entryId: 'q-0123456789abcdef',
+        size: 7,
+        quarantinedAt: '2026-12-01T10:00:00.000Z',
+        reason: 'duplicate',
+        deleted: true,
+      },
+    ])
+    const [byEntryKey] = await resolveEntryArguments(target, [entry.key], {deleted: true})
+    expect(byEntryKey.entries.map((found) => found.key)).toEqual([entry.key])
   })
 })

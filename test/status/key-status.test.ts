@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {SWEEP_GAVE_UP} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
-import {isSettled, keyHistory, keyStatus, waitForOutcomes} from '#status/key-status.js'
+import {isSettled, keyHistory, keyStatus, recordsIn, waitForOutcomes} from '#status/key-status.js'
 import {localTarget} from '#local/target.js'
 import type {PipelineTarget} from '#aws/clients.js'
 import {s3Before, startTestPipeline, stopTestPipeline, type TestPipeline} from '../processor/helpers.js'
@@ -167,6 +167,24 @@ describe('status of a key', () => {
       isSettled({key: KEY, state}),
     )
     expect(settled).toEqual([true, true, true, true, false, false])
+  })
+
+  it('counts records by outcome: one per single upload, a batch by its records (a released line is a batch of one)', () => {
+    const batch = (stored: number, unchanged: number, quarantined: number) => ({
+      key: 'b.ndjson',
+      state: 'batch' as const,
+      counts: {records: stored + unchanged + quarantined, stored, unchanged, quarantined, reasons: {}},
+    })
+    const statuses = [
+      {key: 'a.json', state: 'stored' as const},
+      {key: 'c.json', state: 'quarantined' as const},
+      batch(0, 0, 1),
+      batch(5, 2, 3),
+      {key: 'd.json', state: 'in-flight' as const},
+    ]
+    expect(recordsIn(statuses, 'stored')).toBe(6)
+    expect(recordsIn(statuses, 'unchanged')).toBe(2)
+    expect(recordsIn(statuses, 'quarantined')).toBe(5)
   })
 
   it('waiting stops at Ctrl-C, returning uploads as they stood, not timed out', async () => {

@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {gzipSync} from 'node:zlib'
 
 import {PutItemCommand} from '@aws-sdk/client-dynamodb'
 import {CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
@@ -11,7 +12,7 @@ import type {PipelineTarget} from '#aws/clients.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {localTarget} from '#local/target.js'
 import {planUpload} from '#upload/plan.js'
-import {dryRun, runUpload, summaryLine, uploadExitStatus} from '#upload/run-upload.js'
+import {dryRun, runUpload, summaryLine, unchangedLine, uploadExitStatus} from '#upload/run-upload.js'
 import {removeDir, startTestPipeline, type TestPipeline} from '../processor/helpers.js'
 
 // `upload` in-process against a local pipeline: what is sent, what is skipped, and what --wait reports.
@@ -24,7 +25,7 @@ let t: TestPipeline
 let target: PipelineTarget
 let dir: string
 
-const files = (contents: Record<string, string>) => {
+const files = (contents: Record<string, string | Buffer>) => {
   const at = mkdtempSync(join(dir, 'files-'))
   for (const [name, body] of Object.entries(contents)) writeFileSync(join(at, name), body)
   return at
@@ -248,6 +249,98 @@ describe('runUpload', () => {
       /^Check --stack, --region and --profile\..*\nThen run the same command again: /s,
     )
     expect(remote).toMatchObject({target: 'local pipeline', bucket: 'no-such-bucket', dryRun: false})
+  })
+})
+
+describe('a batch file already stored exactly so', () => {
+  const track = (n: number) => JSON.stringify({ArtistID: 'Bicep', ItemID: `TRACK#Glue ${n}`, EntityType: 'Track'})
+  // 250 records: three look-up calls' worth, so that "every record stored" is not decided by the first call alone.
+  const catalog = Array.from({length: 250}, (_, i) => track(i)).join('\n') + '\n'
+  const notified = (key: string) => t.notifications.filter((n) => n.sourceKey === key).length
+
+  it('is not sent again under the same key: unchanged, with the counts of the run that processed it, exit 0', async () => {
+    const at = files({'catalog.ndjson': catalog})
+    const first = await upload(at, {wait: true, prefix: 'same'})
+    expect(first.summary).toMatchObject({uploaded: 1, stored: 250})
+    await t.pipeline.idle()
+    for (const run of [1, 2]) {
+      const again = await upload(at, {wait: true, prefix: 'same'})
+      expect(again.files[0], `run ${run}`).toMatchObject({
+        status: 'unchanged',
+        etag: createHash('md5').update(catalog).digest('hex'),
+        processedAt: first.files[0].outcome!.at,
+        counts: {records: 250, stored: 250, unchanged: 0, quarantined: 0},
+      })
+      expect(again.summary).toMatchObject({files: 1, uploaded: 0, unchanged: 250, stored: 0, quarantined: 0})
+      expect(uploadExitStatus(again)).toBe(0)
+    }
+    await t.pipeline.idle()
+    expect(notified('same/catalog.ndjson')).toBe(1)
+  })
+
+  it('is not sent under another key, gzipped or not, when every record is stored exactly so', async () => {
+    await upload(files({'stored.ndjson': catalog}), {wait: true, prefix: 'first'})
+    for (const [name, body] of [
+      ['copy.ndjson', Buffer.from(catalog)],
+      ['copy.ndjson.gz', gzipSync(catalog)],
+    ] as const) {
+      const result = await upload(files({[name]: body}), {prefix: 'other'})
+      expect(result.files[0], name).toMatchObject({
+        status: 'unchanged',
+        counts: {records: 250, stored: 0, unchanged: 250, quarantined: 0},
+      })
+      expect(result.files[0].processedAt).toBeUndefined()
+      expect(result.summary).toMatchObject({uploaded: 0, unchanged: 250})
+      expect(unchangedLine(result.files[0])).toBe(
+        `unchanged    other/${name}  (all 250 records already stored exactly so; not sent)`,
+      )
+    }
+    await t.pipeline.idle()
+    expect(notified('other/copy.ndjson') + notified('other/copy.ndjson.gz')).toBe(0)
+  })
+
+  it('is sent when one record differs (the last one, past the first look-ups) or is new, and with --force', async () => {
+    const lines = catalog.trimEnd().split('\n')
+    const changed = [...lines.slice(0, -1), JSON.stringify({...JSON.parse(lines.at(-1)!), Duration: 1})].join('\n')
+    const added = `${catalog}${track(999)}\n`
+    const result = await upload(files({'changed.ndjson': changed, 'added.ndjson': added}), {
+      wait: true,
+      prefix: 'differs',
+    })
+    expect(result.files.map((file) => [file.key, file.status])).toEqual([
+      ['differs/added.ndjson', 'uploaded'],
+      ['differs/changed.ndjson', 'uploaded'],
+    ])
+    expect(result.summary).toMatchObject({unchanged: 499, stored: 1, quarantined: 1})
+    const forced = await upload(files({'catalog.ndjson': catalog}), {prefix: 'same', force: true})
+    expect(forced.files[0].status).toBe('uploaded')
+    await t.pipeline.idle()
+  })
+
+  it("says the counts are the earlier run's, and where to see what is in quarantine now", async () => {
+    await upload(files({'apricots.json': record('Apricots')}), {wait: true, prefix: 'mixed'})
+    const at = files({'mixed.ndjson': `${record('Atlas')}\n${record('Apricots', 999)}\n`})
+    const first = await upload(at, {wait: true, prefix: 'mixed'})
+    expect(first.summary).toMatchObject({stored: 1, quarantined: 1})
+    const again = await upload(at, {wait: true, prefix: 'mixed'})
+    expect(again.files[0].status).toBe('unchanged')
+    expect(unchangedLine(again.files[0])).toBe(
+      `unchanged    mixed/mixed.ndjson  (processed before exactly so, ${first.files[0].outcome!.at}; counts of that run: ` +
+        '2 records, 1 stored, 0 unchanged, 1 quarantined; ' +
+        "in quarantine now: eventpulse quarantine list --prefix 'mixed/mixed.ndjson/'; not sent)",
+    )
+    expect(again.summary).toMatchObject({unchanged: 1, stored: 0, quarantined: 0})
+  })
+})
+
+describe('upload --force of a stored record', () => {
+  it('under the same key is the same upload and ends stored; under another key it ends unchanged', async () => {
+    const body = record('Forced')
+    await upload(files({'forced.json': body}), {wait: true, prefix: 'force'})
+    const same = await upload(files({'forced.json': body}), {wait: true, prefix: 'force', force: true})
+    expect(same.files[0]).toMatchObject({status: 'uploaded', outcome: {state: 'stored'}})
+    const other = await upload(files({'forced-copy.json': body}), {wait: true, prefix: 'force', force: true})
+    expect(other.files[0]).toMatchObject({status: 'uploaded', outcome: {state: 'unchanged'}})
   })
 })
 

@@ -16,7 +16,7 @@ import {ExitCode} from '#core/exit-codes.js'
 import {interruptible} from '#core/interrupt.js'
 import {parseDuration} from '#core/duration.js'
 import {createProgress} from '#terminal/progress.js'
-import {type KeyStatus, waitForOutcomes} from '#status/key-status.js'
+import {isSettled, type KeyStatus, recordsIn, waitForOutcomes} from '#status/key-status.js'
 import {outcomeLine, waitTimedOutLine} from '#status/status-lines.js'
 
 export default class QuarantineRelease extends PipelineCommand {
@@ -105,17 +105,18 @@ timed out; 130 Ctrl-C.`
       })
       const waited = await waitForOutcomes(target, released, {timeoutMs, signal, onSettled: () => progress.advance()})
       progress.done()
-      const count = (state: KeyStatus['state']) => waited.statuses.filter((status) => status.state === state).length
-      const summary = `${count('stored')} stored, ${count('quarantined')} quarantined again`
+      // A batch's line comes back as a batch of one: its outcome counts its record.
+      const records = (state: 'stored' | 'unchanged' | 'quarantined') => recordsIn(waited.statuses, state)
+      const inFlight = waited.statuses.filter((status) => !isSettled(status)).length
+      const unchanged = records('unchanged') > 0 ? `, ${records('unchanged')} unchanged` : ''
+      const summary = `${records('stored')} stored${unchanged}, ${records('quarantined')} quarantined again`
       if (signal.aborted)
-        throw interruptedError(`${released.length} released; ${summary}, ${count('in-flight')} not yet processed.`)
+        throw interruptedError(`${released.length} released; ${summary}, ${inFlight} not yet processed.`)
       for (const status of waited.statuses) if (!flags.quiet || status.state !== 'stored') this.log(outcomeLine(status))
-      this.log(
-        `${released.length} released: ${summary}${waited.timedOut ? `, ${count('in-flight')} still in flight` : ''}.`,
-      )
+      this.log(`${released.length} released: ${summary}${waited.timedOut ? `, ${inFlight} still in flight` : ''}.`)
       if (waited.timedOut) this.logToStderr(waitTimedOutLine(flags.timeout))
       if (waited.timedOut || result.failed.length > 0) this.exitStatus = ExitCode.Aws
-      else if (count('quarantined') > 0) this.exitStatus = ExitCode.Negative
+      else if (records('quarantined') > 0) this.exitStatus = ExitCode.Negative
       return {...result, outcomes: waited.statuses}
     })
   }

@@ -19,7 +19,9 @@ the question. Without a terminal and without --yes it refuses (exit 2).
 A key with nothing in quarantine is reported and not asked about.
 The quarantine bucket is versioned: a deleted entry stays recoverable for
 ${QUARANTINE_RETENTION_DAYS} days as a noncurrent version, then expires. --purge
-deletes every version at once (asked separately; it cannot be undone).
+deletes every version at once (asked separately; it cannot be undone). It also
+finds entries deleted before whose older versions remain, so a purge cut short
+is finished by running it again.
 Exit codes: 0 deleted; 1 a key was not in quarantine, or you declined; 2 no
 confirmation possible; 4 a deletion failed; 130 Ctrl-C.`
 
@@ -65,7 +67,7 @@ confirmation possible; 4 a deletion failed; 130 Ctrl-C.`
       concurrency: flags.concurrency,
     })
     const bucket = resource(target, 'quarantineBucket')
-    const resolved = await resolveEntryArguments(target, argv as string[], {line: flags.line})
+    const resolved = await resolveEntryArguments(target, argv as string[], {line: flags.line, deleted: flags.purge})
     const result = await interruptible((signal) =>
       actOnEntries(
         target,

@@ -1,6 +1,6 @@
-import {ListObjectsCommand, type S3Client} from '@aws-sdk/client-s3'
+import {ListObjectsCommand, ListObjectVersionsCommand, type S3Client} from '@aws-sdk/client-s3'
 
-import {unquoteEtag} from '#core/aws-responses.js'
+import {isUnsupportedRequest, unquoteEtag} from '#core/aws-responses.js'
 
 export interface ListedObject {
   key: string
@@ -50,4 +50,49 @@ export async function findObject(s3: S3Client, bucket: string, key: string): Pro
   for await (const object of listObjects(s3, bucket, {prefix: key, limit: 1}))
     return object.key === key ? object : undefined
   return undefined
+}
+
+/** One version of an object, or a delete marker, in a versioned bucket. */
+export interface ListedVersion {
+  key: string
+  versionId: string
+  /** The object's current version (or marker). */
+  isLatest: boolean
+  deleteMarker: boolean
+}
+
+/**
+ * Every version and delete marker under a prefix, a page (up to 1,000) at a time, each key's newest first. Nothing
+ * where the S3 keeps no versions: the local one answers ListObjectVersions as unsupported.
+ */
+export async function* listObjectVersions(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): AsyncGenerator<ListedVersion[]> {
+  let keyMarker: string | undefined
+  let versionIdMarker: string | undefined
+  do {
+    const page = await s3
+      .send(
+        new ListObjectVersionsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionIdMarker,
+        }),
+      )
+      .catch((error: unknown) => {
+        if (isUnsupportedRequest(error)) return undefined
+        throw error
+      })
+    if (!page) return
+    const listed = (deleteMarker: boolean) => (version: {Key?: string; VersionId?: string; IsLatest?: boolean}) =>
+      version.Key && version.VersionId
+        ? [{key: version.Key, versionId: version.VersionId, isLatest: version.IsLatest ?? false, deleteMarker}]
+        : []
+    yield [...(page.Versions ?? []).flatMap(listed(false)), ...(page.DeleteMarkers ?? []).flatMap(listed(true))]
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined
+    versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined
+  } while (keyMarker)
 }

@@ -4,14 +4,14 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
-  ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
 
 import {isConditionalWriteConflict} from '#aws/explain-error.js'
 import {QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
-import {isUnsupportedRequest, unquoteEtag} from '#core/aws-responses.js'
+import {unquoteEtag} from '#core/aws-responses.js'
+import {listObjectVersions} from '#aws/list-objects.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import type {QuarantineEntry} from './entries.js'
@@ -28,40 +28,28 @@ export async function deleteEntry(s3: S3Client, bucket: string, entry: Quarantin
 
 /**
  * Deletes every version of the entry, and the delete markers: nothing of it stays recoverable. The plain delete
- * comes first, so the entry is gone even where the bucket keeps no versions (the local S3 lists none).
+ * comes first, so the entry is gone even where the bucket keeps no versions (the local S3 lists none). A purge cut
+ * short leaves the entry deleted with older versions: `resolveEntryArguments` with `deleted` finds it to finish.
  */
 export async function purgeEntry(s3: S3Client, bucket: string, entry: QuarantineEntry): Promise<void> {
   await deleteEntry(s3, bucket, entry)
-  let keyMarker: string | undefined
-  let versionIdMarker: string | undefined
-  do {
-    const page = await s3
-      .send(
-        new ListObjectVersionsCommand({
-          Bucket: bucket,
-          Prefix: entry.key,
-          KeyMarker: keyMarker,
-          VersionIdMarker: versionIdMarker,
-        }),
-      )
-      .catch((error: unknown) => {
-        // An S3 without versions (the local one) keeps nothing beyond the object just deleted.
-        if (isUnsupportedRequest(error)) return undefined
-        throw error
-      })
-    if (!page) return
+  for await (const page of listObjectVersions(s3, bucket, entry.key)) {
     // The prefix also matches longer keys; only this entry's versions go.
-    const versions = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].flatMap((version) =>
-      version.Key === entry.key && version.VersionId ? [{Key: version.Key, VersionId: version.VersionId}] : [],
-    )
-    if (versions.length > 0) {
-      const result = await s3.send(new DeleteObjectsCommand({Bucket: bucket, Delete: {Objects: versions, Quiet: true}}))
-      const [failed] = result.Errors ?? []
-      if (failed) throw new Error(`could not delete version ${failed.VersionId} of ${entry.key}: ${failed.Code}`)
+    const versions = page
+      .filter((version) => version.key === entry.key)
+      .map((version) => ({Key: version.key, VersionId: version.versionId}))
+    if (versions.length === 0) continue
+    // Not quiet: the versions S3 reports deleted tell which are left, as an error need not name its version.
+    const result = await s3.send(new DeleteObjectsCommand({Bucket: bucket, Delete: {Objects: versions}}))
+    if (result.Errors?.length) {
+      const deleted = new Set(result.Deleted?.map((version) => version.VersionId))
+      const left = versions.filter((version) => !deleted.has(version.VersionId)).map((version) => version.VersionId)
+      const codes = [...new Set(result.Errors.map((error) => error.Code ?? 'unknown error'))].join(', ')
+      throw new Error(
+        `could not delete ${left.length === 1 ? 'version' : 'versions'} ${left.join(', ')} of ${entry.key}: ${codes}`,
+      )
     }
-    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined
-    versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined
-  } while (keyMarker)
+  }
 }
 
 /**

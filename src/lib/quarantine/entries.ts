@@ -3,7 +3,7 @@ import {GetObjectTaggingCommand, HeadObjectCommand, type S3Client} from '@aws-sd
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {isNoSuchKey} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
-import {listObjects} from '#aws/list-objects.js'
+import {listObjects, listObjectVersions} from '#aws/list-objects.js'
 import {
   decodeMetadataValue,
   entryKeyPrefix,
@@ -27,14 +27,24 @@ export interface QuarantineEntry {
   sourceEtag?: string
   /** The record's line in its batch object: a batch's records are quarantined one entry per line. */
   line?: number
+  /** Deleted, with older versions left (a purge cut short): described from its newest version. */
+  deleted?: true
 }
 
-/** Reads an entry's recorded reason, message and source upload from its metadata; undefined when it is gone. */
-async function describeEntry(s3: S3Client, bucket: string, key: string): Promise<QuarantineEntry | undefined> {
+/**
+ * Reads an entry's recorded reason, message and source upload from its metadata (of its current version, or of the
+ * version given); undefined when it is gone.
+ */
+async function describeEntry(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionId?: string,
+): Promise<QuarantineEntry | undefined> {
   // Only entry keys get here: entryKeys keeps no other.
   const {sourceKey, entryId} = parseQuarantineKey(key)!
   try {
-    const head = await s3.send(new HeadObjectCommand({Bucket: bucket, Key: key}))
+    const head = await s3.send(new HeadObjectCommand({Bucket: bucket, Key: key, VersionId: versionId}))
     const metadata = head.Metadata ?? {}
     const read = (name: string) => (metadata[name] === undefined ? undefined : decodeMetadataValue(metadata[name]))
     return {
@@ -116,6 +126,30 @@ export async function entriesOf(
   return (await describeEntries(target, await entryKeysOf(target, sourceKey), concurrency)).sort(newestFirst)
 }
 
+/**
+ * The entries an argument names (the entry key, or a source key's entries) that are deleted but keep older versions,
+ * as a purge cut short leaves them, each described from its newest version; none where the bucket keeps no versions.
+ */
+async function deletedEntriesNamed(target: PipelineTarget, argument: string): Promise<QuarantineEntry[]> {
+  const bucket = resource(target, 'quarantineBucket')
+  const current = new Set<string>()
+  const newestVersion = new Map<string, string>()
+  for await (const page of listObjectVersions(target.s3, bucket, argument))
+    for (const version of page) {
+      if (version.isLatest && !version.deleteMarker) current.add(version.key)
+      else if (!version.deleteMarker && !newestVersion.has(version.key))
+        newestVersion.set(version.key, version.versionId)
+    }
+  const named = [...newestVersion.keys()].filter((key) => {
+    const parsed = parseQuarantineKey(key)
+    return parsed && !current.has(key) && (key === argument || parsed.sourceKey === argument)
+  })
+  const entries = await mapConcurrently(named, target.concurrency, (key) =>
+    describeEntry(target.s3, bucket, key, newestVersion.get(key)),
+  )
+  return entries.flatMap((entry) => (entry ? [{...entry, deleted: true as const}] : []))
+}
+
 /** What one command argument names: the entry key `list` prints (one entry), or a source key (all its entries). */
 export interface ResolvedArgument {
   argument: string
@@ -124,12 +158,13 @@ export interface ResolvedArgument {
 
 /**
  * Resolves the arguments in two rounds, each `target.concurrency` wide: the entry keys each argument names (listing),
- * then the metadata of all of them at once. With `line`, only the entries of that line of a batch object.
+ * then the metadata of all of them at once. With `line`, only the entries of that line of a batch object. With
+ * `deleted` (`rm --purge`), also the entries deleted but not purged, so that a purge cut short can be finished.
  */
 export async function resolveEntryArguments(
   target: PipelineTarget,
   args: string[],
-  options: {line?: number} = {},
+  options: {line?: number; deleted?: boolean} = {},
 ): Promise<ResolvedArgument[]> {
   const keysPerArgument = await mapConcurrently(args, target.concurrency, async (argument) => {
     // An entry key names itself when it exists; otherwise the argument is a source key.
@@ -140,10 +175,15 @@ export async function resolveEntryArguments(
   const described = new Map(
     (await describeEntries(target, [...new Set(keysPerArgument.flat())])).map((entry) => [entry.key, entry]),
   )
+  const deletedPerArgument = options.deleted
+    ? await mapConcurrently(args, target.concurrency, (argument) => deletedEntriesNamed(target, argument))
+    : []
   return args.map((argument, index) => ({
     argument,
-    entries: keysPerArgument[index]
-      .flatMap((key) => described.get(key) ?? [])
+    entries: [
+      ...keysPerArgument[index].flatMap((key) => described.get(key) ?? []),
+      ...(deletedPerArgument[index] ?? []),
+    ]
       .filter((entry) => options.line === undefined || entry.line === options.line)
       .sort(newestFirst),
   }))

@@ -4,7 +4,7 @@ export function entryLine(entry: QuarantineEntry): string {
   const reason = entry.reason ?? 'no reason recorded'
   return (
     `${entry.key}  ${entry.line === undefined ? '' : `line ${entry.line}  `}${entry.size} B  ${entry.quarantinedAt ?? '-'}  ` +
-    `${reason}${entry.message ? `: ${entry.message}` : ''}`
+    `${reason}${entry.message ? `: ${entry.message}` : ''}${entry.deleted ? '  (deleted; older versions left)' : ''}`
   )
 }
 

@@ -117,6 +117,18 @@ async function outcomesTableUploads(target: PipelineTarget, key: string, etag?: 
   })
 }
 
+/**
+ * The recorded outcome of a batch upload (key + ETag) the pipeline has finished: its counts and when; undefined when
+ * it is not done (or the target knows no outcomes table). One Query, which the uploader may make.
+ */
+export async function finishedBatch(
+  target: PipelineTarget,
+  key: string,
+  etag: string,
+): Promise<UploadOutcome | undefined> {
+  return (await outcomesTableUploads(target, key, etag)).find((outcome) => outcome.state === 'batch')
+}
+
 async function quarantined(target: PipelineTarget, key: string): Promise<UploadOutcome[]> {
   // The reason from the entry's tags: its message is in metadata only the admin reads (`quarantine show`).
   const entries = await taggedEntriesOf(target, key)
@@ -183,6 +195,11 @@ export const isSettled = (status: KeyStatus): boolean =>
   status.state === 'unchanged' ||
   status.state === 'quarantined' ||
   status.state === 'batch'
+
+/** Records that came to `state`: an upload in that state counts one, a batch upload its records in that state. */
+export const recordsIn = (statuses: KeyStatus[], state: 'stored' | 'unchanged' | 'quarantined'): number =>
+  statuses.filter((status) => status.state === state).length +
+  statuses.reduce((sum, status) => sum + (status.counts?.[state] ?? 0), 0)
 
 /** Waits `ms`, or less if `signal` is aborted meanwhile (its only way to fail). */
 const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, {signal}).catch(() => undefined)

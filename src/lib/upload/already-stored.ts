@@ -5,7 +5,13 @@ import type {
   KeysAndAttributes,
 } from '@aws-sdk/client-dynamodb'
 
+import {Readable} from 'node:stream'
+
+import {MAX_BATCH_RECORDS} from '#contract/limits.js'
 import {TABLE_KEY} from '#contract/pipeline-contract.js'
+import {batchLines, UnreadableBatchError} from '#record/batch-lines.js'
+import {checkRecord} from '#record/check-record.js'
+import {sameRecord} from '#record/same-record.js'
 import type {TypedItem} from '#record/typed-item.js'
 
 /** BatchGetItem takes at most 100 keys a call. */
@@ -15,6 +21,8 @@ export const BATCH_GET_LIMIT = 100
 const MAX_TRIES = 8
 
 export type StoredItem = Record<string, AttributeValue>
+
+type LookUpOptions = {pause?: (ms: number) => Promise<unknown>}
 
 const keyValue = (item: Record<string, unknown>, name: string): string =>
   (item[name] as {S?: string} | undefined)?.S ?? ''
@@ -34,7 +42,7 @@ export async function storedItemsFor(
   dynamodb: DynamoDBClient,
   table: string,
   records: TypedItem[],
-  options: {pause?: (ms: number) => Promise<unknown>} = {},
+  options: LookUpOptions = {},
 ): Promise<Map<string, StoredItem>> {
   const pause = options.pause ?? sleep
   const found = new Map<string, StoredItem>()
@@ -58,4 +66,45 @@ export async function storedItemsFor(
     request = response.UnprocessedKeys?.[table]?.Keys?.length ? response.UnprocessedKeys : undefined
   }
   return found
+}
+
+/**
+ * How many records a batch file holds when every one of them is already stored exactly so (then sending it would
+ * change nothing); undefined as soon as one is not, or a line is not a valid record, or the file cannot be read whole.
+ * Looked up BATCH_GET_LIMIT records a call, stopping at the first call that finds one missing or different: a new file
+ * costs one call.
+ */
+export async function batchAlreadyStored(
+  dynamodb: DynamoDBClient,
+  table: string,
+  body: Buffer,
+  options: LookUpOptions & {gzip: boolean},
+): Promise<number | undefined> {
+  let window: TypedItem[] = []
+  let records = 0
+  const allStored = async () => {
+    const stored = await storedItemsFor(dynamodb, table, window, options)
+    const found = window.every((record) => {
+      const item = stored.get(itemKeyOf(record))
+      return item !== undefined && sameRecord(record, item)
+    })
+    window = []
+    return found
+  }
+  try {
+    for await (const {line, bytes} of batchLines(Readable.from([body]), {
+      gzip: options.gzip,
+      expectedBytes: body.length,
+    })) {
+      const check = checkRecord(bytes, {line})
+      if (!check.ok || ++records > MAX_BATCH_RECORDS) return undefined
+      window.push(check.item)
+      if (window.length === BATCH_GET_LIMIT && !(await allStored())) return undefined
+    }
+  } catch (error) {
+    if (error instanceof UnreadableBatchError) return undefined
+    throw error
+  }
+  if (window.length > 0 && !(await allStored())) return undefined
+  return records > 0 ? records : undefined
 }

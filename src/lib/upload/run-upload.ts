@@ -3,7 +3,7 @@ import {explainAwsError} from '#aws/explain-error.js'
 import {type Failure, toFailure} from '#core/errors.js'
 import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
 import type {Progress} from '#terminal/progress.js'
-import {isSettled, type KeyStatus, waitForOutcomes} from '#status/key-status.js'
+import {isSettled, type KeyStatus, recordsIn, waitForOutcomes} from '#status/key-status.js'
 import {formatProblems} from '#validate/validate-files.js'
 import type {PackedFile, Packing} from './pack.js'
 import {type PlannedFile, prepareFile} from './plan.js'
@@ -14,7 +14,10 @@ export interface UploadSummary {
   invalid: number
   /** Sent (or found already sent and waiting to be processed). */
   uploaded: number
-  /** Already stored exactly so: found before sending (not sent), or, with --wait, told so by the pipeline. */
+  /**
+   * Records already stored exactly so: found before sending (not sent; a batch file's counted one by one), or, with
+   * --wait, told so by the pipeline.
+   */
   unchanged: number
   failed: number
   /** Not tried because the upload stopped at a failure: run the same command again to send them. */
@@ -41,7 +44,9 @@ function summarise(files: UploadedFile[]): UploadSummary {
     files: files.length,
     invalid: count('invalid'),
     uploaded: count('uploaded'),
-    unchanged: count('unchanged'),
+    unchanged: files
+      .filter((f) => f.status === 'unchanged')
+      .reduce((sum, f) => sum + (f.counts ? f.counts.stored + f.counts.unchanged : 1), 0),
     failed: count('failed') + count('in-flight-conflict'),
     notAttempted: count('not-attempted'),
   }
@@ -123,14 +128,11 @@ export async function runUpload(
     }
     progress.done()
     uploaded.forEach((file, index) => (file.outcome = statuses[index] ?? {key: file.key, state: 'in-flight'}))
-    const outcomes = uploaded.map((file) => file.outcome!)
     // A batch object counts by its records: what became of each.
-    const count = (state: 'stored' | 'unchanged' | 'quarantined') =>
-      outcomes.filter((outcome) => outcome.state === state).length +
-      outcomes.reduce((sum, outcome) => sum + (outcome.counts?.[state] ?? 0), 0)
-    summary.stored = count('stored')
-    summary.quarantined = count('quarantined')
-    summary.unchanged += count('unchanged')
+    const outcomes = uploaded.map((file) => file.outcome!)
+    summary.stored = recordsIn(outcomes, 'stored')
+    summary.quarantined = recordsIn(outcomes, 'quarantined')
+    summary.unchanged += recordsIn(outcomes, 'unchanged')
     summary.pending = outcomes.filter((outcome) => !isSettled(outcome)).length
   }
   return {
@@ -164,6 +166,22 @@ export function withPacking<T extends UploadResult>(result: T, packing: Packing 
   const {invalid} = packing
   const summary = {...result.summary, invalid: result.summary.invalid + invalid.length}
   return {...result, summary, files: [...invalid, ...result.files], packed: packing.packed}
+}
+
+/**
+ * Why a file was not sent: its record is already stored exactly so; for a batch file, all its records are, or the same
+ * upload (key + ETag) was processed before, whose counts are that run's, not what has become of the entries since.
+ */
+export function unchangedLine(file: UploadedFile): string {
+  const {counts, processedAt} = file
+  let why = 'already stored exactly so'
+  if (counts && processedAt)
+    why =
+      `processed before exactly so, ${processedAt}; counts of that run: ${counts.records} records, ` +
+      `${counts.stored} stored, ${counts.unchanged} unchanged, ${counts.quarantined} quarantined` +
+      (counts.quarantined > 0 ? `; in quarantine now: eventpulse quarantine list --prefix '${file.key}/'` : '')
+  else if (counts) why = `all ${counts.records} records already stored exactly so`
+  return `unchanged    ${file.key}  (${why}; not sent)`
 }
 
 /** The invalid files' problems, compiler-style exactly as `validate` prints them. */

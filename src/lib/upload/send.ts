@@ -12,8 +12,10 @@ import type {QuarantineReason} from '#contract/pipeline-contract.js'
 import type {Progress} from '#terminal/progress.js'
 import type {RecordProblem} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
-import {inFlight, type ItemKey, type KeyStatus} from '#status/key-status.js'
-import {BATCH_GET_LIMIT, itemKeyOf, type StoredItem, storedItemsFor} from './already-stored.js'
+import {isBatchName, isGzipName} from '#contract/batch-names.js'
+import type {BatchCounts} from '#processor/results.js'
+import {finishedBatch, inFlight, type ItemKey, type KeyStatus} from '#status/key-status.js'
+import {batchAlreadyStored, BATCH_GET_LIMIT, itemKeyOf, type StoredItem, storedItemsFor} from './already-stored.js'
 import {type PlannedFile, type PreparedFile, prepareFile} from './plan.js'
 
 export type FileUploadStatus =
@@ -32,6 +34,12 @@ export interface UploadedFile {
   alreadyInFlight?: true
   /** `unchanged`: the stored item that holds this very record already (so it was not sent). */
   item?: ItemKey
+  /**
+   * An `unchanged` batch file: its records, all found stored exactly so, or, with `processedAt`, as the earlier run that
+   * processed this very upload (key + ETag) counted them then.
+   */
+  counts?: BatchCounts
+  processedAt?: string
   /** Why the record check refused it, and where. */
   reason?: QuarantineReason
   errors?: RecordProblem[]
@@ -108,6 +116,27 @@ async function put(
   }
 }
 
+/**
+ * A batch file that sending would not change, found before sending: the same key and ETag already processed (its
+ * counts are that run's), or every record already stored exactly so. Undefined otherwise, and without the table.
+ */
+async function unchangedBatch(
+  target: PipelineTarget,
+  key: string,
+  body: Buffer,
+  table: string | undefined,
+): Promise<Pick<UploadedFile, 'etag' | 'counts' | 'processedAt'> | undefined> {
+  if (!table || !target.dynamodb || !isBatchName(key)) return undefined
+  const etag = singlePartEtag(body)
+  const processed = await finishedBatch(target, key, etag)
+  if (processed?.counts) return {etag, counts: processed.counts, processedAt: processed.at}
+  const records = await batchAlreadyStored(target.dynamodb, table, body, {gzip: isGzipName(key)}).catch((error) => {
+    throw explainLookUpError(error)
+  })
+  if (records === undefined) return undefined
+  return {etag, counts: {records, stored: 0, unchanged: records, quarantined: 0, reasons: {}}}
+}
+
 /** An uploader role from before the look-up existed (a stack not redeployed since) may not use it: say how to go on. */
 function explainLookUpError(error: unknown): unknown {
   if (!(error as {name?: string})?.name?.startsWith('AccessDenied')) return error
@@ -125,7 +154,8 @@ function explainLookUpError(error: unknown): unknown {
  * failure is returned beside them. Invalid files (when validating) are not sent. Unless `force`, files are read and
  * checked a window of BATCH_GET_LIMIT at a time, and each window's records are looked up in the table with one
  * BatchGetItem (the next window's while this one is sent): a record the table already holds exactly so is
- * `unchanged` and not sent, which makes re-running an interrupted upload cheap and safe.
+ * `unchanged` and not sent, which makes re-running an interrupted upload cheap and safe. So is a batch file already
+ * processed exactly so, or whose every record is stored (unchangedBatch).
  */
 export async function uploadFiles(
   target: PipelineTarget,
@@ -178,6 +208,11 @@ export async function uploadFiles(
       return {...described, status: 'unchanged', item: {ArtistID: ArtistID.S, ItemID: ItemID.S}}
     }
     try {
+      const unchanged = await unchangedBatch(target, entry.key, body, table)
+      if (unchanged) {
+        options.progress.advance()
+        return {...described, status: 'unchanged', ...unchanged}
+      }
       return await put(target, entry, body, described, options.progress)
     } catch (error) {
       const fileFailure = toFailure(explainAwsError(error))
