@@ -27,15 +27,41 @@ export interface AccessProps {
   trustedPrincipals: string[]
   /** Required as sts:ExternalId to assume either role (cross-account trust). */
   externalId?: string
-  /** Only MFA-authenticated sessions may assume the quarantine-admin role. */
+  /** Only MFA-authenticated sessions may assume the quarantine-admin role, at most this long after signing in. */
   requireMfa: boolean
+  mfaMaxAgeSeconds: number
 }
 
-/** The roles the CLI works through, and the managed policy that lets people run the CLI. */
+/** What a CLI user needs on a role to assume it naming themselves (the CLI sets SourceIdentity). */
+const ASSUME_AS_ONESELF = ['sts:AssumeRole', 'sts:SetSourceIdentity']
+
+/**
+ * Trusted callers, each allowed to assume the role and to set the session's source identity: the CLI names the
+ * person (from GetCallerIdentity), so the quarantine bucket's access log and CloudTrail name them, not just the role.
+ */
+class NamedCallers extends iam.CompositePrincipal {
+  private readonly callers: iam.IPrincipal[]
+
+  constructor(callers: iam.IPrincipal[]) {
+    super(...callers)
+    this.callers = callers
+  }
+
+  override addToAssumeRolePolicy(document: iam.PolicyDocument): void {
+    for (const caller of this.callers)
+      document.addStatements(new iam.PolicyStatement({actions: ASSUME_AS_ONESELF, principals: [caller]}))
+  }
+}
+
+/**
+ * The roles the CLI works through, and the managed policies that let people run the CLI: the uploader's (upload,
+ * status, items) and the quarantine admin's (quarantine, dead-letters, sweep), attached apart.
+ */
 export class Access extends Construct {
   readonly uploaderRole: iam.Role
   readonly quarantineAdminRole: iam.Role
-  readonly cliPolicy: iam.ManagedPolicy
+  readonly uploaderCliPolicy: iam.ManagedPolicy
+  readonly adminCliPolicy: iam.ManagedPolicy
 
   constructor(scope: Construct, id: string, props: AccessProps) {
     super(scope, id)
@@ -44,10 +70,15 @@ export class Access extends Construct {
         ? props.trustedPrincipals.map(trustedPrincipal)
         : [new iam.AccountRootPrincipal()]
     const trustedBy = (conditions: Conditions) =>
-      new iam.CompositePrincipal(...principals.map((principal) => principal.withConditions(conditions)))
+      new NamedCallers(principals.map((principal) => principal.withConditions(conditions)))
     type Conditions = Record<string, Record<string, unknown>>
     const withExternalId: Conditions = props.externalId ? {StringEquals: {'sts:ExternalId': props.externalId}} : {}
-    const withMfa: Conditions = props.requireMfa ? {Bool: {'aws:MultiFactorAuthPresent': 'true'}} : {}
+    const withMfa: Conditions = props.requireMfa
+      ? {
+          Bool: {'aws:MultiFactorAuthPresent': 'true'},
+          NumericLessThanEquals: {'aws:MultiFactorAuthAge': String(props.mfaMaxAgeSeconds)},
+        }
+      : {}
     const {processingBucket, quarantineBucket, table, outcomesTable, deadLetterQueues, processor} = props
 
     this.uploaderRole = new iam.Role(this, 'UploaderRole', {
@@ -124,19 +155,21 @@ export class Access extends Construct {
     })
 
     const stack = Stack.of(this)
-    this.cliPolicy = new iam.ManagedPolicy(this, 'CliPolicy', {
-      description: `Run the eventpulse CLI against stack ${stack.stackName}: attach to a user or group`,
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['cloudformation:DescribeStacks'],
-          // AWS::StackId is this stack's exact ARN, generated id included: no wildcard needed.
-          resources: [stack.stackId],
-        }),
-        new iam.PolicyStatement({
-          actions: ['sts:AssumeRole'],
-          resources: [this.uploaderRole.roleArn, this.quarantineAdminRole.roleArn],
-        }),
-      ],
-    })
+    const cliPolicy = (id: string, who: string, role: iam.Role) =>
+      new iam.ManagedPolicy(this, id, {
+        description: `Run the eventpulse CLI ${who} against stack ${stack.stackName}: attach to a user or group`,
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['cloudformation:DescribeStacks'],
+            // AWS::StackId is this stack's exact ARN, generated id included: no wildcard needed.
+            resources: [stack.stackId],
+          }),
+          new iam.PolicyStatement({actions: ASSUME_AS_ONESELF, resources: [role.roleArn]}),
+        ],
+      })
+    // The construct id of the one CLI policy of earlier versions: a redeploy narrows that very policy, attachments
+    // kept, to the uploader's, rather than deleting a policy still attached to people.
+    this.uploaderCliPolicy = cliPolicy('CliPolicy', 'as an uploader', this.uploaderRole)
+    this.adminCliPolicy = cliPolicy('AdminCliPolicy', 'as a quarantine admin', this.quarantineAdminRole)
   }
 }

@@ -5,21 +5,21 @@ import type * as sns from 'aws-cdk-lib/aws-sns'
 import type {Construct} from 'constructs'
 
 /**
- * Every alarm of the stack is named `<stack name>-<id>`: the key and topic policies admit CloudWatch for alarms of
- * that name only (aws:SourceArn), and naming them explicitly avoids a dependency cycle between key, topic and alarms.
+ * Every alarm of the stack is named `<stack name>-<id>`: the key and topic policies admit CloudWatch for these alarms'
+ * exact ARNs only (aws:SourceArn), and naming them explicitly avoids a dependency cycle between key, topic and alarms.
  */
 const alarmNamePrefix = (scope: Construct): string => `${Stack.of(scope).stackName}-`
 
-/** The ARN pattern of this stack's alarms, for aws:SourceArn conditions. */
-export function stackAlarmArnPattern(scope: Construct): string {
+/** The exact ARN of an alarm made by alarmToTopic, from its name (no reference to the alarm itself). */
+export function alarmArn(alarm: cloudwatch.Alarm): string {
   return Arn.format(
     {
       service: 'cloudwatch',
       resource: 'alarm',
-      resourceName: `${alarmNamePrefix(scope)}*`,
+      resourceName: (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     },
-    Stack.of(scope),
+    Stack.of(alarm),
   )
 }
 

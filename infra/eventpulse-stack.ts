@@ -1,7 +1,13 @@
-import {CfnOutput, RemovalPolicy, Stack, type StackProps} from 'aws-cdk-lib'
+import {CfnOutput, Duration, RemovalPolicy, Stack, type StackProps} from 'aws-cdk-lib'
 import type {Construct} from 'constructs'
 
-import {DATA_RETENTION, PROCESSOR_ENV, STACK_OUTPUTS, type StackOutputName} from '#contract/pipeline-contract.js'
+import {
+  ACCESS_LOG_PREFIX,
+  DATA_RETENTION,
+  PROCESSOR_ENV,
+  STACK_OUTPUTS,
+  type StackOutputName,
+} from '#contract/pipeline-contract.js'
 import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {Access} from './access.js'
 import {UploadEvents} from './events.js'
@@ -32,6 +38,7 @@ export class EventPulseStack extends Stack {
       removalPolicy,
       processingBucketName: config.processingBucketName,
       quarantineBucketName: config.quarantineBucketName,
+      accessLogRetentionDays: Duration.seconds(config.accessLogRetentionSeconds).toDays(),
     })
     const {table} = new CatalogTable(this, 'Catalog', {removalPolicy, replicaRegions: config.replicaRegions})
     const {table: outcomesTable} = new OutcomesTable(this, 'Outcomes', {removalPolicy})
@@ -49,6 +56,8 @@ export class EventPulseStack extends Stack {
       topic: notifications.topic,
       topicKey: notifications.key,
       removalPolicy,
+      concurrency: config.processorConcurrency,
+      tracing: config.tracing,
       bundleDir: props.processorBundleDir,
     })
     notifications.admitPublisher(processor.role)
@@ -60,7 +69,7 @@ export class EventPulseStack extends Stack {
       skippedMetric: processor.skippedMetric,
       topic: notifications.topic,
     })
-    new SweepSchedule(this, 'Sweep', {
+    const sweep = new SweepSchedule(this, 'Sweep', {
       processor: processor.function,
       processingBucketName: storage.processingBucket.bucketName,
       everySeconds: config.sweepEverySeconds,
@@ -84,7 +93,10 @@ export class EventPulseStack extends Stack {
       trustedPrincipals: config.trustedPrincipals,
       externalId: config.externalId,
       requireMfa: config.requireMfa,
+      mfaMaxAgeSeconds: config.mfaMaxAgeSeconds,
     })
+    notifications.admitAlarms([...uploadEvents.alarms, ...sweep.alarms])
+    storage.pinWriters([processor.role, access.uploaderRole, access.quarantineAdminRole], config.deployer)
 
     const outputs: Record<StackOutputName, {value: string; description: string}> = {
       processingBucket: {value: storage.processingBucket.bucketName, description: 'Bucket that uploads go to'},
@@ -97,9 +109,21 @@ export class EventPulseStack extends Stack {
         value: access.quarantineAdminRole.roleArn,
         description: 'Role for managing the quarantine',
       },
-      cliPolicyArn: {
-        value: access.cliPolicy.managedPolicyArn,
-        description: 'Attach to the users or groups that run the CLI',
+      uploaderCliPolicyArn: {
+        value: access.uploaderCliPolicy.managedPolicyArn,
+        description: 'Attach to the users or groups who upload (upload, status, items)',
+      },
+      adminCliPolicyArn: {
+        value: access.adminCliPolicy.managedPolicyArn,
+        description: 'Attach to the quarantine admins (quarantine, dead-letters, sweep)',
+      },
+      adminMfaRequired: {
+        value: String(config.requireMfa),
+        description: 'Whether the quarantine-admin role requires MFA',
+      },
+      accessLogLocation: {
+        value: `s3://${storage.accessLogBucket.bucketName}/${ACCESS_LOG_PREFIX}`,
+        description: 'Where every request to the quarantine bucket is logged (S3 server access logs)',
       },
       processorFunctionName: {value: processor.function.functionName, description: 'Processor Lambda function'},
       deadLetterQueueUrl: {
@@ -124,6 +148,6 @@ export class EventPulseStack extends Stack {
     for (const [name, {value, description}] of Object.entries(outputs))
       new CfnOutput(this, STACK_OUTPUTS[name as StackOutputName], {value, description})
 
-    acknowledgeNagFindings({stack: this, storage, processor, uploadEvents, access})
+    acknowledgeNagFindings({stack: this, storage, processor, uploadEvents, sweep, access})
   }
 }

@@ -5,12 +5,14 @@ import type {Access} from './access.js'
 import type {UploadEvents} from './events.js'
 import type {Processor} from './processor.js'
 import type {Storage} from './storage.js'
+import type {SweepSchedule} from './sweep.js'
 
 export interface NagScopes {
   stack: Stack
   storage: Storage
   processor: Processor
   uploadEvents: UploadEvents
+  sweep: SweepSchedule
   access: Access
 }
 
@@ -20,13 +22,21 @@ function objectsWildcardFinding(stack: Stack, bucket: s3.IBucket): string {
 }
 
 /** The cdk-nag AwsSolutions findings this stack accepts, each with its reason in one line. */
-export function acknowledgeNagFindings({stack, storage, processor, uploadEvents, access}: NagScopes): void {
-  for (const bucket of [storage.processingBucket, storage.quarantineBucket])
-    Validations.of(bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'Every upload is already traced by its EventBridge event, the stored item or the quarantine metadata.',
-    })
-  for (const queue of [processor.deadLetterQueue, uploadEvents.deadLetterQueue])
+export function acknowledgeNagFindings({stack, storage, processor, uploadEvents, sweep, access}: NagScopes): void {
+  Validations.of(storage.processingBucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason: 'Every upload is already traced by its EventBridge event, the stored item or the quarantine metadata.',
+  })
+  Validations.of(storage.accessLogBucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason: 'This bucket is the access log; logging its own requests into itself would never end.',
+  })
+  // Present only with --tracing: the X-Ray write actions Lambda tracing needs have no resource to name.
+  Validations.of(processor.role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'X-Ray PutTraceSegments and PutTelemetryRecords take no resource ARN (tracing on only).',
+  })
+  for (const queue of [processor.deadLetterQueue, uploadEvents.deadLetterQueue, sweep.deadLetterQueue])
     Validations.of(queue).acknowledge({id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue.'})
   const objectAccess = [
     {scope: processor.role, buckets: [storage.processingBucket, storage.quarantineBucket]},

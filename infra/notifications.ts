@@ -1,4 +1,5 @@
 import {type RemovalPolicy, Stack} from 'aws-cdk-lib'
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as kms from 'aws-cdk-lib/aws-kms'
 import * as sns from 'aws-cdk-lib/aws-sns'
@@ -6,7 +7,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions'
 import {Construct} from 'constructs'
 
 import {NOTIFICATION_ATTRIBUTES, type Outcome} from '#contract/pipeline-contract.js'
-import {stackAlarmArnPattern} from './alarms.js'
+import {alarmArn} from './alarms.js'
 
 export interface NotificationsProps {
   removalPolicy: RemovalPolicy
@@ -34,32 +35,7 @@ export class Notifications extends Construct {
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy,
     })
-    // CloudWatch acts for any account that asks: admit it only for this account's alarms of this stack
-    // (the confused-deputy guidance), on the key and on the topic, whose policy replaces SNS's default one.
-    const fromThisStacksAlarms = {
-      StringEquals: {'aws:SourceAccount': Stack.of(this).account},
-      ArnLike: {'aws:SourceArn': stackAlarmArnPattern(this)},
-    }
-    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com')
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [cloudWatch],
-        actions: TOPIC_KEY_PUBLISH_ACTIONS,
-        resources: ['*'],
-        conditions: fromThisStacksAlarms,
-      }),
-    )
     this.topic = new sns.Topic(this, 'Topic', {masterKey: this.key, enforceSSL: true})
-    this.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [cloudWatch],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: fromThisStacksAlarms,
-      }),
-    )
     if (props.email) {
       // Alarm messages carry no attributes: "outcome absent" lets them through the quarantined-only filter.
       const filterPolicy = props.notifyQuarantinedOnly
@@ -72,6 +48,36 @@ export class Notifications extends Construct {
         : undefined
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.email, {filterPolicy}))
     }
+  }
+
+  /**
+   * CloudWatch acts for any account that asks: admit it only for these alarms of this stack, by their exact ARNs
+   * (the confused-deputy guidance), on the key and on the topic, whose policy replaces SNS's default one.
+   */
+  admitAlarms(alarms: cloudwatch.Alarm[]): void {
+    const fromTheseAlarms = {
+      StringEquals: {'aws:SourceAccount': Stack.of(this).account},
+      ArnEquals: {'aws:SourceArn': alarms.map(alarmArn)},
+    }
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com')
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [cloudWatch],
+        actions: TOPIC_KEY_PUBLISH_ACTIONS,
+        resources: ['*'],
+        conditions: fromTheseAlarms,
+      }),
+    )
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromTheseAlarms,
+      }),
+    )
   }
 
   /** Lets a publisher (the processor) use the key, in the key policy as well as in its own policy. */

@@ -28,6 +28,10 @@ export interface ProcessorProps {
   topic: sns.ITopic
   topicKey: kms.IKey
   removalPolicy: RemovalPolicy
+  /** Invocations that may run at once (reserved concurrency). */
+  concurrency: number
+  /** Trace invocations with AWS X-Ray. */
+  tracing: boolean
   /** Directory holding index.mjs; defaults to the bundle built by `npm run build`. */
   bundleDir?: string
 }
@@ -105,6 +109,8 @@ export class Processor extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.seconds(PROCESSOR_TIMEOUT_SECONDS),
+      reservedConcurrentExecutions: props.concurrency,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       role: this.role,
       logGroup,
       deadLetterQueue: this.deadLetterQueue,

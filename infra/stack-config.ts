@@ -7,6 +7,12 @@ import {stackSettingDefaults, type StackSettings} from '#contract/deploy-setting
 export type EventPulseStackConfig = StackSettings & {
   /** Account to deploy to; known only once credentials are resolved (never during --dry-run). */
   account?: string
+  /**
+   * The ARN of whoever deploys (STS GetCallerIdentity), known only once credentials are resolved: besides the stack's
+   * roles, the only principal that may write into or delete from the buckets (so `destroy --destroy-data` can empty
+   * them).
+   */
+  deployer?: string
 }
 
 export function defaultStackConfig(overrides: Partial<EventPulseStackConfig> = {}): EventPulseStackConfig {

@@ -11,7 +11,10 @@ export interface CatalogTableProps {
 
 const stringAttribute = (name: string): dynamodb.Attribute => ({name, type: dynamodb.AttributeType.STRING})
 
-/** The catalog table, on-demand with point-in-time recovery, optionally replicated (TableV2: no custom resource). */
+/**
+ * The catalog table, on-demand with point-in-time recovery, optionally replicated (TableV2: no custom resource), and
+ * protected from deletion: `destroy --destroy-data` lifts the protection once the deletion is confirmed.
+ */
 export class CatalogTable extends Construct {
   readonly table: dynamodb.TableV2
 
@@ -23,6 +26,7 @@ export class CatalogTable extends Construct {
       sortKey: stringAttribute(CATALOG_TABLE.sortKey),
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: {pointInTimeRecoveryEnabled: true},
+      deletionProtection: true,
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       removalPolicy: props.removalPolicy,
       replicas: props.replicaRegions.map((region) => ({region})),

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
-import {AssumeRoleCommand, STSClient} from '@aws-sdk/client-sts'
+import {AssumeRoleCommand, GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
@@ -50,9 +50,17 @@ const flags = (overrides: Partial<PipelineFlagValues> = {}): PipelineFlagValues 
 })
 
 let home: string
+/** The caller STS names: an SSO user, through the role session IAM Identity Center made for her. */
+const CALLER = {
+  Account: '123456789012',
+  Arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0f1e2d/alice@example.com',
+  UserId: 'AROAEXAMPLE:alice@example.com',
+}
+
 beforeEach(() => {
   cloudFormation.reset()
   sts.reset()
+  sts.on(GetCallerIdentityCommand).resolves(CALLER)
   home = mkdtempSync(join(tmpdir(), 'ep-target-'))
   writeFileSync(
     join(home, 'config'),
@@ -138,8 +146,27 @@ describe('stack outputs', () => {
     expect(await readStackOutputsCache({...target, account: '444455556666'})).toBeUndefined()
   })
 
+  it('keys the cache by the account STS names for every command: outputs of another account, or of none, are a miss', async () => {
+    cloudFormation.on(DescribeStacksCommand).resolves(describeStacksAnswer)
+    sts.on(AssumeRoleCommand).resolves(assumed())
+    const cached = {region: 'eu-west-1', stack: 'EventPulse'}
+    const elsewhere = {...OUTPUTS, [STACK_OUTPUTS.processingBucket]: 'another-accounts-bucket'}
+    await writeStackOutputsCache({...cached, account: '444455556666'}, elsewhere)
+    const target = await resolveTarget(flags(), {role: 'uploader', needs: ['processingBucket']})
+    expect(target.resources.processingBucket).toBe('eventpulse-processing-abc')
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(1)
+    expect(await readStackOutputsCache({...cached, account: '123456789012'})).toEqual(OUTPUTS)
+
+    await writeStackOutputsCache(cached, elsewhere)
+    await resolveTarget(flags(), {role: 'uploader', needs: ['processingBucket']})
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(2)
+  })
+
   it('uses what the deploy wrote into the cache without calling CloudFormation', async () => {
-    await writeStackOutputsCache({profile: 'default', region: 'eu-west-1', stack: 'Other'}, OUTPUTS)
+    await writeStackOutputsCache(
+      {profile: 'default', region: 'eu-west-1', stack: 'Other', account: CALLER.Account},
+      OUTPUTS,
+    )
     sts.on(AssumeRoleCommand).resolves(assumed())
     const target = await resolveTarget(flags({stack: 'Other'}), {role: 'uploader', needs: ['quarantineBucket']})
     expect(target.resources.quarantineBucket).toBe('eventpulse-quarantine-abc')
@@ -187,9 +214,23 @@ describe('role assumption', () => {
     expect(calls).toHaveLength(1)
     const input = calls[0].args[0].input
     expect(input.RoleArn).toBe(ROLE.admin)
-    expect(input.RoleSessionName).toMatch(/^eventpulse-[\w+=,.@-]+$/)
-    expect(input.RoleSessionName!.length).toBeLessThanOrEqual(64)
+    // The person STS says is calling, not the local user name: in the access log (session name) and CloudTrail.
+    expect(input.RoleSessionName).toBe('eventpulse-alice@example.com')
+    expect(input.SourceIdentity).toBe('alice@example.com')
     expect(input.SerialNumber).toBeUndefined()
+  })
+
+  it('names an IAM user by their user name, cut to what STS allows', async () => {
+    cloudFormation.on(DescribeStacksCommand).resolves(describeStacksAnswer)
+    sts.on(AssumeRoleCommand).resolves(assumed())
+    sts
+      .on(GetCallerIdentityCommand)
+      .resolves({Account: '123456789012', Arn: `arn:aws:iam::123456789012:user/ops/${'b'.repeat(80)}`})
+    const target = await resolveTarget(flags(), {role: 'uploader', needs: ['processingBucket']})
+    await target.s3.config.credentials()
+    const input = sts.commandCalls(AssumeRoleCommand)[0].args[0].input
+    expect(input.SourceIdentity).toBe('b'.repeat(64))
+    expect(input.RoleSessionName).toBe(`eventpulse-${'b'.repeat(53)}`)
   })
 
   it("--role-arn overrides the stack's role; --no-assume-role uses the base credentials as they are", async () => {
@@ -200,11 +241,12 @@ describe('role assumption', () => {
     await overridden.s3.config.credentials()
     expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input.RoleArn).toBe(custom)
 
-    sts.reset()
+    sts.reset().on(GetCallerIdentityCommand).resolves(CALLER)
     const plain = await resolveTarget(flags({'assume-role': false}), {role: 'uploader', needs: ['processingBucket']})
     expect(plain.roleArn).toBeUndefined()
     expect(await plain.s3.config.credentials()).toMatchObject({accessKeyId: 'AKIABASE'})
-    expect(sts.calls()).toHaveLength(0)
+    // Only whose account the cached outputs must be of.
+    expect(sts.calls().map((call) => call.args[0].constructor.name)).toEqual(['GetCallerIdentityCommand'])
   })
 
   it('with --mfa-serial, asks for the code and passes it to STS', async () => {
@@ -241,7 +283,10 @@ describe('role assumption', () => {
 
   it("uses the profile's mfa_serial and region (profile from AWS_PROFILE)", async () => {
     vi.stubEnv('AWS_PROFILE', 'mfa-user')
-    await writeStackOutputsCache({profile: 'mfa-user', region: 'eu-central-1', stack: 'EventPulse'}, OUTPUTS)
+    await writeStackOutputsCache(
+      {profile: 'mfa-user', region: 'eu-central-1', stack: 'EventPulse', account: CALLER.Account},
+      OUTPUTS,
+    )
     sts.on(AssumeRoleCommand).resolves(assumed())
     const readMfaCode = vi.fn(async () => '654321')
     const target = await resolveTarget(flags(), {role: 'uploader', needs: ['table'], readMfaCode})

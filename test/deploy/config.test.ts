@@ -107,4 +107,43 @@ describe('deploy configuration', () => {
     ]
     expect(resolveDeployConfig({trustedPrincipals: principals}).trustedPrincipals).toEqual(principals)
   })
+
+  it('rejects group ARNs and wildcards as trusted principals, which IAM would refuse only while deploying', () => {
+    const group = usageFailure(() => resolveDeployConfig({trustedPrincipals: ['arn:aws:iam::111122223333:group/ops']}))
+    expect(group.message).toContain('IAM cannot trust a group')
+    for (const wildcard of ['arn:aws:iam::111122223333:role/*', 'arn:aws:iam::111122223333:user/ci-*'])
+      expect(usageFailure(() => resolveDeployConfig({trustedPrincipals: [wildcard]})).message).toContain('wildcard')
+  })
+
+  it('requires MFA for the quarantine admin by default, within an hour; opting out, and the other limits, are settings', () => {
+    expect(resolveDeployConfig({})).toMatchObject({
+      requireMfa: true,
+      mfaMaxAgeSeconds: 3600,
+      accessLogRetentionSeconds: 365 * 24 * 3600,
+      processorConcurrency: 10,
+      tracing: false,
+    })
+    expect(
+      resolveDeployConfig({
+        requireMfa: false,
+        mfaMaxAge: '15m',
+        accessLogRetention: '30d',
+        processorConcurrency: 50,
+        tracing: true,
+      }),
+    ).toMatchObject({
+      requireMfa: false,
+      mfaMaxAgeSeconds: 900,
+      accessLogRetentionSeconds: 30 * 24 * 3600,
+      processorConcurrency: 50,
+      tracing: true,
+    })
+    expect(usageFailure(() => resolveDeployConfig({mfaMaxAge: '2d'})).message).toContain('Invalid MFA age')
+    expect(usageFailure(() => resolveDeployConfig({accessLogRetention: '36h'})).message).toContain(
+      'Invalid access-log retention',
+    )
+    expect(usageFailure(() => resolveDeployConfig({processorConcurrency: 0})).message).toContain(
+      'Invalid processor concurrency',
+    )
+  })
 })

@@ -66,6 +66,31 @@ describe('doctor against a deployed stack (at the SDK boundary)', () => {
     ])
   })
 
+  it('says where the access record is, and warns when the quarantine admin needs no MFA (and only then)', async () => {
+    sts.on(AssumeRoleCommand).resolves({Credentials: credentials})
+    const location = 's3://eventpulse-accesslogbucket-1a2b/quarantine-access/'
+    stack.answerWith({
+      ...outputs,
+      [STACK_OUTPUTS.adminMfaRequired]: 'false',
+      [STACK_OUTPUTS.accessLogLocation]: location,
+    })
+    sts.on(GetCallerIdentityCommand).resolves({Arn: 'arn:aws:iam::123456789012:user/alice', Account: '123456789012'})
+    const optedOut = await run()
+    expect(optedOut.find((c) => c.check === 'admin MFA')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('--no-require-mfa'),
+    })
+    expect(optedOut.find((c) => c.check === 'access record')).toMatchObject({
+      status: 'pass',
+      detail: expect.stringContaining(location),
+    })
+
+    stack.answerWith({...outputs, [STACK_OUTPUTS.adminMfaRequired]: 'true'})
+    sts.on(GetCallerIdentityCommand).resolves({Arn: 'arn:aws:iam::123456789012:user/alice', Account: '123456789012'})
+    const required = await run()
+    expect(required.find((c) => c.check === 'admin MFA')?.status).toBe('pass')
+  })
+
   it('fails a role that cannot be assumed, with the hint, and skips its buckets', async () => {
     sts
       .on(AssumeRoleCommand, {RoleArn: outputs[STACK_OUTPUTS.quarantineAdminRoleArn]})

@@ -1,5 +1,5 @@
 import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
-import {AssumeRoleCommand, STSClient} from '@aws-sdk/client-sts'
+import {AssumeRoleCommand, GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {mockClient} from 'aws-sdk-client-mock'
 import {vi} from 'vitest'
 
@@ -41,6 +41,9 @@ export function mockDeployedStack() {
           },
         ],
       })
+      sts
+        .on(GetCallerIdentityCommand)
+        .resolves({Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/alice', UserId: 'AIDAALICE'})
       sts.on(AssumeRoleCommand).resolves({
         Credentials: {
           AccessKeyId: 'A',

@@ -89,7 +89,9 @@ describe('the EventPulse stack, default configuration', () => {
     | 'logGroup'
     | 'function'
     | 'processorDlq'
-    | 'eventsDlq',
+    | 'eventsDlq'
+    | 'sweepDlq'
+    | 'accessLog',
     string
   >
 
@@ -119,6 +121,8 @@ describe('the EventPulse stack, default configuration', () => {
       function: logicalId(template, 'AWS::Lambda::Function', 'ProcessorFunction'),
       processorDlq: logicalId(template, 'AWS::SQS::Queue', 'ProcessorFailedInvocations'),
       eventsDlq: logicalId(template, 'AWS::SQS::Queue', 'UploadEventsUndeliveredEvents'),
+      sweepDlq: logicalId(template, 'AWS::SQS::Queue', 'SweepUnstartedSweeps'),
+      accessLog: logicalId(template, 'AWS::S3::Bucket', 'StorageAccessLogBucket'),
     }
   })
 
@@ -131,7 +135,7 @@ describe('the EventPulse stack, default configuration', () => {
 
   describe('buckets', () => {
     it('encrypts, blocks public access, enforces TLS and leaves the names to CloudFormation', () => {
-      for (const id of [ids.processing, ids.quarantine]) {
+      for (const id of [ids.processing, ids.quarantine, ids.accessLog]) {
         const {Properties: props, DeletionPolicy} = resources[id]
         expect(
           props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
@@ -181,6 +185,88 @@ describe('the EventPulse stack, default configuration', () => {
       })
     })
 
+    const bucketStatement = (bucket: string, sid: string) =>
+      template
+        .toJSON()
+        .Resources[logicalId(template, 'AWS::S3::BucketPolicy', bucket)].Properties.PolicyDocument.Statement.find(
+          (statement: {Sid?: string}) => statement.Sid === sid,
+        )
+
+    it('refuses uploads the processor could not read: SSE-C, another encryption, a storage class other than STANDARD', () => {
+      const refusal = (sid: string, condition: unknown) => ({
+        Sid: sid,
+        Effect: 'Deny',
+        Principal: {AWS: '*'},
+        Action: 's3:PutObject',
+        Resource: objectsBelow(ids.processing),
+        Condition: condition,
+      })
+      const policy = 'StorageProcessingBucketPolicy'
+      expect(bucketStatement(policy, 'RefuseCustomerKeys')).toEqual(
+        refusal('RefuseCustomerKeys', {Null: {'s3:x-amz-server-side-encryption-customer-algorithm': 'false'}}),
+      )
+      expect(bucketStatement(policy, 'RefuseOtherEncryption')).toEqual(
+        refusal('RefuseOtherEncryption', {StringNotEqualsIfExists: {'s3:x-amz-server-side-encryption': 'AES256'}}),
+      )
+      expect(bucketStatement(policy, 'RefuseOtherStorageClasses')).toEqual(
+        refusal('RefuseOtherStorageClasses', {StringNotEqualsIfExists: {'s3:x-amz-storage-class': 'STANDARD'}}),
+      )
+    })
+
+    it("lets only the stack's roles write or delete objects in either bucket (no deployer known offline)", () => {
+      for (const [bucket, policy] of [
+        [ids.processing, 'StorageProcessingBucketPolicy'],
+        [ids.quarantine, 'StorageQuarantineBucketPolicy'],
+      ])
+        expect(bucketStatement(policy, 'OnlyPipelineWriters')).toEqual({
+          Sid: 'OnlyPipelineWriters',
+          Effect: 'Deny',
+          Principal: {AWS: '*'},
+          Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+          Resource: objectsBelow(bucket),
+          Condition: {
+            ArnNotLike: {
+              'aws:PrincipalArn': [
+                arn(logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')),
+                arn(logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')),
+                arn(logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')),
+              ],
+            },
+          },
+        })
+    })
+
+    it("logs every request to the quarantine bucket into the stack's log bucket, kept 365 days", () => {
+      expect(resources[ids.quarantine].Properties.LoggingConfiguration).toEqual({
+        DestinationBucketName: {Ref: ids.accessLog},
+        LogFilePrefix: 'quarantine-access/',
+      })
+      expect(resources[ids.accessLog].Properties.LifecycleConfiguration.Rules).toEqual([
+        {Id: 'ExpireAccessLogs', Status: 'Enabled', ExpirationInDays: 365},
+      ])
+      // Delivered by the S3 logging service for this bucket and account only, under the prefix.
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: {Ref: ids.accessLog},
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Effect: 'Allow',
+              Principal: {Service: 'logging.s3.amazonaws.com'},
+              Action: 's3:PutObject',
+              Resource: {'Fn::Join': ['', [arn(ids.accessLog), '/quarantine-access/*']]},
+              Condition: {
+                ArnLike: {'aws:SourceArn': arn(ids.quarantine)},
+                StringEquals: {'aws:SourceAccount': {Ref: 'AWS::AccountId'}},
+              },
+            },
+          ]),
+        },
+      })
+      expect(template.toJSON().Outputs[STACK_OUTPUTS.accessLogLocation].Value).toEqual({
+        'Fn::Join': ['', ['s3://', {Ref: ids.accessLog}, '/quarantine-access/']],
+      })
+    })
+
     it('never expires objects in the processing bucket', () => {
       const rules = resources[ids.processing].Properties.LifecycleConfiguration.Rules as Record<string, unknown>[]
       for (const rule of rules) {
@@ -202,6 +288,11 @@ describe('the EventPulse stack, default configuration', () => {
       expect(
         props.LifecycleConfiguration.Rules.some((rule: Record<string, unknown>) => 'ExpirationInDays' in rule),
       ).toBe(false)
+      expect(props.LifecycleConfiguration.Rules).toContainEqual({
+        Id: 'RemoveExpiredDeleteMarkers',
+        Status: 'Enabled',
+        ExpiredObjectDeleteMarker: true,
+      })
     })
   })
 
@@ -220,6 +311,13 @@ describe('the EventPulse stack, default configuration', () => {
         }),
       ])
       expect(DeletionPolicy).toBe('Retain')
+    })
+
+    it('is protected from deletion (destroy --destroy-data lifts it); the outcomes table is not', () => {
+      const protections = (id: string) =>
+        resources[id].Properties.Replicas.map((r: {DeletionProtectionEnabled?: boolean}) => r.DeletionProtectionEnabled)
+      expect(protections(ids.table)).toEqual([true])
+      expect(protections(ids.outcomes)).toEqual([undefined])
     })
 
     it('has the source-key index `status KEY` queries, projecting the upload it came from', () => {
@@ -286,6 +384,11 @@ describe('the EventPulse stack, default configuration', () => {
     it('logs to an explicit log group with retention', () => {
       expect(resources[ids.function].Properties.LoggingConfig).toEqual({LogGroup: {Ref: ids.logGroup}})
       expect(resources[ids.logGroup].Properties.RetentionInDays).toBe(90)
+    })
+
+    it('runs at most 10 invocations at once, untraced, by default', () => {
+      expect(resources[ids.function].Properties.ReservedConcurrentExecutions).toBe(10)
+      expect(resources[ids.function].Properties.TracingConfig).toBeUndefined()
     })
 
     it('sends its failed asynchronous invocations to a dead-letter queue', () => {
@@ -395,8 +498,8 @@ describe('the EventPulse stack, default configuration', () => {
         Threshold: 1,
         AlarmActions: [{Ref: ids.topic}],
       })
-      // And the sweep's alarm (below).
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 4)
+      // And the sweep's two (below).
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 5)
     })
   })
 
@@ -410,6 +513,7 @@ describe('the EventPulse stack, default configuration', () => {
             Arn: arn(ids.function),
             Input: JSON.stringify(SWEEP_REQUEST),
             RetryPolicy: {MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300},
+            DeadLetterConfig: {Arn: arn(ids.sweepDlq)},
           }),
         ],
       })
@@ -419,6 +523,16 @@ describe('the EventPulse stack, default configuration', () => {
         Principal: 'events.amazonaws.com',
         FunctionName: arn(ids.function),
         SourceArn: arn(schedule),
+      })
+    })
+
+    it('keeps sweeps that could not start in an encrypted dead-letter queue, and alarms on it', () => {
+      expect(resources[ids.sweepDlq].Properties.SqsManagedSseEnabled).toBe(true)
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'EventPulse-UnstartedSweepsAlarm',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{Name: 'QueueName', Value: {'Fn::GetAtt': [ids.sweepDlq, 'QueueName']}}],
+        AlarmActions: [{Ref: ids.topic}],
       })
     })
 
@@ -504,16 +618,24 @@ describe('the EventPulse stack, default configuration', () => {
       })
     })
 
-    // CloudWatch may act only for this account's alarms of this stack (confused deputy), which are all named so.
+    // CloudWatch may act only for this account's alarms of this stack (confused deputy), by their exact ARNs: a
+    // pattern `EventPulse-*` would also admit the alarms of a stack named EventPulse-Dev.
+    const alarmArn = (name: string) => ({
+      'Fn::Join': [
+        '',
+        ['arn:', {Ref: 'AWS::Partition'}, ':cloudwatch:eu-west-1:', {Ref: 'AWS::AccountId'}, `:alarm:${name}`],
+      ],
+    })
     const fromThisStacksAlarms = {
       StringEquals: {'aws:SourceAccount': {Ref: 'AWS::AccountId'}},
-      ArnLike: {
-        'aws:SourceArn': {
-          'Fn::Join': [
-            '',
-            ['arn:', {Ref: 'AWS::Partition'}, ':cloudwatch:eu-west-1:', {Ref: 'AWS::AccountId'}, ':alarm:EventPulse-*'],
-          ],
-        },
+      ArnEquals: {
+        'aws:SourceArn': [
+          alarmArn('EventPulse-UndeliveredEventsAlarm'),
+          alarmArn('EventPulse-FailedInvocationsAlarm'),
+          alarmArn('EventPulse-SkippedUploadsAlarm'),
+          alarmArn('EventPulse-RecoveredBySweepAlarm'),
+          alarmArn('EventPulse-UnstartedSweepsAlarm'),
+        ],
       },
     }
 
@@ -559,11 +681,10 @@ describe('the EventPulse stack, default configuration', () => {
         },
       })
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
-      expect(alarms.length).toBeGreaterThanOrEqual(2)
-      for (const alarm of alarms) {
-        expect(alarm.Properties.AlarmName).toMatch(/^EventPulse-/)
-        expect(alarm.Properties.AlarmActions).toEqual([{Ref: ids.topic}])
-      }
+      expect(alarms.map((alarm) => alarm.Properties.AlarmName).sort()).toEqual(
+        fromThisStacksAlarms.ArnEquals['aws:SourceArn'].map((a) => a['Fn::Join'][1][4].slice(':alarm:'.length)).sort(),
+      )
+      for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{Ref: ids.topic}])
     })
 
     it('has no subscription without an e-mail address', () => {
@@ -576,10 +697,13 @@ describe('the EventPulse stack, default configuration', () => {
       AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::', {Ref: 'AWS::AccountId'}, ':root']]},
     }
 
+    // Callers may name themselves (the CLI sets SourceIdentity), so the access log and CloudTrail name a person.
+    const assumeAsOneself = ['sts:AssumeRole', 'sts:SetSourceIdentity']
+
     it('lets the uploader put into processing and read outcomes, nothing else; trusted by the account', () => {
       const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')].Properties
       expect(role.AssumeRolePolicyDocument.Statement).toEqual([
-        {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot},
+        {Effect: 'Allow', Action: assumeAsOneself, Principal: accountRoot},
       ])
       expect(role.Policies).toHaveLength(1)
       expect(role.Policies[0].PolicyDocument.Statement).toEqual([
@@ -598,8 +722,18 @@ describe('the EventPulse stack, default configuration', () => {
     it('lets the quarantine admin manage the quarantine, read and clear the dead-letter queues, and sweep now', () => {
       const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')].Properties
       expect(role.AssumeRolePolicyDocument.Statement).toEqual([
-        {Effect: 'Allow', Action: 'sts:AssumeRole', Principal: accountRoot},
+        {
+          Effect: 'Allow',
+          Action: assumeAsOneself,
+          Principal: accountRoot,
+          // MFA by default, signed in at most an hour ago.
+          Condition: {
+            Bool: {'aws:MultiFactorAuthPresent': 'true'},
+            NumericLessThanEquals: {'aws:MultiFactorAuthAge': '3600'},
+          },
+        },
       ])
+      expect(template.toJSON().Outputs[STACK_OUTPUTS.adminMfaRequired].Value).toBe('true')
       expect(role.Policies[0].PolicyDocument.Statement).toEqual([
         allow(['s3:ListBucket', 's3:ListBucketVersions'], arn(ids.quarantine)),
         allow(
@@ -623,15 +757,22 @@ describe('the EventPulse stack, default configuration', () => {
       ])
     })
 
-    it('gives CLI users a managed policy to describe this stack and assume the two roles', () => {
-      const policy = resources[logicalId(template, 'AWS::IAM::ManagedPolicy', 'AccessCliPolicy')].Properties
-      expect(policy.PolicyDocument.Statement).toEqual([
+    it('gives uploaders and quarantine admins a managed policy each, to describe this stack and assume their role only', () => {
+      // The uploaders' is the one CLI policy of earlier versions (same logical id): a redeploy narrows it in place.
+      const uploaders = logicalId(template, 'AWS::IAM::ManagedPolicy', 'AccessCliPolicy')
+      const admins = logicalId(template, 'AWS::IAM::ManagedPolicy', 'AccessAdminCliPolicy')
+      expect(resources[uploaders].Properties.PolicyDocument.Statement).toEqual([
         allow('cloudformation:DescribeStacks', {Ref: 'AWS::StackId'}),
-        allow('sts:AssumeRole', [
-          arn(logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')),
-          arn(logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')),
-        ]),
+        allow(assumeAsOneself, arn(logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole'))),
       ])
+      expect(resources[admins].Properties.PolicyDocument.Statement).toEqual([
+        allow('cloudformation:DescribeStacks', {Ref: 'AWS::StackId'}),
+        allow(assumeAsOneself, arn(logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole'))),
+      ])
+      const outputs = template.toJSON().Outputs
+      expect(outputs[STACK_OUTPUTS.uploaderCliPolicyArn].Value).toEqual({Ref: uploaders})
+      expect(outputs[STACK_OUTPUTS.adminCliPolicyArn].Value).toEqual({Ref: admins})
+      expect(outputs.CliPolicyArn).toBeUndefined()
     })
 
     it('uses no wildcard actions and no resource wildcard other than objects below a bucket ARN', () => {
@@ -642,7 +783,7 @@ describe('the EventPulse stack, default configuration', () => {
         ...Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
         ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((r) => r.Properties.PolicyDocument),
       ]
-      expect(documents.length).toBe(5)
+      expect(documents.length).toBe(6)
       const bucketObjects = [objectsBelow(ids.processing), objectsBelow(ids.quarantine)].map((r) => JSON.stringify(r))
       for (const statement of documents.flatMap((d) => d.Statement).filter((s) => s.Effect === 'Allow')) {
         for (const action of [statement.Action].flat()) expect(action).not.toContain('*')
@@ -687,7 +828,12 @@ describe('the EventPulse stack, fully configured', () => {
       sweepEverySeconds: 3600,
       processingBucketName: 'acme-eventpulse-processing',
       externalId: 'acme-7f3a',
-      requireMfa: true,
+      requireMfa: false,
+      mfaMaxAgeSeconds: 900,
+      accessLogRetentionSeconds: 30 * 24 * 3600,
+      processorConcurrency: 25,
+      tracing: true,
+      deployer: 'arn:aws:sts::123456789012:assumed-role/Deployer/alice',
     })
     expect(synthesized.nagFailure).toBeUndefined()
     template = synthesized.template
@@ -702,37 +848,75 @@ describe('the EventPulse stack, fully configured', () => {
     })
   })
 
-  it('trusts the configured principals instead of the account, with the external id, and MFA for the admin', () => {
+  it('trusts the configured principals instead of the account, with the external id; no MFA once opted out', () => {
     const externalId = {StringEquals: {'sts:ExternalId': 'acme-7f3a'}}
-    const mfa = {Bool: {'aws:MultiFactorAuthPresent': 'true'}}
     for (const [prefix, condition] of [
       ['AccessUploaderRole', externalId],
-      ['AccessQuarantineAdminRole', {...externalId, ...mfa}],
+      ['AccessQuarantineAdminRole', externalId],
     ] as const) {
       const statement =
         resources[logicalId(template, 'AWS::IAM::Role', prefix)].Properties.AssumeRolePolicyDocument.Statement
       expect(statement).toEqual([
         {
           Effect: 'Allow',
-          Action: 'sts:AssumeRole',
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
           Principal: {AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::111122223333:root']]}},
           Condition: condition,
         },
         {
           Effect: 'Allow',
-          Action: 'sts:AssumeRole',
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
           Principal: {AWS: 'arn:aws:iam::444455556666:role/ci'},
           Condition: condition,
         },
       ])
     }
+    expect(template.toJSON().Outputs[STACK_OUTPUTS.adminMfaRequired].Value).toBe('false')
+  })
+
+  it('bounds the MFA age as configured when MFA is required', () => {
+    const {template: withMfa} = synthesize({requireMfa: true, mfaMaxAgeSeconds: 900})
+    const admin = withMfa.toJSON().Resources[logicalId(withMfa, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')]
+    expect(admin.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+      Bool: {'aws:MultiFactorAuthPresent': 'true'},
+      NumericLessThanEquals: {'aws:MultiFactorAuthAge': '900'},
+    })
+  })
+
+  it('lets the deploying principal write and delete in both buckets besides the roles, by its role of any path', () => {
+    for (const policy of Object.values(template.findResources('AWS::S3::BucketPolicy'))) {
+      const pinned = policy.Properties.PolicyDocument.Statement.find(
+        (statement: {Sid?: string}) => statement.Sid === 'OnlyPipelineWriters',
+      )
+      if (!pinned) continue
+      expect(pinned.Condition.ArnNotLike['aws:PrincipalArn'].slice(3)).toEqual([
+        'arn:aws:iam::123456789012:role/Deployer',
+        'arn:aws:iam::123456789012:role/*/Deployer',
+      ])
+    }
+    const pinnedBuckets = Object.values(template.findResources('AWS::S3::BucketPolicy')).filter((policy) =>
+      JSON.stringify(policy).includes('OnlyPipelineWriters'),
+    )
+    expect(pinnedBuckets).toHaveLength(2)
+  })
+
+  it('keeps the access log as long as configured, reserves the configured concurrency, traces with X-Ray', () => {
+    const logBucket = resources[logicalId(template, 'AWS::S3::Bucket', 'StorageAccessLogBucket')]
+    expect(logBucket.Properties.LifecycleConfiguration.Rules).toEqual([
+      {Id: 'ExpireAccessLogs', Status: 'Enabled', ExpirationInDays: 30},
+    ])
+    const fn = resources[logicalId(template, 'AWS::Lambda::Function', 'ProcessorFunction')]
+    expect(fn.Properties.ReservedConcurrentExecutions).toBe(25)
+    expect(fn.Properties.TracingConfig).toEqual({Mode: 'Active'})
   })
 
   it('replicates the table, each replica with point-in-time recovery', () => {
     const replicas = resources[logicalId(template, 'AWS::DynamoDB::GlobalTable', 'CatalogTable')].Properties.Replicas
     expect(replicas.map((r: {Region: string}) => r.Region).sort()).toEqual(['eu-west-1', 'us-east-1'])
-    for (const replica of replicas)
+    for (const replica of replicas) {
       expect(replica.PointInTimeRecoverySpecification).toEqual({PointInTimeRecoveryEnabled: true})
+      expect(replica.DeletionProtectionEnabled).toBe(true)
+    }
   })
 
   it('deletes the data with the stack only when explicitly configured', () => {

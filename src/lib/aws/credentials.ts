@@ -33,16 +33,21 @@ export function baseCredentials(options: {
   }
 }
 
-/** STS allows [\w+=,.@-] in a session name, 2 to 64 characters. */
-export function sessionNameFor(user: string, prefix = 'eventpulse'): string {
-  const cleaned = user
+/** What STS allows in a session name or source identity: [\w+=,.@-], the rest made hyphens; at most `max`. */
+function stsName(value: string, max: number): string {
+  return value
     .replaceAll(/[^\w+=,.@-]/g, '-')
     .replaceAll(/-+/g, '-')
     .replace(/^-|-$/g, '')
-  return `${prefix}-${cleaned || 'user'}`.slice(0, 64)
+    .slice(0, max)
 }
 
-/** Names the session after the person running the CLI, so CloudTrail shows who acted through the role. */
+/** STS allows [\w+=,.@-] in a session name, 2 to 64 characters. */
+export function sessionNameFor(user: string, prefix = 'eventpulse'): string {
+  return `${prefix}-${stsName(user, 64) || 'user'}`.slice(0, 64)
+}
+
+/** Names the session after the person running the CLI (by their local user name), where STS cannot say who. */
 export function callerSessionName(): string {
   let user = process.env.USER || process.env.USERNAME || ''
   try {
@@ -53,12 +58,32 @@ export function callerSessionName(): string {
   return sessionNameFor(user)
 }
 
+/**
+ * The person behind the ARN STS GetCallerIdentity answers with: a user's name (`user/ops/alice`), a role session's
+ * name (`assumed-role/AWSReservedSSO_Admin_0f/alice@example.com`: for SSO, the person), or `root`.
+ */
+export function callerName(arn: string): string {
+  const resource = arn.split(':').slice(5).join(':')
+  return resource.split('/').at(-1) ?? resource
+}
+
+/** A SourceIdentity naming the caller: 2 to 64 characters STS allows, or undefined when nothing of the name is left. */
+export function sourceIdentityFor(name: string): string | undefined {
+  const identity = stsName(name, 64)
+  return identity.length >= 2 ? identity : undefined
+}
+
 /** Temporary credentials are renewed this long before they expire. */
 const REFRESH_MARGIN_MS = 5 * 60 * 1000
 
 export interface AssumeRoleOptions {
   roleArn: string
   sessionName: string
+  /**
+   * Set on the session (sts:SetSourceIdentity) and kept through any role it assumes in turn: the quarantine bucket's
+   * access log and CloudTrail then name the person, not only the role.
+   */
+  sourceIdentity?: string
   sts: STSClient
   mfa?: {serial: string; readCode: MfaCodeReader}
   externalId?: string
@@ -79,6 +104,7 @@ export function assumeRoleCredentials(options: AssumeRoleOptions): AwsCredential
         new AssumeRoleCommand({
           RoleArn: options.roleArn,
           RoleSessionName: options.sessionName,
+          SourceIdentity: options.sourceIdentity,
           DurationSeconds: options.durationSeconds,
           ExternalId: options.externalId,
           SerialNumber: options.mfa?.serial,

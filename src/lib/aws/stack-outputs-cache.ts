@@ -15,7 +15,10 @@ export interface StackCacheTarget {
   stack: string
   /** The CloudFormation endpoint the outputs came from; undefined for AWS itself. */
   endpoint?: string
-  /** The account, where one was resolved (deploy knows it); a cache written for another account is a miss. */
+  /**
+   * The account, where one was resolved (every command that reaches AWS asks STS): a cache written for another
+   * account, or for none, is then a miss. Left out only offline (`validate`) and for emulators.
+   */
   account?: string
 }
 
@@ -80,7 +83,7 @@ export async function readStackOutputsCache(
     if (!outputs || typeof outputs !== 'object') return undefined
     // The file's place already says which endpoint; its contents must agree (a copied or hand-edited file may not).
     if ((document.endpoint ?? undefined) !== target.endpoint) return undefined
-    if (target.account && document.account && document.account !== target.account) return undefined
+    if (target.account && document.account !== target.account) return undefined
     return Object.fromEntries(Object.entries(outputs).filter(([, value]) => typeof value === 'string'))
   } catch {
     return undefined

@@ -15,7 +15,15 @@ import {
   type ResourceName,
   sqsClientIf,
 } from './clients.js'
-import {assumeRoleCredentials, baseCredentials, callerSessionName, type MfaCodeReader} from './credentials.js'
+import {
+  assumeRoleCredentials,
+  baseCredentials,
+  callerName,
+  callerSessionName,
+  type MfaCodeReader,
+  sessionNameFor,
+  sourceIdentityFor,
+} from './credentials.js'
 import {endpointFor, resolveMfaSerial, resolveRegion} from './profile.js'
 import {discoverStackOutputs, requireOutput} from './stack-outputs.js'
 import type {PipelineFlagValues} from './target-flags.js'
@@ -66,16 +74,23 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
   const concurrency = request.concurrency ?? 16
   const {profileName, profile, endpoint, region, readMfaCode, basics} = await callerBasics(flags, request)
   const base = basics.credentials as AwsCredentialIdentityProvider
-  const stack = await stackFacts(flags, request, {basics, region, profileName, endpoint})
+  const sts = once(async () => {
+    const {STSClient} = await import('@aws-sdk/client-sts')
+    return (request.clients?.sts ?? ((c) => new STSClient(c)))({...basics, endpoint: endpointFor('STS', flags)})
+  })
+  // Who is calling, asked of STS once and only when needed (outputs to look up, a role to assume); never of an
+  // emulator, which cannot say.
+  const caller = once(async () => (endpoint ? undefined : callerIdentity(await sts())))
+  const stack = await stackFacts(flags, request, {basics, region, profileName, endpoint, caller})
   let credentials: AwsCredentialIdentityProvider = base
   if (stack.roleArn) {
     const serial = await resolveMfaSerial(flags, profile)
-    const {STSClient} = await import('@aws-sdk/client-sts')
-    const sts = (request.clients?.sts ?? ((c) => new STSClient(c)))({...basics, endpoint: endpointFor('STS', flags)})
+    const name = (await caller())?.name
     credentials = assumeRoleCredentials({
       roleArn: stack.roleArn,
-      sessionName: callerSessionName(),
-      sts,
+      sessionName: name ? sessionNameFor(name) : callerSessionName(),
+      sourceIdentity: name ? sourceIdentityFor(name) : undefined,
+      sts: await sts(),
       mfa: serial ? {serial, readCode: readMfaCode} : undefined,
       externalId: flags['external-id'],
     })
@@ -99,6 +114,19 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
       endpoint: endpointFor('LAMBDA', flags),
     }),
   }
+}
+
+/** The first call's promise, shared by every later call. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined
+  return () => (made ??= make())
+}
+
+/** The caller's account and name as STS GetCallerIdentity tells them (with the caller's own credentials). */
+async function callerIdentity(sts: STSClient): Promise<{account?: string; name?: string}> {
+  const {GetCallerIdentityCommand} = await import('@aws-sdk/client-sts')
+  const {Account: account, Arn: arn} = await sts.send(new GetCallerIdentityCommand({}))
+  return {account, name: arn ? callerName(arn) : undefined}
 }
 
 /**
@@ -129,7 +157,13 @@ export async function callerBasics(
 async function stackFacts(
   flags: PipelineFlagValues,
   request: TargetRequest,
-  context: {basics: ClientBasics; region: string; profileName?: string; endpoint?: string},
+  context: {
+    basics: ClientBasics
+    region: string
+    profileName?: string
+    endpoint?: string
+    caller: () => Promise<{account?: string} | undefined>
+  },
 ): Promise<StackFacts> {
   const resources = flagResources(flags)
   const missing = request.needs.filter((name) => !resources[name])
@@ -142,6 +176,8 @@ async function stackFacts(
     region: context.region,
     stack: flags.stack,
     endpoint: endpointFor('CLOUDFORMATION', flags),
+    // Outputs cached for another account are never used: the same profile may point elsewhere now.
+    account: (await context.caller())?.account,
   }
   const outputs = await discoverStackOutputs(stackTarget, async () => {
     const {CloudFormationClient} = await import('@aws-sdk/client-cloudformation')

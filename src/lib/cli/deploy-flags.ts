@@ -23,6 +23,8 @@ function settingFlag(setting: DeploySettingEntry) {
       return Flags.string({...options, ...(typeof setting.default === 'string' ? {default: setting.default} : {})})
     case 'duration':
       return Flags.string(options)
+    case 'integer':
+      return Flags.integer(options)
     default:
       throw new Error(`No flag for a setting of kind ${(setting as DeploySettingEntry).kind} (${name}).`)
   }
@@ -31,7 +33,9 @@ function settingFlag(setting: DeploySettingEntry) {
 type Settings = typeof DEPLOY_SETTINGS
 type FlagOfKind<Kind> = Kind extends 'boolean'
   ? BooleanFlag<boolean>
-  : OptionFlag<(Kind extends 'string-list' ? string[] : string) | undefined>
+  : Kind extends 'integer'
+    ? OptionFlag<number | undefined>
+    : OptionFlag<(Kind extends 'string-list' ? string[] : string) | undefined>
 /** The settings' flags by name: those that name the stack (target) or the others, typed by the settings' kinds. */
 type SettingFlags<Target extends boolean> = {
   [

@@ -29,6 +29,8 @@ export const SETTING_KINDS = {
     written: 'a duration such as "1h"',
     accepts: (value: unknown) => typeof value === 'string' || typeof value === 'number',
   },
+  /** A whole number; `--flag <n>`. */
+  integer: {written: 'a whole number', accepts: (value: unknown) => Number.isInteger(value)},
 } as const
 
 export type SettingKind = keyof typeof SETTING_KINDS
@@ -39,6 +41,7 @@ interface HeldValue {
   boolean: boolean
   'string-list': string[]
   duration: number
+  integer: number
 }
 
 /** The value as written in the configuration file, by kind. */
@@ -47,6 +50,7 @@ interface FileValue {
   boolean: boolean
   'string-list': string[]
   duration: string | number
+  integer: number
 }
 
 /** The value of the parsed flag, by kind. */
@@ -55,6 +59,7 @@ interface FlagValue {
   boolean: boolean
   'string-list': string[]
   duration: string
+  integer: number
 }
 
 export interface SettingFlag {
@@ -102,6 +107,11 @@ export interface DeploySettingEntry {
   check?: (value: unknown, written: unknown) => SettingProblem | undefined
 }
 
+const DAY_SECONDS = 24 * 3600
+const DEFAULT_MFA_MAX_AGE_SECONDS = 3600
+const DEFAULT_ACCESS_LOG_RETENTION_DAYS = 365
+const DEFAULT_PROCESSOR_CONCURRENCY = 10
+
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
 // Deliberately loose: SNS sends a confirmation mail, which is the real check.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
@@ -110,8 +120,11 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
 /** A 12-digit AWS account id. */
 export const ACCOUNT_ID = /^\d{12}$/
-/** An IAM ARN a trust policy can name: a user, role or group, or an account's root. */
-export const TRUSTED_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|(user|role|group)\/.+)$/
+/**
+ * An IAM ARN a trust policy can name: a user or role (with its path), or an account's root. Not a group, nor a
+ * wildcard: IAM refuses both in a trust policy, but only once the stack is deploying.
+ */
+export const TRUSTED_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|(user|role)\/[\w+=,.@/-]+)$/
 
 /** A trusted principal as configured: a 12-digit account id or an IAM ARN (user, role, or account root). */
 export function isValidTrustedPrincipal(value: string): boolean {
@@ -135,11 +148,16 @@ function emailProblem(email: string): SettingProblem | undefined {
 }
 
 function trustedPrincipalProblem(principal: string): SettingProblem | undefined {
-  if (!isValidTrustedPrincipal(principal))
-    return {
-      message: `Invalid trusted principal "${principal}".`,
-      hint: 'Give a 12-digit account id or an IAM ARN (arn:aws:iam::<account>:role/<name>, :user/<name> or :root).',
-    }
+  if (isValidTrustedPrincipal(principal)) return
+  const why = /:group\//.test(principal)
+    ? ' IAM cannot trust a group: name its users, or a role they assume.'
+    : principal.includes('*')
+      ? ' A trust policy cannot name principals by wildcard.'
+      : ''
+  return {
+    message: `Invalid trusted principal "${principal}".${why}`,
+    hint: 'Give a 12-digit account id or an IAM ARN (arn:aws:iam::<account>:role/<name>, :user/<name> or :root).',
+  }
 }
 
 /** STS's own rule for an external id: 2 to 1224 characters of [\w+=,.@:/-]. */
@@ -167,6 +185,34 @@ function sweepEveryProblem(seconds: number, written: unknown): SettingProblem | 
     return {
       message: `Invalid sweep interval: ${JSON.stringify(written)}.`,
       hint: 'Give a whole number of minutes, at least one, such as 5m or 1h.',
+    }
+}
+
+/** STS keeps an MFA-authenticated session for at most 36 hours. */
+const MAX_MFA_AGE_SECONDS = 36 * 3600
+
+function mfaMaxAgeProblem(seconds: number, written: unknown): SettingProblem | undefined {
+  if (!Number.isInteger(seconds) || seconds < 60 || seconds > MAX_MFA_AGE_SECONDS)
+    return {
+      message: `Invalid MFA age: ${JSON.stringify(written)}.`,
+      hint: 'Give a duration from 1m to 36h, such as 1h.',
+    }
+}
+
+function accessLogRetentionProblem(seconds: number, written: unknown): SettingProblem | undefined {
+  if (!Number.isInteger(seconds) || seconds < DAY_SECONDS || seconds % DAY_SECONDS !== 0)
+    return {
+      message: `Invalid access-log retention: ${JSON.stringify(written)}.`,
+      hint: 'Give a whole number of days, at least one, such as 365d.',
+    }
+}
+
+/** Lambda's own bounds on a function's reserved concurrency (an account has 1,000 by default). */
+function processorConcurrencyProblem(count: number): SettingProblem | undefined {
+  if (!Number.isInteger(count) || count < 1 || count > 1000)
+    return {
+      message: `Invalid processor concurrency: ${count}.`,
+      hint: 'Give a whole number from 1 to 1000 (and below your account concurrency limit).',
     }
 }
 
@@ -235,8 +281,47 @@ export const DEPLOY_SETTINGS = {
   requireMfa: {
     kind: 'boolean',
     flag: {name: 'require-mfa'},
-    description: 'Only MFA-authenticated sessions may assume the quarantine-admin role (recommended).',
+    description:
+      'Only MFA-authenticated sessions may assume the quarantine-admin role (default; --no-require-mfa ' +
+      'lets anyone trusted manage the quarantine without MFA, and deploy and doctor warn about it).',
     prop: 'requireMfa',
+    default: true,
+  },
+  mfaMaxAge: {
+    kind: 'duration',
+    flag: {name: 'mfa-max-age'},
+    description:
+      'How long after signing in with MFA a session may still assume the quarantine-admin role ' +
+      '(aws:MultiFactorAuthAge), e.g. 15m, 1h (default 1h).',
+    prop: 'mfaMaxAgeSeconds',
+    default: DEFAULT_MFA_MAX_AGE_SECONDS,
+    check: mfaMaxAgeProblem,
+  },
+  accessLogRetention: {
+    kind: 'duration',
+    flag: {name: 'access-log-retention'},
+    description:
+      "How long the quarantine bucket's access log (who read, released or deleted what) is kept, " +
+      'in whole days, e.g. 90d (default 365d).',
+    prop: 'accessLogRetentionSeconds',
+    default: DEFAULT_ACCESS_LOG_RETENTION_DAYS * DAY_SECONDS,
+    check: accessLogRetentionProblem,
+  },
+  processorConcurrency: {
+    kind: 'integer',
+    flag: {name: 'processor-concurrency'},
+    description:
+      'Processor invocations that may run at once (reserved concurrency): bounds the write rate on the table ' +
+      '(default 10).',
+    prop: 'processorConcurrency',
+    default: DEFAULT_PROCESSOR_CONCURRENCY,
+    check: processorConcurrencyProblem,
+  },
+  tracing: {
+    kind: 'boolean',
+    flag: {name: 'tracing'},
+    description: 'Trace the processor with AWS X-Ray (billed per trace; default off).',
+    prop: 'tracing',
     default: false,
   },
   destroyDataOnDelete: {

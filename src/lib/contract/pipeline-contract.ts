@@ -138,7 +138,14 @@ export const STACK_OUTPUTS = {
   topicArn: 'TopicArn',
   uploaderRoleArn: 'UploaderRoleArn',
   quarantineAdminRoleArn: 'QuarantineAdminRoleArn',
-  cliPolicyArn: 'CliPolicyArn',
+  /** Attach to the people who upload (upload, status, items): lets them assume the uploader role. */
+  uploaderCliPolicyArn: 'UploaderCliPolicyArn',
+  /** Attach to the quarantine admins (quarantine, dead-letters, sweep): lets them assume the quarantine-admin role. */
+  adminCliPolicyArn: 'AdminCliPolicyArn',
+  /** `true` or `false`: whether the quarantine-admin role requires MFA (`doctor` warns when it does not). */
+  adminMfaRequired: 'AdminMfaRequired',
+  /** Where the quarantine bucket's access log is delivered: s3://<log bucket>/<prefix>. */
+  accessLogLocation: 'AccessLogLocation',
   processorFunctionName: 'ProcessorFunctionName',
   deadLetterQueueUrl: 'DeadLetterQueueUrl',
   processorDeadLetterQueueUrl: 'ProcessorDeadLetterQueueUrl',
@@ -151,6 +158,9 @@ export const STACK_OUTPUTS = {
   /** The CloudWatch console address of the stack's dashboard (METRICS, the queues, the function). */
   dashboardUrl: 'DashboardUrl',
 } as const
+
+/** The prefix of the quarantine bucket's server access log records in the stack's log bucket. */
+export const ACCESS_LOG_PREFIX = 'quarantine-access/'
 
 /** Values of the DataRetention output: stored data is kept (the default) or deleted with the stack. */
 export const DATA_RETENTION = {retain: 'retain', destroy: 'destroy'} as const

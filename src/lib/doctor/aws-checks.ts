@@ -10,6 +10,8 @@ import {callerBasics, type PipelineRole, resolveAwsTarget, type TargetRequest} f
 import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {localPipelineStatus} from '#local/state.js'
 import {
+  accessRecordCheck,
+  adminMfaCheck,
   attempt,
   type CheckResult,
   dashboardCheck,
@@ -45,8 +47,10 @@ export async function awsChecks(flags: PipelineFlagValues, options: AwsDoctorOpt
     ...caller.basics,
     endpoint: endpointFor('STS', flags),
   })
+  let account: string | undefined
   const identity = await attempt('credentials', async () => {
-    const {Arn: arn, Account: account} = await sts.send(new GetCallerIdentityCommand({}))
+    const {Arn: arn, Account: answered} = await sts.send(new GetCallerIdentityCommand({}))
+    account = answered
     return {check: 'credentials', status: 'pass', detail: `${arn} (account ${account}, region ${caller.region})`}
   })
   results.push(identity)
@@ -58,6 +62,7 @@ export async function awsChecks(flags: PipelineFlagValues, options: AwsDoctorOpt
     region: caller.region,
     stack: flags.stack,
     endpoint: endpointFor('CLOUDFORMATION', flags),
+    account,
   }
   const stack = await attempt('stack', async () => {
     const {CloudFormationClient} = await import('@aws-sdk/client-cloudformation')
@@ -77,6 +82,10 @@ export async function awsChecks(flags: PipelineFlagValues, options: AwsDoctorOpt
   })
   results.push(stack)
   if (stack.status === 'fail') return results
+  results.push(
+    ...adminMfaCheck(outputs[STACK_OUTPUTS.adminMfaRequired]),
+    ...accessRecordCheck(outputs[STACK_OUTPUTS.accessLogLocation]),
+  )
 
   for (const role of ['uploader', 'quarantineAdmin'] as const) {
     const request = {role, needs: ROLE_RESOURCES[role], clients: options.clients, readMfaCode: options.readMfaCode}

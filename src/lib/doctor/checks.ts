@@ -77,6 +77,29 @@ export function dashboardCheck(url: string | undefined): CheckResult[] {
   return url ? [pass('dashboard', url)] : []
 }
 
+/**
+ * Whether the quarantine admin needs MFA: a stack deployed with --no-require-mfa lets anyone its roles trust read,
+ * release and delete quarantined records with a password alone.
+ */
+export function adminMfaCheck(required: string | undefined): CheckResult[] {
+  if (required === undefined) return []
+  if (required === 'true') return [pass('admin MFA', 'the quarantine-admin role requires MFA')]
+  return [
+    warn(
+      'admin MFA',
+      'the quarantine-admin role does not require MFA (deployed with --no-require-mfa)',
+      'Redeploy without --no-require-mfa, then run quarantine commands with --mfa-serial or a profile with mfa_serial.',
+    ),
+  ]
+}
+
+/** Where the record of who read, released or deleted quarantined records is kept. */
+export function accessRecordCheck(location: string | undefined): CheckResult[] {
+  return location
+    ? [pass('access record', `${location} (S3 server access logs of the quarantine bucket, sessions named by caller)`)]
+    : []
+}
+
 /** Each bucket answers HeadBucket and each table DescribeTable through the target's clients. */
 export async function resourceChecks(target: PipelineTarget, names: ResourceName[]): Promise<CheckResult[]> {
   return Promise.all(
