@@ -42,7 +42,7 @@ Exit 0 when every example ended as expected, 1 when one did not, 130 on Ctrl-C.`
         },
         important: (line) => this.log(line),
         progress: (total, label) => createProgress({total, label, silent: this.jsonEnabled() || flags.quiet}),
-        timeoutMs: parseDuration(flags.timeout) * 1000,
+        timeoutMs: parseDuration(flags.timeout, '--timeout') * 1000,
         keepDataDir: flags.keep,
         signal,
       }),

@@ -13,6 +13,7 @@ import {parseDuration} from '#core/duration.js'
 import {findStuck, type StuckObject} from '#status/stuck.js'
 import {historyLines, outcomeLine} from '#status/status-lines.js'
 import {keysFromArguments} from '#status/keys-from-arguments.js'
+import {targetArguments} from '#aws/target-flags.js'
 
 type StatusResult = {keys: KeyStatus[]} | {olderThanSeconds: number; stuck: StuckObject[]}
 
@@ -74,7 +75,7 @@ found (with --stuck: some stuck).`
 
     if (flags.stuck) {
       const olderThanSeconds = flags['older-than']
-        ? parseDuration(flags['older-than'])
+        ? parseDuration(flags['older-than'], '--older-than')
         : (target.stuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS)
       const stuck = await findStuck(target, olderThanSeconds)
       for (const object of stuck)
@@ -93,8 +94,8 @@ found (with --stuck: some stuck).`
       status.state === 'quarantined' || status.state === 'not-found' || (status.counts?.quarantined ?? 0) > 0
     for (const status of statuses)
       if (!flags.quiet || problem(status)) {
-        this.log(outcomeLine(status))
-        for (const line of historyLines(status)) this.log(line)
+        this.log(outcomeLine(status, targetArguments(flags)))
+        for (const line of historyLines(status, targetArguments(flags))) this.log(line)
       }
     if (statuses.some(problem)) this.exitStatus = ExitCode.Negative
     return {keys: statuses}

@@ -10,6 +10,8 @@ import {commonFlags} from '#cli/common-flags.js'
 import {createProgress} from '#terminal/progress.js'
 import {outcomeLine, waitTimedOutLine} from '#status/status-lines.js'
 import {parseDuration} from '#core/duration.js'
+import {shellCommand} from '#core/shell-words.js'
+import {targetArguments} from '#aws/target-flags.js'
 import {type Failure, interruptedError} from '#core/errors.js'
 import {interruptible} from '#core/interrupt.js'
 import {MAX_BATCH_RECORDS} from '#contract/limits.js'
@@ -126,13 +128,19 @@ stops after the files being sent).`
     const {argv, flags} = await this.parse(Upload)
     const paths = argv as string[]
     requireStdinKey(paths, flags['stdin-key'])
-    const timeoutMs = parseDuration(flags.timeout) * 1000
+    const timeoutMs = parseDuration(flags.timeout, '--timeout') * 1000
     const files = await planUpload(paths, {prefix: flags.prefix, stdinKey: flags['stdin-key']})
     const packing = flags.batch
       ? await packIntoBatches(files, flags.batch, {validate: flags.validate, prefix: flags.prefix})
       : undefined
     const planned = packing?.batches ?? files
     const silent = this.jsonEnabled() || flags.quiet
+    // `eventpulse status` takes the same paths (standard input: its key), --prefix and target.
+    const statusWords = [
+      ...paths.map((path) => (path === '-' ? flags['stdin-key']! : path)),
+      ...(flags.prefix ? ['--prefix', flags.prefix] : []),
+      ...targetArguments(flags),
+    ]
 
     if (flags['dry-run']) {
       const result = withPacking(await dryRun(planned, {validate: flags.validate}), packing)
@@ -173,7 +181,7 @@ stops after the files being sent).`
       ),
       interrupted: signal.aborted,
     }))
-    if (interrupted) throw interruptedError(interruptedNote(result, planned.length), STATUS_HINT)
+    if (interrupted) throw interruptedError(interruptedNote(result, planned.length), statusHint(statusWords))
     // Off a terminal there is no progress: these lines are the only report of each file, printed once, on stdout.
     for (const line of invalidLines(result.files)) this.log(line)
     for (const file of result.files.filter((f) => f.error))
@@ -183,9 +191,10 @@ stops after the files being sent).`
     if (!flags.quiet)
       for (const file of result.files.filter((f) => f.status === 'unchanged')) this.log(unchangedLine(file))
     for (const file of result.files)
-      if (file.outcome && !(flags.quiet && file.outcome.state === 'stored')) this.log(outcomeLine(file.outcome))
+      if (file.outcome && !(flags.quiet && file.outcome.state === 'stored'))
+        this.log(outcomeLine(file.outcome, targetArguments(flags)))
     this.log(summaryLine(result))
-    if (result.timedOut) this.logToStderr(waitTimedOutLine(flags.timeout))
+    if (result.timedOut) this.logToStderr(waitTimedOutLine(flags.timeout, statusWords))
     if (result.failure) this.logToStderr(failureText(result.failure))
     this.exitStatus = uploadExitStatus(result)
     this.failure = result.failure
@@ -198,7 +207,9 @@ stops after the files being sent).`
   }
 }
 
-const STATUS_HINT = 'See what became of each file with `eventpulse status` and the same paths (and --prefix).'
+/** Where to see what became of each file: `eventpulse status` and the words that follow it. */
+const statusHint = (words: string[]) =>
+  `See what became of each file with: ${shellCommand(['eventpulse', 'status', ...words])}`
 
 /** What an upload stopped by Ctrl-C had done, in one line. */
 function interruptedNote({summary}: UploadResult, total: number): string {

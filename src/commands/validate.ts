@@ -17,7 +17,8 @@ Warns once (on stderr; in \`warnings\` with --json) when the pipeline checks
 records with another schema than this CLI. It stays offline: it knows the
 stack's schema only from the stack's outputs as last cached (by \`deploy\`,
 \`doctor\` or any command that read them) for --stack, --profile and --region;
-with --local, the running local pipeline's.
+with --local, the running local pipeline's (stopped: it checks without it, and
+says so).
 Exit codes: 0 all valid, 1 some invalid, 2 usage problem (no such path, no
 input).`
 
@@ -55,7 +56,8 @@ input).`
     quiet: commonFlags.quiet,
     // Which pipeline's schema to compare with (never asked over the network).
     local: Flags.boolean({
-      description: 'Compare with the schema of the pipeline `eventpulse local start` runs (it must be running).',
+      description:
+        'Compare with the schema of the pipeline `eventpulse local start` runs (stopped: checks without it, says so).',
       exclusive: ['profile', 'region'],
     }),
     stack: commonFlags.stack,

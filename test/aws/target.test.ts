@@ -351,12 +351,12 @@ describe('where requests go', () => {
     expect(error).toMatchObject({exitCode: 2, message: 'No AWS region given.'})
   })
 
-  it('--local without a running local pipeline says how to start it (exit 2)', async () => {
+  it('--local without a running local pipeline says how to start it (exit 4: the target is unreachable)', async () => {
     vi.stubEnv('XDG_DATA_HOME', join(home, 'data'))
     const error = await resolveTarget(flags({local: true}), {role: 'uploader', needs: ['processingBucket']}).catch(
       (e) => e,
     )
-    expect(error).toMatchObject({exitCode: 2, code: 'LocalPipelineNotRunning'})
+    expect(error).toMatchObject({exitCode: 4, code: 'LocalPipelineNotRunning'})
     expect(cloudFormation.calls()).toHaveLength(0)
     expect(sts.calls()).toHaveLength(0)
   })

@@ -55,3 +55,18 @@ describe('doctor --local without a running pipeline', () => {
     expect(run.exitCode).toBe(1)
   })
 })
+
+describe('doctor with no region anywhere', () => {
+  it('still prints its check list, the region check failing with both ways out, and exits 1', async () => {
+    const run = await runCli(['doctor'], {env: isolatedXdg()})
+    expect(run.stdout).toMatch(/^(ok {2}|warn) {2}node: /m)
+    expect(run.stdout).toContain('ok    local pipeline: not running; only --local needs it')
+    expect(run.stdout).toContain('FAIL  region: No AWS region given.')
+    expect(run.stdout).toContain('pass --region')
+    expect(run.stdout).toContain('pass --local')
+    expect(run.stdout).toContain('No local pipeline is running here')
+    expect(run.stdout).toContain('1 failed')
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(1)
+  })
+})

@@ -80,6 +80,13 @@ describe('against the local pipeline', () => {
   })
 })
 
+it('validate --local with the local pipeline stopped checks all the same, and says it could not compare schemas', async () => {
+  const run = await runCli(['validate', dir, '--local'], {env: isolatedXdg()})
+  expect(run.exitCode).toBe(0)
+  expect(run.stdout).toContain('Checked 3 files: 3 valid, 0 invalid.')
+  expect(run.stderr).toContain('The local pipeline is not running: checked without comparing with its schema')
+})
+
 describe('validate against a deployed stack: offline, from the cached stack outputs', () => {
   // No credentials, and an endpoint that answers nothing (outputs are cached per endpoint): a call would fail the run.
   const endpoint = 'http://127.0.0.1:9'

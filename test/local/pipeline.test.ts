@@ -59,7 +59,7 @@ test('one pipeline per data directory; the state file says where it runs while i
   expect(localPipelineStatus(dataDir)).toEqual({running: false, dataDir})
   expect(() => readLocalPipeline(dataDir)).toThrow(
     expect.objectContaining({
-      exitCode: 2,
+      exitCode: 4,
       code: 'LocalPipelineNotRunning',
       hint: expect.stringContaining('eventpulse local start'),
     }),

@@ -43,11 +43,11 @@ describe('quarantine release', () => {
   it('never replaces an upload of the same key still waiting: refuses (InFlight), both kept as they were', async () => {
     const entry = await quarantined('waiting.json', '{"old": true}')
     await e.s3.send(new PutObjectCommand({Bucket: BUCKETS.processing, Key: 'waiting.json', Body: '{"newer": true}'}))
-    await expect(releaseEntry(e.s3, buckets, entry)).rejects.toMatchObject({
+    await expect(releaseEntry(e.s3, buckets, entry, ['--local'])).rejects.toMatchObject({
       code: 'InFlight',
       exitCode: 4,
       message: `Not released ${entry.key}: an upload of waiting.json is still being processed.`,
-      hint: 'Wait until it is processed (eventpulse status KEY), then release again.',
+      hint: 'Wait until it is processed (eventpulse status waiting.json --local), then release again.',
     })
     expect(await read(BUCKETS.processing, 'waiting.json')).toBe('{"newer": true}')
     expect(await read(BUCKETS.quarantine, entry.key)).toBe('{"old": true}')

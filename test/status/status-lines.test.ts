@@ -44,6 +44,12 @@ describe('outcomeLine', () => {
       `batch        b.ndjson  (3 records: 1 stored, 1 unchanged, 1 quarantined; ` +
         `quarantined ones: eventpulse quarantine list --prefix 'b.ndjson/', ${at})`,
     )
+    expect(outcomeLine({key: 'b.ndjson', state: 'batch', at, counts}, ['--local'])).toContain(
+      "quarantined ones: eventpulse quarantine list --prefix 'b.ndjson/' --local, ",
+    )
+    expect(outcomeLine({key: 'b.ndjson', state: 'batch', at, counts}, ['--region', 'eu-west-1'])).toContain(
+      "eventpulse quarantine list --prefix 'b.ndjson/' --region eu-west-1, ",
+    )
     expect(outcomeLine({key: 'b.ndjson', state: 'batch', counts: {...counts, quarantined: 0, stored: 2}})).toBe(
       'batch        b.ndjson  (3 records: 2 stored, 1 unchanged, 0 quarantined, time unknown)',
     )
@@ -99,8 +105,11 @@ describe('historyLines', () => {
 
 describe('waitTimedOutLine', () => {
   it('says how long it waited and how to see the outcomes later', () => {
-    expect(waitTimedOutLine('5m')).toBe(
-      'Timed out after 5m waiting for outcomes; see them later with: eventpulse status KEY',
+    expect(waitTimedOutLine('5m', ['catalog/', '--prefix', '2024/06', '--local'])).toBe(
+      'Timed out after 5m waiting for outcomes; see them later with: eventpulse status catalog/ --prefix 2024/06 --local',
+    )
+    expect(waitTimedOutLine('5m', ["it's here.json"])).toBe(
+      "Timed out after 5m waiting for outcomes; see them later with: eventpulse status 'it'\\''s here.json'",
     )
   })
 })

@@ -18,6 +18,7 @@ import {parseDuration} from '#core/duration.js'
 import {createProgress} from '#terminal/progress.js'
 import {isSettled, type KeyStatus, recordsIn, waitForOutcomes} from '#status/key-status.js'
 import {outcomeLine, waitTimedOutLine} from '#status/status-lines.js'
+import {targetArguments} from '#aws/target-flags.js'
 
 export default class QuarantineRelease extends PipelineCommand {
   static summary = 'Move quarantined objects back to the processing bucket, to be processed again.'
@@ -65,7 +66,7 @@ timed out; 130 Ctrl-C.`
 
   async run(): Promise<EntriesActionResult & {outcomes?: KeyStatus[]}> {
     const {argv, flags} = await this.parse(QuarantineRelease)
-    const timeoutMs = parseDuration(flags.timeout) * 1000
+    const timeoutMs = parseDuration(flags.timeout, '--timeout') * 1000
     const target = await resolveTarget(flags, {
       role: 'quarantineAdmin',
       needs: ['quarantineBucket', 'processingBucket', ...(flags.wait ? (['table'] as const) : [])],
@@ -86,7 +87,7 @@ timed out; 130 Ctrl-C.`
       )
     const released: {key: string; etag?: string}[] = []
     const release = async (entry: QuarantineEntry) => {
-      released.push(await releaseEntry(target.s3, buckets, entry))
+      released.push(await releaseEntry(target.s3, buckets, entry, targetArguments(flags)))
     }
     return interruptible(async (signal) => {
       const result = await actOnEntries(
@@ -112,9 +113,11 @@ timed out; 130 Ctrl-C.`
       const summary = `${records('stored')} stored${unchanged}, ${records('quarantined')} quarantined again`
       if (signal.aborted)
         throw interruptedError(`${released.length} released; ${summary}, ${inFlight} not yet processed.`)
-      for (const status of waited.statuses) if (!flags.quiet || status.state !== 'stored') this.log(outcomeLine(status))
+      for (const status of waited.statuses)
+        if (!flags.quiet || status.state !== 'stored') this.log(outcomeLine(status, targetArguments(flags)))
       this.log(`${released.length} released: ${summary}${waited.timedOut ? `, ${inFlight} still in flight` : ''}.`)
-      if (waited.timedOut) this.logToStderr(waitTimedOutLine(flags.timeout))
+      if (waited.timedOut)
+        this.logToStderr(waitTimedOutLine(flags.timeout, [...released.map(({key}) => key), ...targetArguments(flags)]))
       if (waited.timedOut || result.failed.length > 0) this.exitStatus = ExitCode.Aws
       else if (records('quarantined') > 0) this.exitStatus = ExitCode.Negative
       return {...result, outcomes: waited.statuses}

@@ -1,4 +1,5 @@
-import {usageError} from '#core/errors.js'
+import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 import type {PipelineFlagValues} from './target-flags.js'
 
 /** The profile's settings from the shared config and credentials files, read once per process. */
@@ -33,8 +34,15 @@ export async function resolveRegion(
   throw noRegionError()
 }
 
+/** Both ways out: a region for AWS, or --local; the command base adds whether a local pipeline is running. */
 export const noRegionError = () =>
-  usageError('No AWS region given.', 'Pass --region, set AWS_REGION, or set a region in the profile (aws configure).')
+  new CliError('No AWS region given.', {
+    exitCode: ExitCode.Usage,
+    code: 'NoRegion',
+    hint:
+      'For AWS: pass --region, set AWS_REGION, or set a region in the profile (aws configure). ' +
+      'For the local pipeline: pass --local.',
+  })
 
 /** The profile's mfa_serial counts only for a profile of long-term keys: a role profile has used it already. */
 export async function resolveMfaSerial(flags: PipelineFlagValues, profile: string): Promise<string | undefined> {

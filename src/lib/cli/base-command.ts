@@ -1,6 +1,7 @@
 import {Command, Errors, toConfiguredId} from '@oclif/core'
 
-import {toFailure} from '#core/errors.js'
+import {CliError, toFailure} from '#core/errors.js'
+import {localPipelineNote} from '#local/state.js'
 import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
 import {failureDocument, failureText, successDocument, warningText} from './json-output.js'
 import {quietAwsSdkNodeWarning} from './node-support-notice.js'
@@ -56,7 +57,7 @@ export abstract class BaseCommand extends Command {
           ...(this.ctor.enableJsonFlag ? ['json'] : []),
           ...Object.keys({...this.ctor.baseFlags, ...this.ctor.flags}),
         ],
-      }) ?? err,
+      }) ?? withLocalPipelineNote(err),
     )
     if (this.jsonEnabled()) {
       this.logJson(failureDocument(failure, this.warnings))
@@ -66,4 +67,11 @@ export abstract class BaseCommand extends Command {
     }
     throw new Errors.ExitError(failure.exitCode)
   }
+}
+
+/** A missing region offers --local as the other way out: say whether a local pipeline is there to use. */
+function withLocalPipelineNote(err: Error): Error {
+  if (!(err instanceof CliError) || err.code !== 'NoRegion') return err
+  const hint = `${err.hint} ${localPipelineNote()}`
+  return new CliError(err.message, {exitCode: err.exitCode, code: err.code, hint, cause: err.cause})
 }

@@ -49,13 +49,19 @@ async function offlinePipelineSchema(flags: SchemaFlags): Promise<PipelineSchema
 }
 
 /**
- * What `validate` warns about: the schema drift of the pipeline it knows of offline. Never a reason to fail, except
- * that --local needs the local pipeline running, as everywhere.
+ * What `validate` warns about: the schema drift of the pipeline it knows of offline, or, with --local while the local
+ * pipeline is stopped, that it checked without that comparison. Never a reason to fail.
  */
 export async function validateWarnings(flags: SchemaFlags): Promise<string[]> {
-  const pipeline = flags.local
-    ? await offlinePipelineSchema(flags)
-    : await offlinePipelineSchema(flags).catch(() => undefined)
+  if (flags.local) {
+    const {localPipelineStatus} = await import('#local/state.js')
+    if (!localPipelineStatus().running)
+      return [
+        'The local pipeline is not running: checked without comparing with its schema ' +
+          '(start it with `eventpulse local start` for that).',
+      ]
+  }
+  const pipeline = await offlinePipelineSchema(flags).catch(() => undefined)
   const warning = pipeline && (await schemaDriftWarning(pipeline))
   return warning ? [warning] : []
 }

@@ -2,9 +2,19 @@ import {usageError} from './errors.js'
 
 const UNIT_SECONDS: Record<string, number> = {s: 1, m: 60, h: 3600, d: 86_400}
 
-/** Parses durations like 90s, 15m, 2h, 1d (also combined: 1h30m) into seconds. */
-export function parseDuration(text: string): number {
+/**
+ * Parses durations like 90s, 15m, 2h, 1d (also combined: 1h30m) into seconds. `flag` names the flag it came from,
+ * for the message (a bare number then gets its fix: `--timeout 5s`).
+ */
+export function parseDuration(text: string, flag?: string): number {
   const match = /^(?:\d+[smhd])+$/.test(text.trim()) ? text.trim().match(/\d+[smhd]/g) : null
+  if (!match && flag) {
+    const example = /^\d+$/.test(text.trim()) ? `${text.trim()}s` : '90s'
+    throw usageError(
+      `Not a duration: ${text} (${flag}).`,
+      `Write it with a unit: ${flag} ${example} (units s, m, h, d, e.g. 15m or 1h30m).`,
+    )
+  }
   if (!match) throw usageError(`Not a duration: ${text}`, 'Write it like 90s, 15m, 2h or 1d.')
   return match.reduce((seconds, part) => seconds + Number(part.slice(0, -1)) * UNIT_SECONDS[part.at(-1)!], 0)
 }

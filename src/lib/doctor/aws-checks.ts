@@ -8,13 +8,15 @@ import {writeStackOutputsCache} from '#aws/stack-outputs-cache.js'
 import type {PipelineFlagValues} from '#aws/target-flags.js'
 import {callerBasics, type PipelineRole, resolveAwsTarget, type TargetRequest} from '#aws/target.js'
 import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
-import {localPipelineStatus} from '#local/state.js'
+import {localPipelineNote, localPipelineStatus} from '#local/state.js'
+import {CliError} from '#core/errors.js'
 import {
   accessRecordCheck,
   adminMfaCheck,
   attempt,
   type CheckResult,
   dashboardCheck,
+  fail,
   localPipelineCheck,
   missingOutputs,
   nodeCheck,
@@ -40,8 +42,16 @@ export interface AwsDoctorOptions {
  * the processor checks with, and the dashboard. A step that cannot run for want of an earlier one says so.
  */
 export async function awsChecks(flags: PipelineFlagValues, options: AwsDoctorOptions = {}): Promise<CheckResult[]> {
-  const results = [nodeCheck(), localPipelineCheck(localPipelineStatus(), false)]
-  const caller = await callerBasics(flags, {readMfaCode: options.readMfaCode, concurrency: 4})
+  const local = localPipelineStatus()
+  const results = [nodeCheck(), localPipelineCheck(local, false)]
+  const caller = await callerBasics(flags, {readMfaCode: options.readMfaCode, concurrency: 4}).catch(
+    (error: unknown) => error as Error,
+  )
+  if (caller instanceof CliError && caller.code === 'NoRegion') {
+    results.push(fail('region', caller.message, `${caller.hint} ${localPipelineNote(local)}`))
+    return results
+  }
+  if (caller instanceof Error) throw caller
   const {STSClient, GetCallerIdentityCommand} = await import('@aws-sdk/client-sts')
   const sts = (options.clients?.sts ?? ((c) => new STSClient(c)))({
     ...caller.basics,

@@ -20,7 +20,7 @@ export interface CheckResult {
 
 const pass = (check: string, detail: string): CheckResult => ({check, status: 'pass', detail})
 const warn = (check: string, detail: string, fix: string): CheckResult => ({check, status: 'warn', detail, fix})
-const fail = (check: string, detail: string, fix?: string): CheckResult => ({check, status: 'fail', detail, fix})
+export const fail = (check: string, detail: string, fix?: string): CheckResult => ({check, status: 'fail', detail, fix})
 
 /** Runs a check whose failure is an exception, turning it into a failed line with the error's own hint. */
 export async function attempt(check: string, run: () => Promise<CheckResult>): Promise<CheckResult> {

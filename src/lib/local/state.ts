@@ -94,14 +94,21 @@ export function localPipelineStatus(root: string = localDataRoot()): LocalPipeli
   return {running: true, dataDir: root, state}
 }
 
-/** The running local pipeline, for `--local`; a clear usage error (exit 2) when none runs. */
+/** Whether `--local` has a pipeline to use, for messages that offer it as a way out. */
+export function localPipelineNote(status: LocalPipelineStatus = localPipelineStatus()): string {
+  return status.running
+    ? `A local pipeline is running here (pid ${status.state.pid}): add --local to use it.`
+    : 'No local pipeline is running here: start one with `eventpulse local start` in another terminal to use --local.'
+}
+
+/** The running local pipeline, for `--local`; when none runs, the target is unreachable (exit 4, as AWS would be). */
 export function readLocalPipeline(root: string = localDataRoot()): LocalPipelineState {
   const status = localPipelineStatus(root)
   if (status.running) return status.state
   throw new CliError(
     `The local pipeline is not running${status.staleState ? ' (its last run ended without cleaning up)' : ''}.`,
     {
-      exitCode: ExitCode.Usage,
+      exitCode: ExitCode.Aws,
       code: 'LocalPipelineNotRunning',
       hint: 'Start it with `eventpulse local start` in another terminal.',
     },

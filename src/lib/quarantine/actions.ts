@@ -14,6 +14,7 @@ import {unquoteEtag} from '#core/aws-responses.js'
 import {listObjectVersions} from '#aws/list-objects.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
+import {shellCommand} from '#core/shell-words.js'
 import type {QuarantineEntry} from './entries.js'
 
 export async function readEntryContent(s3: S3Client, bucket: string, entry: QuarantineEntry): Promise<Buffer> {
@@ -60,12 +61,14 @@ export async function purgeEntry(s3: S3Client, bucket: string, entry: Quarantine
  * The object is the same upload as before (same key, same bytes, so the same ETag and entry id); its release id
  * makes the processor wait until the entry is removed here before quarantining it again, so that entry is never
  * taken for the new one and then deleted.
- * Returns the upload it makes (source key and ETag), to follow to its outcome.
+ * Returns the upload it makes (source key and ETag), to follow to its outcome. `target` holds the flags that picked
+ * the target (`--local`...), for the command its hint prints.
  */
 export async function releaseEntry(
   s3: S3Client,
   buckets: {quarantine: string; processing: string},
   entry: QuarantineEntry,
+  target: string[] = [],
 ): Promise<{key: string; etag?: string}> {
   const body = await readEntryContent(s3, buckets.quarantine, entry)
   let released
@@ -86,7 +89,7 @@ export async function releaseEntry(
         exitCode: ExitCode.Aws,
         code: 'InFlight',
         cause: error,
-        hint: 'Wait until it is processed (eventpulse status KEY), then release again.',
+        hint: `Wait until it is processed (${shellCommand(['eventpulse', 'status', entry.sourceKey, ...target])}), then release again.`,
       })
     throw error
   }

@@ -1,3 +1,4 @@
+import {shellCommand, shellWord, singleQuoted} from '#core/shell-words.js'
 import type {KeyStatus, UploadOutcome} from './key-status.js'
 
 const STATE_NAMES: Record<KeyStatus['state'], string> = {
@@ -9,8 +10,14 @@ const STATE_NAMES: Record<KeyStatus['state'], string> = {
   'not-found': 'not found',
 }
 
-/** What identifies an outcome: the item (and when), the reason and quarantine entry, or when it was uploaded. */
-function details(outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['state']; key: string}): string {
+/**
+ * What identifies an outcome: the item (and when), the reason and quarantine entry, or when it was uploaded. `target`
+ * holds the flags that picked the target (`--local`...), which the commands it suggests repeat.
+ */
+function details(
+  outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['state']; key: string},
+  target: string[],
+): string {
   const item = `${outcome.item?.ArtistID} / ${outcome.item?.ItemID}`
   switch (outcome.state) {
     case 'stored':
@@ -23,8 +30,8 @@ function details(outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['stat
     case 'batch': {
       const counts = outcome.counts
       if (!counts) return ''
-      const where =
-        counts.quarantined > 0 ? `; quarantined ones: eventpulse quarantine list --prefix '${outcome.key}/'` : ''
+      const list = [`eventpulse quarantine list --prefix ${singleQuoted(`${outcome.key}/`)}`, ...target.map(shellWord)]
+      const where = counts.quarantined > 0 ? `; quarantined ones: ${list.join(' ')}` : ''
       return `(${counts.records} records: ${counts.stored} stored, ${counts.unchanged} unchanged, ${counts.quarantined} quarantined${where}, ${outcome.at ?? 'time unknown'})`
     }
     case 'in-flight':
@@ -34,22 +41,22 @@ function details(outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['stat
   }
 }
 
-/** One line per key: its state, and what identifies the outcome. */
-export function outcomeLine(status: KeyStatus): string {
+/** One line per key: its state, and what identifies the outcome (its hints for the target given by `target`). */
+export function outcomeLine(status: KeyStatus, target: string[] = []): string {
   const line = `${STATE_NAMES[status.state].padEnd(12)} ${status.key}`
-  return status.state === 'not-found' ? line : `${line}  ${details(status)}`
+  return status.state === 'not-found' ? line : `${line}  ${details(status, target)}`
 }
 
 /** A key's uploads, newest first, one indented line each, when it has had more than one; the first is current. */
-export function historyLines(status: KeyStatus): string[] {
+export function historyLines(status: KeyStatus, target: string[] = []): string[] {
   if (!status.history || status.history.length < 2) return []
   return status.history.map(
     (upload, index) =>
-      `    ${index === 0 ? 'current ' : '        '} ${STATE_NAMES[upload.state].padEnd(12)} ${details({...upload, key: status.key})}  etag ${upload.etag ?? 'unknown'}`,
+      `    ${index === 0 ? 'current ' : '        '} ${STATE_NAMES[upload.state].padEnd(12)} ${details({...upload, key: status.key}, target)}  etag ${upload.etag ?? 'unknown'}`,
   )
 }
 
-/** What `--wait` says when the time is up before every outcome arrived. */
-export function waitTimedOutLine(timeout: string): string {
-  return `Timed out after ${timeout} waiting for outcomes; see them later with: eventpulse status KEY`
+/** What `--wait` says when the time is up before every outcome arrived; `status` is the `eventpulse status` words. */
+export function waitTimedOutLine(timeout: string, status: string[]): string {
+  return `Timed out after ${timeout} waiting for outcomes; see them later with: ${shellCommand(['eventpulse', 'status', ...status])}`
 }
