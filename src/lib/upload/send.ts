@@ -51,7 +51,7 @@ export interface UploadedFile {
 
 export interface SendOptions {
   validate: boolean
-  /** Send records even when the table already holds them exactly so. */
+  /** Send records and batch files even when they are already stored exactly so. */
   force: boolean
   progress: Progress
   /** Ctrl-C: no new file starts; those not started are reported `not-attempted`. */
