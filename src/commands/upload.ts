@@ -21,6 +21,7 @@ import {
   dryRun,
   invalidLines,
   runUpload,
+  sentAgainLine,
   summaryLine,
   type UploadResult,
   unchangedLine,
@@ -193,6 +194,8 @@ stops after the files being sent).`
     for (const file of result.files)
       if (file.outcome && !(flags.quiet && file.outcome.state === 'stored'))
         this.log(outcomeLine(file.outcome, targetArguments(flags)))
+    for (const file of result.files.filter((f) => f.status === 'uploaded' && f.processedAt))
+      this.log(sentAgainLine(file))
     this.log(summaryLine(result))
     if (result.timedOut) this.logToStderr(waitTimedOutLine(flags.timeout, statusWords))
     if (result.failure) this.logToStderr(failureText(result.failure))

@@ -8,7 +8,7 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import type {TypedItem} from '#record/typed-item.js'
-import {itemKeyOf, storedItemsFor} from '#upload/already-stored.js'
+import {batchAlreadyStored, itemKeyOf, storedItemsFor} from '#upload/already-stored.js'
 import {planUpload} from '#upload/plan.js'
 import {runUpload} from '#upload/run-upload.js'
 
@@ -60,6 +60,37 @@ describe('storedItemsFor', () => {
 
   it('makes no call when there is nothing to look up', async () => {
     expect((await storedItemsFor(new DynamoDBClient({region: 'us-east-1'}), 'catalog', [])).size).toBe(0)
+    expect(dynamodb.commandCalls(BatchGetItemCommand)).toHaveLength(0)
+  })
+})
+
+describe('batchAlreadyStored', () => {
+  const client = new DynamoDBClient({region: 'us-east-1'})
+  const lines = Array.from({length: 250}, (_, n) => JSON.stringify({ArtistID: 'Bonobo', ItemID: `TRACK#${n}`}))
+  const body = Buffer.from(lines.join('\n') + '\n')
+  /** Answers each BatchGetItem with the items it asks for, as stored: every record found exactly so. */
+  const storesEverything = () =>
+    dynamodb.on(BatchGetItemCommand).callsFake((input) => ({Responses: {catalog: input.RequestItems.catalog.Keys}}))
+
+  it('counts the records when every one is stored exactly so, looked up 100 a call', async () => {
+    storesEverything()
+    expect(await batchAlreadyStored(client, 'catalog', body, {gzip: false})).toBe(250)
+    expect(
+      dynamodb.commandCalls(BatchGetItemCommand).map((call) => call.args[0].input.RequestItems!.catalog.Keys!.length),
+    ).toEqual([100, 100, 50])
+  })
+
+  it('stops at the first call that finds a record missing: a new file costs one call', async () => {
+    dynamodb.on(BatchGetItemCommand).resolves({Responses: {catalog: []}})
+    expect(await batchAlreadyStored(client, 'catalog', body, {gzip: false})).toBeUndefined()
+    expect(dynamodb.commandCalls(BatchGetItemCommand)).toHaveLength(1)
+  })
+
+  it('is undefined, with no call past it, for a line that is not a valid record, and for an empty file', async () => {
+    storesEverything()
+    const broken = Buffer.from(`${lines[0]}\n{"ArtistID": \n${lines[1]}\n`)
+    expect(await batchAlreadyStored(client, 'catalog', broken, {gzip: false})).toBeUndefined()
+    expect(await batchAlreadyStored(client, 'catalog', Buffer.from('\n'), {gzip: false})).toBeUndefined()
     expect(dynamodb.commandCalls(BatchGetItemCommand)).toHaveLength(0)
   })
 })

@@ -12,7 +12,7 @@ import type {PipelineTarget} from '#aws/clients.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {localTarget} from '#local/target.js'
 import {planUpload} from '#upload/plan.js'
-import {dryRun, runUpload, summaryLine, unchangedLine, uploadExitStatus} from '#upload/run-upload.js'
+import {dryRun, runUpload, sentAgainLine, summaryLine, unchangedLine, uploadExitStatus} from '#upload/run-upload.js'
 import {removeDir, startTestPipeline, type TestPipeline} from '../processor/helpers.js'
 
 // `upload` in-process against a local pipeline: what is sent, what is skipped, and what --wait reports.
@@ -299,7 +299,9 @@ describe('a batch file already stored exactly so', () => {
     expect(notified('other/copy.ndjson') + notified('other/copy.ndjson.gz')).toBe(0)
   })
 
-  it('is sent when one record differs (the last one, past the first look-ups) or is new, and with --force', async () => {
+  it("is sent when one record differs (the last one, past the first look-ups) or is new, and with --force (its outcome then said to be the earlier run's)", async () => {
+    // Stored already by the first test; here too when run alone.
+    await upload(files({'catalog.ndjson': catalog}), {wait: true, prefix: 'same'})
     const lines = catalog.trimEnd().split('\n')
     const changed = [...lines.slice(0, -1), JSON.stringify({...JSON.parse(lines.at(-1)!), Duration: 1})].join('\n')
     const added = `${catalog}${track(999)}\n`
@@ -312,8 +314,16 @@ describe('a batch file already stored exactly so', () => {
       ['differs/changed.ndjson', 'uploaded'],
     ])
     expect(result.summary).toMatchObject({unchanged: 499, stored: 1, quarantined: 1})
-    const forced = await upload(files({'catalog.ndjson': catalog}), {prefix: 'same', force: true})
-    expect(forced.files[0].status).toBe('uploaded')
+    const first = await upload(files({'catalog.ndjson': catalog}), {prefix: 'same'})
+    expect(first.files[0].processedAt).toMatch(/^\d{4}-\d\d-\d\dT/)
+    const forced = await upload(files({'catalog.ndjson': catalog}), {prefix: 'same', force: true, wait: true})
+    // Sent, and what --wait finds is the earlier run's outcome: said so.
+    expect(forced.files[0]).toMatchObject({status: 'uploaded', processedAt: first.files[0].processedAt})
+    expect(forced.files[0].outcome).toMatchObject({state: 'batch', at: first.files[0].processedAt})
+    expect(sentAgainLine(forced.files[0])).toBe(
+      `note         same/catalog.ndjson  (processed before exactly so, ${first.files[0].processedAt}, and sent again: ` +
+        "its counts are that run's)",
+    )
     await t.pipeline.idle()
   })
 

@@ -184,6 +184,11 @@ export function unchangedLine(file: UploadedFile): string {
   return `unchanged    ${file.key}  (${why}; not sent)`
 }
 
+/** A batch file sent again with --force after it was processed exactly so: its outcome is that earlier run's. */
+export function sentAgainLine(file: UploadedFile): string {
+  return `note         ${file.key}  (processed before exactly so, ${file.processedAt}, and sent again: its counts are that run's)`
+}
+
 /** The invalid files' problems, compiler-style exactly as `validate` prints them. */
 export function invalidLines(files: UploadedFile[]): string[] {
   return files

@@ -39,6 +39,7 @@ export interface UploadedFile {
    * processed this very upload (key + ETag) counted them then.
    */
   counts?: BatchCounts
+  /** A batch file processed before exactly so (same key + ETag): when. Sent again (--force), its outcome is that run's. */
   processedAt?: string
   /** Why the record check refused it, and where. */
   reason?: QuarantineReason
@@ -50,7 +51,7 @@ export interface UploadedFile {
 
 export interface SendOptions {
   validate: boolean
-  /** Send records even when the table already holds them exactly so. */
+  /** Send records and batch files even when they are already stored exactly so. */
   force: boolean
   progress: Progress
   /** Ctrl-C: no new file starts; those not started are reported `not-attempted`. */
@@ -117,24 +118,26 @@ async function put(
 }
 
 /**
- * A batch file that sending would not change, found before sending: the same key and ETag already processed (its
- * counts are that run's), or every record already stored exactly so. Undefined otherwise, and without the table.
+ * What is known of a batch file before sending it: the same key and ETag processed before (`processedAt`; its counts
+ * are that run's), and, unless forced, whether sending it would change nothing (`unchanged`: processed before, or
+ * every record already stored exactly so). Undefined when nothing is known, and without the tables.
  */
-async function unchangedBatch(
+async function batchBeforeSending(
   target: PipelineTarget,
   key: string,
   body: Buffer,
-  table: string | undefined,
-): Promise<Pick<UploadedFile, 'etag' | 'counts' | 'processedAt'> | undefined> {
-  if (!table || !target.dynamodb || !isBatchName(key)) return undefined
+  {table, force}: {table?: string; force: boolean},
+): Promise<(Pick<UploadedFile, 'etag' | 'counts' | 'processedAt'> & {unchanged: boolean}) | undefined> {
+  if (!target.dynamodb || !isBatchName(key)) return undefined
   const etag = singlePartEtag(body)
   const processed = await finishedBatch(target, key, etag)
-  if (processed?.counts) return {etag, counts: processed.counts, processedAt: processed.at}
+  if (processed?.counts) return {unchanged: !force, etag, counts: processed.counts, processedAt: processed.at}
+  if (force || !table) return undefined
   const records = await batchAlreadyStored(target.dynamodb, table, body, {gzip: isGzipName(key)}).catch((error) => {
     throw explainLookUpError(error)
   })
   if (records === undefined) return undefined
-  return {etag, counts: {records, stored: 0, unchanged: records, quarantined: 0, reasons: {}}}
+  return {unchanged: true, etag, counts: {records, stored: 0, unchanged: records, quarantined: 0, reasons: {}}}
 }
 
 /** An uploader role from before the look-up existed (a stack not redeployed since) may not use it: say how to go on. */
@@ -155,7 +158,7 @@ function explainLookUpError(error: unknown): unknown {
  * checked a window of BATCH_GET_LIMIT at a time, and each window's records are looked up in the table with one
  * BatchGetItem (the next window's while this one is sent): a record the table already holds exactly so is
  * `unchanged` and not sent, which makes re-running an interrupted upload cheap and safe. So is a batch file already
- * processed exactly so, or whose every record is stored (unchangedBatch).
+ * processed exactly so, or whose every record is stored (batchBeforeSending).
  */
 export async function uploadFiles(
   target: PipelineTarget,
@@ -208,12 +211,15 @@ export async function uploadFiles(
       return {...described, status: 'unchanged', item: {ArtistID: ArtistID.S, ItemID: ItemID.S}}
     }
     try {
-      const unchanged = await unchangedBatch(target, entry.key, body, table)
-      if (unchanged) {
+      const batch = await batchBeforeSending(target, entry.key, body, {table, force: options.force})
+      if (batch?.unchanged) {
         options.progress.advance()
-        return {...described, status: 'unchanged', ...unchanged}
+        const {unchanged: _unchanged, ...found} = batch
+        return {...described, status: 'unchanged', ...found}
       }
-      return await put(target, entry, body, described, options.progress)
+      const sent = await put(target, entry, body, described, options.progress)
+      // Sent again with --force: the pipeline has nothing new to tell of it, and its outcome is that earlier run's.
+      return batch?.processedAt && sent.status === 'uploaded' ? {...sent, processedAt: batch.processedAt} : sent
     } catch (error) {
       const fileFailure = toFailure(explainAwsError(error))
       failure ??= fileFailure
