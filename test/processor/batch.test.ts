@@ -5,7 +5,13 @@ import {constants, gunzipSync, gzipSync} from 'node:zlib'
 
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {ITEM_METADATA, parseQuarantineKey, QUARANTINE_METADATA, quarantineKey} from '#contract/pipeline-contract.js'
+import {
+  decodeMetadataValue,
+  ITEM_METADATA,
+  parseQuarantineKey,
+  QUARANTINE_METADATA,
+  quarantineKey,
+} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {DeleteItemCommand} from '@aws-sdk/client-dynamodb'
 import {HeadObjectCommand} from '@aws-sdk/client-s3'
@@ -161,6 +167,19 @@ describe('a batch object', () => {
     } finally {
       await removeDir(dir)
     }
+  })
+
+  test('with a line far over the record size: its entry says the true size, though only its start is held', async () => {
+    const long = `{"ArtistID": "${'x'.repeat(3 * 1024 * 1024)}"}`
+    const key = 'catalogs/long-line.ndjson'
+    const etag = await t.upload(key, `${track(2000)}\n${long}\n`)
+    await t.pipeline.idle()
+    const {metadata, body} = await t.quarantined(quarantineKey(key, {etag}, 2))
+    expect(metadata[QUARANTINE_METADATA.reason]).toBe('too-large')
+    expect(decodeMetadataValue(metadata[QUARANTINE_METADATA.message])).toBe(
+      'line 2, column 1: the record is 3145744 bytes; the limit is 1048576 bytes (1 MiB)',
+    )
+    expect(body).toHaveLength(1024 * 1024 + 1)
   })
 
   test('that runs out of time continues from its checkpoint in a new invocation, redoing no stored line', async () => {

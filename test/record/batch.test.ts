@@ -182,6 +182,14 @@ describe('batch files', () => {
         `${file}: 150 records, 1 valid, 149 invalid (file invalid).`,
         'Checked 1 file: 0 valid, 1 invalid.',
       ])
+      // What stopped the reading is listed after the first 100, however many came before it.
+      const cut = gzipSync(lines.join('\n'))
+      const broken = await checkBatch(chunksOf(cut.subarray(0, cut.length - 20), 4096), {gzip: true})
+      expect(broken.problems).toHaveLength(101)
+      expect(broken.problems[100]).toMatchObject({line: broken.valid + broken.invalid, reason: 'invalid-json'})
+      expect(broken.problems[100].message).toMatch(
+        /^not readable as gzip past record \d+: the gzip data cannot be read/,
+      )
     } finally {
       await rm(dir, {recursive: true, force: true})
     }

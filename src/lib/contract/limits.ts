@@ -23,10 +23,11 @@ export const MAX_NESTING_DEPTH = 32
 
 /**
  * Batch objects (many records, one per line: see record/batch-lines.ts). The processor streams them, so these bound
- * the work one batch can ask for, not memory. A larger object is quarantined whole as `too-large` without being read
- * (`upload` splits files before that). Reading stops at the first line past the records or the text bytes: that line
- * and the rest of the object become one `too-large` entry (the object whole, under that line's number), which counts
- * as one quarantined record; the lines before it are done as usual.
+ * the work one batch can ask for, not memory. A larger object is quarantined whole as `too-large` without being read.
+ * Reading stops at the first record past the count, or at the line MAX_BATCH_TEXT_BYTES falls in: that line and the
+ * rest of the object become one `too-large` entry (the object whole, under that line's number), which counts as one
+ * quarantined record; the lines before it are done as usual. `validate` stops at the same line and counts the same,
+ * so `upload` refuses such a file unless told not to validate.
  */
 export const MAX_BATCH_OBJECT_BYTES = 1024 * 1024 * 1024
 export const MAX_BATCH_RECORDS = 1_000_000

@@ -18,14 +18,17 @@ export interface MoreProblems {
 export interface BatchCheck {
   valid: number
   invalid: number
-  /** The first problems, in line order: at most PROBLEMS_LISTED, so a file of a million bad records stays small. */
+  /**
+   * The first problems, in line order: PROBLEMS_LISTED of records, so a file of a million bad records stays small, and
+   * last the one that stopped reading, if any.
+   */
   problems: BatchProblem[]
   /** The problems past those, counted only. */
   moreProblems?: MoreProblems
 }
 
-/** Problems of a batch listed one by one; the rest are counted by reason. */
-export const PROBLEMS_LISTED = 100
+/** Problems of a batch's records listed one by one; the rest are counted by reason. */
+const PROBLEMS_LISTED = 100
 
 /**
  * Checks every record of a batch file as the processor will, streamed (one line held at a time): each line with the
@@ -63,14 +66,16 @@ export async function checkBatch(
       }
     }
   } catch (error) {
+    // What stopped the reading is listed however many problems came before it.
     const unreadable = `not readable${options.gzip ? ' as gzip' : ''} past record ${record}: ${(error as Error).message}`
-    if (!(error instanceof BatchCutShortError)) note({path: '', reason: 'invalid-json', message: unreadable})
-    else {
-      // From the line reading stopped at, the rest is one record: the processor quarantines it as one entry.
-      result.invalid++
-      const message = error instanceof BatchPastLimitError ? error.message : unreadable
-      note({path: '', line: error.line, column: 1, reason: error.reason, message})
+    if (!(error instanceof BatchCutShortError)) {
+      result.problems.push({path: '', reason: 'invalid-json', message: unreadable})
+      return result
     }
+    // From the line reading stopped at, the rest is one record: the processor quarantines it as one entry.
+    result.invalid++
+    const message = error instanceof BatchPastLimitError ? error.message : unreadable
+    result.problems.push({path: '', line: error.line, column: 1, reason: error.reason, message})
   }
   return result
 }
