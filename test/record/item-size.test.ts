@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {MAX_PARTITION_KEY_BYTES, MAX_RECORD_ITEM_BYTES, MAX_SORT_KEY_BYTES} from '#contract/limits.js'
+import {MAX_RECORD_ITEM_BYTES} from '#contract/limits.js'
 import {checkRecord} from '#record/check-record.js'
 import {dynamoDbItemBytes} from '#record/item-size.js'
 import type {TypedItem, TypedValue} from '#record/typed-item.js'
@@ -113,9 +113,13 @@ describe('a record at the size limits', () => {
     })
   })
 
-  it('has keys of exactly their byte limits stored, and one byte more refused, located at the key', () => {
-    const artist = 'é'.repeat(MAX_PARTITION_KEY_BYTES / 2)
-    const itemId = `TRACK#${'x'.repeat(MAX_SORT_KEY_BYTES - 'TRACK#'.length)}`
+  // DynamoDB's documented key limits, written here as literals: a test computed from the constants it checks would
+  // follow a wrong constant (an ItemID limit of 2,048 would let DynamoDB refuse what the check passed).
+  it("has keys of exactly DynamoDB's limits (2,048 and 1,024 bytes) stored, and one byte more refused, at the key", () => {
+    const artist = 'é'.repeat(1024)
+    const itemId = `TRACK#${'x'.repeat(1018)}`
+    expect(Buffer.byteLength(artist)).toBe(2048)
+    expect(Buffer.byteLength(itemId)).toBe(1024)
     expect(check({ArtistID: artist, ItemID: itemId})).toMatchObject({ok: true})
     expect(check({ArtistID: `${artist}a`, ItemID: itemId})).toEqual({
       ok: false,
@@ -125,19 +129,14 @@ describe('a record at the size limits', () => {
           path: '/ArtistID',
           line: 1,
           column: 13,
-          message: `ArtistID is ${MAX_PARTITION_KEY_BYTES + 1} bytes; DynamoDB allows at most ${MAX_PARTITION_KEY_BYTES} bytes for this key`,
+          message: 'ArtistID is 2049 bytes; DynamoDB allows at most 2048 bytes for this key',
         },
       ],
     })
-    expect(check({ArtistID: 'A', ItemID: `${itemId}é`})).toMatchObject({
+    expect(check({ArtistID: 'A', ItemID: `${itemId}x`})).toMatchObject({
       ok: false,
       reason: 'too-large',
-      problems: [
-        {
-          path: '/ItemID',
-          message: `ItemID is ${MAX_SORT_KEY_BYTES + 2} bytes; DynamoDB allows at most ${MAX_SORT_KEY_BYTES} bytes for this key`,
-        },
-      ],
+      problems: [{path: '/ItemID', message: 'ItemID is 1025 bytes; DynamoDB allows at most 1024 bytes for this key'}],
     })
   })
 })
