@@ -83,6 +83,23 @@ describe('a sweep over the emulators', () => {
     expect(logs).toEqual([{level: 'info', sweep: true, ...result, gaveUp: 0}])
   })
 
+  test('leaves the keys the event path is busy with (queued or running) to it, and sweeps the others', async () => {
+    const bucket = 'sweep-busy'
+    const listed = await bucketWith(bucket, {'busy.json': '{"a": 1}', 'idle.json': '{"b": 2}'})
+    const refs: ObjectRef[] = []
+    const {deps} = sweepDeps(bucket, {
+      stuckAfterSeconds: 0,
+      isBusy: (key) => key === 'busy.json',
+      async process(ref) {
+        refs.push(ref)
+        return stored(ref)
+      },
+    })
+
+    expect(await sweep(deps)).toEqual({swept: 1, recovered: 1, failed: 0, gaveUp: [], givenUpBefore: 0, complete: true})
+    expect(refs).toEqual([{bucket, key: 'idle.json', size: 8, etag: listed['idle.json'].etag}])
+  })
+
   test('whose own bookkeeping fails leaves the object for a later run, counted as failed and logged', async () => {
     const bucket = 'sweep-bookkeeping'
     const listed = await bucketWith(bucket, {'kept.json': '{}'})
