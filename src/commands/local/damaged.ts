@@ -16,7 +16,7 @@ export interface LocalDamagedResult {
 }
 
 export default class LocalDamaged extends BaseCommand {
-  static summary = 'List the objects crashes left half-written, which start-up set aside; --clear removes them.'
+  static summary = 'List what crashes left half-written (set aside at start); --clear removes it.'
 
   static description = `A crash of the local pipeline in the middle of a write leaves that object
 half-written. Its writer was never told it succeeded (so nothing acknowledged is

@@ -113,16 +113,22 @@ async function etagOf(ctx: KoaContext, bucket: string, key: string): Promise<str
   }
 }
 
-function preconditionFailed(ctx: KoaContext, condition: string): void {
-  ctx.status = 412
+/** An S3 error answer; a HEAD's answer has no body, as S3's. */
+function s3Error(ctx: KoaContext, status: number, code: string, message: string, more = ''): void {
+  ctx.status = status
   if (ctx.method === 'HEAD') return
   ctx.type = 'application/xml'
-  ctx.body =
-    `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<Error><Code>PreconditionFailed</Code>` +
-    `<Message>At least one of the pre-conditions you specified did not hold</Message>` +
-    `<Condition>${condition}</Condition></Error>`
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${more}</Error>`
 }
+
+const preconditionFailed = (ctx: KoaContext, condition: string): void =>
+  s3Error(
+    ctx,
+    412,
+    'PreconditionFailed',
+    'At least one of the pre-conditions you specified did not hold',
+    `<Condition>${condition}</Condition>`,
+  )
 
 const header = (ctx: KoaContext, name: string): string | undefined => {
   const value = ctx.headers[name]
@@ -190,19 +196,7 @@ async function conditionalRequest(
 async function s3KeyLimit(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
   const key = /^\/[^/]+\/(.+)$/.exec(ctx.path)?.[1]
   if (key === undefined || Buffer.byteLength(decodeURIComponent(key)) <= MAX_S3_KEY_BYTES) return next()
-  ctx.status = 400
-  ctx.type = 'application/xml'
-  ctx.body =
-    `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<Error><Code>KeyTooLongError</Code><Message>Your key is too long</Message></Error>`
-}
-
-function accessDenied(ctx: KoaContext, message: string): void {
-  ctx.status = 403
-  ctx.type = 'application/xml'
-  ctx.body =
-    `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<Error><Code>AccessDenied</Code><Message>${escapeXml(message)}</Message></Error>`
+  s3Error(ctx, 400, 'KeyTooLongError', 'Your key is too long')
 }
 
 /**
@@ -220,7 +214,8 @@ function conditionalWritesOnly(buckets: string[]): (ctx: KoaContext, next: () =>
     const complete = ctx.method === 'POST' && Object.hasOwn(ctx.query, 'uploadId')
     if (!put && !complete) return next()
     const ifNoneMatch = header(ctx, 'if-none-match')
-    if (ifNoneMatch === undefined) return accessDenied(ctx, 'this bucket takes only conditional writes (If-None-Match)')
+    if (ifNoneMatch === undefined)
+      return s3Error(ctx, 403, 'AccessDenied', 'This bucket takes only conditional writes (If-None-Match)')
     // s3rver completes a multipart upload regardless of the header; S3 refuses to replace an existing key.
     const key = decodeURIComponent(match[2])
     if (complete && ifNoneMatch === '*' && (await etagOf(ctx, decodeURIComponent(match[1]), key)) !== undefined)
