@@ -2,6 +2,7 @@ import confirm from '@inquirer/confirm'
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import type {PipelineTarget} from '#aws/clients.js'
+import {CliError} from '#core/errors.js'
 import {actOnEntries, type EntriesAction, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
 import type {QuarantineEntry, ResolvedArgument} from '#quarantine/entries.js'
 import {entryLine, splitResolved} from '#quarantine/entry-lines.js'
@@ -225,6 +226,15 @@ describe('the exit status of rm and release', () => {
     expect(entriesActionExitStatus({...result, missing: ['x'], failed: [{key: 'k', message: 'm'}]})).toBe(4)
     expect(entriesActionExitStatus({...result, declined: true})).toBe(1)
     expect(entriesActionExitStatus(result)).toBe(0)
+  })
+
+  it('is 1 when the only failures are conflicts to retry (an upload of the key in flight), 4 beside another failure', async () => {
+    const inFlight = new CliError('an upload of the key is in flight', {exitCode: 1, code: 'InFlight'})
+    const action: EntriesAction = {verb: 'release', pastTense: 'released', act: async () => Promise.reject(inFlight)}
+    const {exit, result} = await run([{argument: 'all', entries: [a1]}], action, {yes: true})
+    expect(result.failed).toEqual([{key: a1.key, message: 'an upload of the key is in flight', conflict: true}])
+    expect(exit).toBe(1)
+    expect(entriesActionExitStatus({...result, failed: [...result.failed, {key: 'k', message: 'm'}]})).toBe(4)
   })
 })
 

@@ -45,7 +45,7 @@ describe('quarantine release', () => {
     await e.s3.send(new PutObjectCommand({Bucket: BUCKETS.processing, Key: 'waiting.json', Body: '{"newer": true}'}))
     await expect(releaseEntry(e.s3, buckets, entry, ['--local'])).rejects.toMatchObject({
       code: 'InFlight',
-      exitCode: 4,
+      exitCode: 1,
       message: `Not released ${entry.key}: an upload of waiting.json is still being processed.`,
       hint: 'Wait until it is processed (eventpulse status waiting.json --local), then release again.',
     })

@@ -2,7 +2,7 @@ import type {PipelineTarget} from '#aws/clients.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {confirmOrRefuse} from '#terminal/confirm.js'
 import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
-import {interruptedError} from '#core/errors.js'
+import {CliError, interruptedError} from '#core/errors.js'
 import type {QuarantineEntry, ResolvedArgument} from './entries.js'
 import {entryLine, splitResolved} from './entry-lines.js'
 
@@ -11,8 +11,8 @@ export interface EntriesActionResult {
   done: string[]
   /** Arguments that named nothing in quarantine. */
   missing: string[]
-  /** Entries the action failed on, with why. */
-  failed: {key: string; message: string}[]
+  /** Entries the action failed on, with why; `conflict`: a conflict to retry later (an upload of the key in flight). */
+  failed: {key: string; message: string; conflict?: true}[]
   dryRun: boolean
   declined: boolean
 }
@@ -70,7 +70,8 @@ export async function actOnEntries(
       await action.act(entry)
       result.done.push(entry.key)
     } catch (error) {
-      result.failed.push({key: entry.key, message: (error as Error).message})
+      const conflict = error instanceof CliError && error.exitCode === ExitCode.Negative
+      result.failed.push({key: entry.key, message: (error as Error).message, ...(conflict ? {conflict} : {})})
     }
   })
   for (const failure of result.failed) options.warn(`failed to ${action.verb} ${failure.key}: ${failure.message}`)
@@ -84,9 +85,9 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
-/** 4 if any entry failed, 1 if something named was missing or the user declined, else 0. */
+/** 4 if any entry failed, 1 if something named was missing, the user declined or an entry met a conflict, else 0. */
 export function entriesActionExitStatus(result: EntriesActionResult): ExitCodeValue {
-  if (result.failed.length > 0) return ExitCode.Aws
-  if (result.missing.length > 0 || result.declined) return ExitCode.Negative
+  if (result.failed.some((failure) => !failure.conflict)) return ExitCode.Aws
+  if (result.failed.length > 0 || result.missing.length > 0 || result.declined) return ExitCode.Negative
   return ExitCode.Success
 }

@@ -86,7 +86,7 @@ export async function releaseEntry(
   } catch (error) {
     if (isConditionalWriteConflict(error))
       throw new CliError(`Not released ${entry.key}: an upload of ${entry.sourceKey} is still being processed.`, {
-        exitCode: ExitCode.Aws,
+        exitCode: ExitCode.Negative,
         code: 'InFlight',
         cause: error,
         hint: `Wait until it is processed (${shellCommand(['eventpulse', 'status', entry.sourceKey, ...target])}), then release again.`,
