@@ -1,7 +1,7 @@
 import {spawnSync} from 'node:child_process'
 import {existsSync, writeFileSync} from 'node:fs'
 
-import {GetItemCommand, PutItemCommand} from '@aws-sdk/client-dynamodb'
+import {GetItemCommand} from '@aws-sdk/client-dynamodb'
 import {afterAll, expect, test} from 'vitest'
 
 import {OUTCOMES_TABLE} from '#contract/table.js'
@@ -94,25 +94,10 @@ test("a start that takes over the lock of a run that died releases that run's ba
   const key = 'restart/batch.ndjson'
   const line = (n: number) => JSON.stringify({ArtistID: 'Restart', ItemID: `TRACK#${n}`, EntityType: 'Track'})
   const etag = await first.upload(key, [1, 2, 3].map(line).join('\n'))
-  const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
-  const inAnHour = String(Date.now() + 3_600_000)
-  const leased = (sourceKey: string, owner: string) =>
-    first.pipeline.dynamodb.send(
-      new PutItemCommand({
-        TableName: first.pipeline.state.outcomesTable,
-        Item: {
-          [partitionKey]: {S: sourceKey},
-          [sortKey]: {S: etag},
-          [attributes.leaseOwner]: {S: owner},
-          [attributes.leaseExpiresAt]: {N: inAnHour},
-          [attributes.nextLine]: {N: '2'},
-          [attributes.counts]: {S: JSON.stringify({records: 1, stored: 1, unchanged: 0, quarantined: 0, reasons: {}})},
-        },
-      }),
-    )
+  const inAnHour = Date.now() + 3_600_000
   // The run that died held the batch, past line 1, for another hour; another instance's lease is not its own.
-  await leased(key, 'the dead run:its delivery')
-  await leased('restart/elsewhere.ndjson', 'the dead run, not:its delivery')
+  await first.leased(key, etag, {owner: 'the dead run:its delivery', until: inAnHour, doneLines: 1})
+  await first.leased('restart/elsewhere.ndjson', etag, {owner: 'the dead run, not:its delivery', until: inAnHour})
   await first.pipeline.stop()
   const deadPid = spawnSync(process.execPath, ['-e', '']).pid
   writeFileSync(first.pipeline.layout.lockFile, `${deadPid}\nthe dead run\n`)
@@ -129,9 +114,9 @@ test("a start that takes over the lock of a run that died releases that run's ba
   const {Item} = await second.pipeline.dynamodb.send(
     new GetItemCommand({
       TableName: second.pipeline.state.outcomesTable,
-      Key: {[partitionKey]: {S: 'restart/elsewhere.ndjson'}, [sortKey]: {S: etag}},
+      Key: {[OUTCOMES_TABLE.partitionKey]: {S: 'restart/elsewhere.ndjson'}, [OUTCOMES_TABLE.sortKey]: {S: etag}},
     }),
   )
-  expect(Item?.[attributes.leaseExpiresAt]).toEqual({N: inAnHour})
+  expect(Item?.[OUTCOMES_TABLE.attributes.leaseExpiresAt]).toEqual({N: String(inAnHour)})
   await second.pipeline.stop()
 }, 20_000)

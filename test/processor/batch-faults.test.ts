@@ -79,9 +79,9 @@ test(`a ${RECORDS}-record batch with ${FAULT_RATE * 100}% of S3, DynamoDB and no
     maxAttempts: 3,
     sdkMaxAttempts: 2,
     // A failed try gives its lease up; one whose release failed too holds it this long. Each invocation stops after
-    // about 5 s, as if its time ran out, and the batch continues from its checkpoint in the next.
+    // about 10 s, as if its time ran out (at its next record), and the batch continues from there in the next.
     invocationTimeoutMs: 60_000,
-    batch: {leaseMs: 1_000, stopMarginMs: 55_000},
+    batch: {leaseMs: 1_000, stopMarginMs: 50_000},
     notifier: flakyNotifier(new OutboxNotifier(`${dataDir}/outbox.jsonl`), {rate: FAULT_RATE, random, counts}),
     instrumentHandlerClients({s3, dynamodb}) {
       injectFaults(s3, {rate: FAULT_RATE, random, counts})

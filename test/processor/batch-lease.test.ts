@@ -1,6 +1,6 @@
 import {gzipSync} from 'node:zlib'
 
-import {type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
+import {type DynamoDBClient, PutItemCommand, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
 import {PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
@@ -182,42 +182,15 @@ describe('the lease on a batch', () => {
   })
 })
 
-/** The batch's outcome record, as the outcomes table holds it. */
-async function outcomeRecord(key: string, etag: string) {
-  const {Item} = await t.pipeline.dynamodb.send(
-    new GetItemCommand({
-      TableName: t.pipeline.state.outcomesTable,
-      Key: {[OUTCOMES_TABLE.partitionKey]: {S: key}, [OUTCOMES_TABLE.sortKey]: {S: etag}},
-      ConsistentRead: true,
-    }),
-  )
-  return Item ?? {}
-}
-
-/** The outcome record a holder leaves when it dies part-way: lines before `nextLine` done, its lease until `until`. */
-async function leftByDeadHolder(key: string, etag: string, nextLine: number, until: number) {
-  const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
-  await t.pipeline.dynamodb.send(
-    new PutItemCommand({
-      TableName: t.pipeline.state.outcomesTable,
-      Item: {
-        [partitionKey]: {S: key},
-        [sortKey]: {S: etag},
-        [attributes.leaseOwner]: {S: 'a dead instance:its delivery'},
-        [attributes.leaseExpiresAt]: {N: String(until)},
-        [attributes.nextLine]: {N: String(nextLine)},
-        [attributes.counts]: {S: JSON.stringify(counts(nextLine - 1))},
-        [attributes.problems]: {S: '[]'},
-      },
-    }),
-  )
-}
+/** The outcome record a holder leaves when it dies past line `doneLines`: its lease until `until`. */
+const leftByDeadHolder = (key: string, etag: string, doneLines: number, until: number) =>
+  t.leased(key, etag, {owner: 'a dead instance:its delivery', until, doneLines})
 
 describe('a batch whose holder died', () => {
   test('a delivery with time to spare waits for the lease to expire and continues from the checkpoint', async () => {
     const key = 'dead/waited-for.ndjson'
     const {etag, event} = await deliverable(key, lines(key, 5))
-    await leftByDeadHolder(key, etag, 3, Date.now() + 1500)
+    await leftByDeadHolder(key, etag, 2, Date.now() + 1500)
     const {handler, published} = processor()
 
     expect(await handler(event, {getRemainingTimeInMillis: () => 60_000})).toEqual([
@@ -232,7 +205,7 @@ describe('a batch whose holder died', () => {
     const key = 'dead/not-waited-for.ndjson'
     const {etag, event} = await deliverable(key, lines(key, 5))
     const until = Date.now() + 40_000
-    await leftByDeadHolder(key, etag, 3, until)
+    await leftByDeadHolder(key, etag, 2, until)
     const {handler} = processor({batch: {stopMarginMs: 15_000}})
 
     expect(await handler(event, {getRemainingTimeInMillis: () => 50_000})).toEqual([
@@ -249,8 +222,8 @@ describe('a batch already done', () => {
     const {etag, event} = await deliverable(key, body)
     const {handler, published} = processor()
     expect(await handler(event)).toEqual([{outcome: 'batch', key, etag, counts: counts(3)}])
-    const done = await outcomeRecord(key, etag)
-    expect(done[OUTCOMES_TABLE.attributes.notifiedAt]?.S).toEqual(expect.any(String))
+    const done = await t.outcome(key, etag)
+    expect(done?.[OUTCOMES_TABLE.attributes.notifiedAt]?.S).toEqual(expect.any(String))
 
     // The same bytes sent again (the same ETag), twice.
     for (let again = 0; again < 2; again++) {
@@ -259,7 +232,7 @@ describe('a batch already done', () => {
       expect(await t.keys(bucket)).not.toContain(key)
     }
     expect(published).toHaveLength(1)
-    expect(await outcomeRecord(key, etag)).toEqual(done)
+    expect(await t.outcome(key, etag)).toEqual(done)
   })
 
   test('whose notification failed is announced by the next delivery, once', async () => {

@@ -197,8 +197,9 @@ describe('a batch that runs short of time goes on', () => {
       await putWithEvent(t.pipeline.s3, bucket, 'continued.ndjson', batchOf(3, 'Continued')),
       await putWithEvent(t.pipeline.s3, bucket, 'single.json', record('Single')),
     ]
+    // No time left: the batch starts no line, and goes on from its first in the next invocation.
     expect(await handler(event, lambdaContext(0))).toEqual([
-      expect.objectContaining({outcome: 'continuing', nextLine: 3}),
+      expect.objectContaining({outcome: 'continuing', nextLine: 1}),
       expect.objectContaining({outcome: 'stored'}),
     ])
     expect(continued).toEqual([event])
@@ -216,7 +217,7 @@ describe('a batch that runs short of time goes on', () => {
     const result = (await handler(SWEEP_REQUEST, lambdaContext(SWEEP_TIME_RESERVE_MS + 5000))) as SweepResult
     expect(result).toMatchObject({swept: 1, recovered: 1, failed: 0})
     expect(lines).toContainEqual(
-      expect.objectContaining({key: 'timed.ndjson', outcome: 'continuing', nextLine: 3, recoveredBySweep: true}),
+      expect.objectContaining({key: 'timed.ndjson', outcome: 'continuing', nextLine: 1, recoveredBySweep: true}),
     )
     expect(await t.keys(sweepBucket)).toEqual(['timed.ndjson'])
   })

@@ -2,7 +2,7 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {GetItemCommand, ScanCommand, type ScanCommandOutput} from '@aws-sdk/client-dynamodb'
+import {GetItemCommand, PutItemCommand, ScanCommand, type ScanCommandOutput} from '@aws-sdk/client-dynamodb'
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -126,6 +126,32 @@ export function helpers(pipeline: LocalPipeline) {
         }),
       )
       return Item
+    },
+    /**
+     * The outcome record a batch's holder leaves (key + ETag): its lease (`owner`, until `until`, epoch ms) and, past
+     * `doneLines` lines, its checkpoint with each of those lines stored.
+     */
+    async leased(
+      key: string,
+      etag: string,
+      {owner, until, doneLines = 0}: {owner: string; until: number; doneLines?: number},
+    ) {
+      const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
+      const counts = {records: doneLines, stored: doneLines, unchanged: 0, quarantined: 0, reasons: {}}
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: state.outcomesTable,
+          Item: {
+            [partitionKey]: {S: key},
+            [sortKey]: {S: etag},
+            [attributes.leaseOwner]: {S: owner},
+            [attributes.leaseExpiresAt]: {N: String(until)},
+            ...(doneLines > 0
+              ? {[attributes.nextLine]: {N: String(doneLines + 1)}, [attributes.counts]: {S: JSON.stringify(counts)}}
+              : {}),
+          },
+        }),
+      )
     },
     async outbox(): Promise<Notification[]> {
       const text = await readFile(pipeline.layout.outboxFile, 'utf8').catch(() => '')

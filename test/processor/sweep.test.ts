@@ -1,4 +1,4 @@
-import {DynamoDBClient, GetItemCommand, PutItemCommand} from '@aws-sdk/client-dynamodb'
+import {DynamoDBClient, GetItemCommand} from '@aws-sdk/client-dynamodb'
 import {ListObjectsCommand, S3Client} from '@aws-sdk/client-s3'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterAll, beforeAll, expect, test} from 'vitest'
@@ -179,23 +179,8 @@ test('a batch younger than the stuck age whose holder died (its lease expired) i
   const key = 'aws/resumed.ndjson'
   const body = ['Resumed 1', 'Resumed 2', 'Resumed 3'].map(record).join('\n')
   const etag = await t.upload(key, body)
-  const {partitionKey, sortKey, attributes} = OUTCOMES_TABLE
   // The holder died after line 1; its lease expired a moment ago.
-  await t.pipeline.dynamodb.send(
-    new PutItemCommand({
-      TableName: t.pipeline.state.outcomesTable,
-      Item: {
-        [partitionKey]: {S: key},
-        [sortKey]: {S: etag},
-        [attributes.leaseOwner]: {S: 'a dead instance:its delivery'},
-        [attributes.leaseExpiresAt]: {N: String(Date.now() - 1)},
-        [attributes.nextLine]: {N: '2'},
-        [attributes.counts]: {
-          S: JSON.stringify({records: 1, stored: 1, unchanged: 0, quarantined: 0, reasons: {}}),
-        },
-      },
-    }),
-  )
+  await t.leased(key, etag, {owner: 'a dead instance:its delivery', until: Date.now() - 1, doneLines: 1})
 
   const sweeper = processor({stuckAfterSeconds: 3600})
   expect(await sweeper.sweep()).toEqual({
@@ -219,17 +204,7 @@ test('a batch younger than the stuck age whose holder died (its lease expired) i
   // A young batch whose holder lives (its lease unexpired) is left to it.
   const heldKey = 'aws/held.ndjson'
   const heldEtag = await t.upload(heldKey, body)
-  await t.pipeline.dynamodb.send(
-    new PutItemCommand({
-      TableName: t.pipeline.state.outcomesTable,
-      Item: {
-        [partitionKey]: {S: heldKey},
-        [sortKey]: {S: heldEtag},
-        [attributes.leaseOwner]: {S: 'a live instance:its delivery'},
-        [attributes.leaseExpiresAt]: {N: String(Date.now() + 60_000)},
-      },
-    }),
-  )
+  await t.leased(heldKey, heldEtag, {owner: 'a live instance:its delivery', until: Date.now() + 60_000})
   expect(await sweeper.sweep()).toMatchObject({swept: 0, recovered: 0})
   expect(await t.keys(t.pipeline.state.processingBucket)).toContain(heldKey)
 })

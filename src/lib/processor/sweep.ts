@@ -63,7 +63,7 @@ export interface SweepDeps {
 }
 
 export interface SweepResult {
-  /** Objects the run processed (older than the stuck threshold, not given up before). */
+  /** Objects the run processed (older than the stuck threshold, or batches whose lease expired; not given up before). */
   swept: number
   /**
    * Of those, the ones it stored or quarantined: their event never came (or came too late). A batch whose event came
@@ -94,9 +94,9 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const result: SweepResult = {swept: 0, recovered: 0, failed: 0, gaveUp: [], givenUpBefore: 0, complete: true}
   let started = 0
   const mayStart = () => started < SWEEP_LIMITS.objectsPerRun && (deps.keepGoing?.() ?? true)
+  const isStuck = (object: ListedObject) => object.lastModified.getTime() <= stuckBefore
 
   for await (const page of listPages(deps.s3, deps.processingBucket)) {
-    const isStuck = (object: ListedObject) => object.lastModified.getTime() <= stuckBefore
     const candidates = page.filter(
       (object) => (isStuck(object) || isBatchName(object.key)) && !deps.isBusy?.(object.key),
     )
