@@ -71,9 +71,10 @@ export function helpers(pipeline: LocalPipeline) {
   const {s3, dynamodb, state} = pipeline
   return {
     /**
-     * Puts an object in the processing bucket (or `bucket`) and returns its ETag, unquoted. Conditional, as every write
-     * into the processing bucket must be (its policy on AWS; the local S3 enforces it too): a key still in flight is
-     * refused with 412, never replaced.
+     * Puts an object in the processing bucket (or `bucket`) and returns its ETag, unquoted. Conditional into the
+     * processing bucket, as every write there must be (its policy on AWS; the local S3 enforces it too): a key still in
+     * flight is refused with 412, never replaced. Into a test's own bucket it is not, so that a test can replace an
+     * upload as other S3 implementations let a writer do.
      */
     async upload(
       key: string,
@@ -84,7 +85,13 @@ export function helpers(pipeline: LocalPipeline) {
       // As bytes: the SDK sends an empty string with no Content-Length, and warns of a stream of unknown length.
       const bytes = typeof body === 'string' ? Buffer.from(body) : body
       const {ETag} = await s3.send(
-        new PutObjectCommand({Bucket: bucket, Key: key, Body: bytes, Metadata: metadata, IfNoneMatch: '*'}),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: bytes,
+          Metadata: metadata,
+          IfNoneMatch: bucket === state.processingBucket ? '*' : undefined,
+        }),
       )
       return ETag!.replaceAll('"', '')
     },
