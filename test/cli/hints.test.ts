@@ -108,6 +108,11 @@ describe('with nothing running', () => {
     expect(run.stdout).toContain(`${file}: 2 bad lines, so the whole file was not sent; --no-validate sends it anyway`)
   })
 
+  it("upload's help recommends a prefix per folder, as folders of the same layout give the same keys", async () => {
+    const help = await runCli(['upload', '-h'])
+    expect(help.stdout.replaceAll(/\s+/g, ' ')).toContain('upload each under its own --prefix.')
+  })
+
   it('--timeout without a unit names the flag and the fix', async () => {
     const run = await runCli(['upload', join(PROJECT_ROOT, 'examples/valid'), '--timeout', '5', '--dry-run'])
     expect(run.exitCode).toBe(2)
