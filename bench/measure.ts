@@ -1,4 +1,6 @@
 import {spawnSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {delimiter, join} from 'node:path'
 
 /** Wall time of a whole process, in milliseconds: the median of `runs` runs, after one warm-up run. */
 export function medianProcessMs(
@@ -31,4 +33,25 @@ export function printTable(title: string, rows: {name: string; ms: number}[], re
       `  ${row.name.padEnd(46)} ${row.ms.toFixed(0).padStart(7)} ms   ` +
         `${(row.ms / referenceMs).toFixed(2)}x ${reference}`,
     )
+}
+
+/** Where a command is installed, looked up on the PATH as a shell would; undefined when it is not. */
+export function onPath(name: string): string | undefined {
+  const directories = (process.env.PATH ?? '').split(delimiter).filter(Boolean)
+  return directories.map((directory) => join(directory, name)).find((path) => existsSync(path))
+}
+
+/** A target a benchmark prints, and whether this run met it, with the figure it was judged by. */
+export interface Target {
+  target: string
+  met: boolean
+  measured: string
+}
+
+/** Prints each target as met or MISSED, then how many were missed, so that a miss is never left for the reader. */
+export function printTargets(targets: Target[]): void {
+  console.log('\nTargets')
+  for (const {target, met, measured} of targets) console.log(`  ${met ? 'met   ' : 'MISSED'}  ${target} (${measured})`)
+  const missed = targets.filter((target) => !target.met).length
+  console.log(missed === 0 ? '  Every target met.' : `  ${missed} of ${targets.length} targets MISSED.`)
 }

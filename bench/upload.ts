@@ -2,7 +2,7 @@
 // bare concurrent PutObject loop (the ceiling: bodies already in memory, no checks) and `aws s3 cp --recursive`.
 // Run: npm run build && node dist/bench/upload.js [records]
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -13,11 +13,13 @@ import {mapConcurrently} from '#core/concurrency.js'
 import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
 import {startS3} from '#local/emulators.js'
 import {localClients} from '#local/target.js'
+import {onPath} from './measure.js'
 
 const BUCKET = 'bench-processing'
 const CONCURRENCY = 16
 const RUNS = 5
-const AWS_CLI = '/usr/bin/aws'
+// The AWS CLI wherever it is installed (pip, the bundled installer, a distribution's package).
+const AWS_CLI = onPath('aws')
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const thisFile = fileURLToPath(import.meta.url)
 
@@ -158,7 +160,7 @@ async function main(): Promise<void> {
         {...credentials, XDG_CACHE_HOME: join(work, 'cache')},
       ),
     ]
-    if (existsSync(AWS_CLI)) {
+    if (AWS_CLI) {
       const version = spawnSync(AWS_CLI, ['--version'], {encoding: 'utf8'}).stdout.trim()
       // The same concurrency as the others (the AWS CLI's default is 10).
       const config = join(work, 'aws-config')
@@ -197,8 +199,7 @@ async function main(): Promise<void> {
         `  ${name.padEnd(44)} ${times[index].toFixed(0).padStart(6)} ms  ` +
           `${((count / times[index]) * 1000).toFixed(0).padStart(9)}   ${(times[index] / upload).toFixed(2)}x`,
       )
-    if (!existsSync(AWS_CLI))
-      console.log(`  aws s3 cp --recursive: skipped, ${AWS_CLI} is not installed (apt-get install awscli)`)
+    if (!AWS_CLI) console.log('  aws s3 cp --recursive: skipped, `aws` is not on the PATH (apt-get install awscli)')
     console.log(
       '  Targets: upload >= 0.80x the bare loop, >= 1.3x aws s3 cp. Every row is a whole process, start-up included.',
     )

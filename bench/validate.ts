@@ -6,7 +6,7 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
-import {medianProcessMs, printTable} from './measure.js'
+import {medianProcessMs, printTable, printTargets} from './measure.js'
 
 const root = resolve(import.meta.dirname, '../..')
 const fileCount = Number(process.argv[2] ?? 10_000)
@@ -40,32 +40,34 @@ const schema = join(root, 'src/lib/schema/item.schema.json')
 const node = process.execPath
 
 console.log(`validate benchmark: ${fileCount} files, median of ${runs} runs, ${process.version}`)
-printTable(
-  `Validating ${fileCount} files (whole process)`,
-  [
-    {name: 'floor: read + JSON.parse, one thread', ms: medianProcessMs(node, [floorScript, records], runs)},
-    {name: 'eventpulse validate DIR', ms: medianProcessMs(node, [cli, 'validate', records], runs)},
-    {
-      name: 'ajv-cli validate (same schema)',
-      ms: medianProcessMs(
-        node,
-        [ajvCli, 'validate', '-s', schema, '-d', `${records}/*.json`, '--strict=false', '--all-errors'],
-        Math.min(runs, 3),
-      ),
-    },
-  ],
-  'floor: read + JSON.parse, one thread',
-)
-printTable(
-  'Start-up',
-  [
-    {name: 'node -e 0', ms: medianProcessMs(node, ['-e', '0'], runs * 2)},
-    {name: 'eventpulse --version', ms: medianProcessMs(node, [cli, '--version'], runs * 2)},
-    {name: 'eventpulse validate one.json', ms: medianProcessMs(node, [cli, 'validate', oneFile], runs * 2)},
-  ],
-  'node -e 0',
-)
-console.log(
-  '\nTargets: validate ≥ 2x faster than ajv-cli and within 1.5x of the floor; start-up within 3x of bare node.',
-)
+const validating = [
+  {name: 'floor: read + JSON.parse, one thread', ms: medianProcessMs(node, [floorScript, records], runs)},
+  {name: 'eventpulse validate DIR', ms: medianProcessMs(node, [cli, 'validate', records], runs)},
+  {
+    name: 'ajv-cli validate (same schema)',
+    ms: medianProcessMs(
+      node,
+      [ajvCli, 'validate', '-s', schema, '-d', `${records}/*.json`, '--strict=false', '--all-errors'],
+      Math.min(runs, 3),
+    ),
+  },
+]
+printTable(`Validating ${fileCount} files (whole process)`, validating, 'floor: read + JSON.parse, one thread')
+const startUp = [
+  {name: 'node -e 0', ms: medianProcessMs(node, ['-e', '0'], runs * 2)},
+  {name: 'eventpulse --version', ms: medianProcessMs(node, [cli, '--version'], runs * 2)},
+  {name: 'eventpulse validate one.json', ms: medianProcessMs(node, [cli, 'validate', oneFile], runs * 2)},
+]
+printTable('Start-up', startUp, 'node -e 0')
+const [floor, validate, ajv] = validating.map((row) => row.ms)
+const startUpRatio = Math.max(startUp[1].ms, startUp[2].ms) / startUp[0].ms
+printTargets([
+  {target: 'validate ≥ 2x faster than ajv-cli', met: ajv / validate >= 2, measured: `${(ajv / validate).toFixed(2)}x`},
+  {
+    target: 'validate within 1.5x of the floor',
+    met: validate / floor <= 1.5,
+    measured: `${(validate / floor).toFixed(2)}x`,
+  },
+  {target: 'start-up within 3x of bare node', met: startUpRatio <= 3, measured: `${startUpRatio.toFixed(2)}x`},
+])
 rmSync(work, {recursive: true, force: true})

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '#cli/base-command.js'
-import {type DemoResult, runDemo} from '#demo/run-demo.js'
+import {afterDemoLines, type DemoResult, runDemo} from '#demo/run-demo.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {createProgress} from '#terminal/progress.js'
 import {parseDuration} from '#core/duration.js'
@@ -15,7 +15,8 @@ export default class Demo extends BaseCommand {
 started with \`eventpulse local start\`, which may keep running), uploads the
 examples shipped with eventpulse (valid records, invalid ones, and a duplicate),
 waits for each outcome, prints what was stored and what was quarantined and why,
-and stops the pipeline.
+and stops the pipeline; then it says how to see the same with the other
+commands, through \`eventpulse local start\` and --local.
 Exit 0 when every example ended as expected, 1 when one did not, 130 on Ctrl-C.`
 
   static examples = [
@@ -48,6 +49,7 @@ Exit 0 when every example ended as expected, 1 when one did not, 130 on Ctrl-C.`
       }),
     )
     if (flags.keep) this.log(`Pipeline data kept in ${result.dataDir}`)
+    if (!flags.quiet) for (const line of afterDemoLines()) this.log(line)
     if (!result.asExpected) this.exitStatus = ExitCode.Negative
     return result
   }

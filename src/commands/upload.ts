@@ -42,9 +42,11 @@ anyway: the very same file under the same key is the same upload and ends
 stored again; under another key, or in other bytes, unchanged.
 Keys: a file's path below the directory argument (a file argument: its name),
 after --prefix. Keys that clash or could escape the prefix are refused before
-anything is sent. An object still waiting in the processing bucket under the
-same key is not replaced (S3 conditional write); if it holds the very same
-content, the file counts as sent.
+anything is sent. Two folders with the same layout give the same keys, and
+\`status\` then shows either one's records: upload each under its own --prefix.
+An object still waiting in the processing bucket under the same key is not
+replaced (S3 conditional write); if it holds the very same content, the file
+counts as sent.
 If the target fails part-way (the network drops, the local pipeline stops), the
 upload stops and still reports every file: sent, unchanged, failed, not
 attempted. To finish, run the same command again: nothing already stored is sent

@@ -5,6 +5,8 @@ import {describe, expect, it} from 'vitest'
 
 import {sameRecord} from '#record/same-record.js'
 import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {runningState, spawnLocalStart} from '../helpers/local-process.js'
+import {pasteShell} from './helpers/paste.js'
 
 describe('demo', () => {
   it('runs the examples through a throw-away local pipeline and reports each outcome as expected', async () => {
@@ -46,6 +48,34 @@ describe('demo', () => {
     expect(run.stdout).toContain(
       '8 examples: 3 stored, 5 quarantined, each as expected.\nStopping the local pipeline.\n',
     )
+  })
+
+  it('ends saying how to see the same with the other commands, and those commands run as printed', async () => {
+    const env = isolatedXdg()
+    const run = await runCli(['demo'], {env})
+    const after = run.stdout.slice(run.stdout.indexOf('To see the same with the other commands'))
+    expect(after).toContain('`eventpulse local start` in one')
+    const commands = after
+      .split('\n')
+      .filter((line) => line.startsWith('  eventpulse '))
+      .map((line) => line.trim())
+    expect(commands).toHaveLength(2)
+    expect(commands[1]).toBe('eventpulse quarantine list --local')
+
+    const pipeline = spawnLocalStart(env)
+    const shell = pasteShell()
+    try {
+      await runningState(env, pipeline)
+      const upload = await shell.paste(commands[0], env)
+      expect(upload.stdout, upload.stderr).toContain('quarantined  trailing-comma.json')
+      const list = await shell.paste(commands[1], env)
+      expect(list.status, list.stderr).toBe(0)
+      expect(list.stdout).toContain('trailing-comma.json')
+    } finally {
+      pipeline.child.kill('SIGINT')
+      await pipeline.exited
+      shell.remove()
+    }
   })
 
   it('with --quiet, prints only what was refused or unexpected, and the summary', async () => {

@@ -197,6 +197,13 @@ describe('typos', () => {
     expect(run.exitCode).toBe(0)
   })
 
+  it('a no at that prompt runs nothing and exits 1, as a no at any prompt does', async () => {
+    const run = await runOnTerminal(['valdate', 'examples/valid'], {env: isolatedXdg(), prompt: '(y/N)', answer: 'n\r'})
+    expect(run.stdout).toContain('Not run.')
+    expect(run.stdout).not.toContain('Checked')
+    expect(run.exitCode).toBe(1)
+  })
+
   it('never offers to run a command that deletes or deploys', async () => {
     const run = await runOnTerminal(['local', 'rest'], {
       env: isolatedXdg(),

@@ -1,43 +1,26 @@
-import {execFile} from 'node:child_process'
-import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {LocalPipeline} from '#local/pipeline.js'
-import {cliEnv, isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {pasteShell} from './helpers/paste.js'
 import {startPipelineForCli} from './helpers/local-pipeline.js'
 
 // Every command a hint prints runs as printed, pasted into a shell, against the target the command used.
 
 let dir: string
-let bin: string
+const shell = pasteShell()
+const paste = shell.paste
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ep-hints-'))
-  bin = join(dir, 'bin')
-  mkdirSync(bin)
-  writeFileSync(
-    join(bin, 'eventpulse'),
-    `#!/bin/sh\nexec "${process.execPath}" "${join(PROJECT_ROOT, 'bin/run.js')}" "$@"\n`,
-  )
-  chmodSync(join(bin, 'eventpulse'), 0o755)
 })
-afterAll(() => rmSync(dir, {recursive: true, force: true}))
-
-/**
- * Runs a printed command line as a user pasting it would: in bash, `eventpulse` on the PATH. Asynchronously: the
- * pipeline it talks to runs in this process.
- */
-function paste(command: string, env: NodeJS.ProcessEnv): Promise<{status: number; stdout: string; stderr: string}> {
-  const environment = cliEnv(env)
-  const options = {cwd: dir, env: {...environment, PATH: `${bin}:${environment.PATH}`}}
-  return new Promise((resolve) =>
-    execFile('bash', ['-c', command], options, (error, stdout, stderr) =>
-      resolve({status: typeof error?.code === 'number' ? error.code : error ? -1 : 0, stdout, stderr}),
-    ),
-  )
-}
+afterAll(() => {
+  rmSync(dir, {recursive: true, force: true})
+  shell.remove()
+})
 
 const record = (n: number) => JSON.stringify({ArtistID: 'Hints', ItemID: `TRACK#${n}`, EntityType: 'Track'})
 
@@ -75,6 +58,13 @@ describe('against a running local pipeline', () => {
     expect(later.stdout, later.stderr).toMatch(/^(stored|in flight) +late\/late\.json/m)
   })
 
+  it('a scan of the local table says every item is read, and nothing of billing', async () => {
+    const run = await cli(['items', 'export', '--all'])
+    expect(run.exitCode).toBe(0)
+    expect(run.stderr).toContain('(local pipeline): every item is read.')
+    expect(run.stderr).not.toContain('billed')
+  })
+
   it('with no region, says a local pipeline is running and that --local uses it', async () => {
     const run = await runCli(['status', 'a.json'], {
       env: {XDG_DATA_HOME: env.XDG_DATA_HOME, XDG_CACHE_HOME: env.XDG_CACHE_HOME},
@@ -98,6 +88,29 @@ describe('with nothing running', () => {
     const run = await runCli(['status', 'a.json', '--local'], {env: isolatedXdg()})
     expect(run.stderr).toContain('The local pipeline is not running.')
     expect(run.exitCode).toBe(4)
+  })
+
+  it('items export says why it takes no --json; its example sends the export back to the same local pipeline', async () => {
+    const run = await runCli(['items', 'export', '--all', '--json'])
+    expect(run.exitCode).toBe(2)
+    expect(run.stderr).toContain('eventpulse items export takes no --json: its output is NDJSON already')
+    const help = await runCli(['items', 'export', '-h'])
+    expect(help.stdout).toMatch(
+      /--all --typed --local > catalog\.ndjson && \\\n\s+eventpulse upload catalog\.ndjson --local\n/,
+    )
+  })
+
+  it('a batch file refused for bad lines says how many, and names --no-validate', async () => {
+    const file = join(dir, 'two-bad.ndjson')
+    writeFileSync(file, [record(1), '{"ArtistID": "Hints"}', record(3), '{"ItemID": "TRACK#x"}'].join('\n') + '\n')
+    const run = await runCli(['upload', file, '--dry-run'])
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toContain(`${file}: 2 bad lines, so the whole file was not sent; --no-validate sends it anyway`)
+  })
+
+  it("upload's help recommends a prefix per folder, as folders of the same layout give the same keys", async () => {
+    const help = await runCli(['upload', '-h'])
+    expect(help.stdout.replaceAll(/\s+/g, ' ')).toContain('upload each under its own --prefix.')
   })
 
   it('--timeout without a unit names the flag and the fix', async () => {

@@ -36,6 +36,15 @@ describe('deploy --dry-run', () => {
     expect(run.stdout).toContain(join(output, 'PulseTest.template.json'))
   })
 
+  it('with no region, --json gives the region as null and says why', async () => {
+    const {env} = offlineEnv()
+    const run = await runCli(['deploy', '--dry-run', '--json'], {env: {...env, AWS_REGION: ''}})
+    expect(run.exitCode).toBe(0)
+    const {result} = JSON.parse(run.stdout)
+    expect(result.region).toBeNull()
+    expect(result.regionNote).toContain('the deploy would use the region of your credentials')
+  })
+
   it('takes settings from a configuration file, flags first, and prints one JSON document with --json', async () => {
     const {env, home} = offlineEnv()
     const configFile = join(home, 'eventpulse.config.json')

@@ -1,5 +1,5 @@
-import {execFileSync, spawn} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 
@@ -74,5 +74,12 @@ it('runs the README, line by line, on a fresh machine', async () => {
   expect(run.stdout).toMatch(/^stored {7}skrillex-rumble\.json {2}\(Skrillex \/ TRACK#Rumble, /m)
   expect(run.stdout).toContain('The local pipeline is running')
   expect(readFileSync(join(home, '.bashrc'), 'utf8')).toContain('EVENTPULSE_AC_BASH_SETUP_PATH')
+  // The next shell completes: bash reads ~/.bashrc and knows the command's completion. zsh's line (the same with
+  // `zsh`) sources a file the README's first line wrote too.
+  const nextShell = spawnSync('bash', ['-i', '-c', 'complete -p eventpulse'], {env, encoding: 'utf8'})
+  expect(nextShell.stdout, nextShell.stderr).toMatch(/^complete .* eventpulse$/m)
+  const zsh = execFileSync('eventpulse', ['autocomplete', 'script', 'zsh'], {env, encoding: 'utf8'})
+  const zshSetup = /EVENTPULSE_AC_ZSH_SETUP_PATH=(\S+)/.exec(zsh)?.[1]
+  expect(zshSetup && existsSync(zshSetup), zsh).toBe(true)
   expect(run.stderr).not.toMatch(/Error|Warning/)
 }, 180_000)

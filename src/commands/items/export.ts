@@ -3,7 +3,7 @@ import {once} from 'node:events'
 import {Flags} from '@oclif/core'
 
 import {PipelineCommand} from '#cli/pipeline-command.js'
-import {itemsFlags} from '#cli/items-flags.js'
+import {itemsFlags, scanNote} from '#cli/items-flags.js'
 import {usageError} from '#core/errors.js'
 import {listItems} from '#items/read-items.js'
 import {resolveTarget} from '#target/resolve-target.js'
@@ -24,12 +24,14 @@ bills, every item. The count goes to stderr. Runs as the uploader role.`
     {
       description: 'The whole local table, typed, then back in',
       command:
-        '<%= config.bin %> <%= command.id %> --all --typed --local > catalog.ndjson && <%= config.bin %> upload catalog.ndjson',
+        '<%= config.bin %> <%= command.id %> --all --typed --local > catalog.ndjson && <%= config.bin %> upload catalog.ndjson --local',
     },
   ]
 
   // stdout is the NDJSON itself: no second document on it.
   static enableJsonFlag = false
+
+  static noJsonReason = 'its output is NDJSON already, one record per line (the count goes to stderr)'
 
   static flags = {
     ...itemsFlags,
@@ -42,7 +44,7 @@ bills, every item. The count goes to stderr. Runs as the uploader role.`
     if (!flags.artist && !flags.all)
       throw usageError('Say whose items to export.', 'Pass --artist NAME, or --all to scan the whole table.')
     const target = await resolveTarget(flags, {role: 'uploader', needs: ['table'], concurrency: flags.concurrency})
-    if (flags.all) this.logToStderr(`Scanning the whole table (${target.label}): every item is read and billed.`)
+    if (flags.all) this.logToStderr(scanNote(target))
     let count = 0
     for await (const item of listItems(target, {artistId: flags.artist, typed: flags.typed})) {
       // Respects the pipe's back-pressure: a large table is never held in memory.

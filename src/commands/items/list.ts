@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {PipelineCommand} from '#cli/pipeline-command.js'
-import {itemsFlags} from '#cli/items-flags.js'
+import {itemsFlags, scanNote} from '#cli/items-flags.js'
 import {usageError} from '#core/errors.js'
 import {listItems, type StoredItem} from '#items/read-items.js'
 import {resolveTarget} from '#target/resolve-target.js'
@@ -37,7 +37,7 @@ bill each read. Runs as the uploader role.`
       throw usageError('Say whose items to list.', 'Pass --artist NAME, or --all to scan the whole table.')
     if (flags.prefix && !flags.artist) throw usageError('--prefix needs --artist.', 'Pass --artist NAME as well.')
     const target = await resolveTarget(flags, {role: 'uploader', needs: ['table'], concurrency: flags.concurrency})
-    if (flags.all) this.logToStderr(`Scanning the whole table (${target.label}): every item is read and billed.`)
+    if (flags.all) this.logToStderr(scanNote(target))
     const items: StoredItem[] = []
     for await (const item of listItems(target, {
       artistId: flags.artist,

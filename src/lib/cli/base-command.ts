@@ -17,6 +17,9 @@ export abstract class BaseCommand extends Command {
   /** Commands that never create an AWS SDK client (e.g. `validate`) skip the Node support notice. */
   static usesAws = true
 
+  /** Why a command without --json (enableJsonFlag false) has none: said when --json is given to it. */
+  static noJsonReason?: string
+
   /** Commands that delete or change what is deployed or stored: a "did you mean" for a typo never runs them. */
   static destructive = false
 
@@ -53,6 +56,7 @@ export abstract class BaseCommand extends Command {
     const failure = toFailure(
       usageFailure(err, {
         name,
+        noJsonReason: (this.ctor as typeof BaseCommand).noJsonReason,
         flags: [
           ...(this.ctor.enableJsonFlag ? ['json'] : []),
           ...Object.keys({...this.ctor.baseFlags, ...this.ctor.flags}),

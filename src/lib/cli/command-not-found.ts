@@ -71,12 +71,12 @@ const commandNotFound: Hook.CommandNotFound = async function ({argv = [], config
     suggestion?.isCommand && canPrompt() && !(await isDestructive(config, suggestion.id)) ? suggestion : undefined
   // When asking, the question takes the hint's place.
   process.stderr.write(`${failureText(runnable ? {...failure, hint: undefined} : failure)}\n`)
-  if (
-    runnable &&
-    (await answerTo(confirm({message: `Run \`${shown}\`?`, default: false}, {output: process.stderr}), hint))
-  )
+  if (!runnable) throw new Errors.ExitError(failure.exitCode)
+  if (await answerTo(confirm({message: `Run \`${shown}\`?`, default: false}, {output: process.stderr}), hint))
     return config.runCommand(runnable.id, [...runnable.rest, ...argv])
-  throw new Errors.ExitError(failure.exitCode)
+  // A no at a prompt is a negative answer, in every command alike.
+  process.stderr.write('Not run.\n')
+  throw new Errors.ExitError(ExitCode.Negative)
 }
 
 export default commandNotFound

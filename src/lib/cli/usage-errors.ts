@@ -9,6 +9,8 @@ export interface CommandUsage {
   /** As typed: `eventpulse quarantine list`. */
   name: string
   flags: string[]
+  /** Why the command takes no --json, when it takes none. */
+  noJsonReason?: string
 }
 
 /** oclif's parse errors, by class name (oclif does not export the classes): our code for each. */
@@ -48,6 +50,8 @@ export function usageFailure(error: unknown, usage: CommandUsage): CliError | un
   const className = err.constructor?.name ?? ''
   if (className === 'NonExistentFlagsError') {
     const unknown = err.flags ?? []
+    if (usage.noJsonReason && unknown.includes('--json'))
+      return failure('UnknownFlag', `${usage.name} takes no --json: ${usage.noJsonReason}.`)
     const meant = unknown
       .map((flag) => closestMatch(flag.replace(/^-+/, '').replace(/=.*$/, ''), usage.flags)?.match)
       .filter((flag) => flag !== undefined)

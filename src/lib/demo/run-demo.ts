@@ -4,6 +4,7 @@ import {join, relative} from 'node:path'
 
 import {interruptedError} from '#core/errors.js'
 import {PACKAGE_ROOT} from '#core/package-root.js'
+import {shellWord} from '#core/shell-words.js'
 import {startLocalPipeline} from '#local/pipeline.js'
 import {localTarget} from '#local/target.js'
 import type {Progress} from '#terminal/progress.js'
@@ -16,6 +17,20 @@ import type {UploadedFile} from '#upload/send.js'
 
 /** The shipped examples: valid records, invalid ones (each with the reason it should get), and a duplicate. */
 export const EXAMPLES_DIR = join(PACKAGE_ROOT, 'examples')
+
+/**
+ * How to see such outcomes with the other commands once the demo has stopped its throw-away pipeline: the same
+ * examples through a pipeline of one's own, each command as it can be pasted.
+ */
+export function afterDemoLines(): string[] {
+  const examples = (path: string) => shellWord(join(EXAMPLES_DIR, path))
+  return [
+    'To see the same with the other commands, start a pipeline of your own: `eventpulse local start` in one',
+    'terminal, then in another:',
+    `  eventpulse upload ${examples('valid')} ${examples('invalid')} --local --no-validate --wait`,
+    '  eventpulse quarantine list --local',
+  ]
+}
 
 const ROUNDS = [
   {title: 'valid and invalid records', paths: ['valid', 'invalid']},
@@ -135,7 +150,7 @@ export async function runDemo(options: {
     say('')
     say(
       `The quarantine holds ${quarantine.length} ${quarantine.length === 1 ? 'entry' : 'entries'}: ` +
-        'the ones above, which `eventpulse quarantine list` would list.',
+        'the ones above. The demo stops its pipeline now; see below to look at such entries yourself.',
     )
     for (const surprise of surprises)
       important(`UNEXPECTED: ${surprise.key} expected ${surprise.expected}, got ${surprise.outcome}`)

@@ -17,7 +17,10 @@ export interface ResourceTypeCount {
 
 export interface DryRunResult {
   stack: string
-  region: string
+  /** null when offline nothing names it: the deploy itself would take the credentials' region. */
+  region: string | null
+  /** Why the region is null. */
+  regionNote?: string
   assemblyDir: string
   templateFile: string
   resourceCount: number
@@ -52,7 +55,8 @@ export async function dryRunDeploy(config: DeployConfig, assemblyDir: string): P
     for (const {Type} of resources) counts.set(Type, (counts.get(Type) ?? 0) + 1)
     return {
       stack: config.stackName,
-      region: region ?? 'the region of your credentials',
+      region: region ?? null,
+      ...(region ? {} : {regionNote: NO_REGION_NOTE}),
       assemblyDir,
       templateFile: join(assemblyDir, stack.templateFile),
       resourceCount: resources.length,
@@ -65,10 +69,14 @@ export async function dryRunDeploy(config: DeployConfig, assemblyDir: string): P
   }
 }
 
+const NO_REGION_NOTE =
+  'No region given (--region, AWS_REGION): the deploy would use the region of your credentials (the profile).'
+
 export function formatDryRun(result: DryRunResult): string[] {
   const width = Math.max(...result.resources.map((r) => r.type.length))
   return [
-    `Would deploy stack ${result.stack} to ${result.region}: ${result.resourceCount} resources.`,
+    `Would deploy stack ${result.stack} to ${result.region ?? 'the region of your credentials'}: ` +
+      `${result.resourceCount} resources.`,
     ...result.resources.map((r) => `  ${r.type.padEnd(width)}  ${r.count}`),
     `Outputs: ${result.outputs.join(', ')}`,
     result.dataRetention === 'retain'

@@ -193,7 +193,23 @@ export function sentAgainLine(file: UploadedFile): string {
 export function invalidLines(files: UploadedFile[]): string[] {
   return files
     .filter((f) => f.status === 'invalid')
-    .flatMap((f) => formatProblems({file: f.file, valid: false, reason: f.reason, errors: f.errors ?? []}))
+    .flatMap((f) => [
+      ...formatProblems({file: f.file, valid: false, reason: f.reason, errors: f.errors ?? []}),
+      ...refusedBatchNote(f),
+    ])
+}
+
+/** A batch file refused for its bad lines: how many there are, and the way to send it all the same. */
+function refusedBatchNote(file: UploadedFile): string[] {
+  const lines = (file.errors ?? []).flatMap((problem) =>
+    'record' in problem && problem.record ? [problem.record] : [],
+  )
+  const bad = new Set(lines).size
+  if (bad === 0) return []
+  return [
+    `${file.file}: ${bad} bad ${bad === 1 ? 'line' : 'lines'}, so the whole file was not sent; --no-validate sends ` +
+      'it anyway (the pipeline stores the good lines and quarantines each bad one on its own).',
+  ]
 }
 
 export function summaryLine(result: UploadResult): string {
