@@ -192,7 +192,7 @@ stops after the files being sent).`
     if (!flags.quiet)
       for (const batch of packing?.batches ?? []) this.log(`batch ${batch.key}: ${batch.file.displayPath}`)
     if (!flags.quiet)
-      for (const file of result.files.filter((f) => f.status === 'unchanged')) this.log(unchangedLine(file))
+      for (const file of result.files.filter((f) => f.status === 'unchanged')) this.log(unchangedLine(file, targetArguments(flags)))
     for (const file of result.files)
       if (file.outcome && !(flags.quiet && file.outcome.state === 'stored'))
         this.log(outcomeLine(file.outcome, targetArguments(flags)))

@@ -334,10 +334,10 @@ describe('a batch file already stored exactly so', () => {
     expect(first.summary).toMatchObject({stored: 1, quarantined: 1})
     const again = await upload(at, {wait: true, prefix: 'mixed'})
     expect(again.files[0].status).toBe('unchanged')
-    expect(unchangedLine(again.files[0])).toBe(
+    expect(unchangedLine(again.files[0], ['--local'])).toBe(
       `unchanged    mixed/mixed.ndjson  (processed before exactly so, ${first.files[0].outcome!.at}; counts of that run: ` +
         '2 records, 1 stored, 0 unchanged, 1 quarantined; ' +
-        "in quarantine now: eventpulse quarantine list --prefix 'mixed/mixed.ndjson/'; not sent)",
+        'in quarantine now: eventpulse quarantine list --prefix mixed/mixed.ndjson/ --local; not sent)',
     )
     expect(again.summary).toMatchObject({unchanged: 1, stored: 0, quarantined: 0})
   })

@@ -1,3 +1,4 @@
+import {shellCommand} from '#core/shell-words.js'
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {explainAwsError} from '#aws/explain-error.js'
 import {type Failure, toFailure} from '#core/errors.js'
@@ -172,14 +173,16 @@ export function withPacking<T extends UploadResult>(result: T, packing: Packing 
  * Why a file was not sent: its record is already stored exactly so; for a batch file, all its records are, or the same
  * upload (key + ETag) was processed before, whose counts are that run's, not what has become of the entries since.
  */
-export function unchangedLine(file: UploadedFile): string {
+export function unchangedLine(file: UploadedFile, target: string[] = []): string {
   const {counts, processedAt} = file
   let why = 'already stored exactly so'
   if (counts && processedAt)
     why =
       `processed before exactly so, ${processedAt}; counts of that run: ${counts.records} records, ` +
       `${counts.stored} stored, ${counts.unchanged} unchanged, ${counts.quarantined} quarantined` +
-      (counts.quarantined > 0 ? `; in quarantine now: eventpulse quarantine list --prefix '${file.key}/'` : '')
+      (counts.quarantined > 0
+        ? `; in quarantine now: ${shellCommand(['eventpulse', 'quarantine', 'list', '--prefix', `${file.key}/`, ...target])}`
+        : '')
   else if (counts) why = `all ${counts.records} records already stored exactly so`
   return `unchanged    ${file.key}  (${why}; not sent)`
 }
