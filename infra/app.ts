@@ -1,4 +1,5 @@
-import {App, type Stage} from 'aws-cdk-lib'
+import {App, type Stage, Validations} from 'aws-cdk-lib'
+import {AwsSolutionsChecks} from 'cdk-nag'
 
 import {EventPulseStack} from './eventpulse-stack.js'
 import type {EventPulseStackConfig} from './stack-config.js'
@@ -14,6 +15,8 @@ export interface AppOptions {
   outdir?: string
   context?: Record<string, unknown>
   processorBundleDir?: string
+  /** Check the synthesized stack with cdk-nag's AwsSolutions rules: an unacknowledged finding fails the synthesis. */
+  nag?: boolean
 }
 
 /** The EventPulse CDK app with its one stack. */
@@ -38,6 +41,7 @@ export function createEventPulseApp(
     config,
     processorBundleDir: options.processorBundleDir,
   })
+  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
   return {app, stack}
 }
 
@@ -47,7 +51,7 @@ export function createEventPulseApp(
  */
 export function eventPulseAssemblyBuilder(
   config: EventPulseStackConfig,
-  options: Pick<AppOptions, 'processorBundleDir'> = {},
+  options: Pick<AppOptions, 'processorBundleDir' | 'nag'> = {},
 ) {
   return async (props: AssemblyBuilderInput): Promise<ReturnType<Stage['synth']>> => {
     const {app} = createEventPulseApp(
@@ -56,7 +60,7 @@ export function eventPulseAssemblyBuilder(
         account: config.account ?? props.env?.CDK_DEFAULT_ACCOUNT,
         region: config.region ?? props.env?.CDK_DEFAULT_REGION,
       },
-      {outdir: props.outdir, context: props.context, processorBundleDir: options.processorBundleDir},
+      {outdir: props.outdir, context: props.context, processorBundleDir: options.processorBundleDir, nag: options.nag},
     )
     return app.synth()
   }

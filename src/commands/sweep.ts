@@ -1,5 +1,5 @@
 import {PipelineCommand} from '#cli/pipeline-command.js'
-import {pipelineFlags} from '#cli/pipeline-flags.js'
+import {ADMIN_ROLE_HELP, pipelineFlags} from '#cli/pipeline-flags.js'
 import {askToSweep} from '#local/control.js'
 import {readLocalPipeline} from '#local/state.js'
 import type {SweepResult} from '#processor/sweep.js'
@@ -16,7 +16,8 @@ failing is given up on after 3 tries and dead-lettered. On AWS it invokes the
 processor in sweep mode and waits for it, as the quarantine-admin role. With
 --local it asks the running \`local start\` to sweep through its own dispatcher.
 Exit codes: 0 the sweep ran (its counts say what it did); 2 no local pipeline
-runs (--local); 4 the sweep failed, or AWS or the network did.`
+runs (--local); 4 the sweep failed, or AWS or the network did.
+${ADMIN_ROLE_HELP}`
 
   static examples = [
     {description: 'Sweep the deployed stack now', command: '<%= config.bin %> <%= command.id %>'},

@@ -17,7 +17,7 @@ const record = (item: string) => JSON.stringify({ArtistID: 'Bicep', ItemID: `TRA
 
 let pipeline: LocalPipeline
 let cli: (args: string[]) => ReturnType<typeof runCli>
-/** Keys whose reads the handler is refused (AccessDenied), until taken out. */
+/** Keys whose reads fail in the handler (S3 errors 500; an AccessDenied would be quarantined as unreadable), until taken out. */
 const refused = new Set(['dead/glue.json', 'dead/apricots.json'])
 
 const json = async (args: string[]) => {
@@ -41,7 +41,10 @@ beforeAll(async () => {
         (next, context) => async (args) => {
           const key = (args.input as {Key?: string}).Key
           if (context.commandName === 'GetObjectCommand' && key && refused.has(key))
-            throw Object.assign(new Error('Access Denied'), {name: 'AccessDenied', $metadata: {httpStatusCode: 403}})
+            throw Object.assign(new Error('We encountered an internal error'), {
+              name: 'InternalError',
+              $metadata: {httpStatusCode: 500},
+            })
           return next(args)
         },
         {step: 'initialize', name: 'refuseReads'},
@@ -84,8 +87,8 @@ describe('dead-letters list --local', () => {
         id: expect.stringMatching(/^[0-9a-f]{16}$/),
         kind: 'objects',
         objects: [{state: 'waiting', etag: expect.stringMatching(/^[0-9a-f]{32}$/)}],
-        error: {code: 'AccessDenied', message: 'Access Denied'},
-        attempts: 1,
+        error: {code: 'InternalError', message: 'We encountered an internal error'},
+        attempts: 3,
         ageSeconds: expect.any(Number),
         clearable: false,
       })
@@ -93,9 +96,9 @@ describe('dead-letters list --local', () => {
     const human = await cli(['dead-letters', 'list'])
     expect(human.stdout.trimEnd().split('\n').sort()).toEqual([
       expect.stringMatching(
-        /^dead-letter-file {2}\d+s ago {2}dead\/apricots\.json \(still waiting\) {2}AccessDenied: Access Denied \(1 attempt\)$/,
+        /^dead-letter-file {2}\d+s ago {2}dead\/apricots\.json \(still waiting\) {2}InternalError: We encountered an internal error \(3 attempts\)$/,
       ),
-      expect.stringMatching(/^dead-letter-file {2}\d+s ago {2}dead\/glue\.json \(still waiting\) {2}AccessDenied/),
+      expect.stringMatching(/^dead-letter-file {2}\d+s ago {2}dead\/glue\.json \(still waiting\) {2}InternalError/),
     ])
     expect(human.stderr).toContain('2 dead letters (local pipeline); 2 kept by `dead-letters clear`')
   })

@@ -30,7 +30,7 @@ describe('deploy --dry-run', () => {
     const template = JSON.parse(readFileSync(join(output, 'PulseTest.template.json'), 'utf8'))
     expect(Object.keys(template.Outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).sort())
     expect(run.stdout).toContain('Would deploy stack PulseTest to eu-west-1')
-    expect(run.stdout).toMatch(/AWS::S3::Bucket\s+2\n/)
+    expect(run.stdout).toMatch(/AWS::S3::Bucket\s+3\n/)
     expect(run.stdout).toMatch(/AWS::IAM::Role\s+3\n/)
     expect(run.stdout).toContain('retained')
     expect(run.stdout).toContain(join(output, 'PulseTest.template.json'))

@@ -12,6 +12,7 @@ const CLIENTS = {
   NestedSTS: require('@aws-sdk/nested-clients/sts').STSClient,
   S3: require('@aws-sdk/client-s3').S3Client,
   SSM: require('@aws-sdk/client-ssm').SSMClient,
+  DynamoDB: require('@aws-sdk/client-dynamodb').DynamoDBClient,
 } as const
 
 export const ACCOUNT = '123456789012'
@@ -216,6 +217,13 @@ export class FakeAws {
         }
         return {...(Quiet ? {} : {Deleted}), ...(Errors.length ? {Errors} : {})}
       },
+      'DynamoDB DescribeTable': ({TableName}) => ({
+        Table: {
+          TableName,
+          DeletionProtectionEnabled: true,
+          Replicas: [{RegionName: REGION}, {RegionName: 'us-east-1'}],
+        },
+      }),
       'CloudFormation DeleteStack': ({StackName}) => {
         const stack = find(StackName)
         if (stack) this.stacks.delete(stack.name)

@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -18,6 +18,7 @@ import {ACCOUNT, awsError, FakeAws, REGION} from './fake-aws.js'
 const require = createRequire(import.meta.url)
 const {CloudFormationClient} = require('@aws-sdk/client-cloudformation')
 const {S3Client} = require('@aws-sdk/client-s3')
+const {DynamoDBClient} = require('@aws-sdk/client-dynamodb')
 
 const STACK = 'PulseTest'
 const DEPLOYED_OUTPUTS = {
@@ -82,6 +83,10 @@ describe('deploy', () => {
 
     expect(questions).toEqual([`Deploy these changes to stack ${STACK}?`])
     expect(stderr).toContain('IAM Statement Changes')
+    // cdk-nag looked at the stack before the change set was shown.
+    expect(stderr.indexOf('cdk-nag (AwsSolutions): no unacknowledged findings')).toBeGreaterThanOrEqual(0)
+    expect(stderr.indexOf('cdk-nag')).toBeLessThan(stderr.indexOf('IAM Statement Changes'))
+    expect(stderr).not.toContain('--no-require-mfa')
     expect(stderr).toMatch(/\[\+\] AWS::S3::Bucket/)
     expect(aws.commands('CloudFormation')).toContain('CloudFormation ExecuteChangeSet')
     expect(outcome).toMatchObject({
@@ -95,6 +100,20 @@ describe('deploy', () => {
     const target = {region: REGION, stack: STACK}
     expect(await readStackOutputsCache(target)).toEqual(DEPLOYED_OUTPUTS)
     expect(outcome.deployed && outcome.cacheFile).toBe(stackOutputsCacheFile(target))
+  })
+
+  it("pins the buckets' writers to the stack's roles and the deploying principal STS names", async () => {
+    const request = deployRequest({yes: true})
+    await deployStack(request)
+    const template = readFileSync(join(request.assemblyDir, `${STACK}.template.json`), 'utf8')
+    expect(template).toContain(`"arn:aws:iam::${ACCOUNT}:user/dev"`)
+  })
+
+  it('warns, before anything else, when deployed with --no-require-mfa', async () => {
+    await deployStack(
+      deployRequest({yes: true, config: resolveDeployConfig({stack: STACK, region: REGION, requireMfa: false})}),
+    )
+    expect(stderr).toMatch(/^Warning: --no-require-mfa: the quarantine-admin role will not require MFA/)
   })
 
   it('changes nothing when the user declines, and caches nothing', async () => {
@@ -195,6 +214,7 @@ describe('destroy', () => {
         cloudFormation: (region) =>
           new CloudFormationClient({region, credentials: {accessKeyId: 'a', secretAccessKey: 'b'}}),
         s3: (region) => new S3Client({region, credentials: {accessKeyId: 'a', secretAccessKey: 'b'}}),
+        dynamodb: (region) => new DynamoDBClient({region, credentials: {accessKeyId: 'a', secretAccessKey: 'b'}}),
       },
       write: (text) => (stderr += text),
       ...overrides,
@@ -288,6 +308,24 @@ describe('destroy', () => {
     const order = aws.commands().filter((c) => c === 'S3 DeleteObjects' || c === 'CloudFormation DeleteStack')
     expect(order.at(-1)).toBe('CloudFormation DeleteStack')
     expect(outcome.destroyed).toBe(true)
+  })
+
+  it('with --destroy-data, lifts the deletion protection of the table and each replica, after the typed name, before deleting', async () => {
+    aws.addStack(STACK, {...DEPLOYED_OUTPUTS, [STACK_OUTPUTS.dataRetention]: 'destroy'})
+    const declined = await destroyStack(destroyRequest({destroyData: true, confirmName: async () => false}))
+    expect(declined.destroyed).toBe(false)
+    expect(aws.commands('DynamoDB')).toEqual([])
+
+    const outcome = await destroyStack(destroyRequest({destroyData: true, confirmName: async () => true}))
+    expect(outcome.destroyed).toBe(true)
+    const lifted = aws.calls.filter((c) => c.command === 'UpdateTable').map((c) => c.input)
+    expect(lifted).toEqual([
+      {TableName: 'PulseTest-Table-XYZ', DeletionProtectionEnabled: false},
+      {TableName: 'PulseTest-Table-XYZ', DeletionProtectionEnabled: false},
+    ])
+    const order = aws.commands().filter((c) => /UpdateTable|DeleteStack/.test(c))
+    expect(order).toEqual(['DynamoDB UpdateTable', 'DynamoDB UpdateTable', 'CloudFormation DeleteStack'])
+    expect(stderr).toContain(`Lifted the deletion protection of table PulseTest-Table-XYZ (${REGION}, us-east-1)`)
   })
 
   it('will not destroy data of a stack deployed to retain it, nor silently delete data of one deployed to destroy it', async () => {

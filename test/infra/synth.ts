@@ -2,9 +2,8 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {type Stack, Validations} from 'aws-cdk-lib'
+import type {Stack} from 'aws-cdk-lib'
 import {Template} from 'aws-cdk-lib/assertions'
-import {AwsSolutionsChecks} from 'cdk-nag'
 
 import {createEventPulseApp} from '../../infra/app.js'
 import {defaultStackConfig, type EventPulseStackConfig} from '../../infra/stack-config.js'
@@ -33,9 +32,9 @@ export function synthesize(
   const {app, stack} = createEventPulseApp(defaultStackConfig({region: 'eu-west-1', ...overrides}), {
     outdir: mkdtempSync(join(tmpdir(), 'eventpulse-cdkout-')),
     processorBundleDir: stubProcessorBundle(),
+    nag: true,
   })
   addToStack?.(stack)
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
   try {
     const assembly = app.synth()
     return {template: Template.fromJSON(assembly.getStackByName(stack.stackName).template)}

@@ -217,6 +217,57 @@ describe('a released upload and the entry it came from', () => {
   })
 })
 
+describe('an object S3 will not let the processor read', () => {
+  for (const [code, status] of [
+    ['AccessDenied', 403],
+    ['InvalidObjectState', 403],
+    ['InvalidRequest', 400],
+  ] as const)
+    test(`(${code}) is quarantined as unreadable, with an empty entry, not retried`, async () => {
+      const key = `unreadable/${code}.json`
+      const etag = await put(key, JSON.stringify(record('Knock2', 'Locked')))
+      const {handler, published} = handlerWith({
+        s3: around(t.pipeline.s3, async (name, input, send) => {
+          if (name === 'GetObjectCommand' && input.Bucket === bucket)
+            throw Object.assign(new Error('refused'), {name: code, $metadata: {httpStatusCode: status}})
+          return send()
+        }),
+      })
+
+      expect(await handler(eventFor(key, etag))).toEqual([
+        expect.objectContaining({
+          outcome: 'quarantined',
+          reason: 'unreadable',
+          quarantineKey: quarantineKey(key, {etag}),
+        }),
+      ])
+      const entry = await t.quarantined(quarantineKey(key, {etag}))
+      expect(entry.metadata[QUARANTINE_METADATA.reason]).toBe('unreadable')
+      expect(decodeMetadataValue(entry.metadata[QUARANTINE_METADATA.message])).toContain(`(${code})`)
+      expect(published.map((n) => [n.outcome, n.reason])).toEqual([['quarantined', 'unreadable']])
+      expect(await t.keys(bucket)).not.toContain(key)
+    })
+})
+
+describe('a forged ep-release-id', () => {
+  test('makes an upload wait for a release only within minutes of its upload, then it is quarantined as usual', async () => {
+    const key = 'forged/release.json'
+    const body = '{"ArtistID": '
+    const first = await put(key, body)
+    await handlerWith().handler(eventFor(key, first))
+    // The same bytes again (so the same entry), claiming a release that never happened.
+    const etag = await put(key, body, {[QUARANTINE_METADATA.releaseId]: 'forged'})
+    await expect(handlerWith().handler(eventFor(key, etag))).rejects.toMatchObject({$retryable: {}})
+
+    const later = new Date(Date.now() + 11 * 60 * 1000)
+    const {handler} = handlerWith({now: () => later})
+    expect(await handler(eventFor(key, etag))).toEqual([
+      expect.objectContaining({outcome: 'quarantined', reason: 'invalid-json'}),
+    ])
+    expect(await t.keys(bucket)).not.toContain(key)
+  })
+})
+
 describe('DynamoDB answers', () => {
   /** The pipeline's DynamoDB, with `fail` deciding per request to the catalog table whether it fails, and how. */
   const dynamodbFailing = (fail: (name: string) => Error | undefined) =>

@@ -46,3 +46,13 @@ test.each([
 ] as const)('%s', (_, reason, problems, described) => {
   expect(describeProblems(reason, [...problems])).toEqual(described)
 })
+
+test('an unknown attribute named at length is named by its first 64 characters in logs and notifications', () => {
+  const name = `card_${'4111111111111111'.repeat(8)}`
+  const {summary, message} = describeProblems('schema', [
+    {path: `/${name}`, line: 1, column: 2, message: `unknown attribute "${name}"`},
+  ])
+  expect(summary).toBe(`${schema} (line 1, column 2, at /${name.slice(0, 63)}…)`)
+  // The entry, for the quarantine admin only, keeps the name whole.
+  expect(message).toContain(name)
+})

@@ -4,6 +4,7 @@ import {deadLettersFlags, deadLettersTargetRequest} from '#cli/dead-letters-flag
 import {type ClearResult, clearDeadLetters, clearExitStatus} from '#dead-letters/clear.js'
 import {deadLetterSource} from '#dead-letters/source.js'
 import {resolveTarget} from '#target/resolve-target.js'
+import {ADMIN_ROLE_HELP} from '#cli/pipeline-flags.js'
 
 export default class DeadLettersClear extends PipelineCommand {
   static summary = 'Remove dead letters whose objects no longer wait, after showing them and asking.'
@@ -17,7 +18,8 @@ question. Without a terminal and without --yes it refuses (exit 2). On AWS,
 each message is removed with the receipt handle of a fresh read, made after
 the answer. With --local, the running \`local start\` rewrites its own file.
 Exit codes: 0 removed (or nothing to remove); 1 you declined; 2 no
-confirmation possible; 4 a removal failed.`
+confirmation possible; 4 a removal failed.
+${ADMIN_ROLE_HELP}`
 
   static examples = [
     {description: 'Remove what is done with (asks first)', command: '<%= config.bin %> <%= command.id %>'},

@@ -3,6 +3,7 @@ import {deadLettersFlags, deadLettersTargetRequest} from '#cli/dead-letters-flag
 import {type DeadLetterListing, incompleteLines, letterLine, listDeadLetters} from '#dead-letters/letters.js'
 import {deadLetterSource} from '#dead-letters/source.js'
 import {resolveTarget} from '#target/resolve-target.js'
+import {ADMIN_ROLE_HELP} from '#cli/pipeline-flags.js'
 
 export default class DeadLettersList extends PipelineCommand {
   static summary = 'List what failed for good, and whether its objects still wait.'
@@ -13,9 +14,10 @@ on). With --local: the local pipeline's dead-letter file. One line per letter:
 where, its age, the object keys and whether each still waits in the processing
 bucket (a newer upload of the key waiting is said too), and the error.
 Nothing is consumed: SQS has no peek, so each message is received, then made
-visible again at once. Runs as the quarantine-admin role.
+visible again at once.
 Exit codes: 0 listed, letters or none (scripts: count them with --json);
-4 AWS or network failure.`
+4 AWS or network failure.
+${ADMIN_ROLE_HELP}`
 
   static examples = [
     {description: 'What failed for good on the deployed stack', command: '<%= config.bin %> <%= command.id %>'},

@@ -6,12 +6,14 @@ import {ExitCode} from '#core/exit-codes.js'
 import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
 import {entryArgumentDescription, lineFlag, quarantineFlags} from '#cli/quarantine-flags.js'
 import {entryLine} from '#quarantine/entry-lines.js'
+import {ADMIN_ROLE_HELP} from '#cli/pipeline-flags.js'
 
 export default class QuarantineCheck extends PipelineCommand {
   static summary = 'Tell whether a key is in quarantine, and why: exit 0 if it is, 1 if not.'
 
   static description = `Made for scripts: exit 0 and the recorded reason when the key has a quarantine
-entry, exit 1 when it has none.`
+entry, exit 1 when it has none.
+${ADMIN_ROLE_HELP}`
 
   static examples = [
     {description: 'Is it quarantined?', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},

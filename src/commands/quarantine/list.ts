@@ -7,6 +7,7 @@ import {listEntries, type QuarantineEntry} from '#quarantine/entries.js'
 import {quarantineFlags} from '#cli/quarantine-flags.js'
 import {entryLine} from '#quarantine/entry-lines.js'
 import {commonFlags} from '#cli/common-flags.js'
+import {ADMIN_ROLE_HELP} from '#cli/pipeline-flags.js'
 
 export default class QuarantineList extends PipelineCommand {
   static summary = 'List quarantined objects with their size, time and recorded reason.'
@@ -14,7 +15,8 @@ export default class QuarantineList extends PipelineCommand {
   static description = `Each quarantined upload is one entry, <source key>/q-<id>; a key quarantined
 more than once shows each entry.
 The entry key printed here is what \`quarantine show|rm|release\` accept to act on
-that one entry. Runs as the quarantine-admin role.`
+that one entry.
+${ADMIN_ROLE_HELP}`
 
   static examples = [
     {description: 'Everything in quarantine', command: '<%= config.bin %> <%= command.id %>'},

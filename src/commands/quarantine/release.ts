@@ -9,7 +9,7 @@ import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#
 import {releaseEntry} from '#quarantine/actions.js'
 import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
 import {entryArgumentDescription, entriesActionOptions, lineFlag} from '#cli/quarantine-flags.js'
-import {pipelineFlags} from '#cli/pipeline-flags.js'
+import {ADMIN_ROLE_HELP, pipelineFlags} from '#cli/pipeline-flags.js'
 import {splitResolved} from '#quarantine/entry-lines.js'
 import {interruptedError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
@@ -33,7 +33,8 @@ entries): it goes back under the batch's key as a batch of one record.
 --wait follows each released object to its outcome, as \`upload --wait\` does.
 Exit codes: 0 released (and stored, with --wait); 1 a key was not in quarantine,
 you declined, or (--wait) it was quarantined again; 4 a release failed or --wait
-timed out; 130 Ctrl-C.`
+timed out; 130 Ctrl-C.
+${ADMIN_ROLE_HELP}`
 
   static examples = [
     {description: 'Release a key (asks first)', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},

@@ -10,6 +10,7 @@ import {deleteEntry, purgeEntry} from '#quarantine/actions.js'
 import {resolveEntryArguments} from '#quarantine/entries.js'
 import {entryArgumentDescription, entriesActionOptions, lineFlag, quarantineFlags} from '#cli/quarantine-flags.js'
 import {interruptible} from '#core/interrupt.js'
+import {ADMIN_ROLE_HELP} from '#cli/pipeline-flags.js'
 
 export default class QuarantineRm extends PipelineCommand {
   static summary = 'Delete quarantined objects, after showing them and asking.'
@@ -23,7 +24,8 @@ deletes every version at once (asked separately; it cannot be undone). It also
 finds entries deleted before whose older versions remain, so a purge cut short
 is finished by running it again.
 Exit codes: 0 deleted; 1 a key was not in quarantine, or you declined; 2 no
-confirmation possible; 4 a deletion failed; 130 Ctrl-C.`
+confirmation possible; 4 a deletion failed; 130 Ctrl-C.
+${ADMIN_ROLE_HELP}`
 
   static examples = [
     {

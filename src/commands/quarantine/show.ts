@@ -12,6 +12,7 @@ import {readEntryContent} from '#quarantine/actions.js'
 import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
 import {entryArgumentDescription, lineFlag, quarantineFlags} from '#cli/quarantine-flags.js'
 import {entryLine} from '#quarantine/entry-lines.js'
+import {ADMIN_ROLE_HELP} from '#cli/pipeline-flags.js'
 
 type ShownEntry = QuarantineEntry & {content?: string; contentBase64?: string; savedTo?: string}
 
@@ -23,7 +24,8 @@ several), or the one entry named by its entry key.
 A batch object's records are quarantined one entry per line: --line N shows
 the entry of line N of that batch.
 With --json, content that is not UTF-8 is given as contentBase64. Exit 1 when
-nothing of that key is in quarantine.`
+nothing of that key is in quarantine.
+${ADMIN_ROLE_HELP}`
 
   static examples = [
     {description: 'Content and reason', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},

@@ -64,3 +64,8 @@ export function pipelineFlags<R extends ResourceName>(...resources: R[]): typeof
     ...(Object.fromEntries(resources.map((name) => [RESOURCE_FLAGS[name], resourceFlags[name]])) as ResourceFlags<R>),
   }
 }
+
+/** Said in the help of every command that runs as the quarantine-admin role. */
+export const ADMIN_ROLE_HELP = `Runs as the quarantine-admin role, which requires MFA unless the stack was
+deployed with --no-require-mfa: the code is asked for on the terminal, for the
+device --mfa-serial names (default: the profile's mfa_serial).`

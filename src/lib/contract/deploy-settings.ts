@@ -282,8 +282,8 @@ export const DEPLOY_SETTINGS = {
     kind: 'boolean',
     flag: {name: 'require-mfa'},
     description:
-      'Only MFA-authenticated sessions may assume the quarantine-admin role (default; --no-require-mfa ' +
-      'lets anyone trusted manage the quarantine without MFA, and deploy and doctor warn about it).',
+      'Only sessions signed in with MFA may assume the quarantine-admin role (default); ' +
+      'deploy and doctor warn when it is turned off.',
     prop: 'requireMfa',
     default: true,
   },

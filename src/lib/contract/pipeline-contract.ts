@@ -14,6 +14,7 @@ export const QUARANTINE_REASONS = {
   'too-large': 'the object or the item it makes is over the size limit',
   schema: 'the record does not match the item schema',
   duplicate: 'an item with the same ArtistID and ItemID is already stored',
+  unreadable: 'S3 would not let the processor read the object (access denied, a customer-provided key, archived)',
 } as const
 
 export type QuarantineReason = keyof typeof QUARANTINE_REASONS

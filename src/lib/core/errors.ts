@@ -65,7 +65,8 @@ function credentialHint(name: string): string {
   if (name.startsWith('Expired') || name === 'TokenRefreshRequired') return EXPIRED_SESSION_HINT
   if (name.startsWith('AccessDenied') || name === 'AuthorizationError')
     return (
-      'The identity in use lacks a permission: attach the EventPulse CLI policy (stack output CliPolicyArn) ' +
+      'The identity in use lacks a permission: attach the EventPulse CLI policy for your part (stack output ' +
+      'UploaderCliPolicyArn or AdminCliPolicyArn) ' +
       'or pick another --profile.'
     )
   return 'Check --profile, AWS_PROFILE or the AWS_* environment variables, and that the keys are current.'

@@ -6,6 +6,7 @@ import {
   checkCredentials,
   explainToolkitError,
   findBootstrapError,
+  nagStop,
   openSessionFor,
   type StackRequest,
 } from './toolkit.js'
@@ -31,6 +32,11 @@ export type DeployOutcome =
     }
   | {deployed: false; stack: string; reason: 'declined' | 'bootstrap-declined'}
 
+/** Said before every deploy with --no-require-mfa: a deliberate choice, never a silent one. */
+export const NO_MFA_WARNING =
+  'Warning: --no-require-mfa: the quarantine-admin role will not require MFA, so anyone it trusts can read, ' +
+  'release and delete quarantined records with a password or access key alone.\n'
+
 const CONFIRM_CODES = {deploy: 'CDK_TOOLKIT_I5060', rollback: 'CDK_TOOLKIT_I5050'} as const
 
 /**
@@ -43,11 +49,18 @@ export async function deployStack(request: DeployRequest): Promise<DeployOutcome
   const ask: Ask = request.ask ?? ((question, action) => confirmOrRefuse(question, {yes: request.yes, action}))
   // The decision is the user's, never the toolkit's default. The change set was shown by the diff just before.
   const credentials = await checkCredentials(request)
-  const session = await openSessionFor(request, credentials, write, async ({code, message}) => {
-    if (code === CONFIRM_CODES.deploy) return ask(`Deploy these changes to stack ${config.stackName}?`, 'deploy')
-    if (code === CONFIRM_CODES.rollback) return ask(message, 'roll back the stack')
-    return ask(message, 'go on')
-  })
+  if (!config.requireMfa) write(NO_MFA_WARNING)
+  const session = await openSessionFor(
+    request,
+    credentials,
+    write,
+    async ({code, message}) => {
+      if (code === CONFIRM_CODES.deploy) return ask(`Deploy these changes to stack ${config.stackName}?`, 'deploy')
+      if (code === CONFIRM_CODES.rollback) return ask(message, 'roll back the stack')
+      return ask(message, 'go on')
+    },
+    {nag: true},
+  )
   const {lib, toolkit, stacks} = session
   const deployOnce = () =>
     toolkit.deploy(assembly, {
@@ -60,8 +73,10 @@ export async function deployStack(request: DeployRequest): Promise<DeployOutcome
   try {
     assembly = await toolkit.synth(session.source, {stacks})
   } catch (error) {
-    throw explainToolkitError(lib, error)
+    throw (await nagStop(lib, error, request.assemblyDir)) ?? explainToolkitError(lib, error)
   }
+  // cdk-nag checked the synthesis above: an unacknowledged finding stopped it before any change set.
+  write('cdk-nag (AwsSolutions): no unacknowledged findings.\n')
   let bootstrapped = false
   try {
     // The whole change set against the deployed template, IAM statement changes in their own highlighted table.

@@ -1,6 +1,7 @@
 import {rm} from 'node:fs/promises'
 
 import {CloudFormationClient} from '@aws-sdk/client-cloudformation'
+import {DescribeTableCommand, DynamoDBClient, UpdateTableCommand} from '@aws-sdk/client-dynamodb'
 import {S3Client} from '@aws-sdk/client-s3'
 
 import {createRequestHandler} from '#aws/http.js'
@@ -17,7 +18,11 @@ export interface DestroyRequest extends StackRequest {
   /** Delete the data too: empty both buckets (every version) so the stack deletion can remove them and the table. */
   destroyData: boolean
   /** Replaced by tests: the AWS clients, the typed confirmation. */
-  clients?: {cloudFormation?: (region: string) => CloudFormationClient; s3?: (region: string) => S3Client}
+  clients?: {
+    cloudFormation?: (region: string) => CloudFormationClient
+    s3?: (region: string) => S3Client
+    dynamodb?: (region: string) => DynamoDBClient
+  }
   confirmName?: (stack: string) => Promise<boolean>
 }
 
@@ -30,6 +35,23 @@ export interface DestroyOutcome {
   deleted: string[]
   /** Object versions deleted from each bucket before the stack (with --destroy-data). */
   emptied: Record<string, number>
+}
+
+/**
+ * Turns off the catalog table's deletion protection in its region and in each replica's (a setting of each replica),
+ * so that deleting the stack deletes it. Returns the regions.
+ */
+async function liftDeletionProtection(
+  dynamodb: (region: string) => DynamoDBClient,
+  table: string,
+  region: string,
+): Promise<string[]> {
+  const {Table: described} = await dynamodb(region).send(new DescribeTableCommand({TableName: table}))
+  const replicas = (described?.Replicas ?? []).flatMap((replica) => replica.RegionName ?? [])
+  const regions = [region, ...replicas.filter((other) => other !== region)]
+  for (const at of regions)
+    await dynamodb(at).send(new UpdateTableCommand({TableName: table, DeletionProtectionEnabled: false}))
+  return regions
 }
 
 /** What the stack keeps or deletes, in words, from its outputs. */
@@ -67,6 +89,8 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
     }
     const cloudFormation = request.clients?.cloudFormation?.(region) ?? new CloudFormationClient(clientConfig)
     const s3 = request.clients?.s3?.(region) ?? new S3Client(clientConfig)
+    const dynamodb = (at: string) =>
+      request.clients?.dynamodb?.(at) ?? new DynamoDBClient({...clientConfig, region: at})
     const target = {profile: config.profile, region, stack: config.stackName}
 
     const outputs = await describeStackOutputs(target, cloudFormation)
@@ -107,6 +131,11 @@ export async function destroyStack(request: DestroyRequest): Promise<DestroyOutc
     }
     if (!confirmed) return outcome
 
+    if (request.destroyData) {
+      const table = outputs[STACK_OUTPUTS.table]
+      const regions = await liftDeletionProtection(dynamodb, table, region)
+      write(`Lifted the deletion protection of table ${table} (${regions.join(', ')}).\n`)
+    }
     if (request.destroyData)
       for (const name of [STACK_OUTPUTS.processingBucket, STACK_OUTPUTS.quarantineBucket]) {
         const bucket = outputs[name]

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {usageError} from '#core/errors.js'
 import {cacheDir} from '#core/paths.js'
 import type {DeployConfig} from './config.js'
-import {explainToolkitError, openToolkitSession} from './toolkit.js'
+import {explainToolkitError, nagStop, openToolkitSession} from './toolkit.js'
 
 /** Where the cloud assembly goes unless --output says otherwise. */
 export function defaultAssemblyDir(stackName: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -44,9 +44,10 @@ export async function dryRunDeploy(config: DeployConfig, assemblyDir: string): P
     config: {...config, region},
     outdir: assemblyDir,
     answer: async () => false,
+    nag: true,
   })
-  const cached = await session.toolkit.synth(session.source, {stacks: session.stacks}).catch((error: unknown) => {
-    throw explainToolkitError(session.lib, error)
+  const cached = await session.toolkit.synth(session.source, {stacks: session.stacks}).catch(async (error: unknown) => {
+    throw (await nagStop(session.lib, error, assemblyDir)) ?? explainToolkitError(session.lib, error)
   })
   try {
     const stack = (await cached.produce()).cloudAssembly.getStackByName(config.stackName)

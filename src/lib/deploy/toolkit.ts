@@ -1,3 +1,6 @@
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
 import type * as ToolkitLib from '@aws-cdk/toolkit-lib'
 import type {AwsCredentialIdentityProvider} from '@smithy/types'
 
@@ -24,6 +27,8 @@ export function loadToolkitLibrary(): Promise<ToolkitLibrary> {
 export interface CheckedCredentials {
   provider: AwsCredentialIdentityProvider
   account: string
+  /** Who they are (STS's caller ARN): the deployer, the one principal besides the stack's roles that may write to the buckets. */
+  arn?: string
   region?: string
 }
 
@@ -38,6 +43,8 @@ export interface ToolkitSessionOptions {
   write?: (text: string) => void
   /** The processor bundle to deploy; default: the one `npm run build` wrote. */
   processorBundleDir?: string
+  /** Check the stack with cdk-nag first: an unacknowledged finding stops the synthesis (`deploy`, `deploy --dry-run`). */
+  nag?: boolean
 }
 
 /** What deploy and destroy are both asked with: the stack, where its assembly goes, and how to talk to the user. */
@@ -75,10 +82,11 @@ export async function checkCredentials(request: StackRequest): Promise<CheckedCr
     requestHandler: createRequestHandler({maxSockets: 1}),
   })
   let account: string | undefined
+  let arn: string | undefined
   try {
     // Found first (the chain remembers them, an MFA code included), then shown to STS.
     await provider()
-    account = (await sts.send(new GetCallerIdentityCommand({}))).Account
+    ;({Account: account, Arn: arn} = await sts.send(new GetCallerIdentityCommand({})))
   } catch (error) {
     const failure = toFailure(error)
     if (failure.exitCode !== ExitCode.Credentials) throw error
@@ -94,7 +102,7 @@ export async function checkCredentials(request: StackRequest): Promise<CheckedCr
       exitCode: ExitCode.Aws,
       code: 'NoAccount',
     })
-  return {provider, account, region}
+  return {provider, account, arn, region}
 }
 
 /** Opens the toolkit session for a deploy or destroy request; `answer` decides the toolkit's questions. */
@@ -103,11 +111,13 @@ export function openSessionFor(
   credentials: CheckedCredentials,
   write: (text: string) => void,
   answer: ApprovalAnswer,
+  options: {nag?: boolean} = {},
 ): Promise<ToolkitSession> {
   return openToolkitSession({
-    config: request.config,
+    config: {...request.config, deployer: credentials.arn},
     outdir: request.assemblyDir,
     credentials,
+    nag: options.nag,
     processorBundleDir: request.processorBundleDir,
     verbose: request.verbose,
     write,
@@ -139,7 +149,7 @@ export async function openToolkitSession(options: ToolkitSessionOptions): Promis
     },
   })
   const source = await toolkit.fromAssemblyBuilder(
-    eventPulseAssemblyBuilder(config, {processorBundleDir: options.processorBundleDir}),
+    eventPulseAssemblyBuilder(config, {processorBundleDir: options.processorBundleDir, nag: options.nag}),
     {
       outdir: options.outdir,
       // The app reads no context and looks nothing up: nothing from cdk.json or ~/.cdk.json may change what is
@@ -172,6 +182,31 @@ export function causeChain(error: unknown): unknown[] {
 /** The bootstrap problem behind a failed deployment (missing or outdated CDKToolkit stack), if that is what it was. */
 export function findBootstrapError(lib: ToolkitLibrary, error: unknown): ToolkitLib.BootstrapError | undefined {
   return causeChain(error).find((e) => lib.ToolkitError.isBootstrapError(e)) as ToolkitLib.BootstrapError | undefined
+}
+
+/**
+ * The error to stop on when cdk-nag's findings failed the synthesis: the toolkit has shown each one, and the
+ * validation report in the assembly directory counts them. Undefined for any other failure.
+ */
+export async function nagStop(lib: ToolkitLibrary, error: unknown, assemblyDir: string): Promise<CliError | undefined> {
+  if (!lib.ToolkitError.isAssemblyError(error)) return undefined
+  type Report = {pluginReports?: {pluginName: string; conclusion: string; violations?: unknown[]}[]}
+  const report = (await readFile(join(assemblyDir, 'validation-report.json'), 'utf8')
+    .then((text) => JSON.parse(text) as Report)
+    .catch(() => undefined)) as Report | undefined
+  const nag = report?.pluginReports?.find((plugin) => plugin.pluginName === 'AwsSolutions')
+  if (nag?.conclusion !== 'failure') return undefined
+  return new CliError(
+    `cdk-nag (AwsSolutions) found ${nag.violations?.length ?? 0} problems in the stack that nobody acknowledged.`,
+    {
+      exitCode: ExitCode.Negative,
+      code: 'NagFindings',
+      cause: error,
+      hint:
+        'Nothing was deployed. Each is listed above: fix the stack, or acknowledge the finding with a one-line ' +
+        'reason in infra/nag-acknowledgements.ts.',
+    },
+  )
 }
 
 /** Turns a toolkit failure into what the user sees: missing credentials exit 3, AWS failures exit 4. */

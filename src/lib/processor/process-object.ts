@@ -75,13 +75,27 @@ type Read =
   | {kind: 'too-large'; upload: Upload; size: number}
   | {kind: 'gone'}
   | {kind: 'superseded'}
+  | {kind: 'unreadable'; code: string}
+
+/**
+ * What S3 answers for an object no retry will make readable: denied (e.g. a KMS key the processor may not use), stored
+ * with a customer-provided key (SSE-C: InvalidRequest), or archived (InvalidObjectState). HEAD has no error body, only
+ * the status (Forbidden, BadRequest).
+ */
+const UNREADABLE = new Set(['AccessDenied', 'InvalidObjectState', 'InvalidRequest', 'Forbidden', 'BadRequest'])
+
+/**
+ * A release puts the object back and removes its entry right after: an ep-release-id older than this is no release
+ * in progress (or was forged by an uploader), and is ignored rather than waited on for ever.
+ */
+const RELEASE_WINDOW_MS = 10 * 60 * 1000
 
 /**
  * Reads the upload the event names, and only that upload: If-Match on the event's ETag, checked again on the
  * answer because a local S3 may ignore the header. Without an ETag in the event, the object as it is now is the
  * upload. An object over the cap is left unread, and one the event says is over it is only looked at (HEAD).
  */
-async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
+async function readUpload(ref: ObjectRef, s3: S3Client, now: Date): Promise<Read> {
   const request = {Bucket: ref.bucket, Key: ref.key, IfMatch: ref.etag === undefined ? undefined : quoted(ref.etag)}
   // A batch object is streamed, never held whole, so its cap is far higher.
   const batch = isBatchName(ref.key)
@@ -93,6 +107,8 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
   } catch (error) {
     if (isNoSuchKey(error)) return {kind: 'gone'}
     if (isPreconditionFailed(error)) return {kind: 'superseded'}
+    const code = (error as {name?: string}).name ?? ''
+    if (UNREADABLE.has(code)) return {kind: 'unreadable', code}
     throw error
   }
   const body = 'Body' in response ? response.Body : undefined
@@ -107,14 +123,17 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
     key: ref.key,
     etag: ref.etag ?? etag,
     sequencer: ref.sequencer,
-    releaseId: response.Metadata?.[QUARANTINE_METADATA.releaseId],
+    releaseId:
+      now.getTime() - (response.LastModified?.getTime() ?? 0) < RELEASE_WINDOW_MS
+        ? response.Metadata?.[QUARANTINE_METADATA.releaseId]
+        : undefined,
   }
   if ((response.ContentLength ?? 0) > limit) {
     discard()
     return {kind: 'too-large', upload, size: response.ContentLength!}
   }
   // The event's size was wrong: read it after all.
-  if (!body) return readUpload({...ref, size: undefined}, s3)
+  if (!body) return readUpload({...ref, size: undefined}, s3, now)
   if (batch) return {kind: 'stream', upload, body: body as AsyncIterable<Uint8Array>, size: response.ContentLength}
   return {kind: 'bytes', upload, bytes: await body.transformToByteArray()}
 }
@@ -190,8 +209,9 @@ export class ObjectProcessor {
   }
 
   private async processKey(ref: ObjectRef, options: ProcessOptions): Promise<ProcessResult> {
-    const read = await readUpload(ref, this.deps.s3)
+    const read = await readUpload(ref, this.deps.s3, this.now())
     if (read.kind === 'gone' || read.kind === 'superseded') return {outcome: 'skipped', key: ref.key, why: read.kind}
+    if (read.kind === 'unreadable') return this.quarantineUnreadable(ref, read.code)
     if (read.kind === 'too-large') return this.quarantineOversized(read.upload, read.size)
     if (read.kind === 'stream') return this.batches.process(read.upload, read.body, read.size, options)
 
@@ -417,6 +437,19 @@ export class ObjectProcessor {
       if (upload.releaseId !== undefined) this.mustBeOwnEntry(upload, await this.entryMetadata(target))
     }
     return target
+  }
+
+  /**
+   * An object S3 will not let the processor read gets an entry of its own with no content (none could be read), so
+   * it is not retried into the dead-letter queue; the uploader still has the file.
+   */
+  private async quarantineUnreadable(ref: ObjectRef, code: string): Promise<ProcessResult> {
+    const upload: Upload = {bucket: ref.bucket, key: ref.key, etag: ref.etag ?? '', sequencer: ref.sequencer}
+    const message =
+      `S3 refused to let the processor read the object (${code}); the entry holds no content: upload it again ` +
+      'unencrypted or with SSE-S3, in the STANDARD storage class'
+    const target = await this.writeEntry(upload, new Uint8Array(), 'unreadable', message)
+    return this.finishQuarantine(upload, 'unreadable', valueFree(message), target)
   }
 
   /** An object over the cap is copied within S3, never downloaded. */
