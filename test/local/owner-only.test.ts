@@ -8,6 +8,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {dataDirCredentials} from '#local/credentials.js'
 import {BUCKETS, type Emulators, startEmulators} from '../cli/helpers/emulators.js'
 import {removeDir, temporaryDir} from '../processor/helpers.js'
+import {DICER_BODY} from './fixtures/dicer.js'
 
 // The local emulators answer only their owner (src/lib/local/owner-only.ts): requests signed (SigV4) with the
 // pipeline's own credentials, from a loopback Host, with no browser Origin, and no multipart POST to s3rver.
@@ -17,9 +18,6 @@ beforeAll(async () => {
   e = await startEmulators()
 })
 afterAll(() => e?.stop())
-
-/** The dicer crash of CVE-2022-24434, as the issue reproduced it against the processing bucket. */
-export const DICER_BODY = '------B\r\n Content-Disposition: form-data; name="key"\r\n\r\nx\r\n------B--\r\n'
 
 type Tweak = (request: {headers: Record<string, string>; path: string}) => void
 
