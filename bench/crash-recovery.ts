@@ -98,7 +98,7 @@ async function runScenario(scenario: Scenario, killEveryMs: number): Promise<Run
       Array.from({length: LINES_PER_BATCH}, (_, i) => lineText(run, b, i + 1)).join('\n'),
     )
     const started = performance.now()
-    const uploader = localClients(state.endpoints)
+    const uploader = localClients(state)
     const etags = await Promise.all(
       keys.map(async (key, b) => {
         const {ETag} = await uploader.s3.send(
@@ -131,7 +131,7 @@ async function runScenario(scenario: Scenario, killEveryMs: number): Promise<Run
 }
 
 async function outcomeRecord(state: LocalPipelineState, key: string, etag: string) {
-  const {dynamodb} = localClients(state.endpoints)
+  const {dynamodb} = localClients(state)
   try {
     const {Item} = await dynamodb.send(
       new GetItemCommand({
@@ -152,7 +152,7 @@ async function allDone(state: LocalPipelineState, keys: string[], etags: string[
 }
 
 async function keysIn(state: LocalPipelineState, bucket: string): Promise<string[]> {
-  const {s3, dynamodb} = localClients(state.endpoints)
+  const {s3, dynamodb} = localClients(state)
   try {
     const found: string[] = []
     for await (const object of listObjects(s3, bucket)) found.push(object.key)
@@ -178,7 +178,7 @@ async function checkResult(state: LocalPipelineState, home: string, keys: string
   const invalid = LINES_PER_BATCH - valid.length
   // Stored: each valid line of each batch once, by its source key and line.
   const storedLines = new Map<string, number[]>(keys.map((key) => [key, []]))
-  const {dynamodb} = localClients(state.endpoints)
+  const {dynamodb} = localClients(state)
   for await (const page of paginateScan({client: dynamodb}, {TableName: state.table}))
     for (const item of page.Items ?? ([] as Record<string, AttributeValue>[])) {
       const lines = storedLines.get(item[ITEM_METADATA.sourceKey]?.S ?? '')

@@ -73,7 +73,7 @@ async function uploadTwice(pipeline: LocalPipeline, directory: string, count: nu
   mkdirSync(directory)
   for (let i = 0; i < count; i++) writeFileSync(join(directory, `${i}.json`), record(i, 'rerun'))
   const planned = await planUpload([directory], {prefix: 'rerun'})
-  const clients = localClients(pipeline.state.endpoints, {concurrency})
+  const clients = localClients(pipeline.state, {concurrency})
   const uploadCalls: Calls = new Map()
   clients.s3.middlewareStack.add(countingInto(uploadCalls), {step: 'initialize', name: 'countCalls'})
   clients.dynamodb.middlewareStack.add(countingInto(uploadCalls), {step: 'initialize', name: 'countCalls'})

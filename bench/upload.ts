@@ -10,7 +10,7 @@ import {fileURLToPath} from 'node:url'
 import {PutObjectCommand} from '@aws-sdk/client-s3'
 
 import {mapConcurrently} from '#core/concurrency.js'
-import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
+import {newLocalCredentials} from '#local/credentials.js'
 import {startS3} from '#local/emulators.js'
 import {localClients} from '#local/target.js'
 import {onPath} from './measure.js'
@@ -23,14 +23,23 @@ const AWS_CLI = onPath('aws')
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const thisFile = fileURLToPath(import.meta.url)
 
+/** The keys every process of the bench signs with, from the environment main() gives them. */
+const benchCredentials = () => ({
+  accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? '',
+  secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+})
+
 /** s3rver runs in a process of its own, so that every contender talks to the same server over loopback. */
 async function serveS3(directory: string): Promise<void> {
-  const s3 = await startS3({directory, host: '127.0.0.1', port: 0, buckets: [BUCKET]})
+  const s3 = await startS3({directory, host: '127.0.0.1', port: 0, credentials: benchCredentials(), buckets: [BUCKET]})
   process.stdout.write(`${s3.endpoint}\n`)
 }
 
-function startServer(directory: string): Promise<{endpoint: string; stop: () => void}> {
-  const child = spawn(process.execPath, [thisFile, '--serve', directory], {stdio: ['ignore', 'pipe', 'inherit']})
+function startServer(directory: string, env: NodeJS.ProcessEnv): Promise<{endpoint: string; stop: () => void}> {
+  const child = spawn(process.execPath, [thisFile, '--serve', directory], {
+    env: {...process.env, ...env},
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   return new Promise((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve({endpoint: chunk.toString().trim(), stop: () => child.kill()}))
     child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)))
@@ -82,7 +91,10 @@ function processContender(
 /** The ceiling: a loop of PutObject calls, `--concurrency` at a time, bodies read up front, nothing else. */
 async function bareLoop(endpoint: string, directory: string, prefix: string, conditional: boolean): Promise<void> {
   // The local pipeline's clients (the DynamoDB one goes unused, as its module is loaded by `eventpulse upload` too).
-  const {s3, dynamodb} = localClients({s3: endpoint, dynamodb: endpoint}, {concurrency: CONCURRENCY})
+  const {s3, dynamodb} = localClients(
+    {endpoints: {s3: endpoint, dynamodb: endpoint}, credentials: benchCredentials()},
+    {concurrency: CONCURRENCY},
+  )
   const bodies = readdirSync(directory).map((file) => ({file, body: readFileSync(join(directory, file))}))
   await mapConcurrently(bodies, CONCURRENCY, ({file, body}) =>
     s3.send(
@@ -120,26 +132,28 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'eventpulse-bench-upload-'))
   const records = join(work, 'records')
   writeRecords(records, count)
-  const server = await startServer(join(work, 's3'))
+  // The emulator takes only requests signed with these, as the local pipeline's own.
+  const local = newLocalCredentials()
+  const credentials = {
+    AWS_ACCESS_KEY_ID: local.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: local.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+  }
+  const server = await startServer(join(work, 's3'), credentials)
   try {
-    const credentials = {
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-    }
     const contenders: Contender[] = [
       // Whole processes, like the others: Node start-up, loading the SDK and its first (unoptimised) requests included.
       processContender(
         'bare PutObject loop (ceiling)',
         process.execPath,
         (prefix) => [thisFile, '--bare', server.endpoint, records, `bare/${prefix}`],
-        {},
+        credentials,
       ),
       processContender(
         'bare PutObject loop, If-None-Match: *',
         process.execPath,
         (prefix) => [thisFile, '--bare-conditional', server.endpoint, records, `bare-conditional/${prefix}`],
-        {},
+        credentials,
       ),
       processContender(
         'eventpulse upload DIR (process, checks)',

@@ -56,7 +56,7 @@ it('reports every file when the pipeline dies part-way (exit 4), and running it 
   const upload = (...flags: string[]) => runCli(['upload', dir, '--local', '--json', ...flags], {env})
 
   const first = await startPipeline()
-  const {dynamodb} = localClients(first.state.endpoints)
+  const {dynamodb} = localClients(first.state)
   // Two at a time, so that the pipeline dies while most files are still to be sent.
   const interrupted = upload('--concurrency', '2')
   await waitFor(
@@ -87,7 +87,7 @@ it('reports every file when the pipeline dies part-way (exit 4), and running it 
 
   // Back up: objects that were left in the processing bucket are processed again on start.
   const second = await startPipeline()
-  const {s3} = localClients(second.state.endpoints)
+  const {s3} = localClients(second.state)
   await waitFor(
     'the objects left from the first run to be processed',
     async () => {

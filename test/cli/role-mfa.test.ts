@@ -6,7 +6,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
+import {newLocalCredentials} from '#local/credentials.js'
 import {type S3Emulator, startS3} from '#local/emulators.js'
 import {runCli} from '../helpers/run-cli.js'
 import {runOnTerminal} from './helpers/terminal.js'
@@ -21,12 +21,14 @@ let s3: S3Emulator
 let sts: Server
 let stsEndpoint: string
 const assumeRoleCalls: URLSearchParams[] = []
+const roleCredentials = newLocalCredentials()
 
 beforeAll(async () => {
   s3 = await startS3({
     directory: mkdtempSync(join(tmpdir(), 'ep-mfa-')),
     host: '127.0.0.1',
     port: 0,
+    credentials: roleCredentials,
     buckets: ['processing'],
   })
   sts = createServer((request, response) => {
@@ -37,8 +39,8 @@ beforeAll(async () => {
       assumeRoleCalls.push(params)
       response.setHeader('content-type', 'text/xml')
       response.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
-<Credentials><AccessKeyId>${LOCAL_CREDENTIALS.accessKeyId}</AccessKeyId>
-<SecretAccessKey>${LOCAL_CREDENTIALS.secretAccessKey}</SecretAccessKey>
+<Credentials><AccessKeyId>${roleCredentials.accessKeyId}</AccessKeyId>
+<SecretAccessKey>${roleCredentials.secretAccessKey}</SecretAccessKey>
 <SessionToken>session-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
 <AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:${params.get('RoleSessionName')}</AssumedRoleId>
 <Arn>arn:aws:sts::123456789012:assumed-role/EventPulse-Uploader/x</Arn></AssumedRoleUser>

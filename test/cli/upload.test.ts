@@ -214,7 +214,13 @@ describe('upload against an S3 that honours conditional writes', () => {
   // The local pipeline's S3 emulator honours If-None-Match: * as S3 does (plain s3rver ignores it).
   it('does not replace an object still waiting under the same key, and says so (exit 4)', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'ep-conditional-'))
-    const s3 = await startS3({directory, host: '127.0.0.1', port: 0, buckets: ['waiting']})
+    const s3 = await startS3({
+      directory,
+      host: '127.0.0.1',
+      port: 0,
+      credentials: emulators.credentials,
+      buckets: ['waiting'],
+    })
     try {
       const run = (content: string) =>
         runCli(

@@ -27,6 +27,7 @@ import {
   TABLE_KEY,
 } from '#contract/pipeline-contract.js'
 import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
+import {newLocalCredentials} from '#local/credentials.js'
 import {startDynamoDb} from '#local/emulators.js'
 import {ensureTable} from '#local/table.js'
 import {localClients} from '#local/target.js'
@@ -335,8 +336,12 @@ describe('the EventPulse stack, default configuration', () => {
 
     it('is shaped like the table the local pipeline creates: the same keys, attributes and indexes', async () => {
       const directory = mkdtempSync(join(tmpdir(), 'eventpulse-table-'))
-      const emulator = await startDynamoDb({path: directory, host: '127.0.0.1', port: 0})
-      const {s3, dynamodb} = localClients({s3: emulator.endpoint, dynamodb: emulator.endpoint})
+      const credentials = newLocalCredentials()
+      const emulator = await startDynamoDb({path: directory, host: '127.0.0.1', port: 0, credentials})
+      const {s3, dynamodb} = localClients({
+        endpoints: {s3: emulator.endpoint, dynamodb: emulator.endpoint},
+        credentials,
+      })
       try {
         await ensureTable(dynamodb, 'catalog')
         const {Table: local} = await dynamodb.send(new DescribeTableCommand({TableName: 'catalog'}))

@@ -36,7 +36,7 @@ test('local start runs in the foreground; status, a second start and reset see i
     )
     expect(state.pid).toBe(child.pid)
 
-    const {s3, dynamodb} = localClients(state.endpoints)
+    const {s3, dynamodb} = localClients(state)
     await s3.send(
       new PutObjectCommand({
         Bucket: state.processingBucket,

@@ -30,7 +30,7 @@ async function expectRunning(env: NodeJS.ProcessEnv, run: LocalStartProcess): Pr
 
 /** Stored items by the key of the object they came from. */
 async function storedBySourceKey(state: LocalPipelineState): Promise<Map<string, Record<string, AttributeValue>[]>> {
-  const {dynamodb} = localClients(state.endpoints)
+  const {dynamodb} = localClients(state)
   const items = new Map<string, Record<string, AttributeValue>[]>()
   let ExclusiveStartKey: Record<string, AttributeValue> | undefined
   do {
@@ -59,7 +59,7 @@ test('SIGKILLed at random moments while objects are written and processed, each 
 
   /** Writers put objects until the pipeline is killed; a PUT that got no answer is not tried again (it was never acknowledged). */
   const write = (state: LocalPipelineState, stop: () => boolean) => {
-    const {s3} = localClients(state.endpoints, {maxAttempts: 1})
+    const {s3} = localClients(state, {maxAttempts: 1})
     const writer = async () => {
       while (!stop() && next < total) {
         const i = next++
@@ -90,7 +90,7 @@ test('SIGKILLed at random moments while objects are written and processed, each 
   const state = await runningState(env, run)
   await expectRunning(env, run)
   await write(state, () => false)
-  const {s3} = localClients(state.endpoints)
+  const {s3} = localClients(state)
   const inflight = join(localDataDir(env), 'inflight')
   await waitFor(
     'the processing bucket and in-flight events to empty',
@@ -173,7 +173,7 @@ test('start sets aside the half-written objects a crash left, says so, repairs w
   expect(run.stderr()).toContain('eventpulse-processing/half/cut.json: its metadata file is missing')
   expect(run.stderr()).toContain('eventpulse-quarantine/half/x.json/q-0123456789abcdef: its metadata file is cut short')
   await expectRunning(env, run)
-  const {s3} = localClients(state.endpoints)
+  const {s3} = localClients(state)
   await waitFor(
     'the leftovers to be processed',
     async () => (await keys(s3, state.processingBucket)).length === 0 || undefined,
@@ -234,7 +234,7 @@ test('Ctrl-C in the middle of a batch stops it at the next record, and the next 
     JSON.stringify({ArtistID: 'Ctrl C', ItemID: `TRACK#${i + 1}`, EntityType: 'Track'}),
   ).join('\n')
   const outcome = async (state: LocalPipelineState, etag: string) => {
-    const {dynamodb} = localClients(state.endpoints)
+    const {dynamodb} = localClients(state)
     const {Item = {}} = await dynamodb.send(
       new GetItemCommand({
         TableName: state.outcomesTable,
@@ -250,7 +250,7 @@ test('Ctrl-C in the middle of a batch stops it at the next record, and the next 
   try {
     const first = spawnLocalStart(env, {args: ['--json']})
     let state = await runningState(env, first)
-    const {s3} = localClients(state.endpoints)
+    const {s3} = localClients(state)
     const {ETag} = await s3.send(
       new PutObjectCommand({Bucket: state.processingBucket, Key: key, Body: body, IfNoneMatch: '*'}),
     )

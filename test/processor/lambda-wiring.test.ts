@@ -4,8 +4,8 @@ import {PublishCommand, SNSClient} from '@aws-sdk/client-sns'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterAll, beforeAll, expect, test, vi} from 'vitest'
 
-import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
 import {METRICS, PROCESSOR_ENV} from '#contract/pipeline-contract.js'
+import {localEnvironment} from '#local/env.js'
 import {putWithEvent, removeDir, startTestPipeline, type TestPipeline} from './helpers.js'
 
 // lambda/processor.ts as the Lambda runtime loads it (environment set first), against the local S3 and DynamoDB and
@@ -23,11 +23,7 @@ beforeAll(async () => {
   await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
   const {state} = t.pipeline
   Object.assign(process.env, {
-    AWS_REGION: state.region,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: state.endpoints.s3,
-    AWS_ENDPOINT_URL_DYNAMODB: state.endpoints.dynamodb,
+    ...localEnvironment(state),
     [PROCESSOR_ENV.processingBucket]: bucket,
     [PROCESSOR_ENV.quarantineBucket]: state.quarantineBucket,
     [PROCESSOR_ENV.table]: state.table,

@@ -319,7 +319,7 @@ describe('redelivery and retries', () => {
   })
 
   test('where DynamoDB does not return the conflicting item, a GetItem decides same upload, unchanged or duplicate', async () => {
-    const {s3, dynamodb} = localClients(t.pipeline.state.endpoints)
+    const {s3, dynamodb} = localClients(t.pipeline.state)
     const calls: string[] = []
     dynamodb.middlewareStack.add(
       (next, context) => async (args) => {

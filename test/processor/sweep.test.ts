@@ -37,7 +37,7 @@ function processor(options: {stuckAfterSeconds: number; failGetFor?: string}) {
   const lines: LogLine[] = []
   const notifications: Notification[] = []
   const letters: SweepDeadLetter[] = []
-  const {s3, dynamodb} = localClients(t.pipeline.state.endpoints, {maxAttempts: 1})
+  const {s3, dynamodb} = localClients(t.pipeline.state, {maxAttempts: 1})
   clients.push(s3, dynamodb)
   s3.middlewareStack.add(
     (next, context) => async (args) => {

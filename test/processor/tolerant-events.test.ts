@@ -27,7 +27,7 @@ const notifications: Notification[] = []
 beforeAll(async () => {
   t = await startTestPipeline()
   await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
-  clients = localClients(t.pipeline.state.endpoints)
+  clients = localClients(t.pipeline.state)
   for (const client of [clients.s3, clients.dynamodb])
     client.middlewareStack.add(
       (next, context) => async (args) => {

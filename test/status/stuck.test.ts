@@ -6,6 +6,7 @@ import {ListObjectsCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {PipelineTarget} from '#aws/clients.js'
+import {newLocalCredentials} from '#local/credentials.js'
 import {type S3Emulator, startS3} from '#local/emulators.js'
 import {localClients} from '#local/target.js'
 import {findStuck} from '#status/stuck.js'
@@ -18,8 +19,15 @@ let s3: S3Emulator
 let target: PipelineTarget
 
 beforeAll(async () => {
-  s3 = await startS3({directory: join(dir, 's3'), host: '127.0.0.1', port: 0, buckets: ['processing', 'other']})
-  const {s3: client} = localClients({s3: s3.endpoint, dynamodb: 'http://127.0.0.1:9'})
+  const credentials = newLocalCredentials()
+  s3 = await startS3({
+    directory: join(dir, 's3'),
+    host: '127.0.0.1',
+    port: 0,
+    credentials,
+    buckets: ['processing', 'other'],
+  })
+  const {s3: client} = localClients({endpoints: {s3: s3.endpoint, dynamodb: 'http://127.0.0.1:9'}, credentials})
   target = {label: 'test', region: 'us-east-1', concurrency: 4, resources: {processingBucket: 'processing'}, s3: client}
 })
 afterAll(async () => {

@@ -8,11 +8,11 @@ import {usageError} from '#core/errors.js'
 import {deadLetterLine, notificationLine, setAsideLines, stateLines} from '#local/status-lines.js'
 import {type LocalPipelineStats, startLocalPipeline} from '#local/pipeline.js'
 import type {SetAsideObject} from '#local/s3-files.js'
-import {localDataRoot, type LocalPipelineState} from '#local/state.js'
+import {localDataRoot, type ShownState, shownState} from '#local/state.js'
 import {catchProcessFailures, type ProcessFailures, untilStopped} from '#local/until-stopped.js'
 
 export interface LocalStartResult {
-  state: LocalPipelineState
+  state: ShownState
   leftovers: number
   setAside: SetAsideObject[]
   stats: LocalPipelineStats
@@ -113,7 +113,13 @@ go to stderr.`
     say(
       `Stopped. ${stats.stored} stored, ${stats.quarantined} quarantined${swept}, ${stats.deadLettered} dead-lettered.`,
     )
-    return {state: pipeline.state, leftovers: pipeline.leftovers, setAside: pipeline.setAside, stats, stoppedBy}
+    return {
+      state: shownState(pipeline.state),
+      leftovers: pipeline.leftovers,
+      setAside: pipeline.setAside,
+      stats,
+      stoppedBy,
+    }
   }
 
   private processFailures?: ProcessFailures

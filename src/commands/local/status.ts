@@ -2,7 +2,14 @@ import {BaseCommand} from '#cli/base-command.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {outcomesLine, stateLines} from '#local/status-lines.js'
 import {damagedLines, type DamagedObject, readDamaged} from '#local/damaged.js'
-import {localDataRoot, localLayout, localPipelineStatus, type LocalPipelineStatus} from '#local/state.js'
+import {
+  localDataRoot,
+  localLayout,
+  localPipelineStatus,
+  type LocalPipelineStatus,
+  type ShownState,
+  shownState,
+} from '#local/state.js'
 
 /** Damaged objects listed by key here; `local damaged` lists them all. */
 const DAMAGED_SHOWN = 10
@@ -23,7 +30,11 @@ Exit codes: 0 running, 1 not running.`
 
   static usesAws = false
 
-  async run(): Promise<LocalPipelineStatus & {damaged: {count: number; objects: DamagedObject[]}}> {
+  async run(): Promise<
+    (Exclude<LocalPipelineStatus, {running: true}> | {running: true; dataDir: string; state: ShownState}) & {
+      damaged: {count: number; objects: DamagedObject[]}
+    }
+  > {
     await this.parse(LocalStatus)
     const status = localPipelineStatus(localDataRoot())
     const damaged = await readDamaged(localLayout(status.dataDir).damagedDirectory)
@@ -33,9 +44,7 @@ Exit codes: 0 running, 1 not running.`
       for (const line of stateLines(status.state)) this.log(line)
       if (status.state.outcomes) this.log(outcomesLine(status.state.outcomes))
       for (const line of damagedLines(damaged, {limit: DAMAGED_SHOWN})) this.log(line)
-      // Its control address holds a token for the commands that ask the pipeline: not for output that may be logged.
-      const {control: _control, ...state} = status.state
-      return {...status, state, ...damagedResult}
+      return {...status, state: shownState(status.state), ...damagedResult}
     } else {
       this.exitStatus = ExitCode.Negative
       this.log(

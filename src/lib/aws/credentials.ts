@@ -6,12 +6,6 @@ import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 
-/** Dummy keys for emulators, which check that requests are signed but not by whom. */
-export const LOCAL_CREDENTIALS: AwsCredentialIdentity = {
-  accessKeyId: 'eventpulse-local',
-  secretAccessKey: 'eventpulse-local',
-}
-
 /** Asks for an MFA code (a terminal prompt in the CLI, a stub in tests). */
 export type MfaCodeReader = (serial: string) => Promise<string>
 

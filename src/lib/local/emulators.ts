@@ -4,8 +4,9 @@ import type {AddressInfo} from 'node:net'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
-import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
 import {MAX_S3_KEY_BYTES} from '#contract/limits.js'
+import type {LocalCredentials} from './credentials.js'
+import {ownerOnly} from './owner-only.js'
 import {makeStoreCrashSafe, makeStoreTakeAnyKey, repairS3Files, type SetAsideObject} from './s3-files.js'
 
 const require = createRequire(import.meta.url)
@@ -68,12 +69,23 @@ function makeDynaliteReturnItemOnConditionFailure(): void {
   }
 }
 
-/** dynalite (the DynamoDB API) with its LevelDB under `path`, so the table survives restarts. */
-export async function startDynamoDb(options: {path: string; host: string; port: number}): Promise<Emulator> {
+/**
+ * dynalite (the DynamoDB API) with its LevelDB under `path`, so the table survives restarts; it answers only requests
+ * signed with `credentials` (see owner-only.ts).
+ */
+export async function startDynamoDb(options: {
+  path: string
+  host: string
+  port: number
+  credentials: LocalCredentials
+}): Promise<Emulator> {
   makeDynaliteReturnItemOnConditionFailure()
   await mkdir(options.path, {recursive: true})
   const dynalite = require('dynalite')
   const server: Server = dynalite({path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0})
+  const [listener] = server.listeners('request') as Parameters<typeof ownerOnly>[2][]
+  server.removeAllListeners('request')
+  server.on('request', ownerOnly('dynamodb', options.credentials, listener))
   return serve(server, options.host, options.port)
 }
 
@@ -272,13 +284,14 @@ export interface S3Emulator extends Emulator {
 /**
  * s3rver (the S3 API) with its files under `directory`, the buckets created, its writes made crash-safe and what an
  * interrupted run left half-written set aside under `setAsideDirectory` (by default `damaged` beside `directory`;
- * see s3-files.ts).
+ * see s3-files.ts). It answers only requests signed with `credentials` (see owner-only.ts).
  */
 export async function startS3(options: {
   directory: string
   setAsideDirectory?: string
   host: string
   port: number
+  credentials: LocalCredentials
   buckets: string[]
   /** Buckets whose policy on AWS refuses object creations without If-None-Match (the processing bucket). */
   conditionalWritesOnly?: string[]
@@ -287,10 +300,10 @@ export async function startS3(options: {
   await mkdir(directory, {recursive: true})
   const setAside = await repairS3Files(directory, setAsideDirectory)
   const S3rver = require('s3rver')
-  // s3rver checks signatures against its own account: let it know the keys local commands sign with.
+  // s3rver looks the signing key up in its own account (then leaves SigV4 unchecked): let it know ours.
   require('s3rver/lib/models/account.js').DUMMY_ACCOUNT.createKeyPair(
-    LOCAL_CREDENTIALS.accessKeyId,
-    LOCAL_CREDENTIALS.secretAccessKey,
+    options.credentials.accessKeyId,
+    options.credentials.secretAccessKey,
   )
   const s3rver = new S3rver({
     address: options.host,
@@ -298,7 +311,8 @@ export async function startS3(options: {
     silent: true,
     directory,
     configureBuckets: options.buckets.map((name) => ({name})),
-    // The copy-source decoding fix above rewrites a signed header; the keys are dummies on loopback anyway.
+    // s3rver cannot check SigV4: ownerOnly does, on the request as received (the copy-source fix above rewrites a
+    // signed header afterwards).
     allowMismatchedSignatures: true,
     vhostBuckets: false,
   })
@@ -313,7 +327,11 @@ export async function startS3(options: {
   makeStoreCrashSafe(s3rver.store)
   await s3rver.configureBuckets()
   // Our own server rather than s3rver.run(), which leaves a busy port as an unhandled 'error' event.
-  const emulator = await serve(createServer(s3rver.callback()), options.host, options.port)
+  const emulator = await serve(
+    createServer(ownerOnly('s3', options.credentials, s3rver.callback())),
+    options.host,
+    options.port,
+  )
   return {
     ...emulator,
     setAside,

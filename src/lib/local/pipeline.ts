@@ -117,7 +117,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   try {
     const {host = '127.0.0.1', s3Port, dynamodbPort} = options
     const emulators = await startLocalEmulators(layout, {host, s3Port, dynamodbPort}, cleanups)
-    const clients = emulatorClients(emulators.endpoints, {maxAttempts: 3}, cleanups)
+    const clients = emulatorClients(emulators.address, {maxAttempts: 3}, cleanups)
     await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table, LOCAL_RESOURCES.outcomesTable)
     // The run that died holds no batch any more: its batches continue at once, before the leftovers are queued.
     if (lock.diedInstance) await releaseLeasesOf(clients.dynamodb, LOCAL_RESOURCES.outcomesTable, lock.diedInstance)
@@ -137,7 +137,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       everySeconds: options.sweepEverySeconds ?? SWEEP_LIMITS.defaultEverySeconds,
       stuckAfterSeconds: options.stuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS,
     }
-    const state = pipelineState(layout, emulators.endpoints, {...schedule, recovered: 0, givenUp: 0}, outcomes)
+    const state = pipelineState(layout, emulators.address, {...schedule, recovered: 0, givenUp: 0}, outcomes)
     const writeState = options.writeState !== false
     const saveState = stateSaver(layout.stateFile, state)
     const sweeper = startSweeper({
@@ -205,7 +205,7 @@ function startProcessing(
   outcomes: OutcomeCounts
   sweeping: Omit<LocalSweeperOptions, 'everySeconds' | 'stuckAfterSeconds' | 'onSweep'>
 } {
-  const handlerClients = emulatorClients(emulators.endpoints, {maxAttempts: options.sdkMaxAttempts ?? 3}, cleanups)
+  const handlerClients = emulatorClients(emulators.address, {maxAttempts: options.sdkMaxAttempts ?? 3}, cleanups)
   options.instrumentHandlerClients?.(handlerClients)
   const {processingBucket, quarantineBucket, table, outcomesTable, region} = LOCAL_RESOURCES
   const log = options.log ?? appendToLogFile(layout.logFile, cleanups)
@@ -310,7 +310,7 @@ function appendToLogFile(file: string, cleanups: CleanupStack): (line: LogLine) 
 /** What the state file says while the pipeline runs. */
 function pipelineState(
   layout: LocalLayout,
-  endpoints: LocalPipelineState['endpoints'],
+  {endpoints, credentials}: LocalEmulators['address'],
   sweep: LocalPipelineState['sweep'],
   outcomes: OutcomeCounts,
 ): LocalPipelineState {
@@ -321,6 +321,7 @@ function pipelineState(
     dataDir: layout.root,
     region,
     endpoints,
+    credentials,
     processingBucket,
     quarantineBucket,
     table,

@@ -1,8 +1,9 @@
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
+import {dataDirCredentials} from './credentials.js'
 import {type Emulator, type S3Emulator, startDynamoDb, startS3} from './emulators.js'
 import type {LocalLayout} from './state.js'
-import {LOCAL_RESOURCES, type LocalClients, localClients} from './target.js'
+import {LOCAL_RESOURCES, type LocalClients, localClients, type LocalEmulatorAddress} from './target.js'
 
 /** What to undo when the pipeline stops (or fails to start): run last first, each once, failures ignored. */
 export class CleanupStack {
@@ -21,7 +22,7 @@ export interface LocalEmulators {
   dynamodb: Emulator
   /** With the processing and quarantine buckets. */
   s3: S3Emulator
-  endpoints: {s3: string; dynamodb: string}
+  address: LocalEmulatorAddress
 }
 
 function portError(error: unknown, what: string, port: number): unknown {
@@ -34,8 +35,9 @@ function portError(error: unknown, what: string, port: number): unknown {
 }
 
 /**
- * Starts dynalite and s3rver (with the buckets) on their ports, keeping their data below the layout's directories;
- * each is closed by the cleanup stack. A port in use is a usage error naming the flag that picks another.
+ * Starts dynalite and s3rver (with the buckets) on their ports, keeping their data below the layout's directories and
+ * answering only requests signed with the data directory's credentials; each is closed by the cleanup stack. A port
+ * in use is a usage error naming the flag that picks another.
  */
 export async function startLocalEmulators(
   layout: LocalLayout,
@@ -43,10 +45,13 @@ export async function startLocalEmulators(
   cleanups: CleanupStack,
 ): Promise<LocalEmulators> {
   const {host} = options
+  const credentials = await dataDirCredentials(layout.credentialsFile)
   const dynamodbPort = options.dynamodbPort ?? 0
-  const dynamodb = await startDynamoDb({path: layout.dynamodbDirectory, host, port: dynamodbPort}).catch((error) => {
-    throw portError(error, 'DynamoDB', dynamodbPort)
-  })
+  const dynamodb = await startDynamoDb({path: layout.dynamodbDirectory, host, port: dynamodbPort, credentials}).catch(
+    (error) => {
+      throw portError(error, 'DynamoDB', dynamodbPort)
+    },
+  )
   cleanups.push(() => dynamodb.close())
   const s3Port = options.s3Port ?? 0
   const s3 = await startS3({
@@ -54,13 +59,14 @@ export async function startLocalEmulators(
     setAsideDirectory: layout.damagedDirectory,
     host,
     port: s3Port,
+    credentials,
     buckets: [LOCAL_RESOURCES.processingBucket, LOCAL_RESOURCES.quarantineBucket],
     conditionalWritesOnly: [LOCAL_RESOURCES.processingBucket],
   }).catch((error) => {
     throw portError(error, 'S3', s3Port)
   })
   cleanups.push(() => s3.close())
-  return {dynamodb, s3, endpoints: {s3: s3.endpoint, dynamodb: dynamodb.endpoint}}
+  return {dynamodb, s3, address: {endpoints: {s3: s3.endpoint, dynamodb: dynamodb.endpoint}, credentials}}
 }
 
 /**
@@ -83,11 +89,11 @@ export function emulatorFailure(emulators: LocalEmulators): Promise<CliError> {
 
 /** Clients for the emulators, destroyed by the cleanup stack. */
 export function emulatorClients(
-  endpoints: LocalEmulators['endpoints'],
+  address: LocalEmulatorAddress,
   config: {maxAttempts?: number},
   cleanups: CleanupStack,
 ): LocalClients {
-  const {s3, dynamodb} = localClients(endpoints, config)
+  const {s3, dynamodb} = localClients(address, config)
   cleanups.push(async () => {
     s3.destroy()
     dynamodb.destroy()

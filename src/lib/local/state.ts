@@ -7,12 +7,15 @@ import {ExitCode} from '#core/exit-codes.js'
 import {writeFileAtomically} from '#core/files.js'
 import {localStateFile} from '#core/paths.js'
 import type {OutcomeCounts} from '#processor/metrics.js'
+import type {LocalCredentials} from './credentials.js'
 
 /** Where everything of the local pipeline lives, below one directory (by default dataDir()/local). */
 export function localLayout(root: string) {
   return {
     root,
     stateFile: join(root, 'state.json'),
+    /** The keys the emulators take requests signed with (credentials.ts): kept across restarts, 0600. */
+    credentialsFile: join(root, 'credentials.json'),
     lockFile: join(root, 'pipeline.lock'),
     s3Directory: join(root, 's3'),
     dynamodbDirectory: join(root, 'dynamodb'),
@@ -43,6 +46,8 @@ export interface LocalPipelineState {
   dataDir: string
   region: string
   endpoints: {s3: string; dynamodb: string}
+  /** The keys the emulators take requests signed with (the data directory's, see credentials.ts). */
+  credentials: LocalCredentials
   processingBucket: string
   quarantineBucket: string
   table: string
@@ -61,6 +66,14 @@ export interface LocalPipelineState {
    * again within a second of a change. Absent from a pipeline started by an older version.
    */
   outcomes?: OutcomeCounts
+}
+
+export type ShownState = Omit<LocalPipelineState, 'control' | 'credentials'>
+
+/** The state without its secrets (control token, credentials): what JSON output may show, as it may be logged. */
+export function shownState(state: LocalPipelineState): ShownState {
+  const {control: _control, credentials: _credentials, ...shown} = state
+  return shown
 }
 
 export function isProcessAlive(pid: number): boolean {

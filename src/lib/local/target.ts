@@ -2,7 +2,7 @@ import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {S3Client} from '@aws-sdk/client-s3'
 
 import {createS3Client, type PipelineTarget, requestHandlerFor} from '#aws/clients.js'
-import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
+import type {LocalCredentials} from './credentials.js'
 import type {LocalPipelineState} from './state.js'
 
 /** Names of the local resources (the deployed stack has its own, from CloudFormation). */
@@ -19,14 +19,20 @@ export interface LocalClients {
   dynamodb: DynamoDBClient
 }
 
-/** Clients for the local emulators: dummy keys, no STS, nothing of the user's AWS configuration. */
+/** Where the local emulators listen, and the keys they take requests signed with. */
+export interface LocalEmulatorAddress {
+  endpoints: {s3: string; dynamodb: string}
+  credentials: LocalCredentials
+}
+
+/** Clients for the local emulators: the pipeline's own keys, no STS, nothing of the user's AWS configuration. */
 export function localClients(
-  endpoints: {s3: string; dynamodb: string},
+  {endpoints, credentials}: LocalEmulatorAddress,
   options: {maxAttempts?: number; concurrency?: number} = {},
 ): LocalClients {
   const basics = {
     region: LOCAL_RESOURCES.region,
-    credentials: LOCAL_CREDENTIALS,
+    credentials,
     requestHandler: requestHandlerFor(options.concurrency ?? 64),
     maxAttempts: options.maxAttempts ?? 3,
   }
@@ -38,7 +44,14 @@ export function localClients(
 
 type LocalPipelineAddress = Pick<
   LocalPipelineState,
-  'region' | 'endpoints' | 'processingBucket' | 'quarantineBucket' | 'table' | 'outcomesTable' | 'schemaHash'
+  | 'region'
+  | 'endpoints'
+  | 'credentials'
+  | 'processingBucket'
+  | 'quarantineBucket'
+  | 'table'
+  | 'outcomesTable'
+  | 'schemaHash'
 >
 
 /**
@@ -57,6 +70,6 @@ export function localTarget(
     concurrency,
     schemaHash: pipeline.schemaHash,
     resources: {processingBucket, quarantineBucket, table, outcomesTable},
-    ...(options.clients ?? localClients(pipeline.endpoints, {concurrency})),
+    ...(options.clients ?? localClients(pipeline, {concurrency})),
   }
 }
