@@ -36,6 +36,11 @@ export function acknowledgeNagFindings({stack, storage, processor, uploadEvents,
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'X-Ray PutTraceSegments and PutTelemetryRecords take no resource ARN (tracing on only).',
   })
+  // Newer aws-cdk-lib releases (which `npm install -g` may pick) know runtimes newer than the pinned one.
+  Validations.of(processor.function).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: 'The runtime is pinned to the Node.js major the processor is tested on, and moved on deliberately.',
+  })
   for (const queue of [processor.deadLetterQueue, uploadEvents.deadLetterQueue, sweep.deadLetterQueue])
     Validations.of(queue).acknowledge({id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue.'})
   const objectAccess = [

@@ -154,11 +154,11 @@ describe('dead-letters clear --local', () => {
 })
 
 describe('with no local pipeline running', () => {
-  it('sweep and dead-letters exit 2, naming `eventpulse local start`', async () => {
+  it('sweep and dead-letters exit 4 (the target is unreachable), naming `eventpulse local start`', async () => {
     const env = isolatedXdg()
     for (const args of [['sweep'], ['dead-letters', 'list'], ['dead-letters', 'clear', '--yes']]) {
       const run = await runCli([...args, '--local'], {env})
-      expect(run.exitCode, args.join(' ')).toBe(2)
+      expect(run.exitCode, args.join(' ')).toBe(4)
       expect(run.stderr, args.join(' ')).toContain('eventpulse local start')
     }
   })

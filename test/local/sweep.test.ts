@@ -157,7 +157,10 @@ test(
         s3.middlewareStack.add(
           (next, context) => async (args) => {
             if (context.commandName === 'GetObjectCommand' && (args.input as {Key: string}).Key === failing)
-              throw Object.assign(new Error('Access Denied'), {name: 'AccessDenied', $metadata: {httpStatusCode: 403}})
+              throw Object.assign(new Error('Invalid Argument'), {
+                name: 'InvalidArgument',
+                $metadata: {httpStatusCode: 400},
+              })
             return next(args)
           },
           {step: 'initialize', name: 'failOneKey'},
@@ -180,7 +183,7 @@ test(
     expect(letters).toHaveLength(1)
     expect(letters[0]).toMatchObject({
       attempts: SWEEP_LIMITS.maxAttempts,
-      error: {name: 'AccessDenied', message: 'Access Denied', transient: false},
+      error: {name: 'InvalidArgument', message: 'Invalid Argument', transient: false},
       event: {
         'detail-type': 'Object Created',
         source: 'aws.s3',

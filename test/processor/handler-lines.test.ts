@@ -169,10 +169,10 @@ describe('an upload the sweep found says whether the sweep recovered it', () => 
   test('failed: not recovered', async () => {
     const ref = await put('swept-failing.json', record('SweptFailing'))
     failGet = () => {
-      throw Object.assign(new Error('Access Denied'), {name: 'AccessDenied', $metadata: {httpStatusCode: 403}})
+      throw Object.assign(new Error('Invalid Argument'), {name: 'InvalidArgument', $metadata: {httpStatusCode: 400}})
     }
     try {
-      const {line} = await logged(() => expect(processUpload(ref, {bySweep: true})).rejects.toThrow('Access Denied'))
+      const {line} = await logged(() => expect(processUpload(ref, {bySweep: true})).rejects.toThrow('Invalid Argument'))
       expect(line).toMatchObject({level: 'error', outcome: 'failed', recoveredBySweep: false, transient: false})
     } finally {
       failGet = undefined
@@ -247,7 +247,7 @@ test('a sweep with no Lambda context gives up on an object with an event naming 
   })
   await put('given-up.json', record('GivenUp'), sweepBucket)
   failGet = () => {
-    throw Object.assign(new Error('Access Denied'), {name: 'AccessDenied', $metadata: {httpStatusCode: 403}})
+    throw Object.assign(new Error('Invalid Argument'), {name: 'InvalidArgument', $metadata: {httpStatusCode: 400}})
   }
   try {
     for (let run = 1; run <= SWEEP_LIMITS.maxAttempts; run++) await handler(SWEEP_REQUEST)

@@ -42,7 +42,7 @@ function processor(options: {stuckAfterSeconds: number; failGetFor?: string}) {
   s3.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === 'GetObjectCommand' && (args.input as {Key: string}).Key === options.failGetFor)
-        throw Object.assign(new Error('Access Denied'), {name: 'AccessDenied', $metadata: {httpStatusCode: 403}})
+        throw Object.assign(new Error('Invalid Argument'), {name: 'InvalidArgument', $metadata: {httpStatusCode: 400}})
       return next(args)
     },
     {step: 'initialize', name: 'failOneKey'},
@@ -109,7 +109,7 @@ test("a failing object's event is dead-lettered after maxAttempts sweeps, and la
   expect(failing.letters).toEqual([
     {
       attempts: SWEEP_LIMITS.maxAttempts,
-      error: {name: 'AccessDenied', message: 'Access Denied', transient: false},
+      error: {name: 'InvalidArgument', message: 'Invalid Argument', transient: false},
       event: expect.objectContaining({
         'detail-type': 'Object Created',
         source: 'aws.s3',

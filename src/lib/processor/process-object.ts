@@ -107,7 +107,7 @@ async function readUpload(ref: ObjectRef, s3: S3Client, now: Date): Promise<Read
   } catch (error) {
     if (isNoSuchKey(error)) return {kind: 'gone'}
     if (isPreconditionFailed(error)) return {kind: 'superseded'}
-    const code = (error as {name?: string}).name ?? ''
+    const code = (error as {name?: string} | undefined)?.name ?? ''
     if (UNREADABLE.has(code)) return {kind: 'unreadable', code}
     throw error
   }
