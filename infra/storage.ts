@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import {Construct} from 'constructs'
 
-import {QUARANTINE_RETENTION_DAYS} from '#contract/pipeline-contract.js'
+import {QUARANTINE_RETENTION_DAYS, REPLACE_PREFIX} from '#contract/pipeline-contract.js'
 
 export interface StorageProps {
   removalPolicy: RemovalPolicy
@@ -65,5 +65,22 @@ export class Storage extends Construct {
         },
       ],
     })
+  }
+
+  /**
+   * Only these roles may write replacements (REPLACE_PREFIX): whoever else writes there, even with s3:PutObject on the
+   * whole bucket, is refused by the bucket itself.
+   */
+  admitReplacementsFrom(roles: iam.IRole[]): void {
+    this.processingBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReplacementsOnlyFromAllowedRoles',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.processingBucket.arnForObjects(`${REPLACE_PREFIX}*`)],
+        conditions: {ArnNotEquals: {'aws:PrincipalArn': roles.map((role) => role.roleArn)}},
+      }),
+    )
   }
 }

@@ -14,6 +14,7 @@ export type ResourceName =
   | 'quarantineBucket'
   | 'table'
   | 'outcomesTable'
+  | 'historyTable'
   | 'deadLetterQueueUrl'
   | 'processorDeadLetterQueueUrl'
   | 'processorFunctionName'
@@ -24,6 +25,7 @@ export const RESOURCE_FLAGS = {
   quarantineBucket: 'quarantine-bucket',
   table: 'table',
   outcomesTable: 'outcomes-table',
+  historyTable: 'history-table',
   deadLetterQueueUrl: 'dead-letter-queue-url',
   processorDeadLetterQueueUrl: 'processor-dead-letter-queue-url',
   processorFunctionName: 'processor-function',

@@ -12,6 +12,22 @@ export const LOCAL_CREDENTIALS: AwsCredentialIdentity = {
   secretAccessKey: 'eventpulse-local',
 }
 
+/**
+ * The role a command acts through: `upload`/`status` the uploader role, `quarantine`, `dead-letters` and `sweep` the
+ * quarantine-admin role.
+ */
+export type PipelineRole = 'uploader' | 'quarantineAdmin'
+
+/**
+ * Dummy keys of their own for each role's `--local` commands: the local S3 tells the roles apart by the key a request
+ * is signed with, and lets only the allowed ones write replacements, as IAM does on AWS. It stands in for IAM so that
+ * the same commands meet the same refusals; it protects nothing (the keys are here for all to read).
+ */
+export const LOCAL_ROLE_CREDENTIALS: Record<PipelineRole, AwsCredentialIdentity> = {
+  uploader: {accessKeyId: 'eventpulse-local-uploader', secretAccessKey: 'eventpulse-local'},
+  quarantineAdmin: {accessKeyId: 'eventpulse-local-quarantine-admin', secretAccessKey: 'eventpulse-local'},
+}
+
 /** Asks for an MFA code (a terminal prompt in the CLI, a stub in tests). */
 export type MfaCodeReader = (serial: string) => Promise<string>
 

@@ -15,16 +15,18 @@ import {
   type ResourceName,
   sqsClientIf,
 } from './clients.js'
-import {assumeRoleCredentials, baseCredentials, callerSessionName, type MfaCodeReader} from './credentials.js'
+import {
+  assumeRoleCredentials,
+  baseCredentials,
+  callerSessionName,
+  type MfaCodeReader,
+  type PipelineRole,
+} from './credentials.js'
 import {endpointFor, resolveMfaSerial, resolveRegion} from './profile.js'
 import {discoverStackOutputs, requireOutput} from './stack-outputs.js'
 import type {PipelineFlagValues} from './target-flags.js'
 
-/**
- * The role a command acts through: `upload`/`status` the uploader role, `quarantine`, `dead-letters` and `sweep` the
- * quarantine-admin role.
- */
-export type PipelineRole = 'uploader' | 'quarantineAdmin'
+export type {PipelineRole} from './credentials.js'
 
 const ROLE_OUTPUTS: Record<PipelineRole, string> = {
   uploader: STACK_OUTPUTS.uploaderRoleArn,
@@ -171,4 +173,16 @@ export function flagResources(flags: PipelineFlagValues): Partial<Record<Resourc
   for (const [name, flag] of Object.entries(RESOURCE_FLAGS) as [ResourceName, (typeof RESOURCE_FLAGS)[ResourceName]][])
     if (flags[flag]) resources[name] = flags[flag]
   return resources
+}
+
+/** The local name of each role, as `--role` and the README write it. */
+export const ROLE_NAMES: Record<PipelineRole, string> = {uploader: 'uploader', quarantineAdmin: 'quarantine-admin'}
+
+/**
+ * Who a change is made by, as far as the CLI knows: the role session name when it assumed the stack's role (what
+ * CloudTrail shows), locally the role it plays; unknown with credentials it did not choose (--no-assume-role).
+ */
+export function actingAs(target: PipelineTarget, role: PipelineRole): string | undefined {
+  if (target.local) return ROLE_NAMES[role]
+  return target.roleArn ? callerSessionName() : undefined
 }

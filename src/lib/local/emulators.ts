@@ -4,7 +4,8 @@ import type {AddressInfo} from 'node:net'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
-import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
+import {LOCAL_CREDENTIALS, LOCAL_ROLE_CREDENTIALS} from '#aws/credentials.js'
+import {REPLACE_PREFIX} from '#contract/pipeline-contract.js'
 import {makeStoreCrashSafe, repairS3Files, type SetAsideObject} from './s3-files.js'
 
 const require = createRequire(import.meta.url)
@@ -230,6 +231,33 @@ export interface S3Emulator extends Emulator {
   onObjectCreated(listener: (record: S3rverRecord) => void): void
 }
 
+/** The access key id a request is signed with (header or presigned query), as S3 reads it. */
+function signingKeyId(ctx: KoaContext): string | undefined {
+  const credential = /Credential=([^/,\s]+)/.exec(header(ctx, 'authorization') ?? '')?.[1]
+  return credential ?? (ctx.query['X-Amz-Credential'] as string | undefined)?.split('/')[0]
+}
+
+/**
+ * What the stack's IAM policies and bucket policy do on AWS: a write under REPLACE_PREFIX in `bucket` is refused
+ * (403 AccessDenied) unless it is signed with one of `allowedKeys` (LOCAL_ROLE_CREDENTIALS of the allowed roles).
+ */
+function s3ReplacementsOnlyFrom(bucket: string, allowedKeys: string[]) {
+  return async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {
+    const target = objectTarget(ctx)
+    const refused =
+      ctx.method === 'PUT' &&
+      target?.bucket === bucket &&
+      target.key.startsWith(REPLACE_PREFIX) &&
+      !allowedKeys.includes(signingKeyId(ctx) ?? '')
+    if (!refused) return next()
+    ctx.status = 403
+    ctx.type = 'application/xml'
+    ctx.body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>` +
+      `<Message>Only the roles the pipeline allows may write under ${REPLACE_PREFIX}</Message></Error>`
+  }
+}
+
 /**
  * s3rver (the S3 API) with its files under `directory`, the buckets created, its writes made crash-safe and what an
  * interrupted run left half-written set aside under `setAsideDirectory` (by default `damaged` beside `directory`;
@@ -241,16 +269,17 @@ export async function startS3(options: {
   host: string
   port: number
   buckets: string[]
+  /** Who may write replacements (REPLACE_PREFIX) into which bucket: the access key ids of the allowed roles. */
+  replacements?: {bucket: string; allowedKeys: string[]}
 }): Promise<S3Emulator> {
   const {directory, setAsideDirectory = join(dirname(directory), 'damaged')} = options
   await mkdir(directory, {recursive: true})
   const setAside = await repairS3Files(directory, setAsideDirectory)
   const S3rver = require('s3rver')
   // s3rver checks signatures against its own account: let it know the keys local commands sign with.
-  require('s3rver/lib/models/account.js').DUMMY_ACCOUNT.createKeyPair(
-    LOCAL_CREDENTIALS.accessKeyId,
-    LOCAL_CREDENTIALS.secretAccessKey,
-  )
+  const account = require('s3rver/lib/models/account.js').DUMMY_ACCOUNT
+  for (const keys of [LOCAL_CREDENTIALS, ...Object.values(LOCAL_ROLE_CREDENTIALS)])
+    account.createKeyPair(keys.accessKeyId, keys.secretAccessKey)
   const s3rver = new S3rver({
     address: options.host,
     port: options.port,
@@ -262,6 +291,8 @@ export async function startS3(options: {
     vhostBuckets: false,
   })
   s3rver.middleware.unshift(s3ConditionalRequests(), s3TagsOnWrite, s3TagsAsWritten)
+  if (options.replacements)
+    s3rver.middleware.unshift(s3ReplacementsOnlyFrom(options.replacements.bucket, options.replacements.allowedKeys))
   makeStoreCrashSafe(s3rver.store)
   await s3rver.configureBuckets()
   // Our own server rather than s3rver.run(), which leaves a busy port as an unhandled 'error' event.

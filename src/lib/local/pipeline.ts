@@ -59,12 +59,15 @@ export interface LocalPipelineOptions {
   sweepEverySeconds?: number
   /** Age after which the sweep takes an object as having lost its event (default 15 minutes). */
   stuckAfterSeconds?: number
+  /** The uploader role may write replacements too (`upload --replace`), as the deploy setting uploaderMayReplace. */
+  uploaderMayReplace?: boolean
   /** Tests only: the share of "Object Created" events lost on the way (0 to 1), as S3 may lose one. */
   dropEventRatio?: number
 }
 
 export interface LocalPipelineStats {
   stored: number
+  replaced: number
   quarantined: number
   unchanged: number
   skipped: number
@@ -110,10 +113,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const cleanups = new CleanupStack()
   cleanups.push(await acquireInstanceLock(layout.lockFile))
   try {
-    const {host = '127.0.0.1', s3Port, dynamodbPort} = options
-    const emulators = await startLocalEmulators(layout, {host, s3Port, dynamodbPort}, cleanups)
+    const {host = '127.0.0.1', s3Port, dynamodbPort, uploaderMayReplace} = options
+    const emulators = await startLocalEmulators(layout, {host, s3Port, dynamodbPort, uploaderMayReplace}, cleanups)
     const clients = emulatorClients(emulators.endpoints, {maxAttempts: 3}, cleanups)
-    await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table, LOCAL_RESOURCES.outcomesTable)
+    await ensureTable(
+      clients.dynamodb,
+      LOCAL_RESOURCES.table,
+      LOCAL_RESOURCES.outcomesTable,
+      LOCAL_RESOURCES.historyTable,
+    )
     const {dispatcher, stats, outcomes, sweeping} = startProcessing(options, layout, emulators, cleanups)
     // Before the emulators close, also when the start fails: running handlers finish, the rest stay in flight.
     cleanups.push(() => dispatcher.stop())
@@ -131,6 +139,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       stuckAfterSeconds: options.stuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS,
     }
     const state = pipelineState(layout, emulators.endpoints, {...schedule, recovered: 0, givenUp: 0}, outcomes)
+    state.uploaderMayReplace = uploaderMayReplace ?? false
     const writeState = options.writeState !== false
     const saveState = stateSaver(layout.stateFile, state)
     const sweeper = startSweeper({
@@ -199,7 +208,7 @@ function startProcessing(
 } {
   const handlerClients = emulatorClients(emulators.endpoints, {maxAttempts: options.sdkMaxAttempts ?? 3}, cleanups)
   options.instrumentHandlerClients?.(handlerClients)
-  const {processingBucket, quarantineBucket, table, outcomesTable, region} = LOCAL_RESOURCES
+  const {processingBucket, quarantineBucket, table, outcomesTable, historyTable, region} = LOCAL_RESOURCES
   const log = options.log ?? appendToLogFile(layout.logFile, cleanups)
   // The processor's metrics, kept as counts for `local status` (nothing is sent anywhere).
   const outcomes = tallyOutcomes()
@@ -210,6 +219,7 @@ function startProcessing(
     quarantineBucket,
     table,
     outcomesTable,
+    historyTable,
     batch: options.batch,
     log,
     metrics: outcomes,
@@ -217,6 +227,7 @@ function startProcessing(
   const processUpload = createUploadProcessor(handlerDeps)
   const stats: LocalPipelineStats = {
     stored: 0,
+    replaced: 0,
     quarantined: 0,
     unchanged: 0,
     skipped: 0,
@@ -305,7 +316,7 @@ function pipelineState(
   sweep: LocalPipelineState['sweep'],
   outcomes: OutcomeCounts,
 ): LocalPipelineState {
-  const {region, processingBucket, quarantineBucket, table, outcomesTable} = LOCAL_RESOURCES
+  const {region, processingBucket, quarantineBucket, table, outcomesTable, historyTable} = LOCAL_RESOURCES
   return {
     pid: process.pid,
     startedAt: new Date().toISOString(),
@@ -316,6 +327,7 @@ function pipelineState(
     quarantineBucket,
     table,
     outcomesTable,
+    historyTable,
     schemaHash: ITEM_SCHEMA_HASH,
     outboxFile: layout.outboxFile,
     deadLetterFile: layout.deadLetterFile,

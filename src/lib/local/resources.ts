@@ -1,5 +1,6 @@
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
+import {LOCAL_ROLE_CREDENTIALS, type PipelineRole} from '#aws/credentials.js'
 import {type Emulator, type S3Emulator, startDynamoDb, startS3} from './emulators.js'
 import type {LocalLayout} from './state.js'
 import {LOCAL_RESOURCES, type LocalClients, localClients} from './target.js'
@@ -37,9 +38,13 @@ function portError(error: unknown, what: string, port: number): unknown {
  * Starts dynalite and s3rver (with the buckets) on their ports, keeping their data below the layout's directories;
  * each is closed by the cleanup stack. A port in use is a usage error naming the flag that picks another.
  */
+/** The roles that may write replacements: the quarantine admin, and the uploader when the setting says so. */
+const replacingRoles = (uploaderMayReplace = false): PipelineRole[] =>
+  uploaderMayReplace ? ['quarantineAdmin', 'uploader'] : ['quarantineAdmin']
+
 export async function startLocalEmulators(
   layout: LocalLayout,
-  options: {host: string; s3Port?: number; dynamodbPort?: number},
+  options: {host: string; s3Port?: number; dynamodbPort?: number; uploaderMayReplace?: boolean},
   cleanups: CleanupStack,
 ): Promise<LocalEmulators> {
   const {host} = options
@@ -55,6 +60,10 @@ export async function startLocalEmulators(
     host,
     port: s3Port,
     buckets: [LOCAL_RESOURCES.processingBucket, LOCAL_RESOURCES.quarantineBucket],
+    replacements: {
+      bucket: LOCAL_RESOURCES.processingBucket,
+      allowedKeys: replacingRoles(options.uploaderMayReplace).map((role) => LOCAL_ROLE_CREDENTIALS[role].accessKeyId),
+    },
   }).catch((error) => {
     throw portError(error, 'S3', s3Port)
   })

@@ -47,6 +47,10 @@ export interface LocalPipelineState {
   quarantineBucket: string
   table: string
   outcomesTable: string
+  /** Items' earlier versions; absent from a pipeline started by an older version. */
+  historyTable?: string
+  /** The uploader role may write replacements too (`local start --uploader-may-replace`). */
+  uploaderMayReplace?: boolean
   /** Digest of the item schema this pipeline's processor checks with. */
   schemaHash?: string
   outboxFile: string

@@ -2,7 +2,7 @@ import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {S3Client} from '@aws-sdk/client-s3'
 
 import {createS3Client, type PipelineTarget, requestHandlerFor} from '#aws/clients.js'
-import {LOCAL_CREDENTIALS} from '#aws/credentials.js'
+import {LOCAL_CREDENTIALS, LOCAL_ROLE_CREDENTIALS, type PipelineRole} from '#aws/credentials.js'
 import type {LocalPipelineState} from './state.js'
 
 /** Names of the local resources (the deployed stack has its own, from CloudFormation). */
@@ -12,6 +12,7 @@ export const LOCAL_RESOURCES = {
   quarantineBucket: 'eventpulse-quarantine',
   table: 'eventpulse-catalog',
   outcomesTable: 'eventpulse-outcomes',
+  historyTable: 'eventpulse-history',
 } as const
 
 export interface LocalClients {
@@ -19,14 +20,17 @@ export interface LocalClients {
   dynamodb: DynamoDBClient
 }
 
-/** Clients for the local emulators: dummy keys, no STS, nothing of the user's AWS configuration. */
+/**
+ * Clients for the local emulators: dummy keys (the role's, when one is given: LOCAL_ROLE_CREDENTIALS), no STS, nothing
+ * of the user's AWS configuration.
+ */
 export function localClients(
   endpoints: {s3: string; dynamodb: string},
-  options: {maxAttempts?: number; concurrency?: number} = {},
+  options: {maxAttempts?: number; concurrency?: number; role?: PipelineRole} = {},
 ): LocalClients {
   const basics = {
     region: LOCAL_RESOURCES.region,
-    credentials: LOCAL_CREDENTIALS,
+    credentials: options.role ? LOCAL_ROLE_CREDENTIALS[options.role] : LOCAL_CREDENTIALS,
     requestHandler: requestHandlerFor(options.concurrency ?? 64),
     maxAttempts: options.maxAttempts ?? 3,
   }
@@ -38,7 +42,14 @@ export function localClients(
 
 type LocalPipelineAddress = Pick<
   LocalPipelineState,
-  'region' | 'endpoints' | 'processingBucket' | 'quarantineBucket' | 'table' | 'outcomesTable' | 'schemaHash'
+  | 'region'
+  | 'endpoints'
+  | 'processingBucket'
+  | 'quarantineBucket'
+  | 'table'
+  | 'outcomesTable'
+  | 'historyTable'
+  | 'schemaHash'
 >
 
 /**
@@ -47,16 +58,16 @@ type LocalPipelineAddress = Pick<
  */
 export function localTarget(
   pipeline: LocalPipelineAddress,
-  options: {label?: string; concurrency?: number; clients?: LocalClients} = {},
+  options: {label?: string; concurrency?: number; clients?: LocalClients; role?: PipelineRole} = {},
 ): PipelineTarget {
   const concurrency = options.concurrency ?? 16
-  const {processingBucket, quarantineBucket, table, outcomesTable} = pipeline
+  const {processingBucket, quarantineBucket, table, outcomesTable, historyTable} = pipeline
   return {
     label: options.label ?? 'local pipeline',
     region: pipeline.region,
     concurrency,
     schemaHash: pipeline.schemaHash,
-    resources: {processingBucket, quarantineBucket, table, outcomesTable},
-    ...(options.clients ?? localClients(pipeline.endpoints, {concurrency})),
+    resources: {processingBucket, quarantineBucket, table, outcomesTable, historyTable},
+    ...(options.clients ?? localClients(pipeline.endpoints, {concurrency, role: options.role})),
   }
 }

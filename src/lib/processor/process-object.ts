@@ -19,7 +19,10 @@ import {
 
 import {MAX_BATCH_OBJECT_BYTES, MAX_OBJECT_BYTES} from '#contract/limits.js'
 import {
+  decodeMetadataValue,
   encodeMetadataValue,
+  isReplaceKey,
+  ITEM_CHANGES,
   ITEM_METADATA,
   QUARANTINE_METADATA,
   QUARANTINE_REASONS,
@@ -29,8 +32,9 @@ import {
   quarantineTagging,
   SOURCE_KEY_INDEX,
   TABLE_KEY,
+  UPLOAD_METADATA,
 } from '#contract/pipeline-contract.js'
-import {OUTCOMES_TABLE} from '#contract/table.js'
+import {DEFAULT_HISTORY_RETENTION_SECONDS, OUTCOMES_TABLE} from '#contract/table.js'
 import {checkRecord} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
 import type {TypedItem, TypedValue} from '#record/typed-item.js'
@@ -40,6 +44,7 @@ import type {NotificationContent, Notifier} from './notifier.js'
 import {BatchProcessor, type BatchSettings} from './process-batch.js'
 import {describeProblems, type Problem, valueFree} from './problems.js'
 import type {ItemKey, ProcessOptions, ProcessResult, PutOutcome, Upload} from './results.js'
+import {replaceVersion, type StoredItem, type VersionStore} from './versions.js'
 import {isBatchName} from '#contract/batch-names.js'
 
 export interface ProcessorDeps {
@@ -53,10 +58,15 @@ export interface ProcessorDeps {
   now?: () => Date
   /** How batch objects are worked through (tests shorten the lease and checkpoint interval). */
   batch?: Partial<BatchSettings>
+  /** Where items' earlier versions are kept when replaced (REPLACE_PREFIX), and how long (default 365 days). */
+  historyTable?: string
+  historyRetentionSeconds?: number
 }
 
 /** S3 allows 2 KB of user metadata in all (names and values); keep clear of it. */
 const METADATA_BUDGET_BYTES = 1900
+/** Rounds of a replacement that finds the item changed by a racing change each time, before the try is retried. */
+const MAX_REPLACE_ROUNDS = 5
 const MAX_MESSAGE_CHARS = 300
 
 const itemKeyOf = (item: Record<string, TypedValue | {S?: string}>): ItemKey => ({
@@ -104,6 +114,7 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
     etag: ref.etag ?? etag,
     sequencer: ref.sequencer,
     releaseId: response.Metadata?.[QUARANTINE_METADATA.releaseId],
+    requestedBy: decodeOptional(response.Metadata?.[UPLOAD_METADATA.requestedBy]),
   }
   if ((response.ContentLength ?? 0) > limit) {
     discard()
@@ -114,6 +125,8 @@ async function readUpload(ref: ObjectRef, s3: S3Client): Promise<Read> {
   if (batch) return {kind: 'stream', upload, body: body as AsyncIterable<Uint8Array>, size: response.ContentLength}
   return {kind: 'bytes', upload, bytes: await body.transformToByteArray()}
 }
+
+const decodeOptional = (value: string | undefined) => (value === undefined ? undefined : decodeMetadataValue(value))
 
 /** The first `length` UTF-16 units of `text`, less half a surrogate pair at the end (no encoding takes it alone). */
 const clip = (text: string, length: number): string =>
@@ -153,7 +166,7 @@ export class ObjectProcessor {
   constructor(private readonly deps: ProcessorDeps) {
     this.now = deps.now ?? (() => new Date())
     this.batches = new BatchProcessor(deps, this.now, {
-      putRecord: (upload, record, line) => this.putRecord(upload, record, line),
+      putRecord: (upload, record, line, replace) => this.putRecord(upload, record, line, replace),
       writeEntry: (upload, bytes, reason, message, line) => this.writeEntry(upload, bytes, reason, message, line),
       copyEntry: (upload, reason, message, line) => this.copyEntry(upload, reason, message, line),
       notify: (upload, content) => this.notify(upload, content),
@@ -195,10 +208,15 @@ export class ObjectProcessor {
   }
 
   private async store(upload: Upload, bytes: Uint8Array, record: TypedItem): Promise<ProcessResult> {
-    const put = await this.putRecord(upload, record)
+    const put = await this.putRecord(upload, record, undefined, isReplaceKey(upload.key))
     if (put.kind === 'too-large') return this.quarantine(upload, bytes, 'too-large', valueFree(put.message))
     if (put.kind === 'unchanged') return this.unchanged(upload, put.item, put.stored)
     if (put.kind === 'duplicate') return this.quarantine(upload, bytes, 'duplicate', valueFree(put.stored), put.item)
+    if (put.kind === 'replaced') {
+      await this.announceReplaced(upload, put.item)
+      await this.removeOriginal(upload)
+      return {outcome: 'replaced', key: upload.key, item: put.item}
+    }
     await this.announceStored(upload, put.item)
     await this.removeOriginal(upload)
     return {outcome: 'stored', key: upload.key, item: put.item, alreadyStored: put.alreadyStored}
@@ -209,6 +227,17 @@ export class ObjectProcessor {
       outcome: 'stored',
       subject: `EventPulse: stored ${item.ArtistID} / ${item.ItemID}`,
       message: `${upload.key} was stored as ArtistID "${item.ArtistID}", ItemID "${item.ItemID}".`,
+      item,
+    })
+  }
+
+  private announceReplaced(upload: Upload, item: ItemKey): Promise<void> {
+    return this.notify(upload, {
+      outcome: 'replaced',
+      subject: `EventPulse: replaced ${item.ArtistID} / ${item.ItemID}`,
+      message:
+        `${upload.key} replaced the item ArtistID "${item.ArtistID}", ItemID "${item.ItemID}"; ` +
+        'its earlier version is in the history (`eventpulse items history`).',
       item,
     })
   }
@@ -275,9 +304,10 @@ export class ObjectProcessor {
 
   /**
    * The conditional put of one record (of a one-record object, or line `line` of a batch): stored, stored already by
-   * an earlier try of this very upload (and line), the same record from elsewhere (`unchanged`), or a `duplicate`.
+   * an earlier try of this very upload (and line), the same record from elsewhere (`unchanged`), or a `duplicate`;
+   * with `replace` (an upload under REPLACE_PREFIX), a different record replaces the stored item (`replaced`).
    */
-  private async putRecord(upload: Upload, record: TypedItem, line?: number): Promise<PutOutcome> {
+  private async putRecord(upload: Upload, record: TypedItem, line?: number, replace = false): Promise<PutOutcome> {
     const item = {
       ...record,
       [ITEM_METADATA.sourceKey]: {S: upload.key},
@@ -285,8 +315,40 @@ export class ObjectProcessor {
       ...(line === undefined ? {} : {[ITEM_METADATA.sourceLine]: {N: String(line)}}),
       // The sequencer only orders; kept to show which event stored the item, when the event had one.
       ...(upload.sequencer ? {[ITEM_METADATA.sourceSequencer]: {S: upload.sequencer}} : {}),
+      ...(upload.requestedBy ? {[ITEM_METADATA.changedBy]: {S: upload.requestedBy}} : {}),
       [ITEM_METADATA.ingestedAt]: {S: this.now().toISOString()},
+      [ITEM_METADATA.version]: {N: '1'},
     }
+    const itemKey = itemKeyOf(item)
+    // A replacement that lost a race to another change looks again at what is stored now; a few rounds at most.
+    for (let round = 1; ; round++) {
+      const {put, existing} = await this.putNew(upload, item, record, line)
+      if (put.kind !== 'duplicate' || !replace || !existing) return put
+      let replaced: 'replaced' | 'conflict'
+      try {
+        replaced = await replaceVersion(this.versionStore(), existing, {
+          ...item,
+          [ITEM_METADATA.change]: {S: ITEM_CHANGES.replaced},
+        })
+      } catch (error) {
+        if (isItemTooLarge(error)) return tooLarge(error)
+        throw error
+      }
+      if (replaced === 'replaced') return {kind: 'replaced', item: itemKey}
+      if (round === MAX_REPLACE_ROUNDS)
+        throw Object.assign(new Error(`item ${JSON.stringify(itemKey)} keeps changing during its replacement`), {
+          $retryable: {},
+        })
+    }
+  }
+
+  /** The put of a record as a new item; with a `duplicate`, the item stored under its key. */
+  private async putNew(
+    upload: Upload,
+    item: StoredItem,
+    record: TypedItem,
+    line?: number,
+  ): Promise<{put: PutOutcome; existing?: StoredItem}> {
     const itemKey = itemKeyOf(item)
     try {
       await this.deps.dynamodb.send(
@@ -298,10 +360,9 @@ export class ObjectProcessor {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       )
-      return {kind: 'stored', item: itemKey, alreadyStored: false}
+      return {put: {kind: 'stored', item: itemKey, alreadyStored: false}}
     } catch (error) {
-      if (isItemTooLarge(error))
-        return {kind: 'too-large', message: `DynamoDB refused the item as too large: ${(error as Error).message}`}
+      if (isItemTooLarge(error)) return {put: tooLarge(error)}
       if (!isConditionalCheckFailed(error)) throw error
       const existing = (error as ConditionalCheckFailedException).Item ?? (await this.storedItem(itemKey))
       // The item vanished between the put and the read (deleted meanwhile): let the retry put it again.
@@ -309,14 +370,32 @@ export class ObjectProcessor {
         throw Object.assign(new Error(`item ${JSON.stringify(itemKey)} changed during the conditional put; retrying`), {
           $retryable: {},
         })
-      // This very upload (and line), stored by an earlier try; else the same record from elsewhere; else a duplicate.
-      if (isSameUpload(existing, upload, line)) return {kind: 'stored', item: itemKey, alreadyStored: true}
+      // This very upload (and line), stored or replaced by an earlier try; else the same record from elsewhere; else a
+      // duplicate.
+      if (isSameUpload(existing, upload, line))
+        return {
+          put:
+            existing[ITEM_METADATA.change]?.S === ITEM_CHANGES.replaced
+              ? {kind: 'replaced', item: itemKey}
+              : {kind: 'stored', item: itemKey, alreadyStored: true},
+        }
       const from = existing[ITEM_METADATA.sourceKey]?.S
       const fromLine = existing[ITEM_METADATA.sourceLine]?.N
       const stored = storedText(itemKey, from ? ` (from ${from}${fromLine ? `, line ${fromLine}` : ''})` : '')
-      return sameRecord(existing, record)
-        ? {kind: 'unchanged', item: itemKey, stored}
-        : {kind: 'duplicate', item: itemKey, stored}
+      if (sameRecord(existing, record)) return {put: {kind: 'unchanged', item: itemKey, stored}}
+      return {put: {kind: 'duplicate', item: itemKey, stored}, existing}
+    }
+  }
+
+  private versionStore(): VersionStore {
+    const {dynamodb, table, historyTable, historyRetentionSeconds} = this.deps
+    if (!historyTable) throw new Error('the processor was given no history table, so it cannot replace items')
+    return {
+      dynamodb,
+      table,
+      historyTable,
+      historyRetentionSeconds: historyRetentionSeconds ?? DEFAULT_HISTORY_RETENTION_SECONDS,
+      now: this.now,
     }
   }
 
@@ -560,6 +639,11 @@ function isSameUpload(existing: Record<string, {S?: string; N?: string}>, upload
 
 const storedText = (item: ItemKey, source = '') =>
   `ArtistID "${item.ArtistID}", ItemID "${item.ItemID}" is already stored${source}`
+
+const tooLarge = (error: unknown): PutOutcome => ({
+  kind: 'too-large',
+  message: `DynamoDB refused the item as too large: ${(error as Error).message}`,
+})
 
 function isItemTooLarge(error: unknown): boolean {
   const err = error as {name?: string; message?: string}

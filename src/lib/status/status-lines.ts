@@ -2,6 +2,7 @@ import type {KeyStatus, UploadOutcome} from './key-status.js'
 
 const STATE_NAMES: Record<KeyStatus['state'], string> = {
   stored: 'stored',
+  replaced: 'replaced',
   unchanged: 'unchanged',
   quarantined: 'quarantined',
   batch: 'batch',
@@ -15,6 +16,8 @@ function details(outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['stat
   switch (outcome.state) {
     case 'stored':
       return `(${item}, ${outcome.at ?? 'time unknown'})`
+    case 'replaced':
+      return `(${item}: a new version, the earlier one in \`eventpulse items history\`, ${outcome.at ?? 'time unknown'})`
     case 'unchanged':
       return `(already stored exactly so as ${item}; nothing changed, ${outcome.at ?? 'time unknown'})`
     case 'quarantined':
@@ -25,7 +28,8 @@ function details(outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['stat
       if (!counts) return ''
       const where =
         counts.quarantined > 0 ? `; quarantined ones: eventpulse quarantine list --prefix '${outcome.key}/'` : ''
-      return `(${counts.records} records: ${counts.stored} stored, ${counts.unchanged} unchanged, ${counts.quarantined} quarantined${where}, ${outcome.at ?? 'time unknown'})`
+      const replaced = counts.replaced ? `${counts.replaced} replaced, ` : ''
+      return `(${counts.records} records: ${replaced}${counts.stored} stored, ${counts.unchanged} unchanged, ${counts.quarantined} quarantined${where}, ${outcome.at ?? 'time unknown'})`
     }
     case 'in-flight':
       return `(uploaded ${outcome.at ?? 'just now'})`

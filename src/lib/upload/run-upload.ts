@@ -21,6 +21,8 @@ export interface UploadSummary {
   notAttempted: number
   /** With --wait, records (a batch file's counted one by one): stored, quarantined, and files still in flight. */
   stored?: number
+  /** With --wait and --replace: records that replaced a different stored one. */
+  replaced?: number
   quarantined?: number
   pending?: number
 }
@@ -89,6 +91,9 @@ export async function runUpload(
   options: {
     validate: boolean
     force?: boolean
+    /** Uploads go under REPLACE_PREFIX (the keys say so), signed by `requestedBy`: count what they replaced. */
+    replace?: boolean
+    requestedBy?: string
     progress: Progress
     wait?: {timeoutMs: number; progress: (total: number) => Progress}
     /** Ctrl-C: no more files are sent, and the waiting stops. */
@@ -125,10 +130,11 @@ export async function runUpload(
     uploaded.forEach((file, index) => (file.outcome = statuses[index] ?? {key: file.key, state: 'in-flight'}))
     const outcomes = uploaded.map((file) => file.outcome!)
     // A batch object counts by its records: what became of each.
-    const count = (state: 'stored' | 'unchanged' | 'quarantined') =>
+    const count = (state: 'stored' | 'replaced' | 'unchanged' | 'quarantined') =>
       outcomes.filter((outcome) => outcome.state === state).length +
       outcomes.reduce((sum, outcome) => sum + (outcome.counts?.[state] ?? 0), 0)
     summary.stored = count('stored')
+    if (options.replace) summary.replaced = count('replaced')
     summary.quarantined = count('quarantined')
     summary.unchanged += count('unchanged')
     summary.pending = outcomes.filter((outcome) => !isSettled(outcome)).length
@@ -180,6 +186,7 @@ export function summaryLine(result: UploadResult): string {
   if (s.invalid) parts.push(`${s.invalid} invalid (not sent)`)
   if (s.failed) parts.push(`${s.failed} failed`)
   if (s.notAttempted) parts.push(`${s.notAttempted} not attempted`)
+  if (s.replaced !== undefined) parts.push(`${s.replaced} replaced`)
   if (s.stored !== undefined) parts.push(`${s.stored} stored`, `${s.quarantined} quarantined`)
   if (s.pending) parts.push(`${s.pending} still in flight`)
   return `${parts.join(', ')}.${result.dryRun ? ' Dry run: nothing was sent.' : ''}`

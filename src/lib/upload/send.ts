@@ -8,7 +8,7 @@ import {mapConcurrently} from '#core/concurrency.js'
 import {explainAwsError, isConditionalWriteConflict} from '#aws/explain-error.js'
 import {CliError, type Failure, toFailure} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
-import type {QuarantineReason} from '#contract/pipeline-contract.js'
+import {encodeMetadataValue, type QuarantineReason, UPLOAD_METADATA} from '#contract/pipeline-contract.js'
 import type {Progress} from '#terminal/progress.js'
 import type {RecordProblem} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
@@ -44,6 +44,8 @@ export interface SendOptions {
   validate: boolean
   /** Send records even when the table already holds them exactly so. */
   force: boolean
+  /** Who sends, as UPLOAD_METADATA says it: kept on the items a replacement makes. */
+  requestedBy?: string
   progress: Progress
   /** Ctrl-C: no new file starts; those not started are reported `not-attempted`. */
   signal?: AbortSignal
@@ -69,7 +71,7 @@ async function put(
   planned: PlannedFile,
   body: Buffer,
   described: Pick<UploadedFile, 'file' | 'key' | 'size'>,
-  progress: Progress,
+  {progress, requestedBy}: Pick<SendOptions, 'progress' | 'requestedBy'>,
 ): Promise<UploadedFile> {
   const {key} = planned
   for (let attempt = 1; ; attempt++) {
@@ -81,6 +83,7 @@ async function put(
           Body: body,
           ContentType: 'application/json',
           IfNoneMatch: '*',
+          Metadata: requestedBy ? {[UPLOAD_METADATA.requestedBy]: encodeMetadataValue(requestedBy)} : undefined,
         }),
       )
       progress.advance()
@@ -178,7 +181,7 @@ export async function uploadFiles(
       return {...described, status: 'unchanged', item: {ArtistID: ArtistID.S, ItemID: ItemID.S}}
     }
     try {
-      return await put(target, entry, body, described, options.progress)
+      return await put(target, entry, body, described, options)
     } catch (error) {
       const fileFailure = toFailure(explainAwsError(error))
       failure ??= fileFailure
