@@ -76,6 +76,8 @@ test('a catalog refresh with --replace: replaced, unchanged and stored records c
   expect(versions[2].changes).toEqual([{attribute: 'Streams', change: 'changed', before: 10, after: 20}])
   const human = await runCli(['items', 'history', 'Refresh', 'TRACK#Loyal', '--local'], {env})
   expect(human.stdout).toContain('    Streams: 10 → 20')
+  // `local start` prints each outcome as it is notified.
+  expect(run.stdout()).toContain(' replaced    replace/v2.json → Refresh / TRACK#Loyal (new version)')
 })
 
 test('the uploader, without the setting, cannot replace: refused as AccessDenied, nothing changed', async () => {

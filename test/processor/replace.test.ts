@@ -61,9 +61,12 @@ describe('uploads under replace/', () => {
     expect(item?.[ITEM_METADATA.version].N).toBe('2')
     expect(item?.[ITEM_METADATA.sourceKey].S).toBe('replace/a2.json')
     expect(await history('Refresh', 'TRACK#a')).toEqual([['1', '10']])
-    // Outside replace/ a different record is still a duplicate, and the item stays as it is.
-    expect((await send('other/a.json', trackRecord('Refresh', 'a', {Streams: 99})))?.reason).toBe('duplicate')
+    // Outside replace/ a different record is still a duplicate, and the item stays as it is; the entry says which
+    // version of the item it was judged against (what `quarantine accept` checks before replacing).
+    const duplicate = await send('other/a.json', trackRecord('Refresh', 'a', {Streams: 99}))
+    expect(duplicate?.reason).toBe('duplicate')
     expect((await t.item('Refresh', 'TRACK#a'))?.Streams.N).toBe('25')
+    expect((await t.quarantined(duplicate!.quarantineKey!)).metadata['ep-judged-version']).toBe('2')
   })
 
   test('three changes leave three earlier versions in the history, and the fourth version stored', async () => {
@@ -118,6 +121,9 @@ describe('uploads under replace/', () => {
   test('a batch replaces, finds unchanged and stores line by line, and counts each', async () => {
     await send('first/b1.json', trackRecord('Batch', '1', {Streams: 1}))
     await send('first/b2.json', trackRecord('Batch', '2', {Streams: 2}))
+    await send('first/judged.ndjson', trackRecord('Batch', '1', {Streams: 7}) + '\n') // a duplicate line
+    const judged = (await t.keys('eventpulse-quarantine')).find((key) => key.startsWith('first/judged.ndjson/'))
+    expect((await t.quarantined(judged!)).metadata['ep-judged-version']).toBe('1')
     const lines = [
       trackRecord('Batch', '1', {Streams: 100}), // replaced
       trackRecord('Batch', '2', {Streams: 2}), // unchanged

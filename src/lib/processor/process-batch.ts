@@ -27,6 +27,8 @@ export interface BatchSteps {
     reason: QuarantineReason,
     message: string,
     line: number,
+    /** A `duplicate`'s: the version of the stored item it was judged against. */
+    judgedVersion?: number,
   ): Promise<string>
   copyEntry(
     upload: Upload,
@@ -199,8 +201,13 @@ export class BatchProcessor {
   }
 
   private async processLine(upload: Upload, {line, bytes, record}: BatchLine & {record: number}): Promise<LineResult> {
-    const quarantine = async (reason: QuarantineReason, message: string, path = ''): Promise<LineResult> => {
-      await this.steps.writeEntry(upload, bytes, reason, message, line)
+    const quarantine = async (
+      reason: QuarantineReason,
+      message: string,
+      path = '',
+      judgedVersion?: number,
+    ): Promise<LineResult> => {
+      await this.steps.writeEntry(upload, bytes, reason, message, line, judgedVersion)
       return {outcome: 'quarantined', reason, problem: {line, path, reason}}
     }
     if (record > MAX_BATCH_RECORDS) return quarantine('too-large', pastRecordLimit(record))
@@ -210,7 +217,9 @@ export class BatchProcessor {
     const put = await this.steps.putRecord(upload, check.item, line, isReplaceKey(upload.key))
     if (put.kind === 'stored' || put.kind === 'replaced') return {outcome: put.kind}
     if (put.kind === 'unchanged') return {outcome: 'unchanged'}
-    return put.kind === 'duplicate' ? quarantine('duplicate', put.stored) : quarantine('too-large', put.message)
+    return put.kind === 'duplicate'
+      ? quarantine('duplicate', put.stored, '', put.version)
+      : quarantine('too-large', put.message)
   }
 
   /**

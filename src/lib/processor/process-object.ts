@@ -44,7 +44,7 @@ import type {NotificationContent, Notifier} from './notifier.js'
 import {BatchProcessor, type BatchSettings} from './process-batch.js'
 import {describeProblems, type Problem, valueFree} from './problems.js'
 import type {ItemKey, ProcessOptions, ProcessResult, PutOutcome, Upload} from './results.js'
-import {replaceVersion, type StoredItem, type VersionStore} from './versions.js'
+import {replaceVersion, type StoredItem, versionOf, type VersionStore} from './versions.js'
 import {isBatchName} from '#contract/batch-names.js'
 
 export interface ProcessorDeps {
@@ -138,12 +138,14 @@ function quarantineMetadata(
   message: string,
   at: string,
   line?: number,
+  judgedVersion?: number,
 ): Record<string, string> {
   const metadata: Record<string, string> = {
     [QUARANTINE_METADATA.reason]: reason,
     [QUARANTINE_METADATA.sourceEtag]: upload.etag,
     [QUARANTINE_METADATA.quarantinedAt]: at,
   }
+  if (judgedVersion !== undefined) metadata[QUARANTINE_METADATA.judgedVersion] = String(judgedVersion)
   if (line !== undefined) metadata[QUARANTINE_METADATA.sourceLine] = String(line)
   if (upload.sequencer) metadata[QUARANTINE_METADATA.sourceSequencer] = upload.sequencer
   if (upload.releaseId) metadata[QUARANTINE_METADATA.releaseId] = upload.releaseId
@@ -167,7 +169,8 @@ export class ObjectProcessor {
     this.now = deps.now ?? (() => new Date())
     this.batches = new BatchProcessor(deps, this.now, {
       putRecord: (upload, record, line, replace) => this.putRecord(upload, record, line, replace),
-      writeEntry: (upload, bytes, reason, message, line) => this.writeEntry(upload, bytes, reason, message, line),
+      writeEntry: (upload, bytes, reason, message, line, judgedVersion) =>
+        this.writeEntry(upload, bytes, reason, message, line, judgedVersion),
       copyEntry: (upload, reason, message, line) => this.copyEntry(upload, reason, message, line),
       notify: (upload, content) => this.notify(upload, content),
       removeOriginal: (upload) => this.removeOriginal(upload),
@@ -211,7 +214,8 @@ export class ObjectProcessor {
     const put = await this.putRecord(upload, record, undefined, isReplaceKey(upload.key))
     if (put.kind === 'too-large') return this.quarantine(upload, bytes, 'too-large', valueFree(put.message))
     if (put.kind === 'unchanged') return this.unchanged(upload, put.item, put.stored)
-    if (put.kind === 'duplicate') return this.quarantine(upload, bytes, 'duplicate', valueFree(put.stored), put.item)
+    if (put.kind === 'duplicate')
+      return this.quarantine(upload, bytes, 'duplicate', valueFree(put.stored), put.item, put.version)
     if (put.kind === 'replaced') {
       await this.announceReplaced(upload, put.item)
       await this.removeOriginal(upload)
@@ -383,7 +387,7 @@ export class ObjectProcessor {
       const fromLine = existing[ITEM_METADATA.sourceLine]?.N
       const stored = storedText(itemKey, from ? ` (from ${from}${fromLine ? `, line ${fromLine}` : ''})` : '')
       if (sameRecord(existing, record)) return {put: {kind: 'unchanged', item: itemKey, stored}}
-      return {put: {kind: 'duplicate', item: itemKey, stored}, existing}
+      return {put: {kind: 'duplicate', item: itemKey, stored, version: versionOf(existing)}, existing}
     }
   }
 
@@ -453,8 +457,9 @@ export class ObjectProcessor {
     reason: QuarantineReason,
     problem: Problem,
     item?: ItemKey,
+    judgedVersion?: number,
   ): Promise<ProcessResult> {
-    const target = await this.writeEntry(upload, bytes, reason, problem.message)
+    const target = await this.writeEntry(upload, bytes, reason, problem.message, undefined, judgedVersion)
     return this.finishQuarantine(upload, reason, problem, target, item)
   }
 
@@ -468,6 +473,7 @@ export class ObjectProcessor {
     reason: QuarantineReason,
     message: string,
     line?: number,
+    judgedVersion?: number,
   ): Promise<string> {
     const target = quarantineKey(upload.key, upload, line)
     const at = this.now().toISOString()
@@ -479,7 +485,7 @@ export class ObjectProcessor {
           Body: bytes,
           ContentType: 'application/json',
           IfNoneMatch: '*',
-          Metadata: quarantineMetadata(upload, reason, message, at, line),
+          Metadata: quarantineMetadata(upload, reason, message, at, line, judgedVersion),
           Tagging: quarantineTagging(reason, upload.etag, at),
         }),
       )

@@ -57,7 +57,8 @@ export type PutOutcome =
   | {kind: 'stored'; item: ItemKey; alreadyStored: boolean}
   | {kind: 'unchanged'; item: ItemKey; stored: string}
   | {kind: 'replaced'; item: ItemKey}
-  | {kind: 'duplicate'; item: ItemKey; stored: string}
+  /** `version`: the stored item's, which the record was judged against (kept on the quarantine entry). */
+  | {kind: 'duplicate'; item: ItemKey; stored: string; version: number}
   | {kind: 'too-large'; message: string}
 
 /** What became of a batch's records so far (all lines before the checkpoint), or in all when it is done. */
