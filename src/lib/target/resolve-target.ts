@@ -11,6 +11,7 @@ export async function resolveTarget(flags: PipelineFlagValues, request: TargetRe
   if (!flags.local) return resolveAwsTarget(flags, request)
   // Loaded only for --local: it brings the DynamoDB client, which most AWS commands never need.
   const {localTarget} = await import('#local/target.js')
-  const target = localTarget(readLocalPipeline(), {concurrency: request.concurrency})
+  // The role's own local keys: the local S3 lets only the allowed roles write replacements, as IAM does.
+  const target = localTarget(readLocalPipeline(), {concurrency: request.concurrency, role: request.role})
   return {...target, local: true, resources: {...target.resources, ...flagResources(flags)}}
 }
