@@ -25,8 +25,9 @@ afterAll(async () => {
   await stopTestPipeline(t)
 })
 
+// A conditional write, as the processing bucket takes no other.
 const put = (s3: S3Client, key: string, body: string) =>
-  s3.send(new PutObjectCommand({Bucket: 'eventpulse-processing', Key: key, Body: Buffer.from(body)}))
+  s3.send(new PutObjectCommand({Bucket: 'eventpulse-processing', Key: key, Body: Buffer.from(body), IfNoneMatch: '*'}))
 
 /** The item's earlier versions, oldest first, as [version, Streams]. */
 async function history(artist: string, itemId: string): Promise<[string, string | undefined][]> {
