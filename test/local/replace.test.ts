@@ -2,6 +2,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 
+import {PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, expect, test} from 'vitest'
 
 import {runningState, spawnLocalStart, type LocalStartProcess} from '../helpers/local-process.js'
@@ -88,4 +89,36 @@ test('the uploader, without the setting, cannot replace: refused as AccessDenied
   expect(refused.exitCode).toBe(3)
   const got = await runCli(['items', 'get', 'Refresh', 'TRACK#Loyal', '--local', '--json'], {env})
   expect(JSON.parse(got.stdout).result.item.record.Streams).not.toBe(999)
+})
+
+test("a foreign client set up by `local env` signs as the uploader, refused under replace/; the admin's pair may write there", async () => {
+  const valuesOf = async (args: string[]) =>
+    JSON.parse((await runCli(['local', 'env', '--json', ...args], {env})).stdout).result as Record<string, string>
+  const uploader = await valuesOf([])
+  const admin = await valuesOf(['--role', 'quarantine-admin'])
+  expect(uploader.AWS_ACCESS_KEY_ID).not.toBe(admin.AWS_ACCESS_KEY_ID)
+  const put = async (values: Record<string, string>, key: string) => {
+    const s3 = new S3Client({
+      region: values.AWS_REGION,
+      endpoint: values.AWS_ENDPOINT_URL_S3,
+      forcePathStyle: true,
+      maxAttempts: 1,
+      credentials: {accessKeyId: values.AWS_ACCESS_KEY_ID, secretAccessKey: values.AWS_SECRET_ACCESS_KEY},
+    })
+    const body = JSON.stringify({ArtistID: 'Foreign', ItemID: `TRACK#${key}`, EntityType: 'Track'})
+    try {
+      return await s3.send(
+        new PutObjectCommand({Bucket: 'eventpulse-processing', Key: key, Body: body, IfNoneMatch: '*'}),
+      )
+    } finally {
+      s3.destroy()
+    }
+  }
+  await expect(put(uploader, 'replace/foreign-uploader.json')).rejects.toMatchObject({
+    name: 'AccessDenied',
+    message: expect.stringContaining('replace/'),
+  })
+  // The same pair is taken elsewhere: the refusal is the replace/ rule, not the signature.
+  await expect(put(uploader, 'drop/foreign-uploader.json')).resolves.toBeDefined()
+  await expect(put(admin, 'replace/foreign-admin.json')).resolves.toBeDefined()
 })
