@@ -128,7 +128,10 @@ describe('items export', () => {
   it('writes each record typed exactly as uploaded, with none of the metadata the pipeline stores beside it', async () => {
     const run = await cli(['items', 'export', '--artist', 'Knock2', '--typed'])
     expect(run.exitCode).toBe(0)
-    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(lines).toEqual([
       {ArtistID: {S: 'Knock2'}, ItemID: {S: 'ALBUM#nothing changes'}, Year: {N: '2024'}},
       {
