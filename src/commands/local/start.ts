@@ -55,8 +55,9 @@ Like the deployed stack, it sweeps the processing bucket on a schedule
 than --stuck-after.
 Like the stack, only the quarantine-admin role may write replacements
 (\`upload --replace\`); --uploader-may-replace lets the uploader role too, as the
-deploy setting does. Locally the roles are told apart by the dummy key each
-signs with: the same refusals as on AWS, no protection.
+deploy setting does. Locally the roles are told apart by which of the data
+directory's random pairs of keys signed (one per role, see \`local env --role\`):
+the same refusals as on AWS.
 With --json, one summary document is printed when it stops; notifications then
 go to stderr.`
 

@@ -4,8 +4,8 @@ import type {PipelineFlagValues} from '#aws/target-flags.js'
 import {readLocalPipeline} from '#local/state.js'
 
 /**
- * Where and as whom a command acts: with `--local`, the pipeline `local start` runs (static dummy credentials, no STS
- * or CloudFormation); otherwise a deployed stack, or whatever --endpoint-url points at.
+ * Where and as whom a command acts: with `--local`, the pipeline `local start` runs (the role's keys of its data
+ * directory, no STS or CloudFormation); otherwise a deployed stack, or whatever --endpoint-url points at.
  */
 export async function resolveTarget(flags: PipelineFlagValues, request: TargetRequest): Promise<PipelineTarget> {
   if (!flags.local) return resolveAwsTarget(flags, request)
