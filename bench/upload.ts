@@ -31,7 +31,13 @@ const benchCredentials = () => ({
 
 /** s3rver runs in a process of its own, so that every contender talks to the same server over loopback. */
 async function serveS3(directory: string): Promise<void> {
-  const s3 = await startS3({directory, host: '127.0.0.1', port: 0, credentials: benchCredentials(), buckets: [BUCKET]})
+  const s3 = await startS3({
+    directory,
+    host: '127.0.0.1',
+    port: 0,
+    credentials: [benchCredentials()],
+    buckets: [BUCKET],
+  })
   process.stdout.write(`${s3.endpoint}\n`)
 }
 

@@ -7,7 +7,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import {Construct} from 'constructs'
 
 import {ACCOUNT_ID} from '#contract/deploy-settings.js'
-import {SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
+import {REPLACE_PREFIX, SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
 
 /** A trusted principal as configured: a 12-digit account id or an IAM ARN (user, role, or account root). */
 export function trustedPrincipal(value: string): iam.PrincipalBase {
@@ -19,6 +19,9 @@ export interface AccessProps {
   quarantineBucket: s3.IBucket
   table: dynamodb.ITableV2
   outcomesTable: dynamodb.ITableV2
+  historyTable: dynamodb.ITableV2
+  /** The uploader may write replacements (REPLACE_PREFIX) too; the quarantine-admin always may. */
+  uploaderMayReplace: boolean
   /** The rule's and the processor's dead-letter queues, which `dead-letters list|clear` read and clear. */
   deadLetterQueues: sqs.IQueue[]
   /** The processor, which `sweep` invokes. */
@@ -79,7 +82,8 @@ export class Access extends Construct {
           NumericLessThanEquals: {'aws:MultiFactorAuthAge': String(props.mfaMaxAgeSeconds)},
         }
       : {}
-    const {processingBucket, quarantineBucket, table, outcomesTable, deadLetterQueues, processor} = props
+    const {processingBucket, quarantineBucket, table, outcomesTable, historyTable, deadLetterQueues, processor} = props
+    const replacements = processingBucket.arnForObjects(`${REPLACE_PREFIX}*`)
 
     this.uploaderRole = new iam.Role(this, 'UploaderRole', {
       assumedBy: trustedBy(withExternalId),
@@ -88,10 +92,22 @@ export class Access extends Construct {
         Upload: new iam.PolicyDocument({
           statements: [
             new iam.PolicyStatement({actions: ['s3:PutObject'], resources: [processingBucket.arnForObjects('*')]}),
+            // Replacements only where the stack says so (the bucket policy refuses them too).
+            ...(props.uploaderMayReplace
+              ? []
+              : [
+                  new iam.PolicyStatement({
+                    effect: iam.Effect.DENY,
+                    actions: ['s3:PutObject'],
+                    resources: [replacements],
+                  }),
+                ]),
             new iam.PolicyStatement({
               actions: ['s3:ListBucket'],
               resources: [processingBucket.bucketArn, quarantineBucket.bucketArn],
             }),
+            // `items history` reads an item's earlier versions.
+            new iam.PolicyStatement({actions: ['dynamodb:Query'], resources: [historyTable.tableArn]}),
             // Never object content, in either bucket: a quarantined upload's reason is a tag on its entry.
             new iam.PolicyStatement({
               actions: ['s3:GetObjectTagging'],
@@ -147,6 +163,18 @@ export class Access extends Construct {
               ],
               resources: deadLetterQueues.map((queue) => queue.queueArn),
             }),
+            // `upload --replace` looks records up before sending, as the uploader does; `items revert` and `quarantine
+            // accept` replace an item: its history's Put, then the item's Put conditional on its version (versions.ts);
+            // the outcome is recorded for `status` of the entry's key.
+            new iam.PolicyStatement({
+              actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+              resources: [table.tableArn],
+            }),
+            new iam.PolicyStatement({
+              actions: ['dynamodb:Query', 'dynamodb:PutItem'],
+              resources: [historyTable.tableArn],
+            }),
+            new iam.PolicyStatement({actions: ['dynamodb:PutItem'], resources: [outcomesTable.tableArn]}),
             // `sweep` runs the processor's sweep now.
             new iam.PolicyStatement({actions: ['lambda:InvokeFunction'], resources: [processor.functionArn]}),
           ],

@@ -18,7 +18,7 @@ import {Processor} from './processor.js'
 import type {EventPulseStackConfig} from './stack-config.js'
 import {Storage} from './storage.js'
 import {SweepSchedule} from './sweep.js'
-import {CatalogTable, OutcomesTable} from './table.js'
+import {CatalogTable, HistoryTable, OutcomesTable} from './table.js'
 
 export interface EventPulseStackProps extends StackProps {
   config: EventPulseStackConfig
@@ -42,6 +42,10 @@ export class EventPulseStack extends Stack {
     })
     const {table} = new CatalogTable(this, 'Catalog', {removalPolicy, replicaRegions: config.replicaRegions})
     const {table: outcomesTable} = new OutcomesTable(this, 'Outcomes', {removalPolicy})
+    const {table: historyTable} = new HistoryTable(this, 'History', {
+      removalPolicy,
+      replicaRegions: config.replicaRegions,
+    })
     const notifications = new Notifications(this, 'Notifications', {
       removalPolicy,
       email: config.email,
@@ -52,6 +56,8 @@ export class EventPulseStack extends Stack {
       quarantineBucket: storage.quarantineBucket,
       table,
       outcomesTable,
+      historyTable,
+      historyRetentionSeconds: config.historyRetentionSeconds,
       stuckAfterSeconds: config.stuckAfterSeconds,
       topic: notifications.topic,
       topicKey: notifications.key,
@@ -88,21 +94,31 @@ export class EventPulseStack extends Stack {
       quarantineBucket: storage.quarantineBucket,
       table,
       outcomesTable,
+      historyTable,
       deadLetterQueues: [uploadEvents.deadLetterQueue, processor.deadLetterQueue],
       processor: processor.function,
       trustedPrincipals: config.trustedPrincipals,
       externalId: config.externalId,
       requireMfa: config.requireMfa,
       mfaMaxAgeSeconds: config.mfaMaxAgeSeconds,
+      uploaderMayReplace: config.uploaderMayReplace,
     })
     notifications.admitAlarms([...uploadEvents.alarms, ...sweep.alarms])
     storage.pinWriters([processor.role, access.uploaderRole, access.quarantineAdminRole], config.deployer)
+    storage.admitReplacementsFrom(
+      config.uploaderMayReplace ? [access.quarantineAdminRole, access.uploaderRole] : [access.quarantineAdminRole],
+    )
 
     const outputs: Record<StackOutputName, {value: string; description: string}> = {
       processingBucket: {value: storage.processingBucket.bucketName, description: 'Bucket that uploads go to'},
       quarantineBucket: {value: storage.quarantineBucket.bucketName, description: 'Bucket holding quarantined uploads'},
       table: {value: table.tableName, description: 'Catalog table'},
       outcomesTable: {value: outcomesTable.tableName, description: 'What became of uploads that left no item or entry'},
+      historyTable: {value: historyTable.tableName, description: "Items' earlier versions"},
+      historyRetentionSeconds: {
+        value: String(config.historyRetentionSeconds),
+        description: 'Seconds an earlier version of an item is kept',
+      },
       topicArn: {value: notifications.topic.topicArn, description: 'Notifications topic'},
       uploaderRoleArn: {value: access.uploaderRole.roleArn, description: 'Role for uploading and checking uploads'},
       quarantineAdminRoleArn: {

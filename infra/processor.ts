@@ -23,6 +23,8 @@ export interface ProcessorProps {
   table: dynamodb.ITableV2
   /** Where `unchanged` outcomes are recorded, and the sweep counts its tries on an object and records giving up. */
   outcomesTable: dynamodb.ITableV2
+  historyTable: dynamodb.ITableV2
+  historyRetentionSeconds: number
   /** Objects older than this in the processing bucket are swept: their event never came. */
   stuckAfterSeconds: number
   topic: sns.ITopic
@@ -75,7 +77,9 @@ export class Processor extends Construct {
         actions: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
         resources: [props.quarantineBucket.arnForObjects('*')],
       }),
+      // A replacement is one TransactWriteItems: the item's conditional Put and its history's (PutItem rights on both).
       new iam.PolicyStatement({actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [props.table.tableArn]}),
+      new iam.PolicyStatement({actions: ['dynamodb:PutItem'], resources: [props.historyTable.tableArn]}),
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
         resources: [`${props.table.tableArn}/index/${SOURCE_KEY_INDEX}`],
@@ -119,6 +123,8 @@ export class Processor extends Construct {
         [PROCESSOR_ENV.quarantineBucket]: props.quarantineBucket.bucketName,
         [PROCESSOR_ENV.table]: props.table.tableName,
         [PROCESSOR_ENV.outcomesTable]: props.outcomesTable.tableName,
+        [PROCESSOR_ENV.historyTable]: props.historyTable.tableName,
+        [PROCESSOR_ENV.historyRetentionSeconds]: String(props.historyRetentionSeconds),
         [PROCESSOR_ENV.topicArn]: props.topic.topicArn,
         [PROCESSOR_ENV.stuckAfterSeconds]: String(props.stuckAfterSeconds),
         [PROCESSOR_ENV.deadLetterQueueUrl]: this.deadLetterQueue.queueUrl,

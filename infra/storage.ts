@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3'
 import {S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY} from 'aws-cdk-lib/cx-api'
 import {Construct} from 'constructs'
 
-import {ACCESS_LOG_PREFIX, QUARANTINE_RETENTION_DAYS} from '#contract/pipeline-contract.js'
+import {ACCESS_LOG_PREFIX, QUARANTINE_RETENTION_DAYS, REPLACE_PREFIX} from '#contract/pipeline-contract.js'
 
 export interface StorageProps {
   removalPolicy: RemovalPolicy
@@ -139,5 +139,22 @@ export class Storage extends Construct {
           conditions: {ArnNotLike: {'aws:PrincipalArn': writers}},
         }),
       )
+  }
+
+  /**
+   * Within the writers pinned above, only these roles may write replacements (REPLACE_PREFIX): whoever else writes
+   * there, even with s3:PutObject on the whole bucket (the processor, the deployer), is refused by the bucket itself.
+   */
+  admitReplacementsFrom(roles: iam.IRole[]): void {
+    this.processingBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReplacementsOnlyFromAllowedRoles',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.processingBucket.arnForObjects(`${REPLACE_PREFIX}*`)],
+        conditions: {ArnNotEquals: {'aws:PrincipalArn': roles.map((role) => role.roleArn)}},
+      }),
+    )
   }
 }

@@ -2,7 +2,7 @@ import type {RemovalPolicy} from 'aws-cdk-lib'
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
 import {Construct} from 'constructs'
 
-import {CATALOG_TABLE, OUTCOMES_TABLE} from '#contract/table.js'
+import {CATALOG_TABLE, HISTORY_TABLE, OUTCOMES_TABLE} from '#contract/table.js'
 
 export interface CatalogTableProps {
   removalPolicy: RemovalPolicy
@@ -57,6 +57,29 @@ export class OutcomesTable extends Construct {
       pointInTimeRecoverySpecification: {pointInTimeRecoveryEnabled: true},
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       removalPolicy: props.removalPolicy,
+    })
+  }
+}
+
+/**
+ * The history table: items' earlier versions, expiring by TTL after the deploy setting's retention. Encrypted, on
+ * demand and with point-in-time recovery like the catalog; replicated with it, so a replica region can show and revert
+ * the history of the items it holds.
+ */
+export class HistoryTable extends Construct {
+  readonly table: dynamodb.TableV2
+
+  constructor(scope: Construct, id: string, props: CatalogTableProps) {
+    super(scope, id)
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: stringAttribute(HISTORY_TABLE.partitionKey),
+      sortKey: {name: HISTORY_TABLE.sortKey, type: dynamodb.AttributeType.NUMBER},
+      timeToLiveAttribute: HISTORY_TABLE.attributes.expiresAt,
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: {pointInTimeRecoveryEnabled: true},
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      removalPolicy: props.removalPolicy,
+      replicas: props.replicaRegions.map((region) => ({region})),
     })
   }
 }

@@ -61,6 +61,8 @@ const processor = createProcessorHandler({
   quarantineBucket: required(PROCESSOR_ENV.quarantineBucket),
   table: required(PROCESSOR_ENV.table),
   outcomesTable: required(PROCESSOR_ENV.outcomesTable),
+  historyTable: required(PROCESSOR_ENV.historyTable),
+  historyRetentionSeconds: Number(required(PROCESSOR_ENV.historyRetentionSeconds)),
   log,
   metrics: outcomeMetrics,
   // A batch that ran out of time goes on at once in a new invocation of the same event.

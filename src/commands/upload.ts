@@ -5,6 +5,7 @@ import {failureDocument, failureText} from '#cli/json-output.js'
 import {pipelineFlags} from '#cli/pipeline-flags.js'
 import {schemaDriftWarning} from '#cli/schema-drift.js'
 import {PipelineCommand} from '#cli/pipeline-command.js'
+import {actingAs, type PipelineRole} from '#aws/target.js'
 import {resolveTarget} from '#target/resolve-target.js'
 import {commonFlags} from '#cli/common-flags.js'
 import {createProgress} from '#terminal/progress.js'
@@ -15,6 +16,7 @@ import {targetArguments} from '#aws/target-flags.js'
 import {type Failure, interruptedError} from '#core/errors.js'
 import {interruptible} from '#core/interrupt.js'
 import {MAX_BATCH_RECORDS} from '#contract/limits.js'
+import {REPLACE_PREFIX} from '#contract/pipeline-contract.js'
 import {packIntoBatches} from '#upload/pack.js'
 import {planUpload, requireStdinKey} from '#upload/plan.js'
 import {
@@ -57,6 +59,14 @@ their records one by one, quarantines bad ones one entry per line, and sends one
 notification per batch; --wait then counts records. --batch N packs
 single-record files into batch objects of N records (batch-<digest>.ndjson
 under the prefix; the result lists which object and line each file went to).
+--replace sends records meant to replace what is stored under their ArtistID +
+ItemID: they go under replace/ (before --prefix), where the pipeline stores a
+new record, reports an identical one unchanged and makes a different one the
+item's new version (replaced; the earlier one stays in \`items history\`). Only
+the quarantine-admin role may write there, and the uploader role when the stack
+is deployed with --uploader-may-replace (locally: \`local start
+--uploader-may-replace\`); --replace acts as the quarantine admin unless --role
+uploader.
 Runs as the stack's uploader role. Exit codes: 0 all uploaded or unchanged (and
 stored or unchanged, with --wait); 1 some invalid or quarantined; 2 usage; 3
 credentials; 4 uploads failed or stopped, or --wait timed out; 130 Ctrl-C (it
@@ -89,6 +99,10 @@ stops after the files being sent).`
       command: '<%= config.bin %> <%= command.id %> catalog/ --batch 1000 --wait',
     },
     {
+      description: 'Refresh a catalog: replace what changed, and count what was replaced',
+      command: '<%= config.bin %> <%= command.id %> catalog.ndjson --replace --wait',
+    },
+    {
       description: 'Upload standard input',
       command: 'cat record.json | <%= config.bin %> <%= command.id %> - --stdin-key record.json',
     },
@@ -113,6 +127,15 @@ stops after the files being sent).`
       description: 'Send records and batch files even when they are already stored exactly so.',
     }),
     wait: Flags.boolean({description: 'Wait until each object is stored, unchanged or quarantined.'}),
+    replace: Flags.boolean({
+      description:
+        "Replace what is stored under the records' ArtistID + ItemID instead of quarantining them as duplicates " +
+        '(the earlier version is kept).',
+    }),
+    role: Flags.option({
+      options: ['uploader', 'quarantine-admin'] as const,
+      description: 'The stack role to act as (default: uploader; with --replace, quarantine-admin).',
+    })(),
     batch: Flags.integer({
       description: 'Pack single-record files into batch objects of this many records (one notification each).',
       min: 1,
@@ -132,16 +155,17 @@ stops after the files being sent).`
     const paths = argv as string[]
     requireStdinKey(paths, flags['stdin-key'])
     const timeoutMs = parseDuration(flags.timeout, '--timeout') * 1000
-    const files = await planUpload(paths, {prefix: flags.prefix, stdinKey: flags['stdin-key']})
+    const prefix = flags.replace ? replacePrefix(flags.prefix) : flags.prefix
+    const files = await planUpload(paths, {prefix, stdinKey: flags['stdin-key']})
     const packing = flags.batch
-      ? await packIntoBatches(files, flags.batch, {validate: flags.validate, prefix: flags.prefix})
+      ? await packIntoBatches(files, flags.batch, {validate: flags.validate, prefix})
       : undefined
     const planned = packing?.batches ?? files
     const silent = this.jsonEnabled() || flags.quiet
-    // `eventpulse status` takes the same paths (standard input: its key), --prefix and target.
+    // `eventpulse status` takes the same paths (standard input: its key), the prefix used (replace/ included) and target.
     const statusWords = [
       ...paths.map((path) => (path === '-' ? flags['stdin-key']! : path)),
-      ...(flags.prefix ? ['--prefix', flags.prefix] : []),
+      ...(prefix ? ['--prefix', prefix] : []),
       ...targetArguments(flags),
     ]
 
@@ -161,8 +185,9 @@ stops after the files being sent).`
     const wants: ResourceName[] = []
     if (!flags.force) wants.push('table')
     if (!flags.force || flags.wait) wants.push('outcomesTable')
+    const role = uploadRole(flags.role, flags.replace)
     const target = await resolveTarget(flags, {
-      role: 'uploader',
+      role,
       needs: flags.wait ? ['processingBucket', 'quarantineBucket', 'table'] : ['processingBucket'],
       wants,
       concurrency: flags.concurrency,
@@ -174,6 +199,8 @@ stops after the files being sent).`
         await runUpload(target, planned, {
           validate: flags.validate,
           force: flags.force,
+          replace: flags.replace,
+          requestedBy: actingAs(target, role),
           progress: createProgress({total: planned.length, label: 'Uploading', silent}),
           wait: flags.wait
             ? {timeoutMs, progress: (total) => createProgress({total, label: 'Processing', silent})}
@@ -216,6 +243,13 @@ stops after the files being sent).`
 /** Where to see what became of each file: `eventpulse status` and the words that follow it. */
 const statusHint = (words: string[]) =>
   `See what became of each file with: ${shellCommand(['eventpulse', 'status', ...words])}`
+
+/** With --replace the uploads go under REPLACE_PREFIX, --prefix below it. */
+const replacePrefix = (prefix?: string): string =>
+  prefix ? `${REPLACE_PREFIX}${prefix.replace(/^\/+/, '')}` : REPLACE_PREFIX
+
+const uploadRole = (flag: 'uploader' | 'quarantine-admin' | undefined, replace: boolean): PipelineRole =>
+  (flag ?? (replace ? 'quarantine-admin' : 'uploader')) === 'uploader' ? 'uploader' : 'quarantineAdmin'
 
 /** What an upload stopped by Ctrl-C had done, in one line. */
 function interruptedNote({summary}: UploadResult, total: number): string {

@@ -28,7 +28,7 @@ beforeAll(async () => {
     directory: mkdtempSync(join(tmpdir(), 'ep-mfa-')),
     host: '127.0.0.1',
     port: 0,
-    credentials: roleCredentials,
+    credentials: [roleCredentials],
     buckets: ['processing'],
   })
   sts = createServer((request, response) => {

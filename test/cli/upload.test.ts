@@ -218,7 +218,7 @@ describe('upload against an S3 that honours conditional writes', () => {
       directory,
       host: '127.0.0.1',
       port: 0,
-      credentials: emulators.credentials,
+      credentials: [emulators.credentials],
       buckets: ['waiting'],
     })
     try {

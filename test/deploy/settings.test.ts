@@ -30,6 +30,8 @@ const SAMPLE: Record<string, unknown> = {
   replicaRegions: ['us-east-1'],
   stuckAfter: '2h',
   sweepEvery: '10m',
+  historyRetention: '90d',
+  uploaderMayReplace: true,
   processingBucketName: 'catalog-processing',
   quarantineBucketName: 'catalog-quarantine',
 }
@@ -94,6 +96,8 @@ describe('the deploy settings table', () => {
       replicaRegions: [],
       stuckAfterSeconds: DEPLOY_SETTINGS.stuckAfter.default,
       sweepEverySeconds: DEPLOY_SETTINGS.sweepEvery.default,
+      historyRetentionSeconds: 365 * 24 * 3600,
+      uploaderMayReplace: false,
     })
     // Lists are the stack's own, not the table's.
     defaultStackConfig().trustedPrincipals.push('111122223333')

@@ -85,6 +85,7 @@ describe('the EventPulse stack, default configuration', () => {
     | 'quarantine'
     | 'table'
     | 'outcomes'
+    | 'history'
     | 'topic'
     | 'key'
     | 'logGroup'
@@ -116,6 +117,7 @@ describe('the EventPulse stack, default configuration', () => {
       quarantine: logicalId(template, 'AWS::S3::Bucket', 'StorageQuarantineBucket'),
       table: logicalId(template, 'AWS::DynamoDB::GlobalTable', 'CatalogTable'),
       outcomes: logicalId(template, 'AWS::DynamoDB::GlobalTable', 'OutcomesTable'),
+      history: logicalId(template, 'AWS::DynamoDB::GlobalTable', 'HistoryTable'),
       topic: logicalId(template, 'AWS::SNS::Topic', 'NotificationsTopic'),
       key: logicalId(template, 'AWS::KMS::Key', 'NotificationsTopicKey'),
       logGroup: logicalId(template, 'AWS::Logs::LogGroup', 'ProcessorLogGroup'),
@@ -268,6 +270,25 @@ describe('the EventPulse stack, default configuration', () => {
       })
     })
 
+    it('lets only the quarantine admin write replacements, whatever other policies allow', () => {
+      const admin = logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: {Ref: ids.processing},
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'ReplacementsOnlyFromAllowedRoles',
+              Effect: 'Deny',
+              Principal: {AWS: '*'},
+              Action: 's3:PutObject',
+              Resource: {'Fn::Join': ['', [arn(ids.processing), '/replace/*']]},
+              Condition: {ArnNotEquals: {'aws:PrincipalArn': [arn(admin)]}},
+            },
+          ]),
+        },
+      })
+    })
+
     it('never expires objects in the processing bucket', () => {
       const rules = resources[ids.processing].Properties.LifecycleConfiguration.Rules as Record<string, unknown>[]
       for (const rule of rules) {
@@ -321,6 +342,29 @@ describe('the EventPulse stack, default configuration', () => {
       expect(protections(ids.outcomes)).toEqual([undefined])
     })
 
+    it('keeps earlier versions in a history table keyed by item and version: encrypted, PITR, expiring after 365 days', () => {
+      const {Properties: props, DeletionPolicy} = resources[ids.history]
+      expect(props.KeySchema).toEqual([
+        {AttributeName: 'ItemKey', KeyType: 'HASH'},
+        {AttributeName: 'Version', KeyType: 'RANGE'},
+      ])
+      expect(props.AttributeDefinitions).toContainEqual({AttributeName: 'Version', AttributeType: 'N'})
+      expect(props.SSESpecification).toEqual(resources[ids.table].Properties.SSESpecification)
+      expect(props.TimeToLiveSpecification).toEqual({AttributeName: 'ExpiresAt', Enabled: true})
+      expect(props.Replicas).toEqual([
+        expect.objectContaining({PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}}),
+      ])
+      expect(DeletionPolicy).toBe('Retain')
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            [PROCESSOR_ENV.historyTable]: {Ref: ids.history},
+            [PROCESSOR_ENV.historyRetentionSeconds]: String(365 * 24 * 3600),
+          }),
+        },
+      })
+    })
+
     it('has the source-key index `status KEY` queries, projecting the upload it came from', () => {
       expect(resources[ids.table].Properties.GlobalSecondaryIndexes).toEqual([
         {
@@ -337,7 +381,7 @@ describe('the EventPulse stack, default configuration', () => {
     it('is shaped like the table the local pipeline creates: the same keys, attributes and indexes', async () => {
       const directory = mkdtempSync(join(tmpdir(), 'eventpulse-table-'))
       const credentials = newLocalCredentials()
-      const emulator = await startDynamoDb({path: directory, host: '127.0.0.1', port: 0, credentials})
+      const emulator = await startDynamoDb({path: directory, host: '127.0.0.1', port: 0, credentials: [credentials]})
       const {s3, dynamodb} = localClients({
         endpoints: {s3: emulator.endpoint, dynamodb: emulator.endpoint},
         credentials,
@@ -378,6 +422,8 @@ describe('the EventPulse stack, default configuration', () => {
         [PROCESSOR_ENV.quarantineBucket]: {Ref: ids.quarantine},
         [PROCESSOR_ENV.table]: {Ref: ids.table},
         [PROCESSOR_ENV.outcomesTable]: {Ref: ids.outcomes},
+        [PROCESSOR_ENV.historyTable]: {Ref: ids.history},
+        [PROCESSOR_ENV.historyRetentionSeconds]: String(365 * 24 * 3600),
         [PROCESSOR_ENV.topicArn]: {Ref: ids.topic},
         [PROCESSOR_ENV.stuckAfterSeconds]: String(DEFAULT_STUCK_AFTER_SECONDS),
         [PROCESSOR_ENV.deadLetterQueueUrl]: {Ref: ids.processorDlq},
@@ -431,6 +477,8 @@ describe('the EventPulse stack, default configuration', () => {
         allow(['s3:GetObject', 's3:DeleteObject'], objectsBelow(ids.processing)),
         allow(['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'], objectsBelow(ids.quarantine)),
         allow(['dynamodb:PutItem', 'dynamodb:GetItem'], arn(ids.table)),
+        // A replacement keeps the earlier version first.
+        allow('dynamodb:PutItem', arn(ids.history)),
         allow('dynamodb:Query', {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]}),
         // `unchanged` outcomes; the sweep reads whether it gave up on an object, counts its tries, records giving up.
         allow(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], arn(ids.outcomes)),
@@ -713,7 +761,10 @@ describe('the EventPulse stack, default configuration', () => {
       expect(role.Policies).toHaveLength(1)
       expect(role.Policies[0].PolicyDocument.Statement).toEqual([
         allow('s3:PutObject', objectsBelow(ids.processing)),
+        // Replacements are not the uploader's by default.
+        {Effect: 'Deny', Action: 's3:PutObject', Resource: {'Fn::Join': ['', [arn(ids.processing), '/replace/*']]}},
         allow('s3:ListBucket', [arn(ids.processing), arn(ids.quarantine)]),
+        allow('dynamodb:Query', arn(ids.history)),
         allow('s3:GetObjectTagging', objectsBelow(ids.quarantine)),
         allow(
           ['dynamodb:GetItem', 'dynamodb:Query'],
@@ -757,6 +808,10 @@ describe('the EventPulse stack, default configuration', () => {
           ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
           [arn(ids.eventsDlq), arn(ids.processorDlq)],
         ),
+        // `upload --replace` looks records up; `items revert`, `quarantine accept` replace an item and keep its history.
+        allow(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], arn(ids.table)),
+        allow(['dynamodb:Query', 'dynamodb:PutItem'], arn(ids.history)),
+        allow('dynamodb:PutItem', arn(ids.outcomes)),
         // `sweep`: the processor only.
         allow('lambda:InvokeFunction', arn(ids.function)),
       ])
@@ -839,6 +894,8 @@ describe('the EventPulse stack, fully configured', () => {
       processorConcurrency: 25,
       tracing: true,
       deployer: 'arn:aws:sts::123456789012:assumed-role/Deployer/alice',
+      uploaderMayReplace: true,
+      historyRetentionSeconds: 90 * 24 * 3600,
     })
     expect(synthesized.nagFailure).toBeUndefined()
     template = synthesized.template
@@ -913,6 +970,24 @@ describe('the EventPulse stack, fully configured', () => {
     const fn = resources[logicalId(template, 'AWS::Lambda::Function', 'ProcessorFunction')]
     expect(fn.Properties.ReservedConcurrentExecutions).toBe(25)
     expect(fn.Properties.TracingConfig).toEqual({Mode: 'Active'})
+  })
+
+  it('lets the uploader write replacements too when configured so, and keeps versions as long as configured', () => {
+    const uploader = logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')
+    const admin = logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')
+    const statements = resources[uploader].Properties.Policies[0].PolicyDocument.Statement
+    expect(statements.filter((statement: {Effect: string}) => statement.Effect === 'Deny')).toEqual([])
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'ReplacementsOnlyFromAllowedRoles',
+            Condition: {ArnNotEquals: {'aws:PrincipalArn': [arn(admin), arn(uploader)]}},
+          }),
+        ]),
+      },
+    })
+    expect(template.toJSON().Outputs[STACK_OUTPUTS.historyRetentionSeconds].Value).toBe(String(90 * 24 * 3600))
   })
 
   it('replicates the table, each replica with point-in-time recovery', () => {

@@ -143,19 +143,23 @@ describe('a browser cannot reach them', () => {
 })
 
 describe("the data directory's credentials", () => {
-  test('are made once, owner-only, kept across starts, and new once the directory is wiped', async () => {
+  test('are one random pair per signer (pipeline, uploader, quarantine-admin), owner-only, kept across starts, new once the directory is wiped', async () => {
     const dir = await temporaryDir()
     try {
       const file = join(dir, 'local', 'credentials.json')
       const first = await dataDirCredentials(file)
-      expect(first.accessKeyId).toMatch(/^[A-Z0-9]{20}$/)
-      expect(first.secretAccessKey).toHaveLength(40)
+      expect(Object.keys(first).sort()).toEqual(['pipeline', 'quarantineAdmin', 'uploader'])
+      for (const pair of Object.values(first)) {
+        expect(pair.accessKeyId).toMatch(/^[A-Z0-9]{20}$/)
+        expect(pair.secretAccessKey).toHaveLength(40)
+      }
+      expect(new Set(Object.values(first).map((pair) => pair.accessKeyId)).size).toBe(3)
       expect((await stat(file)).mode & 0o777).toBe(0o600)
       expect(await dataDirCredentials(file)).toEqual(first)
       await removeDir(join(dir, 'local'))
       const second = await dataDirCredentials(file)
-      expect(second.accessKeyId).not.toBe(first.accessKeyId)
-      expect(second.secretAccessKey).not.toBe(first.secretAccessKey)
+      expect(second.uploader.accessKeyId).not.toBe(first.uploader.accessKeyId)
+      expect(second.pipeline.secretAccessKey).not.toBe(first.pipeline.secretAccessKey)
     } finally {
       await removeDir(dir)
     }

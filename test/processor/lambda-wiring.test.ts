@@ -28,6 +28,8 @@ beforeAll(async () => {
     [PROCESSOR_ENV.quarantineBucket]: state.quarantineBucket,
     [PROCESSOR_ENV.table]: state.table,
     [PROCESSOR_ENV.outcomesTable]: state.outcomesTable,
+    [PROCESSOR_ENV.historyTable]: 'eventpulse-history',
+    [PROCESSOR_ENV.historyRetentionSeconds]: '86400',
     [PROCESSOR_ENV.topicArn]: 'arn:aws:sns:us-east-1:123456789012:outcomes',
     [PROCESSOR_ENV.deadLetterQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/failed',
     AWS_LAMBDA_FUNCTION_NAME: 'EventPulse-Processor',

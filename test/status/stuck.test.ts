@@ -24,7 +24,7 @@ beforeAll(async () => {
     directory: join(dir, 's3'),
     host: '127.0.0.1',
     port: 0,
-    credentials,
+    credentials: [credentials],
     buckets: ['processing', 'other'],
   })
   const {s3: client} = localClients({endpoints: {s3: s3.endpoint, dynamodb: 'http://127.0.0.1:9'}, credentials})

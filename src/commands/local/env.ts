@@ -1,3 +1,5 @@
+import {Flags} from '@oclif/core'
+
 import {BaseCommand} from '#cli/base-command.js'
 import {exportLines, localEnvironment} from '#local/env.js'
 import {readLocalPipeline} from '#local/state.js'
@@ -5,12 +7,15 @@ import {readLocalPipeline} from '#local/state.js'
 export default class LocalEnv extends BaseCommand {
   static summary = 'Print what other AWS tools need to use the local pipeline.'
 
-  static description = `Prints \`export\` lines (as \`minikube docker-env\` does): the local pipeline's
-credentials, its region, and the endpoint URLs of its S3 and DynamoDB, which
-answer only requests signed with these credentials. They are made with the
-data directory and stay the same across restarts; \`local reset\` replaces
-them. The endpoints change when the ports do. Point a shell at the local
-pipeline with eval "$(eventpulse local env)"; then, for example,
+  static description = `Prints \`export\` lines (as \`minikube docker-env\` does): the credentials of
+one stack role (--role, the uploader by default), the local pipeline's region,
+and the endpoint URLs of its S3 and DynamoDB, which answer only requests signed
+with the keys of the pipeline's data directory. Locally the roles differ in one
+rule, as on AWS: only the quarantine-admin (and the uploader when \`local start
+--uploader-may-replace\`) may write replacements under replace/. The keys are
+made with the data directory and stay the same across restarts; \`local reset\`
+replaces them. The endpoints change when the ports do. Point a shell at the
+local pipeline with eval "$(eventpulse local env)"; then, for example,
 aws s3api put-object --bucket eventpulse-processing --key drop/a.json \\
   --body a.json --if-none-match '*'
 (the processing bucket takes only conditional writes).
@@ -18,15 +23,29 @@ Exit codes: 0 printed; 4 the local pipeline is not running.`
 
   static examples = [
     {description: 'The export lines, for eval in a shell', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'The same values as one JSON document', command: '<%= config.bin %> <%= command.id %> --json'},
+    {
+      description: "The quarantine admin's credentials, as one JSON document",
+      command: '<%= config.bin %> <%= command.id %> --role quarantine-admin --json',
+    },
   ]
+
+  static flags = {
+    role: Flags.option({
+      options: ['uploader', 'quarantine-admin'] as const,
+      default: 'uploader' as const,
+      description: 'The stack role whose local credentials to print.',
+    })(),
+  }
 
   static usesAws = false
 
   async run(): Promise<Record<string, string>> {
-    await this.parse(LocalEnv)
-    const environment = localEnvironment(readLocalPipeline())
-    for (const line of exportLines(environment, `${this.config.bin} local env`)) this.log(line)
+    const {flags} = await this.parse(LocalEnv)
+    const state = readLocalPipeline()
+    const role = flags.role === 'uploader' ? 'uploader' : 'quarantineAdmin'
+    const environment = localEnvironment({...state, credentials: state.roleCredentials[role]})
+    const command = `${this.config.bin} local env${flags.role === 'uploader' ? '' : ` --role ${flags.role}`}`
+    for (const line of exportLines(environment, command)) this.log(line)
     return environment
   }
 }

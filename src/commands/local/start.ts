@@ -53,6 +53,11 @@ second Ctrl-C ends it at once, like a crash, and the next start takes over.
 Like the deployed stack, it sweeps the processing bucket on a schedule
 (--sweep-every) for objects whose event never came, and processes each one older
 than --stuck-after.
+Like the stack, only the quarantine-admin role may write replacements
+(\`upload --replace\`); --uploader-may-replace lets the uploader role too, as the
+deploy setting does. Locally the roles are told apart by which of the data
+directory's random pairs of keys signed (one per role, see \`local env --role\`):
+the same refusals as on AWS.
 With --json, one summary document is printed when it stops; notifications then
 go to stderr.`
 
@@ -80,6 +85,9 @@ go to stderr.`
       'Age after which the sweep processes an object still waiting in the processing bucket, e.g. 15m, 2s.',
       DEFAULT_STUCK_AFTER_SECONDS,
     ),
+    'uploader-may-replace': Flags.boolean({
+      description: 'Let the uploader role write replacements (`upload --replace`) too, as the deploy setting does.',
+    }),
   }
 
   async run(): Promise<LocalStartResult> {
@@ -95,6 +103,7 @@ go to stderr.`
       concurrency: flags.concurrency,
       sweepEverySeconds: flags['sweep-every'],
       stuckAfterSeconds: flags['stuck-after'],
+      uploaderMayReplace: flags['uploader-may-replace'],
       onNotification: (notification) => say(notificationLine(notification)),
       onDeadLetter: (record) => toStderr(deadLetterLine(record)),
     })

@@ -14,6 +14,7 @@ export type ResourceName =
   | 'quarantineBucket'
   | 'table'
   | 'outcomesTable'
+  | 'historyTable'
   | 'deadLetterQueueUrl'
   | 'processorDeadLetterQueueUrl'
   | 'processorFunctionName'
@@ -24,6 +25,7 @@ export const RESOURCE_FLAGS = {
   quarantineBucket: 'quarantine-bucket',
   table: 'table',
   outcomesTable: 'outcomes-table',
+  historyTable: 'history-table',
   deadLetterQueueUrl: 'dead-letter-queue-url',
   processorDeadLetterQueueUrl: 'processor-dead-letter-queue-url',
   processorFunctionName: 'processor-function',
@@ -51,6 +53,8 @@ export interface PipelineTarget {
   schemaHash?: string
   /** Which role the credentials are for, if one was assumed. */
   roleArn?: string
+  /** The role session's name, if a role was assumed (what CloudTrail shows as who). */
+  sessionName?: string
   s3: S3Client
   /** Present when the command needs the table. */
   dynamodb?: DynamoDBClient

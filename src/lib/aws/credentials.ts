@@ -6,6 +6,12 @@ import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 
+/**
+ * The role a command acts through: `upload`/`status` the uploader role, `quarantine`, `dead-letters` and `sweep` the
+ * quarantine-admin role.
+ */
+export type PipelineRole = 'uploader' | 'quarantineAdmin'
+
 /** Asks for an MFA code (a terminal prompt in the CLI, a stub in tests). */
 export type MfaCodeReader = (serial: string) => Promise<string>
 

@@ -15,6 +15,7 @@ export interface PipelineFlagValues {
   'quarantine-bucket'?: string
   table?: string
   'outcomes-table'?: string
+  'history-table'?: string
   'dead-letter-queue-url'?: string
   'processor-dead-letter-queue-url'?: string
   'processor-function'?: string

@@ -21,6 +21,7 @@ import {
   callerName,
   callerSessionName,
   type MfaCodeReader,
+  type PipelineRole,
   sessionNameFor,
   sourceIdentityFor,
 } from './credentials.js'
@@ -28,11 +29,7 @@ import {endpointFor, resolveMfaSerial, resolveRegion} from './profile.js'
 import {discoverStackOutputs, requireOutput} from './stack-outputs.js'
 import type {PipelineFlagValues} from './target-flags.js'
 
-/**
- * The role a command acts through: `upload`/`status` the uploader role, `quarantine`, `dead-letters` and `sweep` the
- * quarantine-admin role.
- */
-export type PipelineRole = 'uploader' | 'quarantineAdmin'
+export type {PipelineRole} from './credentials.js'
 
 const ROLE_OUTPUTS: Record<PipelineRole, string> = {
   uploader: STACK_OUTPUTS.uploaderRoleArn,
@@ -83,12 +80,14 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
   const caller = once(async () => (endpoint ? undefined : callerIdentity(await sts())))
   const stack = await stackFacts(flags, request, {basics, region, profileName, endpoint, caller})
   let credentials: AwsCredentialIdentityProvider = base
+  let sessionName: string | undefined
   if (stack.roleArn) {
     const serial = await resolveMfaSerial(flags, profile)
     const name = (await caller())?.name
+    sessionName = name ? sessionNameFor(name) : callerSessionName()
     credentials = assumeRoleCredentials({
       roleArn: stack.roleArn,
-      sessionName: name ? sessionNameFor(name) : callerSessionName(),
+      sessionName,
       sourceIdentity: name ? sourceIdentityFor(name) : undefined,
       sts: await sts(),
       mfa: serial ? {serial, readCode: readMfaCode} : undefined,
@@ -103,6 +102,7 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
     region,
     concurrency,
     ...stack,
+    sessionName,
     s3: createS3Client(clientConfig),
     dynamodb: await dynamoDbClientIf(uses(['table', 'outcomesTable']), {
       ...clientConfig,
@@ -207,4 +207,15 @@ export function flagResources(flags: PipelineFlagValues): Partial<Record<Resourc
   for (const [name, flag] of Object.entries(RESOURCE_FLAGS) as [ResourceName, (typeof RESOURCE_FLAGS)[ResourceName]][])
     if (flags[flag]) resources[name] = flags[flag]
   return resources
+}
+
+/** The local name of each role, as `--role` and the README write it. */
+export const ROLE_NAMES: Record<PipelineRole, string> = {uploader: 'uploader', quarantineAdmin: 'quarantine-admin'}
+
+/**
+ * Who a change is made by, as far as the CLI knows: the role session name when it assumed the stack's role (what
+ * CloudTrail shows), locally the role it plays; unknown with credentials it did not choose (--no-assume-role).
+ */
+export function actingAs(target: PipelineTarget, role: PipelineRole): string | undefined {
+  return target.local ? ROLE_NAMES[role] : target.sessionName
 }

@@ -1,4 +1,5 @@
 import {DEFAULT_STACK_NAME, DEFAULT_STUCK_AFTER_SECONDS, SWEEP_LIMITS} from './pipeline-contract.js'
+import {DEFAULT_HISTORY_RETENTION_SECONDS} from './table.js'
 
 /**
  * Every deploy setting, once: its configuration-file key, its command-line flag, how it is written, what it means,
@@ -216,6 +217,15 @@ function processorConcurrencyProblem(count: number): SettingProblem | undefined 
     }
 }
 
+/** DynamoDB TTL works in whole seconds; a day is the least that makes sense for a version kept to be looked at. */
+function historyRetentionProblem(seconds: number, written: unknown): SettingProblem | undefined {
+  if (!Number.isInteger(seconds) || seconds < DAY_SECONDS)
+    return {
+      message: `Invalid history retention: ${JSON.stringify(written)}.`,
+      hint: 'Give a duration of at least one day, such as 90d or 365d.',
+    }
+}
+
 function bucketNameProblem(name: string): SettingProblem | undefined {
   if (!BUCKET_NAME.test(name)) return {message: `Invalid bucket name "${name}".`}
 }
@@ -359,6 +369,24 @@ export const DEPLOY_SETTINGS = {
     prop: 'sweepEverySeconds',
     default: SWEEP_LIMITS.defaultEverySeconds,
     check: sweepEveryProblem,
+  },
+  historyRetention: {
+    kind: 'duration',
+    flag: {name: 'history-retention'},
+    description:
+      "How long an item's earlier versions are kept after it is replaced (`items history`, `items revert`), " +
+      'e.g. 90d (default 365d).',
+    prop: 'historyRetentionSeconds',
+    default: DEFAULT_HISTORY_RETENTION_SECONDS,
+    check: historyRetentionProblem,
+  },
+  uploaderMayReplace: {
+    kind: 'boolean',
+    flag: {name: 'uploader-may-replace'},
+    description:
+      'Let the uploader role send replacements (`upload --replace`); by default only the quarantine-admin role may.',
+    prop: 'uploaderMayReplace',
+    default: false,
   },
   // Bucket names were never offered as flags: only the configuration file sets them.
   processingBucketName: {

@@ -25,9 +25,19 @@ export function isQuarantineReason(value: unknown): value is QuarantineReason {
 
 /**
  * What became of one upload, as notifications, logs, `status` and `upload --wait` name it. `unchanged`: the record is
- * already stored exactly so (a re-sent record), so nothing was stored or quarantined.
+ * already stored exactly so (a re-sent record), so nothing was stored or quarantined. `replaced`: a record sent to
+ * replace what is stored (under REPLACE_PREFIX, an accepted duplicate, a revert) became the item's new version.
  */
-export type Outcome = 'stored' | 'quarantined' | 'unchanged'
+export type Outcome = 'stored' | 'quarantined' | 'unchanged' | 'replaced'
+
+/**
+ * Uploads under this prefix of the processing bucket replace what is stored under their ArtistID + ItemID (a new
+ * version, the old one kept in the history table) instead of being quarantined as duplicates. Only the roles the
+ * stack allows may write under it (IAM and the bucket policy say so; the local S3 checks the same).
+ */
+export const REPLACE_PREFIX = 'replace/'
+
+export const isReplaceKey = (key: string): boolean => key.startsWith(REPLACE_PREFIX)
 
 /** S3 user metadata written on every quarantined object (S3 lower-cases and prefixes them with x-amz-meta-). */
 export const QUARANTINE_METADATA = {
@@ -45,7 +55,18 @@ export const QUARANTINE_METADATA = {
    * release is about to remove, from the processor's own entry of an earlier try.
    */
   releaseId: 'ep-release-id',
+  /**
+   * On a `duplicate` entry: the version (ITEM_METADATA.version) of the stored item the record was judged against, so
+   * `quarantine accept` replaces that item only if it is still the one.
+   */
+  judgedVersion: 'ep-judged-version',
 } as const
+
+/**
+ * S3 user metadata the CLI writes on a replacement it uploads: who sent it, as the CLI knows it (the role session
+ * name; locally the role). What it says is the sender's word; who may replace at all is IAM's to say (REPLACE_PREFIX).
+ */
+export const UPLOAD_METADATA = {requestedBy: 'ep-requested-by'} as const
 
 /**
  * Object tags on every quarantine entry: what `status` and `upload --wait` read with the uploader's rights
@@ -78,7 +99,22 @@ export const ITEM_METADATA = {
   ingestedAt: 'ep_ingested_at',
   /** The record's line in its batch object (a batch's records share key and ETag); absent for a one-record object. */
   sourceLine: 'ep_source_line',
+  /** 1 when first stored, one more at each replacement (an item stored before versions existed counts as 1). */
+  version: 'ep_version',
+  /** How this version came: ITEM_CHANGES; absent for a first store from an upload. */
+  change: 'ep_change',
+  /** Who made this version, where known (the role session name; locally the role). */
+  changedBy: 'ep_changed_by',
 } as const
+
+/** How a version of an item came to be: a first upload, a replacing upload, an accepted duplicate entry, a revert. */
+export const ITEM_CHANGES = {
+  stored: 'stored',
+  replaced: 'replaced',
+  accepted: 'accepted',
+  reverted: 'reverted',
+} as const
+export type ItemChange = keyof typeof ITEM_CHANGES
 
 /** The table's key and the index that finds a stored item by the object key it came from. */
 export const TABLE_KEY = {partition: 'ArtistID', sort: 'ItemID'} as const
@@ -93,10 +129,10 @@ export const NOTIFICATION_ATTRIBUTES = {outcome: 'outcome', reason: 'reason', ki
 
 /**
  * The processor's CloudWatch metrics, in the embedded metric format (one JSON document per invocation in its log),
- * which the stack's dashboard and alarms read. Each counts uploads, or a batch's records: stored, unchanged,
+ * which the stack's dashboard and alarms read. Each counts uploads, or a batch's records: stored, replaced, unchanged,
  * quarantined (by reason), skipped, failed (a try that threw; it is retried) and recovered by the sweep. Every metric
  * carries the service and the processing bucket as dimensions, so two pipelines in one account and region stay apart;
- * Quarantined carries the reason too. Ten custom metrics in all.
+ * Quarantined carries the reason too. Eleven custom metrics in all.
  */
 export const METRICS = {
   namespace: 'EventPulse',
@@ -105,6 +141,7 @@ export const METRICS = {
   dimensions: {service: 'service', bucket: 'Bucket', reason: 'Reason'},
   names: {
     stored: 'Stored',
+    replaced: 'Replaced',
     unchanged: 'Unchanged',
     quarantined: 'Quarantined',
     skipped: 'Skipped',
@@ -121,6 +158,9 @@ export const PROCESSOR_ENV = {
   quarantineBucket: 'EVENTPULSE_QUARANTINE_BUCKET',
   table: 'EVENTPULSE_TABLE',
   outcomesTable: 'EVENTPULSE_OUTCOMES_TABLE',
+  /** The table of items' earlier versions, and how long a version is kept there. */
+  historyTable: 'EVENTPULSE_HISTORY_TABLE',
+  historyRetentionSeconds: 'EVENTPULSE_HISTORY_RETENTION_SECONDS',
   topicArn: 'EVENTPULSE_TOPIC_ARN',
   /** The item schema's digest, so the function's configuration shows which schema it checks with. */
   schemaHash: 'EVENTPULSE_SCHEMA_HASH',
@@ -136,6 +176,9 @@ export const STACK_OUTPUTS = {
   quarantineBucket: 'QuarantineBucketName',
   table: 'TableName',
   outcomesTable: 'OutcomesTableName',
+  historyTable: 'HistoryTableName',
+  /** How long an item's earlier version is kept in the history table (seconds). */
+  historyRetentionSeconds: 'HistoryRetentionSeconds',
   topicArn: 'TopicArn',
   uploaderRoleArn: 'UploaderRoleArn',
   quarantineAdminRoleArn: 'QuarantineAdminRoleArn',

@@ -60,3 +60,29 @@ export const OUTCOMES_TABLE = {
   /** How long an outcome record is kept: long enough for any `upload --wait` or `status` that asks about it. */
   retentionSeconds: 30 * 24 * 3600,
 } as const
+
+/**
+ * The history table: every earlier version of an item, one record per version, written in the same transaction that
+ * replaces the item (so a version is never lost and never written twice). A table of its own rather than versioned
+ * sort keys in the catalog: the catalog's sort key is the record's own ItemID, and `items list`, the source-key index
+ * and the pre-upload lookup keep seeing exactly one item per record; the history can expire by TTL without the
+ * catalog having a TTL. Each record is the replaced item as it was (record and ep_ attributes), plus the attributes
+ * below; keyed by the item's key and its version number, so an item's history is one Query, newest first.
+ */
+export const HISTORY_TABLE = {
+  /** historyItemKey(ArtistID, ItemID). */
+  partitionKey: 'ItemKey',
+  /** The version number (ITEM_METADATA.version) of the version kept, a Number. */
+  sortKey: 'Version',
+  attributes: {
+    /** When this version stopped being the current one. */
+    supersededAt: 'SupersededAt',
+    expiresAt: 'ExpiresAt',
+  },
+} as const
+
+/** The history partition of one item: ArtistID and ItemID as a JSON pair, so no two items can share one. */
+export const historyItemKey = (artistId: string, itemId: string): string => JSON.stringify([artistId, itemId])
+
+/** How long an earlier version is kept in the history table, unless the stack sets its own (deploy setting). */
+export const DEFAULT_HISTORY_RETENTION_SECONDS = 365 * 24 * 3600

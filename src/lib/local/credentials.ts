@@ -1,13 +1,23 @@
 import {randomBytes} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 
+import type {PipelineRole} from '#aws/credentials.js'
 import {writeFileAtomically} from '#core/files.js'
 
-/** The keys the local emulators take requests signed with: the owner's, nobody else's. */
+/** One pair of keys the local emulators take requests signed with. */
 export interface LocalCredentials {
   accessKeyId: string
   secretAccessKey: string
 }
+
+/**
+ * The owner's keys, one random pair per signer: the pipeline's own (its processor, sweeper and status), and one per
+ * stack role its `--local` commands act as. The emulators take all of them (SigV4); the local S3 tells the roles
+ * apart by which pair signed, to let only the allowed ones write replacements, as IAM does on AWS.
+ */
+export type LocalKeyring = Record<'pipeline' | PipelineRole, LocalCredentials>
+
+const SIGNERS = ['pipeline', 'uploader', 'quarantineAdmin'] as const
 
 /**
  * A fresh random pair, shaped like AWS keys (20 upper-case letters and digits; 40 characters of base64) so that tools
@@ -31,16 +41,22 @@ function isLocalCredentials(value: unknown): value is LocalCredentials {
 }
 
 /**
- * The data directory's credentials: made (owner-only, 0600) the first time, then the same at every start, so that a
- * client configured with them (`eventpulse local env`) keeps working; `local reset` deletes them with the data.
- * A file that is not a pair (damaged) is replaced by a new pair.
+ * The data directory's keyring: made (owner-only, 0600) the first time, then the same at every start, so that a
+ * client configured with it (`eventpulse local env`) keeps working; `local reset` deletes it with the data.
+ * A file without a pair for every signer (damaged) is replaced by new pairs.
  */
-export async function dataDirCredentials(file: string): Promise<LocalCredentials> {
-  const saved = await readFile(file, 'utf8')
+export async function dataDirCredentials(file: string): Promise<LocalKeyring> {
+  const saved = (await readFile(file, 'utf8')
     .then((text) => JSON.parse(text) as unknown)
-    .catch(() => undefined)
-  if (isLocalCredentials(saved)) return {accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey}
-  const credentials = newLocalCredentials()
-  await writeFileAtomically(file, JSON.stringify(credentials, null, 2) + '\n', {mode: 0o600})
-  return credentials
+    .catch(() => undefined)) as Partial<Record<string, unknown>> | undefined
+  if (SIGNERS.every((signer) => isLocalCredentials(saved?.[signer])))
+    return Object.fromEntries(
+      SIGNERS.map((signer) => {
+        const {accessKeyId, secretAccessKey} = saved![signer] as LocalCredentials
+        return [signer, {accessKeyId, secretAccessKey}]
+      }),
+    ) as LocalKeyring
+  const keyring = Object.fromEntries(SIGNERS.map((signer) => [signer, newLocalCredentials()])) as LocalKeyring
+  await writeFileAtomically(file, JSON.stringify(keyring, null, 2) + '\n', {mode: 0o600})
+  return keyring
 }

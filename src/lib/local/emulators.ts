@@ -5,6 +5,7 @@ import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
 import {MAX_S3_KEY_BYTES} from '#contract/limits.js'
+import {REPLACE_PREFIX} from '#contract/pipeline-contract.js'
 import type {LocalCredentials} from './credentials.js'
 import {ownerOnly} from './owner-only.js'
 import {makeStoreCrashSafe, makeStoreTakeAnyKey, repairS3Files, type SetAsideObject} from './s3-files.js'
@@ -77,7 +78,8 @@ export async function startDynamoDb(options: {
   path: string
   host: string
   port: number
-  credentials: LocalCredentials
+  /** Every pair of keys it takes requests signed with. */
+  credentials: LocalCredentials[]
 }): Promise<Emulator> {
   makeDynaliteReturnItemOnConditionFailure()
   await mkdir(options.path, {recursive: true})
@@ -281,6 +283,33 @@ export interface S3Emulator extends Emulator {
   onObjectCreated(listener: (record: S3rverRecord) => void): void
 }
 
+/** The access key id a request is signed with: ownerOnly has checked the signature by the pair it names. */
+function signingKeyId(ctx: KoaContext): string | undefined {
+  return /Credential=([^/,\s]+)/.exec(header(ctx, 'authorization') ?? '')?.[1]
+}
+
+/**
+ * What the stack's IAM policies and bucket policy do on AWS: a write (PUT, or a multipart POST) under REPLACE_PREFIX
+ * in `bucket` is refused (403 AccessDenied) unless it is signed with one of `allowedKeys` (the keyring's pairs of the
+ * allowed roles, see credentials.ts).
+ */
+function s3ReplacementsOnlyFrom(bucket: string, allowedKeys: string[]) {
+  return async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {
+    const target = objectTarget(ctx)
+    const refused =
+      (ctx.method === 'PUT' || ctx.method === 'POST') &&
+      target?.bucket === bucket &&
+      target.key.startsWith(REPLACE_PREFIX) &&
+      !allowedKeys.includes(signingKeyId(ctx) ?? '')
+    if (!refused) return next()
+    ctx.status = 403
+    ctx.type = 'application/xml'
+    ctx.body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>` +
+      `<Message>Only the roles the pipeline allows may write under ${REPLACE_PREFIX}</Message></Error>`
+  }
+}
+
 /**
  * s3rver (the S3 API) with its files under `directory`, the buckets created, its writes made crash-safe and what an
  * interrupted run left half-written set aside under `setAsideDirectory` (by default `damaged` beside `directory`;
@@ -291,20 +320,21 @@ export async function startS3(options: {
   setAsideDirectory?: string
   host: string
   port: number
-  credentials: LocalCredentials
+  /** Every pair of keys it takes requests signed with. */
+  credentials: LocalCredentials[]
   buckets: string[]
   /** Buckets whose policy on AWS refuses object creations without If-None-Match (the processing bucket). */
   conditionalWritesOnly?: string[]
+  /** Who may write replacements (REPLACE_PREFIX) into which bucket: the access key ids of the allowed roles. */
+  replacements?: {bucket: string; allowedKeys: string[]}
 }): Promise<S3Emulator> {
   const {directory, setAsideDirectory = join(dirname(directory), 'damaged')} = options
   await mkdir(directory, {recursive: true})
   const setAside = await repairS3Files(directory, setAsideDirectory)
   const S3rver = require('s3rver')
   // s3rver looks the signing key up in its own account (then leaves SigV4 unchecked): let it know ours.
-  require('s3rver/lib/models/account.js').DUMMY_ACCOUNT.createKeyPair(
-    options.credentials.accessKeyId,
-    options.credentials.secretAccessKey,
-  )
+  const account = require('s3rver/lib/models/account.js').DUMMY_ACCOUNT
+  for (const pair of options.credentials) account.createKeyPair(pair.accessKeyId, pair.secretAccessKey)
   const s3rver = new S3rver({
     address: options.host,
     port: options.port,
@@ -323,6 +353,8 @@ export async function startS3(options: {
     s3TagsOnWrite,
     s3TagsAsWritten,
   )
+  if (options.replacements)
+    s3rver.middleware.unshift(s3ReplacementsOnlyFrom(options.replacements.bucket, options.replacements.allowedKeys))
   makeStoreTakeAnyKey(s3rver.store)
   makeStoreCrashSafe(s3rver.store)
   await s3rver.configureBuckets()

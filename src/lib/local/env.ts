@@ -1,8 +1,8 @@
 import type {LocalPipelineState} from './state.js'
 
 /**
- * The environment a foreign client (the AWS CLI, an SDK, a script) needs to reach the running local pipeline as its
- * owner: its credentials, region and endpoints. The AWS CLI and the SDKs read these names (AWS_ENDPOINT_URL_<SERVICE>
+ * The environment a foreign client (the AWS CLI, an SDK, a script) needs to reach the running local pipeline: one pair
+ * of its keys (the pipeline's own, or a role's), its region and endpoints. The AWS CLI and the SDKs read these names (AWS_ENDPOINT_URL_<SERVICE>
  * since AWS CLI 2.13). Checksums only when required: s3rver stores an aws-chunked body as it came, framing included.
  */
 export function localEnvironment(

@@ -117,14 +117,26 @@ function refuse(response: ServerResponse, service: 's3' | 'dynamodb', message: s
 
 const NOT_SIGNED = 'the request is not signed with the credentials of this local pipeline (see `eventpulse local env`)'
 
+/** Whether the request is signed (isSignedBy) with one of these pairs: the one its access key id names. */
+function isSignedByOneOf(
+  request: IncomingMessage,
+  credentials: LocalCredentials[],
+  payloadHash: string | undefined,
+): boolean {
+  const accessKeyId = AUTHORIZATION.exec(String(request.headers.authorization ?? ''))?.[1]
+  const pair = credentials.find((candidate) => candidate.accessKeyId === accessKeyId)
+  return pair !== undefined && isSignedBy(request, pair, payloadHash)
+}
+
 /**
  * The emulator's request listener behind the owner's checks: no browser Origin, a loopback Host on the emulator's own
- * port, no multipart POST (S3), and a SigV4 signature with the pipeline's credentials. A refused request gets 403
- * and never reaches the emulator. For DynamoDB the body is read first (its hash is signed), then replayed.
+ * port, no multipart POST (S3), and a SigV4 signature with one of the pipeline's pairs of keys (its keyring). A refused
+ * request gets 403 and never reaches the emulator. For DynamoDB the body is read first (its hash is signed), then
+ * replayed.
  */
 export function ownerOnly(
   service: 's3' | 'dynamodb',
-  credentials: LocalCredentials,
+  credentials: LocalCredentials[],
   listener: RequestListener,
 ): RequestListener {
   return (request, response) => {
@@ -132,14 +144,14 @@ export function ownerOnly(
     if (refusal !== undefined) return refuse(response, service, refusal)
     if (service === 's3') {
       const payloadHash = request.headers['x-amz-content-sha256']
-      if (!isSignedBy(request, credentials, typeof payloadHash === 'string' ? payloadHash : undefined))
+      if (!isSignedByOneOf(request, credentials, typeof payloadHash === 'string' ? payloadHash : undefined))
         return refuse(response, service, NOT_SIGNED)
       return listener(request, response)
     }
     readBody(request).then(
       (body) => {
         if (body === undefined) return refuse(response, service, 'the request is too long')
-        if (!isSignedBy(request, credentials, sha256(body))) return refuse(response, service, NOT_SIGNED)
+        if (!isSignedByOneOf(request, credentials, sha256(body))) return refuse(response, service, NOT_SIGNED)
         const replay = Object.assign(Readable.from(body.length > 0 ? [body] : []), {
           headers: request.headers,
           method: request.method,

@@ -61,12 +61,15 @@ export interface LocalPipelineOptions {
   sweepEverySeconds?: number
   /** Age after which the sweep takes an object as having lost its event (default 15 minutes). */
   stuckAfterSeconds?: number
+  /** The uploader role may write replacements too (`upload --replace`), as the deploy setting uploaderMayReplace. */
+  uploaderMayReplace?: boolean
   /** Tests only: the share of "Object Created" events lost on the way (0 to 1), as S3 may lose one. */
   dropEventRatio?: number
 }
 
 export interface LocalPipelineStats {
   stored: number
+  replaced: number
   quarantined: number
   unchanged: number
   skipped: number
@@ -115,10 +118,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const lock = await acquireInstanceLock(layout.lockFile, instanceId)
   cleanups.push(lock.release)
   try {
-    const {host = '127.0.0.1', s3Port, dynamodbPort} = options
-    const emulators = await startLocalEmulators(layout, {host, s3Port, dynamodbPort}, cleanups)
+    const {host = '127.0.0.1', s3Port, dynamodbPort, uploaderMayReplace} = options
+    const emulators = await startLocalEmulators(layout, {host, s3Port, dynamodbPort, uploaderMayReplace}, cleanups)
     const clients = emulatorClients(emulators.address, {maxAttempts: 3}, cleanups)
-    await ensureTable(clients.dynamodb, LOCAL_RESOURCES.table, LOCAL_RESOURCES.outcomesTable)
+    await ensureTable(
+      clients.dynamodb,
+      LOCAL_RESOURCES.table,
+      LOCAL_RESOURCES.outcomesTable,
+      LOCAL_RESOURCES.historyTable,
+    )
     // The run that died holds no batch any more: its batches continue at once, before the leftovers are queued.
     if (lock.diedInstance) await releaseLeasesOf(clients.dynamodb, LOCAL_RESOURCES.outcomesTable, lock.diedInstance)
     const {dispatcher, stats, outcomes, sweeping} = startProcessing(options, layout, emulators, cleanups, instanceId)
@@ -137,7 +145,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       everySeconds: options.sweepEverySeconds ?? SWEEP_LIMITS.defaultEverySeconds,
       stuckAfterSeconds: options.stuckAfterSeconds ?? DEFAULT_STUCK_AFTER_SECONDS,
     }
-    const state = pipelineState(layout, emulators.address, {...schedule, recovered: 0, givenUp: 0}, outcomes)
+    const state = pipelineState(layout, emulators, {...schedule, recovered: 0, givenUp: 0}, outcomes)
+    state.uploaderMayReplace = uploaderMayReplace ?? false
     const writeState = options.writeState !== false
     const saveState = stateSaver(layout.stateFile, state)
     const sweeper = startSweeper({
@@ -207,7 +216,7 @@ function startProcessing(
 } {
   const handlerClients = emulatorClients(emulators.address, {maxAttempts: options.sdkMaxAttempts ?? 3}, cleanups)
   options.instrumentHandlerClients?.(handlerClients)
-  const {processingBucket, quarantineBucket, table, outcomesTable, region} = LOCAL_RESOURCES
+  const {processingBucket, quarantineBucket, table, outcomesTable, historyTable, region} = LOCAL_RESOURCES
   const log = options.log ?? appendToLogFile(layout.logFile, cleanups)
   // The processor's metrics, kept as counts for `local status` (nothing is sent anywhere).
   const outcomes = tallyOutcomes()
@@ -218,6 +227,7 @@ function startProcessing(
     quarantineBucket,
     table,
     outcomesTable,
+    historyTable,
     batch: options.batch,
     instanceId,
     log,
@@ -226,6 +236,7 @@ function startProcessing(
   const processUpload = createUploadProcessor(handlerDeps)
   const stats: LocalPipelineStats = {
     stored: 0,
+    replaced: 0,
     quarantined: 0,
     unchanged: 0,
     skipped: 0,
@@ -310,11 +321,11 @@ function appendToLogFile(file: string, cleanups: CleanupStack): (line: LogLine) 
 /** What the state file says while the pipeline runs. */
 function pipelineState(
   layout: LocalLayout,
-  {endpoints, credentials}: LocalEmulators['address'],
+  {address: {endpoints, credentials}, roleCredentials}: LocalEmulators,
   sweep: LocalPipelineState['sweep'],
   outcomes: OutcomeCounts,
 ): LocalPipelineState {
-  const {region, processingBucket, quarantineBucket, table, outcomesTable} = LOCAL_RESOURCES
+  const {region, processingBucket, quarantineBucket, table, outcomesTable, historyTable} = LOCAL_RESOURCES
   return {
     pid: process.pid,
     startedAt: new Date().toISOString(),
@@ -322,10 +333,12 @@ function pipelineState(
     region,
     endpoints,
     credentials,
+    roleCredentials,
     processingBucket,
     quarantineBucket,
     table,
     outcomesTable,
+    historyTable,
     schemaHash: ITEM_SCHEMA_HASH,
     outboxFile: layout.outboxFile,
     deadLetterFile: layout.deadLetterFile,

@@ -1,6 +1,7 @@
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
-import {dataDirCredentials} from './credentials.js'
+import type {PipelineRole} from '#aws/credentials.js'
+import {dataDirCredentials, type LocalCredentials} from './credentials.js'
 import {type Emulator, type S3Emulator, startDynamoDb, startS3} from './emulators.js'
 import type {LocalLayout} from './state.js'
 import {LOCAL_RESOURCES, type LocalClients, localClients, type LocalEmulatorAddress} from './target.js'
@@ -22,7 +23,10 @@ export interface LocalEmulators {
   dynamodb: Emulator
   /** With the processing and quarantine buckets. */
   s3: S3Emulator
+  /** Their endpoints, and the pipeline's own keys. */
   address: LocalEmulatorAddress
+  /** The keys each stack role's `--local` commands sign with. */
+  roleCredentials: Record<PipelineRole, LocalCredentials>
 }
 
 function portError(error: unknown, what: string, port: number): unknown {
@@ -34,18 +38,23 @@ function portError(error: unknown, what: string, port: number): unknown {
   })
 }
 
+/** The roles that may write replacements: the quarantine admin, and the uploader when the setting says so. */
+const replacingRoles = (uploaderMayReplace = false): PipelineRole[] =>
+  uploaderMayReplace ? ['quarantineAdmin', 'uploader'] : ['quarantineAdmin']
+
 /**
  * Starts dynalite and s3rver (with the buckets) on their ports, keeping their data below the layout's directories and
- * answering only requests signed with the data directory's credentials; each is closed by the cleanup stack. A port
- * in use is a usage error naming the flag that picks another.
+ * answering only requests signed with one of the data directory's pairs of keys (the pipeline's, each role's); each
+ * is closed by the cleanup stack. A port in use is a usage error naming the flag that picks another.
  */
 export async function startLocalEmulators(
   layout: LocalLayout,
-  options: {host: string; s3Port?: number; dynamodbPort?: number},
+  options: {host: string; s3Port?: number; dynamodbPort?: number; uploaderMayReplace?: boolean},
   cleanups: CleanupStack,
 ): Promise<LocalEmulators> {
   const {host} = options
-  const credentials = await dataDirCredentials(layout.credentialsFile)
+  const keyring = await dataDirCredentials(layout.credentialsFile)
+  const credentials = Object.values(keyring)
   const dynamodbPort = options.dynamodbPort ?? 0
   const dynamodb = await startDynamoDb({path: layout.dynamodbDirectory, host, port: dynamodbPort, credentials}).catch(
     (error) => {
@@ -62,11 +71,21 @@ export async function startLocalEmulators(
     credentials,
     buckets: [LOCAL_RESOURCES.processingBucket, LOCAL_RESOURCES.quarantineBucket],
     conditionalWritesOnly: [LOCAL_RESOURCES.processingBucket],
+    replacements: {
+      bucket: LOCAL_RESOURCES.processingBucket,
+      allowedKeys: replacingRoles(options.uploaderMayReplace).map((role) => keyring[role].accessKeyId),
+    },
   }).catch((error) => {
     throw portError(error, 'S3', s3Port)
   })
   cleanups.push(() => s3.close())
-  return {dynamodb, s3, address: {endpoints: {s3: s3.endpoint, dynamodb: dynamodb.endpoint}, credentials}}
+  const {pipeline, ...roleCredentials} = keyring
+  return {
+    dynamodb,
+    s3,
+    address: {endpoints: {s3: s3.endpoint, dynamodb: dynamodb.endpoint}, credentials: pipeline},
+    roleCredentials,
+  }
 }
 
 /**

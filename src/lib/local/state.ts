@@ -7,6 +7,7 @@ import {ExitCode} from '#core/exit-codes.js'
 import {writeFileAtomically} from '#core/files.js'
 import {localStateFile} from '#core/paths.js'
 import type {OutcomeCounts} from '#processor/metrics.js'
+import type {PipelineRole} from '#aws/credentials.js'
 import type {LocalCredentials} from './credentials.js'
 
 /** Where everything of the local pipeline lives, below one directory (by default dataDir()/local). */
@@ -46,12 +47,18 @@ export interface LocalPipelineState {
   dataDir: string
   region: string
   endpoints: {s3: string; dynamodb: string}
-  /** The keys the emulators take requests signed with (the data directory's, see credentials.ts). */
+  /** The pipeline's own keys (the data directory's keyring, see credentials.ts): its processor, sweep and status. */
   credentials: LocalCredentials
+  /** The keys `--local` commands sign with for each stack role (the same keyring). */
+  roleCredentials: Record<PipelineRole, LocalCredentials>
   processingBucket: string
   quarantineBucket: string
   table: string
   outcomesTable: string
+  /** Items' earlier versions; absent from a pipeline started by an older version. */
+  historyTable?: string
+  /** The uploader role may write replacements too (`local start --uploader-may-replace`). */
+  uploaderMayReplace?: boolean
   /** Digest of the item schema this pipeline's processor checks with. */
   schemaHash?: string
   outboxFile: string
@@ -68,11 +75,11 @@ export interface LocalPipelineState {
   outcomes?: OutcomeCounts
 }
 
-export type ShownState = Omit<LocalPipelineState, 'control' | 'credentials'>
+export type ShownState = Omit<LocalPipelineState, 'control' | 'credentials' | 'roleCredentials'>
 
 /** The state without its secrets (control token, credentials): what JSON output may show, as it may be logged. */
 export function shownState(state: LocalPipelineState): ShownState {
-  const {control: _control, credentials: _credentials, ...shown} = state
+  const {control: _control, credentials: _credentials, roleCredentials: _roleCredentials, ...shown} = state
   return shown
 }
 

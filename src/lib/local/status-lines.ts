@@ -11,6 +11,8 @@ export function notificationLine(notification: Notification): string {
   const time = notification.at.slice(11, 19)
   if (notification.outcome === 'stored')
     return `${time} stored      ${notification.sourceKey} → ${notification.item?.ArtistID} / ${notification.item?.ItemID}`
+  if (notification.outcome === 'replaced')
+    return `${time} replaced    ${notification.sourceKey} → ${notification.item?.ArtistID} / ${notification.item?.ItemID} (new version)`
   if (notification.outcome === 'unchanged')
     return `${time} unchanged   ${notification.sourceKey} = ${notification.item?.ArtistID} / ${notification.item?.ItemID} (already stored)`
   if (notification.outcome === 'batch') return `${time} batch       ${notification.message}`
@@ -43,7 +45,8 @@ export function stateLines(state: LocalPipelineState): string[] {
 export function outcomesLine(counts: OutcomeCounts): string {
   const reasons = Object.entries(counts.reasons).map(([reason, n]) => `${reason} ${n}`)
   return (
-    `  Since start:       ${counts.stored} stored, ${counts.unchanged} unchanged, ` +
+    `  Since start:       ${counts.stored} stored, ${counts.replaced ? `${counts.replaced} replaced, ` : ''}` +
+    `${counts.unchanged} unchanged, ` +
     `${counts.quarantined} quarantined${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}, ` +
     `${counts.skipped} skipped, ${counts.failed} failed tries, ${counts.recoveredBySweep} recovered by the sweep`
   )

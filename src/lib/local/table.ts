@@ -1,6 +1,6 @@
 import {CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient} from '@aws-sdk/client-dynamodb'
 
-import {CATALOG_TABLE, catalogKeyAttributes, OUTCOMES_TABLE} from '#contract/table.js'
+import {CATALOG_TABLE, catalogKeyAttributes, HISTORY_TABLE, OUTCOMES_TABLE} from '#contract/table.js'
 
 /** An on-demand table keyed by two string attributes, declaring `keyAttributes` (its indexes' keys too). */
 function keyedTable(
@@ -36,6 +36,17 @@ export function outcomesTableInput(table: string): CreateTableCommandInput {
   return keyedTable(table, OUTCOMES_TABLE, [OUTCOMES_TABLE.partitionKey, OUTCOMES_TABLE.sortKey])
 }
 
+/** The CreateTable request for a history table shaped like the stack's: versions are numbers. */
+export function historyTableInput(table: string): CreateTableCommandInput {
+  return {
+    ...keyedTable(table, HISTORY_TABLE, [HISTORY_TABLE.partitionKey]),
+    AttributeDefinitions: [
+      {AttributeName: HISTORY_TABLE.partitionKey, AttributeType: 'S'},
+      {AttributeName: HISTORY_TABLE.sortKey, AttributeType: 'N'},
+    ],
+  }
+}
+
 async function createUnlessExists(dynamodb: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
   try {
     await dynamodb.send(new CreateTableCommand(input))
@@ -44,8 +55,14 @@ async function createUnlessExists(dynamodb: DynamoDBClient, input: CreateTableCo
   }
 }
 
-/** Creates the catalog table and, when named, the outcomes table, unless they exist. */
-export async function ensureTable(dynamodb: DynamoDBClient, table: string, outcomesTable?: string): Promise<void> {
+/** Creates the catalog table and, when named, the outcomes and history tables, unless they exist. */
+export async function ensureTable(
+  dynamodb: DynamoDBClient,
+  table: string,
+  outcomesTable?: string,
+  historyTable?: string,
+): Promise<void> {
   await createUnlessExists(dynamodb, catalogTableInput(table))
   if (outcomesTable) await createUnlessExists(dynamodb, outcomesTableInput(outcomesTable))
+  if (historyTable) await createUnlessExists(dynamodb, historyTableInput(historyTable))
 }

@@ -2,6 +2,7 @@ import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {S3Client} from '@aws-sdk/client-s3'
 
 import {createS3Client, type PipelineTarget, requestHandlerFor} from '#aws/clients.js'
+import type {PipelineRole} from '#aws/credentials.js'
 import type {LocalCredentials} from './credentials.js'
 import type {LocalPipelineState} from './state.js'
 
@@ -12,6 +13,7 @@ export const LOCAL_RESOURCES = {
   quarantineBucket: 'eventpulse-quarantine',
   table: 'eventpulse-catalog',
   outcomesTable: 'eventpulse-outcomes',
+  historyTable: 'eventpulse-history',
 } as const
 
 export interface LocalClients {
@@ -19,13 +21,13 @@ export interface LocalClients {
   dynamodb: DynamoDBClient
 }
 
-/** Where the local emulators listen, and the keys they take requests signed with. */
+/** Where the local emulators listen, and one pair of keys they take requests signed with. */
 export interface LocalEmulatorAddress {
   endpoints: {s3: string; dynamodb: string}
   credentials: LocalCredentials
 }
 
-/** Clients for the local emulators: the pipeline's own keys, no STS, nothing of the user's AWS configuration. */
+/** Clients for the local emulators: the address's keys, no STS, nothing of the user's AWS configuration. */
 export function localClients(
   {endpoints, credentials}: LocalEmulatorAddress,
   options: {maxAttempts?: number; concurrency?: number} = {},
@@ -47,29 +49,33 @@ type LocalPipelineAddress = Pick<
   | 'region'
   | 'endpoints'
   | 'credentials'
+  | 'roleCredentials'
   | 'processingBucket'
   | 'quarantineBucket'
   | 'table'
   | 'outcomesTable'
+  | 'historyTable'
   | 'schemaHash'
 >
 
 /**
  * The target for a local pipeline: the one `local start` runs (`--local`), or one running in this process (the demo,
- * tests), whose clients can be passed in.
+ * tests), whose clients can be passed in. It signs with the role's keys when a role is given (the local S3 lets only
+ * the allowed roles write replacements, as IAM does), else with the pipeline's own.
  */
 export function localTarget(
   pipeline: LocalPipelineAddress,
-  options: {label?: string; concurrency?: number; clients?: LocalClients} = {},
+  options: {label?: string; concurrency?: number; clients?: LocalClients; role?: PipelineRole} = {},
 ): PipelineTarget {
   const concurrency = options.concurrency ?? 16
-  const {processingBucket, quarantineBucket, table, outcomesTable} = pipeline
+  const {processingBucket, quarantineBucket, table, outcomesTable, historyTable} = pipeline
+  const credentials = options.role ? pipeline.roleCredentials[options.role] : pipeline.credentials
   return {
     label: options.label ?? 'local pipeline',
     region: pipeline.region,
     concurrency,
     schemaHash: pipeline.schemaHash,
-    resources: {processingBucket, quarantineBucket, table, outcomesTable},
-    ...(options.clients ?? localClients(pipeline, {concurrency})),
+    resources: {processingBucket, quarantineBucket, table, outcomesTable, historyTable},
+    ...(options.clients ?? localClients({endpoints: pipeline.endpoints, credentials}, {concurrency})),
   }
 }

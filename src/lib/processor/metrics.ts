@@ -17,6 +17,7 @@ export interface OutcomeCounts extends Record<CountedOutcome, number> {
 
 export const emptyOutcomeCounts = (): OutcomeCounts => ({
   stored: 0,
+  replaced: 0,
   unchanged: 0,
   quarantined: 0,
   skipped: 0,
@@ -26,15 +27,16 @@ export const emptyOutcomeCounts = (): OutcomeCounts => ({
 })
 
 /**
- * What one processed upload counts as: one stored, unchanged, quarantined or skipped upload, or a finished batch's
+ * What one processed upload counts as: one stored, replaced, unchanged, quarantined or skipped upload, or a finished batch's
  * records (a batch that stops at a checkpoint is counted when it finishes); and, found by the sweep, one recovered.
  * Like notifications, at least once: a finished batch delivered again before its object was removed counts again.
  */
 export function countResult(metrics: OutcomeMetrics, result: ProcessResult, bySweep = false): void {
   if (result.outcome === 'quarantined') metrics.count('quarantined', 1, result.reason)
   else if (result.outcome === 'batch') {
-    const {stored, unchanged, reasons} = result.counts
+    const {stored, replaced, unchanged, reasons} = result.counts
     if (stored > 0) metrics.count('stored', stored)
+    if (replaced) metrics.count('replaced', replaced)
     if (unchanged > 0) metrics.count('unchanged', unchanged)
     for (const [reason, amount] of Object.entries(reasons) as [QuarantineReason, number][])
       if (amount > 0) metrics.count('quarantined', amount, reason)

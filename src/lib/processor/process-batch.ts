@@ -3,7 +3,12 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {type AttributeValue, type DynamoDBClient, GetItemCommand, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
 
-import {type Outcome, PROCESSOR_TIMEOUT_SECONDS, type QuarantineReason} from '#contract/pipeline-contract.js'
+import {
+  isReplaceKey,
+  type Outcome,
+  PROCESSOR_TIMEOUT_SECONDS,
+  type QuarantineReason,
+} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {isConditionalCheckFailed} from '#core/aws-responses.js'
 import {mapConcurrently} from '#core/concurrency.js'
@@ -19,13 +24,16 @@ import type {BatchCounts, BatchProblemSummary, ProcessOptions, ProcessResult, Pu
 
 /** The single-record steps of the processor a batch reuses for each of its lines (ObjectProcessor provides them). */
 export interface BatchSteps {
-  putRecord(upload: Upload, record: TypedItem, line: number): Promise<PutOutcome>
+  /** `replace`: the batch is a replacement (REPLACE_PREFIX), so a different stored record is replaced. */
+  putRecord(upload: Upload, record: TypedItem, line: number, replace: boolean): Promise<PutOutcome>
   writeEntry(
     upload: Upload,
     bytes: Uint8Array,
     reason: QuarantineReason,
     message: string,
     line: number,
+    /** A `duplicate`'s: the version of the stored item it was judged against. */
+    judgedVersion?: number,
   ): Promise<string>
   copyEntry(
     upload: Upload,
@@ -71,7 +79,8 @@ export const DEFAULT_BATCH_SETTINGS: BatchSettings = {
 const PROBLEMS_KEPT = 10
 
 type LineResult =
-  {outcome: 'stored' | 'unchanged'} | {outcome: 'quarantined'; reason: QuarantineReason; problem: BatchProblemSummary}
+  | {outcome: 'stored' | 'replaced' | 'unchanged'}
+  | {outcome: 'quarantined'; reason: QuarantineReason; problem: BatchProblemSummary}
 
 interface Progress {
   nextLine: number
@@ -230,17 +239,24 @@ export class BatchProcessor {
   }
 
   private async processLine(upload: Upload, {line, bytes, size}: BatchLine): Promise<LineResult> {
-    const quarantine = async (reason: QuarantineReason, message: string, path = ''): Promise<LineResult> => {
-      await this.steps.writeEntry(upload, bytes, reason, message, line)
+    const quarantine = async (
+      reason: QuarantineReason,
+      message: string,
+      path = '',
+      judgedVersion?: number,
+    ): Promise<LineResult> => {
+      await this.steps.writeEntry(upload, bytes, reason, message, line, judgedVersion)
       return {outcome: 'quarantined', reason, problem: {line, path, reason}}
     }
     const check = checkRecord(bytes, {line, size})
     if (!check.ok)
       return quarantine(check.reason, describeProblems(check.reason, check.problems).message, check.problems[0]?.path)
-    const put = await this.steps.putRecord(upload, check.item, line)
-    if (put.kind === 'stored') return {outcome: 'stored'}
+    const put = await this.steps.putRecord(upload, check.item, line, isReplaceKey(upload.key))
+    if (put.kind === 'stored' || put.kind === 'replaced') return {outcome: put.kind}
     if (put.kind === 'unchanged') return {outcome: 'unchanged'}
-    return put.kind === 'duplicate' ? quarantine('duplicate', put.stored) : quarantine('too-large', put.message)
+    return put.kind === 'duplicate'
+      ? quarantine('duplicate', put.stored, '', put.version)
+      : quarantine('too-large', put.message)
   }
 
   /**
@@ -391,13 +407,16 @@ export class BatchProcessor {
   }
 
   private async notifyDone(upload: Upload, {counts, problems}: Progress): Promise<void> {
-    const outcomes = (['stored', 'unchanged', 'quarantined'] as const).filter((outcome) => counts[outcome] > 0)
+    const outcomes = (['stored', 'replaced', 'unchanged', 'quarantined'] as const).filter(
+      (outcome) => (counts[outcome] ?? 0) > 0,
+    )
     const reasons = Object.keys(counts.reasons) as QuarantineReason[]
+    const replaced = counts.replaced ? `${counts.replaced} replaced, ` : ''
     await this.steps.notify(upload, {
       outcome: 'batch',
-      subject: `EventPulse: batch ${counts.stored} stored, ${counts.unchanged} unchanged, ${counts.quarantined} quarantined`,
+      subject: `EventPulse: batch ${replaced}${counts.stored} stored, ${counts.unchanged} unchanged, ${counts.quarantined} quarantined`,
       message:
-        `${upload.key}: ${counts.records} records, ${counts.stored} stored, ${counts.unchanged} unchanged ` +
+        `${upload.key}: ${counts.records} records, ${replaced}${counts.stored} stored, ${counts.unchanged} unchanged ` +
         `(already stored), ${counts.quarantined} quarantined` +
         (counts.quarantined > 0 ? ` under ${upload.key}/ in ${this.deps.quarantineBucket}.` : '.'),
       batch: {outcomes: outcomes as Outcome[], reasons, counts, problems},
@@ -419,7 +438,7 @@ export class BatchProcessor {
 function addLine(progress: Progress, result: LineResult): void {
   progress.counts.records++
   if (result.outcome !== 'quarantined') {
-    progress.counts[result.outcome]++
+    progress.counts[result.outcome] = (progress.counts[result.outcome] ?? 0) + 1
     return
   }
   progress.counts.quarantined++

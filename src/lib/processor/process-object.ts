@@ -20,8 +20,11 @@ import {
 import {MAX_BATCH_OBJECT_BYTES, MAX_OBJECT_BYTES} from '#contract/limits.js'
 import {
   compactMetadataValue,
+  decodeMetadataValue,
   encodeMetadataValue,
   hasHashedEntryKeys,
+  isReplaceKey,
+  ITEM_CHANGES,
   ITEM_METADATA,
   QUARANTINE_METADATA,
   QUARANTINE_REASONS,
@@ -31,8 +34,9 @@ import {
   quarantineTagging,
   SOURCE_KEY_INDEX,
   TABLE_KEY,
+  UPLOAD_METADATA,
 } from '#contract/pipeline-contract.js'
-import {OUTCOMES_TABLE} from '#contract/table.js'
+import {DEFAULT_HISTORY_RETENTION_SECONDS, OUTCOMES_TABLE} from '#contract/table.js'
 import {checkRecord} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
 import type {TypedItem, TypedValue} from '#record/typed-item.js'
@@ -42,6 +46,7 @@ import type {NotificationContent, Notifier} from './notifier.js'
 import {BatchProcessor, type BatchSettings} from './process-batch.js'
 import {describeProblems, type Problem, valueFree} from './problems.js'
 import type {ItemKey, ProcessOptions, ProcessResult, PutOutcome, Upload} from './results.js'
+import {replaceVersion, type StoredItem, versionOf, type VersionStore} from './versions.js'
 import {isBatchName} from '#contract/batch-names.js'
 
 export interface ProcessorDeps {
@@ -57,10 +62,15 @@ export interface ProcessorDeps {
   batch?: Partial<BatchSettings>
   /** The pipeline instance (a local pipeline's), named by the batch leases it takes; by default this process. */
   instanceId?: string
+  /** Where items' earlier versions are kept when replaced (REPLACE_PREFIX), and how long (default 365 days). */
+  historyTable?: string
+  historyRetentionSeconds?: number
 }
 
 /** S3 allows 2 KB of user metadata in all (names and values); keep clear of it. */
 const METADATA_BUDGET_BYTES = 1900
+/** Rounds of a replacement that finds the item changed by a racing change each time, before the try is retried. */
+const MAX_REPLACE_ROUNDS = 5
 const MAX_MESSAGE_CHARS = 300
 
 const itemKeyOf = (item: Record<string, TypedValue | {S?: string}>): ItemKey => ({
@@ -127,6 +137,7 @@ async function readUpload(ref: ObjectRef, s3: S3Client, now: Date): Promise<Read
       now.getTime() - (response.LastModified?.getTime() ?? 0) < RELEASE_WINDOW_MS
         ? response.Metadata?.[QUARANTINE_METADATA.releaseId]
         : undefined,
+    requestedBy: decodeOptional(response.Metadata?.[UPLOAD_METADATA.requestedBy]),
   }
   if ((response.ContentLength ?? 0) > limit) {
     discard()
@@ -138,6 +149,8 @@ async function readUpload(ref: ObjectRef, s3: S3Client, now: Date): Promise<Read
   return {kind: 'bytes', upload, bytes: await body.transformToByteArray()}
 }
 
+const decodeOptional = (value: string | undefined) => (value === undefined ? undefined : decodeMetadataValue(value))
+
 /** The first `length` UTF-16 units of `text`, less half a surrogate pair at the end (no encoding takes it alone). */
 const clip = (text: string, length: number): string =>
   text.slice(0, /[\uD800-\uDBFF]/.test(text.charAt(length - 1)) ? length - 1 : length)
@@ -148,12 +161,14 @@ function quarantineMetadata(
   message: string,
   at: string,
   line?: number,
+  judgedVersion?: number,
 ): Record<string, string> {
   const metadata: Record<string, string> = {
     [QUARANTINE_METADATA.reason]: reason,
     [QUARANTINE_METADATA.sourceEtag]: upload.etag,
     [QUARANTINE_METADATA.quarantinedAt]: at,
   }
+  if (judgedVersion !== undefined) metadata[QUARANTINE_METADATA.judgedVersion] = String(judgedVersion)
   if (line !== undefined) metadata[QUARANTINE_METADATA.sourceLine] = String(line)
   if (upload.sequencer) metadata[QUARANTINE_METADATA.sourceSequencer] = upload.sequencer
   if (upload.releaseId) metadata[QUARANTINE_METADATA.releaseId] = upload.releaseId
@@ -179,8 +194,9 @@ export class ObjectProcessor {
   constructor(private readonly deps: ProcessorDeps) {
     this.now = deps.now ?? (() => new Date())
     this.batches = new BatchProcessor(deps, this.now, {
-      putRecord: (upload, record, line) => this.putRecord(upload, record, line),
-      writeEntry: (upload, bytes, reason, message, line) => this.writeEntry(upload, bytes, reason, message, line),
+      putRecord: (upload, record, line, replace) => this.putRecord(upload, record, line, replace),
+      writeEntry: (upload, bytes, reason, message, line, judgedVersion) =>
+        this.writeEntry(upload, bytes, reason, message, line, judgedVersion),
       copyEntry: (upload, reason, message, line) => this.copyEntry(upload, reason, message, line),
       notify: (upload, content) => this.notify(upload, content),
       removeOriginal: (upload) => this.removeOriginal(upload),
@@ -222,10 +238,16 @@ export class ObjectProcessor {
   }
 
   private async store(upload: Upload, bytes: Uint8Array, record: TypedItem): Promise<ProcessResult> {
-    const put = await this.putRecord(upload, record)
+    const put = await this.putRecord(upload, record, undefined, isReplaceKey(upload.key))
     if (put.kind === 'too-large') return this.quarantine(upload, bytes, 'too-large', valueFree(put.message))
     if (put.kind === 'unchanged') return this.unchanged(upload, put.item, put.stored)
-    if (put.kind === 'duplicate') return this.quarantine(upload, bytes, 'duplicate', valueFree(put.stored), put.item)
+    if (put.kind === 'duplicate')
+      return this.quarantine(upload, bytes, 'duplicate', valueFree(put.stored), put.item, put.version)
+    if (put.kind === 'replaced') {
+      await this.announceReplaced(upload, put.item)
+      await this.removeOriginal(upload)
+      return {outcome: 'replaced', key: upload.key, item: put.item}
+    }
     await this.announceStored(upload, put.item)
     await this.removeOriginal(upload)
     return {outcome: 'stored', key: upload.key, item: put.item, alreadyStored: put.alreadyStored}
@@ -236,6 +258,17 @@ export class ObjectProcessor {
       outcome: 'stored',
       subject: `EventPulse: stored ${item.ArtistID} / ${item.ItemID}`,
       message: `${upload.key} was stored as ArtistID "${item.ArtistID}", ItemID "${item.ItemID}".`,
+      item,
+    })
+  }
+
+  private announceReplaced(upload: Upload, item: ItemKey): Promise<void> {
+    return this.notify(upload, {
+      outcome: 'replaced',
+      subject: `EventPulse: replaced ${item.ArtistID} / ${item.ItemID}`,
+      message:
+        `${upload.key} replaced the item ArtistID "${item.ArtistID}", ItemID "${item.ItemID}"; ` +
+        'its earlier version is in the history (`eventpulse items history`).',
       item,
     })
   }
@@ -303,9 +336,10 @@ export class ObjectProcessor {
 
   /**
    * The conditional put of one record (of a one-record object, or line `line` of a batch): stored, stored already by
-   * an earlier try of this very upload (and line), the same record from elsewhere (`unchanged`), or a `duplicate`.
+   * an earlier try of this very upload (and line), the same record from elsewhere (`unchanged`), or a `duplicate`;
+   * with `replace` (an upload under REPLACE_PREFIX), a different record replaces the stored item (`replaced`).
    */
-  private async putRecord(upload: Upload, record: TypedItem, line?: number): Promise<PutOutcome> {
+  private async putRecord(upload: Upload, record: TypedItem, line?: number, replace = false): Promise<PutOutcome> {
     const item = {
       ...record,
       [ITEM_METADATA.sourceKey]: {S: upload.key},
@@ -313,8 +347,40 @@ export class ObjectProcessor {
       ...(line === undefined ? {} : {[ITEM_METADATA.sourceLine]: {N: String(line)}}),
       // The sequencer only orders; kept to show which event stored the item, when the event had one.
       ...(upload.sequencer ? {[ITEM_METADATA.sourceSequencer]: {S: upload.sequencer}} : {}),
+      ...(upload.requestedBy ? {[ITEM_METADATA.changedBy]: {S: upload.requestedBy}} : {}),
       [ITEM_METADATA.ingestedAt]: {S: this.now().toISOString()},
+      [ITEM_METADATA.version]: {N: '1'},
     }
+    const itemKey = itemKeyOf(item)
+    // A replacement that lost a race to another change looks again at what is stored now; a few rounds at most.
+    for (let round = 1; ; round++) {
+      const {put, existing} = await this.putNew(upload, item, record, line)
+      if (put.kind !== 'duplicate' || !replace || !existing) return put
+      let replaced: 'replaced' | 'conflict'
+      try {
+        replaced = await replaceVersion(this.versionStore(), existing, {
+          ...item,
+          [ITEM_METADATA.change]: {S: ITEM_CHANGES.replaced},
+        })
+      } catch (error) {
+        if (isItemTooLarge(error)) return tooLarge(error)
+        throw error
+      }
+      if (replaced === 'replaced') return {kind: 'replaced', item: itemKey}
+      if (round === MAX_REPLACE_ROUNDS)
+        throw Object.assign(new Error(`item ${JSON.stringify(itemKey)} keeps changing during its replacement`), {
+          $retryable: {},
+        })
+    }
+  }
+
+  /** The put of a record as a new item; with a `duplicate`, the item stored under its key. */
+  private async putNew(
+    upload: Upload,
+    item: StoredItem,
+    record: TypedItem,
+    line?: number,
+  ): Promise<{put: PutOutcome; existing?: StoredItem}> {
     const itemKey = itemKeyOf(item)
     try {
       await this.deps.dynamodb.send(
@@ -326,10 +392,9 @@ export class ObjectProcessor {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       )
-      return {kind: 'stored', item: itemKey, alreadyStored: false}
+      return {put: {kind: 'stored', item: itemKey, alreadyStored: false}}
     } catch (error) {
-      if (isItemTooLarge(error))
-        return {kind: 'too-large', message: `DynamoDB refused the item as too large: ${(error as Error).message}`}
+      if (isItemTooLarge(error)) return {put: tooLarge(error)}
       if (!isConditionalCheckFailed(error)) throw error
       const existing = (error as ConditionalCheckFailedException).Item ?? (await this.storedItem(itemKey))
       // The item vanished between the put and the read (deleted meanwhile): let the retry put it again.
@@ -337,14 +402,32 @@ export class ObjectProcessor {
         throw Object.assign(new Error(`item ${JSON.stringify(itemKey)} changed during the conditional put; retrying`), {
           $retryable: {},
         })
-      // This very upload (and line), stored by an earlier try; else the same record from elsewhere; else a duplicate.
-      if (isSameUpload(existing, upload, line)) return {kind: 'stored', item: itemKey, alreadyStored: true}
+      // This very upload (and line), stored or replaced by an earlier try; else the same record from elsewhere; else a
+      // duplicate.
+      if (isSameUpload(existing, upload, line))
+        return {
+          put:
+            existing[ITEM_METADATA.change]?.S === ITEM_CHANGES.replaced
+              ? {kind: 'replaced', item: itemKey}
+              : {kind: 'stored', item: itemKey, alreadyStored: true},
+        }
       const from = existing[ITEM_METADATA.sourceKey]?.S
       const fromLine = existing[ITEM_METADATA.sourceLine]?.N
       const stored = storedText(itemKey, from ? ` (from ${from}${fromLine ? `, line ${fromLine}` : ''})` : '')
-      return sameRecord(existing, record)
-        ? {kind: 'unchanged', item: itemKey, stored}
-        : {kind: 'duplicate', item: itemKey, stored}
+      if (sameRecord(existing, record)) return {put: {kind: 'unchanged', item: itemKey, stored}}
+      return {put: {kind: 'duplicate', item: itemKey, stored, version: versionOf(existing)}, existing}
+    }
+  }
+
+  private versionStore(): VersionStore {
+    const {dynamodb, table, historyTable, historyRetentionSeconds} = this.deps
+    if (!historyTable) throw new Error('the processor was given no history table, so it cannot replace items')
+    return {
+      dynamodb,
+      table,
+      historyTable,
+      historyRetentionSeconds: historyRetentionSeconds ?? DEFAULT_HISTORY_RETENTION_SECONDS,
+      now: this.now,
     }
   }
 
@@ -402,8 +485,9 @@ export class ObjectProcessor {
     reason: QuarantineReason,
     problem: Problem,
     item?: ItemKey,
+    judgedVersion?: number,
   ): Promise<ProcessResult> {
-    const target = await this.writeEntry(upload, bytes, reason, problem.message)
+    const target = await this.writeEntry(upload, bytes, reason, problem.message, undefined, judgedVersion)
     return this.finishQuarantine(upload, reason, problem, target, item)
   }
 
@@ -417,6 +501,7 @@ export class ObjectProcessor {
     reason: QuarantineReason,
     message: string,
     line?: number,
+    judgedVersion?: number,
   ): Promise<string> {
     const target = quarantineKey(upload.key, upload, line)
     const at = this.now().toISOString()
@@ -428,7 +513,7 @@ export class ObjectProcessor {
           Body: bytes,
           ContentType: 'application/json',
           IfNoneMatch: '*',
-          Metadata: quarantineMetadata(upload, reason, message, at, line),
+          Metadata: quarantineMetadata(upload, reason, message, at, line, judgedVersion),
           Tagging: quarantineTagging(reason, upload.etag, at),
         }),
       )
@@ -601,6 +686,11 @@ function isSameUpload(existing: Record<string, {S?: string; N?: string}>, upload
 
 const storedText = (item: ItemKey, source = '') =>
   `ArtistID "${item.ArtistID}", ItemID "${item.ItemID}" is already stored${source}`
+
+const tooLarge = (error: unknown): PutOutcome => ({
+  kind: 'too-large',
+  message: `DynamoDB refused the item as too large: ${(error as Error).message}`,
+})
 
 function isItemTooLarge(error: unknown): boolean {
   const err = error as {name?: string; message?: string}

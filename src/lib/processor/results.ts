@@ -13,6 +13,8 @@ export interface Upload {
   etag: string
   sequencer?: string
   releaseId?: string
+  /** Who sent it, as the CLI wrote it (UPLOAD_METADATA): kept on the item as who made that version. */
+  requestedBy?: string
 }
 
 export interface ItemKey {
@@ -38,6 +40,8 @@ export interface ProcessOptions {
 export type ProcessResult =
   | {outcome: 'stored'; key: string; item: ItemKey; alreadyStored: boolean}
   | {outcome: 'unchanged'; key: string; item: ItemKey}
+  /** A replacement (REPLACE_PREFIX) made the item's new version; the earlier one is in the history table. */
+  | {outcome: 'replaced'; key: string; item: ItemKey}
   | {
       outcome: 'quarantined'
       key: string
@@ -58,7 +62,9 @@ export type ProcessResult =
 export type PutOutcome =
   | {kind: 'stored'; item: ItemKey; alreadyStored: boolean}
   | {kind: 'unchanged'; item: ItemKey; stored: string}
-  | {kind: 'duplicate'; item: ItemKey; stored: string}
+  | {kind: 'replaced'; item: ItemKey}
+  /** `version`: the stored item's, which the record was judged against (kept on the quarantine entry). */
+  | {kind: 'duplicate'; item: ItemKey; stored: string; version: number}
   | {kind: 'too-large'; message: string}
 
 /** What became of a batch's records so far (all lines before the checkpoint), or in all when it is done. */
@@ -66,6 +72,8 @@ export interface BatchCounts {
   /** Records (non-blank lines) done. */
   records: number
   stored: number
+  /** Records that replaced a different stored one (a batch under REPLACE_PREFIX); absent when none did. */
+  replaced?: number
   unchanged: number
   quarantined: number
   /** Quarantined records by reason. */

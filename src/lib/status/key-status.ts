@@ -2,7 +2,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 
 import {mapConcurrently} from '#core/concurrency.js'
 import {type PipelineTarget, resource} from '#aws/clients.js'
-import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
+import {isReplaceKey, ITEM_CHANGES, ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {taggedEntriesOf} from '#quarantine/entries.js'
 import {findObject} from '#aws/list-objects.js'
@@ -10,10 +10,11 @@ import type {BatchCounts} from '#processor/results.js'
 import {isBatchName} from '#contract/batch-names.js'
 
 /**
- * Where an upload is: waiting in the processing bucket, stored in the table, found already stored exactly so
- * (`unchanged`), quarantined, a batch object done (its records counted by outcome), or nowhere to be seen.
+ * Where an upload is: waiting in the processing bucket, stored in the table, stored as a replacement of a different
+ * record (`replaced`), found already stored exactly so (`unchanged`), quarantined, a batch object done (its records
+ * counted by outcome), or nowhere to be seen.
  */
-export type UploadState = 'in-flight' | 'stored' | 'unchanged' | 'quarantined' | 'batch' | 'not-found'
+export type UploadState = 'in-flight' | 'stored' | 'replaced' | 'unchanged' | 'quarantined' | 'batch' | 'not-found'
 
 /** A stored item's key. */
 export interface ItemKey {
@@ -80,12 +81,31 @@ async function storedItems(target: PipelineTarget, key: string): Promise<UploadO
       ExpressionAttributeValues: {':key': {S: key}},
     }),
   )
-  return (response.Items ?? []).map((item) => ({
-    state: 'stored' as const,
-    at: item[ITEM_METADATA.ingestedAt]?.S,
-    etag: item[ITEM_METADATA.sourceEtag]?.S,
-    item: itemKey(item),
-  }))
+  return Promise.all(
+    (response.Items ?? []).map(async (item) => ({
+      state: isReplaceKey(key) && (await isReplacement(target, item)) ? ('replaced' as const) : ('stored' as const),
+      at: item[ITEM_METADATA.ingestedAt]?.S,
+      etag: item[ITEM_METADATA.sourceEtag]?.S,
+      item: itemKey(item),
+    })),
+  )
+}
+
+/**
+ * Whether the item a replacement upload made replaced a different record (or was new): the item says, and the
+ * source-key index does not project it, so only uploads under REPLACE_PREFIX pay this read.
+ */
+async function isReplacement(target: PipelineTarget, indexed: Record<string, {S?: string}>): Promise<boolean> {
+  const {GetItemCommand} = await import('@aws-sdk/client-dynamodb')
+  const {Item} = await tableClient(target).send(
+    new GetItemCommand({
+      TableName: resource(target, 'table'),
+      Key: {[TABLE_KEY.partition]: {S: itemKey(indexed).ArtistID}, [TABLE_KEY.sort]: {S: itemKey(indexed).ItemID}},
+      ProjectionExpression: '#change',
+      ExpressionAttributeNames: {'#change': ITEM_METADATA.change},
+    }),
+  )
+  return Item?.[ITEM_METADATA.change]?.S === ITEM_CHANGES.replaced
 }
 
 /**
@@ -192,12 +212,13 @@ export async function keyHistory(target: PipelineTarget, key: string): Promise<K
 /** States that end an upload: it will not change any more. */
 export const isSettled = (status: KeyStatus): boolean =>
   status.state === 'stored' ||
+  status.state === 'replaced' ||
   status.state === 'unchanged' ||
   status.state === 'quarantined' ||
   status.state === 'batch'
 
 /** Records that came to `state`: an upload in that state counts one, a batch upload its records in that state. */
-export const recordsIn = (statuses: KeyStatus[], state: 'stored' | 'unchanged' | 'quarantined'): number =>
+export const recordsIn = (statuses: KeyStatus[], state: 'stored' | 'replaced' | 'unchanged' | 'quarantined'): number =>
   statuses.filter((status) => status.state === state).length +
   statuses.reduce((sum, status) => sum + (status.counts?.[state] ?? 0), 0)
 

@@ -3,6 +3,7 @@ import type {KeyStatus, UploadOutcome} from './key-status.js'
 
 const STATE_NAMES: Record<KeyStatus['state'], string> = {
   stored: 'stored',
+  replaced: 'replaced',
   unchanged: 'unchanged',
   quarantined: 'quarantined',
   batch: 'batch',
@@ -22,6 +23,8 @@ function details(
   switch (outcome.state) {
     case 'stored':
       return `(${item}, ${outcome.at ?? 'time unknown'})`
+    case 'replaced':
+      return `(${item}: a new version, the earlier one in \`eventpulse items history\`, ${outcome.at ?? 'time unknown'})`
     case 'unchanged':
       return `(already stored exactly so as ${item}; nothing changed, ${outcome.at ?? 'time unknown'})`
     case 'quarantined':
@@ -32,7 +35,8 @@ function details(
       if (!counts) return ''
       const list = [`eventpulse quarantine list --prefix ${singleQuoted(`${outcome.key}/`)}`, ...target.map(shellWord)]
       const where = counts.quarantined > 0 ? `; quarantined ones: ${list.join(' ')}` : ''
-      return `(${counts.records} records: ${counts.stored} stored, ${counts.unchanged} unchanged, ${counts.quarantined} quarantined${where}, ${outcome.at ?? 'time unknown'})`
+      const replaced = counts.replaced ? `${counts.replaced} replaced, ` : ''
+      return `(${counts.records} records: ${replaced}${counts.stored} stored, ${counts.unchanged} unchanged, ${counts.quarantined} quarantined${where}, ${outcome.at ?? 'time unknown'})`
     }
     case 'in-flight':
       return `(uploaded ${outcome.at ?? 'just now'})`

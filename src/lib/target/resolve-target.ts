@@ -4,13 +4,14 @@ import type {PipelineFlagValues} from '#aws/target-flags.js'
 import {readLocalPipeline} from '#local/state.js'
 
 /**
- * Where and as whom a command acts: with `--local`, the pipeline `local start` runs (static dummy credentials, no STS
- * or CloudFormation); otherwise a deployed stack, or whatever --endpoint-url points at.
+ * Where and as whom a command acts: with `--local`, the pipeline `local start` runs (the role's keys of its data
+ * directory, no STS or CloudFormation); otherwise a deployed stack, or whatever --endpoint-url points at.
  */
 export async function resolveTarget(flags: PipelineFlagValues, request: TargetRequest): Promise<PipelineTarget> {
   if (!flags.local) return resolveAwsTarget(flags, request)
   // Loaded only for --local: it brings the DynamoDB client, which most AWS commands never need.
   const {localTarget} = await import('#local/target.js')
-  const target = localTarget(readLocalPipeline(), {concurrency: request.concurrency})
+  // The role's own local keys: the local S3 lets only the allowed roles write replacements, as IAM does.
+  const target = localTarget(readLocalPipeline(), {concurrency: request.concurrency, role: request.role})
   return {...target, local: true, resources: {...target.resources, ...flagResources(flags)}}
 }

@@ -25,6 +25,8 @@ export interface UploadSummary {
   notAttempted: number
   /** With --wait, records (a batch file's counted one by one): stored, quarantined, and files still in flight. */
   stored?: number
+  /** With --wait and --replace: records that replaced a different stored one. */
+  replaced?: number
   quarantined?: number
   pending?: number
 }
@@ -95,6 +97,9 @@ export async function runUpload(
   options: {
     validate: boolean
     force?: boolean
+    /** Uploads go under REPLACE_PREFIX (the keys say so), signed by `requestedBy`: count what they replaced. */
+    replace?: boolean
+    requestedBy?: string
     progress: Progress
     wait?: {timeoutMs: number; progress: (total: number) => Progress}
     /** Ctrl-C: no more files are sent, and the waiting stops. */
@@ -132,6 +137,7 @@ export async function runUpload(
     // A batch object counts by its records: what became of each.
     const outcomes = uploaded.map((file) => file.outcome!)
     summary.stored = recordsIn(outcomes, 'stored')
+    if (options.replace) summary.replaced = recordsIn(outcomes, 'replaced')
     summary.quarantined = recordsIn(outcomes, 'quarantined')
     summary.unchanged += recordsIn(outcomes, 'unchanged')
     summary.pending = outcomes.filter((outcome) => !isSettled(outcome)).length
@@ -224,6 +230,7 @@ export function summaryLine(result: UploadResult): string {
   if (s.invalid) parts.push(`${s.invalid} invalid (not sent)`)
   if (s.failed) parts.push(`${s.failed} failed`)
   if (s.notAttempted) parts.push(`${s.notAttempted} not attempted`)
+  if (s.replaced !== undefined) parts.push(`${s.replaced} replaced`)
   if (s.stored !== undefined) parts.push(`${s.stored} stored`, `${s.quarantined} quarantined`)
   if (s.pending) parts.push(`${s.pending} still in flight`)
   return `${parts.join(', ')}.${result.dryRun ? ' Dry run: nothing was sent.' : ''}`

@@ -8,7 +8,7 @@ import {mapConcurrently} from '#core/concurrency.js'
 import {explainAwsError, isConditionalWriteConflict} from '#aws/explain-error.js'
 import {CliError, type Failure, toFailure} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
-import type {QuarantineReason} from '#contract/pipeline-contract.js'
+import {encodeMetadataValue, type QuarantineReason, UPLOAD_METADATA} from '#contract/pipeline-contract.js'
 import type {Progress} from '#terminal/progress.js'
 import type {RecordProblem} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
@@ -53,6 +53,8 @@ export interface SendOptions {
   validate: boolean
   /** Send records and batch files even when they are already stored exactly so. */
   force: boolean
+  /** Who sends, as UPLOAD_METADATA says it: kept on the items a replacement makes. */
+  requestedBy?: string
   progress: Progress
   /** Ctrl-C: no new file starts; those not started are reported `not-attempted`. */
   signal?: AbortSignal
@@ -78,7 +80,7 @@ async function put(
   planned: PlannedFile,
   body: Buffer,
   described: Pick<UploadedFile, 'file' | 'key' | 'size'>,
-  progress: Progress,
+  {progress, requestedBy}: Pick<SendOptions, 'progress' | 'requestedBy'>,
 ): Promise<UploadedFile> {
   const {key} = planned
   for (let attempt = 1; ; attempt++) {
@@ -90,6 +92,7 @@ async function put(
           Body: body,
           ContentType: 'application/json',
           IfNoneMatch: '*',
+          Metadata: requestedBy ? {[UPLOAD_METADATA.requestedBy]: encodeMetadataValue(requestedBy)} : undefined,
         }),
       )
       progress.advance()
@@ -217,7 +220,7 @@ export async function uploadFiles(
         const {unchanged: _unchanged, ...found} = batch
         return {...described, status: 'unchanged', ...found}
       }
-      const sent = await put(target, entry, body, described, options.progress)
+      const sent = await put(target, entry, body, described, options)
       // Sent again with --force: the pipeline has nothing new to tell of it, and its outcome is that earlier run's.
       return batch?.processedAt && sent.status === 'uploaded' ? {...sent, processedAt: batch.processedAt} : sent
     } catch (error) {

@@ -39,14 +39,14 @@ export async function startEmulators(): Promise<Emulators> {
     directory: join(directory, 's3'),
     host: '127.0.0.1',
     port: 0,
-    credentials,
+    credentials: [credentials],
     buckets: Object.values(BUCKETS),
   })
   const dynamoServer = await startDynamoDb({
     path: join(directory, 'dynamodb'),
     host: '127.0.0.1',
     port: 0,
-    credentials,
+    credentials: [credentials],
   })
   const {s3, dynamodb} = localClients({
     endpoints: {s3: s3Server.endpoint, dynamodb: dynamoServer.endpoint},
