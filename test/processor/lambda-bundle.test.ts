@@ -32,6 +32,8 @@ const processorEnv = {
   EVENTPULSE_QUARANTINE_BUCKET: 'quarantine',
   EVENTPULSE_TABLE: 'catalog',
   EVENTPULSE_OUTCOMES_TABLE: 'outcomes',
+  EVENTPULSE_HISTORY_TABLE: 'history',
+  EVENTPULSE_HISTORY_RETENTION_SECONDS: '31536000',
   EVENTPULSE_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:outcomes',
   EVENTPULSE_DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/failed',
 }
