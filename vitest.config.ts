@@ -1,6 +1,9 @@
 import {fileURLToPath} from 'node:url'
 
-import {defineConfig} from 'vitest/config'
+import {configDefaults, defineConfig} from 'vitest/config'
+
+/** Stress tests: hundreds of objects with injected faults, minutes each; every guarantee they check stays tested. */
+export const STRESS_TESTS = ['test/processor/fault-injection.test.ts', 'test/processor/batch-faults.test.ts']
 
 export default defineConfig({
   resolve: {
@@ -9,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // The long fault-injection runs: `npm run test:stress` (vitest.stress.config.ts), which CI runs too.
+    exclude: [...configDefaults.exclude, ...STRESS_TESTS],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,0 +1,9 @@
+import {defineConfig} from 'vitest/config'
+
+import base, {STRESS_TESTS} from './vitest.config.js'
+
+/** `npm run test:stress`: only the stress tests that `npm test` leaves out (see vitest.config.ts). */
+export default defineConfig({
+  ...base,
+  test: {...base.test, include: STRESS_TESTS, exclude: []},
+})
