@@ -11,6 +11,14 @@ export interface CatalogTableProps {
 
 const stringAttribute = (name: string): dynamodb.Attribute => ({name, type: dynamodb.AttributeType.STRING})
 
+/** What every table of the stack has: on-demand billing, point-in-time recovery, encryption at rest. */
+const onDemandRecoverableEncrypted = (removalPolicy: RemovalPolicy) => ({
+  billing: dynamodb.Billing.onDemand(),
+  pointInTimeRecoverySpecification: {pointInTimeRecoveryEnabled: true},
+  encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+  removalPolicy,
+})
+
 /**
  * The catalog table, on-demand with point-in-time recovery, optionally replicated (TableV2: no custom resource), and
  * protected from deletion: `destroy --destroy-data` lifts the protection once the deletion is confirmed.
@@ -24,11 +32,8 @@ export class CatalogTable extends Construct {
       // Keys and indexes as the contract defines them (the local pipeline creates its table from it too).
       partitionKey: stringAttribute(CATALOG_TABLE.partitionKey),
       sortKey: stringAttribute(CATALOG_TABLE.sortKey),
-      billing: dynamodb.Billing.onDemand(),
-      pointInTimeRecoverySpecification: {pointInTimeRecoveryEnabled: true},
+      ...onDemandRecoverableEncrypted(props.removalPolicy),
       deletionProtection: true,
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-      removalPolicy: props.removalPolicy,
       replicas: props.replicaRegions.map((region) => ({region})),
       globalSecondaryIndexes: CATALOG_TABLE.globalSecondaryIndexes.map((index) => ({
         indexName: index.name,
@@ -53,10 +58,7 @@ export class OutcomesTable extends Construct {
       partitionKey: stringAttribute(OUTCOMES_TABLE.partitionKey),
       sortKey: stringAttribute(OUTCOMES_TABLE.sortKey),
       timeToLiveAttribute: OUTCOMES_TABLE.attributes.expiresAt,
-      billing: dynamodb.Billing.onDemand(),
-      pointInTimeRecoverySpecification: {pointInTimeRecoveryEnabled: true},
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-      removalPolicy: props.removalPolicy,
+      ...onDemandRecoverableEncrypted(props.removalPolicy),
     })
   }
 }
@@ -75,10 +77,7 @@ export class HistoryTable extends Construct {
       partitionKey: stringAttribute(HISTORY_TABLE.partitionKey),
       sortKey: {name: HISTORY_TABLE.sortKey, type: dynamodb.AttributeType.NUMBER},
       timeToLiveAttribute: HISTORY_TABLE.attributes.expiresAt,
-      billing: dynamodb.Billing.onDemand(),
-      pointInTimeRecoverySpecification: {pointInTimeRecoveryEnabled: true},
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-      removalPolicy: props.removalPolicy,
+      ...onDemandRecoverableEncrypted(props.removalPolicy),
       replicas: props.replicaRegions.map((region) => ({region})),
     })
   }
