@@ -1,9 +1,9 @@
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {offlineEnv} from '../deploy/offline-env.js'
 import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
@@ -12,9 +12,10 @@ import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
 // every test here: installing aws-cdk-lib takes a while).
 let installedBin: string
 let tarballFiles: string[]
+let work: string
 
 beforeAll(() => {
-  const work = mkdtempSync(join(tmpdir(), 'eventpulse-pack-'))
+  work = mkdtempSync(join(tmpdir(), 'eventpulse-pack-'))
   const npm = (args: string[], cwd = PROJECT_ROOT) =>
     execFileSync('npm', args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
   // The build already ran (npm test builds first); --ignore-scripts keeps `prepack` from building again.
@@ -30,6 +31,9 @@ beforeAll(() => {
   )
   installedBin = join(work, 'prefix/bin/eventpulse')
 }, 600_000)
+
+// The install is some 360 MB: never left behind.
+afterAll(() => rmSync(work, {recursive: true, force: true}))
 
 describe('the packed package', () => {
   it('ships the built CLI, the manifest and the Lambda bundle, and no sources or tests', () => {

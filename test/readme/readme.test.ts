@@ -33,14 +33,18 @@ function readmeScript(readme: string): string {
 
 const packed = () => readdirSync(PROJECT_ROOT).filter((name) => /^eventpulse-.*\.tgz$/.test(name))
 const packedBefore = new Set(packed())
+/** The fresh home the walk-through runs in (its npm prefix holds a whole install): removed afterwards. */
+let home: string | undefined
+
 afterAll(() => {
+  if (home) rmSync(home, {recursive: true, force: true})
   for (const name of packed()) if (!packedBefore.has(name)) rmSync(join(PROJECT_ROOT, name))
 })
 
 it('runs the README, line by line, on a fresh machine', async () => {
   const script = readmeScript(readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8'))
   expect(script).toContain('npm install -g')
-  const home = mkdtempSync(join(tmpdir(), 'eventpulse-readme-'))
+  home = mkdtempSync(join(tmpdir(), 'eventpulse-readme-'))
   const prefix = join(home, 'npm-global')
   const env: NodeJS.ProcessEnv = {
     PATH: [join(prefix, 'bin'), dirname(process.execPath), '/usr/bin', '/bin'].join(':'),
