@@ -7,7 +7,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import {Construct} from 'constructs'
 
 import {ACCOUNT_ID} from '#contract/deploy-settings.js'
-import {REPLACE_PREFIX, SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
+import {REPLACE_PREFIX, SELFTEST_ARTIST_ID, SELFTEST_PREFIX, SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
 
 /** A trusted principal as configured: a 12-digit account id or an IAM ARN (user, role, or account root). */
 export function trustedPrincipal(value: string): iam.PrincipalBase {
@@ -26,6 +26,8 @@ export interface AccessProps {
   deadLetterQueues: sqs.IQueue[]
   /** The processor, which `sweep` invokes. */
   processor: lambda.IFunction
+  /** The queue of canary notifications, which `selftest` reads. */
+  selftestQueue: sqs.IQueue
   /** Empty: this account (whoever its IAM policies allow). */
   trustedPrincipals: string[]
   /** Required as sts:ExternalId to assume either role (cross-account trust). */
@@ -63,6 +65,7 @@ class NamedCallers extends iam.CompositePrincipal {
 export class Access extends Construct {
   readonly uploaderRole: iam.Role
   readonly quarantineAdminRole: iam.Role
+  readonly selftestRole: iam.Role
   readonly uploaderCliPolicy: iam.ManagedPolicy
   readonly adminCliPolicy: iam.ManagedPolicy
 
@@ -84,6 +87,7 @@ export class Access extends Construct {
       : {}
     const {processingBucket, quarantineBucket, table, outcomesTable, historyTable, deadLetterQueues, processor} = props
     const replacements = processingBucket.arnForObjects(`${REPLACE_PREFIX}*`)
+    const canaryUploads = processingBucket.arnForObjects(`${SELFTEST_PREFIX}*`)
 
     this.uploaderRole = new iam.Role(this, 'UploaderRole', {
       assumedBy: trustedBy(withExternalId),
@@ -92,6 +96,8 @@ export class Access extends Construct {
         Upload: new iam.PolicyDocument({
           statements: [
             new iam.PolicyStatement({actions: ['s3:PutObject'], resources: [processingBucket.arnForObjects('*')]}),
+            // Canaries are the selftest role's alone (the bucket policy refuses others too).
+            new iam.PolicyStatement({effect: iam.Effect.DENY, actions: ['s3:PutObject'], resources: [canaryUploads]}),
             // Replacements only where the stack says so (the bucket policy refuses them too).
             ...(props.uploaderMayReplace
               ? []
@@ -182,8 +188,14 @@ export class Access extends Construct {
       },
     })
 
+    this.selftestRole = new iam.Role(this, 'SelftestRole', {
+      assumedBy: trustedBy(withExternalId),
+      description: 'EventPulse selftest: send canary records through the pipeline, follow them, and remove them',
+      inlinePolicies: {Selftest: selftestPolicy(props)},
+    })
+
     const stack = Stack.of(this)
-    const cliPolicy = (id: string, who: string, role: iam.Role) =>
+    const cliPolicy = (id: string, who: string, roles: iam.Role[]) =>
       new iam.ManagedPolicy(this, id, {
         description: `Run the eventpulse CLI ${who} against stack ${stack.stackName}: attach to a user or group`,
         statements: [
@@ -192,12 +204,63 @@ export class Access extends Construct {
             // AWS::StackId is this stack's exact ARN, generated id included: no wildcard needed.
             resources: [stack.stackId],
           }),
-          new iam.PolicyStatement({actions: ASSUME_AS_ONESELF, resources: [role.roleArn]}),
+          new iam.PolicyStatement({actions: ASSUME_AS_ONESELF, resources: roles.map((role) => role.roleArn)}),
         ],
       })
     // The construct id of the one CLI policy of earlier versions: a redeploy narrows that very policy, attachments
     // kept, to the uploader's, rather than deleting a policy still attached to people.
-    this.uploaderCliPolicy = cliPolicy('CliPolicy', 'as an uploader', this.uploaderRole)
-    this.adminCliPolicy = cliPolicy('AdminCliPolicy', 'as a quarantine admin', this.quarantineAdminRole)
+    // Whoever uploads may also prove the pipeline works (`selftest`, from a scheduler too: no MFA).
+    this.uploaderCliPolicy = cliPolicy('CliPolicy', 'as an uploader', [this.uploaderRole, this.selftestRole])
+    this.adminCliPolicy = cliPolicy('AdminCliPolicy', 'as a quarantine admin', [this.quarantineAdminRole])
   }
+}
+
+/**
+ * What `selftest` may do, and only to canaries: write under SELFTEST_PREFIX (which no other role may), list and read
+ * the tags of what became of them there, read and delete items under SELFTEST_ARTIST_ID only (dynamodb:LeadingKeys),
+ * query and delete outcome records of its own keys only, delete its quarantine entries and their versions, and read
+ * the queue of canary notifications. It needs no MFA (a scheduler runs it), because it can touch nothing else.
+ */
+function selftestPolicy(props: AccessProps): iam.PolicyDocument {
+  const {processingBucket, quarantineBucket, table, outcomesTable, selftestQueue} = props
+  const canaryKeys = `${SELFTEST_PREFIX}*`
+  const listingCanaries = {StringLike: {'s3:prefix': [canaryKeys]}}
+  return new iam.PolicyDocument({
+    statements: [
+      // Delete too: a canary the pipeline never took is removed from processing when selftest gives up on it.
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: [processingBucket.arnForObjects(canaryKeys)],
+      }),
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [processingBucket.bucketArn],
+        conditions: listingCanaries,
+      }),
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+        resources: [quarantineBucket.bucketArn],
+        conditions: listingCanaries,
+      }),
+      // Entries of canaries only, every version of them; their reason is read from the tags, never their content.
+      new iam.PolicyStatement({
+        actions: ['s3:GetObjectTagging', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+        resources: [quarantineBucket.arnForObjects(canaryKeys)],
+      }),
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+        resources: [table.tableArn],
+        conditions: {'ForAllValues:StringEquals': {'dynamodb:LeadingKeys': [SELFTEST_ARTIST_ID]}},
+      }),
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query', 'dynamodb:DeleteItem'],
+        resources: [outcomesTable.tableArn],
+        conditions: {'ForAllValues:StringLike': {'dynamodb:LeadingKeys': [canaryKeys]}},
+      }),
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'],
+        resources: [selftestQueue.queueArn],
+      }),
+    ],
+  })
 }

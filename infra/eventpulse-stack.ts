@@ -97,6 +97,7 @@ export class EventPulseStack extends Stack {
       historyTable,
       deadLetterQueues: [uploadEvents.deadLetterQueue, processor.deadLetterQueue],
       processor: processor.function,
+      selftestQueue: notifications.selftestQueue,
       trustedPrincipals: config.trustedPrincipals,
       externalId: config.externalId,
       requireMfa: config.requireMfa,
@@ -104,10 +105,14 @@ export class EventPulseStack extends Stack {
       uploaderMayReplace: config.uploaderMayReplace,
     })
     notifications.admitAlarms([...uploadEvents.alarms, ...sweep.alarms])
-    storage.pinWriters([processor.role, access.uploaderRole, access.quarantineAdminRole], config.deployer)
+    storage.pinWriters(
+      [processor.role, access.uploaderRole, access.quarantineAdminRole, access.selftestRole],
+      config.deployer,
+    )
     storage.admitReplacementsFrom(
       config.uploaderMayReplace ? [access.quarantineAdminRole, access.uploaderRole] : [access.quarantineAdminRole],
     )
+    storage.admitCanariesFrom(access.selftestRole)
 
     const outputs: Record<StackOutputName, {value: string; description: string}> = {
       processingBucket: {value: storage.processingBucket.bucketName, description: 'Bucket that uploads go to'},
@@ -160,10 +165,18 @@ export class EventPulseStack extends Stack {
         description: 'What happens to the data when the stack is deleted',
       },
       dashboardUrl: {value: dashboard.url, description: 'CloudWatch dashboard of uploads, queues and the processor'},
+      selftestRoleArn: {
+        value: access.selftestRole.roleArn,
+        description: 'Role for `eventpulse selftest` (canaries only)',
+      },
+      selftestQueueUrl: {
+        value: notifications.selftestQueue.queueUrl,
+        description: 'Canary notifications, read by `eventpulse selftest`',
+      },
     }
     for (const [name, {value, description}] of Object.entries(outputs))
       new CfnOutput(this, STACK_OUTPUTS[name as StackOutputName], {value, description})
 
-    acknowledgeNagFindings({stack: this, storage, processor, uploadEvents, sweep, access})
+    acknowledgeNagFindings({stack: this, storage, processor, uploadEvents, sweep, access, notifications})
   }
 }

@@ -1,8 +1,10 @@
 import {type CfnResource, type Stack, Validations} from 'aws-cdk-lib'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
 
+import {SELFTEST_PREFIX} from '#contract/pipeline-contract.js'
 import type {Access} from './access.js'
 import type {UploadEvents} from './events.js'
+import type {Notifications} from './notifications.js'
 import type {Processor} from './processor.js'
 import type {Storage} from './storage.js'
 import type {SweepSchedule} from './sweep.js'
@@ -14,15 +16,17 @@ export interface NagScopes {
   uploadEvents: UploadEvents
   sweep: SweepSchedule
   access: Access
+  notifications: Notifications
 }
 
 /** cdk-nag's id for the finding "resource wildcard below this bucket's ARN" (the only wildcard the roles use). */
-function objectsWildcardFinding(stack: Stack, bucket: s3.IBucket): string {
-  return `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(bucket.node.defaultChild as CfnResource)}.Arn>/*]`
+function objectsWildcardFinding(stack: Stack, bucket: s3.IBucket, prefix = ''): string {
+  return `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(bucket.node.defaultChild as CfnResource)}.Arn>/${prefix}*]`
 }
 
 /** The cdk-nag AwsSolutions findings this stack accepts, each with its reason in one line. */
-export function acknowledgeNagFindings({stack, storage, processor, uploadEvents, sweep, access}: NagScopes): void {
+export function acknowledgeNagFindings(scopes: NagScopes): void {
+  const {stack, storage, processor, uploadEvents, sweep, access, notifications} = scopes
   Validations.of(storage.processingBucket).acknowledge({
     id: 'AwsSolutions-S1',
     reason: 'Every upload is already traced by its EventBridge event, the stored item or the quarantine metadata.',
@@ -54,4 +58,13 @@ export function acknowledgeNagFindings({stack, storage, processor, uploadEvents,
         id: objectsWildcardFinding(stack, bucket),
         reason: 'Object actions on any key below this bucket only: upload keys are chosen by the uploader.',
       })
+  for (const bucket of [storage.processingBucket, storage.quarantineBucket])
+    Validations.of(access.selftestRole).acknowledge({
+      id: objectsWildcardFinding(stack, bucket, SELFTEST_PREFIX),
+      reason: 'Canaries only: the keys below the selftest prefix, which each run names anew.',
+    })
+  Validations.of(notifications.selftestQueue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason: 'A canary notification selftest did not read in time is of no use later: it expires within the hour.',
+  })
 }

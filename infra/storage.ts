@@ -4,7 +4,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3'
 import {S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY} from 'aws-cdk-lib/cx-api'
 import {Construct} from 'constructs'
 
-import {ACCESS_LOG_PREFIX, QUARANTINE_RETENTION_DAYS, REPLACE_PREFIX} from '#contract/pipeline-contract.js'
+import {
+  ACCESS_LOG_PREFIX,
+  QUARANTINE_RETENTION_DAYS,
+  REPLACE_PREFIX,
+  SELFTEST_PREFIX,
+} from '#contract/pipeline-contract.js'
 
 export interface StorageProps {
   removalPolicy: RemovalPolicy
@@ -146,13 +151,22 @@ export class Storage extends Construct {
    * there, even with s3:PutObject on the whole bucket (the processor, the deployer), is refused by the bucket itself.
    */
   admitReplacementsFrom(roles: iam.IRole[]): void {
+    this.reservePrefix('ReplacementsOnlyFromAllowedRoles', REPLACE_PREFIX, roles)
+  }
+
+  /** Likewise, only the selftest role may write canaries (SELFTEST_PREFIX). */
+  admitCanariesFrom(role: iam.IRole): void {
+    this.reservePrefix('CanariesOnlyFromSelftestRole', SELFTEST_PREFIX, [role])
+  }
+
+  private reservePrefix(sid: string, prefix: string, roles: iam.IRole[]): void {
     this.processingBucket.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'ReplacementsOnlyFromAllowedRoles',
+        sid,
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
-        resources: [this.processingBucket.arnForObjects(`${REPLACE_PREFIX}*`)],
+        resources: [this.processingBucket.arnForObjects(`${prefix}*`)],
         conditions: {ArnNotEquals: {'aws:PrincipalArn': roles.map((role) => role.roleArn)}},
       }),
     )

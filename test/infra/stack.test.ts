@@ -233,10 +233,24 @@ describe('the EventPulse stack, default configuration', () => {
                 arn(logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')),
                 arn(logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')),
                 arn(logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')),
+                arn(logicalId(template, 'AWS::IAM::Role', 'AccessSelftestRole')),
               ],
             },
           },
         })
+    })
+
+    it('lets only the selftest role write canaries (selftest/) into processing', () => {
+      expect(bucketStatement('StorageProcessingBucketPolicy', 'CanariesOnlyFromSelftestRole')).toEqual({
+        Sid: 'CanariesOnlyFromSelftestRole',
+        Effect: 'Deny',
+        Principal: {AWS: '*'},
+        Action: 's3:PutObject',
+        Resource: {'Fn::Join': ['', [arn(ids.processing), '/selftest/*']]},
+        Condition: {
+          ArnNotEquals: {'aws:PrincipalArn': [arn(logicalId(template, 'AWS::IAM::Role', 'AccessSelftestRole'))]},
+        },
+      })
     })
 
     it("logs every request to the quarantine bucket into the stack's log bucket, kept 365 days", () => {
@@ -740,8 +754,39 @@ describe('the EventPulse stack, default configuration', () => {
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{Ref: ids.topic}])
     })
 
-    it('has no subscription without an e-mail address', () => {
-      template.resourceCountIs('AWS::SNS::Subscription', 0)
+    it('without an e-mail address, subscribes only the selftest queue, to canary notifications only', () => {
+      const queue = logicalId(template, 'AWS::SQS::Queue', 'NotificationsSelftestQueue')
+      template.resourceCountIs('AWS::SNS::Subscription', 1)
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'sqs',
+        TopicArn: {Ref: ids.topic},
+        Endpoint: arn(queue),
+        RawMessageDelivery: true,
+        FilterPolicy: {canary: ['true']},
+      })
+    })
+
+    it('keeps the selftest queue encrypted, TLS-only, for an hour at most, open to this topic alone', () => {
+      const queue = logicalId(template, 'AWS::SQS::Queue', 'NotificationsSelftestQueue')
+      expect(resources[queue].Properties).toEqual({SqsManagedSseEnabled: true, MessageRetentionPeriod: 3600})
+      const statements = Object.values(template.findResources('AWS::SQS::QueuePolicy'))
+        .filter((policy) => JSON.stringify(policy.Properties.Queues) === JSON.stringify([{Ref: queue}]))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Condition: {Bool: {'aws:SecureTransport': 'false'}},
+        }),
+      )
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Principal: {Service: 'sns.amazonaws.com'},
+          Condition: {ArnEquals: {'aws:SourceArn': {Ref: ids.topic}}},
+        }),
+      )
     })
   })
 
@@ -761,7 +806,8 @@ describe('the EventPulse stack, default configuration', () => {
       expect(role.Policies).toHaveLength(1)
       expect(role.Policies[0].PolicyDocument.Statement).toEqual([
         allow('s3:PutObject', objectsBelow(ids.processing)),
-        // Replacements are not the uploader's by default.
+        // Canaries are the selftest role's; replacements are not the uploader's by default.
+        {Effect: 'Deny', Action: 's3:PutObject', Resource: {'Fn::Join': ['', [arn(ids.processing), '/selftest/*']]}},
         {Effect: 'Deny', Action: 's3:PutObject', Resource: {'Fn::Join': ['', [arn(ids.processing), '/replace/*']]}},
         allow('s3:ListBucket', [arn(ids.processing), arn(ids.quarantine)]),
         allow('dynamodb:Query', arn(ids.history)),
@@ -823,7 +869,11 @@ describe('the EventPulse stack, default configuration', () => {
       const admins = logicalId(template, 'AWS::IAM::ManagedPolicy', 'AccessAdminCliPolicy')
       expect(resources[uploaders].Properties.PolicyDocument.Statement).toEqual([
         allow('cloudformation:DescribeStacks', {Ref: 'AWS::StackId'}),
-        allow(assumeAsOneself, arn(logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole'))),
+        // Uploaders may run `selftest` too.
+        allow(assumeAsOneself, [
+          arn(logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')),
+          arn(logicalId(template, 'AWS::IAM::Role', 'AccessSelftestRole')),
+        ]),
       ])
       expect(resources[admins].Properties.PolicyDocument.Statement).toEqual([
         allow('cloudformation:DescribeStacks', {Ref: 'AWS::StackId'}),
@@ -835,6 +885,41 @@ describe('the EventPulse stack, default configuration', () => {
       expect(outputs.CliPolicyArn).toBeUndefined()
     })
 
+    it('lets the selftest role touch canaries only: its keys, items under the reserved ArtistID, its queue', () => {
+      const role = resources[logicalId(template, 'AWS::IAM::Role', 'AccessSelftestRole')].Properties
+      // No MFA: a scheduler runs it, and it can do nothing but canaries.
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        {Effect: 'Allow', Action: assumeAsOneself, Principal: accountRoot},
+      ])
+      const canaries = (bucket: string) => ({'Fn::Join': ['', [arn(bucket), '/selftest/*']]})
+      const listingCanaries = {StringLike: {'s3:prefix': ['selftest/*']}}
+      expect(role.Policies[0].PolicyDocument.Statement).toEqual([
+        allow(['s3:PutObject', 's3:DeleteObject'], canaries(ids.processing)),
+        {...allow('s3:ListBucket', arn(ids.processing)), Condition: listingCanaries},
+        {...allow(['s3:ListBucket', 's3:ListBucketVersions'], arn(ids.quarantine)), Condition: listingCanaries},
+        allow(['s3:GetObjectTagging', 's3:DeleteObject', 's3:DeleteObjectVersion'], canaries(ids.quarantine)),
+        {
+          ...allow(['dynamodb:GetItem', 'dynamodb:DeleteItem'], arn(ids.table)),
+          Condition: {'ForAllValues:StringEquals': {'dynamodb:LeadingKeys': ['eventpulse-selftest']}},
+        },
+        {
+          ...allow(['dynamodb:Query', 'dynamodb:DeleteItem'], arn(ids.outcomes)),
+          Condition: {'ForAllValues:StringLike': {'dynamodb:LeadingKeys': ['selftest/*']}},
+        },
+        allow(
+          ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'],
+          arn(logicalId(template, 'AWS::SQS::Queue', 'NotificationsSelftestQueue')),
+        ),
+      ])
+      const outputs = template.toJSON().Outputs
+      expect(outputs[STACK_OUTPUTS.selftestRoleArn].Value).toEqual(
+        arn(logicalId(template, 'AWS::IAM::Role', 'AccessSelftestRole')),
+      )
+      expect(outputs[STACK_OUTPUTS.selftestQueueUrl].Value).toEqual({
+        Ref: logicalId(template, 'AWS::SQS::Queue', 'NotificationsSelftestQueue'),
+      })
+    })
+
     it('uses no wildcard actions and no resource wildcard other than objects below a bucket ARN', () => {
       const documents = [
         ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) =>
@@ -843,8 +928,10 @@ describe('the EventPulse stack, default configuration', () => {
         ...Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
         ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((r) => r.Properties.PolicyDocument),
       ]
-      expect(documents.length).toBe(6)
-      const bucketObjects = [objectsBelow(ids.processing), objectsBelow(ids.quarantine)].map((r) => JSON.stringify(r))
+      expect(documents.length).toBe(7)
+      const bucketObjects = [ids.processing, ids.quarantine]
+        .flatMap((bucket) => [objectsBelow(bucket), {'Fn::Join': ['', [arn(bucket), '/selftest/*']]}])
+        .map((r) => JSON.stringify(r))
       for (const statement of documents.flatMap((d) => d.Statement).filter((s) => s.Effect === 'Allow')) {
         for (const action of [statement.Action].flat()) expect(action).not.toContain('*')
         for (const resource of [statement.Resource].flat()) {
@@ -906,7 +993,8 @@ describe('the EventPulse stack, fully configured', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'ops@example.com',
-      FilterPolicy: {[NOTIFICATION_ATTRIBUTES.outcome]: ['quarantined', {exists: false}]},
+      // Canaries (selftest's) are for the selftest queue, not for people.
+      FilterPolicy: {[NOTIFICATION_ATTRIBUTES.outcome]: ['quarantined', {exists: false}], canary: [{exists: false}]},
     })
   })
 
@@ -951,7 +1039,7 @@ describe('the EventPulse stack, fully configured', () => {
         (statement: {Sid?: string}) => statement.Sid === 'OnlyPipelineWriters',
       )
       if (!pinned) continue
-      expect(pinned.Condition.ArnNotLike['aws:PrincipalArn'].slice(3)).toEqual([
+      expect(pinned.Condition.ArnNotLike['aws:PrincipalArn'].slice(4)).toEqual([
         'arn:aws:iam::123456789012:role/Deployer',
         'arn:aws:iam::123456789012:role/*/Deployer',
       ])
@@ -976,7 +1064,8 @@ describe('the EventPulse stack, fully configured', () => {
     const uploader = logicalId(template, 'AWS::IAM::Role', 'AccessUploaderRole')
     const admin = logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')
     const statements = resources[uploader].Properties.Policies[0].PolicyDocument.Statement
-    expect(statements.filter((statement: {Effect: string}) => statement.Effect === 'Deny')).toEqual([])
+    const denials = statements.filter((statement: {Effect: string}) => statement.Effect === 'Deny')
+    expect(JSON.stringify(denials)).not.toContain('/replace/')
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([

@@ -39,6 +39,17 @@ export const REPLACE_PREFIX = 'replace/'
 
 export const isReplaceKey = (key: string): boolean => key.startsWith(REPLACE_PREFIX)
 
+/**
+ * `eventpulse selftest` sends canary records through the real pipeline: under this ArtistID, which no other record may
+ * use, and under this key prefix of the processing bucket, which only the selftest role may write (IAM and the bucket
+ * policy say so; the local S3 checks the same). A canary anywhere else is quarantined as `schema`. Its items, entries
+ * and uploads are the only ones the selftest role may delete.
+ */
+export const SELFTEST_ARTIST_ID = 'eventpulse-selftest'
+export const SELFTEST_PREFIX = 'selftest/'
+
+export const isSelftestKey = (key: string): boolean => key.startsWith(SELFTEST_PREFIX)
+
 /** S3 user metadata written on every quarantined object (S3 lower-cases and prefixes them with x-amz-meta-). */
 export const QUARANTINE_METADATA = {
   reason: 'ep-reason',
@@ -125,7 +136,13 @@ export const SOURCE_KEY_INDEX = 'BySourceKey'
  * `outcome` as a String.Array of the outcomes present (and `reason` of the reasons), so a filter on
  * `outcome` = `quarantined` matches a batch with any quarantined record.
  */
-export const NOTIFICATION_ATTRIBUTES = {outcome: 'outcome', reason: 'reason', kind: 'kind'} as const
+export const NOTIFICATION_ATTRIBUTES = {outcome: 'outcome', reason: 'reason', kind: 'kind', canary: 'canary'} as const
+
+/**
+ * The `canary` attribute's value on the notifications of selftest uploads (SELFTEST_PREFIX): the stack's selftest queue
+ * subscribes to these only, and the e-mail subscription leaves them out.
+ */
+export const CANARY_ATTRIBUTE_VALUE = 'true'
 
 /**
  * The processor's CloudWatch metrics, in the embedded metric format (one JSON document per invocation in its log),
@@ -201,6 +218,10 @@ export const STACK_OUTPUTS = {
   dataRetention: 'DataRetention',
   /** The CloudWatch console address of the stack's dashboard (METRICS, the queues, the function). */
   dashboardUrl: 'DashboardUrl',
+  /** The role `selftest` runs as: it may write and delete canaries only (SELFTEST_ARTIST_ID, SELFTEST_PREFIX). */
+  selftestRoleArn: 'SelftestRoleArn',
+  /** The queue subscribed to the topic for canary notifications only, which `selftest` reads. */
+  selftestQueueUrl: 'SelftestQueueUrl',
 } as const
 
 /** The prefix of the quarantine bucket's server access log records in the stack's log bucket. */

@@ -3,7 +3,13 @@ import {dirname} from 'node:path'
 
 import {PublishCommand, type SNSClient} from '@aws-sdk/client-sns'
 
-import {NOTIFICATION_ATTRIBUTES, type Outcome, type QuarantineReason} from '#contract/pipeline-contract.js'
+import {
+  CANARY_ATTRIBUTE_VALUE,
+  isSelftestKey,
+  NOTIFICATION_ATTRIBUTES,
+  type Outcome,
+  type QuarantineReason,
+} from '#contract/pipeline-contract.js'
 import type {BatchCounts, BatchProblemSummary} from './results.js'
 
 /** What the pipeline tells subscribers about one upload. */
@@ -62,6 +68,9 @@ export class SnsNotifier implements Notifier {
       if (notification.batch.reasons.length > 0)
         attributes[NOTIFICATION_ATTRIBUTES.reason] = list(notification.batch.reasons)
     }
+    // Only the selftest queue subscribes to canaries; the e-mail subscription filters them out.
+    if (isSelftestKey(notification.sourceKey))
+      attributes[NOTIFICATION_ATTRIBUTES.canary] = {DataType: 'String', StringValue: CANARY_ATTRIBUTE_VALUE}
     await this.sns.send(
       new PublishCommand({
         TopicArn: this.topicArn,

@@ -5,6 +5,7 @@ import {type AttributeValue, type DynamoDBClient, GetItemCommand, UpdateItemComm
 
 import {
   isReplaceKey,
+  isSelftestKey,
   type Outcome,
   PROCESSOR_TIMEOUT_SECONDS,
   type QuarantineReason,
@@ -248,7 +249,7 @@ export class BatchProcessor {
       await this.steps.writeEntry(upload, bytes, reason, message, line, judgedVersion)
       return {outcome: 'quarantined', reason, problem: {line, path, reason}}
     }
-    const check = checkRecord(bytes, {line, size})
+    const check = checkRecord(bytes, {line, size, canary: isSelftestKey(upload.key)})
     if (!check.ok)
       return quarantine(check.reason, describeProblems(check.reason, check.problems).message, check.problems[0]?.path)
     const put = await this.steps.putRecord(upload, check.item, line, isReplaceKey(upload.key))

@@ -24,6 +24,7 @@ import {
   encodeMetadataValue,
   hasHashedEntryKeys,
   isReplaceKey,
+  isSelftestKey,
   ITEM_CHANGES,
   ITEM_METADATA,
   QUARANTINE_METADATA,
@@ -231,7 +232,7 @@ export class ObjectProcessor {
     if (read.kind === 'too-large') return this.quarantineOversized(read.upload, read.size)
     if (read.kind === 'stream') return this.batches.process(read.upload, read.body, read.size, options)
 
-    const check = checkRecord(read.bytes)
+    const check = checkRecord(read.bytes, {canary: isSelftestKey(read.upload.key)})
     if (!check.ok)
       return this.quarantine(read.upload, read.bytes, check.reason, describeProblems(check.reason, check.problems))
     return this.store(read.upload, read.bytes, check.item)

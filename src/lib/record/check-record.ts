@@ -7,7 +7,12 @@ import {
   MAX_RECORD_ITEM_BYTES,
   MAX_SORT_KEY_BYTES,
 } from '#contract/limits.js'
-import {ITEM_METADATA, type QuarantineReason} from '#contract/pipeline-contract.js'
+import {
+  ITEM_METADATA,
+  type QuarantineReason,
+  SELFTEST_ARTIST_ID,
+  SELFTEST_PREFIX,
+} from '#contract/pipeline-contract.js'
 import validateItemSchema from '../schema/item.validate.js'
 import {dynamoDbItemBytes} from './item-size.js'
 import {normaliseRecord} from './normalise.js'
@@ -36,6 +41,8 @@ export interface RecordCheckOptions {
   line?: number
   /** The record's true size in bytes, when `bytes` holds only its start (a batch line too long to be a record). */
   size?: number
+  /** The record is a selftest upload (under SELFTEST_PREFIX), so it may use the reserved SELFTEST_ARTIST_ID. */
+  canary?: boolean
 }
 
 const metadataNames: ReadonlySet<string> = new Set(Object.values(ITEM_METADATA))
@@ -90,14 +97,14 @@ function firstInvalidUtf8(bytes: Uint8Array): {line: number; column: number; off
  * Never throws: every kind of bad input becomes a reason and problems with positions in the text.
  */
 export function checkRecord(bytes: Uint8Array, options: RecordCheckOptions = {}): RecordCheck {
-  const check = checkText(bytes, options.line !== undefined, options.size ?? bytes.length)
+  const check = checkText(bytes, options.line !== undefined, options.size ?? bytes.length, options.canary ?? false)
   if (check.ok || options.line === undefined) return check
   // A batch line is one line of the file, so its problems are on that line (a line holds no newline).
   const line = options.line
   return {...check, problems: check.problems.map((problem) => ({...problem, line, column: problem.column ?? 1}))}
 }
 
-function checkText(bytes: Uint8Array, batchLine: boolean, size: number): RecordCheck {
+function checkText(bytes: Uint8Array, batchLine: boolean, size: number, canary: boolean): RecordCheck {
   const what = batchLine ? 'record' : 'file'
   if (size > MAX_OBJECT_BYTES)
     return failure('too-large', `the ${what} is ${size} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MiB)`)
@@ -162,6 +169,14 @@ function checkText(bytes: Uint8Array, batchLine: boolean, size: number): RecordC
   }
 
   const typed = item as TypedItem
+  if (!canary && (typed.ArtistID as {S: string}).S === SELFTEST_ARTIST_ID)
+    return failure(
+      'schema',
+      `ArtistID "${SELFTEST_ARTIST_ID}" is reserved for the canary records of \`eventpulse selftest\` ` +
+        `(accepted under ${SELFTEST_PREFIX} only); use another ArtistID`,
+      new SourceLocator(text).locate(`${prefix}/ArtistID`),
+      '/ArtistID',
+    )
   for (const [attribute, limit] of [
     ['ArtistID', MAX_PARTITION_KEY_BYTES],
     ['ItemID', MAX_SORT_KEY_BYTES],
