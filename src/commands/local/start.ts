@@ -6,7 +6,7 @@ import {DEFAULT_STUCK_AFTER_SECONDS, SWEEP_LIMITS} from '#contract/pipeline-cont
 import {formatDuration, parseDuration} from '#core/duration.js'
 import {usageError} from '#core/errors.js'
 import {deadLetterLine, notificationLine, setAsideLines, stateLines} from '#local/status-lines.js'
-import {type LocalPipelineStats, startLocalPipeline} from '#local/pipeline.js'
+import {DROP_EVENTS_FOR_TESTS, type LocalPipelineStats, startLocalPipeline} from '#local/pipeline.js'
 import type {SetAsideObject} from '#local/s3-files.js'
 import {localDataRoot, type ShownState, shownState} from '#local/state.js'
 import {catchProcessFailures, type ProcessFailures, untilStopped} from '#local/until-stopped.js'
@@ -104,7 +104,10 @@ go to stderr.`
       sweepEverySeconds: flags['sweep-every'],
       stuckAfterSeconds: flags['stuck-after'],
       uploaderMayReplace: flags['uploader-may-replace'],
-      onNotification: (notification) => say(notificationLine(notification)),
+      // Canaries are `selftest`'s to report; it reads them from the outbox.
+      onNotification: (notification) => notification.canary || say(notificationLine(notification)),
+      // Tests only: lose every "Object Created" event, so that `selftest` can be seen to fail.
+      dropEventRatio: process.env[DROP_EVENTS_FOR_TESTS] ? 1 : undefined,
       onDeadLetter: (record) => toStderr(deadLetterLine(record)),
     })
     for (const line of setAsideLines(pipeline.setAside, pipeline.layout.damagedDirectory)) toStderr(line)

@@ -18,6 +18,7 @@ export type ResourceName =
   | 'deadLetterQueueUrl'
   | 'processorDeadLetterQueueUrl'
   | 'processorFunctionName'
+  | 'selftestQueueUrl'
 
 /** The flag that names each resource, for messages and for reading the flags. */
 export const RESOURCE_FLAGS = {
@@ -29,6 +30,7 @@ export const RESOURCE_FLAGS = {
   deadLetterQueueUrl: 'dead-letter-queue-url',
   processorDeadLetterQueueUrl: 'processor-dead-letter-queue-url',
   processorFunctionName: 'processor-function',
+  selftestQueueUrl: 'selftest-queue-url',
 } as const satisfies Record<ResourceName, string>
 
 /** The dead-letter queues: the rule's, for events it could not deliver, and the processor's, for failed invocations. */
@@ -58,7 +60,7 @@ export interface PipelineTarget {
   s3: S3Client
   /** Present when the command needs the table. */
   dynamodb?: DynamoDBClient
-  /** Present when the command reads the dead-letter queues. */
+  /** Present when the command reads the dead-letter queues or the selftest queue. */
   sqs?: SQSClient
   /** Present when the command invokes the processor. */
   lambda?: LambdaClient

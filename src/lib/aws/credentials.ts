@@ -8,9 +8,9 @@ import {ExitCode} from '#core/exit-codes.js'
 
 /**
  * The role a command acts through: `upload`/`status` the uploader role, `quarantine`, `dead-letters` and `sweep` the
- * quarantine-admin role.
+ * quarantine-admin role, `selftest` the selftest role (canaries only).
  */
-export type PipelineRole = 'uploader' | 'quarantineAdmin'
+export type PipelineRole = 'uploader' | 'quarantineAdmin' | 'selftest'
 
 /** Asks for an MFA code (a terminal prompt in the CLI, a stub in tests). */
 export type MfaCodeReader = (serial: string) => Promise<string>

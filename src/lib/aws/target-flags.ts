@@ -19,6 +19,7 @@ export interface PipelineFlagValues {
   'dead-letter-queue-url'?: string
   'processor-dead-letter-queue-url'?: string
   'processor-function'?: string
+  'selftest-queue-url'?: string
 }
 
 /**

@@ -34,6 +34,7 @@ export type {PipelineRole} from './credentials.js'
 const ROLE_OUTPUTS: Record<PipelineRole, string> = {
   uploader: STACK_OUTPUTS.uploaderRoleArn,
   quarantineAdmin: STACK_OUTPUTS.quarantineAdminRoleArn,
+  selftest: STACK_OUTPUTS.selftestRoleArn,
 }
 
 export interface TargetRequest {
@@ -108,7 +109,7 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
       ...clientConfig,
       endpoint: endpointFor('DYNAMODB', flags),
     }),
-    sqs: await sqsClientIf(uses(DEAD_LETTER_QUEUES), {...clientConfig, endpoint: endpointFor('SQS', flags)}),
+    sqs: await sqsClientIf(uses([...DEAD_LETTER_QUEUES, 'selftestQueueUrl']), {...clientConfig, endpoint: endpointFor('SQS', flags)}),
     lambda: await lambdaClientIf(uses(['processorFunctionName']), {
       ...clientConfig,
       endpoint: endpointFor('LAMBDA', flags),
@@ -210,7 +211,11 @@ export function flagResources(flags: PipelineFlagValues): Partial<Record<Resourc
 }
 
 /** The local name of each role, as `--role` and the README write it. */
-export const ROLE_NAMES: Record<PipelineRole, string> = {uploader: 'uploader', quarantineAdmin: 'quarantine-admin'}
+export const ROLE_NAMES: Record<PipelineRole, string> = {
+  uploader: 'uploader',
+  quarantineAdmin: 'quarantine-admin',
+  selftest: 'selftest',
+}
 
 /**
  * Who a change is made by, as far as the CLI knows: the role session name when it assumed the stack's role (what

@@ -51,6 +51,9 @@ const resourceFlags: Record<ResourceName, OptionFlag<string | undefined>> = {
   processorFunctionName: Flags.string({
     description: 'Processor Lambda function name or ARN (default: the stack output ProcessorFunctionName).',
   }),
+  selftestQueueUrl: Flags.string({
+    description: 'URL of the queue of canary notifications (default: the stack output SelftestQueueUrl).',
+  }),
 }
 
 type ResourceFlags<R extends ResourceName> = {[K in R as (typeof RESOURCE_FLAGS)[K]]: OptionFlag<string | undefined>}

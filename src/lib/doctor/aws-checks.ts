@@ -25,7 +25,7 @@ import {
 } from './checks.js'
 
 /** What each role is checked against: the resources its commands use. */
-const ROLE_RESOURCES: Record<PipelineRole, ResourceName[]> = {
+const ROLE_RESOURCES: Record<Exclude<PipelineRole, 'selftest'>, ResourceName[]> = {
   uploader: ['processingBucket'],
   quarantineAdmin: ['quarantineBucket'],
 }

@@ -13,11 +13,11 @@ export interface LocalCredentials {
 /**
  * The owner's keys, one random pair per signer: the pipeline's own (its processor, sweeper and status), and one per
  * stack role its `--local` commands act as. The emulators take all of them (SigV4); the local S3 tells the roles
- * apart by which pair signed, to let only the allowed ones write replacements, as IAM does on AWS.
+ * apart by which pair signed, to let only the allowed ones write replacements and canaries, as IAM does on AWS.
  */
 export type LocalKeyring = Record<'pipeline' | PipelineRole, LocalCredentials>
 
-const SIGNERS = ['pipeline', 'uploader', 'quarantineAdmin'] as const
+const SIGNERS = ['pipeline', 'uploader', 'quarantineAdmin', 'selftest'] as const
 
 /**
  * A fresh random pair, shaped like AWS keys (20 upper-case letters and digits; 40 characters of base64) so that tools

@@ -5,7 +5,6 @@ import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
 import {MAX_S3_KEY_BYTES} from '#contract/limits.js'
-import {REPLACE_PREFIX} from '#contract/pipeline-contract.js'
 import type {LocalCredentials} from './credentials.js'
 import {ownerOnly} from './owner-only.js'
 import {makeStoreCrashSafe, makeStoreTakeAnyKey, repairS3Files, type SetAsideObject} from './s3-files.js'
@@ -288,25 +287,36 @@ function signingKeyId(ctx: KoaContext): string | undefined {
   return /Credential=([^/,\s]+)/.exec(header(ctx, 'authorization') ?? '')?.[1]
 }
 
+/** A key prefix of one bucket that only some roles may write under (REPLACE_PREFIX, SELFTEST_PREFIX). */
+export interface ReservedPrefix {
+  bucket: string
+  prefix: string
+  /** The access key ids of the allowed roles: the keyring's pairs (see credentials.ts). */
+  allowedKeys: string[]
+}
+
 /**
- * What the stack's IAM policies and bucket policy do on AWS: a write (PUT, or a multipart POST) under REPLACE_PREFIX
- * in `bucket` is refused (403 AccessDenied) unless it is signed with one of `allowedKeys` (the keyring's pairs of the
- * allowed roles, see credentials.ts).
+ * What the stack's IAM policies and bucket policy do on AWS: a write (PUT, or a multipart POST) under a reserved prefix
+ * is refused (403 AccessDenied) unless it is signed with one of the prefix's allowed keys.
  */
-function s3ReplacementsOnlyFrom(bucket: string, allowedKeys: string[]) {
+function s3ReservedPrefixes(reserved: ReservedPrefix[]) {
   return async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {
     const target = objectTarget(ctx)
-    const refused =
-      (ctx.method === 'PUT' || ctx.method === 'POST') &&
-      target?.bucket === bucket &&
-      target.key.startsWith(REPLACE_PREFIX) &&
-      !allowedKeys.includes(signingKeyId(ctx) ?? '')
-    if (!refused) return next()
+    const refusedBy =
+      ctx.method === 'PUT' || ctx.method === 'POST'
+        ? reserved.find(
+            ({bucket, prefix, allowedKeys}) =>
+              target?.bucket === bucket &&
+              target.key.startsWith(prefix) &&
+              !allowedKeys.includes(signingKeyId(ctx) ?? ''),
+          )
+        : undefined
+    if (!refusedBy) return next()
     ctx.status = 403
     ctx.type = 'application/xml'
     ctx.body =
       `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>` +
-      `<Message>Only the roles the pipeline allows may write under ${REPLACE_PREFIX}</Message></Error>`
+      `<Message>Only the roles the pipeline allows may write under ${refusedBy.prefix}</Message></Error>`
   }
 }
 
@@ -325,8 +335,8 @@ export async function startS3(options: {
   buckets: string[]
   /** Buckets whose policy on AWS refuses object creations without If-None-Match (the processing bucket). */
   conditionalWritesOnly?: string[]
-  /** Who may write replacements (REPLACE_PREFIX) into which bucket: the access key ids of the allowed roles. */
-  replacements?: {bucket: string; allowedKeys: string[]}
+  /** Key prefixes only some roles may write under: replacements, canaries. */
+  reservedPrefixes?: ReservedPrefix[]
 }): Promise<S3Emulator> {
   const {directory, setAsideDirectory = join(dirname(directory), 'damaged')} = options
   await mkdir(directory, {recursive: true})
@@ -353,8 +363,7 @@ export async function startS3(options: {
     s3TagsOnWrite,
     s3TagsAsWritten,
   )
-  if (options.replacements)
-    s3rver.middleware.unshift(s3ReplacementsOnlyFrom(options.replacements.bucket, options.replacements.allowedKeys))
+  if (options.reservedPrefixes) s3rver.middleware.unshift(s3ReservedPrefixes(options.reservedPrefixes))
   makeStoreTakeAnyKey(s3rver.store)
   makeStoreCrashSafe(s3rver.store)
   await s3rver.configureBuckets()

@@ -28,6 +28,9 @@ import {LOCAL_RESOURCES} from './target.js'
 
 export {ensureTable} from './table.js'
 
+/** Set (to anything) for `local start` in a test, it loses every upload's event: what `selftest` must catch. */
+export const DROP_EVENTS_FOR_TESTS = 'EVENTPULSE_TEST_DROP_EVENTS'
+
 export interface LocalPipelineOptions {
   /** Root of the pipeline's data (emulator files, outbox, dead letters, state): by default localDataRoot(). */
   dataDir: string

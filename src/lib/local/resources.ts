@@ -1,3 +1,4 @@
+import {REPLACE_PREFIX, SELFTEST_PREFIX} from '#contract/pipeline-contract.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import type {PipelineRole} from '#aws/credentials.js'
@@ -71,10 +72,18 @@ export async function startLocalEmulators(
     credentials,
     buckets: [LOCAL_RESOURCES.processingBucket, LOCAL_RESOURCES.quarantineBucket],
     conditionalWritesOnly: [LOCAL_RESOURCES.processingBucket],
-    replacements: {
-      bucket: LOCAL_RESOURCES.processingBucket,
-      allowedKeys: replacingRoles(options.uploaderMayReplace).map((role) => keyring[role].accessKeyId),
-    },
+    reservedPrefixes: [
+      {
+        bucket: LOCAL_RESOURCES.processingBucket,
+        prefix: REPLACE_PREFIX,
+        allowedKeys: replacingRoles(options.uploaderMayReplace).map((role) => keyring[role].accessKeyId),
+      },
+      {
+        bucket: LOCAL_RESOURCES.processingBucket,
+        prefix: SELFTEST_PREFIX,
+        allowedKeys: [keyring.selftest.accessKeyId],
+      },
+    ],
   }).catch((error) => {
     throw portError(error, 'S3', s3Port)
   })

@@ -5,7 +5,6 @@ import {PublishCommand, type SNSClient} from '@aws-sdk/client-sns'
 
 import {
   CANARY_ATTRIBUTE_VALUE,
-  isSelftestKey,
   NOTIFICATION_ATTRIBUTES,
   type Outcome,
   type QuarantineReason,
@@ -32,10 +31,12 @@ export interface Notification {
   /** A batch: the outcomes and reasons present, counts, and the first problems (line, attribute path, reason). */
   batch?: {outcomes: Outcome[]; reasons: QuarantineReason[]; counts: BatchCounts; problems: BatchProblemSummary[]}
   at: string
+  /** A selftest upload (SELFTEST_PREFIX): `selftest` waits for it; nobody else needs to hear of it. */
+  canary?: true
 }
 
 /** What a notification says beyond the upload it is about (which notify adds). */
-export type NotificationContent = Omit<Notification, 'bucket' | 'sourceKey' | 'etag' | 'sequencer' | 'at'>
+export type NotificationContent = Omit<Notification, 'bucket' | 'sourceKey' | 'etag' | 'sequencer' | 'at' | 'canary'>
 
 /** Where the handler sends notifications: SNS on AWS, an outbox file locally. */
 export interface Notifier {
@@ -69,7 +70,7 @@ export class SnsNotifier implements Notifier {
         attributes[NOTIFICATION_ATTRIBUTES.reason] = list(notification.batch.reasons)
     }
     // Only the selftest queue subscribes to canaries; the e-mail subscription filters them out.
-    if (isSelftestKey(notification.sourceKey))
+    if (notification.canary)
       attributes[NOTIFICATION_ATTRIBUTES.canary] = {DataType: 'String', StringValue: CANARY_ATTRIBUTE_VALUE}
     await this.sns.send(
       new PublishCommand({

@@ -653,6 +653,7 @@ export class ObjectProcessor {
       etag: upload.etag,
       sequencer: upload.sequencer,
       at: this.now().toISOString(),
+      ...(isSelftestKey(upload.key) ? {canary: true as const} : {}),
     })
   }
 
