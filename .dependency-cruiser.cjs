@@ -16,7 +16,7 @@ const layers = [
   // 4 views and choices over a pipeline: status, the target picker, the oclif command base and flags, dead letters
   ['src/lib/status', 'src/lib/target', 'src/lib/cli', 'src/lib/doctor', 'src/lib/dead-letters'],
   // 5 upload, which validates and then reports status
-  ['src/lib/upload'],
+  ['src/lib/upload', 'src/lib/selftest'],
   // 6 the demo, which drives everything below
   ['src/lib/demo'],
   // 7 entry points, which nothing imports: the commands, the Lambda handler, the executables, the benchmarks
