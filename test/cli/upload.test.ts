@@ -66,6 +66,17 @@ describe('upload', () => {
     expect(await processingKeys()).toEqual(['good.json'])
   })
 
+  it('refuses a record under the reserved ArtistID of selftest canaries, and sends nothing (exit 1)', async () => {
+    const dir = tree({'canary.json': '{"ArtistID": "eventpulse-selftest", "ItemID": "TRACK#Mine"}'})
+    const run = await cli(['upload', dir])
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toContain(
+      'ArtistID "eventpulse-selftest" is reserved for the canary records of `eventpulse selftest`',
+    )
+    expect(run.stdout).toContain('1 file, 0 uploaded, 1 invalid (not sent).')
+    expect(await processingKeys()).toEqual([])
+  })
+
   it('sends invalid files too with --no-validate', async () => {
     const dir = tree({'bad.json': 'not json'})
     const run = await cli(['upload', dir, '--no-validate'])

@@ -48,6 +48,22 @@ describe('SnsNotifier', () => {
     sns.restore()
   })
 
+  test("a canary's notification (selftest/) carries the canary attribute the selftest queue subscribes to", async () => {
+    const sns = mockClient(SNSClient)
+    sns.on(PublishCommand).resolves({})
+    await new SnsNotifier(new SNSClient({region: 'eu-west-1'}), 'arn:topic').publish({
+      ...notification,
+      sourceKey: 'selftest/run/quarantined.json',
+      canary: true,
+    })
+    expect(sns.commandCalls(PublishCommand)[0].args[0].input.MessageAttributes).toEqual({
+      outcome: {DataType: 'String', StringValue: 'quarantined'},
+      reason: {DataType: 'String', StringValue: 'schema'},
+      canary: {DataType: 'String', StringValue: 'true'},
+    })
+    sns.restore()
+  })
+
   test('an unchanged outcome is filterable by its outcome attribute', async () => {
     const sns = mockClient(SNSClient)
     sns.on(PublishCommand).resolves({})

@@ -254,3 +254,31 @@ describe('bad input gets a clear message, never an exception', () => {
     ])
   })
 })
+
+describe('the reserved ArtistID of selftest canaries', () => {
+  const canary = '{\n  "ArtistID": "eventpulse-selftest",\n  "ItemID": "TRACK#x"\n}'
+
+  it('is refused as schema, located, saying why and what to do, unless the record is a canary', () => {
+    const result = checkRecord(Buffer.from(canary))
+    expect(result).toEqual({
+      ok: false,
+      reason: 'schema',
+      problems: [
+        {
+          path: '/ArtistID',
+          line: 2,
+          column: 15,
+          message:
+            'ArtistID "eventpulse-selftest" is reserved for the canary records of `eventpulse selftest` ' +
+            '(accepted under selftest/ only); use another ArtistID',
+        },
+      ],
+    })
+    expect(checkRecord(Buffer.from(canary), {canary: true}).ok).toBe(true)
+    // Typed, and in a batch line, alike.
+    const typed = JSON.stringify({ArtistID: {S: 'eventpulse-selftest'}, ItemID: {S: 'TRACK#x'}})
+    expect(checkRecord(Buffer.from(typed), {line: 3})).toMatchObject({ok: false, reason: 'schema'})
+    // Only that ArtistID: one that merely starts like it is anybody's.
+    expect(check({ArtistID: 'eventpulse-selftest-2', ItemID: 'TRACK#x'}).ok).toBe(true)
+  })
+})

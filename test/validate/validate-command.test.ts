@@ -137,4 +137,14 @@ describe('eventpulse validate', () => {
     expect(invalid.result.summary.valid).toBe(0)
     expect(invalid.result.summary.invalid).toBeGreaterThan(0)
   })
+
+  it('refuses the reserved ArtistID of selftest canaries with exit 1, saying why', async () => {
+    writeFileSync(join(dir, 'canary.json'), '{"ArtistID":"eventpulse-selftest","ItemID":"TRACK#Mine"}')
+    const run = await runCli(['validate', 'canary.json'], {cwd: dir})
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toBe(
+      'canary.json:1:13  ArtistID "eventpulse-selftest" is reserved for the canary records of `eventpulse selftest` ' +
+        '(accepted under selftest/ only); use another ArtistID [schema]\nChecked 1 file: 0 valid, 1 invalid.\n',
+    )
+  })
 })
