@@ -7,6 +7,11 @@ import {defaultAssemblyDir, type DryRunResult, dryRunDeploy, formatDryRun} from 
 import {configFlags, deploySettingFlags, givenFlags, stackTargetFlags} from '#cli/deploy-flags.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {commonFlags} from '#cli/common-flags.js'
+import {toFailure} from '#core/errors.js'
+import {runSelftest, type SelftestReport, selftestLines, selftestTarget} from '#selftest/run-selftest.js'
+
+/** How long the selftest after a deploy waits (a first invocation of a new function starts cold). */
+const SELFTEST_TIMEOUT_MS = 5 * 60 * 1000
 
 export default class Deploy extends BaseCommand {
   static summary = 'Deploy the EventPulse stack to AWS (with --dry-run: show what it would create).'
@@ -19,10 +24,12 @@ stack outputs are printed and cached for the other commands.
 Settings come from flags and an optional --config file (flags win). Stored data
 (buckets, table, key, logs) is retained when the stack is deleted, unless
 --destroy-data-on-delete is set.
+Then it proves the stack works with \`eventpulse selftest\` (--no-selftest to
+skip), as the selftest role.
 --dry-run synthesizes the CloudFormation template into --output and summarises
 it: no credentials, no AWS call.
-Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage;
-3 credentials; 4 AWS failure.`
+Exit codes: 0 deployed (or dry run done) and the selftest passed; 1 you
+declined, or the selftest failed; 2 usage; 3 credentials; 4 AWS failure.`
 
   static destructive = true
 
@@ -75,9 +82,14 @@ Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage;
         'Directory for the synthesized cloud assembly (template included). Default: <cache dir>/cdk.out/<stack>.',
     }),
     ...deploySettingFlags,
+    selftest: Flags.boolean({
+      description: 'End with `eventpulse selftest` on the deployed stack (--no-selftest skips it).',
+      allowNo: true,
+      default: true,
+    }),
   }
 
-  async run(): Promise<DryRunResult | DeployOutcome> {
+  async run(): Promise<DryRunResult | (DeployOutcome & {selftest?: SelftestReport})> {
     const {flags, raw} = await this.parse(Deploy)
     const file = flags.config ? await readConfigFile(flags.config) : {}
     const config = resolveDeployConfig(configFlags(flags, givenFlags(raw)), file)
@@ -106,6 +118,35 @@ Exit codes: 0 deployed (or dry run done); 1 you declined; 2 usage;
     this.log('Outputs:')
     for (const line of formatOutputs(outcome.outputs)) this.log(line)
     this.log(`Saved for the other commands in ${outcome.cacheFile}.`)
-    return outcome
+    if (!flags.selftest) return outcome
+    const selftest = await this.selftest({
+      stack: outcome.stack,
+      profile: config.profile,
+      region: outcome.region,
+      'external-id': config.externalId,
+      'assume-role': true,
+    })
+    return {...outcome, ...(selftest ? {selftest} : {})}
+  }
+
+  /** The deployed stack's selftest: a failure says clearly that the stack is deployed but does not work as it should. */
+  private async selftest(flags: Parameters<typeof selftestTarget>[0]): Promise<SelftestReport | undefined> {
+    this.log('Selftest of the deployed stack (canary records through the pipeline):')
+    try {
+      const {target, notifications} = await selftestTarget(flags)
+      const report = await runSelftest({target, notifications, timeoutMs: SELFTEST_TIMEOUT_MS})
+      for (const line of selftestLines(report)) this.log(line)
+      if (!report.ok) {
+        this.exitStatus = ExitCode.Negative
+        this.log('The stack is deployed, but the SELFTEST FAILED: see the likely causes above.')
+      }
+      return report
+    } catch (error) {
+      const failure = toFailure(error)
+      this.exitStatus = failure.exitCode as typeof this.exitStatus
+      this.log(`The stack is deployed, but the SELFTEST COULD NOT RUN: ${failure.message}`)
+      if (failure.hint) this.log(failure.hint)
+      return undefined
+    }
   }
 }

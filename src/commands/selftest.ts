@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {commonFlags} from '#cli/common-flags.js'
 import {PipelineCommand} from '#cli/pipeline-command.js'
 import {pipelineFlags} from '#cli/pipeline-flags.js'
 import {SELFTEST_ARTIST_ID, SELFTEST_PREFIX} from '#contract/pipeline-contract.js'
@@ -34,7 +35,7 @@ scheduler. Exit codes: 0 everything held; 1 the pipeline did something wrong;
   static flags = {
     ...pipelineFlags('processingBucket', 'quarantineBucket', 'table', 'outcomesTable', 'selftestQueueUrl'),
     timeout: Flags.string({description: 'How long to wait for the canaries and their notifications.', default: '3m'}),
-    quiet: Flags.boolean({char: 'q', description: 'Print only failed steps and the verdict.'}),
+    quiet: commonFlags.quiet,
   }
 
   async run(): Promise<SelftestReport> {

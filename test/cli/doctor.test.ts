@@ -30,6 +30,14 @@ describe('doctor --local', () => {
     })
     expect(result.checks.filter((c: {status: string}) => c.status === 'fail')).toEqual([])
     expect(run.exitCode).toBe(0)
+    expect(result.next).toBe('eventpulse selftest --local')
+  })
+
+  it('suggests selftest, for the same target, when nothing failed', async () => {
+    const run = await cli(['doctor'])
+    expect(run.stdout.trim().split('\n').at(-1)).toBe(
+      'Next, prove the pipeline works end to end: eventpulse selftest --local',
+    )
   })
 
   it('warns, naming both hashes, when the running pipeline checks with another schema', async () => {

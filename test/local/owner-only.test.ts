@@ -143,17 +143,17 @@ describe('a browser cannot reach them', () => {
 })
 
 describe("the data directory's credentials", () => {
-  test('are one random pair per signer (pipeline, uploader, quarantine-admin), owner-only, kept across starts, new once the directory is wiped', async () => {
+  test('are one random pair per signer (pipeline, uploader, quarantine-admin, selftest), owner-only, kept across starts, new once the directory is wiped', async () => {
     const dir = await temporaryDir()
     try {
       const file = join(dir, 'local', 'credentials.json')
       const first = await dataDirCredentials(file)
-      expect(Object.keys(first).sort()).toEqual(['pipeline', 'quarantineAdmin', 'uploader'])
+      expect(Object.keys(first).sort()).toEqual(['pipeline', 'quarantineAdmin', 'selftest', 'uploader'])
       for (const pair of Object.values(first)) {
         expect(pair.accessKeyId).toMatch(/^[A-Z0-9]{20}$/)
         expect(pair.secretAccessKey).toHaveLength(40)
       }
-      expect(new Set(Object.values(first).map((pair) => pair.accessKeyId)).size).toBe(3)
+      expect(new Set(Object.values(first).map((pair) => pair.accessKeyId)).size).toBe(4)
       expect((await stat(file)).mode & 0o777).toBe(0o600)
       expect(await dataDirCredentials(file)).toEqual(first)
       await removeDir(join(dir, 'local'))
