@@ -238,13 +238,11 @@ describe('selftest on a deployed stack (at the SDK boundary)', () => {
   })
 
   it('fails naming permissions when the cleanup is denied, after proving everything else', async () => {
-    dynamodb
-      .on(DeleteItemCommand)
-      .rejects(
-        Object.assign(new Error('User is not authorized to perform: dynamodb:DeleteItem'), {
-          name: 'AccessDeniedException',
-        }),
-      )
+    dynamodb.on(DeleteItemCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: dynamodb:DeleteItem'), {
+        name: 'AccessDeniedException',
+      }),
+    )
     const report = await selftest()
     expect(report.ok).toBe(false)
     const cleanUp = report.steps.at(-1)!

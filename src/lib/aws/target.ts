@@ -109,7 +109,10 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
       ...clientConfig,
       endpoint: endpointFor('DYNAMODB', flags),
     }),
-    sqs: await sqsClientIf(uses([...DEAD_LETTER_QUEUES, 'selftestQueueUrl']), {...clientConfig, endpoint: endpointFor('SQS', flags)}),
+    sqs: await sqsClientIf(uses([...DEAD_LETTER_QUEUES, 'selftestQueueUrl']), {
+      ...clientConfig,
+      endpoint: endpointFor('SQS', flags),
+    }),
     lambda: await lambdaClientIf(uses(['processorFunctionName']), {
       ...clientConfig,
       endpoint: endpointFor('LAMBDA', flags),

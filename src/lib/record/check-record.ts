@@ -7,12 +7,7 @@ import {
   MAX_RECORD_ITEM_BYTES,
   MAX_SORT_KEY_BYTES,
 } from '#contract/limits.js'
-import {
-  ITEM_METADATA,
-  type QuarantineReason,
-  SELFTEST_ARTIST_ID,
-  SELFTEST_PREFIX,
-} from '#contract/pipeline-contract.js'
+import {ITEM_METADATA, type QuarantineReason, SELFTEST_ARTIST_ID, SELFTEST_PREFIX} from '#contract/pipeline-contract.js'
 import validateItemSchema from '../schema/item.validate.js'
 import {dynamoDbItemBytes} from './item-size.js'
 import {normaliseRecord} from './normalise.js'
