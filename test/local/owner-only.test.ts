@@ -1,4 +1,4 @@
-import {stat} from 'node:fs/promises'
+import {stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {DynamoDBClient, ListTablesCommand} from '@aws-sdk/client-dynamodb'
@@ -160,6 +160,13 @@ describe("the data directory's credentials", () => {
       const second = await dataDirCredentials(file)
       expect(second.uploader.accessKeyId).not.toBe(first.uploader.accessKeyId)
       expect(second.pipeline.secretAccessKey).not.toBe(first.pipeline.secretAccessKey)
+      // A keyring of an earlier version (no selftest pair) keeps its pairs and gains the new one.
+      const {selftest: _selftest, ...earlier} = second
+      await writeFile(file, JSON.stringify(earlier))
+      const upgraded = await dataDirCredentials(file)
+      expect(upgraded).toMatchObject(earlier)
+      expect(upgraded.selftest.accessKeyId).toMatch(/^[A-Z0-9]{20}$/)
+      expect(await dataDirCredentials(file)).toEqual(upgraded)
     } finally {
       await removeDir(dir)
     }

@@ -43,20 +43,20 @@ function isLocalCredentials(value: unknown): value is LocalCredentials {
 /**
  * The data directory's keyring: made (owner-only, 0600) the first time, then the same at every start, so that a
  * client configured with it (`eventpulse local env`) keeps working; `local reset` deletes it with the data.
- * A file without a pair for every signer (damaged) is replaced by new pairs.
+ * A signer without a pair (one added by a newer version, or a damaged file) gets a new one; the others keep theirs.
  */
 export async function dataDirCredentials(file: string): Promise<LocalKeyring> {
   const saved = (await readFile(file, 'utf8')
     .then((text) => JSON.parse(text) as unknown)
     .catch(() => undefined)) as Partial<Record<string, unknown>> | undefined
-  if (SIGNERS.every((signer) => isLocalCredentials(saved?.[signer])))
-    return Object.fromEntries(
-      SIGNERS.map((signer) => {
-        const {accessKeyId, secretAccessKey} = saved![signer] as LocalCredentials
-        return [signer, {accessKeyId, secretAccessKey}]
-      }),
-    ) as LocalKeyring
-  const keyring = Object.fromEntries(SIGNERS.map((signer) => [signer, newLocalCredentials()])) as LocalKeyring
-  await writeFileAtomically(file, JSON.stringify(keyring, null, 2) + '\n', {mode: 0o600})
+  const pairOf = (signer: string): LocalCredentials | undefined => {
+    const pair = saved?.[signer]
+    return isLocalCredentials(pair) ? {accessKeyId: pair.accessKeyId, secretAccessKey: pair.secretAccessKey} : undefined
+  }
+  const keyring = Object.fromEntries(
+    SIGNERS.map((signer) => [signer, pairOf(signer) ?? newLocalCredentials()]),
+  ) as LocalKeyring
+  if (SIGNERS.some((signer) => !pairOf(signer)))
+    await writeFileAtomically(file, JSON.stringify(keyring, null, 2) + '\n', {mode: 0o600})
   return keyring
 }
