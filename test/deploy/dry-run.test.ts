@@ -31,7 +31,8 @@ describe('deploy --dry-run', () => {
     expect(Object.keys(template.Outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).sort())
     expect(run.stdout).toContain('Would deploy stack PulseTest to eu-west-1')
     expect(run.stdout).toMatch(/AWS::S3::Bucket\s+3\n/)
-    expect(run.stdout).toMatch(/AWS::IAM::Role\s+3\n/)
+    // The processor's, the uploader's, the quarantine admin's and selftest's.
+    expect(run.stdout).toMatch(/AWS::IAM::Role\s+4\n/)
     expect(run.stdout).toContain('retained')
     expect(run.stdout).toContain(join(output, 'PulseTest.template.json'))
   })
@@ -64,7 +65,8 @@ describe('deploy --dry-run', () => {
     const document = JSON.parse(run.stdout)
     expect(document.status).toBe(0)
     expect(document.result).toMatchObject({stack: 'FromFile', region: 'eu-west-1', dataRetention: 'destroy'})
-    expect(document.result.resources).toContainEqual({type: 'AWS::SNS::Subscription', count: 1})
+    // The e-mail's and the selftest queue's.
+    expect(document.result.resources).toContainEqual({type: 'AWS::SNS::Subscription', count: 2})
     const template = JSON.parse(readFileSync(document.result.templateFile, 'utf8'))
     expect(template.Outputs[STACK_OUTPUTS.stuckAfterSeconds].Value).toBe(String(45 * 60))
     const table = Object.values(
