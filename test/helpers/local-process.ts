@@ -1,10 +1,12 @@
 import {type ChildProcess, spawn} from 'node:child_process'
-import {existsSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {LocalPipelineState} from '#local/state.js'
-import {cliEnv, PROJECT_ROOT} from './run-cli.js'
+import {afterAll, beforeAll} from 'vitest'
+
+import {cliEnv, isolatedXdg, PROJECT_ROOT} from './run-cli.js'
 
 /** Polls until the probe gives a value (not undefined). */
 export async function waitFor<T>(
@@ -77,4 +79,28 @@ export function runningState(env: NodeJS.ProcessEnv, run: LocalStartProcess): Pr
       return undefined
     }
   })
+}
+
+/**
+ * Runs `local start` (the built CLI) for the tests of the enclosing suite, in an XDG home of its own that is removed
+ * afterwards; `extraEnv` is added to its environment (test hooks). The getters work once the suite's tests run.
+ */
+export function localStartForSuite(extraEnv: NodeJS.ProcessEnv = {}): {
+  env: NodeJS.ProcessEnv
+  run: () => LocalStartProcess
+  state: () => LocalPipelineState
+} {
+  const env = isolatedXdg()
+  let run: LocalStartProcess | undefined
+  let state: LocalPipelineState | undefined
+  beforeAll(async () => {
+    run = spawnLocalStart({...env, ...extraEnv})
+    state = await runningState(env, run)
+  }, 30_000)
+  afterAll(async () => {
+    run?.child.kill('SIGINT')
+    await run?.exited
+    rmSync(dirname(env.XDG_DATA_HOME!), {recursive: true, force: true})
+  })
+  return {env, run: () => run!, state: () => state!}
 }

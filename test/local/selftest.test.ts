@@ -2,29 +2,15 @@ import {rmSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 import {ListObjectsCommand, PutObjectCommand} from '@aws-sdk/client-s3'
-import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+import {describe, expect, test} from 'vitest'
 
 import {localClients} from '#local/target.js'
-import type {LocalPipelineState} from '#local/state.js'
-import {runningState, spawnLocalStart, type LocalStartProcess} from '../helpers/local-process.js'
+import {localStartForSuite} from '../helpers/local-process.js'
 import {isolatedXdg, runCli} from '../helpers/run-cli.js'
 
-async function stop(run: LocalStartProcess, env: NodeJS.ProcessEnv): Promise<void> {
-  run.child.kill('SIGINT')
-  await run.exited
-  rmSync(dirname(env.XDG_DATA_HOME!), {recursive: true, force: true})
-}
-
 describe('selftest through a real local start', () => {
-  const env = isolatedXdg()
-  let run: LocalStartProcess
-  let state: LocalPipelineState
-
-  beforeAll(async () => {
-    run = spawnLocalStart(env)
-    state = await runningState(env, run)
-  })
-  afterAll(() => stop(run, env))
+  const local = localStartForSuite()
+  const {env} = local
 
   test('passes, one line per step, and leaves nothing that items list --all, quarantine list or local start show', async () => {
     const selftest = await runCli(['selftest', '--local'], {env})
@@ -52,15 +38,16 @@ describe('selftest through a real local start', () => {
     expect(JSON.parse(canaryItems.stdout).result.items).toEqual([])
     const entries = await runCli(['quarantine', 'list', '--local', '--json'], {env})
     expect(JSON.parse(entries.stdout).result.entries).toEqual([])
-    const {s3} = localClients(state)
-    const waiting = await s3.send(new ListObjectsCommand({Bucket: state.processingBucket, Prefix: 'selftest/'}))
+    const {s3} = localClients(local.state())
+    const waiting = await s3.send(new ListObjectsCommand({Bucket: 'eventpulse-processing', Prefix: 'selftest/'}))
     expect(waiting.Contents ?? []).toEqual([])
     // The canaries' notifications went to the outbox, which selftest read, but local start printed none of them.
-    expect(run.stdout()).not.toContain('selftest/')
+    expect(local.run().stdout()).not.toContain('selftest/')
     s3.destroy()
   })
 
   test("selftest/ is the selftest role's alone: the uploader is refused there, as on AWS", async () => {
+    const state = local.state()
     const {s3} = localClients({...state, credentials: state.roleCredentials.uploader})
     await expect(
       s3.send(
@@ -80,25 +67,22 @@ describe('selftest through a real local start', () => {
   })
 })
 
-test('fails with exit 1, naming the local processor, when it drops every event (test hook); and removes its canaries', async () => {
-  const env = isolatedXdg()
-  const run = spawnLocalStart({...env, EVENTPULSE_TEST_DROP_EVENTS: '1'})
-  try {
-    const state = await runningState(env, run)
-    const selftest = await runCli(['selftest', '--local', '--timeout', '3s'], {env})
+describe('selftest with a local start that drops every event (test hook)', () => {
+  const local = localStartForSuite({EVENTPULSE_TEST_DROP_EVENTS: '1'})
+
+  test('fails with exit 1, naming the local processor; and removes its canaries', async () => {
+    const selftest = await runCli(['selftest', '--local', '--timeout', '3s'], {env: local.env})
     expect(selftest.exitCode).toBe(1)
     expect(selftest.stdout).toContain(
       'FAIL  stored canary: still waiting in the processing bucket: the pipeline never finished it (nor notified it)',
     )
     expect(selftest.stdout).toContain('likely cause: the local processor: it did not process the upload')
     expect(selftest.stdout.trim().split('\n').at(-1)).toBe('Selftest failed on local pipeline: 3 of 5 steps.')
-    const {s3} = localClients(state)
-    const left = await s3.send(new ListObjectsCommand({Bucket: state.processingBucket, Prefix: 'selftest/'}))
+    const {s3} = localClients(local.state())
+    const left = await s3.send(new ListObjectsCommand({Bucket: 'eventpulse-processing', Prefix: 'selftest/'}))
     expect(left.Contents ?? []).toEqual([])
     s3.destroy()
-  } finally {
-    await stop(run, env)
-  }
+  })
 })
 
 test('with no local pipeline running it fails as the other --local commands do (exit 4)', async () => {
