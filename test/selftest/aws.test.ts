@@ -10,11 +10,13 @@ import {
 } from '@aws-sdk/client-s3'
 import {DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient} from '@aws-sdk/client-sqs'
 import {mockClient} from 'aws-sdk-client-mock'
-import {beforeEach, describe, expect, it} from 'vitest'
+import {afterAll, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import type {PipelineTarget} from '#aws/clients.js'
+import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {queueSource} from '#selftest/notification-sources.js'
-import {runSelftest, type SelftestReport} from '#selftest/run-selftest.js'
+import {runSelftest, type SelftestReport, selftestTarget} from '#selftest/run-selftest.js'
+import {mockDeployedStack} from '../helpers/deployed-stack.js'
 
 // A deployed stack at the SDK boundary: the selftest role's calls, answered as a healthy pipeline would, then broken
 // one way at a time. The mocks replace every client of their kind in this process.
@@ -256,5 +258,29 @@ describe('selftest on a deployed stack (at the SDK boundary)', () => {
     s3.on(PutObjectCommand).rejects(Object.assign(new Error('socket hang up'), {name: 'TimeoutError'}))
     await expect(selftest()).rejects.toThrow('socket hang up')
     expect(s3.commandCalls(ListObjectsCommand).some((c) => c.args[0].input.Prefix === 'selftest/run1/')).toBe(true)
+  })
+})
+
+describe('which role and queue selftest uses on a deployed stack', () => {
+  const stack = mockDeployedStack()
+  afterAll(() => vi.unstubAllEnvs())
+
+  it("assumes the stack's selftest role and reads the selftest queue it outputs", async () => {
+    const selftestRole = 'arn:aws:iam::123456789012:role/EventPulse-AccessSelftestRole'
+    stack.answerWith({
+      [STACK_OUTPUTS.processingBucket]: 'processing',
+      [STACK_OUTPUTS.quarantineBucket]: 'quarantine',
+      [STACK_OUTPUTS.table]: 'catalog',
+      [STACK_OUTPUTS.outcomesTable]: 'outcomes',
+      [STACK_OUTPUTS.selftestQueueUrl]: QUEUE,
+      [STACK_OUTPUTS.uploaderRoleArn]: 'arn:aws:iam::123456789012:role/uploader',
+      [STACK_OUTPUTS.selftestRoleArn]: selftestRole,
+    })
+    const resolved = await selftestTarget({stack: 'EventPulse', 'assume-role': true})
+    const report = await runSelftest({...resolved, timeoutMs: 2000, pollMs: 5, runId: RUN})
+    expect(report.ok).toBe(true)
+    // The role its credentials are for (assumed on the first request the clients make for real).
+    expect(resolved.target.roleArn).toBe(selftestRole)
+    expect(sqs.commandCalls(ReceiveMessageCommand)[0].args[0].input.QueueUrl).toBe(QUEUE)
   })
 })
