@@ -7,7 +7,8 @@ import {resolveTarget} from '#target/resolve-target.js'
 import {usageError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {commonFlags} from '#cli/common-flags.js'
-import {type KeyStatus, keyHistory} from '#status/key-status.js'
+import {type KeyStatus, keyHistory, packedRecordStatus} from '#status/key-status.js'
+import {readInput} from '#files/input-files.js'
 import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
 import {parseDuration} from '#core/duration.js'
 import {findStuck, type StuckObject} from '#status/stuck.js'
@@ -22,7 +23,9 @@ export default class Status extends PipelineCommand {
 
   static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file or
 directory argument stands for the keys \`upload\` gives those files (use the
-same --prefix); anything else is taken as a key.
+same --prefix); anything else is taken as a key. A file packed by
+\`upload --batch\` has no key of its own: its record, found stored exactly so,
+names the batch object and line it went in.
 A key uploaded more than once shows its history, newest first: every upload (by
 ETag) and what became of it, the newest marked current. The first line, and the
 exit code, follow the current one.
@@ -89,7 +92,15 @@ found (with --stuck: some stuck).`
     }
 
     const keys = await keysFromArguments(args, flags.prefix)
-    const statuses = await mapConcurrently(keys, target.concurrency, (key) => keyHistory(target, key))
+    const statuses = await mapConcurrently(keys, target.concurrency, async ({key, file}) => {
+      const status = await keyHistory(target, key)
+      // A file packed by `upload --batch` went as a line of a batch object: its record says where.
+      const packed =
+        status.state === 'not-found' && file?.absolutePath
+          ? await packedRecordStatus(target, key, await readInput(file))
+          : undefined
+      return packed ?? status
+    })
     const problem = (status: KeyStatus) =>
       status.state === 'quarantined' || status.state === 'not-found' || (status.counts?.quarantined ?? 0) > 0
     for (const status of statuses)

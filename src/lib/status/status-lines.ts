@@ -16,13 +16,16 @@ const STATE_NAMES: Record<KeyStatus['state'], string> = {
  * holds the flags that picked the target (`--local`...), which the commands it suggests repeat.
  */
 function details(
-  outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['state']; key: string},
+  outcome: Omit<UploadOutcome, 'state'> & Pick<KeyStatus, 'state' | 'key' | 'packedInto'>,
   target: string[],
 ): string {
   const item = `${outcome.item?.ArtistID} / ${outcome.item?.ItemID}`
   switch (outcome.state) {
-    case 'stored':
-      return `(${item}, ${outcome.at ?? 'time unknown'})`
+    case 'stored': {
+      const packed = outcome.packedInto
+      const from = packed ? `, line ${packed.line} of ${packed.key} (packed by upload --batch)` : ''
+      return `(${item}${from}, ${outcome.at ?? 'time unknown'})`
+    }
     case 'replaced':
       return `(${item}: a new version, the earlier one in \`eventpulse items history\`, ${outcome.at ?? 'time unknown'})`
     case 'unchanged':
