@@ -1,28 +1,14 @@
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-
-import {afterAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {planUpload} from '#upload/plan.js'
 import {sameKeyPairs} from '#upload/same-key.js'
 import {runCli} from '../helpers/run-cli.js'
-import {removeDir} from '../processor/helpers.js'
+import {temporaryFolders} from './folders.js'
 
 // Two versions of one record in one upload: the pipeline would store whichever it processed first, so `upload`
 // names both and sends nothing.
 
-const dir = mkdtempSync(join(tmpdir(), 'ep-same-key-'))
-afterAll(() => removeDir(dir))
-
-function folder(contents: Record<string, string>) {
-  const at = mkdtempSync(join(dir, 'files-'))
-  for (const [name, body] of Object.entries(contents)) {
-    mkdirSync(join(at, name, '..'), {recursive: true})
-    writeFileSync(join(at, name), body)
-  }
-  return at
-}
+const folder = temporaryFolders('ep-same-key')
 const song = (title: string, duration: number) =>
   JSON.stringify({ArtistID: 'Same', ItemID: `TRACK#${title}`, Duration: duration})
 
