@@ -55,6 +55,8 @@ export interface KeyStatus {
   history?: UploadOutcome[]
   /** A file `upload --batch` packed: the batch object and line its record was stored from. */
   packedInto?: {key: string; line: number}
+  /** A file whose key another upload used for another record (folders of one layout share keys): the file's record. */
+  otherRecordThan?: ItemKey
 }
 
 /** The object waiting under the key in the processing bucket, if any: when it was uploaded and its ETag. */
@@ -292,4 +294,17 @@ export async function packedRecordStatus(
     item: itemKey(Item),
     packedInto: {key: sourceKey, line},
   }
+}
+
+/**
+ * The status of a file's key, as that file sees it: when the key's item is another record than the file's (another
+ * folder of the same layout was uploaded under the same key), `otherRecordThan` names the file's own record.
+ */
+export function asSeenByFile(status: KeyStatus, body: Buffer): KeyStatus {
+  if (!status.item || status.state === 'quarantined') return status
+  const check = checkRecord(body)
+  if (!check.ok) return status
+  const record = itemKey(check.item as Record<string, {S?: string}>)
+  const same = record.ArtistID === status.item.ArtistID && record.ItemID === status.item.ItemID
+  return same ? status : {...status, otherRecordThan: record}
 }

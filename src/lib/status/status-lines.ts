@@ -51,7 +51,13 @@ function details(
 /** One line per key: its state, and what identifies the outcome (its hints for the target given by `target`). */
 export function outcomeLine(status: KeyStatus, target: string[] = []): string {
   const line = `${STATE_NAMES[status.state].padEnd(12)} ${status.key}`
-  return status.state === 'not-found' ? line : `${line}  ${details(status, target)}`
+  if (status.state === 'not-found') return line
+  const other = status.otherRecordThan
+  const reused = other
+    ? `; not this file's record (${other.ArtistID} / ${other.ItemID}): another upload used the key, ` +
+      'so give each folder its own --prefix'
+    : ''
+  return `${line}  ${details(status, target)}${reused}`
 }
 
 /** A key's uploads, newest first, one indented line each, when it has had more than one; the first is current. */
