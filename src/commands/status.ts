@@ -9,6 +9,7 @@ import {ExitCode} from '#core/exit-codes.js'
 import {commonFlags} from '#cli/common-flags.js'
 import {asSeenByFile, type KeyStatus, keyHistory, packedRecordStatus} from '#status/key-status.js'
 import {readInput} from '#files/input-files.js'
+import {isBatchName} from '#contract/batch-names.js'
 import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
 import {parseDuration} from '#core/duration.js'
 import {findStuck, type StuckObject} from '#status/stuck.js'
@@ -96,7 +97,8 @@ found, or holding another file's record (with --stuck: some stuck).`
     const keys = await keysFromArguments(args, flags.prefix)
     const statuses = await mapConcurrently(keys, target.concurrency, async ({key, file}) => {
       const status = await keyHistory(target, key)
-      if (!file?.absolutePath) return status
+      // A single-record file's own record tells more than its key (a batch file, never read whole, is its key).
+      if (!file?.absolutePath || isBatchName(file.relativePath)) return status
       const body = await readInput(file)
       // A file packed by `upload --batch` went as a line of a batch object: its record says where.
       const packed = status.state === 'not-found' ? await packedRecordStatus(target, key, body) : undefined
