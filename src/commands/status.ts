@@ -7,7 +7,9 @@ import {resolveTarget} from '#target/resolve-target.js'
 import {usageError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {commonFlags} from '#cli/common-flags.js'
-import {type KeyStatus, keyHistory} from '#status/key-status.js'
+import {asSeenByFile, type KeyStatus, keyHistory, packedRecordStatus} from '#status/key-status.js'
+import {readInput} from '#files/input-files.js'
+import {isBatchName} from '#contract/batch-names.js'
 import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
 import {parseDuration} from '#core/duration.js'
 import {findStuck, type StuckObject} from '#status/stuck.js'
@@ -22,14 +24,18 @@ export default class Status extends PipelineCommand {
 
   static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file or
 directory argument stands for the keys \`upload\` gives those files (use the
-same --prefix); anything else is taken as a key.
+same --prefix); anything else is taken as a key. A file packed by
+\`upload --batch\` has no key of its own: its record, found stored exactly so,
+names the batch object and line it went in. A file whose key holds another
+record (another folder of the same layout was uploaded without its own
+--prefix) is said so, and counts as not found.
 A key uploaded more than once shows its history, newest first: every upload (by
 ETag) and what became of it, the newest marked current. The first line, and the
 exit code, follow the current one.
 --stuck lists objects that have sat in the processing bucket longer than
 --older-than (default: the stack's StuckAfterSeconds output, else 15m).
-Exit codes: 0 all stored, unchanged or in flight; 1 some quarantined or not
-found (with --stuck: some stuck).`
+Exit codes: 0 all stored, unchanged or in flight; 1 some quarantined, not
+found, or holding another file's record (with --stuck: some stuck).`
 
   static examples = [
     {description: 'One key', command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json'},
@@ -89,9 +95,20 @@ found (with --stuck: some stuck).`
     }
 
     const keys = await keysFromArguments(args, flags.prefix)
-    const statuses = await mapConcurrently(keys, target.concurrency, (key) => keyHistory(target, key))
+    const statuses = await mapConcurrently(keys, target.concurrency, async ({key, file}) => {
+      const status = await keyHistory(target, key)
+      // A single-record file's own record tells more than its key (a batch file, never read whole, is its key).
+      if (!file?.absolutePath || isBatchName(file.relativePath)) return status
+      const body = await readInput(file)
+      // A file packed by `upload --batch` went as a line of a batch object: its record says where.
+      const packed = status.state === 'not-found' ? await packedRecordStatus(target, key, body) : undefined
+      return packed ?? asSeenByFile(status, body)
+    })
     const problem = (status: KeyStatus) =>
-      status.state === 'quarantined' || status.state === 'not-found' || (status.counts?.quarantined ?? 0) > 0
+      status.state === 'quarantined' ||
+      status.state === 'not-found' ||
+      status.otherRecordThan !== undefined ||
+      (status.counts?.quarantined ?? 0) > 0
     for (const status of statuses)
       if (!flags.quiet || problem(status)) {
         this.log(outcomeLine(status, targetArguments(flags)))

@@ -19,6 +19,7 @@ import {MAX_BATCH_RECORDS} from '#contract/limits.js'
 import {REPLACE_PREFIX} from '#contract/pipeline-contract.js'
 import {packIntoBatches} from '#upload/pack.js'
 import {planUpload, requireStdinKey} from '#upload/plan.js'
+import {sameKeyError, sameKeyPairs} from '#upload/same-key.js'
 import {
   dryRun,
   invalidLines,
@@ -42,6 +43,9 @@ Records the table already holds exactly so are reported unchanged and not sent
 (same key and content) or whose every record is stored. --force sends them
 anyway: the very same file under the same key is the same upload and ends
 stored again; under another key, or in other bytes, unchanged.
+Two records of one upload with the same ArtistID + ItemID and different content
+are refused, both named, and nothing is sent: which one the pipeline kept would
+be chance (--no-validate sends them and lets it decide).
 Keys: a file's path below the directory argument (a file argument: its name),
 after --prefix. Keys that clash or could escape the prefix are refused before
 anything is sent. Two folders with the same layout give the same keys, and
@@ -157,6 +161,11 @@ stops after the files being sent).`
     const timeoutMs = parseDuration(flags.timeout, '--timeout') * 1000
     const prefix = flags.replace ? replacePrefix(flags.prefix) : flags.prefix
     const files = await planUpload(paths, {prefix, stdinKey: flags['stdin-key']})
+    // Two versions of one record in one upload would race in the pipeline: refused before anything is sent.
+    if (flags.validate) {
+      const pairs = await sameKeyPairs(files)
+      if (pairs.length > 0) throw sameKeyError(pairs)
+    }
     const packing = flags.batch
       ? await packIntoBatches(files, flags.batch, {validate: flags.validate, prefix})
       : undefined

@@ -147,6 +147,21 @@ describe('upload of a batch file', () => {
       ['TRACK#32', keys[0], '3'],
       ['TRACK#33', keys[1], '1'],
     ])
+    // A packed file has no key of its own: `status FILE` finds its record stored from its batch line.
+    const found = await json(source.cli, ['status', join(folder, 't31.json')])
+    expect(found.exitCode).toBe(0)
+    expect(found.result.keys).toMatchObject([
+      {
+        key: 't31.json',
+        state: 'stored',
+        item: {ArtistID: 'Packed', ItemID: 'TRACK#31'},
+        packedInto: {key: keys[0], line: 2},
+      },
+    ])
+    const text = await source.cli(['status', join(folder, 't31.json')])
+    expect(text.stdout).toContain(
+      `stored       t31.json  (Packed / TRACK#31, line 2 of ${keys[0]} (packed by upload --batch), `,
+    )
     const again = await run()
     expect(again.result.packed).toEqual(first.result.packed)
     expect(again.result.summary).toMatchObject({uploaded: 0, unchanged: 4, quarantined: 0})

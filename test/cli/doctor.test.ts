@@ -1,4 +1,5 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -76,5 +77,27 @@ describe('doctor with no region anywhere', () => {
     expect(run.stdout).toContain('1 failed')
     expect(run.stderr).toBe('')
     expect(run.exitCode).toBe(1)
+    expect(run.stdout).toContain(
+      'A region given only to `deploy --region` is not remembered: give it to every command.',
+    )
+  })
+
+  it('after a deploy to a region given only to deploy, names that region', async () => {
+    const env = isolatedXdg()
+    try {
+      // What `deploy --region eu-west-1` leaves: the stack's outputs cached under the profile and region.
+      const cached = join(env.XDG_CACHE_HOME!, 'eventpulse', 'stacks', 'default', 'eu-west-1')
+      mkdirSync(cached, {recursive: true})
+      writeFileSync(join(cached, 'EventPulse.json'), '{}')
+      const run = await runCli(['doctor'], {env})
+      expect(run.stdout).toContain('FAIL  region: No AWS region given.')
+      expect(run.stdout).toContain(
+        'With this profile the stack was last deployed or reached in eu-west-1; a region given to `deploy --region` ' +
+          'is not remembered, so pass --region eu-west-1 here too.',
+      )
+      expect(run.exitCode).toBe(1)
+    } finally {
+      rmSync(dirname(env.XDG_CACHE_HOME!), {recursive: true, force: true})
+    }
   })
 })

@@ -14,6 +14,30 @@ const versionLine = /^eventpulse\/\d+\.\d+\.\d+ \S+-\S+ node-v\d+\.\d+\.\d+\n$/
 const commandIds = (): string[] =>
   Object.keys(JSON.parse(readFileSync(join(PROJECT_ROOT, 'oclif.manifest.json'), 'utf8')).commands)
 
+const indentation = (line: string) => line.length - line.trimStart().length
+
+/**
+ * Words left alone on the last line of a wrapped text (off a terminal, help is 80 columns wide): an indented line of
+ * one word under a line of the same text, with nothing of that text after it.
+ */
+const orphanWords = (help: string): string[] => {
+  const lines = help.split('\n')
+  return lines.filter((line, index) => {
+    const next = lines[index + 1] ?? ''
+    const endsText = next.trim() === '' || indentation(next) !== indentation(line)
+    return /^\s+\S+$/.test(line) && lines[index - 1].trim() !== '' && endsText
+  })
+}
+
+/** Example commands (indented under their description) that do not start with the `$ ` prompt. */
+const examplesWithoutPrompt = (help: string): string[] => {
+  const examples = help.slice(help.indexOf('EXAMPLES'))
+  return examples
+    .split('\n\n')
+    .map((block) => block.split('\n')[0])
+    .filter((first) => indentation(first) >= 4 && !first.trimStart().startsWith('$ '))
+}
+
 describe('help', () => {
   it('`help` lists the topics and every command', async () => {
     const run = await runCli(['help'])
@@ -44,7 +68,7 @@ describe('help', () => {
     expect(run.stderr).toBe('Error: "valdate" is not an eventpulse command.\n`eventpulse help` lists every command.\n')
   })
 
-  it('gives every command whole usage lines and only flags it uses', async () => {
+  it('gives every command whole usage lines, no word alone on a line at 80 columns, a $ before each example, and only flags it uses', async () => {
     const helps = new Map(
       await Promise.all(
         commandIds().map(async (id) => [id, (await runCli([...id.split(':'), '--help'])).stdout] as const),
@@ -54,6 +78,8 @@ describe('help', () => {
       const usage = help.slice(help.indexOf('USAGE'), help.indexOf('\n\n', help.indexOf('USAGE')))
       expect(usage, id).not.toMatch(/\| \]|\[ \||\|\s*\||\[\]/)
       for (const line of help.split('\n')) expect(line.length, `${id}: ${line}`).toBeLessThanOrEqual(80)
+      expect(orphanWords(help), id).toEqual([])
+      expect(examplesWithoutPrompt(help), id).toEqual([])
     }
     for (const id of ['quarantine:list', 'quarantine:check', 'quarantine:show', 'quarantine:rm']) {
       expect(helps.get(id), id).toContain('--quarantine-bucket')
@@ -69,7 +95,7 @@ describe('examples in the help', () => {
   /** The words of a shell command (quotes removed), up to a pipe, redirection or `;`. */
   const words = (command: string): string[] => {
     const found: string[] = []
-    for (const [, single, double, plain, stop] of command.matchAll(/'([^']*)'|"([^"]*)"|([^\s'"|;>]+)|([|;>])/g)) {
+    for (const [, single, double, plain, stop] of command.matchAll(/'([^']*)'|"([^"]*)"|([^\s'"|;<>]+)|([|;<>])/g)) {
       if (stop) break
       found.push(single ?? double ?? plain)
     }

@@ -2,6 +2,7 @@ import {PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../helpers/run-cli.js'
+import {temporaryFolders} from '../upload/folders.js'
 import {BUCKETS, type Emulators, startEmulators} from './helpers/emulators.js'
 import {emptyBucket, quarantine, recordUnchanged, storeItem} from './helpers/pipeline-fixtures.js'
 
@@ -12,6 +13,7 @@ let emulators: Emulators
 let status: (keys: string[], json?: boolean) => ReturnType<typeof runCli>
 
 const etag = (digit: string) => digit.repeat(32)
+const folders = temporaryFolders('ep-status-shared')
 
 beforeAll(async () => {
   emulators = await startEmulators()
@@ -122,5 +124,21 @@ describe('status KEY', () => {
     const run = await status(['never.json'])
     expect(run.exitCode).toBe(1)
     expect(JSON.parse(run.stdout).result.keys).toEqual([{key: 'never.json', state: 'not-found', history: []}])
+  })
+
+  it('of a file whose key another folder of the same layout used: says the item is not its record, exit 1', async () => {
+    // dir-A/shared.json was uploaded, then dir-E/shared.json (another record) under the same key, shared.json.
+    await storeItem(emulators.dynamodb, 'shared.json', {artist: 'Folder E', item: 'TRACK#E', etag: etag('6')})
+    const dirA = folders({'shared.json': JSON.stringify({ArtistID: 'Folder A', ItemID: 'TRACK#A'})})
+    const dirE = folders({'shared.json': JSON.stringify({ArtistID: 'Folder E', ItemID: 'TRACK#E'})})
+    const seenFromA = await status([dirA], false)
+    expect(seenFromA.exitCode).toBe(1)
+    expect(seenFromA.stdout).toContain(
+      "not this file's record (Folder A / TRACK#A): another upload used the key, so give each folder its own --prefix",
+    )
+    const seenFromE = await status([dirE])
+    expect(seenFromE.exitCode).toBe(0)
+    expect(JSON.parse(seenFromE.stdout).result.keys[0]).toMatchObject({key: 'shared.json', state: 'stored'})
+    expect(JSON.parse(seenFromE.stdout).result.keys[0].otherRecordThan).toBeUndefined()
   })
 })

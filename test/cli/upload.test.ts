@@ -157,7 +157,11 @@ describe('upload', () => {
       EntityType: {S: 'Track'},
       Duration: {N: '187'},
     })
-    const dir = tree({'earlier.json': VALID, 'renamed.json': typed, 'changed.json': VALID.replace('187', '188')})
+    const dir = tree({
+      'earlier.json': VALID,
+      'renamed.json': typed,
+      'changed.json': VALID.replace('187', '188').replace('TRACK#Rumble', 'TRACK#Rumble VIP'),
+    })
     const run = await cli(['upload', dir, '--json'])
     expect(run.exitCode).toBe(0)
     const {result} = JSON.parse(run.stdout)

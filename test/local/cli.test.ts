@@ -48,12 +48,22 @@ test('local start runs in the foreground; status, a second start and reset see i
     await waitFor('the stored notification on stderr', () =>
       stderr.includes('stored      cli/skrillex.json → Skrillex / TRACK#Rumble') ? true : undefined,
     )
+    // A batch of two records is one upload but two records: every count below counts it as two.
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: state.processingBucket,
+        Key: 'cli/two.ndjson',
+        Body: '{"ArtistID": "A", "ItemID": "TRACK#1"}\n{"ArtistID": "A", "ItemID": "TRACK#2"}\n',
+        IfNoneMatch: '*',
+      }),
+    )
+    await waitFor('the batch notification on stderr', () => (stderr.includes('cli/two.ndjson') ? true : undefined))
     s3.destroy()
     dynamodb.destroy()
     // The counts since start (what the processor's metrics count on AWS) reach the state file within about a second.
-    await waitFor('the stored upload counted in the state file', () => {
+    await waitFor('the stored records counted in the state file', () => {
       const {outcomes} = JSON.parse(readFileSync(stateFile, 'utf8')) as LocalPipelineState
-      return outcomes?.stored === 1 ? true : undefined
+      return outcomes?.stored === 3 ? true : undefined
     })
 
     const status = await runCli(['local', 'status', '--json'], {env})
@@ -64,13 +74,14 @@ test('local start runs in the foreground; status, a second start and reset see i
         pid: child.pid,
         endpoints: state.endpoints,
         sweep: {everySeconds: 2, stuckAfterSeconds: 5400, recovered: 0, givenUp: 0},
-        outcomes: {stored: 1, unchanged: 0, quarantined: 0, skipped: 0, failed: 0, recoveredBySweep: 0, reasons: {}},
+        outcomes: {stored: 3, unchanged: 0, quarantined: 0, skipped: 0, failed: 0, recoveredBySweep: 0, reasons: {}},
       },
     })
     const human = (await runCli(['local', 'status'], {env})).stdout
     expect(human).toContain('Sweep:             every 2s, objects older than 1h30m; 0 recovered, 0 given up')
     expect(human).toContain(
-      'Since start:       1 stored, 0 unchanged, 0 quarantined, 0 skipped, 0 failed tries, 0 recovered by the sweep',
+      'Since start:       records 3 stored, 0 unchanged, 0 quarantined; ' +
+        'uploads 0 skipped, 0 failed tries, 0 recovered by the sweep',
     )
 
     const second = await runCli(['local', 'start', '--s3-port', '0', '--dynamodb-port', '0', '--json'], {env})
@@ -92,6 +103,11 @@ test('local start runs in the foreground; status, a second start and reset see i
     status: 0,
     result: {stats: {stored: 1, quarantined: 0, deadLettered: 0}, stoppedBy: 'SIGINT'},
   })
+  // The same count of truth as `local status` gave, in the same words.
+  expect(stderr).toContain(
+    'Stopped. Since start: records 3 stored, 0 unchanged, 0 quarantined; ' +
+      'uploads 0 skipped, 0 failed tries, 0 recovered by the sweep, 0 dead-lettered.',
+  )
   expect(existsSync(stateFile)).toBe(false)
 
   const stopped = await runCli(['local', 'status'], {env})

@@ -19,23 +19,35 @@ const LIST = 'a list of texts, as {"L": [{"S": "<name>"}]}'
 const at = (column: number) => ({line: 1, column})
 
 describe('a schema problem', () => {
-  it('of a plain value says what the attribute must be and what it got', () => {
+  it('of a plain record says, in plain JSON, what the attribute must be and what it got', () => {
     expect(problemOf('Duration', '3.5')).toEqual([
-      {path: '/Duration', ...at(52), message: `Duration must be ${NUMBER}, got a bare number 3.5`},
+      {path: '/Duration', ...at(52), message: 'Duration must be a non-negative whole number, as 234, got 3.5'},
+    ])
+    expect(problemOf('Year', '"24"')).toEqual([
+      {path: '/Year', ...at(48), message: 'Year must be a four-digit year, as 2024, got "24"'},
     ])
     expect(problemOf('Title', 'true')).toEqual([
-      {path: '/Title', ...at(49), message: 'Title must be {"S": "<text>"}, got true'},
+      {path: '/Title', ...at(49), message: 'Title must be "<text>", got true'},
     ])
     expect(problemOf('Title', 'null')).toEqual([
-      {path: '/Title', ...at(49), message: 'Title must be {"S": "<text>"}, got null'},
+      {path: '/Title', ...at(49), message: 'Title must be "<text>", got null'},
     ])
-    expect(problemsOf('{"ArtistID": "", "ItemID": "SINGLE#1"}')).toEqual([
-      {path: '/ArtistID', ...at(14), message: 'ArtistID must be {"S": "<non-empty text>"}, got a bare string ""'},
+    expect(problemsOf('{"ArtistID": "", "ItemID": "SONG#Bad 1"}')).toEqual([
+      {path: '/ArtistID', ...at(14), message: 'ArtistID must be "<non-empty text>", got ""'},
+      {path: '/ItemID', ...at(28), message: 'ItemID must be "TRACK#<title>" or "ALBUM#<title>", got "SONG#Bad 1"'},
+    ])
+  })
+
+  it('of a typed record, or one typed in part, advises the typed form', () => {
+    expect(problemsOf('{"ArtistID": {"S": "A"}, "ItemID": "SONG#Bad 1"}')).toEqual([
       {
         path: '/ItemID',
-        ...at(28),
-        message: 'ItemID must be {"S": "TRACK#<title>"} or {"S": "ALBUM#<title>"}, got a bare string "SINGLE#1"',
+        ...at(36),
+        message: 'ItemID must be {"S": "TRACK#<title>"} or {"S": "ALBUM#<title>"}, got a bare string "SONG#Bad 1"',
       },
+    ])
+    expect(problemsOf('{"ArtistID": {"S": "A"}, "ItemID": {"S": "TRACK#1"}, "Duration": 3.5}')).toEqual([
+      {path: '/Duration', ...at(66), message: `Duration must be ${NUMBER}, got a bare number 3.5`},
     ])
   })
 
@@ -70,7 +82,7 @@ describe('a schema problem', () => {
       {path: '/Features/L', ...at(58), message: `Features must be ${LIST}, got {"L": "x"}`},
     ])
     expect(problemOf('Features', '["a", 2]')).toEqual([
-      {path: '/Features/1', ...at(58), message: 'Features[1] must be {"S": string}, got a bare number 2'},
+      {path: '/Features/1', ...at(58), message: 'Features[1] must be a text, got 2'},
     ])
     expect(problemOf('Features', '{"L": [{"S": "a"}, "b"]}')).toEqual([
       {path: '/Features/L/1', ...at(71), message: 'Features[1] must be {"S": string}, got a bare string "b"'},
@@ -80,12 +92,12 @@ describe('a schema problem', () => {
     ])
   })
 
-  it('of an EntityType that disagrees with the ItemID says which to use, once', () => {
+  it('of an EntityType that disagrees with the ItemID says which to use, once, in the form of the record', () => {
     expect(problemOf('EntityType', '"Album"')).toEqual([
       {
         path: '/EntityType',
         ...at(54),
-        message: 'EntityType does not match ItemID "TRACK#1": use {"S": "Track"}, or change the ItemID prefix',
+        message: 'EntityType does not match ItemID "TRACK#1": use "Track", or change the ItemID prefix',
       },
     ])
     expect(problemsOf('{"ArtistID": {"S": "A"}, "ItemID": {"S": "ALBUM#1"}, "EntityType": {"S": "Track"}}')).toEqual([
@@ -100,7 +112,7 @@ describe('a schema problem', () => {
       {
         path: '/EntityType',
         ...at(54),
-        message: 'EntityType must be {"S": "Track"} or {"S": "Album"}, got a bare string "Single"',
+        message: 'EntityType must be "Track" or "Album", got "Single"',
       },
     ])
   })
@@ -110,10 +122,10 @@ describe('a schema problem', () => {
       {
         path: '',
         ...at(1),
-        message: 'missing required attribute ItemID: add "ItemID": {"S": "TRACK#<title>"} or {"S": "ALBUM#<title>"}',
+        message: 'missing required attribute ItemID: add "ItemID": "TRACK#<title>" or "ALBUM#<title>"',
       },
     ])
-    expect(problemsOf('{"ItemID": "TRACK#1"}')).toEqual([
+    expect(problemsOf('{"ItemID": {"S": "TRACK#1"}}')).toEqual([
       {path: '', ...at(1), message: 'missing required attribute ArtistID: add "ArtistID": {"S": "<non-empty text>"}'},
     ])
     expect(problemOf('Genre', '"x"')).toEqual([
@@ -132,6 +144,12 @@ describe('a schema problem', () => {
 })
 
 describe('a value in a message', () => {
+  it('in a plain record is the value itself (nothing is "bare" there)', () => {
+    expect(describeValue('x', 'plain')).toBe('"x"')
+    expect(describeValue(-2.5, 'plain')).toBe('-2.5')
+    expect(describeValue([1, 2], 'plain')).toBe('a list of 2')
+  })
+
   it('is described by what it is, with a glimpse of it cut at 40 characters of text', () => {
     expect(describeValue(undefined)).toBe('nothing')
     expect(describeValue(null)).toBe('null')

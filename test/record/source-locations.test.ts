@@ -31,7 +31,7 @@ it('a list element past the ninth is located at itself', () => {
       path: '/Features/10',
       line: 1,
       column: 52 + features.lastIndexOf('1'),
-      message: 'Features[10] must be {"S": string}, got a bare number 1',
+      message: 'Features[10] must be a text, got 1',
     },
   ])
 })

@@ -20,15 +20,23 @@ describe('keysFromArguments', () => {
     writeFileSync(join(folder, 'sub', 'b.json'), '{}')
     writeFileSync(join(dir, 'single.json'), '{}')
     expect(
-      await keysFromArguments(
-        [folder, 'elsewhere/c.json', join(dir, 'single.json'), 'elsewhere/c.json', `${folder}/*.json`],
-        'in',
-      ),
+      (
+        await keysFromArguments(
+          [folder, 'elsewhere/c.json', join(dir, 'single.json'), 'elsewhere/c.json', `${folder}/*.json`],
+          'in',
+        )
+      ).map((argument) => argument.key),
     ).toEqual(['in/a.json', 'in/sub/b.json', 'elsewhere/c.json', 'in/single.json', `${folder}/*.json`])
   })
 
   it('without a prefix, a file is named by its own name', async () => {
     writeFileSync(join(dir, 'plain.json'), '{}')
-    expect(await keysFromArguments([join(dir, 'plain.json'), 'x.json'])).toEqual(['plain.json', 'x.json'])
+    expect(await keysFromArguments([join(dir, 'plain.json'), 'x.json'])).toEqual([
+      {
+        key: 'plain.json',
+        file: {displayPath: join(dir, 'plain.json'), absolutePath: join(dir, 'plain.json'), relativePath: 'plain.json'},
+      },
+      {key: 'x.json'},
+    ])
   })
 })

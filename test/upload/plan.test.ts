@@ -1,26 +1,12 @@
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-
-import {afterAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {planUpload, prepareFile, requireStdinKey} from '#upload/plan.js'
-import {removeDir} from '../processor/helpers.js'
+import {temporaryFolders} from './folders.js'
 
 // What `upload` plans before it reads or sends anything: each file's key, and the keys it refuses.
 
 const VALID = JSON.stringify({ArtistID: 'Plan', ItemID: 'TRACK#1'})
-const dir = mkdtempSync(join(tmpdir(), 'ep-plan-'))
-afterAll(() => removeDir(dir))
-
-function folder(contents: Record<string, string>) {
-  const at = mkdtempSync(join(dir, 'files-'))
-  for (const [name, body] of Object.entries(contents)) {
-    mkdirSync(join(at, name, '..'), {recursive: true})
-    writeFileSync(join(at, name), body)
-  }
-  return at
-}
+const folder = temporaryFolders('ep-plan')
 
 describe('planUpload', () => {
   it('gives each file its path below the directory as key, after the prefix', async () => {

@@ -55,6 +55,22 @@ describe('summaryLine', () => {
       '3 files, 2 would be uploaded, 1 invalid (not sent). Dry run: nothing was sent.',
     )
   })
+
+  it('with --batch, counts the files given, the batch objects sent and the records, each by its name', () => {
+    // 10,070 files, 50 invalid, the other 10,020 packed into 11 objects of up to 1,000 records.
+    const packed = {files: 10_070, invalid: 50, batches: 11}
+    expect(summaryLine(sent({...packed, uploaded: 11, stored: 10_000, quarantined: 20, pending: 0}))).toBe(
+      '10070 files: 50 invalid (not sent), 10020 packed into 11 batch objects; batch objects: 11 uploaded; ' +
+        'records: 10000 stored, 20 quarantined.',
+    )
+    expect(summaryLine(sent({...packed, uploaded: 9, failed: 1, notAttempted: 1, unchanged: 3}))).toBe(
+      '10070 files: 50 invalid (not sent), 10020 packed into 11 batch objects; ' +
+        'batch objects: 9 uploaded, 1 failed, 1 not attempted; records: 3 unchanged (already stored).',
+    )
+    expect(summaryLine({dryRun: true, summary: summary({files: 4, batches: 1}), files: []})).toBe(
+      '4 files: 4 packed into 1 batch object; batch objects: 1 would be uploaded. Dry run: nothing was sent.',
+    )
+  })
 })
 
 describe('uploadExitStatus', () => {
@@ -91,7 +107,7 @@ describe('withPacking', () => {
   const batch: UploadedFile = {file: 'dir/a.json … dir/c.json (2 files)', key: 'batch-1.ndjson', status: 'uploaded'}
   const packed = [{file: 'dir/a.json', key: 'batch-1.ndjson', line: 1}]
 
-  it('reports the files left out of the batches as invalid, first, and where each packed file went', () => {
+  it('reports the files left out of the batches as invalid, first, counts files given and batch objects apart, and where each packed file went', () => {
     const result = withPacking(
       {dryRun: false, summary: summary({files: 1, uploaded: 1}), files: [batch]},
       {
@@ -102,7 +118,7 @@ describe('withPacking', () => {
     )
     expect(result).toEqual({
       dryRun: false,
-      summary: summary({files: 1, uploaded: 1, invalid: 1}),
+      summary: summary({files: 2, batches: 1, uploaded: 1, invalid: 1}),
       files: [invalid, batch],
       packed,
     })

@@ -5,7 +5,7 @@ import {commonFlags} from '#cli/common-flags.js'
 import {DEFAULT_STUCK_AFTER_SECONDS, SWEEP_LIMITS} from '#contract/pipeline-contract.js'
 import {formatDuration, parseDuration} from '#core/duration.js'
 import {usageError} from '#core/errors.js'
-import {deadLetterLine, notificationLine, setAsideLines, stateLines} from '#local/status-lines.js'
+import {deadLetterLine, notificationLine, outcomesSummary, setAsideLines, stateLines} from '#local/status-lines.js'
 import {DROP_EVENTS_FOR_TESTS, type LocalPipelineStats, startLocalPipeline} from '#local/pipeline.js'
 import type {SetAsideObject} from '#local/s3-files.js'
 import {localDataRoot, type ShownState, shownState} from '#local/state.js'
@@ -121,10 +121,8 @@ go to stderr.`
       return pipeline.stop()
     })
     const stats = pipeline.stats()
-    const swept = stats.recoveredBySweep > 0 ? ` (${stats.recoveredBySweep} recovered by the sweep)` : ''
-    say(
-      `Stopped. ${stats.stored} stored, ${stats.quarantined} quarantined${swept}, ${stats.deadLettered} dead-lettered.`,
-    )
+    // The same counts as `local status` showed while it ran (a batch counts its records), not a second tally.
+    say(`Stopped. Since start: ${outcomesSummary(pipeline.outcomes)}, ${stats.deadLettered} dead-lettered.`)
     return {
       state: shownState(pipeline.state),
       leftovers: pipeline.leftovers,

@@ -12,6 +12,7 @@ import {readEntryContent} from '#quarantine/actions.js'
 import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
 import {entryArgumentDescription, lineFlag, quarantineFlags} from '#cli/quarantine-flags.js'
 import {entryLine} from '#quarantine/entry-lines.js'
+import {indentJson} from '#record/indent-json.js'
 import {ADMIN_ROLE_HELP} from '#cli/pipeline-flags.js'
 
 type ShownEntry = QuarantineEntry & {content?: string; contentBase64?: string; savedTo?: string}
@@ -22,7 +23,9 @@ export default class QuarantineShow extends PipelineCommand {
   static description = `Shows every entry of a source key (a key quarantined more than once has
 several), or the one entry named by its entry key.
 A batch object's records are quarantined one entry per line: --line N shows
-the entry of line N of that batch.
+the entry of line N of that batch, laid out one attribute a line (as a file
+packed by \`upload --batch\` was, its line breaks made spaces); --output and
+--json give it as stored.
 With --json, content that is not UTF-8 is given as contentBase64. Exit 1 when
 nothing of that key is in quarantine.
 ${ADMIN_ROLE_HELP}`
@@ -79,10 +82,7 @@ ${ADMIN_ROLE_HELP}`
         shown.push({...entry, savedTo: flags.output})
         continue
       }
-      if (!this.jsonEnabled())
-        process.stdout.write(
-          content.length > 0 && content.at(-1) !== 0x0a ? Buffer.concat([content, Buffer.from('\n')]) : content,
-        )
+      if (!this.jsonEnabled()) process.stdout.write(shownContent(entry, content))
       shown.push(
         isUtf8(content)
           ? {...entry, content: content.toString('utf8')}
@@ -91,4 +91,14 @@ ${ADMIN_ROLE_HELP}`
     }
     return {key: args.key, entries: shown}
   }
+}
+
+/**
+ * The entry as people read it, ending in a line break: a batch line laid out one attribute a line (a pretty-printed
+ * file packed into a batch had its line breaks made spaces); anything else, or a line that is not JSON, as it is.
+ */
+function shownContent(entry: QuarantineEntry, content: Buffer): Buffer {
+  const laidOut = entry.line !== undefined && isUtf8(content) ? indentJson(content.toString('utf8').trim()) : undefined
+  if (laidOut !== undefined) return Buffer.from(`${laidOut}\n`)
+  return content.length > 0 && content.at(-1) !== 0x0a ? Buffer.concat([content, Buffer.from('\n')]) : content
 }

@@ -1,5 +1,6 @@
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
+import {cachedStackRegions} from './stack-outputs-cache.js'
 import type {PipelineFlagValues} from './target-flags.js'
 
 /** The profile's settings from the shared config and credentials files, read once per process. */
@@ -31,16 +32,23 @@ export async function resolveRegion(
   if (region) return region
   // S3-compatible servers rarely care about the region, but requests must be signed for one.
   if (endpoint) return 'us-east-1'
-  throw noRegionError()
+  throw noRegionError(await cachedStackRegions({profile, stack: flags.stack}))
 }
 
-/** Both ways out: a region for AWS, or --local; the command base adds whether a local pipeline is running. */
-export const noRegionError = () =>
+/**
+ * Both ways out: a region for AWS, or --local; the command base adds whether a local pipeline is running. A region
+ * given only to `deploy` is not remembered: `deployedIn` (where the stack's outputs are cached) says where it went.
+ */
+export const noRegionError = (deployedIn: string[] = []) =>
   new CliError('No AWS region given.', {
     exitCode: ExitCode.Usage,
     code: 'NoRegion',
     hint:
       'For AWS: pass --region, set AWS_REGION, or set a region in the profile (aws configure). ' +
+      (deployedIn.length > 0
+        ? `With this profile the stack was last deployed or reached in ${deployedIn.join(', ')}; a region given ` +
+          `to \`deploy --region\` is not remembered, so pass --region ${deployedIn[0]} here too. `
+        : 'A region given only to `deploy --region` is not remembered: give it to every command. ') +
       'For the local pipeline: pass --local.',
   })
 

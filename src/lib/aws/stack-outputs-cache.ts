@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
+import {readdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {writeFileAtomically} from '#core/files.js'
@@ -88,4 +88,25 @@ export async function readStackOutputsCache(
   } catch {
     return undefined
   }
+}
+
+/**
+ * The regions where outputs of this stack are cached for the profile (written by `deploy`, or by any command that
+ * reached the stack there), sorted: where the stack is when a command was given no region. Emulators' are left out.
+ */
+export async function cachedStackRegions(
+  target: Pick<StackCacheTarget, 'profile' | 'stack'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string[]> {
+  const profileDirectory = join(cacheDir(env), 'stacks', safeSegment(target.profile || 'default'))
+  const regions = await readdir(profileDirectory).catch(() => [])
+  const found = await Promise.all(
+    regions.map((region) =>
+      readFile(join(profileDirectory, region, `${safeSegment(target.stack)}.json`)).then(
+        () => region,
+        () => undefined,
+      ),
+    ),
+  )
+  return found.filter((region) => region !== undefined).sort()
 }

@@ -32,24 +32,24 @@ const targetFlags = {
 
 const resourceFlags: Record<ResourceName, OptionFlag<string | undefined>> = {
   processingBucket: Flags.string({
-    description: 'Processing bucket name (default: the stack output ProcessingBucketName).',
+    description: 'Processing bucket name (the stack output ProcessingBucketName by default).',
   }),
   quarantineBucket: Flags.string({
-    description: 'Quarantine bucket name (default: the stack output QuarantineBucketName).',
+    description: 'Quarantine bucket name (the stack output QuarantineBucketName by default).',
   }),
-  table: Flags.string({description: 'Table name (default: the stack output TableName).'}),
-  outcomesTable: Flags.string({description: 'Outcomes table name (default: the stack output OutcomesTableName).'}),
-  historyTable: Flags.string({description: 'History table name (default: the stack output HistoryTableName).'}),
+  table: Flags.string({description: 'Table name (the stack output TableName by default).'}),
+  outcomesTable: Flags.string({description: 'Outcomes table name (the stack output OutcomesTableName by default).'}),
+  historyTable: Flags.string({description: 'History table name (the stack output HistoryTableName by default).'}),
   deadLetterQueueUrl: Flags.string({
     description:
-      'URL of the queue of events EventBridge could not deliver (default: the stack output DeadLetterQueueUrl).',
+      'URL of the queue of events EventBridge could not deliver (the stack output DeadLetterQueueUrl by default).',
   }),
   processorDeadLetterQueueUrl: Flags.string({
     description:
-      "URL of the processor's queue of failed invocations (default: the stack output ProcessorDeadLetterQueueUrl).",
+      "URL of the processor's queue of failed invocations (the stack output ProcessorDeadLetterQueueUrl by default).",
   }),
   processorFunctionName: Flags.string({
-    description: 'Processor Lambda function name or ARN (default: the stack output ProcessorFunctionName).',
+    description: 'Processor Lambda function name or ARN (the stack output ProcessorFunctionName by default).',
   }),
   selftestQueueUrl: Flags.string({
     description: 'URL of the queue of canary notifications (default: the stack output SelftestQueueUrl).',

@@ -99,6 +99,8 @@ export interface LocalPipeline {
   /** Settles when an emulator fails under the pipeline, with the error to stop on (exit 4); never otherwise. */
   failure: Promise<CliError>
   stats(): LocalPipelineStats
+  /** What the processor's metrics counted since start (records; what `local status` shows), live. */
+  outcomes: OutcomeCounts
   /** Resolves once every object created so far has been handled or dead-lettered. */
   idle(): Promise<void>
   /** Delivers an event as S3 would, on top of the pipeline's own: tests deliver late and repeated events with it. */
@@ -186,6 +188,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       setAside: emulators.s3.setAside,
       failure: emulatorFailure(emulators),
       stats: () => ({...stats}),
+      outcomes,
       idle: events.idle,
       deliver: (event) => dispatcher.submit(event),
       stop: () =>

@@ -41,16 +41,22 @@ export function stateLines(state: LocalPipelineState): string[] {
   ]
 }
 
-/** What became of uploads since start, as the dashboard counts them on AWS (a batch counts its records). */
-export function outcomesLine(counts: OutcomeCounts): string {
+/**
+ * What became of uploads since start, as the dashboard counts them on AWS, in the units each is counted in: records
+ * (a single-record file is one, a batch counts each of its lines), then uploads (objects) for what happens to a whole
+ * object. `local status` and the line `local start` prints when it stops both say it so.
+ */
+export function outcomesSummary(counts: OutcomeCounts): string {
   const reasons = Object.entries(counts.reasons).map(([reason, n]) => `${reason} ${n}`)
   return (
-    `  Since start:       ${counts.stored} stored, ${counts.replaced ? `${counts.replaced} replaced, ` : ''}` +
+    `records ${counts.stored} stored, ${counts.replaced ? `${counts.replaced} replaced, ` : ''}` +
     `${counts.unchanged} unchanged, ` +
-    `${counts.quarantined} quarantined${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}, ` +
-    `${counts.skipped} skipped, ${counts.failed} failed tries, ${counts.recoveredBySweep} recovered by the sweep`
+    `${counts.quarantined} quarantined${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}; ` +
+    `uploads ${counts.skipped} skipped, ${counts.failed} failed tries, ${counts.recoveredBySweep} recovered by the sweep`
   )
 }
+
+export const outcomesLine = (counts: OutcomeCounts): string => `  Since start:       ${outcomesSummary(counts)}`
 
 /** What start-up moved out of the buckets, and why that lost nothing. */
 export function setAsideLines(setAside: SetAsideObject[], directory: string): string[] {

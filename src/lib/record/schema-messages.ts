@@ -24,13 +24,44 @@ const ownValue = (container: unknown, key: string | number): unknown =>
     ? (container as Record<string, unknown>)[key]
     : undefined
 
-/** A short description of a value for messages: what it is, and a glimpse of it. */
-export function describeValue(value: unknown): string {
+/**
+ * How a record is written: typed (DynamoDB JSON, {"S": …}) when any attribute is an object, plain JSON otherwise.
+ * Messages advise in the record's own form.
+ */
+export type RecordForm = 'typed' | 'plain'
+
+export function formOf(record: unknown): RecordForm {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return 'typed'
+  const typedValue = (value: unknown) => value !== null && typeof value === 'object' && !Array.isArray(value)
+  return Object.values(record).some(typedValue) ? 'typed' : 'plain'
+}
+
+/**
+ * A schema expectation (x-expected, written for typed records) as a plain record writes it:
+ * {"S": "Track"} is "Track", {"N": "234"} is 234, {"L": [{"S": "<name>"}]} is ["<name>"], {"S": string} a text.
+ */
+export const plainExpectation = (expected: string): string =>
+  expected
+    .replaceAll(/\{"S": ("[^"]*")\}/g, '$1')
+    .replaceAll('{"S": string}', 'a text')
+    .replaceAll(/\{"N": "([^"]*)"\}/g, '$1')
+    .replaceAll(/\{"L": (\[[^\]]*\])\}/g, '$1')
+
+const inForm = (expected: string, form: RecordForm): string =>
+  form === 'plain' ? plainExpectation(expected) : expected
+
+/**
+ * A short description of a value for messages: what it is, and a glimpse of it. A string or number in a typed record
+ * is "bare" (it lacks its type key); in a plain record it is just the value.
+ */
+export function describeValue(value: unknown, form: RecordForm = 'typed'): string {
   if (value === undefined) return 'nothing'
   if (value === null) return 'null'
-  if (typeof value === 'string')
-    return `a bare string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
-  if (typeof value === 'number') return `a bare number ${value}`
+  if (typeof value === 'string') {
+    const glimpse = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+    return form === 'typed' ? `a bare string ${glimpse}` : glimpse
+  }
+  if (typeof value === 'number') return form === 'typed' ? `a bare number ${value}` : `${value}`
   if (typeof value === 'boolean') return `${value}`
   if (Array.isArray(value)) return `a list of ${value.length}`
   const keys = Object.keys(value)
@@ -77,17 +108,17 @@ function writtenPath(
  * What the value in error must look like: the definition its schemaPath names, or else the attribute's own (a
  * definition that refers to another, as stringList does, is compiled on its own, its schemaPath relative to itself).
  */
-function expectationOf(error: ErrorObject, attribute: string): string {
+function expectationOf(error: ErrorObject, attribute: string, form: RecordForm): string {
   const name = /^#\/definitions\/([^/]+)/.exec(error.schemaPath)?.[1] ?? definitionOf(attribute)
-  return definitions[name]['x-expected']
+  return inForm(definitions[name]['x-expected'], form)
 }
 
-function rootMessage(error: ErrorObject, record: unknown): SchemaProblem | undefined {
+function rootMessage(error: ErrorObject, record: unknown, form: RecordForm): SchemaProblem | undefined {
   if (error.keyword === 'type')
     return {path: '', message: `the record must be a JSON object of attributes, got ${describeValue(record)}`}
   if (error.keyword === 'required') {
     const name = (error.params as {missingProperty: string}).missingProperty
-    const expected = definitions[definitionOf(name)]['x-expected']
+    const expected = inForm(definitions[definitionOf(name)]['x-expected'], form)
     return {path: '', message: `missing required attribute ${name}: add "${name}": ${expected}`}
   }
   if (error.keyword === 'additionalProperties') {
@@ -106,6 +137,7 @@ function rootMessage(error: ErrorObject, record: unknown): SchemaProblem | undef
  * pointing into the record as it was written.
  */
 export function schemaProblems(errors: ErrorObject[], record: unknown): SchemaProblem[] {
+  const form = formOf(record)
   const problems = new Map<string, SchemaProblem>()
   const add = (key: string, problem: SchemaProblem | undefined) =>
     problem && !problems.has(key) && problems.set(key, problem)
@@ -118,7 +150,7 @@ export function schemaProblems(errors: ErrorObject[], record: unknown): SchemaPr
     // No pointer needs unescaping: below the root, the schema looks only into its own attributes (no ~ or / in them).
     const segments = error.instancePath.split('/').slice(1)
     if (segments.length === 0) {
-      add(`${error.keyword}:${JSON.stringify(error.params)}`, rootMessage(error, record))
+      add(`${error.keyword}:${JSON.stringify(error.params)}`, rootMessage(error, record, form))
       continue
     }
     const {path, value, label} = writtenPath(record as Record<string, unknown>, segments)
@@ -128,18 +160,18 @@ export function schemaProblems(errors: ErrorObject[], record: unknown): SchemaPr
       add(label, {
         path,
         message:
-          `EntityType does not match ItemID ${JSON.stringify(itemId)}: use {"S": "${wanted}"}, ` +
+          `EntityType does not match ItemID ${JSON.stringify(itemId)}: use ${inForm(`{"S": "${wanted}"}`, form)}, ` +
           `or change the ItemID prefix`,
       })
       continue
     }
-    const expected = expectationOf(error, segments[0])
+    const expected = expectationOf(error, segments[0], form)
     // An N holding a number fails nothing but its type.
     const numberNotString = segments[1] === 'N' && typeof ownValue(value, 'N') === 'number'
     const note = numberNotString ? ' (DynamoDB numbers are written as strings)' : ''
     add(label, {
       path,
-      message: `${label} must be ${expected}, got ${describeValue(value)}${note}`,
+      message: `${label} must be ${expected}, got ${describeValue(value, form)}${note}`,
     })
   }
   return [...problems.values()]

@@ -8,6 +8,8 @@ import {taggedEntriesOf} from '#quarantine/entries.js'
 import {findObject} from '#aws/list-objects.js'
 import type {BatchCounts} from '#processor/results.js'
 import {isBatchName} from '#contract/batch-names.js'
+import {checkRecord} from '#record/check-record.js'
+import {sameRecord} from '#record/same-record.js'
 
 /**
  * Where an upload is: waiting in the processing bucket, stored in the table, stored as a replacement of a different
@@ -51,6 +53,10 @@ export interface KeyStatus {
   counts?: BatchCounts
   /** Every upload of the key that left a trace, newest first: the first is the current one, described above. */
   history?: UploadOutcome[]
+  /** A file `upload --batch` packed: the batch object and line its record was stored from. */
+  packedInto?: {key: string; line: number}
+  /** A file whose key another upload used for another record (folders of one layout share keys): the file's record. */
+  otherRecordThan?: ItemKey
 }
 
 /** The object waiting under the key in the processing bucket, if any: when it was uploaded and its ETag. */
@@ -256,4 +262,49 @@ export async function waitForOutcomes(
     await sleep(interval, options.signal)
     interval = Math.min(interval * 1.5, 3000)
   }
+}
+
+/**
+ * Where the record of a file `upload --batch` packed went (the file has no key of its own there): its item, when the
+ * table holds this very record, stored from a line of a batch object. Undefined otherwise (no valid record, not
+ * stored so, or stored from another upload).
+ */
+export async function packedRecordStatus(
+  target: PipelineTarget,
+  key: string,
+  body: Buffer,
+): Promise<KeyStatus | undefined> {
+  const check = checkRecord(body)
+  if (!check.ok) return undefined
+  const {GetItemCommand} = await import('@aws-sdk/client-dynamodb')
+  const record = check.item as Record<string, {S: string}>
+  const {Item} = await tableClient(target).send(
+    new GetItemCommand({
+      TableName: resource(target, 'table'),
+      Key: {[TABLE_KEY.partition]: record[TABLE_KEY.partition], [TABLE_KEY.sort]: record[TABLE_KEY.sort]},
+    }),
+  )
+  const sourceKey = Item?.[ITEM_METADATA.sourceKey]?.S
+  const line = Number(Item?.[ITEM_METADATA.sourceLine]?.N)
+  if (!Item || !sourceKey || !isBatchName(sourceKey) || !line || !sameRecord(check.item, Item)) return undefined
+  return {
+    key,
+    state: 'stored',
+    at: Item[ITEM_METADATA.ingestedAt]?.S,
+    item: itemKey(Item),
+    packedInto: {key: sourceKey, line},
+  }
+}
+
+/**
+ * The status of a file's key, as that file sees it: when the key's item is another record than the file's (another
+ * folder of the same layout was uploaded under the same key), `otherRecordThan` names the file's own record.
+ */
+export function asSeenByFile(status: KeyStatus, body: Buffer): KeyStatus {
+  if (!status.item || status.state === 'quarantined') return status
+  const check = checkRecord(body)
+  if (!check.ok) return status
+  const record = itemKey(check.item as Record<string, {S?: string}>)
+  const same = record.ArtistID === status.item.ArtistID && record.ItemID === status.item.ItemID
+  return same ? status : {...status, otherRecordThan: record}
 }

@@ -1,21 +1,29 @@
 import {stat} from 'node:fs/promises'
 
-import {expandInputs} from '#files/input-files.js'
+import {expandInputs, type InputFile} from '#files/input-files.js'
 import {objectKeyFor} from '#files/object-keys.js'
 
+/** A key `status` asks about, and the file on disk it stands for, if any. */
+export interface KeyArgument {
+  key: string
+  file?: InputFile
+}
+
 /**
- * The keys `status` asks about: an argument that is a file or directory on disk names the keys `upload` gives
- * those files (with the same --prefix); any other argument is a key as it is.
+ * The keys `status` asks about, each once: an argument that is a file or directory on disk names the keys `upload`
+ * gives those files (with the same --prefix); any other argument is a key as it is.
  */
-export async function keysFromArguments(args: string[], prefix?: string): Promise<string[]> {
-  const keys: string[] = []
+export async function keysFromArguments(args: string[], prefix?: string): Promise<KeyArgument[]> {
+  const keys = new Map<string, KeyArgument>()
   for (const arg of args) {
     const onDisk = await stat(arg).then(
       () => true,
       () => false,
     )
-    if (onDisk) keys.push(...(await expandInputs([arg])).map((file) => objectKeyFor(file.relativePath, prefix)))
-    else keys.push(arg)
+    const found = onDisk
+      ? (await expandInputs([arg])).map((file) => ({key: objectKeyFor(file.relativePath, prefix), file}))
+      : [{key: arg}]
+    for (const argument of found) if (!keys.has(argument.key)) keys.set(argument.key, argument)
   }
-  return [...new Set(keys)]
+  return [...keys.values()]
 }

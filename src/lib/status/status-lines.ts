@@ -16,13 +16,16 @@ const STATE_NAMES: Record<KeyStatus['state'], string> = {
  * holds the flags that picked the target (`--local`...), which the commands it suggests repeat.
  */
 function details(
-  outcome: Omit<UploadOutcome, 'state'> & {state: KeyStatus['state']; key: string},
+  outcome: Omit<UploadOutcome, 'state'> & Pick<KeyStatus, 'state' | 'key' | 'packedInto'>,
   target: string[],
 ): string {
   const item = `${outcome.item?.ArtistID} / ${outcome.item?.ItemID}`
   switch (outcome.state) {
-    case 'stored':
-      return `(${item}, ${outcome.at ?? 'time unknown'})`
+    case 'stored': {
+      const packed = outcome.packedInto
+      const from = packed ? `, line ${packed.line} of ${packed.key} (packed by upload --batch)` : ''
+      return `(${item}${from}, ${outcome.at ?? 'time unknown'})`
+    }
     case 'replaced':
       return `(${item}: a new version, the earlier one in \`eventpulse items history\`, ${outcome.at ?? 'time unknown'})`
     case 'unchanged':
@@ -48,7 +51,13 @@ function details(
 /** One line per key: its state, and what identifies the outcome (its hints for the target given by `target`). */
 export function outcomeLine(status: KeyStatus, target: string[] = []): string {
   const line = `${STATE_NAMES[status.state].padEnd(12)} ${status.key}`
-  return status.state === 'not-found' ? line : `${line}  ${details(status, target)}`
+  if (status.state === 'not-found') return line
+  const other = status.otherRecordThan
+  const reused = other
+    ? `; not this file's record (${other.ArtistID} / ${other.ItemID}): another upload used the key, ` +
+      'so give each folder its own --prefix'
+    : ''
+  return `${line}  ${details(status, target)}${reused}`
 }
 
 /** A key's uploads, newest first, one indented line each, when it has had more than one; the first is current. */

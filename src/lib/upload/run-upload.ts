@@ -11,8 +11,12 @@ import {type PlannedFile, prepareFile} from './plan.js'
 import {type UploadedFile, uploadFiles} from './send.js'
 
 export interface UploadSummary {
+  /** Files given (with --batch: the single-record files, before packing). */
   files: number
+  /** Files refused as invalid, not sent (with --batch: left out of the batches). */
   invalid: number
+  /** With --batch: the batch objects the valid files were packed into; uploaded, failed and not attempted count these. */
+  batches?: number
   /** Sent (or found already sent and waiting to be processed). */
   uploaded: number
   /**
@@ -170,8 +174,13 @@ export function uploadExitStatus(result: UploadResult & {failure?: Failure}): Ex
 /** --batch: the files left out of the batches as invalid are reported too, and where each packed file went. */
 export function withPacking<T extends UploadResult>(result: T, packing: Packing | undefined): T {
   if (!packing) return result
-  const {invalid} = packing
-  const summary = {...result.summary, invalid: result.summary.invalid + invalid.length}
+  const {invalid, packed} = packing
+  const summary = {
+    ...result.summary,
+    files: packed.length + invalid.length,
+    invalid: result.summary.invalid + invalid.length,
+    batches: result.summary.files,
+  }
   return {...result, summary, files: [...invalid, ...result.files], packed: packing.packed}
 }
 
@@ -221,17 +230,29 @@ function refusedBatchNote(file: UploadedFile): string[] {
   ]
 }
 
+/**
+ * The last line: files, what became of them and, with --wait, of their records. With --batch, in three labelled
+ * parts, for the three things counted: the files given, the batch objects sent, the records in them.
+ */
 export function summaryLine(result: UploadResult): string {
   const s = result.summary
-  const parts = [`${s.files} ${s.files === 1 ? 'file' : 'files'}`]
-  if (result.dryRun) parts.push(`${s.files - s.invalid} would be uploaded`)
-  else parts.push(`${s.uploaded} uploaded`)
-  if (s.unchanged) parts.push(`${s.unchanged} unchanged (already stored)`)
-  if (s.invalid) parts.push(`${s.invalid} invalid (not sent)`)
-  if (s.failed) parts.push(`${s.failed} failed`)
-  if (s.notAttempted) parts.push(`${s.notAttempted} not attempted`)
-  if (s.replaced !== undefined) parts.push(`${s.replaced} replaced`)
-  if (s.stored !== undefined) parts.push(`${s.stored} stored`, `${s.quarantined} quarantined`)
-  if (s.pending) parts.push(`${s.pending} still in flight`)
-  return `${parts.join(', ')}.${result.dryRun ? ' Dry run: nothing was sent.' : ''}`
+  const files = `${s.files} ${s.files === 1 ? 'file' : 'files'}`
+  const sent = result.dryRun ? `${s.batches ?? s.files - s.invalid} would be uploaded` : `${s.uploaded} uploaded`
+  const failures = [s.failed ? `${s.failed} failed` : '', s.notAttempted ? `${s.notAttempted} not attempted` : '']
+  const unchanged = s.unchanged ? `${s.unchanged} unchanged (already stored)` : ''
+  const invalid = s.invalid ? `${s.invalid} invalid (not sent)` : ''
+  const outcomes = [
+    s.replaced === undefined ? '' : `${s.replaced} replaced`,
+    ...(s.stored === undefined ? [] : [`${s.stored} stored`, `${s.quarantined} quarantined`]),
+    s.pending ? `${s.pending} still in flight` : '',
+  ]
+  const list = (parts: string[]) => parts.filter(Boolean).join(', ')
+  const dryRun = result.dryRun ? ' Dry run: nothing was sent.' : ''
+  if (s.batches === undefined) return `${list([files, sent, unchanged, invalid, ...failures, ...outcomes])}.${dryRun}`
+  const packed = `${s.files - s.invalid} packed into ${s.batches} batch ${s.batches === 1 ? 'object' : 'objects'}`
+  const records = list([unchanged, ...outcomes])
+  return (
+    `${files}: ${list([invalid, packed])}; batch objects: ${list([sent, ...failures])}` +
+    `${records ? `; records: ${records}` : ''}.${dryRun}`
+  )
 }
