@@ -6,6 +6,7 @@ import {S3Client} from '@aws-sdk/client-s3'
 import type {SQSClient} from '@aws-sdk/client-sqs'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 
+import {DEFAULT_HISTORY_RETENTION_SECONDS} from '#contract/table.js'
 import {usageError} from '#core/errors.js'
 import {createRequestHandler} from './http.js'
 
@@ -49,6 +50,8 @@ export interface PipelineTarget {
   concurrency: number
   /** The stack's threshold for `status --stuck`, when it publishes one. */
   stuckAfterSeconds?: number
+  /** How long the stack keeps an item's earlier versions (its HistoryRetentionSeconds output), when it says. */
+  historyRetentionSeconds?: number
   /** Digest of the item schema the pipeline's processor checks with, when it publishes one. */
   schemaHash?: string
   /** Which role the credentials are for, if one was assumed. */
@@ -116,4 +119,19 @@ export function resource(target: PipelineTarget, name: ResourceName): string {
   const value = target.resources[name]
   if (!value) throw usageError(`No ${name} known for ${target.label}.`, `Pass --${RESOURCE_FLAGS[name]}.`)
   return value
+}
+
+/**
+ * The catalog and history tables of a target, as `replaceVersion` (processor/versions.ts) changes an item: what
+ * `quarantine accept` and `items revert` write with, as the processor does.
+ */
+export function versionStoreOf(target: PipelineTarget, now: () => Date = () => new Date()) {
+  if (!target.dynamodb) throw new Error('changing an item needs a target resolved with the tables')
+  return {
+    dynamodb: target.dynamodb,
+    table: resource(target, 'table'),
+    historyTable: resource(target, 'historyTable'),
+    historyRetentionSeconds: target.historyRetentionSeconds ?? DEFAULT_HISTORY_RETENTION_SECONDS,
+    now,
+  }
 }

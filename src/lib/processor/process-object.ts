@@ -39,14 +39,14 @@ import {
 import {DEFAULT_HISTORY_RETENTION_SECONDS, OUTCOMES_TABLE} from '#contract/table.js'
 import {checkRecord} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
-import type {TypedItem, TypedValue} from '#record/typed-item.js'
+import type {TypedItem} from '#record/typed-item.js'
 import {isConditionalCheckFailed, isNoSuchKey, isPreconditionFailed, unquoteEtag} from '#core/aws-responses.js'
 import type {ObjectRef} from './event.js'
-import type {NotificationContent, Notifier} from './notifier.js'
+import {type NotificationContent, type Notifier, replacedContent} from './notifier.js'
 import {BatchProcessor, type BatchSettings} from './process-batch.js'
 import {describeProblems, type Problem, valueFree} from './problems.js'
 import type {ItemKey, ProcessOptions, ProcessResult, PutOutcome, Upload} from './results.js'
-import {replaceVersion, type StoredItem, versionOf, type VersionStore} from './versions.js'
+import {itemKeyOf, replaceVersion, type StoredItem, versionOf, type VersionStore} from './versions.js'
 import {isBatchName} from '#contract/batch-names.js'
 
 export interface ProcessorDeps {
@@ -73,10 +73,6 @@ const METADATA_BUDGET_BYTES = 1900
 const MAX_REPLACE_ROUNDS = 5
 const MAX_MESSAGE_CHARS = 300
 
-const itemKeyOf = (item: Record<string, TypedValue | {S?: string}>): ItemKey => ({
-  ArtistID: (item[TABLE_KEY.partition] as {S: string}).S,
-  ItemID: (item[TABLE_KEY.sort] as {S: string}).S,
-})
 const quoted = (etag: string): string => `"${etag}"`
 
 type Read =
@@ -263,14 +259,7 @@ export class ObjectProcessor {
   }
 
   private announceReplaced(upload: Upload, item: ItemKey): Promise<void> {
-    return this.notify(upload, {
-      outcome: 'replaced',
-      subject: `EventPulse: replaced ${item.ArtistID} / ${item.ItemID}`,
-      message:
-        `${upload.key} replaced the item ArtistID "${item.ArtistID}", ItemID "${item.ItemID}"; ` +
-        'its earlier version is in the history (`eventpulse items history`).',
-      item,
-    })
+    return this.notify(upload, replacedContent(upload.key, item))
   }
 
   /**

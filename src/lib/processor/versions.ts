@@ -3,6 +3,8 @@ import {type AttributeValue, type DynamoDBClient, PutItemCommand} from '@aws-sdk
 import {ITEM_METADATA, TABLE_KEY} from '#contract/pipeline-contract.js'
 import {HISTORY_TABLE, historyItemKey} from '#contract/table.js'
 import {isConditionalCheckFailed} from '#core/aws-responses.js'
+import type {TypedValue} from '#record/typed-item.js'
+import type {ItemKey} from './results.js'
 
 export type StoredItem = Record<string, AttributeValue>
 
@@ -14,6 +16,12 @@ export interface VersionStore {
   historyRetentionSeconds: number
   now: () => Date
 }
+
+/** An item's (or a record's) key: its ArtistID and ItemID. */
+export const itemKeyOf = (item: Record<string, TypedValue | {S?: string}>): ItemKey => ({
+  ArtistID: (item[TABLE_KEY.partition] as {S: string}).S,
+  ItemID: (item[TABLE_KEY.sort] as {S: string}).S,
+})
 
 /** An item's version: ITEM_METADATA.version, or 1 for an item stored before items had versions. */
 export const versionOf = (item: StoredItem): number => Number(item[ITEM_METADATA.version]?.N ?? '1')
