@@ -3,6 +3,7 @@
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {LambdaClient} from '@aws-sdk/client-lambda'
 import {S3Client} from '@aws-sdk/client-s3'
+import type {SNSClient} from '@aws-sdk/client-sns'
 import type {SQSClient} from '@aws-sdk/client-sqs'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 
@@ -16,6 +17,7 @@ export type ResourceName =
   | 'table'
   | 'outcomesTable'
   | 'historyTable'
+  | 'topicArn'
   | 'deadLetterQueueUrl'
   | 'processorDeadLetterQueueUrl'
   | 'processorFunctionName'
@@ -27,6 +29,7 @@ export const RESOURCE_FLAGS = {
   table: 'table',
   outcomesTable: 'outcomes-table',
   historyTable: 'history-table',
+  topicArn: 'topic-arn',
   deadLetterQueueUrl: 'dead-letter-queue-url',
   processorDeadLetterQueueUrl: 'processor-dead-letter-queue-url',
   processorFunctionName: 'processor-function',
@@ -65,6 +68,8 @@ export interface PipelineTarget {
   sqs?: SQSClient
   /** Present when the command invokes the processor. */
   lambda?: LambdaClient
+  /** Present when the command notifies the topic (a change made from the CLI is announced as the pipeline's are). */
+  sns?: SNSClient
 }
 
 /** What every client of one target shares. */
@@ -112,6 +117,13 @@ export async function lambdaClientIf(needed: boolean, config: ClientBasics): Pro
   if (!needed) return undefined
   const {LambdaClient} = await import('@aws-sdk/client-lambda')
   return new LambdaClient(config)
+}
+
+/** An SNS client when the command notifies the topic (the SDK module is loaded only then). */
+export async function snsClientIf(needed: boolean, config: ClientBasics): Promise<SNSClient | undefined> {
+  if (!needed) return undefined
+  const {SNSClient} = await import('@aws-sdk/client-sns')
+  return new SNSClient(config)
 }
 
 /** A resource the command needs, which the target's resolution has made sure of. */

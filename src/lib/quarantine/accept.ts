@@ -1,11 +1,18 @@
 import {GetItemCommand} from '@aws-sdk/client-dynamodb'
 
 import {type PipelineTarget, resource, versionStoreOf} from '#aws/clients.js'
-import {ITEM_CHANGES, ITEM_METADATA, TABLE_KEY} from '#contract/pipeline-contract.js'
+import {ITEM_METADATA, TABLE_KEY} from '#contract/pipeline-contract.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
-import {type Notifier, replacedContent} from '#processor/notifier.js'
-import {itemKeyOf, replaceVersion, type StoredItem, versionOf} from '#processor/versions.js'
+import {replacedContent} from '#processor/notifier.js'
+import {
+  changedItem,
+  type ItemChangeContext,
+  itemKeyOf,
+  replaceVersion,
+  type StoredItem,
+  versionOf,
+} from '#processor/versions.js'
 import {type AttributeChange, recordChanges} from '#record/changes.js'
 import {checkRecord} from '#record/check-record.js'
 import {deleteEntry, readEntryContent} from './actions.js'
@@ -31,13 +38,7 @@ export interface AcceptPlan {
 }
 
 /** What applying a plan writes with: the target (tables, quarantine bucket), where `replaced` is told, and who acts. */
-export interface AcceptContext {
-  target: PipelineTarget
-  notifier: Notifier
-  /** Who accepts, as the item records it: the role session name; locally the role. */
-  by?: string
-  now?: () => Date
-}
+export type AcceptContext = ItemChangeContext<PipelineTarget>
 
 /** The error of a plan that cannot be applied, or that lost its race: exit 1, code `Conflict`; the entry is kept. */
 export function acceptConflict(entry: QuarantineEntry, reason: string): CliError {
@@ -105,12 +106,7 @@ export async function applyAccept(context: AcceptContext, plan: AcceptPlan): Pro
   const {entry, item, record, stored} = plan
   if (plan.conflict || !item || !record || !stored) throw acceptConflict(entry, plan.conflict ?? 'nothing to accept')
   const now = context.now ?? (() => new Date())
-  const next: StoredItem = {
-    ...record,
-    [ITEM_METADATA.ingestedAt]: {S: now().toISOString()},
-    [ITEM_METADATA.change]: {S: ITEM_CHANGES.accepted},
-    ...(context.by ? {[ITEM_METADATA.changedBy]: {S: context.by}} : {}),
-  }
+  const next = changedItem(record, 'accepted', {by: context.by, at: now()})
   const outcome = await replaceVersion(versionStoreOf(context.target, now), stored, next)
   if (outcome === 'conflict')
     throw acceptConflict(
@@ -120,7 +116,7 @@ export async function applyAccept(context: AcceptContext, plan: AcceptPlan): Pro
   const {target} = context
   await context.notifier.publish({
     ...replacedContent(`${entry.key} (a quarantined duplicate, accepted)`, item),
-    bucket: target.resources.processingBucket ?? '',
+    bucket: resource(target, 'processingBucket'),
     sourceKey: entry.sourceKey,
     etag: entry.sourceEtag ?? '',
     quarantineBucket: resource(target, 'quarantineBucket'),

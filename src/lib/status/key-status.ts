@@ -83,7 +83,7 @@ async function storedItems(target: PipelineTarget, key: string): Promise<UploadO
   )
   return Promise.all(
     (response.Items ?? []).map(async (item) => ({
-      state: isReplaceKey(key) && (await isReplacement(target, item)) ? ('replaced' as const) : ('stored' as const),
+      state: (await isReplacement(target, key, item)) ? ('replaced' as const) : ('stored' as const),
       at: item[ITEM_METADATA.ingestedAt]?.S,
       etag: item[ITEM_METADATA.sourceEtag]?.S,
       item: itemKey(item),
@@ -92,10 +92,15 @@ async function storedItems(target: PipelineTarget, key: string): Promise<UploadO
 }
 
 /**
- * Whether the item a replacement upload made replaced a different record (or was new): the item says, and the
- * source-key index does not project it, so only uploads under REPLACE_PREFIX pay this read.
+ * Whether the upload's record replaced a different one: an upload under REPLACE_PREFIX that replaced (not stored new),
+ * or a quarantined duplicate of the key accepted (`quarantine accept`). The item says, and the source-key index does
+ * not project it: one more read for a key with an item.
  */
-async function isReplacement(target: PipelineTarget, indexed: Record<string, {S?: string}>): Promise<boolean> {
+async function isReplacement(
+  target: PipelineTarget,
+  key: string,
+  indexed: Record<string, {S?: string}>,
+): Promise<boolean> {
   const {GetItemCommand} = await import('@aws-sdk/client-dynamodb')
   const {Item} = await tableClient(target).send(
     new GetItemCommand({
@@ -105,7 +110,8 @@ async function isReplacement(target: PipelineTarget, indexed: Record<string, {S?
       ExpressionAttributeNames: {'#change': ITEM_METADATA.change},
     }),
   )
-  return Item?.[ITEM_METADATA.change]?.S === ITEM_CHANGES.replaced
+  const change = Item?.[ITEM_METADATA.change]?.S
+  return change === (isReplaceKey(key) ? ITEM_CHANGES.replaced : ITEM_CHANGES.accepted)
 }
 
 /**
