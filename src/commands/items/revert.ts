@@ -75,12 +75,18 @@ ${ADMIN_ROLE_HELP}`
     })
     const plan = await planRevert(target, {artistId: args.artist, itemId: args.item}, flags.to)
     const {item, currentVersion: fromVersion, toVersion, changes} = plan
-    const result: RevertResult = {item, fromVersion, toVersion, changes, dryRun: flags['dry-run'], declined: false}
+    const result: RevertResult = {
+      item,
+      fromVersion,
+      toVersion,
+      changes,
+      dryRun: Boolean(flags['dry-run']),
+      declined: false,
+    }
     const say = (line: string) => this.logToStderr(line)
     const name = `ArtistID "${item.ArtistID}", ItemID "${item.ItemID}"`
-    say(
-      `${flags['dry-run'] ? 'Would revert' : 'Revert'} ${name} from version ${fromVersion} to version ${toVersion}'s record:`,
-    )
+    const heading = `${flags['dry-run'] ? 'Would revert' : 'Revert'} ${name} to version ${toVersion}`
+    say(`${heading} (version ${fromVersion} now; the revert is version ${fromVersion + 1}):`)
     for (const line of changes.length > 0 ? changeLines(changes) : ['(the records are the same)']) say(`    ${line}`)
     if (flags['dry-run']) return result
     const question = `Store version ${toVersion}'s record as version ${fromVersion + 1}?`

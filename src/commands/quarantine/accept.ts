@@ -7,6 +7,7 @@ import {commonFlags} from '#cli/common-flags.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {interruptible} from '#core/interrupt.js'
 import {actingAs} from '#aws/target.js'
+import {targetArguments} from '#aws/target-flags.js'
 import {acceptConflict, type AcceptPlan, applyAccept, planAccept} from '#quarantine/accept.js'
 import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
 import {listEntries, type ResolvedArgument, resolveEntryArguments} from '#quarantine/entries.js'
@@ -103,7 +104,8 @@ ${ADMIN_ROLE_HELP}`
     const conflicts = plans.filter((plan) => plan.conflict)
     const ready = new Map(plans.filter((plan) => !plan.conflict).map((plan) => [plan.entry.key, plan]))
     // Nothing can be accepted: the refusal is the answer (exit 1, code Conflict), not a question.
-    if (ready.size === 0 && conflicts.length > 0 && missing.length === 0) throw conflictError(conflicts)
+    if (ready.size === 0 && conflicts.length > 0 && missing.length === 0)
+      throw conflictError(conflicts, targetArguments(flags))
     for (const plan of conflicts) say(acceptConflict(plan.entry, plan.conflict!).message)
     if (flags.all && entries.length === 0) say(`No duplicate entries${flags.prefix ? ` under ${flags.prefix}` : ''}.`)
     const notifier = flags['dry-run'] || ready.size === 0 ? undefined : await targetNotifier(target)
@@ -134,9 +136,9 @@ ${ADMIN_ROLE_HELP}`
 }
 
 /** One Conflict error for the entries that cannot be accepted: the first one's, naming how many more there are. */
-function conflictError(conflicts: AcceptPlan[]) {
+function conflictError(conflicts: AcceptPlan[], target: string[]) {
   const [first, ...others] = conflicts
   const more =
     others.length > 0 ? `; and ${others.length} more (${others.map((plan) => plan.entry.key).join(', ')})` : ''
-  return acceptConflict(first.entry, `${first.conflict}${more}`)
+  return acceptConflict(first.entry, `${first.conflict}${more}`, target)
 }

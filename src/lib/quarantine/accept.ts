@@ -4,6 +4,7 @@ import {type PipelineTarget, resource, versionStoreOf} from '#aws/clients.js'
 import {ITEM_METADATA, TABLE_KEY} from '#contract/pipeline-contract.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
+import {shellCommand} from '#core/shell-words.js'
 import {replacedContent} from '#processor/notifier.js'
 import {
   changedItem,
@@ -40,12 +41,16 @@ export interface AcceptPlan {
 /** What applying a plan writes with: the target (tables, quarantine bucket), where `replaced` is told, and who acts. */
 export type AcceptContext = ItemChangeContext<PipelineTarget>
 
-/** The error of a plan that cannot be applied, or that lost its race: exit 1, code `Conflict`; the entry is kept. */
-export function acceptConflict(entry: QuarantineEntry, reason: string): CliError {
+/**
+ * The error of a plan that cannot be applied, or that lost its race: exit 1, code `Conflict`; the entry is kept.
+ * `target` holds the flags that picked the target (`--local`...), for the command its hint prints.
+ */
+export function acceptConflict(entry: QuarantineEntry, reason: string, target: string[] = []): CliError {
+  const show = shellCommand(['eventpulse', 'quarantine', 'show', entry.key, ...target])
   return new CliError(`Not accepted ${entry.key}: ${reason}.`, {
     exitCode: ExitCode.Negative,
     code: 'Conflict',
-    hint: `The entry is kept. Compare it with what is stored now (eventpulse quarantine show ${entry.key}).`,
+    hint: `The entry is kept. Compare it with what is stored now (${show}).`,
   })
 }
 
