@@ -286,12 +286,19 @@ export class ObjectProcessor {
       const {artistId, itemId} = OUTCOMES_TABLE.attributes
       const unchanged = {ArtistID: recorded![artistId].S!, ItemID: recorded![itemId].S!}
       await this.announceUnchanged(upload, unchanged, storedText(unchanged))
-    } else if (item) await this.announceStored(upload, item)
-    else if (entry) {
-      const reason = entry[QUARANTINE_METADATA.reason] as QuarantineReason
-      await this.announceQuarantine(upload, reason, valueFree(QUARANTINE_REASONS[reason] ?? reason), entryKey)
-    } else return undefined
-    return outcome === 'unchanged' ? outcome : item ? 'stored' : 'quarantined'
+      return outcome
+    }
+    if (item) {
+      // An upload under replace/ that replaced a different record was `replaced`: the item says (ep_change).
+      const replaced =
+        isReplaceKey(upload.key) && (await this.storedItem(item))?.[ITEM_METADATA.change]?.S === ITEM_CHANGES.replaced
+      await (replaced ? this.announceReplaced(upload, item) : this.announceStored(upload, item))
+      return replaced ? 'replaced' : 'stored'
+    }
+    if (!entry) return undefined
+    const reason = entry[QUARANTINE_METADATA.reason] as QuarantineReason
+    await this.announceQuarantine(upload, reason, valueFree(QUARANTINE_REASONS[reason] ?? reason), entryKey)
+    return 'quarantined'
   }
 
   /** The outcome record of this upload (unchanged, or a batch's progress), if any. */
