@@ -1,37 +1,34 @@
-import {PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
+import {PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import type {PipelineTarget} from '#aws/clients.js'
 import {itemHistory} from '#items/history.js'
 import {applyRevert, planRevert} from '#items/revert.js'
-import {localClients, localTarget} from '#local/target.js'
-import {OutboxNotifier} from '#processor/notifier.js'
-import {startTestPipeline, stopTestPipeline, type TestPipeline, trackRecord} from '../processor/helpers.js'
+import {adminOf, startTestPipeline, stopTestPipeline, type TestPipeline, trackRecord} from '../processor/helpers.js'
 
 // `items revert` in-process, against the local pipeline's real emulators and processor. Races are interleaved by
 // planning the revert, then letting another change in, then applying it.
 
 let t: TestPipeline
+let admin: ReturnType<typeof adminOf>
 let target: PipelineTarget
-let admin: S3Client
 
 beforeAll(async () => {
   t = await startTestPipeline()
-  const {s3, dynamodb, state} = t.pipeline
-  target = localTarget(state, {clients: {s3, dynamodb}})
-  admin = localClients({endpoints: state.endpoints, credentials: state.roleCredentials.quarantineAdmin}).s3
+  admin = adminOf(t.pipeline)
+  target = admin.target
 })
 
 afterAll(async () => {
-  admin?.destroy()
+  admin?.s3.destroy()
   await stopTestPipeline(t)
 })
 
-const context = () => ({target, notifier: new OutboxNotifier(t.pipeline.layout.outboxFile), by: 'quarantine-admin'})
+const context = () => ({target, notifier: admin.notifier, by: 'quarantine-admin'})
 
 /** Uploads as the quarantine admin (replacements under replace/ are its own) and waits for the outcome. */
 async function send(key: string, body: string) {
-  await admin.send(
+  await admin.s3.send(
     new PutObjectCommand({Bucket: 'eventpulse-processing', Key: key, Body: Buffer.from(body), IfNoneMatch: '*'}),
   )
   await t.pipeline.idle()

@@ -3,37 +3,30 @@ import {HeadObjectCommand, PutObjectCommand, type S3Client} from '@aws-sdk/clien
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import type {PipelineTarget} from '#aws/clients.js'
-import {localClients, localTarget} from '#local/target.js'
 import {applyAccept, planAccept} from '#quarantine/accept.js'
 import {entriesOf} from '#quarantine/entries.js'
-import {OutboxNotifier} from '#processor/notifier.js'
 import {keyStatus} from '#status/key-status.js'
-import {startTestPipeline, stopTestPipeline, type TestPipeline, trackRecord} from '../processor/helpers.js'
+import {adminOf, startTestPipeline, stopTestPipeline, type TestPipeline, trackRecord} from '../processor/helpers.js'
 
 // `quarantine accept` in-process, against the local pipeline's real emulators and processor: duplicates are made by
 // uploading, the races are interleaved by planning before another change is applied.
 
 let t: TestPipeline
+let admin: ReturnType<typeof adminOf>
 let target: PipelineTarget
-let admin: S3Client
 
 beforeAll(async () => {
   t = await startTestPipeline()
-  const {s3, dynamodb, state} = t.pipeline
-  target = localTarget(state, {clients: {s3, dynamodb}})
-  admin = localClients({endpoints: state.endpoints, credentials: state.roleCredentials.quarantineAdmin}).s3
+  admin = adminOf(t.pipeline)
+  target = admin.target
 })
 
 afterAll(async () => {
-  admin?.destroy()
+  admin?.s3.destroy()
   await stopTestPipeline(t)
 })
 
-const context = () => ({
-  target,
-  notifier: new OutboxNotifier(t.pipeline.layout.outboxFile),
-  by: 'quarantine-admin',
-})
+const context = () => ({target, notifier: admin.notifier, by: 'quarantine-admin'})
 
 /** Uploads a record and waits until the pipeline is done with it; `as` the admin, e.g. a replacement. */
 async function send(key: string, body: string, s3?: S3Client) {
@@ -112,7 +105,7 @@ describe('quarantine accept', () => {
     // Planned while the item is still the one judged: the plan alone would let it through.
     const plan = await planAccept(target, entry)
     expect(plan.conflict).toBeUndefined()
-    await send('replace/stale.json', trackRecord('Stale', 'one', {Streams: 3}), admin)
+    await send('replace/stale.json', trackRecord('Stale', 'one', {Streams: 3}), admin.s3)
 
     await expect(applyAccept(context(), plan)).rejects.toMatchObject({code: 'Conflict', exitCode: 1})
     expect(await t.item('Stale', 'TRACK#one')).toMatchObject({Streams: {N: '3'}, ep_version: {N: '2'}})
