@@ -126,3 +126,19 @@ test('revert restores the version before as a new one, after --dry-run showed th
   expect(missing.exitCode).toBe(1)
   expect(missing.json.error.code).toBe('NotFound')
 })
+
+test('--all accepts every duplicate under a prefix, after --dry-run listed each with its change', async () => {
+  for (const title of ['Four', 'Five']) {
+    await upload(`all-${title}.json`, track(title, 1))
+    await upload(`all-${title}-dup.json`, track(title, 2))
+  }
+  const dry = await runCli(['quarantine', 'accept', '--all', '--prefix', 'all-', '--dry-run', '--local'], {env})
+  expect(dry.exitCode).toBe(0)
+  expect(dry.stderr).toContain('Would accept 2 quarantine entries:')
+  expect(dry.stderr.match(/^ {8}Streams: 1 → 2$/gm)).toHaveLength(2)
+
+  const all = await cli('quarantine', 'accept', '--all', '--prefix', 'all-', '--yes')
+  expect(all.exitCode).toBe(0)
+  expect(all.json.result.done).toHaveLength(2)
+  expect((await cli('items', 'get', 'Accepted', 'TRACK#Five')).json.result.item.record.Streams).toBe(2)
+})
