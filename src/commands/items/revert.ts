@@ -22,7 +22,7 @@ interface RevertResult {
 }
 
 export default class ItemsRevert extends PipelineCommand {
-  static summary = 'Restore an earlier version of a stored item, as a new version, after showing the change and asking.'
+  static summary = 'Restore an earlier version of an item as a new one, after showing the change.'
 
   static description = `Restores version N (--to; by default the one before the current) from the
 item's history as a new version: nothing is lost, the current version is kept

@@ -20,7 +20,7 @@ import {changeLines} from '#record/changes.js'
 type ShownPlan = Omit<AcceptPlan, 'entry' | 'record' | 'stored'> & {key: string}
 
 export default class QuarantineAccept extends PipelineCommand {
-  static summary = 'Replace the stored item with the record of a duplicate entry, after showing the change and asking.'
+  static summary = "Store a duplicate entry's record as the item's new version, after asking."
 
   static description = `A duplicate entry is a record that differs from the item stored under its
 ArtistID + ItemID. Accepting it makes that record the item's new version (the
