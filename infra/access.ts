@@ -171,8 +171,8 @@ export class Access extends Construct {
               resources: deadLetterQueues.map((queue) => queue.queueArn),
             }),
             // `upload --replace` looks records up before sending, as the uploader does; `items revert` and `quarantine
-            // accept` replace an item: its history's Put, then the item's Put conditional on its version (versions.ts);
-            // the outcome is recorded for `status` of the entry's key.
+            // accept` replace an item: its history's Put, then the item's Put conditional on its version (versions.ts).
+            // The accepted item names the entry's source key: `status` finds it there, nothing else is recorded.
             new iam.PolicyStatement({
               actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
               resources: [table.tableArn],
@@ -181,7 +181,6 @@ export class Access extends Construct {
               actions: ['dynamodb:Query', 'dynamodb:PutItem'],
               resources: [historyTable.tableArn],
             }),
-            new iam.PolicyStatement({actions: ['dynamodb:PutItem'], resources: [outcomesTable.tableArn]}),
             // `sweep` runs the processor's sweep now.
             new iam.PolicyStatement({actions: ['lambda:InvokeFunction'], resources: [processor.functionArn]}),
           ],

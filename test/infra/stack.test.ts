@@ -818,7 +818,6 @@ describe('the EventPulse stack, default configuration', () => {
         // `upload --replace` looks records up; `items revert`, `quarantine accept` replace an item and keep its history.
         allow(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], arn(ids.table)),
         allow(['dynamodb:Query', 'dynamodb:PutItem'], arn(ids.history)),
-        allow('dynamodb:PutItem', arn(ids.outcomes)),
         // `sweep`: the processor only.
         allow('lambda:InvokeFunction', arn(ids.function)),
       ])
