@@ -4,6 +4,10 @@ import {dirname, join} from 'node:path'
 
 import {afterAll, beforeAll, expect, test} from 'vitest'
 
+import type {LocalPipelineState} from '#local/state.js'
+import {localTarget} from '#local/target.js'
+import {applyRevert, planRevert} from '#items/revert.js'
+import {OutboxNotifier} from '#processor/notifier.js'
 import {localDataDir, runningState, spawnLocalStart, type LocalStartProcess} from '../helpers/local-process.js'
 import {isolatedXdg, runCli} from '../helpers/run-cli.js'
 
@@ -12,6 +16,7 @@ import {isolatedXdg, runCli} from '../helpers/run-cli.js'
 const env = isolatedXdg()
 const files = mkdtempSync(join(tmpdir(), 'eventpulse-accept-'))
 let run: LocalStartProcess
+let state: LocalPipelineState
 
 const track = (title: string, streams: number) =>
   JSON.stringify({ArtistID: 'Accepted', ItemID: `TRACK#${title}`, EntityType: 'Track', Streams: streams})
@@ -39,7 +44,7 @@ const outbox = () =>
 
 beforeAll(async () => {
   run = spawnLocalStart(env)
-  await runningState(env, run)
+  state = await runningState(env, run)
 })
 
 afterAll(async () => {
@@ -141,4 +146,18 @@ test('--all accepts every duplicate under a prefix, after --dry-run listed each 
   expect(all.exitCode).toBe(0)
   expect(all.json.result.done).toHaveLength(2)
   expect((await cli('items', 'get', 'Accepted', 'TRACK#Five')).json.result.item.record.Streams).toBe(2)
+})
+
+test('a revert racing a replace: planned first, applied after the replace, it is a Conflict and writes nothing', async () => {
+  await upload('seven-v1.json', track('Seven', 1))
+  await upload('seven-v2.json', track('Seven', 2), '--replace')
+  // The revert as the CLI makes it, against the running pipeline, cut between its plan and its write.
+  const target = localTarget(state, {role: 'quarantineAdmin'})
+  const plan = await planRevert(target, {artistId: 'Accepted', itemId: 'TRACK#Seven'})
+  await upload('seven-v3.json', track('Seven', 3), '--replace')
+  const notifier = new OutboxNotifier(join(localDataDir(env), 'outbox.jsonl'))
+  await expect(applyRevert({target, notifier}, plan)).rejects.toMatchObject({code: 'Conflict'})
+  target.s3.destroy()
+  target.dynamodb?.destroy()
+  expect((await cli('items', 'get', 'Accepted', 'TRACK#Seven')).json.result.item.record.Streams).toBe(3)
 })
