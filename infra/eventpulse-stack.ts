@@ -98,6 +98,8 @@ export class EventPulseStack extends Stack {
       deadLetterQueues: [uploadEvents.deadLetterQueue, processor.deadLetterQueue],
       processor: processor.function,
       selftestQueue: notifications.selftestQueue,
+      topic: notifications.topic,
+      topicKey: notifications.key,
       trustedPrincipals: config.trustedPrincipals,
       externalId: config.externalId,
       requireMfa: config.requireMfa,

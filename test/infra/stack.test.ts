@@ -706,9 +706,12 @@ describe('the EventPulse stack, default configuration', () => {
       },
     }
 
-    it("admits CloudWatch in the key policy only for this stack's alarms, and the processor", () => {
+    it("admits CloudWatch in the key policy only for this stack's alarms, the processor, and the account's IAM", () => {
       const statements = resources[ids.key].Properties.KeyPolicy.Statement
       const processorRole = logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')
+      const accountRoot = {
+        AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::', {Ref: 'AWS::AccountId'}, ':root']]},
+      }
       expect(statements).toContainEqual(
         expect.objectContaining({
           Effect: 'Allow',
@@ -728,6 +731,10 @@ describe('the EventPulse stack, default configuration', () => {
           Principal: {AWS: arn(processorRole)},
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         }),
+      )
+      // The account's IAM policies decide the rest (the quarantine admin's lets it announce replacements).
+      expect(statements).toContainEqual(
+        expect.objectContaining({Effect: 'Allow', Principal: accountRoot, Action: 'kms:*'}),
       )
     })
 
@@ -857,9 +864,17 @@ describe('the EventPulse stack, default configuration', () => {
         // `upload --replace` looks records up; `items revert`, `quarantine accept` replace an item and keep its history.
         allow(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], arn(ids.table)),
         allow(['dynamodb:Query', 'dynamodb:PutItem'], arn(ids.history)),
-        allow('dynamodb:PutItem', arn(ids.outcomes)),
         // `sweep`: the processor only.
         allow('lambda:InvokeFunction', arn(ids.function)),
+      ])
+      // `quarantine accept`, `items revert`: `replaced` is announced on the stack's topic, as the processor does.
+      const announce = resources[logicalId(template, 'AWS::IAM::Policy', 'AccessQuarantineAdminAnnouncePolicy')]
+      expect(announce.Properties.Roles).toEqual([
+        {Ref: logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')},
+      ])
+      expect(announce.Properties.PolicyDocument.Statement).toEqual([
+        allow('sns:Publish', {Ref: ids.topic}),
+        allow(['kms:GenerateDataKey', 'kms:Decrypt'], arn(ids.key)),
       ])
     })
 

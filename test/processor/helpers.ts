@@ -15,7 +15,8 @@ import {
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {type LocalPipeline, type LocalPipelineOptions, startLocalPipeline} from '#local/pipeline.js'
 import {objectCreatedEvent} from '#local/events.js'
-import type {Notification} from '#processor/notifier.js'
+import {type Notification, OutboxNotifier} from '#processor/notifier.js'
+import {localClients, localTarget} from '#local/target.js'
 
 export async function temporaryDir(prefix = 'eventpulse-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix))
@@ -56,6 +57,20 @@ export async function startTestPipeline({
 }
 
 export type TestPipeline = Awaited<ReturnType<typeof startTestPipeline>>
+
+/**
+ * What the quarantine admin's `--local` commands act with, in-process: the pipeline as a target (on the test's
+ * clients), an S3 client signing with the admin's keys (the one role that may write under replace/), and a notifier
+ * appending to the pipeline's outbox, as the CLI does.
+ */
+export function adminOf(pipeline: LocalPipeline) {
+  const {s3, dynamodb, state} = pipeline
+  return {
+    target: localTarget(state, {clients: {s3, dynamodb}}),
+    s3: localClients({endpoints: state.endpoints, credentials: state.roleCredentials.quarantineAdmin}).s3,
+    notifier: new OutboxNotifier(pipeline.layout.outboxFile),
+  }
+}
 
 /** Stops a test pipeline and removes its directory (nothing to do for one that never started). */
 export async function stopTestPipeline(t: TestPipeline | undefined): Promise<void> {
@@ -216,6 +231,7 @@ export function directHandlerDeps(pipeline: LocalPipeline, bucket: string) {
     quarantineBucket: pipeline.state.quarantineBucket,
     table: pipeline.state.table,
     outcomesTable: pipeline.state.outcomesTable,
+    historyTable: pipeline.state.historyTable,
     notifier: {publish: async () => {}},
     log: () => {},
   }

@@ -357,15 +357,19 @@ describe('redelivery and retries', () => {
     {outcome: 'quarantined', body: '{"ArtistID": '},
     {outcome: 'unchanged', body: record('Ross From Friends', 'Pale Blue Dot')},
     {outcome: 'batch', body: [record('Ross From Friends', 'Aphelion'), '{'].join('\n')},
+    // Under replace/, a different record from the one stored (from elsewhere): not announced as `stored`.
+    {outcome: 'replaced', body: record('Ross From Friends', 'Epilogue', {Duration: 321})},
   ])(
     'a $outcome upload whose notification failed, then replaced before the retry, is announced by the retry',
     async ({outcome, body}) => {
-      // `unchanged`: the same record is stored already, from another upload.
-      if (outcome === 'unchanged') {
-        const first = 'first/pale-blue-dot.json'
-        await createObjectHandler(direct())(eventFor(first, await put(first, body)))
+      // `unchanged`: the same record is stored already, from another upload; `replaced`: a different one.
+      if (outcome === 'unchanged' || outcome === 'replaced') {
+        const first = `first/${outcome}.json`
+        const stored = outcome === 'unchanged' ? body : record('Ross From Friends', 'Epilogue')
+        await createObjectHandler(direct())(eventFor(first, await put(first, stored)))
       }
-      const key = `announced/${outcome}.${outcome === 'batch' ? 'ndjson' : 'json'}`
+      const directory = outcome === 'replaced' ? 'replace/announced' : 'announced'
+      const key = `${directory}/${outcome}.${outcome === 'batch' ? 'ndjson' : 'json'}`
       const published: Notification[] = []
       let failPublish = true
       const handler = createObjectHandler({

@@ -14,7 +14,7 @@ export default class QuarantineList extends PipelineCommand {
 
   static description = `Each quarantined upload is one entry, <source key>/q-<id>; a key quarantined
 more than once shows each entry.
-The entry key printed here is what \`quarantine show|rm|release\` accept to act on
+The entry key printed here is what \`quarantine show|rm|release|accept\` take to act on
 that one entry.
 ${ADMIN_ROLE_HELP}`
 

@@ -40,6 +40,7 @@ const resourceFlags: Record<ResourceName, OptionFlag<string | undefined>> = {
   table: Flags.string({description: 'Table name (the stack output TableName by default).'}),
   outcomesTable: Flags.string({description: 'Outcomes table name (the stack output OutcomesTableName by default).'}),
   historyTable: Flags.string({description: 'History table name (the stack output HistoryTableName by default).'}),
+  topicArn: Flags.string({description: 'Notifications topic ARN (the stack output TopicArn by default).'}),
   deadLetterQueueUrl: Flags.string({
     description:
       'URL of the queue of events EventBridge could not deliver (the stack output DeadLetterQueueUrl by default).',
