@@ -943,7 +943,7 @@ describe('the EventPulse stack, default configuration', () => {
         ...Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
         ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((r) => r.Properties.PolicyDocument),
       ]
-      expect(documents.length).toBe(7)
+      expect(documents.length).toBe(8)
       const bucketObjects = [ids.processing, ids.quarantine]
         .flatMap((bucket) => [objectsBelow(bucket), {'Fn::Join': ['', [arn(bucket), '/selftest/*']]}])
         .map((r) => JSON.stringify(r))
