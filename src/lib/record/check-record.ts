@@ -36,6 +36,11 @@ export interface RecordCheckOptions {
   line?: number
   /** The record's true size in bytes, when `bytes` holds only its start (a batch line too long to be a record). */
   size?: number
+  /**
+   * Checked as a batch's record is (an export line's Item inside, the pipeline's own attributes dropped), but located
+   * in `bytes` as they are: a batch's record shown or mended on its own, over several lines.
+   */
+  batchRecord?: boolean
 }
 
 const metadataNames: ReadonlySet<string> = new Set(Object.values(ITEM_METADATA))
@@ -90,7 +95,11 @@ function firstInvalidUtf8(bytes: Uint8Array): {line: number; column: number; off
  * Never throws: every kind of bad input becomes a reason and problems with positions in the text.
  */
 export function checkRecord(bytes: Uint8Array, options: RecordCheckOptions = {}): RecordCheck {
-  const check = checkText(bytes, options.line !== undefined, options.size ?? bytes.length)
+  const check = checkText(
+    bytes,
+    options.line !== undefined || options.batchRecord === true,
+    options.size ?? bytes.length,
+  )
   if (check.ok || options.line === undefined) return check
   // A batch line is one line of the file, so its problems are on that line (a line holds no newline).
   const line = options.line
