@@ -107,7 +107,7 @@ ${ADMIN_ROLE_HELP}`
             targetArguments(flags),
           )),
         remove: (entry) => deleteEntry(target.s3, buckets.quarantine, entry),
-        readKey: (keys) => readKey(keys),
+        readKey: (keys) => readKey(keys, signal),
         edit: editText,
         print: (line) => this.log(line),
         style,
