@@ -20,29 +20,25 @@ import {targetArguments} from '#aws/target-flags.js'
 export default class QuarantineFix extends PipelineCommand {
   static summary = 'Release a mended record in place of a quarantined one, once it passes the record check.'
 
-  static description = `The mending \`quarantine review\` does in an editor, without a terminal: save the
-entry (\`quarantine show KEY --output FILE\`), mend the file, then fix. The mended
-record is checked first with the pipeline's own record check: if it is invalid,
-the problems are listed (file:line:column) and nothing changes (exit 1). A valid
-one goes back under the entry's source key, to be processed again, and the entry
-is removed once it is there. A batch's record (--line N) goes back as a batch of
-one line, as \`quarantine release\` puts it back.
-Same confirmation rules as \`quarantine release\`; --wait follows the mended record
-to its outcome.
-Exit codes: 0 released (and stored, with --wait); 1 the mended record is invalid,
-the key is not in quarantine, you declined, or (--wait) it was quarantined again;
-2 the file cannot be read, or the key has several entries; 4 the release failed or
---wait timed out; 130 Ctrl-C.
+  static description = `The mending \`quarantine review\` does in an editor, without a terminal: save
+the entry (\`quarantine show KEY --output FILE\`), mend the file, then fix.
+The mended record is checked first with the pipeline's own record check: if
+it is invalid, its problems are listed (file:line:column) and nothing changes
+(exit 1). A valid one goes back under the entry's source key, to be processed
+again, and the entry is removed once it is there. A batch's record (--line N)
+goes back as a batch of one line, as \`quarantine release\` puts it back.
+Same confirmation rules as \`quarantine release\`; --wait follows the mended
+record to its outcome.
+Exit codes: 0 released (and stored, with --wait); 1 the mended record is
+invalid, the key is not in quarantine, you declined, or (--wait) it was
+quarantined again; 2 the file cannot be read, or the key has several entries;
+4 the release failed or --wait timed out; 130 Ctrl-C.
 ${ADMIN_ROLE_HELP}`
 
   static examples = [
     {
-      description: 'Save a quarantined record, mend it, release the mended record in its place (asks first)',
-      command: [
-        '<%= config.bin %> quarantine show 2024/06/track-42.json --output track-42.json',
-        '"$EDITOR" track-42.json',
-        '<%= config.bin %> <%= command.id %> 2024/06/track-42.json --file track-42.json',
-      ].join('\n'),
+      description: 'Release a mended copy of an entry in its place (asks first)',
+      command: '<%= config.bin %> <%= command.id %> 2024/06/track-42.json --file track-42.json',
     },
     {
       description: 'Line 4 of a batch, without asking, and wait until it is stored',

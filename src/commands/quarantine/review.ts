@@ -21,24 +21,23 @@ import {editText} from '#terminal/editor.js'
 import {readKey} from '#terminal/keypress.js'
 
 export default class QuarantineReview extends PipelineCommand {
-  static summary =
-    'Walk the quarantine entries, newest first, and act on each with one key: edit, accept, release, delete.'
+  static summary = 'Walk the quarantine entries, newest first, acting on each with one key.'
 
-  static description = `For each entry: its key, reason and age; the record, each problem pointed at
-(line:column, highlighted on a colour terminal; plain with NO_COLOR); for a
-duplicate, its change against the stored item, attribute by attribute. Then one
-key, no Enter:
-  e  edit the record in $VISUAL or $EDITOR; saved, it is checked with the record
-     check: still invalid, the problems are shown and you may edit again; valid,
-     it is released in place of the entry (as \`quarantine fix\` does)
+  static description = `For each entry: its key, reason and age; the record, each problem pointed
+at (line:column, highlighted on a colour terminal; plain with NO_COLOR); for
+a duplicate, its change against the stored item, attribute by attribute.
+Then one key, no Enter:
+  e  edit the record in $VISUAL or $EDITOR; once saved it is checked: still
+     invalid, the problems are shown and you may edit again; valid, it is
+     released in place of the entry (as \`quarantine fix\` does)
   a  accept a duplicate (as \`quarantine accept\` does)
-  r  release as it is;  d  delete (recoverable for ${QUARANTINE_RETENTION_DAYS} days, as \`quarantine rm\`)
+  r  release as it is
+  d  delete (recoverable for ${QUARANTINE_RETENTION_DAYS} days, as \`quarantine rm\`)
   s  skip;  q  quit;  ?  help
-It ends with what was done, counted per action. It needs a terminal: without one
-it exits 2; \`quarantine show\`, \`release\`, \`rm\`, \`fix\` and \`accept\` do the same
-without one.
-Exit codes: 0 done (or quit); 2 no terminal; 4 an action failed; 130 Ctrl-C (it
-stops once the step under way is done, and says what was done).
+It ends with what was done, counted per action. Without a terminal it exits
+2: \`quarantine show\`, \`release\`, \`rm\`, \`fix\` and \`accept\` need none.
+Exit codes: 0 done (or quit); 2 no terminal; 4 an action failed; 130 Ctrl-C
+(it stops once the step under way is done, and says what was done).
 ${ADMIN_ROLE_HELP}`
 
   static examples = [
