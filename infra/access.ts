@@ -1,13 +1,16 @@
 import {Stack} from 'aws-cdk-lib'
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb'
 import * as iam from 'aws-cdk-lib/aws-iam'
+import type * as kms from 'aws-cdk-lib/aws-kms'
 import type * as lambda from 'aws-cdk-lib/aws-lambda'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
+import type * as sns from 'aws-cdk-lib/aws-sns'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import {Construct} from 'constructs'
 
 import {ACCOUNT_ID} from '#contract/deploy-settings.js'
 import {REPLACE_PREFIX, SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
+import {TOPIC_KEY_PUBLISH_ACTIONS} from './notifications.js'
 
 /** A trusted principal as configured: a 12-digit account id or an IAM ARN (user, role, or account root). */
 export function trustedPrincipal(value: string): iam.PrincipalBase {
@@ -26,6 +29,9 @@ export interface AccessProps {
   deadLetterQueues: sqs.IQueue[]
   /** The processor, which `sweep` invokes. */
   processor: lambda.IFunction
+  /** The notifications topic and its key: `quarantine accept` and `items revert` announce `replaced` there. */
+  topic: sns.ITopic
+  topicKey: kms.IKey
   /** Empty: this account (whoever its IAM policies allow). */
   trustedPrincipals: string[]
   /** Required as sts:ExternalId to assume either role (cross-account trust). */
@@ -83,6 +89,7 @@ export class Access extends Construct {
         }
       : {}
     const {processingBucket, quarantineBucket, table, outcomesTable, historyTable, deadLetterQueues, processor} = props
+    const {topic, topicKey} = props
     const replacements = processingBucket.arnForObjects(`${REPLACE_PREFIX}*`)
 
     this.uploaderRole = new iam.Role(this, 'UploaderRole', {
@@ -180,6 +187,17 @@ export class Access extends Construct {
           ],
         }),
       },
+    })
+
+    // `quarantine accept` and `items revert` announce the replacement, as the processor does its outcomes. The key's
+    // policy admits the account, so this policy is enough for the key; it is one of its own rather than inline, so
+    // that the role stays free of the topic (whose key the processor's policy names: the role names the processor).
+    new iam.Policy(this, 'QuarantineAdminAnnouncePolicy', {
+      roles: [this.quarantineAdminRole],
+      statements: [
+        new iam.PolicyStatement({actions: ['sns:Publish'], resources: [topic.topicArn]}),
+        new iam.PolicyStatement({actions: TOPIC_KEY_PUBLISH_ACTIONS, resources: [topicKey.keyArn]}),
+      ],
     })
 
     const stack = Stack.of(this)

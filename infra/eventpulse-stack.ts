@@ -97,6 +97,8 @@ export class EventPulseStack extends Stack {
       historyTable,
       deadLetterQueues: [uploadEvents.deadLetterQueue, processor.deadLetterQueue],
       processor: processor.function,
+      topic: notifications.topic,
+      topicKey: notifications.key,
       trustedPrincipals: config.trustedPrincipals,
       externalId: config.externalId,
       requireMfa: config.requireMfa,

@@ -50,7 +50,7 @@ found (with --stuck: some stuck).`
   }
 
   static flags = {
-    ...pipelineFlags('processingBucket', 'quarantineBucket', 'table', 'outcomesTable'),
+    ...pipelineFlags('processingBucket', 'quarantineBucket', 'table', 'outcomesTable', 'historyTable'),
     prefix: Flags.string({description: 'The --prefix the files were uploaded with (for file arguments).'}),
     stuck: Flags.boolean({description: 'List objects stuck in the processing bucket instead.'}),
     'older-than': Flags.string({
@@ -69,7 +69,7 @@ found (with --stuck: some stuck).`
     const target = await resolveTarget(flags, {
       role: 'uploader',
       needs: flags.stuck ? ['processingBucket'] : ['processingBucket', 'quarantineBucket', 'table'],
-      wants: flags.stuck ? [] : ['outcomesTable'],
+      wants: flags.stuck ? [] : ['outcomesTable', 'historyTable'],
       concurrency: flags.concurrency,
     })
 

@@ -692,9 +692,12 @@ describe('the EventPulse stack, default configuration', () => {
       },
     }
 
-    it("admits CloudWatch in the key policy only for this stack's alarms, and the processor", () => {
+    it("admits CloudWatch in the key policy only for this stack's alarms, the processor, and the account's IAM", () => {
       const statements = resources[ids.key].Properties.KeyPolicy.Statement
       const processorRole = logicalId(template, 'AWS::IAM::Role', 'ProcessorRole')
+      const accountRoot = {
+        AWS: {'Fn::Join': ['', ['arn:', {Ref: 'AWS::Partition'}, ':iam::', {Ref: 'AWS::AccountId'}, ':root']]},
+      }
       expect(statements).toContainEqual(
         expect.objectContaining({
           Effect: 'Allow',
@@ -714,6 +717,10 @@ describe('the EventPulse stack, default configuration', () => {
           Principal: {AWS: arn(processorRole)},
           Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         }),
+      )
+      // The account's IAM policies decide the rest (the quarantine admin's lets it announce replacements).
+      expect(statements).toContainEqual(
+        expect.objectContaining({Effect: 'Allow', Principal: accountRoot, Action: 'kms:*'}),
       )
     })
 
@@ -815,6 +822,15 @@ describe('the EventPulse stack, default configuration', () => {
         // `sweep`: the processor only.
         allow('lambda:InvokeFunction', arn(ids.function)),
       ])
+      // `quarantine accept`, `items revert`: `replaced` is announced on the stack's topic, as the processor does.
+      const announce = resources[logicalId(template, 'AWS::IAM::Policy', 'AccessQuarantineAdminAnnouncePolicy')]
+      expect(announce.Properties.Roles).toEqual([
+        {Ref: logicalId(template, 'AWS::IAM::Role', 'AccessQuarantineAdminRole')},
+      ])
+      expect(announce.Properties.PolicyDocument.Statement).toEqual([
+        allow('sns:Publish', {Ref: ids.topic}),
+        allow(['kms:GenerateDataKey', 'kms:Decrypt'], arn(ids.key)),
+      ])
     })
 
     it('gives uploaders and quarantine admins a managed policy each, to describe this stack and assume their role only', () => {
@@ -843,7 +859,7 @@ describe('the EventPulse stack, default configuration', () => {
         ...Object.values(template.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
         ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((r) => r.Properties.PolicyDocument),
       ]
-      expect(documents.length).toBe(6)
+      expect(documents.length).toBe(7)
       const bucketObjects = [objectsBelow(ids.processing), objectsBelow(ids.quarantine)].map((r) => JSON.stringify(r))
       for (const statement of documents.flatMap((d) => d.Statement).filter((s) => s.Effect === 'Allow')) {
         for (const action of [statement.Action].flat()) expect(action).not.toContain('*')

@@ -216,6 +216,7 @@ export function directHandlerDeps(pipeline: LocalPipeline, bucket: string) {
     quarantineBucket: pipeline.state.quarantineBucket,
     table: pipeline.state.table,
     outcomesTable: pipeline.state.outcomesTable,
+    historyTable: pipeline.state.historyTable,
     notifier: {publish: async () => {}},
     log: () => {},
   }

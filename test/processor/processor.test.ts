@@ -393,6 +393,34 @@ describe('redelivery and retries', () => {
     },
   )
 
+  test('a replacement whose notification failed, then superseded before the retry, is announced as replaced', async () => {
+    const first = 'first/epilogue.json'
+    await createObjectHandler(direct())(eventFor(first, await put(first, record('Ross From Friends', 'Epilogue'))))
+    const published: Notification[] = []
+    let failPublish = true
+    const handler = createObjectHandler({
+      ...direct(),
+      notifier: {
+        publish: async (n) => {
+          if (failPublish) throw Object.assign(new Error('injected'), {name: 'InternalError'})
+          published.push(n)
+        },
+      },
+    })
+    const key = 'replace/announced/epilogue.json'
+    const etag = await put(key, record('Ross From Friends', 'Epilogue', {Duration: 321}))
+    await expect(handler(eventFor(key, etag))).rejects.toThrow('injected')
+    failPublish = false
+    const newer = await put(key, record('Ross From Friends', 'Epilogue', {Duration: 322}))
+
+    expect(await handler(eventFor(key, etag))).toEqual([
+      expect.objectContaining({outcome: 'skipped', why: 'superseded', announced: 'replaced'}),
+    ])
+    expect(published.map((n) => [n.outcome, n.sourceKey, n.etag])).toEqual([['replaced', key, etag]])
+    // The newer upload, for its own event, replaces again.
+    expect(await handler(eventFor(key, newer))).toEqual([expect.objectContaining({outcome: 'replaced'})])
+  })
+
   test('an event for an upload that a newer one replaced is skipped; the newer one is processed', async () => {
     // The processing bucket refuses such a replacement (conditional writes only): a bucket without that rule shows the
     // processor's own guard, for a writer that gets past it.

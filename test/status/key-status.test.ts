@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {SWEEP_GAVE_UP} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {isSettled, keyHistory, keyStatus, recordsIn, waitForOutcomes} from '#status/key-status.js'
-import {localTarget} from '#local/target.js'
+import {localClients, localTarget} from '#local/target.js'
 import type {PipelineTarget} from '#aws/clients.js'
 import {s3Before, startTestPipeline, stopTestPipeline, type TestPipeline} from '../processor/helpers.js'
 
@@ -62,6 +62,41 @@ describe('status of a key', () => {
     ])
     const times = history!.map((outcome) => Date.parse(outcome.at!))
     expect(times).toEqual([...times].sort((a, b) => b - a))
+  })
+
+  it('of a key under replace/ sent twice: the earlier upload, replaced in turn, is still found replaced', async () => {
+    const admin = localClients({
+      endpoints: t.pipeline.state.endpoints,
+      credentials: t.pipeline.state.roleCredentials.quarantineAdmin,
+    }).s3
+    const key = 'replace/refresh.json'
+    const body = (streams: number) =>
+      JSON.stringify({ArtistID: 'Caribou', ItemID: 'TRACK#Refresh', EntityType: 'Track', Streams: streams})
+    await t.upload('refresh/first.json', body(1))
+    await t.pipeline.idle()
+    const refresh = async (streams: number) => {
+      const {ETag} = await admin.send(
+        new PutObjectCommand({
+          Bucket: t.pipeline.state.processingBucket,
+          Key: key,
+          Body: body(streams),
+          IfNoneMatch: '*',
+        }),
+      )
+      await t.pipeline.idle()
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      return ETag!.replaceAll('"', '')
+    }
+    const first = await refresh(2)
+    await refresh(3)
+    admin.destroy()
+
+    const {history} = await keyHistory(target, key)
+    expect(history!.map(({state, etag}) => [state, etag === first])).toEqual([
+      ['replaced', false],
+      ['replaced', true],
+    ])
+    expect(await keyStatus(target, key, {etag: first})).toMatchObject({state: 'replaced'})
   })
 
   it('of a key never uploaded is not found, with an empty history', async () => {

@@ -3,9 +3,11 @@
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {LambdaClient} from '@aws-sdk/client-lambda'
 import {S3Client} from '@aws-sdk/client-s3'
+import type {SNSClient} from '@aws-sdk/client-sns'
 import type {SQSClient} from '@aws-sdk/client-sqs'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 
+import {DEFAULT_HISTORY_RETENTION_SECONDS} from '#contract/table.js'
 import {usageError} from '#core/errors.js'
 import {createRequestHandler} from './http.js'
 
@@ -15,6 +17,7 @@ export type ResourceName =
   | 'table'
   | 'outcomesTable'
   | 'historyTable'
+  | 'topicArn'
   | 'deadLetterQueueUrl'
   | 'processorDeadLetterQueueUrl'
   | 'processorFunctionName'
@@ -26,6 +29,7 @@ export const RESOURCE_FLAGS = {
   table: 'table',
   outcomesTable: 'outcomes-table',
   historyTable: 'history-table',
+  topicArn: 'topic-arn',
   deadLetterQueueUrl: 'dead-letter-queue-url',
   processorDeadLetterQueueUrl: 'processor-dead-letter-queue-url',
   processorFunctionName: 'processor-function',
@@ -49,6 +53,8 @@ export interface PipelineTarget {
   concurrency: number
   /** The stack's threshold for `status --stuck`, when it publishes one. */
   stuckAfterSeconds?: number
+  /** How long the stack keeps an item's earlier versions (its HistoryRetentionSeconds output), when it says. */
+  historyRetentionSeconds?: number
   /** Digest of the item schema the pipeline's processor checks with, when it publishes one. */
   schemaHash?: string
   /** Which role the credentials are for, if one was assumed. */
@@ -62,6 +68,8 @@ export interface PipelineTarget {
   sqs?: SQSClient
   /** Present when the command invokes the processor. */
   lambda?: LambdaClient
+  /** Present when the command notifies the topic (a change made from the CLI is announced as the pipeline's are). */
+  sns?: SNSClient
 }
 
 /** What every client of one target shares. */
@@ -111,9 +119,31 @@ export async function lambdaClientIf(needed: boolean, config: ClientBasics): Pro
   return new LambdaClient(config)
 }
 
+/** An SNS client when the command notifies the topic (the SDK module is loaded only then). */
+export async function snsClientIf(needed: boolean, config: ClientBasics): Promise<SNSClient | undefined> {
+  if (!needed) return undefined
+  const {SNSClient} = await import('@aws-sdk/client-sns')
+  return new SNSClient(config)
+}
+
 /** A resource the command needs, which the target's resolution has made sure of. */
 export function resource(target: PipelineTarget, name: ResourceName): string {
   const value = target.resources[name]
   if (!value) throw usageError(`No ${name} known for ${target.label}.`, `Pass --${RESOURCE_FLAGS[name]}.`)
   return value
+}
+
+/**
+ * The catalog and history tables of a target, as `replaceVersion` (processor/versions.ts) changes an item: what
+ * `quarantine accept` and `items revert` write with, as the processor does.
+ */
+export function versionStoreOf(target: PipelineTarget, now: () => Date = () => new Date()) {
+  if (!target.dynamodb) throw new Error('changing an item needs a target resolved with the tables')
+  return {
+    dynamodb: target.dynamodb,
+    table: resource(target, 'table'),
+    historyTable: resource(target, 'historyTable'),
+    historyRetentionSeconds: target.historyRetentionSeconds ?? DEFAULT_HISTORY_RETENTION_SECONDS,
+    now,
+  }
 }

@@ -56,7 +56,7 @@ export async function resolveMfaSerial(flags: PipelineFlagValues, profile: strin
  * first, then --endpoint-url / AWS_ENDPOINT_URL for all services, as the AWS CLI and SDKs do.
  */
 export function endpointFor(
-  service: 'S3' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION' | 'SQS' | 'LAMBDA',
+  service: 'S3' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION' | 'SQS' | 'LAMBDA' | 'SNS',
   flags: Pick<PipelineFlagValues, 'endpoint-url'>,
 ): string | undefined {
   return (

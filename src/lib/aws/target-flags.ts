@@ -16,6 +16,7 @@ export interface PipelineFlagValues {
   table?: string
   'outcomes-table'?: string
   'history-table'?: string
+  'topic-arn'?: string
   'dead-letter-queue-url'?: string
   'processor-dead-letter-queue-url'?: string
   'processor-function'?: string

@@ -10,6 +10,7 @@ import {
   dynamoDbClientIf,
   lambdaClientIf,
   type PipelineTarget,
+  snsClientIf,
   requestHandlerFor,
   RESOURCE_FLAGS,
   type ResourceName,
@@ -58,6 +59,7 @@ interface StackFacts {
   resources: Partial<Record<ResourceName, string>>
   roleArn?: string
   stuckAfterSeconds?: number
+  historyRetentionSeconds?: number
   schemaHash?: string
 }
 
@@ -113,6 +115,7 @@ export async function resolveAwsTarget(flags: PipelineFlagValues, request: Targe
       ...clientConfig,
       endpoint: endpointFor('LAMBDA', flags),
     }),
+    sns: await snsClientIf(uses(['topicArn']), {...clientConfig, endpoint: endpointFor('SNS', flags)}),
   }
 }
 
@@ -191,12 +194,14 @@ async function stackFacts(
     if (!resources[name] && output) resources[name] = output
   }
   const stuck = Number(outputs[STACK_OUTPUTS.stuckAfterSeconds])
+  const historyRetention = Number(outputs[STACK_OUTPUTS.historyRetentionSeconds])
   return {
     resources,
     roleArn: wantsStackRole
       ? requireOutput(outputs, ROLE_OUTPUTS[request.role], stackTarget, '--role-arn or --no-assume-role')
       : roleArn,
     stuckAfterSeconds: stuck > 0 ? stuck : undefined,
+    historyRetentionSeconds: historyRetention > 0 ? historyRetention : undefined,
     schemaHash: outputs[STACK_OUTPUTS.schemaHash],
   }
 }

@@ -40,6 +40,7 @@ const resourceFlags: Record<ResourceName, OptionFlag<string | undefined>> = {
   table: Flags.string({description: 'Table name (default: the stack output TableName).'}),
   outcomesTable: Flags.string({description: 'Outcomes table name (default: the stack output OutcomesTableName).'}),
   historyTable: Flags.string({description: 'History table name (default: the stack output HistoryTableName).'}),
+  topicArn: Flags.string({description: 'Notifications topic ARN (default: the stack output TopicArn).'}),
   deadLetterQueueUrl: Flags.string({
     description:
       'URL of the queue of events EventBridge could not deliver (default: the stack output DeadLetterQueueUrl).',

@@ -23,7 +23,8 @@ export interface ItemVersion {
   changes: AttributeChange[]
 }
 
-const HISTORY_NAMES = Object.values({
+/** What the history table adds to a kept version: not the item's. */
+export const HISTORY_NAMES: readonly string[] = Object.values({
   partitionKey: HISTORY_TABLE.partitionKey,
   sortKey: HISTORY_TABLE.sortKey,
   ...HISTORY_TABLE.attributes,

@@ -31,6 +31,21 @@ export interface Notification {
 /** What a notification says beyond the upload it is about (which notify adds). */
 export type NotificationContent = Omit<Notification, 'bucket' | 'sourceKey' | 'etag' | 'sequencer' | 'at'>
 
+/**
+ * The `replaced` announcement, one wording for every way an item is replaced: `by` says what replaced it (an upload's
+ * key, an accepted quarantine entry, a revert).
+ */
+export function replacedContent(by: string, item: {ArtistID: string; ItemID: string}): NotificationContent {
+  return {
+    outcome: 'replaced',
+    subject: `EventPulse: replaced ${item.ArtistID} / ${item.ItemID}`,
+    message:
+      `${by} replaced the item ArtistID "${item.ArtistID}", ItemID "${item.ItemID}"; ` +
+      'its earlier version is in the history (`eventpulse items history`).',
+    item,
+  }
+}
+
 /** Where the handler sends notifications: SNS on AWS, an outbox file locally. */
 export interface Notifier {
   publish(notification: Notification): Promise<void>

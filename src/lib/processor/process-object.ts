@@ -39,14 +39,14 @@ import {
 import {DEFAULT_HISTORY_RETENTION_SECONDS, OUTCOMES_TABLE} from '#contract/table.js'
 import {checkRecord} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
-import type {TypedItem, TypedValue} from '#record/typed-item.js'
+import type {TypedItem} from '#record/typed-item.js'
 import {isConditionalCheckFailed, isNoSuchKey, isPreconditionFailed, unquoteEtag} from '#core/aws-responses.js'
 import type {ObjectRef} from './event.js'
-import type {NotificationContent, Notifier} from './notifier.js'
+import {type NotificationContent, type Notifier, replacedContent} from './notifier.js'
 import {BatchProcessor, type BatchSettings} from './process-batch.js'
 import {describeProblems, type Problem, valueFree} from './problems.js'
 import type {ItemKey, ProcessOptions, ProcessResult, PutOutcome, Upload} from './results.js'
-import {replaceVersion, type StoredItem, versionOf, type VersionStore} from './versions.js'
+import {itemKeyOf, replaceVersion, type StoredItem, versionOf, type VersionStore} from './versions.js'
 import {isBatchName} from '#contract/batch-names.js'
 
 export interface ProcessorDeps {
@@ -73,10 +73,6 @@ const METADATA_BUDGET_BYTES = 1900
 const MAX_REPLACE_ROUNDS = 5
 const MAX_MESSAGE_CHARS = 300
 
-const itemKeyOf = (item: Record<string, TypedValue | {S?: string}>): ItemKey => ({
-  ArtistID: (item[TABLE_KEY.partition] as {S: string}).S,
-  ItemID: (item[TABLE_KEY.sort] as {S: string}).S,
-})
 const quoted = (etag: string): string => `"${etag}"`
 
 type Read =
@@ -263,14 +259,7 @@ export class ObjectProcessor {
   }
 
   private announceReplaced(upload: Upload, item: ItemKey): Promise<void> {
-    return this.notify(upload, {
-      outcome: 'replaced',
-      subject: `EventPulse: replaced ${item.ArtistID} / ${item.ItemID}`,
-      message:
-        `${upload.key} replaced the item ArtistID "${item.ArtistID}", ItemID "${item.ItemID}"; ` +
-        'its earlier version is in the history (`eventpulse items history`).',
-      item,
-    })
+    return this.notify(upload, replacedContent(upload.key, item))
   }
 
   /**
@@ -297,12 +286,19 @@ export class ObjectProcessor {
       const {artistId, itemId} = OUTCOMES_TABLE.attributes
       const unchanged = {ArtistID: recorded![artistId].S!, ItemID: recorded![itemId].S!}
       await this.announceUnchanged(upload, unchanged, storedText(unchanged))
-    } else if (item) await this.announceStored(upload, item)
-    else if (entry) {
-      const reason = entry[QUARANTINE_METADATA.reason] as QuarantineReason
-      await this.announceQuarantine(upload, reason, valueFree(QUARANTINE_REASONS[reason] ?? reason), entryKey)
-    } else return undefined
-    return outcome === 'unchanged' ? outcome : item ? 'stored' : 'quarantined'
+      return outcome
+    }
+    if (item) {
+      // An upload under replace/ that replaced a different record was `replaced`: the item says (ep_change).
+      const replaced =
+        isReplaceKey(upload.key) && (await this.storedItem(item))?.[ITEM_METADATA.change]?.S === ITEM_CHANGES.replaced
+      await (replaced ? this.announceReplaced(upload, item) : this.announceStored(upload, item))
+      return replaced ? 'replaced' : 'stored'
+    }
+    if (!entry) return undefined
+    const reason = entry[QUARANTINE_METADATA.reason] as QuarantineReason
+    await this.announceQuarantine(upload, reason, valueFree(QUARANTINE_REASONS[reason] ?? reason), entryKey)
+    return 'quarantined'
   }
 
   /** The outcome record of this upload (unchanged, or a batch's progress), if any. */

@@ -1,8 +1,11 @@
 import {type AttributeValue, type DynamoDBClient, PutItemCommand} from '@aws-sdk/client-dynamodb'
 
-import {ITEM_METADATA, TABLE_KEY} from '#contract/pipeline-contract.js'
+import {ITEM_CHANGES, type ItemChange, ITEM_METADATA, TABLE_KEY} from '#contract/pipeline-contract.js'
 import {HISTORY_TABLE, historyItemKey} from '#contract/table.js'
 import {isConditionalCheckFailed} from '#core/aws-responses.js'
+import type {TypedValue} from '#record/typed-item.js'
+import type {Notifier} from './notifier.js'
+import type {ItemKey} from './results.js'
 
 export type StoredItem = Record<string, AttributeValue>
 
@@ -14,6 +17,37 @@ export interface VersionStore {
   historyRetentionSeconds: number
   now: () => Date
 }
+
+/**
+ * What a change made from the CLI (`quarantine accept`, `items revert`) acts with: the target it writes to, where it
+ * announces `replaced`, who makes it (the role session name; locally the role) and the clock.
+ */
+export interface ItemChangeContext<Target> {
+  target: Target
+  notifier: Notifier
+  by?: string
+  now?: () => Date
+}
+
+/** A new version made by `change` (accepted, reverted): the record and its source, stamped with how, when and by whom. */
+export function changedItem(
+  record: StoredItem,
+  change: ItemChange,
+  context: Pick<ItemChangeContext<unknown>, 'by'> & {at: Date},
+): StoredItem {
+  return {
+    ...record,
+    [ITEM_METADATA.ingestedAt]: {S: context.at.toISOString()},
+    [ITEM_METADATA.change]: {S: ITEM_CHANGES[change]},
+    ...(context.by ? {[ITEM_METADATA.changedBy]: {S: context.by}} : {}),
+  }
+}
+
+/** An item's (or a record's) key: its ArtistID and ItemID. */
+export const itemKeyOf = (item: Record<string, TypedValue | {S?: string}>): ItemKey => ({
+  ArtistID: (item[TABLE_KEY.partition] as {S: string}).S,
+  ItemID: (item[TABLE_KEY.sort] as {S: string}).S,
+})
 
 /** An item's version: ITEM_METADATA.version, or 1 for an item stored before items had versions. */
 export const versionOf = (item: StoredItem): number => Number(item[ITEM_METADATA.version]?.N ?? '1')

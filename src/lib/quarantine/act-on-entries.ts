@@ -23,6 +23,8 @@ export interface EntriesAction {
   pastTense: string
   /** Said with the question, e.g. that the action cannot be undone. */
   caution?: string
+  /** Lines shown under each entry in the list (e.g. what accepting it changes). */
+  details?: (entry: QuarantineEntry) => string[]
   act: (entry: QuarantineEntry) => Promise<void>
 }
 
@@ -53,7 +55,10 @@ export async function actOnEntries(
   const heading = `${options.dryRun ? 'Would ' + action.verb : capitalise(action.verb)} ${count}`
   if (!options.quiet || !(options.yes || options.dryRun)) {
     options.say(`${heading}:`)
-    for (const entry of entries) options.say(`  ${entryLine(entry)}`)
+    for (const entry of entries) {
+      options.say(`  ${entryLine(entry)}`)
+      for (const line of action.details?.(entry) ?? []) options.say(`      ${line}`)
+    }
   } else if (options.dryRun) options.say(`${heading}.`)
   if (options.dryRun) return result
   if (

@@ -27,6 +27,8 @@ export interface QuarantineEntry {
   sourceEtag?: string
   /** The record's line in its batch object: a batch's records are quarantined one entry per line. */
   line?: number
+  /** A duplicate: the version of the stored item it was judged against (absent on entries made before versions). */
+  judgedVersion?: number
   /** Deleted, with older versions left (a purge cut short): described from its newest version. */
   deleted?: true
 }
@@ -58,6 +60,9 @@ async function describeEntry(
       message: read(QUARANTINE_METADATA.message),
       sourceEtag: read(QUARANTINE_METADATA.sourceEtag),
       ...(metadata[QUARANTINE_METADATA.sourceLine] ? {line: Number(metadata[QUARANTINE_METADATA.sourceLine])} : {}),
+      ...(metadata[QUARANTINE_METADATA.judgedVersion]
+        ? {judgedVersion: Number(metadata[QUARANTINE_METADATA.judgedVersion])}
+        : {}),
     }
   } catch (error) {
     if (isNoSuchKey(error)) return undefined

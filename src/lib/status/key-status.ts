@@ -3,7 +3,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {mapConcurrently} from '#core/concurrency.js'
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {isReplaceKey, ITEM_CHANGES, ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
-import {OUTCOMES_TABLE} from '#contract/table.js'
+import {HISTORY_TABLE, historyItemKey, OUTCOMES_TABLE} from '#contract/table.js'
 import {taggedEntriesOf} from '#quarantine/entries.js'
 import {findObject} from '#aws/list-objects.js'
 import type {BatchCounts} from '#processor/results.js'
@@ -81,21 +81,71 @@ async function storedItems(target: PipelineTarget, key: string): Promise<UploadO
       ExpressionAttributeValues: {':key': {S: key}},
     }),
   )
-  return Promise.all(
-    (response.Items ?? []).map(async (item) => ({
-      state: isReplaceKey(key) && (await isReplacement(target, item)) ? ('replaced' as const) : ('stored' as const),
-      at: item[ITEM_METADATA.ingestedAt]?.S,
-      etag: item[ITEM_METADATA.sourceEtag]?.S,
-      item: itemKey(item),
-    })),
+  const found = await Promise.all(
+    (response.Items ?? []).map(async (item) => [
+      {
+        state: (await isReplacement(target, key, item)) ? ('replaced' as const) : ('stored' as const),
+        at: item[ITEM_METADATA.ingestedAt]?.S,
+        etag: item[ITEM_METADATA.sourceEtag]?.S,
+        item: itemKey(item),
+      },
+      ...(isReplaceKey(key) ? await earlierVersionsFrom(target, key, item) : []),
+    ]),
   )
+  return found.flat()
 }
 
 /**
- * Whether the item a replacement upload made replaced a different record (or was new): the item says, and the
- * source-key index does not project it, so only uploads under REPLACE_PREFIX pay this read.
+ * Earlier uploads of a key under REPLACE_PREFIX whose version a later upload of the same key replaced in turn (a
+ * refresh sent twice): the item no longer names them, its history does. One Query of the item's history, where the
+ * target knows the history table.
  */
-async function isReplacement(target: PipelineTarget, indexed: Record<string, {S?: string}>): Promise<boolean> {
+async function earlierVersionsFrom(
+  target: PipelineTarget,
+  key: string,
+  current: Record<string, {S?: string}>,
+): Promise<UploadOutcome[]> {
+  const table = target.resources.historyTable
+  if (!table) return []
+  const {paginateQuery} = await import('@aws-sdk/client-dynamodb')
+  const {ArtistID, ItemID} = itemKey(current)
+  const outcomes: UploadOutcome[] = []
+  const pages = paginateQuery(
+    {client: tableClient(target)},
+    {
+      TableName: table,
+      KeyConditionExpression: '#item = :item',
+      FilterExpression: '#source = :key',
+      ExpressionAttributeNames: {'#item': HISTORY_TABLE.partitionKey, '#source': ITEM_METADATA.sourceKey},
+      ExpressionAttributeValues: {':item': {S: historyItemKey(ArtistID, ItemID)}, ':key': {S: key}},
+    },
+  )
+  for await (const page of pages)
+    for (const version of page.Items ?? []) {
+      const etag = version[ITEM_METADATA.sourceEtag]?.S
+      // The current version may be kept too (by a replacement that then lost its race): it is listed once.
+      if (etag === current[ITEM_METADATA.sourceEtag]?.S) continue
+      const replaced = version[ITEM_METADATA.change]?.S === ITEM_CHANGES.replaced
+      outcomes.push({
+        state: replaced ? 'replaced' : 'stored',
+        at: version[ITEM_METADATA.ingestedAt]?.S,
+        etag,
+        item: {ArtistID, ItemID},
+      })
+    }
+  return outcomes
+}
+
+/**
+ * Whether the upload's record replaced a different one: an upload under REPLACE_PREFIX that replaced (not stored new),
+ * or a quarantined duplicate of the key accepted (`quarantine accept`). The item says, and the source-key index does
+ * not project it: one more read for a key with an item.
+ */
+async function isReplacement(
+  target: PipelineTarget,
+  key: string,
+  indexed: Record<string, {S?: string}>,
+): Promise<boolean> {
   const {GetItemCommand} = await import('@aws-sdk/client-dynamodb')
   const {Item} = await tableClient(target).send(
     new GetItemCommand({
@@ -105,7 +155,8 @@ async function isReplacement(target: PipelineTarget, indexed: Record<string, {S?
       ExpressionAttributeNames: {'#change': ITEM_METADATA.change},
     }),
   )
-  return Item?.[ITEM_METADATA.change]?.S === ITEM_CHANGES.replaced
+  const change = Item?.[ITEM_METADATA.change]?.S
+  return change === (isReplaceKey(key) ? ITEM_CHANGES.replaced : ITEM_CHANGES.accepted)
 }
 
 /**
