@@ -77,6 +77,7 @@ describe('quarantine review on a terminal', () => {
     await send('review/quit-at.json', '{"ArtistID": "Moby", "ItemID": "TRACK#Porcelain", "Streams": -1}')
     await send('review/skip-me.json', '{"ArtistID": "Moby"')
     await send('review/delete-me.json', '{"ArtistID": "Moby", "ItemID": "TRACK#Go",}')
+    await send('review/release-me.json', '{"ArtistID": "Moby", "ItemID": "TRACK#Lift Me Up", "Year": "2005"}')
     await send('review/loyal.json', '{"ArtistID": "Odesza", "ItemID": "TRACK#Loyal", "Streams": 10}')
     await send('review/loyal-again.json', '{"ArtistID": "Odesza", "ItemID": "TRACK#Loyal", "Streams": 25}')
     await send('review/mend-me.json', '{"ArtistID":"Moby","ItemID":"TRACK#Natural Blues","Streams":"many"}')
@@ -106,7 +107,7 @@ describe('quarantine review on a terminal', () => {
     expect(run.exitCode, screen).toBe(0)
 
     // The first entry, newest: its header, its record laid out one attribute per line, the problem pointed at.
-    expect(screen).toMatch(/^1\/5 {2}schema {2}just now {2}review\/mend-me\.json$/m)
+    expect(screen).toMatch(/^1\/6 {2}schema {2}just now {2}review\/mend-me\.json$/m)
     expect(screen).toContain('4 │   "Streams": "many"\n  │              ^ 4:14 ')
     // The editor got the record as shown; its first save is still invalid, and said so where.
     expect(readFileSync(join(editor, 'seen-1.json'), 'utf8')).toBe(
@@ -118,17 +119,22 @@ describe('quarantine review on a terminal', () => {
     expect(readFileSync(join(editor, 'seen-2.json'), 'utf8')).toContain('"still many"')
     expect(screen).toContain('Released the mended record under review/mend-me.json; the entry is removed.')
 
-    // The duplicate: its change against the stored item, help, accept, then released as it is.
-    expect(screen).toMatch(/^2\/5 {2}duplicate {2}just now {2}review\/loyal-again\.json$/m)
+    // The duplicate: its change against the stored item, help, then accepted.
+    expect(screen).toMatch(/^2\/6 {2}duplicate {2}just now {2}review\/loyal-again\.json$/m)
     expect(screen).toContain('Against the stored item:\n    Streams: 10 → 25')
     expect(screen).toContain('d  delete the entry (recoverable for 90 days')
-    expect(screen).toContain('Released: back under review/loyal-again.json, to be processed again.')
+    expect(screen).toContain('Accepted: the stored item is replaced (its version 1 kept in the history)')
+    expect(screen).toContain('Released: back under review/release-me.json, to be processed again.')
     expect(screen).toContain('Deleted (recoverable for 90 days')
     expect(screen).toContain('Skipped.')
-    expect(screen).toContain('Reviewed 4 of 5 entries: 1 mended and released, 1 released, 1 deleted, 1 skipped.')
+    expect(screen).toContain(
+      'Reviewed 5 of 6 entries: 1 mended and released, 1 accepted, 1 released, 1 deleted, 1 skipped.',
+    )
 
     await pipeline.idle()
     expect(await storedItem('Moby', 'TRACK#Natural Blues')).toMatchObject({Streams: {N: '1999'}})
+    expect(await storedItem('Odesza', 'TRACK#Loyal')).toMatchObject({Streams: {N: '25'}})
+    expect(await entriesOf('review/loyal-again.json')).toEqual([])
     expect(await entriesOf('review/mend-me.json')).not.toContain(kept.mendMe[0])
     expect(await entriesOf('review/delete-me.json')).not.toContain(kept.deleteMe[0])
     expect(await entriesOf('review/skip-me.json')).toHaveLength(1)

@@ -24,7 +24,7 @@ const entry = (name: string, reason: string, extra: Partial<QuarantineEntry> = {
 function scripted(
   keys: string[],
   contents: Record<string, string>,
-  options: {edits?: string[]; stored?: Record<string, unknown>; accept?: boolean; failing?: string} = {},
+  options: {edits?: string[]; stored?: Record<string, unknown>; failing?: string} = {},
 ) {
   const done: string[] = []
   const printed: string[] = []
@@ -40,7 +40,10 @@ function scripted(
     release: act('release'),
     mend: async (e, mended) => void done.push(`mend ${e.key} ${mended.toString()}`),
     remove: act('delete'),
-    ...(options.accept ? {accept: async (e) => (done.push(`accept ${e.key}`), 'Accepted.')} : {}),
+    accept: async (e) => {
+      done.push(`accept ${e.key}`)
+      return 'Accepted.'
+    },
     readKey: async (allowed) => {
       const key = keys.shift()
       if (key === undefined) throw new Error('no more keys')
@@ -163,10 +166,11 @@ describe('a: accepting', () => {
   const duplicate = '{"ArtistID": "Odesza", "ItemID": "TRACK#Loyal", "Streams": 25}'
 
   it("shows a duplicate's change against the stored item and accepts it", async () => {
-    const t = scripted(['a'], {'d.json': duplicate}, {stored, accept: true})
+    const t = scripted(['a'], {'d.json': duplicate}, {stored})
     const summary = await review([entry('d.json', 'duplicate')], t.deps)
     expect(t.screen()).toContain('Against the stored item:\n    Streams: 10 → 25')
     expect(t.done).toEqual(['accept d.json/q-0123456789abcdef'])
+    expect(t.screen()).toContain('Accepted.')
     expect(summary.counts.accepted).toBe(1)
   })
 
@@ -177,7 +181,7 @@ describe('a: accepting', () => {
   })
 
   it('is for duplicates only, and asks again', async () => {
-    const t = scripted(['a', 's'], {'a.json': valid}, {accept: true})
+    const t = scripted(['a', 's'], {'a.json': valid})
     await review([entry('a.json', 'schema')], t.deps)
     expect(t.screen()).toContain('this entry is not a duplicate')
     expect(t.done).toEqual([])

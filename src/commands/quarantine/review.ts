@@ -3,7 +3,10 @@ import {Flags} from '@oclif/core'
 
 import {PipelineCommand} from '#cli/pipeline-command.js'
 import {resource} from '#aws/clients.js'
-import {resolveTarget} from '#target/resolve-target.js'
+import {resolveTarget, targetNotifier} from '#target/resolve-target.js'
+import {actingAs} from '#aws/target.js'
+import {acceptConflict, applyAccept, planAccept} from '#quarantine/accept.js'
+import type {Notifier} from '#processor/notifier.js'
 import {targetArguments} from '#aws/target-flags.js'
 import {QUARANTINE_REASONS, QUARANTINE_RETENTION_DAYS} from '#contract/pipeline-contract.js'
 import {CliError, interruptedError} from '#core/errors.js'
@@ -56,7 +59,7 @@ ${ADMIN_ROLE_HELP}`
   static destructive = true
 
   static flags = {
-    ...pipelineFlags('quarantineBucket', 'processingBucket', 'table'),
+    ...pipelineFlags('quarantineBucket', 'processingBucket', 'table', 'historyTable', 'topicArn'),
     prefix: Flags.string({description: 'Only entries of source keys starting with this.'}),
     reason: Flags.string({
       description: 'Only entries quarantined for this reason.',
@@ -77,7 +80,8 @@ ${ADMIN_ROLE_HELP}`
       })
     const target = await resolveTarget(flags, {
       role: 'quarantineAdmin',
-      needs: ['quarantineBucket', 'processingBucket', 'table'],
+      // The history table and the topic for accept, as \`quarantine accept\` needs them.
+      needs: ['quarantineBucket', 'processingBucket', 'table', 'historyTable', 'topicArn'],
       concurrency: flags.concurrency,
     })
     const buckets = {quarantine: resource(target, 'quarantineBucket'), processing: resource(target, 'processingBucket')}
@@ -88,6 +92,7 @@ ${ADMIN_ROLE_HELP}`
       this.log(`Nothing in quarantine${under}.`)
       return {total: 0, reviewed: 0, counts: {mended: 0, accepted: 0, released: 0, deleted: 0, skipped: 0, failed: 0}}
     }
+    let notifier: Notifier | undefined
     const style = new Chalk({level: process.env.NO_COLOR ? 0 : new Chalk().level})
     const summary = await interruptible((signal) =>
       review(entries, {
@@ -106,6 +111,13 @@ ${ADMIN_ROLE_HELP}`
             targetArguments(flags),
           )),
         remove: (entry) => deleteEntry(target.s3, buckets.quarantine, entry),
+        accept: async (entry) => {
+          const plan = await planAccept(target, entry)
+          if (plan.conflict) throw acceptConflict(entry, plan.conflict, targetArguments(flags))
+          notifier ??= await targetNotifier(target)
+          await applyAccept({target, notifier, by: actingAs(target, 'quarantineAdmin')}, plan)
+          return `Accepted: the stored item is replaced (its version ${plan.storedVersion} kept in the history); the entry is removed.`
+        },
         readKey: (keys) => readKey(keys, signal),
         edit: editText,
         print: (line) => this.log(line),

@@ -31,8 +31,8 @@ export interface ReviewDeps {
   /** Releases a mended record (already checked) in place of the entry. */
   mend(entry: QuarantineEntry, mended: Buffer): Promise<void>
   remove(entry: QuarantineEntry): Promise<void>
-  /** Accepts a duplicate; absent where accept is not available. Returns what it did, in words. */
-  accept?: (entry: QuarantineEntry) => Promise<string>
+  /** Accepts a duplicate (as `quarantine accept`), returning what it did in words; a conflict throws. */
+  accept(entry: QuarantineEntry): Promise<string>
   readKey(keys: readonly string[]): Promise<string>
   edit(content: string | Uint8Array, name: string): Promise<Buffer>
   print(line: string): void
@@ -153,11 +153,7 @@ async function act(key: string, view: EntryView, deps: ReviewDeps): Promise<Step
         deps.print('Accept replaces a stored item with a duplicate: this entry is not a duplicate.')
         return 'again'
       }
-      if (!deps.accept) {
-        deps.print('Accept is not available in this version: release (r) once the stored item is removed, or skip.')
-        return 'again'
-      }
-      return attempt(() => deps.accept!(entry), 'accepted')
+      return attempt(() => deps.accept(entry), 'accepted')
     case 'e':
       return editUntilValid(view, deps)
     default:
