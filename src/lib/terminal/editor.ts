@@ -20,11 +20,14 @@ export async function editText(content: string | Uint8Array, name: string): Prom
   try {
     await writeFile(file, content, {mode: 0o600})
     const editor = userEditor()
-    const exitCode = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn('sh', ['-c', `${editor} "$1"`, 'editor', file], {stdio: 'inherit'})
-      child.on('error', reject)
-      child.on('close', resolve)
-    })
+    const exitCode = await whileIgnoringCtrlC(
+      () =>
+        new Promise<number | null>((resolve, reject) => {
+          const child = spawn('sh', ['-c', `${editor} "$1"`, 'editor', file], {stdio: 'inherit'})
+          child.on('error', reject)
+          child.on('close', resolve)
+        }),
+    )
     if (exitCode !== 0)
       throw new CliError(`The editor (${editor}) ended with exit code ${exitCode}; the edit is dropped.`, {
         exitCode: ExitCode.Negative,
@@ -34,5 +37,22 @@ export async function editText(content: string | Uint8Array, name: string): Prom
     return await readFile(file)
   } finally {
     await rm(dir, {recursive: true, force: true})
+  }
+}
+
+/**
+ * Ctrl-C in the editor is the editor's (nano shows the cursor position, vim leaves insert mode); the terminal sends
+ * SIGINT to this process too, so its own handlers (a command's Ctrl-C) are set aside meanwhile, as git does.
+ */
+async function whileIgnoringCtrlC<T>(work: () => Promise<T>): Promise<T> {
+  const handlers = process.listeners('SIGINT')
+  const ignore = () => {}
+  process.removeAllListeners('SIGINT')
+  process.on('SIGINT', ignore)
+  try {
+    return await work()
+  } finally {
+    process.off('SIGINT', ignore)
+    for (const handler of handlers) process.on('SIGINT', handler)
   }
 }
