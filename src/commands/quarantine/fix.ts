@@ -18,7 +18,7 @@ import {releaseAndFollow} from '#status/follow-released.js'
 import {targetArguments} from '#aws/target-flags.js'
 
 export default class QuarantineFix extends PipelineCommand {
-  static summary = 'Release a mended record in place of a quarantined one, once it passes the record check.'
+  static summary = 'Release a mended record in place of a quarantined one, once it is valid.'
 
   static description = `The mending \`quarantine review\` does in an editor, without a terminal: save
 the entry (\`quarantine show KEY --output FILE\`), mend the file, then fix.
