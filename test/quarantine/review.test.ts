@@ -1,6 +1,7 @@
 import {Chalk} from 'chalk'
 import {describe, expect, it} from 'vitest'
 
+import {CliError} from '#core/errors.js'
 import type {QuarantineEntry} from '#quarantine/entries.js'
 import {review, type ReviewDeps} from '#quarantine/review.js'
 import {age, header, recordLines, recordText, summaryLine} from '#quarantine/review-screen.js'
@@ -74,7 +75,7 @@ describe('the review walk', () => {
     expect(summary).toEqual({
       total: 3,
       reviewed: 3,
-      counts: {mended: 0, accepted: 0, released: 1, deleted: 1, skipped: 1, failed: 0},
+      counts: {mended: 0, accepted: 0, released: 1, deleted: 1, skipped: 1, refused: 0, failed: 0},
     })
     expect(summaryLine(summary)).toBe('Reviewed 3 of 3 entries: 1 released, 1 deleted, 1 skipped.')
   })
@@ -174,6 +175,17 @@ describe('a: accepting', () => {
     expect(summary.counts.accepted).toBe(1)
   })
 
+  it('a conflict (the stored item changed) is refused, said and counted apart from failures', async () => {
+    const t = scripted(['a'], {'d.json': duplicate}, {stored})
+    t.deps.accept = async () => {
+      throw new CliError('Not accepted d.json: the stored item is version 3.', {exitCode: 1, code: 'Conflict'})
+    }
+    const summary = await review([entry('d.json', 'duplicate')], t.deps)
+    expect(t.screen()).toContain('Refused: Not accepted d.json: the stored item is version 3.')
+    expect(summary.counts).toMatchObject({refused: 1, failed: 0})
+    expect(summaryLine(summary)).toBe('Reviewed 1 of 1 entry: 1 refused.')
+  })
+
   it('says so when nothing is stored any more', async () => {
     const t = scripted(['s'], {'d.json': duplicate})
     await review([entry('d.json', 'duplicate')], t.deps)
@@ -244,7 +256,7 @@ describe('the screen', () => {
   })
 
   it('sums up with only the counts that are not zero', () => {
-    const counts = {mended: 1, accepted: 0, released: 0, deleted: 0, skipped: 2, failed: 0}
+    const counts = {mended: 1, accepted: 0, released: 0, deleted: 0, skipped: 2, refused: 0, failed: 0}
     expect(summaryLine({total: 1, reviewed: 1, counts: {...counts, skipped: 0, mended: 1}})).toBe(
       'Reviewed 1 of 1 entry: 1 mended and released.',
     )

@@ -18,7 +18,7 @@ import {deleteEntry, readEntryContent, releaseEntry} from '#quarantine/actions.j
 import {listEntries, newestFirst} from '#quarantine/entries.js'
 import {releaseMended} from '#quarantine/mend.js'
 import {review} from '#quarantine/review.js'
-import {type ReviewSummary, summaryLine} from '#quarantine/review-screen.js'
+import {noOutcomes, type ReviewSummary, summaryLine} from '#quarantine/review-screen.js'
 import {getItem} from '#items/read-items.js'
 import {editText} from '#terminal/editor.js'
 import {readKey} from '#terminal/keypress.js'
@@ -39,7 +39,8 @@ Then one key, no Enter:
   s  skip;  q  quit;  ?  help
 It ends with what was done, counted per action. Without a terminal it exits
 2: \`quarantine show\`, \`release\`, \`rm\`, \`fix\` and \`accept\` need none.
-Exit codes: 0 done (or quit); 2 no terminal; 4 an action failed; 130 Ctrl-C
+Exit codes: 0 done (or quit); 1 an action was refused (e.g. an accept whose
+item changed); 2 no terminal; 4 an action failed; 130 Ctrl-C
 (it stops once the step under way is done, and says what was done).
 ${ADMIN_ROLE_HELP}`
 
@@ -90,7 +91,7 @@ ${ADMIN_ROLE_HELP}`
     if (entries.length === 0) {
       const under = `${flags.prefix ? ` under ${flags.prefix}` : ''}${flags.reason ? ` for ${flags.reason}` : ''}`
       this.log(`Nothing in quarantine${under}.`)
-      return {total: 0, reviewed: 0, counts: {mended: 0, accepted: 0, released: 0, deleted: 0, skipped: 0, failed: 0}}
+      return {total: 0, reviewed: 0, counts: noOutcomes()}
     }
     let notifier: Notifier | undefined
     const style = new Chalk({level: process.env.NO_COLOR ? 0 : new Chalk().level})
@@ -131,6 +132,7 @@ ${ADMIN_ROLE_HELP}`
     this.log('')
     this.log(summaryLine(summary))
     if (summary.counts.failed > 0) this.exitStatus = ExitCode.Aws
+    else if (summary.counts.refused > 0) this.exitStatus = ExitCode.Negative
     return summary
   }
 }

@@ -116,8 +116,11 @@ export function helpLines(retentionDays: number): string[] {
   ]
 }
 
-/** What the review did to each entry it showed. */
-export type ReviewOutcome = 'mended' | 'accepted' | 'released' | 'deleted' | 'skipped' | 'failed'
+/**
+ * What the review did to each entry it showed. `refused`: the action was a negative answer (a conflict to retry: an
+ * accept whose item changed, a release whose key is still in flight); `failed`: AWS or the network failed it.
+ */
+export type ReviewOutcome = 'mended' | 'accepted' | 'released' | 'deleted' | 'skipped' | 'refused' | 'failed'
 
 export interface ReviewSummary {
   total: number
@@ -134,6 +137,7 @@ const OUTCOME_WORDS: Record<ReviewOutcome, string> = {
   released: 'released',
   deleted: 'deleted',
   skipped: 'skipped',
+  refused: 'refused',
   failed: 'failed',
 }
 
@@ -145,3 +149,14 @@ export function summaryLine(summary: ReviewSummary): string {
   const entries = `${summary.total === 1 ? 'entry' : 'entries'}`
   return `Reviewed ${summary.reviewed} of ${summary.total} ${entries}${done.length > 0 ? `: ${done.join(', ')}` : ''}.`
 }
+
+/** Counts all zero, to start from. */
+export const noOutcomes = (): Record<ReviewOutcome, number> => ({
+  mended: 0,
+  accepted: 0,
+  released: 0,
+  deleted: 0,
+  skipped: 0,
+  refused: 0,
+  failed: 0,
+})

@@ -4,6 +4,7 @@ import {basename} from 'node:path'
 import type {ChalkInstance} from 'chalk'
 
 import {CliError} from '#core/errors.js'
+import {ExitCode} from '#core/exit-codes.js'
 import {type AttributeChange, recordChanges} from '#record/changes.js'
 import type {RecordCheck} from '#record/check-record.js'
 import type {TypedItem} from '#record/typed-item.js'
@@ -20,6 +21,7 @@ import {
   recordText,
   type ReviewOutcome,
   type ReviewSummary,
+  noOutcomes,
 } from './review-screen.js'
 
 /** What the review acts with: the pipeline's actions on one entry, and the terminal. Tests give their own. */
@@ -95,7 +97,7 @@ export async function review(entries: QuarantineEntry[], deps: ReviewDeps): Prom
   const summary: ReviewSummary = {
     total: entries.length,
     reviewed: 0,
-    counts: {mended: 0, accepted: 0, released: 0, deleted: 0, skipped: 0, failed: 0},
+    counts: noOutcomes(),
   }
   const {style} = deps
   for (const [index, entry] of entries.entries()) {
@@ -114,7 +116,7 @@ export async function review(entries: QuarantineEntry[], deps: ReviewDeps): Prom
       break
     }
     summary.counts[step.outcome]++
-    deps.print(step.outcome === 'failed' ? style.red(step.said) : style.green(step.said))
+    deps.print(step.outcome === 'failed' || step.outcome === 'refused' ? style.red(step.said) : style.green(step.said))
     if (deps.signal.aborted) {
       summary.stopped = 'interrupted'
       break
@@ -161,7 +163,7 @@ async function act(key: string, view: EntryView, deps: ReviewDeps): Promise<Step
   }
 }
 
-/** Runs one action on the entry: its outcome and what to say, or `failed` and why. */
+/** Runs one action on the entry: its outcome and what to say, or `refused` (a negative answer) or `failed`, and why. */
 async function attempt(
   action: () => Promise<string | void>,
   outcome: ReviewOutcome,
@@ -172,7 +174,11 @@ async function attempt(
     return {outcome, said: done || said}
   } catch (error) {
     const hint = error instanceof CliError && error.hint ? ` ${error.hint}` : ''
-    return {outcome: 'failed', said: `Failed: ${(error as Error).message}${hint}`}
+    const refused = error instanceof CliError && error.exitCode === ExitCode.Negative
+    return {
+      outcome: refused ? 'refused' : 'failed',
+      said: `${refused ? 'Refused' : 'Failed'}: ${(error as Error).message}${hint}`,
+    }
   }
 }
 
