@@ -12,6 +12,7 @@ import {CTRL_C_KEY} from '#terminal/keypress.js'
 import type {QuarantineEntry} from './entries.js'
 import {checkMended} from './mend.js'
 import {
+  ACTIONS,
   type ActionKey,
   changesAgainstStored,
   header,
@@ -65,7 +66,8 @@ async function viewOf(entry: QuarantineEntry, deps: ReviewDeps): Promise<EntryVi
 }
 
 function screen(view: EntryView, position: {index: number; total: number}, deps: ReviewDeps): string[] {
-  const {entry, check, style} = {...view, style: deps.style}
+  const {entry, check} = view
+  const {style} = deps
   const lines = ['', ...header(position, entry, deps.now(), style), '']
   if (view.text.trim() === '') lines.push(style.dim('(no content)'))
   else lines.push(...recordLines(view.text, check.ok ? [] : check.problems, style))
@@ -90,31 +92,27 @@ type Step = {outcome: ReviewOutcome; said: string} | 'again' | 'quit' | 'interru
 /**
  * The triage loop of `quarantine review`: shows each entry in turn (key, reason, age; the record with its problems
  * pointed at; a duplicate's change against the stored item), reads one key, acts, and goes on to the next, until the
- * last entry, `q` or Ctrl-C. Returns what was done, counted per action (summaryLine says it). Steps that fail are said and counted; the walk
- * goes on.
+ * last entry, `q` or Ctrl-C. Returns what was done, counted per action (summaryLine says it). Steps that fail are
+ * said and counted; the walk goes on.
  */
 export async function review(entries: QuarantineEntry[], deps: ReviewDeps): Promise<ReviewSummary> {
-  const summary: ReviewSummary = {
-    total: entries.length,
-    reviewed: 0,
-    counts: noOutcomes(),
-  }
+  const summary: ReviewSummary = {total: entries.length, reviewed: 0, counts: noOutcomes()}
   const {style} = deps
   for (const [index, entry] of entries.entries()) {
     const view = await viewOf(entry, deps)
-    summary.reviewed++
     for (const line of screen(view, {index, total: entries.length}, deps)) deps.print(line)
     let step: Step = 'again'
     while (step === 'again') {
       deps.print(keysLine(keysFor(view), style))
-      const key = await deps.readKey([...keysFor(view), ...(view.entry.reason === 'duplicate' ? [] : ['a'])])
+      // Every action's key is read, so that \`a\` on an entry that is not a duplicate says why it does nothing.
+      const key = await deps.readKey(Object.keys(ACTIONS))
       step = await act(key, view, deps)
     }
     if (step === 'quit' || step === 'interrupted') {
       summary.stopped = step
-      summary.reviewed--
       break
     }
+    summary.reviewed++
     summary.counts[step.outcome]++
     deps.print(step.outcome === 'failed' || step.outcome === 'refused' ? style.red(step.said) : style.green(step.said))
     if (deps.signal.aborted) {
