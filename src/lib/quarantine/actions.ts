@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto'
+import {gzipSync} from 'node:zlib'
 
 import {
   DeleteObjectCommand,
@@ -9,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3'
 
 import {isConditionalWriteConflict} from '#aws/explain-error.js'
+import {isGzipName} from '#contract/batch-names.js'
 import {QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
 import {unquoteEtag} from '#core/aws-responses.js'
 import {listObjectVersions} from '#aws/list-objects.js'
@@ -72,7 +74,9 @@ export async function releaseEntry(
   target: string[] = [],
   mended?: Uint8Array,
 ): Promise<{key: string; etag?: string}> {
-  const body = mended ?? (await readEntryContent(s3, buckets.quarantine, entry))
+  const record = mended ?? (await readEntryContent(s3, buckets.quarantine, entry))
+  // A batch's record goes back as a batch of one, which the processor reads as gzip under a `.gz` name.
+  const body = entry.line !== undefined && isGzipName(entry.sourceKey) ? gzipSync(record) : record
   let released
   try {
     released = await s3.send(

@@ -1,8 +1,5 @@
-import {gzipSync} from 'node:zlib'
-
 import type {S3Client} from '@aws-sdk/client-s3'
 
-import {isGzipName} from '#contract/batch-names.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {checkRecord, type RecordCheck} from '#record/check-record.js'
@@ -24,19 +21,18 @@ export function mendedProblemLines(file: string, check: Extract<RecordCheck, {ok
 }
 
 /**
- * What goes back under the source key. A batch's record goes back as a batch of one line, as `release` puts it back,
- * gzip-compressed under a `.gz` name: the processor reads a batch key line by line. In valid JSON a line break can
- * only be whitespace between tokens (inside a string it must be escaped), so a space in its place keeps the record.
+ * What goes back under the source key. A batch's record goes back as a batch of one line, as `release` puts it back:
+ * the processor reads a batch key line by line. In valid JSON a line break can only be whitespace between tokens
+ * (inside a string it must be escaped), so a space in its place keeps the record.
  */
 export function mendedUpload(entry: QuarantineEntry, mended: Uint8Array): Uint8Array {
   if (entry.line === undefined) return mended
-  const line = Buffer.from(
+  return Buffer.from(
     `${Buffer.from(mended)
       .toString('utf8')
       .replaceAll(/[\r\n]+/g, ' ')
       .trim()}\n`,
   )
-  return isGzipName(entry.sourceKey) ? gzipSync(line) : line
 }
 
 /** A mended record that fails the record check is refused: exit 1, `InvalidRecord`, its problems located in `file`. */
