@@ -1,6 +1,6 @@
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import {GetItemCommand} from '@aws-sdk/client-dynamodb'
 import {PutObjectCommand} from '@aws-sdk/client-s3'
@@ -69,6 +69,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await pipeline?.stop()
   if (dir) rmSync(dir, {recursive: true, force: true})
+  // The pipeline's XDG home (its data directory).
+  if (env) rmSync(dirname(env.XDG_DATA_HOME!), {recursive: true, force: true})
 })
 
 describe('quarantine review on a terminal', () => {
