@@ -1,3 +1,5 @@
+import {gunzipSync} from 'node:zlib'
+
 import {GetObjectCommand, HeadObjectCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -67,6 +69,14 @@ describe('quarantine release', () => {
     await releaseEntry(e.s3, buckets, entry)
     expect(await read(BUCKETS.processing, sourceKey)).toBe('{"odd": true}')
     expect(await exists(BUCKETS.quarantine, entry.key)).toBe(false)
+  })
+
+  it("puts a gzip batch's line back gzip-compressed, as the processor reads a .gz batch", async () => {
+    const line = '{"ArtistID": "Moby", "ItemID": "TRACK#Go"}\n'
+    const entry = {...(await quarantined('released.ndjson.gz', line)), line: 7}
+    await releaseEntry(e.s3, buckets, entry)
+    const body = await e.s3.send(new GetObjectCommand({Bucket: BUCKETS.processing, Key: 'released.ndjson.gz'}))
+    expect(gunzipSync(Buffer.from(await body.Body!.transformToByteArray())).toString()).toBe(line)
   })
 
   it('keeps the entry when the object cannot be put back', async () => {

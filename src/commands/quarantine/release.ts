@@ -1,23 +1,17 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {PipelineCommand} from '#cli/pipeline-command.js'
 import {resource} from '#aws/clients.js'
 import {resolveTarget} from '#target/resolve-target.js'
-import {usageError} from '#core/errors.js'
-import {commonFlags} from '#cli/common-flags.js'
-import {actOnEntries, type EntriesActionResult, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
+import type {EntriesActionResult} from '#quarantine/act-on-entries.js'
 import {releaseEntry} from '#quarantine/actions.js'
-import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
-import {entryArgumentDescription, entriesActionOptions, lineFlag} from '#cli/quarantine-flags.js'
-import {ADMIN_ROLE_HELP, pipelineFlags} from '#cli/pipeline-flags.js'
-import {splitResolved} from '#quarantine/entry-lines.js'
-import {interruptedError} from '#core/errors.js'
-import {ExitCode} from '#core/exit-codes.js'
-import {interruptible} from '#core/interrupt.js'
+import {resolveEntryArguments} from '#quarantine/entries.js'
+import {entryArgumentDescription, releaseFlags, releaseTargetRequest} from '#cli/quarantine-flags.js'
+import {ADMIN_ROLE_HELP} from '#cli/pipeline-flags.js'
+import {oneEntryPerSourceKey, splitResolved} from '#quarantine/entry-lines.js'
 import {parseDuration} from '#core/duration.js'
-import {createProgress} from '#terminal/progress.js'
-import {isSettled, type KeyStatus, recordsIn, waitForOutcomes} from '#status/key-status.js'
-import {outcomeLine, waitTimedOutLine} from '#status/status-lines.js'
+import type {KeyStatus} from '#status/key-status.js'
+import {releaseAndFollow} from '#status/follow-released.js'
 import {targetArguments} from '#aws/target-flags.js'
 
 export default class QuarantineRelease extends PipelineCommand {
@@ -54,74 +48,27 @@ ${ADMIN_ROLE_HELP}`
 
   static args = {keys: Args.string({description: entryArgumentDescription, required: true})}
 
-  static flags = {
-    ...pipelineFlags('quarantineBucket', 'processingBucket', 'table', 'outcomesTable'),
-    ...lineFlag,
-    concurrency: commonFlags.concurrency,
-    yes: commonFlags.yes,
-    'dry-run': commonFlags['dry-run'],
-    wait: Flags.boolean({description: 'Wait until each released object is stored or quarantined again.'}),
-    timeout: Flags.string({description: 'How long --wait waits (e.g. 90s, 5m).', default: '5m'}),
-    quiet: commonFlags.quiet,
-  }
+  static flags = releaseFlags
 
   async run(): Promise<EntriesActionResult & {outcomes?: KeyStatus[]}> {
     const {argv, flags} = await this.parse(QuarantineRelease)
     const timeoutMs = parseDuration(flags.timeout, '--timeout') * 1000
-    const target = await resolveTarget(flags, {
-      role: 'quarantineAdmin',
-      needs: ['quarantineBucket', 'processingBucket', ...(flags.wait ? (['table'] as const) : [])],
-      wants: flags.wait ? ['outcomesTable'] : [],
-      concurrency: flags.concurrency,
-    })
+    const target = await resolveTarget(flags, releaseTargetRequest(flags))
     const buckets = {quarantine: resource(target, 'quarantineBucket'), processing: resource(target, 'processingBucket')}
     const resolved = await resolveEntryArguments(target, argv as string[], {line: flags.line})
     const {entries} = splitResolved(resolved)
-    const bySource = new Map<string, string[]>()
-    for (const entry of entries) bySource.set(entry.sourceKey, [...(bySource.get(entry.sourceKey) ?? []), entry.key])
-    const ambiguous = [...bySource].filter(([, keys]) => keys.length > 1)
-    if (ambiguous.length > 0)
-      throw usageError(
-        `${ambiguous.map(([key]) => key).join(', ')} ${ambiguous.length === 1 ? 'has' : 'have'} ` +
-          `several quarantine entries; release one at a time.`,
-        `Name one entry: ${ambiguous.flatMap(([, keys]) => keys).join(', ')}`,
-      )
-    const released: {key: string; etag?: string}[] = []
-    const release = async (entry: QuarantineEntry) => {
-      released.push(await releaseEntry(target.s3, buckets, entry, targetArguments(flags)))
-    }
-    return interruptible(async (signal) => {
-      const result = await actOnEntries(
-        target,
-        resolved,
-        {verb: 'release', pastTense: 'released', act: release},
-        entriesActionOptions(flags, signal, (line) => this.logToStderr(line)),
-      )
-      this.exitStatus = entriesActionExitStatus(result)
-      if (!flags.wait || released.length === 0) return result
-
-      const progress = createProgress({
-        total: released.length,
-        label: 'Processing',
-        silent: this.jsonEnabled() || flags.quiet,
-      })
-      const waited = await waitForOutcomes(target, released, {timeoutMs, signal, onSettled: () => progress.advance()})
-      progress.done()
-      // A batch's line comes back as a batch of one: its outcome counts its record.
-      const records = (state: 'stored' | 'unchanged' | 'quarantined') => recordsIn(waited.statuses, state)
-      const inFlight = waited.statuses.filter((status) => !isSettled(status)).length
-      const unchanged = records('unchanged') > 0 ? `, ${records('unchanged')} unchanged` : ''
-      const summary = `${records('stored')} stored${unchanged}, ${records('quarantined')} quarantined again`
-      if (signal.aborted)
-        throw interruptedError(`${released.length} released; ${summary}, ${inFlight} not yet processed.`)
-      for (const status of waited.statuses)
-        if (!flags.quiet || status.state !== 'stored') this.log(outcomeLine(status, targetArguments(flags)))
-      this.log(`${released.length} released: ${summary}${waited.timedOut ? `, ${inFlight} still in flight` : ''}.`)
-      if (waited.timedOut)
-        this.logToStderr(waitTimedOutLine(flags.timeout, [...released.map(({key}) => key), ...targetArguments(flags)]))
-      if (waited.timedOut || result.failed.length > 0) this.exitStatus = ExitCode.Aws
-      else if (records('quarantined') > 0) this.exitStatus = ExitCode.Negative
-      return {...result, outcomes: waited.statuses}
-    })
+    oneEntryPerSourceKey(entries, 'release')
+    const {result, exitStatus} = await releaseAndFollow(
+      target,
+      resolved,
+      {
+        verb: 'release',
+        pastTense: 'released',
+        release: (entry) => releaseEntry(target.s3, buckets, entry, targetArguments(flags)),
+      },
+      {flags, timeoutMs, output: this},
+    )
+    this.exitStatus = exitStatus
+    return result
   }
 }

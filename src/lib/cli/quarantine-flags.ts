@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 
+import type {TargetRequest} from '#aws/target.js'
+
 import {pipelineFlags} from './pipeline-flags.js'
 import {commonFlags} from './common-flags.js'
 
@@ -31,3 +33,23 @@ export function entriesActionOptions(
 ) {
   return {yes: flags.yes, dryRun: flags['dry-run'], quiet: flags.quiet, signal, say, warn: say}
 }
+
+/** Flags of the commands that put entries back to be processed again (`quarantine release`, `fix`). */
+export const releaseFlags = {
+  ...pipelineFlags('quarantineBucket', 'processingBucket', 'table', 'outcomesTable'),
+  ...lineFlag,
+  concurrency: commonFlags.concurrency,
+  yes: commonFlags.yes,
+  'dry-run': commonFlags['dry-run'],
+  wait: Flags.boolean({description: 'Wait until each released object is stored or quarantined again.'}),
+  timeout: Flags.string({description: 'How long --wait waits (e.g. 90s, 5m).', default: '5m'}),
+  quiet: commonFlags.quiet,
+}
+
+/** What the target of `quarantine release` and `fix` needs: the table and outcomes only to --wait. */
+export const releaseTargetRequest = (flags: {wait: boolean; concurrency: number}): TargetRequest => ({
+  role: 'quarantineAdmin',
+  needs: ['quarantineBucket', 'processingBucket', ...(flags.wait ? (['table'] as const) : [])],
+  wants: flags.wait ? ['outcomesTable'] : [],
+  concurrency: flags.concurrency,
+})

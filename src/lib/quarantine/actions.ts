@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto'
+import {gzipSync} from 'node:zlib'
 
 import {
   DeleteObjectCommand,
@@ -9,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3'
 
 import {isConditionalWriteConflict} from '#aws/explain-error.js'
+import {isGzipName} from '#contract/batch-names.js'
 import {QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
 import {unquoteEtag} from '#core/aws-responses.js'
 import {listObjectVersions} from '#aws/list-objects.js'
@@ -62,15 +64,19 @@ export async function purgeEntry(s3: S3Client, bucket: string, entry: Quarantine
  * makes the processor wait until the entry is removed here before quarantining it again, so that entry is never
  * taken for the new one and then deleted.
  * Returns the upload it makes (source key and ETag), to follow to its outcome. `target` holds the flags that picked
- * the target (`--local`...), for the command its hint prints.
+ * the target (`--local`...), for the command its hint prints. `mended` is put back in place of the entry's content
+ * (`quarantine fix`, the review's edit): the entry is removed the same way, only once it is in.
  */
 export async function releaseEntry(
   s3: S3Client,
   buckets: {quarantine: string; processing: string},
   entry: QuarantineEntry,
   target: string[] = [],
+  mended?: Uint8Array,
 ): Promise<{key: string; etag?: string}> {
-  const body = await readEntryContent(s3, buckets.quarantine, entry)
+  const record = mended ?? (await readEntryContent(s3, buckets.quarantine, entry))
+  // A batch's record goes back as a batch of one, which the processor reads as gzip under a `.gz` name.
+  const body = entry.line !== undefined && isGzipName(entry.sourceKey) ? gzipSync(record) : record
   let released
   try {
     released = await s3.send(

@@ -115,7 +115,7 @@ export async function listEntries(
 }
 
 /** Orders entries newest first; one with no time recorded goes last. */
-function newestFirst(a: {quarantinedAt?: string}, b: {quarantinedAt?: string}): number {
+export function newestFirst(a: {quarantinedAt?: string}, b: {quarantinedAt?: string}): number {
   return (b.quarantinedAt ?? '').localeCompare(a.quarantinedAt ?? '')
 }
 

@@ -1,3 +1,4 @@
+import {usageError} from '#core/errors.js'
 import type {ResolvedArgument, QuarantineEntry} from './entries.js'
 
 export function entryLine(entry: QuarantineEntry): string {
@@ -19,4 +20,20 @@ export function splitResolved(resolved: ResolvedArgument[]): {entries: Quarantin
         entries.push(entry)
       }
   return {entries, missing: resolved.filter((r) => r.entries.length === 0).map((r) => r.argument)}
+}
+
+/**
+ * Refuses (exit 2) to put back several entries of one source key at once: they would share the one key. `verb` says
+ * what is done one entry at a time ("release", "fix").
+ */
+export function oneEntryPerSourceKey(entries: QuarantineEntry[], verb: string): void {
+  const bySource = new Map<string, string[]>()
+  for (const entry of entries) bySource.set(entry.sourceKey, [...(bySource.get(entry.sourceKey) ?? []), entry.key])
+  const ambiguous = [...bySource].filter(([, keys]) => keys.length > 1)
+  if (ambiguous.length > 0)
+    throw usageError(
+      `${ambiguous.map(([key]) => key).join(', ')} ${ambiguous.length === 1 ? 'has' : 'have'} ` +
+        `several quarantine entries; ${verb} one at a time.`,
+      `Name one entry: ${ambiguous.flatMap(([, keys]) => keys).join(', ')}`,
+    )
 }

@@ -38,6 +38,11 @@ export interface RecordCheckOptions {
   size?: number
   /** The record is a selftest upload (under SELFTEST_PREFIX), so it may use the reserved SELFTEST_ARTIST_ID. */
   canary?: boolean
+  /**
+   * Checked as a batch's record is (an export line's Item inside, the pipeline's own attributes dropped), but located
+   * in `bytes` as they are: a batch's record shown or mended on its own, over several lines.
+   */
+  batchRecord?: boolean
 }
 
 const metadataNames: ReadonlySet<string> = new Set(Object.values(ITEM_METADATA))
@@ -92,7 +97,12 @@ function firstInvalidUtf8(bytes: Uint8Array): {line: number; column: number; off
  * Never throws: every kind of bad input becomes a reason and problems with positions in the text.
  */
 export function checkRecord(bytes: Uint8Array, options: RecordCheckOptions = {}): RecordCheck {
-  const check = checkText(bytes, options.line !== undefined, options.size ?? bytes.length, options.canary ?? false)
+  const check = checkText(
+    bytes,
+    options.line !== undefined || options.batchRecord === true,
+    options.size ?? bytes.length,
+    options.canary ?? false,
+  )
   if (check.ok || options.line === undefined) return check
   // A batch line is one line of the file, so its problems are on that line (a line holds no newline).
   const line = options.line

@@ -9,6 +9,12 @@ const PROMPT_TIMEOUT_MS = 20_000
 /** What pressing Ctrl-C sends down a terminal. */
 export const CTRL_C = '\u0003'
 
+/** One exchange with a command on a terminal: once `prompt` shows up (after the previous one's), type `answer`. */
+export interface TerminalStep {
+  prompt: string
+  answer: string
+}
+
 /**
  * Runs the CLI on a pseudo-terminal (util-linux `script`), typing `answer` once `prompt` shows up.
  * Everything the command writes, stdout and stderr alike, comes back as stdout. Rejects with what the screen showed
@@ -18,24 +24,52 @@ export function runOnTerminal(
   args: string[],
   options: {env: NodeJS.ProcessEnv; prompt: string; answer: string; timeoutMs?: number},
 ): Promise<CliRun> {
+  return runOnTerminalSteps(args, {...options, steps: [{prompt: options.prompt, answer: options.answer}]})
+}
+
+/**
+ * runOnTerminal for several exchanges, in order: each step's prompt is looked for in what the screen showed after
+ * the previous step's prompt, so a prompt shown once per entry is answered once per entry. Each prompt has
+ * `timeoutMs` to show up; the terminal's input ends after the last answer.
+ */
+export function runOnTerminalSteps(
+  args: string[],
+  options: {env: NodeJS.ProcessEnv; steps: TerminalStep[]; timeoutMs?: number},
+): Promise<CliRun> {
   const command = ['node', join(PROJECT_ROOT, 'bin/run.js'), ...args]
     .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
     .join(' ')
+  const timeoutMs = options.timeoutMs ?? PROMPT_TIMEOUT_MS
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], {env: cliEnv(options.env)})
     let stdout = ''
-    let prompted = false
-    const noPrompt = (why: string) => new Error(`no prompt "${options.prompt}" (${why}); the screen showed:\n${stdout}`)
-    const timer = setTimeout(() => {
-      child.kill()
-      reject(noPrompt(`not within ${options.timeoutMs ?? PROMPT_TIMEOUT_MS} ms`))
-    }, options.timeoutMs ?? PROMPT_TIMEOUT_MS)
+    let step = 0
+    // Where on the screen the next prompt is looked for: past the one answered last.
+    let from = 0
+    let timer: NodeJS.Timeout
+    const noPrompt = (why: string) =>
+      new Error(`no prompt "${options.steps[step].prompt}" (${why}); the screen showed:\n${stdout}`)
+    const waitForPrompt = () => {
+      timer = setTimeout(() => {
+        child.kill()
+        reject(noPrompt(`not within ${timeoutMs} ms`))
+      }, timeoutMs)
+    }
+    waitForPrompt()
     child.stdout.on('data', (chunk) => {
       stdout += chunk
-      if (!prompted && stdout.includes(options.prompt)) {
-        prompted = true
+      while (step < options.steps.length) {
+        const {prompt, answer} = options.steps[step]
+        const at = stdout.indexOf(prompt, from)
+        if (at === -1) return
         clearTimeout(timer)
-        child.stdin.end(options.answer)
+        from = at + prompt.length
+        step++
+        if (step === options.steps.length) child.stdin.end(answer)
+        else {
+          child.stdin.write(answer)
+          waitForPrompt()
+        }
       }
     })
     child.on('error', (error) => {
@@ -44,7 +78,7 @@ export function runOnTerminal(
     })
     child.on('close', (exitCode) => {
       clearTimeout(timer)
-      if (prompted) resolve({stdout, stderr: '', exitCode})
+      if (step === options.steps.length) resolve({stdout, stderr: '', exitCode})
       else reject(noPrompt(`the command ended with exit code ${exitCode}`))
     })
   })
