@@ -17,6 +17,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Each file's own TMPDIR, removed at its end: a file that leaves anything in it fails (test/helpers/file-tmpdir.ts).
+    globalSetup: ['./test/helpers/tmp-root.ts'],
+    setupFiles: ['./test/helpers/file-tmpdir.ts'],
     // The SDK's Node 20 support notice, once per test process, says nothing about the code under test.
     env: {AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true'},
     reporters: ['default', './test/helpers/summary-reporter.ts'],

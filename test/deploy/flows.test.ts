@@ -1,6 +1,5 @@
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
@@ -14,6 +13,7 @@ import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {readStackOutputsCache, stackOutputsCacheFile, writeStackOutputsCache} from '#aws/stack-outputs-cache.js'
 import {stubProcessorBundle} from '../infra/synth.js'
 import {ACCOUNT, awsError, FakeAws, REGION} from './fake-aws.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 const require = createRequire(import.meta.url)
 const {CloudFormationClient} = require('@aws-sdk/client-cloudformation')
@@ -41,7 +41,7 @@ let questions: string[]
 beforeAll(() => {
   bundleDir = stubProcessorBundle()
   // The toolkit and aws-cdk-lib keep caches under the home directory; the stack outputs go to the XDG cache.
-  const home = mkdtempSync(join(tmpdir(), 'eventpulse-flows-'))
+  const home = tempDir('eventpulse-flows-')
   process.env.HOME = home
   process.env.XDG_CACHE_HOME = join(home, 'cache')
   process.env.AWS_EC2_METADATA_DISABLED = 'true'
@@ -67,7 +67,7 @@ function deployRequest(overrides: Partial<DeployRequest> = {}): DeployRequest {
   return {
     config: resolveDeployConfig({stack: STACK, region: REGION}),
     yes: false,
-    assemblyDir: mkdtempSync(join(tmpdir(), 'eventpulse-asm-')),
+    assemblyDir: tempDir('eventpulse-asm-'),
     credentials: aws.credentials(),
     processorBundleDir: bundleDir,
     stackEventPollingInterval: 1,
@@ -206,7 +206,7 @@ describe('destroy', () => {
       config: resolveDeployConfig({stack: STACK, region: REGION}),
       destroyData: false,
       yes: false,
-      assemblyDir: mkdtempSync(join(tmpdir(), 'eventpulse-asm-')),
+      assemblyDir: tempDir('eventpulse-asm-'),
       credentials: aws.credentials(),
       processorBundleDir: bundleDir,
       stackEventPollingInterval: 1,

@@ -1,5 +1,3 @@
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterEach, beforeAll, beforeEach, expect, it, vi} from 'vitest'
@@ -10,6 +8,7 @@ import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {stubProcessorBundle} from '../infra/synth.js'
 import {FakeAws, REGION} from './fake-aws.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 // A stack whose findings nobody acknowledged: what a change that forgot its acknowledgement would deploy.
 vi.mock('../../infra/nag-acknowledgements.js', () => ({acknowledgeNagFindings: () => {}}))
@@ -17,7 +16,7 @@ vi.mock('../../infra/nag-acknowledgements.js', () => ({acknowledgeNagFindings: (
 let captured = ''
 let aws: FakeAws
 beforeAll(() => {
-  const home = mkdtempSync(join(tmpdir(), 'eventpulse-nag-'))
+  const home = tempDir('eventpulse-nag-')
   process.env.HOME = home
   process.env.XDG_CACHE_HOME = join(home, 'cache')
   process.env.AWS_EC2_METADATA_DISABLED = 'true'
@@ -31,7 +30,7 @@ it('stops the deploy on a cdk-nag finding nobody acknowledged, showing it, befor
   const error = await deployStack({
     config: resolveDeployConfig({stack: 'NagTest', region: REGION}),
     yes: true,
-    assemblyDir: mkdtempSync(join(tmpdir(), 'eventpulse-asm-')),
+    assemblyDir: tempDir('eventpulse-asm-'),
     credentials: aws.credentials(),
     processorBundleDir: stubProcessorBundle(),
     stackEventPollingInterval: 1,

@@ -1,6 +1,4 @@
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {readFile, rm} from 'node:fs/promises'
 
 import {GetItemCommand, PutItemCommand, ScanCommand, type ScanCommandOutput} from '@aws-sdk/client-dynamodb'
 import {
@@ -16,9 +14,10 @@ import {OUTCOMES_TABLE} from '#contract/table.js'
 import {type LocalPipeline, type LocalPipelineOptions, startLocalPipeline} from '#local/pipeline.js'
 import {objectCreatedEvent} from '#local/events.js'
 import type {Notification} from '#processor/notifier.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 export async function temporaryDir(prefix = 'eventpulse-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix))
+  return tempDir(prefix)
 }
 
 /**
