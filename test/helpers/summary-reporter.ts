@@ -18,8 +18,8 @@ export default class SummaryReporter implements Reporter {
     files.forEach((file) => file.tasks.forEach(visit))
     const filesFailed = files.filter((file) => (file.result?.errors?.length ?? 0) > 0).length
     const besides = [
-      ...(filesFailed > 0 ? [`${filesFailed} files failed outside their tests`] : []),
-      ...(errors.length > 0 ? [`${errors.length} unhandled errors`] : []),
+      ...(filesFailed > 0 ? [`${filesFailed} file(s) failed outside their tests`] : []),
+      ...(errors.length > 0 ? [`${errors.length} unhandled error(s)`] : []),
     ]
     const line = `tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`
     process.stdout.write(`\n${[line, ...besides].join('; ')}\n`)
