@@ -11,7 +11,7 @@ import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {readStackOutputsCache, stackOutputsCacheFile, writeStackOutputsCache} from '#aws/stack-outputs-cache.js'
-import {stubProcessorBundle} from '../infra/synth.js'
+import {FIRST_SYNTH_TIMEOUT_MS, stubProcessorBundle} from '../infra/synth.js'
 import {ACCOUNT, awsError, FakeAws, REGION} from './fake-aws.js'
 import {tempDir} from '../helpers/temp-dirs.js'
 
@@ -76,7 +76,8 @@ function deployRequest(overrides: Partial<DeployRequest> = {}): DeployRequest {
   }
 }
 
-describe('deploy', () => {
+// Its first test makes the worker's first CDK synth.
+describe('deploy', {timeout: FIRST_SYNTH_TIMEOUT_MS}, () => {
   it('shows the change set with IAM changes, deploys once confirmed, prints and caches the outputs', async () => {
     aws.outputsOnCreate = DEPLOYED_OUTPUTS
     const outcome = await deployStack(deployRequest({ask: answering(true)}))

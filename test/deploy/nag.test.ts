@@ -6,12 +6,14 @@ import {resolveDeployConfig} from '#deploy/config.js'
 import {deployStack} from '#deploy/deploy.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
-import {stubProcessorBundle} from '../infra/synth.js'
+import {FIRST_SYNTH_TIMEOUT_MS, stubProcessorBundle} from '../infra/synth.js'
 import {FakeAws, REGION} from './fake-aws.js'
 import {tempDir} from '../helpers/temp-dirs.js'
 
 // A stack whose findings nobody acknowledged: what a change that forgot its acknowledgement would deploy.
 vi.mock('../../infra/nag-acknowledgements.js', () => ({acknowledgeNagFindings: () => {}}))
+// Its one test makes the worker's first CDK synth.
+vi.setConfig({testTimeout: FIRST_SYNTH_TIMEOUT_MS})
 
 let captured = ''
 let aws: FakeAws

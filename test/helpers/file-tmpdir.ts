@@ -21,7 +21,7 @@ process.env.TMPDIR = fileTmp
 afterAll(async () => {
   await removeTempDirs()
   const left = await readdir(fileTmp)
-  await rm(fileTmp, {recursive: true, force: true})
+  await rm(fileTmp, {recursive: true, force: true, maxRetries: 5})
   if (left.length > 0)
     throw new Error(
       `${testFile} left ${left.join(', ')} in its temporary directory: remove it when done, or make it with ` +

@@ -15,7 +15,10 @@ export function tempDir(prefix: string): string {
   return directory
 }
 
-/** Removes every directory tempDir made (without blocking the worker: some hold whole npm installs). */
+/**
+ * Removes every directory tempDir made, without blocking the worker (some hold whole npm installs), retrying while
+ * work a timed-out test left running still writes there.
+ */
 export async function removeTempDirs(): Promise<void> {
-  await Promise.all(made.splice(0).map((directory) => rm(directory, {recursive: true, force: true})))
+  await Promise.all(made.splice(0).map((directory) => rm(directory, {recursive: true, force: true, maxRetries: 5})))
 }

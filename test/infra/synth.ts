@@ -8,6 +8,9 @@ import {createEventPulseApp} from '../../infra/app.js'
 import {defaultStackConfig, type EventPulseStackConfig} from '../../infra/stack-config.js'
 import {tempDir} from '../helpers/temp-dirs.js'
 
+/** For a test that makes a process's first CDK synth: seconds on idle cores, over a minute on busy ones. */
+export const FIRST_SYNTH_TIMEOUT_MS = 180_000
+
 /** A stand-in processor bundle: the template tests are about the stack, not the handler's code. */
 export function stubProcessorBundle(): string {
   const dir = tempDir('eventpulse-bundle-')

@@ -3,11 +3,15 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
-import {beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {offlineEnv} from '../deploy/offline-env.js'
+import {FIRST_SYNTH_TIMEOUT_MS} from '../infra/synth.js'
 import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
 import {tempDir} from '../helpers/temp-dirs.js'
+
+// A deploy --dry-run here is a first CDK synth in a fresh process.
+vi.setConfig({testTimeout: FIRST_SYNTH_TIMEOUT_MS})
 
 // What a user gets from `npm install -g eventpulse`: the packed tarball, installed into an empty prefix (once for
 // every test here: installing aws-cdk-lib takes a while).
@@ -106,7 +110,6 @@ describe('the packed package', () => {
 
   // `deploy` must work from a global install: the toolkit builds the app in-process and the processor ships prebuilt
   // (no esbuild, no Docker, no separate `cdk`).
-  // A first CDK synth in a fresh process: seconds on idle cores, over a minute on busy ones.
   it('synthesizes the deploy template with the bundled processor, with no network access, from any directory', async () => {
     const {env, networkLog, home} = offlineEnv()
     const output = join(home, 'assembly')
@@ -126,5 +129,5 @@ describe('the packed package', () => {
       manifest.files as Record<string, {source: {path: string; packaging?: string}}>,
     ).filter((f) => f.source.packaging === 'zip')
     expect(readdirSync(join(output, asset.source.path))).toEqual(['index.mjs'])
-  }, 180_000)
+  })
 })
