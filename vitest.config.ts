@@ -32,7 +32,8 @@ export default defineConfig({
     minWorkers: 1,
     // vitest 3 fails the run ("Timeout calling onTaskUpdate", even when every test passed) when a worker misses its
     // messages for 60 s, hard-coded: no test may block its worker that long (an execFileSync of `npm install` did
-    // under load; test/package/pack-install.test.ts). The longest blocks left are CDK's first synth in a process.
+    // under load; test/package/pack-install.test.ts). The longest blocks left are a CDK synth's first in a process
+    // (stack, flows and nag tests): 15-37 s at load averages of 7-20 on two cores, over 60 s only at some 25.
     // Each file's own TMPDIR, removed at its end: a file that leaves anything in it fails (test/helpers/file-tmpdir.ts).
     globalSetup: ['./test/helpers/tmp-root.ts'],
     setupFiles: ['./test/helpers/file-tmpdir.ts'],
