@@ -2,8 +2,17 @@ import {fileURLToPath} from 'node:url'
 
 import {configDefaults, defineConfig} from 'vitest/config'
 
-/** Stress tests: hundreds of objects with injected faults, minutes each; every guarantee they check stays tested. */
-export const STRESS_TESTS = ['test/processor/fault-injection.test.ts', 'test/processor/batch-faults.test.ts']
+/**
+ * Stress tests: hundreds of objects with injected faults (failing AWS calls, lost events, a pipeline killed under
+ * them), a minute or more each; every guarantee they check stays tested, by `npm run test:stress`.
+ */
+export const STRESS_TESTS = [
+  'test/processor/fault-injection.test.ts',
+  'test/processor/batch-faults.test.ts',
+  'test/local/crash-loop.test.ts',
+  'test/local/sweep.test.ts',
+  'test/cli/interrupted-upload.test.ts',
+]
 
 export default defineConfig({
   resolve: {
@@ -17,6 +26,17 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two test files at a time: most of a test's time is spent waiting on emulators and CLI processes, so two files
+    // share two cores well. Every file has its own ports (0: any free one), XDG homes and TMPDIR.
+    maxWorkers: 2,
+    minWorkers: 1,
+    // vitest 3 fails the run ("Timeout calling onTaskUpdate", even when every test passed) when a worker misses its
+    // messages for 60 s, hard-coded: no test may block its worker that long (an execFileSync of `npm install` did
+    // under load; test/package/pack-install.test.ts). The longest blocks left are a CDK synth's first in a process
+    // (stack, flows and nag tests): 15-37 s at load averages of 7-20 on two cores, over 60 s only at some 25.
+    // Each file's own TMPDIR, removed at its end: a file that leaves anything in it fails (test/helpers/file-tmpdir.ts).
+    globalSetup: ['./test/helpers/tmp-root.ts'],
+    setupFiles: ['./test/helpers/file-tmpdir.ts'],
     // The SDK's Node 20 support notice, once per test process, says nothing about the code under test.
     env: {AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true'},
     reporters: ['default', './test/helpers/summary-reporter.ts'],

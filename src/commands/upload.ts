@@ -17,7 +17,7 @@ import {type Failure, interruptedError} from '#core/errors.js'
 import {interruptible} from '#core/interrupt.js'
 import {MAX_BATCH_RECORDS} from '#contract/limits.js'
 import {REPLACE_PREFIX} from '#contract/pipeline-contract.js'
-import {packIntoBatches} from '#upload/pack.js'
+import {type Packing, packIntoBatches, removeBatchFiles} from '#upload/pack.js'
 import {planUpload, requireStdinKey} from '#upload/plan.js'
 import {sameKeyError, sameKeyPairs} from '#upload/same-key.js'
 import {
@@ -154,6 +154,9 @@ stops after the files being sent).`
   /** Set when the upload stopped part-way: --json then gives the error beside the per-file results. */
   private failure?: Failure
 
+  /** The batch files of --batch, removed when the command ends, however it ends. */
+  private packing?: Packing
+
   async run(): Promise<UploadResult> {
     const {argv, flags} = await this.parse(Upload)
     const paths = argv as string[]
@@ -169,6 +172,7 @@ stops after the files being sent).`
     const packing = flags.batch
       ? await packIntoBatches(files, flags.batch, {validate: flags.validate, prefix})
       : undefined
+    this.packing = packing
     const planned = packing?.batches ?? files
     const silent = this.jsonEnabled() || flags.quiet
     // `eventpulse status` takes the same paths (standard input: its key), the prefix used (replace/ included) and target.
@@ -246,6 +250,11 @@ stops after the files being sent).`
 
   protected toSuccessJson(result: unknown): unknown {
     return this.failure ? {...failureDocument(this.failure, this.warnings), result} : super.toSuccessJson(result)
+  }
+
+  protected async finally(err: Error | undefined): Promise<unknown> {
+    if (this.packing) await removeBatchFiles(this.packing)
+    return super.finally(err)
   }
 }
 

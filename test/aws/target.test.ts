@@ -1,5 +1,4 @@
-import {mkdtempSync, statSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation'
@@ -12,6 +11,7 @@ import {resolveTarget} from '#target/resolve-target.js'
 import {CliError} from '#core/errors.js'
 import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {readStackOutputsCache, stackOutputsCacheFile, writeStackOutputsCache} from '#aws/stack-outputs-cache.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 const cloudFormation = mockClient(CloudFormationClient)
 const sts = mockClient(STSClient)
@@ -61,7 +61,7 @@ beforeEach(() => {
   cloudFormation.reset()
   sts.reset()
   sts.on(GetCallerIdentityCommand).resolves(CALLER)
-  home = mkdtempSync(join(tmpdir(), 'ep-target-'))
+  home = tempDir('ep-target-')
   writeFileSync(
     join(home, 'config'),
     [

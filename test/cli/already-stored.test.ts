@@ -1,5 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {BatchGetItemCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
@@ -11,6 +10,7 @@ import type {TypedItem} from '#record/typed-item.js'
 import {batchAlreadyStored, itemKeyOf, storedItemsFor} from '#upload/already-stored.js'
 import {planUpload} from '#upload/plan.js'
 import {runUpload} from '#upload/run-upload.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 // The look-up before sending, at the SDK boundary: dynalite never leaves keys unprocessed, DynamoDB does when throttled.
 
@@ -100,7 +100,7 @@ describe('upload against a stack whose uploader role predates the look-up', () =
     dynamodb
       .on(BatchGetItemCommand)
       .rejects(Object.assign(new Error('not authorized'), {name: 'AccessDeniedException'}))
-    const dir = mkdtempSync(join(tmpdir(), 'ep-denied-'))
+    const dir = tempDir('ep-denied-')
     writeFileSync(join(dir, 'a.json'), JSON.stringify({ArtistID: 'Bonobo', ItemID: 'TRACK#A'}))
     const target = {
       label: 'stack',

@@ -1,5 +1,4 @@
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 
@@ -10,6 +9,7 @@ import type {LocalPipeline} from '#local/pipeline.js'
 import {sameRecord} from '#record/same-record.js'
 import {runCli} from '../helpers/run-cli.js'
 import {startPipelineForCli} from './helpers/local-pipeline.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 type Cli = (args: string[], input?: string) => ReturnType<typeof runCli>
 
@@ -34,7 +34,7 @@ const scan = async (pipeline: LocalPipeline) =>
 
 beforeAll(async () => {
   ;[source, empty] = await Promise.all([startPipelineForCli(), startPipelineForCli()])
-  dir = mkdtempSync(join(tmpdir(), 'ep-batch-'))
+  dir = tempDir('ep-batch-')
 })
 afterAll(async () => {
   await source?.pipeline.stop()

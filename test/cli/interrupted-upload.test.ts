@@ -1,6 +1,5 @@
 import {type ChildProcess, spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {ScanCommand} from '@aws-sdk/client-dynamodb'
@@ -11,6 +10,7 @@ import type {LocalPipelineState} from '#local/state.js'
 import {localClients} from '#local/target.js'
 import {waitFor} from '../helpers/local-process.js'
 import {cliEnv, isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 // An upload of 500 files cut short by the local pipeline dying under it (SIGKILL, emulators and all), then the same
 // command run again once the pipeline is back: the documented recovery.
@@ -47,7 +47,7 @@ afterEach(() => {
 })
 
 it('reports every file when the pipeline dies part-way (exit 4), and running it again stores all, no duplicate', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ep-interrupted-'))
+  const dir = tempDir('ep-interrupted-')
   for (let i = 0; i < FILES; i++)
     writeFileSync(
       join(dir, `track-${String(i).padStart(3, '0')}.json`),

@@ -1,6 +1,5 @@
 import {spawn} from 'node:child_process'
-import {readFileSync, writeFileSync, mkdtempSync, mkdirSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync, writeFileSync, mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -11,6 +10,7 @@ import {parseQuarantineKey} from '#contract/pipeline-contract.js'
 import {PROJECT_ROOT, type runCli} from '../helpers/run-cli.js'
 import {startPipelineForCli} from './helpers/local-pipeline.js'
 import {CTRL_C, runOnTerminal} from './helpers/terminal.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 // End to end on the local pipeline: the CLI process uploads, the in-process pipeline stores or quarantines,
 // and status / quarantine commands read the outcome back.
@@ -28,7 +28,7 @@ const onTerminal = (args: string[], answer: string) =>
 
 beforeAll(async () => {
   ;({pipeline, cli, env} = await startPipelineForCli())
-  dir = mkdtempSync(join(tmpdir(), 'ep-e2e-'))
+  dir = tempDir('ep-e2e-')
   mkdirSync(join(dir, 'batch'))
   writeFileSync(join(dir, 'batch', 'good.json'), record('Odesza', 'TRACK#A Moment Apart'))
   writeFileSync(join(dir, 'batch', 'bad.json'), '{"ArtistID": {"S": "Odesza"},}')

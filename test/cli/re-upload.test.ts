@@ -1,5 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -7,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {LocalPipeline} from '#local/pipeline.js'
 import type {runCli} from '../helpers/run-cli.js'
 import {startPipelineForCli} from './helpers/local-pipeline.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 // Re-sending records on the local pipeline: what is already stored exactly so is `unchanged`, never a duplicate.
 
@@ -46,7 +46,7 @@ const handled = async () => {
 
 beforeAll(async () => {
   ;({pipeline, cli} = await startPipelineForCli())
-  dir = mkdtempSync(join(tmpdir(), 'ep-reupload-'))
+  dir = tempDir('ep-reupload-')
   const first = await json(['upload', file('delilah.json', plain), '--wait'])
   expect(first.result.files[0].outcome.state).toBe('stored')
 })

@@ -1,8 +1,5 @@
-import {mkdtempSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -10,6 +7,7 @@ import {newLocalCredentials} from '#local/credentials.js'
 import {type S3Emulator, startS3} from '#local/emulators.js'
 import {runCli} from '../helpers/run-cli.js'
 import {runOnTerminal} from './helpers/terminal.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 // The whole CLI assuming a role with MFA: STS is a stand-in that hands out the keys the S3 emulator knows, while the
 // caller's own keys are unknown to it, so a request that succeeds was signed with the assumed role's credentials.
@@ -25,7 +23,7 @@ const roleCredentials = newLocalCredentials()
 
 beforeAll(async () => {
   s3 = await startS3({
-    directory: mkdtempSync(join(tmpdir(), 'ep-mfa-')),
+    directory: tempDir('ep-mfa-'),
     host: '127.0.0.1',
     port: 0,
     credentials: [roleCredentials],

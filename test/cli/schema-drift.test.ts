@@ -1,5 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
@@ -11,6 +10,7 @@ import {writeLocalState} from '#local/state.js'
 import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {isolatedXdg, runCli} from '../helpers/run-cli.js'
 import {startPipelineForCli} from './helpers/local-pipeline.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 // `upload` and `validate` warn once when they know the pipeline checks records with another schema than this CLI.
 
@@ -21,7 +21,7 @@ const occurrences = (text: string, part: string) => text.split(part).length - 1
 
 let dir: string
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ep-drift-'))
+  dir = tempDir('ep-drift-')
   for (const title of ['One', 'Two', 'Three'])
     writeFileSync(
       join(dir, `${title}.json`),

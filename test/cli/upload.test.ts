@@ -1,5 +1,4 @@
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {GetObjectCommand, HeadObjectCommand, ListObjectsCommand} from '@aws-sdk/client-s3'
@@ -9,6 +8,7 @@ import {startS3} from '#local/emulators.js'
 import {runCli} from '../helpers/run-cli.js'
 import {BUCKETS, type Emulators, startEmulators} from './helpers/emulators.js'
 import {emptyBucket, recordUnchanged, storeItem} from './helpers/pipeline-fixtures.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 const VALID = JSON.stringify(
   {ArtistID: 'Skrillex', ItemID: 'TRACK#Rumble', EntityType: 'Track', Duration: 187},
@@ -36,7 +36,7 @@ async function processingKeys(): Promise<string[]> {
 }
 
 function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'ep-upload-'))
+  const root = tempDir('ep-upload-')
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(root, path, '..'), {recursive: true})
     writeFileSync(join(root, path), content)
@@ -228,7 +228,7 @@ describe('upload', () => {
 describe('upload against an S3 that honours conditional writes', () => {
   // The local pipeline's S3 emulator honours If-None-Match: * as S3 does (plain s3rver ignores it).
   it('does not replace an object still waiting under the same key, and says so (exit 4)', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'ep-conditional-'))
+    const directory = tempDir('ep-conditional-')
     const s3 = await startS3({
       directory,
       host: '127.0.0.1',

@@ -1,5 +1,4 @@
-import {existsSync, mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -7,6 +6,7 @@ import {describe, expect, it} from 'vitest'
 import {defaultAssemblyDir} from '#deploy/dry-run.js'
 import {runCli} from '../helpers/run-cli.js'
 import {offlineEnv} from './offline-env.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 /** No credentials anywhere: no keys in the environment, an empty home (no ~/.aws), no instance metadata. */
 function noCredentials(): NodeJS.ProcessEnv {
@@ -28,7 +28,7 @@ describe('deploy and destroy without credentials', () => {
   })
 
   it('destroy --json prints exactly one failure document and exits 3, nothing synthesized', async () => {
-    const env = {...noCredentials(), XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'eventpulse-cache-'))}
+    const env = {...noCredentials(), XDG_CACHE_HOME: tempDir('eventpulse-cache-')}
     const run = await runCli(['destroy', '--region', 'eu-west-1', '--yes', '--json'], {env})
     expect(run.exitCode).toBe(3)
     const document = JSON.parse(run.stdout)

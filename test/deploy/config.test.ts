@@ -1,5 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -8,9 +7,10 @@ import {readConfigFile, resolveDeployConfig} from '#deploy/config.js'
 import {givenFlags} from '#cli/deploy-flags.js'
 import {CliError} from '#core/errors.js'
 import {DEFAULT_STACK_NAME} from '#contract/pipeline-contract.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 function file(contents: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'eventpulse-config-')), 'eventpulse.config.json')
+  const path = join(tempDir('eventpulse-config-'), 'eventpulse.config.json')
   writeFileSync(path, contents)
   return path
 }

@@ -6,9 +6,11 @@ import {describe, expect, it} from 'vitest'
 
 import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {cliEnv, runCli} from '../helpers/run-cli.js'
+import {FIRST_SYNTH_TIMEOUT_MS} from '../infra/synth.js'
 import {offlineEnv} from './offline-env.js'
 
-describe('deploy --dry-run', () => {
+// Each dry run is a first CDK synth in a fresh process.
+describe('deploy --dry-run', {timeout: FIRST_SYNTH_TIMEOUT_MS}, () => {
   it('runs under a recorder that does notice connections (so an empty record means none was made)', () => {
     const {env, networkLog} = offlineEnv()
     execFileSync(process.execPath, ['-e', "require('node:http').get('http://127.0.0.1:9').on('error', () => {})"], {

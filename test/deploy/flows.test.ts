@@ -1,6 +1,5 @@
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
@@ -12,8 +11,9 @@ import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {readStackOutputsCache, stackOutputsCacheFile, writeStackOutputsCache} from '#aws/stack-outputs-cache.js'
-import {stubProcessorBundle} from '../infra/synth.js'
+import {FIRST_SYNTH_TIMEOUT_MS, stubProcessorBundle} from '../infra/synth.js'
 import {ACCOUNT, awsError, FakeAws, REGION} from './fake-aws.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 const require = createRequire(import.meta.url)
 const {CloudFormationClient} = require('@aws-sdk/client-cloudformation')
@@ -41,7 +41,7 @@ let questions: string[]
 beforeAll(() => {
   bundleDir = stubProcessorBundle()
   // The toolkit and aws-cdk-lib keep caches under the home directory; the stack outputs go to the XDG cache.
-  const home = mkdtempSync(join(tmpdir(), 'eventpulse-flows-'))
+  const home = tempDir('eventpulse-flows-')
   process.env.HOME = home
   process.env.XDG_CACHE_HOME = join(home, 'cache')
   process.env.AWS_EC2_METADATA_DISABLED = 'true'
@@ -67,7 +67,7 @@ function deployRequest(overrides: Partial<DeployRequest> = {}): DeployRequest {
   return {
     config: resolveDeployConfig({stack: STACK, region: REGION}),
     yes: false,
-    assemblyDir: mkdtempSync(join(tmpdir(), 'eventpulse-asm-')),
+    assemblyDir: tempDir('eventpulse-asm-'),
     credentials: aws.credentials(),
     processorBundleDir: bundleDir,
     stackEventPollingInterval: 1,
@@ -76,7 +76,8 @@ function deployRequest(overrides: Partial<DeployRequest> = {}): DeployRequest {
   }
 }
 
-describe('deploy', () => {
+// Its first test makes the worker's first CDK synth.
+describe('deploy', {timeout: FIRST_SYNTH_TIMEOUT_MS}, () => {
   it('shows the change set with IAM changes, deploys once confirmed, prints and caches the outputs', async () => {
     aws.outputsOnCreate = DEPLOYED_OUTPUTS
     const outcome = await deployStack(deployRequest({ask: answering(true)}))
@@ -206,7 +207,7 @@ describe('destroy', () => {
       config: resolveDeployConfig({stack: STACK, region: REGION}),
       destroyData: false,
       yes: false,
-      assemblyDir: mkdtempSync(join(tmpdir(), 'eventpulse-asm-')),
+      assemblyDir: tempDir('eventpulse-asm-'),
       credentials: aws.credentials(),
       processorBundleDir: bundleDir,
       stackEventPollingInterval: 1,

@@ -1,5 +1,3 @@
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterEach, beforeAll, beforeEach, expect, it, vi} from 'vitest'
@@ -8,16 +6,19 @@ import {resolveDeployConfig} from '#deploy/config.js'
 import {deployStack} from '#deploy/deploy.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
-import {stubProcessorBundle} from '../infra/synth.js'
+import {FIRST_SYNTH_TIMEOUT_MS, stubProcessorBundle} from '../infra/synth.js'
 import {FakeAws, REGION} from './fake-aws.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 // A stack whose findings nobody acknowledged: what a change that forgot its acknowledgement would deploy.
 vi.mock('../../infra/nag-acknowledgements.js', () => ({acknowledgeNagFindings: () => {}}))
+// Its one test makes the worker's first CDK synth.
+vi.setConfig({testTimeout: FIRST_SYNTH_TIMEOUT_MS})
 
 let captured = ''
 let aws: FakeAws
 beforeAll(() => {
-  const home = mkdtempSync(join(tmpdir(), 'eventpulse-nag-'))
+  const home = tempDir('eventpulse-nag-')
   process.env.HOME = home
   process.env.XDG_CACHE_HOME = join(home, 'cache')
   process.env.AWS_EC2_METADATA_DISABLED = 'true'
@@ -31,7 +32,7 @@ it('stops the deploy on a cdk-nag finding nobody acknowledged, showing it, befor
   const error = await deployStack({
     config: resolveDeployConfig({stack: 'NagTest', region: REGION}),
     yes: true,
-    assemblyDir: mkdtempSync(join(tmpdir(), 'eventpulse-asm-')),
+    assemblyDir: tempDir('eventpulse-asm-'),
     credentials: aws.credentials(),
     processorBundleDir: stubProcessorBundle(),
     stackEventPollingInterval: 1,

@@ -1,10 +1,9 @@
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 /** An environment in which any AWS call would be noticed: bogus keys, a closed endpoint, every connection recorded. */
 export function offlineEnv(): {env: NodeJS.ProcessEnv; networkLog: string; home: string} {
-  const home = mkdtempSync(join(tmpdir(), 'eventpulse-deploy-'))
+  const home = tempDir('eventpulse-deploy-')
   const networkLog = join(home, 'network.log')
   return {
     home,

@@ -1,5 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -11,6 +10,7 @@ import {commonFlags} from '#cli/common-flags.js'
 import {configFlags, stackTargetFlags} from '#cli/deploy-flags.js'
 import {DEPLOY_SETTINGS, deploySettings, SETTING_KINDS} from '#contract/deploy-settings.js'
 import {readConfigFile} from '#deploy/config.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 /** A valid value of each kind, as the configuration file would hold it. */
 const SAMPLE: Record<string, unknown> = {
@@ -64,7 +64,7 @@ describe('the deploy settings table', () => {
 
   it('reads every key from the file, and passes every flag given on the command line under its setting', async () => {
     expect(Object.keys(SAMPLE).sort()).toEqual(Object.keys(DEPLOY_SETTINGS).sort())
-    const path = join(mkdtempSync(join(tmpdir(), 'eventpulse-settings-')), 'eventpulse.config.json')
+    const path = join(tempDir('eventpulse-settings-'), 'eventpulse.config.json')
     writeFileSync(path, JSON.stringify(SAMPLE))
     expect(await readConfigFile(path)).toEqual(SAMPLE)
 

@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
+
+import {tempDir} from './temp-dirs.js'
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..')
 
@@ -13,7 +13,7 @@ export interface CliRun {
 
 /** A fresh XDG home for a test, so that no test sees another's (or the developer's) data and caches. */
 export function isolatedXdg(): NodeJS.ProcessEnv {
-  const home = mkdtempSync(join(tmpdir(), 'eventpulse-test-'))
+  const home = tempDir('eventpulse-test-')
   return {XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache'), XDG_CONFIG_HOME: join(home, 'config')}
 }
 

@@ -1,5 +1,4 @@
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {DescribeTableCommand} from '@aws-sdk/client-dynamodb'
@@ -33,6 +32,7 @@ import {ensureTable} from '#local/table.js'
 import {localClients} from '#local/target.js'
 import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 import {stubProcessorBundle, synthesize} from './synth.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 /** CloudFormation JSON, typed as loosely as CDK's Template.toJSON() types it. */
 type TemplateJson = ReturnType<Template['toJSON']>
@@ -393,7 +393,7 @@ describe('the EventPulse stack, default configuration', () => {
     })
 
     it('is shaped like the table the local pipeline creates: the same keys, attributes and indexes', async () => {
-      const directory = mkdtempSync(join(tmpdir(), 'eventpulse-table-'))
+      const directory = tempDir('eventpulse-table-')
       const credentials = newLocalCredentials()
       const emulator = await startDynamoDb({path: directory, host: '127.0.0.1', port: 0, credentials: [credentials]})
       const {s3, dynamodb} = localClients({
@@ -420,7 +420,6 @@ describe('the EventPulse stack, default configuration', () => {
         s3.destroy()
         dynamodb.destroy()
         await emulator.close()
-        rmSync(directory, {recursive: true, force: true})
       }
     })
   })
@@ -1125,7 +1124,7 @@ describe('the EventPulse stack, fully configured', () => {
 describe('cdk-nag on every synth', () => {
   it('fails the synth on an unacknowledged finding (so a clean synth means something)', () => {
     const {app, stack} = createEventPulseApp(defaultStackConfig({region: 'eu-west-1'}), {
-      outdir: mkdtempSync(join(tmpdir(), 'eventpulse-cdkout-')),
+      outdir: tempDir('eventpulse-cdkout-'),
       processorBundleDir: stubProcessorBundle(),
     })
     new s3.Bucket(stack, 'UncheckedBucket')
@@ -1135,6 +1134,7 @@ describe('cdk-nag on every synth', () => {
 
   it('justifies each acknowledged finding in one line', () => {
     const {stack} = createEventPulseApp(defaultStackConfig({region: 'eu-west-1'}), {
+      outdir: tempDir('eventpulse-cdkout-'),
       processorBundleDir: stubProcessorBundle(),
     })
     const reasons = stack.node

@@ -1,5 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {Stack} from 'aws-cdk-lib'
@@ -7,10 +6,14 @@ import {Template} from 'aws-cdk-lib/assertions'
 
 import {createEventPulseApp} from '../../infra/app.js'
 import {defaultStackConfig, type EventPulseStackConfig} from '../../infra/stack-config.js'
+import {tempDir} from '../helpers/temp-dirs.js'
+
+/** For a test that makes a process's first CDK synth: seconds on idle cores, over a minute on busy ones. */
+export const FIRST_SYNTH_TIMEOUT_MS = 180_000
 
 /** A stand-in processor bundle: the template tests are about the stack, not the handler's code. */
 export function stubProcessorBundle(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'eventpulse-bundle-'))
+  const dir = tempDir('eventpulse-bundle-')
   writeFileSync(join(dir, 'index.mjs'), 'export const handler = async () => {}\n')
   return dir
 }
@@ -30,7 +33,7 @@ export function synthesize(
   addToStack?: (stack: Stack) => void,
 ): Synthesized {
   const {app, stack} = createEventPulseApp(defaultStackConfig({region: 'eu-west-1', ...overrides}), {
-    outdir: mkdtempSync(join(tmpdir(), 'eventpulse-cdkout-')),
+    outdir: tempDir('eventpulse-cdkout-'),
     processorBundleDir: stubProcessorBundle(),
     nag: true,
   })

@@ -1,132 +1,18 @@
-import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 
-import {type AttributeValue, GetItemCommand, ScanCommand} from '@aws-sdk/client-dynamodb'
-import {PutObjectCommand, type S3Client} from '@aws-sdk/client-s3'
+import {GetItemCommand} from '@aws-sdk/client-dynamodb'
+import {PutObjectCommand} from '@aws-sdk/client-s3'
 import {expect, test} from 'vitest'
 
-import {listObjects} from '#aws/list-objects.js'
-import {ITEM_METADATA, parseQuarantineKey} from '#contract/pipeline-contract.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import type {LocalPipelineState} from '#local/state.js'
 import {localClients} from '#local/target.js'
-import {localDataDir, type LocalStartProcess, runningState, spawnLocalStart, waitFor} from '../helpers/local-process.js'
+import {localDataDir, runningState, spawnLocalStart, waitFor} from '../helpers/local-process.js'
 import {isolatedXdg, PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {body, expectRunning, keys, storedBySourceKey} from './crash-helpers.js'
 
-const isValid = (i: number) => i % 8 !== 0
-/** One record per object, each under its own ArtistID; every eighth is not JSON, so it is quarantined. */
-const body = (i: number) =>
-  isValid(i)
-    ? JSON.stringify({ArtistID: {S: `Crash ${i}`}, ItemID: {S: `TRACK#${i}`}, EntityType: {S: 'Track'}})
-    : `{"ArtistID": {"S": "Crash ${i}"},}`
-const keyOf = (i: number) => `crash/${i}.json`
-
-async function expectRunning(env: NodeJS.ProcessEnv, run: LocalStartProcess): Promise<void> {
-  const status = await runCli(['local', 'status', '--json'], {env})
-  expect(status.exitCode).toBe(0)
-  expect(JSON.parse(status.stdout).result).toMatchObject({running: true, state: {pid: run.child.pid}})
-}
-
-/** Stored items by the key of the object they came from. */
-async function storedBySourceKey(state: LocalPipelineState): Promise<Map<string, Record<string, AttributeValue>[]>> {
-  const {dynamodb} = localClients(state)
-  const items = new Map<string, Record<string, AttributeValue>[]>()
-  let ExclusiveStartKey: Record<string, AttributeValue> | undefined
-  do {
-    const page = await dynamodb.send(new ScanCommand({TableName: state.table, ExclusiveStartKey}))
-    for (const item of page.Items ?? []) {
-      const source = item[ITEM_METADATA.sourceKey].S!
-      items.set(source, [...(items.get(source) ?? []), item])
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey
-  } while (ExclusiveStartKey)
-  dynamodb.destroy()
-  return items
-}
-
-async function keys(s3: S3Client, bucket: string): Promise<string[]> {
-  const found: string[] = []
-  for await (const object of listObjects(s3, bucket)) found.push(object.key)
-  return found
-}
-
-test('SIGKILLed at random moments while objects are written and processed, each restart runs on, and every acknowledged object ends in exactly one right place', async () => {
-  const env = isolatedXdg()
-  const total = 400
-  const acknowledged = new Set<number>()
-  let next = 0
-
-  /** Writers put objects until the pipeline is killed; a PUT that got no answer is not tried again (it was never acknowledged). */
-  const write = (state: LocalPipelineState, stop: () => boolean) => {
-    const {s3} = localClients(state, {maxAttempts: 1})
-    const writer = async () => {
-      while (!stop() && next < total) {
-        const i = next++
-        await s3
-          .send(new PutObjectCommand({Bucket: state.processingBucket, Key: keyOf(i), Body: body(i), IfNoneMatch: '*'}))
-          .then(() => acknowledged.add(i))
-          .catch(() => undefined)
-      }
-    }
-    return Promise.all(Array.from({length: 8}, writer)).finally(() => s3.destroy())
-  }
-
-  for (let kill = 0; kill < 5; kill++) {
-    const run = spawnLocalStart(env)
-    const state = await runningState(env, run)
-    await expectRunning(env, run)
-    let killed = false
-    const writing = write(state, () => killed)
-    await sleep(200 + Math.random() * 800)
-    run.child.kill('SIGKILL')
-    killed = true
-    expect(await run.exited).toBe('SIGKILL')
-    await writing
-  }
-  expect(acknowledged.size).toBeGreaterThan(0)
-
-  const run = spawnLocalStart(env)
-  const state = await runningState(env, run)
-  await expectRunning(env, run)
-  await write(state, () => false)
-  const {s3} = localClients(state)
-  const inflight = join(localDataDir(env), 'inflight')
-  await waitFor(
-    'the processing bucket and in-flight events to empty',
-    async () => {
-      const inflightEvents = existsSync(inflight) ? readdirSync(inflight).length : 0
-      return ((await keys(s3, state.processingBucket)).length === 0 && inflightEvents === 0) || undefined
-    },
-    30_000,
-  )
-  await expectRunning(env, run)
-
-  const stored = await storedBySourceKey(state)
-  const quarantined = new Map<string, string[]>()
-  for (const key of await keys(s3, state.quarantineBucket)) {
-    const source = parseQuarantineKey(key)!.sourceKey
-    quarantined.set(source, [...(quarantined.get(source) ?? []), key])
-  }
-  s3.destroy()
-  for (let i = 0; i < total; i++) {
-    const places = {stored: stored.get(keyOf(i))?.length ?? 0, quarantined: quarantined.get(keyOf(i))?.length ?? 0}
-    if (acknowledged.has(i))
-      expect({i, ...places}).toEqual({i, stored: isValid(i) ? 1 : 0, quarantined: isValid(i) ? 0 : 1})
-    else expect(places.stored + places.quarantined, `unacknowledged ${keyOf(i)}`).toBeLessThanOrEqual(1)
-  }
-  const deadLetters = join(localDataDir(env), 'dead-letter.jsonl')
-  expect(existsSync(deadLetters) ? readFileSync(deadLetters, 'utf8') : '').toBe('')
-  // Whatever a restart set aside was never acknowledged.
-  const damaged = join(localDataDir(env), 'damaged')
-  for (const report of existsSync(damaged) ? readdirSync(damaged) : []) {
-    const setAside = JSON.parse(readFileSync(join(damaged, report, 'report.json'), 'utf8')) as {key: string}[]
-    for (const {key} of setAside) expect([...acknowledged].map(keyOf)).not.toContain(key)
-  }
-
-  run.child.kill('SIGINT')
-  expect(await run.exited).toBe(0)
-}, 120_000)
+// Objects killed loose by a SIGKILL at random moments: crash-loop.test.ts, a stress test (`npm run test:stress`).
 
 /** Writes one object's files into s3rver's directory as its FilesystemStore lays them out. */
 function writeObjectFiles(

@@ -1,12 +1,17 @@
-import {execFileSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {execFile} from 'node:child_process'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {promisify} from 'node:util'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {offlineEnv} from '../deploy/offline-env.js'
+import {FIRST_SYNTH_TIMEOUT_MS} from '../infra/synth.js'
 import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {tempDir} from '../helpers/temp-dirs.js'
+
+// A deploy --dry-run here is a first CDK synth in a fresh process.
+vi.setConfig({testTimeout: FIRST_SYNTH_TIMEOUT_MS})
 
 // What a user gets from `npm install -g eventpulse`: the packed tarball, installed into an empty prefix (once for
 // every test here: installing aws-cdk-lib takes a while).
@@ -14,26 +19,24 @@ let installedBin: string
 let tarballFiles: string[]
 let work: string
 
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'eventpulse-pack-'))
-  const npm = (args: string[], cwd = PROJECT_ROOT) =>
-    execFileSync('npm', args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+beforeAll(async () => {
+  work = tempDir('eventpulse-pack-')
+  // Not execFileSync: a worker blocked for a minute misses vitest's own messages and fails the run (vitest.config.ts).
+  const npm = async (args: string[], cwd = PROJECT_ROOT) =>
+    (await promisify(execFile)('npm', args, {cwd, encoding: 'utf8', maxBuffer: 64 * 2 ** 20})).stdout
   // The build already ran (npm test builds first); --ignore-scripts keeps `prepack` from building again.
-  const packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work]))
+  const packed = JSON.parse(await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work]))
   tarballFiles = packed[0].files.map((f: {path: string}) => f.path)
   const tarball = join(
     work,
     readdirSync(work).find((f) => f.endsWith('.tgz'))!,
   )
-  npm(
+  await npm(
     ['install', '--global', '--prefix', join(work, 'prefix'), '--prefer-offline', '--no-audit', '--no-fund', tarball],
     work,
   )
   installedBin = join(work, 'prefix/bin/eventpulse')
 }, 600_000)
-
-// The install is some 360 MB: never left behind.
-afterAll(() => rmSync(work, {recursive: true, force: true}))
 
 describe('the packed package', () => {
   it('ships the built CLI, the manifest and the Lambda bundle, and no sources or tests', () => {

@@ -1,6 +1,4 @@
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {readFile, rm} from 'node:fs/promises'
 
 import {GetItemCommand, PutItemCommand, ScanCommand, type ScanCommandOutput} from '@aws-sdk/client-dynamodb'
 import {
@@ -17,9 +15,10 @@ import {type LocalPipeline, type LocalPipelineOptions, startLocalPipeline} from 
 import {objectCreatedEvent} from '#local/events.js'
 import {type Notification, OutboxNotifier} from '#processor/notifier.js'
 import {localClients, localTarget} from '#local/target.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 export async function temporaryDir(prefix = 'eventpulse-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix))
+  return tempDir(prefix)
 }
 
 /**

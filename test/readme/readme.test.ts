@@ -1,11 +1,12 @@
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 
 import {afterAll, expect, it} from 'vitest'
 
 import {PROJECT_ROOT} from '../helpers/run-cli.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 // The README's runnable command blocks (```sh readme-test), run as one bash script, line by line as a new user would
 // type them, from this clone: in a fresh home, with `npm install -g` installing into a fresh prefix. The block marked
@@ -33,22 +34,22 @@ function readmeScript(readme: string): string {
 
 const packed = () => readdirSync(PROJECT_ROOT).filter((name) => /^eventpulse-.*\.tgz$/.test(name))
 const packedBefore = new Set(packed())
-/** The fresh home the walk-through runs in (its npm prefix holds a whole install): removed afterwards. */
-let home: string | undefined
 
 afterAll(() => {
-  if (home) rmSync(home, {recursive: true, force: true})
   for (const name of packed()) if (!packedBefore.has(name)) rmSync(join(PROJECT_ROOT, name))
 })
 
 it('runs the README, line by line, on a fresh machine', async () => {
   const script = readmeScript(readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8'))
   expect(script).toContain('npm install -g')
-  home = mkdtempSync(join(tmpdir(), 'eventpulse-readme-'))
+  // A fresh home (its npm prefix holds a whole install), removed afterwards.
+  const home = tempDir('eventpulse-readme-')
   const prefix = join(home, 'npm-global')
   const env: NodeJS.ProcessEnv = {
     PATH: [join(prefix, 'bin'), dirname(process.execPath), '/usr/bin', '/bin'].join(':'),
     HOME: home,
+    // Its temporary files go where this test's are checked and removed (test/helpers/file-tmpdir.ts).
+    TMPDIR: tmpdir(),
     LANG: 'C.UTF-8',
     NO_COLOR: '1',
     // npm: install globally into the fresh prefix; packages from this machine's cache (there is no network here),

@@ -1,5 +1,4 @@
-import {mkdtemp, open} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {open} from 'node:fs/promises'
 import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
 
@@ -8,6 +7,7 @@ import {expect, it, vi} from 'vitest'
 import {MAX_BATCH_OBJECT_BYTES} from '#contract/limits.js'
 import {checkBatch} from '#record/check-batch.js'
 import {validatePaths, validationLines} from '#validate/validate-files.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 // The record limit lowered to 2 records (a million records would take minutes here), the text limit to 1,000 bytes;
 // the object byte limit is the real one.
@@ -45,7 +45,7 @@ it('a batch of exactly the byte limit is read; one byte more is refused whole, u
 
 it('validate refuses a batch file over the byte limit without reading it', async () => {
   // A sparse file: its size is past the limit, and nothing of it is stored (or read).
-  const file = join(await mkdtemp(join(tmpdir(), 'eventpulse-batch-limit-')), 'huge.ndjson')
+  const file = join(tempDir('eventpulse-batch-limit-'), 'huge.ndjson')
   const handle = await open(file, 'w')
   await handle.truncate(MAX_BATCH_OBJECT_BYTES + 1)
   await handle.close()

@@ -1,5 +1,4 @@
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {constants, gunzipSync, gzipSync} from 'node:zlib'
 
@@ -9,6 +8,7 @@ import {batchLines, UnreadableBatchError} from '#record/batch-lines.js'
 import {checkBatch} from '#record/check-batch.js'
 import {validatePaths, validationLines} from '#validate/validate-files.js'
 import {isBatchName} from '#contract/batch-names.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 const chunksOf = async function* (text: string | Buffer, size = 7) {
   const bytes = Buffer.from(text)
@@ -94,7 +94,7 @@ describe('batch files', () => {
   })
 
   it('are reported by validate as path:line:column with the record number, and a verdict counting records', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'eventpulse-batch-'))
+    const dir = tempDir('eventpulse-batch-')
     const file = join(dir, 'catalog.ndjson')
     await writeFile(file, [JSON.stringify(track(1)), '{"ArtistID": "A"}', JSON.stringify(track(3))].join('\n'))
     const result = await validatePaths([file])
@@ -161,37 +161,31 @@ describe('batch files', () => {
   })
 
   it('list their first 100 problems, then count the rest by reason; validate says how many more there are', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'eventpulse-batch-'))
-    try {
-      const file = join(dir, 'catalog.ndjson')
-      const lines = [
-        JSON.stringify(track(1)),
-        ...Array(119).fill('{"ArtistID":'), // invalid-json
-        ...Array(30).fill('{"ArtistID": "A"}'), // schema
-      ]
-      await writeFile(file, lines.join('\n'))
-      const result = await validatePaths([file])
-      expect(result.files[0].records).toEqual({valid: 1, invalid: 149})
-      expect(result.files[0].errors).toHaveLength(100)
-      expect(result.files[0].errors.at(-1)).toMatchObject({line: 101, reason: 'invalid-json'})
-      expect(result.files[0].moreProblems).toEqual({count: 49, reasons: {'invalid-json': 19, schema: 30}})
-      const printed = validationLines(result)
-      expect(printed).toHaveLength(103)
-      expect(printed.slice(-3)).toEqual([
-        `${file}: 49 more problems not shown (19 invalid-json, 30 schema).`,
-        `${file}: 150 records, 1 valid, 149 invalid (file invalid).`,
-        'Checked 1 file: 0 valid, 1 invalid.',
-      ])
-      // What stopped the reading is listed after the first 100, however many came before it.
-      const cut = gzipSync(lines.join('\n'))
-      const broken = await checkBatch(chunksOf(cut.subarray(0, cut.length - 20), 4096), {gzip: true})
-      expect(broken.problems).toHaveLength(101)
-      expect(broken.problems[100]).toMatchObject({line: broken.valid + broken.invalid, reason: 'invalid-json'})
-      expect(broken.problems[100].message).toMatch(
-        /^not readable as gzip past record \d+: the gzip data cannot be read/,
-      )
-    } finally {
-      await rm(dir, {recursive: true, force: true})
-    }
+    const dir = tempDir('eventpulse-batch-')
+    const file = join(dir, 'catalog.ndjson')
+    const lines = [
+      JSON.stringify(track(1)),
+      ...Array(119).fill('{"ArtistID":'), // invalid-json
+      ...Array(30).fill('{"ArtistID": "A"}'), // schema
+    ]
+    await writeFile(file, lines.join('\n'))
+    const result = await validatePaths([file])
+    expect(result.files[0].records).toEqual({valid: 1, invalid: 149})
+    expect(result.files[0].errors).toHaveLength(100)
+    expect(result.files[0].errors.at(-1)).toMatchObject({line: 101, reason: 'invalid-json'})
+    expect(result.files[0].moreProblems).toEqual({count: 49, reasons: {'invalid-json': 19, schema: 30}})
+    const printed = validationLines(result)
+    expect(printed).toHaveLength(103)
+    expect(printed.slice(-3)).toEqual([
+      `${file}: 49 more problems not shown (19 invalid-json, 30 schema).`,
+      `${file}: 150 records, 1 valid, 149 invalid (file invalid).`,
+      'Checked 1 file: 0 valid, 1 invalid.',
+    ])
+    // What stopped the reading is listed after the first 100, however many came before it.
+    const cut = gzipSync(lines.join('\n'))
+    const broken = await checkBatch(chunksOf(cut.subarray(0, cut.length - 20), 4096), {gzip: true})
+    expect(broken.problems).toHaveLength(101)
+    expect(broken.problems[100]).toMatchObject({line: broken.valid + broken.invalid, reason: 'invalid-json'})
+    expect(broken.problems[100].message).toMatch(/^not readable as gzip past record \d+: the gzip data cannot be read/)
   })
 })

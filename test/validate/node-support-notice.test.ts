@@ -1,10 +1,7 @@
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-
 import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import {quietAwsSdkNodeWarning} from '#cli/node-support-notice.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 const VARIABLE = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'
 
@@ -24,7 +21,7 @@ describe('the Node support notice', () => {
   })
 
   it('silences the SDK and says it once, not on every command', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'eventpulse-notice-'))
+    const cache = tempDir('eventpulse-notice-')
     expect(noticeFor(cache, '20.20.2')).toMatch(
       /Node 20\.20\.2 works, but AWS SDK releases from January 2027 need Node 22/,
     )
@@ -33,7 +30,7 @@ describe('the Node support notice', () => {
   })
 
   it('says nothing on Node 22 and later, nor for commands that never use AWS', () => {
-    expect(noticeFor(mkdtempSync(join(tmpdir(), 'eventpulse-notice-')), '22.23.3')).toBe('')
-    expect(noticeFor(mkdtempSync(join(tmpdir(), 'eventpulse-notice-')), '20.20.2', false)).toBe('')
+    expect(noticeFor(tempDir('eventpulse-notice-'), '22.23.3')).toBe('')
+    expect(noticeFor(tempDir('eventpulse-notice-'), '20.20.2', false)).toBe('')
   })
 })

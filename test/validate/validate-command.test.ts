@@ -1,16 +1,16 @@
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import {PROJECT_ROOT, runCli} from '../helpers/run-cli.js'
+import {tempDir} from '../helpers/temp-dirs.js'
 
 const VALID = JSON.stringify({ArtistID: {S: 'Knock2'}, ItemID: {S: 'TRACK#FeelULuvMe'}, Duration: {N: '234'}})
 let dir: string
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'eventpulse-validate-'))
+  dir = tempDir('eventpulse-validate-')
   mkdirSync(join(dir, 'catalog/nested'), {recursive: true})
   writeFileSync(join(dir, 'catalog/good.json'), VALID)
   writeFileSync(join(dir, 'catalog/nested/plain.json'), '{"ArtistID":"Knock2","ItemID":"TRACK#X","Features":["Isoxo"]}')

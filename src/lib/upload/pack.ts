@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {mkdtemp, writeFile} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -26,6 +26,8 @@ export interface Packing {
   packed: PackedFile[]
   /** Files not packed because their record is invalid (when validating). */
   invalid: UploadedFile[]
+  /** The temporary directory holding the batch files, until removeBatchFiles. */
+  directory: string
 }
 
 /**
@@ -33,7 +35,7 @@ export interface Packing {
  * in the files' order. A record's own line breaks are made spaces (JSON allows no raw line break inside a string, so
  * the record is the same); its bytes are otherwise kept as they are. A batch's key is `batch-<digest of its content>.ndjson` under the prefix: the same files
  * give the same batches, so re-running the command sends the same uploads again (never duplicates of themselves).
- * The batch files are written to a temporary directory and sent from there.
+ * The batch files are written to a temporary directory and sent from there; removeBatchFiles removes them after.
  */
 export async function packIntoBatches(
   planned: PlannedFile[],
@@ -41,7 +43,7 @@ export async function packIntoBatches(
   options: {validate: boolean; prefix?: string},
 ): Promise<Packing> {
   const directory = await mkdtemp(join(tmpdir(), 'eventpulse-batch-'))
-  const packing: Packing = {batches: [], packed: [], invalid: []}
+  const packing: Packing = {batches: [], packed: [], invalid: [], directory}
   let lines: Buffer[] = []
   let files: string[] = []
   const flush = async () => {
@@ -57,22 +59,32 @@ export async function packIntoBatches(
     lines = []
     files = []
   }
-  for (const entry of planned) {
-    const body = await readInput(entry.file)
-    // A blank file would be a blank line, which a batch skips: it is refused even unvalidated, never lost.
-    const check = options.validate || isBlank(body) ? checkRecord(body) : undefined
-    if (check) {
-      const report = reportFor(entry.file, check)
-      if (!report.valid) {
-        const {file, reason, errors} = report
-        packing.invalid.push({file, key: entry.key, size: body.length, status: 'invalid', reason, errors})
-        continue
+  try {
+    for (const entry of planned) {
+      const body = await readInput(entry.file)
+      // A blank file would be a blank line, which a batch skips: it is refused even unvalidated, never lost.
+      const check = options.validate || isBlank(body) ? checkRecord(body) : undefined
+      if (check) {
+        const report = reportFor(entry.file, check)
+        if (!report.valid) {
+          const {file, reason, errors} = report
+          packing.invalid.push({file, key: entry.key, size: body.length, status: 'invalid', reason, errors})
+          continue
+        }
       }
+      lines.push(Buffer.from(body.map((byte) => (byte === 0x0a || byte === 0x0d ? 0x20 : byte))))
+      files.push(entry.file.displayPath)
+      if (lines.length === size) await flush()
     }
-    lines.push(Buffer.from(body.map((byte) => (byte === 0x0a || byte === 0x0d ? 0x20 : byte))))
-    files.push(entry.file.displayPath)
-    if (lines.length === size) await flush()
+    await flush()
+  } catch (error) {
+    await removeBatchFiles(packing)
+    throw error
   }
-  await flush()
   return packing
+}
+
+/** Removes the batch files: after the upload, whether it sent them or stopped. */
+export async function removeBatchFiles(packing: Packing): Promise<void> {
+  await rm(packing.directory, {recursive: true, force: true})
 }
