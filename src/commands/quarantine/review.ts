@@ -9,7 +9,7 @@ import {acceptConflict, applyAccept, planAccept} from '#quarantine/accept.js'
 import type {Notifier} from '#processor/notifier.js'
 import {targetArguments} from '#aws/target-flags.js'
 import {QUARANTINE_REASONS, QUARANTINE_RETENTION_DAYS} from '#contract/pipeline-contract.js'
-import {CliError, interruptedError} from '#core/errors.js'
+import {CliError, interruptedError, usageError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {interruptible} from '#core/interrupt.js'
 import {commonFlags} from '#cli/common-flags.js'
@@ -62,9 +62,16 @@ ${ADMIN_ROLE_HELP}`
   static flags = {
     ...pipelineFlags('quarantineBucket', 'processingBucket', 'table', 'historyTable', 'topicArn'),
     prefix: Flags.string({description: 'Only entries of source keys starting with this.'}),
+    // Named in the description rather than as oclif `options`, whose list wraps at 80 columns into a lone word.
     reason: Flags.string({
-      description: 'Only entries quarantined for this reason.',
-      options: Object.keys(QUARANTINE_REASONS),
+      description: `Only entries quarantined for this reason: ${Object.keys(QUARANTINE_REASONS).join(', ')}.`,
+      async parse(reason) {
+        if (reason in QUARANTINE_REASONS) return reason
+        throw usageError(
+          `Not a quarantine reason: ${reason}`,
+          `Use one of ${Object.keys(QUARANTINE_REASONS).join(', ')}.`,
+        )
+      },
     }),
     concurrency: commonFlags.concurrency,
   }
