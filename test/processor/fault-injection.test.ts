@@ -142,6 +142,12 @@ test(`${OBJECTS} objects with ${FAULT_RATE * 100}% of S3, DynamoDB and notificat
   // the second is stored. Either way the second upload ends somewhere, and the first nowhere else.
   for (const {key, replacement} of uploads.filter((u) => u.kind === 'replaced')) {
     const [first, second] = [...sent.get(key)!.keys()]
+    // The processing bucket refused the changed upload (412) while the first one still waited there with a dead
+    // letter: the sender was told, so only the first upload has to end somewhere, once.
+    if (second === undefined) {
+      expect(places(final, key), `the refused change of ${key}: its first upload`).toBe(1)
+      continue
+    }
     const secondPlace = final.storedEtag.get(key) === second ? 'stored' : final.quarantinedEtags.get(key)?.[0]
     expect(secondPlace, `the changed upload of ${key}`).toBeDefined()
     if (secondPlace === 'stored') expect(final.quarantined.get(key)).toBeUndefined()
