@@ -27,7 +27,7 @@ function details(
       return `(${item}${from}, ${outcome.at ?? 'time unknown'})`
     }
     case 'replaced':
-      return `(${item}: a new version, the earlier one in \`eventpulse items history\`, ${outcome.at ?? 'time unknown'})`
+      return `(${item}: version ${outcome.version ?? '?'}, the earlier one in \`eventpulse items history\`, ${outcome.at ?? 'time unknown'})`
     case 'unchanged':
       return `(already stored exactly so as ${item}; nothing changed, ${outcome.at ?? 'time unknown'})`
     case 'quarantined':
