@@ -1,7 +1,14 @@
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {CreateTableCommand, DescribeTableCommand, PutItemCommand, QueryCommand} from '@aws-sdk/client-dynamodb'
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb'
 import {Validations} from 'aws-cdk-lib'
 import {Match, type Template} from 'aws-cdk-lib/assertions'
 import * as s3 from 'aws-cdk-lib/aws-s3'
@@ -409,15 +416,30 @@ describe('the EventPulse stack, default configuration', () => {
       })
     })
 
-    it('has its history index made by the local pipeline too, also in a data dir made before the index', async () => {
-      const directory = tempDir('eventpulse-history-')
+    /** A described table's indexes, as a template declares them. */
+    const indexesOf = (table: TableDescription) =>
+      table.GlobalSecondaryIndexes!.map(({IndexName, KeySchema, Projection}) => ({IndexName, KeySchema, Projection}))
+
+    /** Runs `use` against a local DynamoDB of its own (an empty data dir), closed afterwards. */
+    const withLocalDynamoDb = async (use: (dynamodb: DynamoDBClient) => Promise<void>) => {
       const credentials = newLocalCredentials()
-      const emulator = await startDynamoDb({path: directory, host: '127.0.0.1', port: 0, credentials: [credentials]})
+      const path = tempDir('eventpulse-table-')
+      const emulator = await startDynamoDb({path, host: '127.0.0.1', port: 0, credentials: [credentials]})
       const {s3, dynamodb} = localClients({
         endpoints: {s3: emulator.endpoint, dynamodb: emulator.endpoint},
         credentials,
       })
       try {
+        await use(dynamodb)
+      } finally {
+        s3.destroy()
+        dynamodb.destroy()
+        await emulator.close()
+      }
+    }
+
+    it('has its history index made by the local pipeline too, also in a data dir made before the index', async () => {
+      await withLocalDynamoDb(async (dynamodb) => {
         // The history table as an earlier version made it: keys only, no index, one version kept.
         await dynamodb.send(
           new CreateTableCommand({
@@ -447,13 +469,7 @@ describe('the EventPulse stack, default configuration', () => {
 
         const {Table: local} = await dynamodb.send(new DescribeTableCommand({TableName: 'history'}))
         const stack = resources[ids.history].Properties
-        expect(
-          local!.GlobalSecondaryIndexes!.map(({IndexName, KeySchema, Projection}) => ({
-            IndexName,
-            KeySchema,
-            Projection,
-          })),
-        ).toEqual(stack.GlobalSecondaryIndexes)
+        expect(indexesOf(local!)).toEqual(stack.GlobalSecondaryIndexes)
         const {Items} = await dynamodb.send(
           new QueryCommand({
             TableName: 'history',
@@ -463,22 +479,11 @@ describe('the EventPulse stack, default configuration', () => {
           }),
         )
         expect(Items).toEqual([kept])
-      } finally {
-        s3.destroy()
-        dynamodb.destroy()
-        await emulator.close()
-      }
+      })
     })
 
     it('is shaped like the table the local pipeline creates: the same keys, attributes and indexes', async () => {
-      const directory = tempDir('eventpulse-table-')
-      const credentials = newLocalCredentials()
-      const emulator = await startDynamoDb({path: directory, host: '127.0.0.1', port: 0, credentials: [credentials]})
-      const {s3, dynamodb} = localClients({
-        endpoints: {s3: emulator.endpoint, dynamodb: emulator.endpoint},
-        credentials,
-      })
-      try {
+      await withLocalDynamoDb(async (dynamodb) => {
         await ensureTable(dynamodb, 'catalog')
         const {Table: local} = await dynamodb.send(new DescribeTableCommand({TableName: 'catalog'}))
         const stack = resources[ids.table].Properties
@@ -486,19 +491,9 @@ describe('the EventPulse stack, default configuration', () => {
           a.AttributeName!.localeCompare(b.AttributeName!)
         expect(local!.KeySchema).toEqual(stack.KeySchema)
         expect([...local!.AttributeDefinitions!].sort(byName)).toEqual([...stack.AttributeDefinitions].sort(byName))
-        expect(
-          local!.GlobalSecondaryIndexes!.map(({IndexName, KeySchema, Projection}) => ({
-            IndexName,
-            KeySchema,
-            Projection,
-          })),
-        ).toEqual(stack.GlobalSecondaryIndexes)
+        expect(indexesOf(local!)).toEqual(stack.GlobalSecondaryIndexes)
         expect(local!.BillingModeSummary?.BillingMode).toBe(stack.BillingMode)
-      } finally {
-        s3.destroy()
-        dynamodb.destroy()
-        await emulator.close()
-      }
+      })
     })
   })
 
