@@ -9,7 +9,13 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import {Construct} from 'constructs'
 
 import {ACCOUNT_ID} from '#contract/deploy-settings.js'
-import {REPLACE_PREFIX, SELFTEST_ARTIST_ID, SELFTEST_PREFIX, SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
+import {
+  HISTORY_SOURCE_KEY_INDEX,
+  REPLACE_PREFIX,
+  SELFTEST_ARTIST_ID,
+  SELFTEST_PREFIX,
+  SOURCE_KEY_INDEX,
+} from '#contract/pipeline-contract.js'
 import {TOPIC_KEY_PUBLISH_ACTIONS} from './notifications.js'
 
 /** A trusted principal as configured: a 12-digit account id or an IAM ARN (user, role, or account root). */
@@ -119,8 +125,11 @@ export class Access extends Construct {
               actions: ['s3:ListBucket'],
               resources: [processingBucket.bucketArn, quarantineBucket.bucketArn],
             }),
-            // `items history` reads an item's earlier versions.
-            new iam.PolicyStatement({actions: ['dynamodb:Query'], resources: [historyTable.tableArn]}),
+            // `items history` reads an item's earlier versions; `status` finds a replaced upload's version by its key.
+            new iam.PolicyStatement({
+              actions: ['dynamodb:Query'],
+              resources: [historyTable.tableArn, `${historyTable.tableArn}/index/${HISTORY_SOURCE_KEY_INDEX}`],
+            }),
             // Never object content, in either bucket: a quarantined upload's reason is a tag on its entry.
             new iam.PolicyStatement({
               actions: ['s3:GetObjectTagging'],
@@ -162,7 +171,11 @@ export class Access extends Construct {
             new iam.PolicyStatement({actions: ['s3:ListBucket'], resources: [processingBucket.bucketArn]}),
             new iam.PolicyStatement({
               actions: ['dynamodb:Query'],
-              resources: [`${table.tableArn}/index/${SOURCE_KEY_INDEX}`, outcomesTable.tableArn],
+              resources: [
+                `${table.tableArn}/index/${SOURCE_KEY_INDEX}`,
+                outcomesTable.tableArn,
+                `${historyTable.tableArn}/index/${HISTORY_SOURCE_KEY_INDEX}`,
+              ],
             }),
             // `dead-letters list` reads the dead-letter queues without consuming them (receive, then visible again;
             // the batch calls need the same actions) and `clear` deletes messages; whether a letter's object still

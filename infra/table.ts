@@ -79,6 +79,14 @@ export class HistoryTable extends Construct {
       timeToLiveAttribute: HISTORY_TABLE.attributes.expiresAt,
       ...onDemandRecoverableEncrypted(props.removalPolicy),
       replicas: props.replicaRegions.map((region) => ({region})),
+      globalSecondaryIndexes: [
+        {
+          indexName: HISTORY_TABLE.sourceKeyIndex.name,
+          partitionKey: stringAttribute(HISTORY_TABLE.sourceKeyIndex.partitionKey),
+          projectionType: dynamodb.ProjectionType[HISTORY_TABLE.sourceKeyIndex.projection],
+          nonKeyAttributes: [...HISTORY_TABLE.sourceKeyIndex.nonKeyAttributes],
+        },
+      ],
     })
   }
 }

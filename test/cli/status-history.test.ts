@@ -86,6 +86,7 @@ describe('status KEY', () => {
         at: '2026-01-01T10:00:00.000Z',
         etag: etag('1'),
         item: {ArtistID: 'Bonobo', ItemID: 'TRACK#Kerala'},
+        version: 1,
       },
     ])
   })

@@ -1,7 +1,14 @@
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {DescribeTableCommand} from '@aws-sdk/client-dynamodb'
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb'
 import {Validations} from 'aws-cdk-lib'
 import {Match, type Template} from 'aws-cdk-lib/assertions'
 import * as s3 from 'aws-cdk-lib/aws-s3'
@@ -25,7 +32,7 @@ import {
   SWEEP_REQUEST,
   TABLE_KEY,
 } from '#contract/pipeline-contract.js'
-import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
+import {DEFAULT_STUCK_AFTER_SECONDS, HISTORY_SOURCE_KEY_INDEX} from '#contract/pipeline-contract.js'
 import {newLocalCredentials} from '#local/credentials.js'
 import {startDynamoDb} from '#local/emulators.js'
 import {ensureTable} from '#local/table.js'
@@ -392,15 +399,91 @@ describe('the EventPulse stack, default configuration', () => {
       ])
     })
 
-    it('is shaped like the table the local pipeline creates: the same keys, attributes and indexes', async () => {
-      const directory = tempDir('eventpulse-table-')
+    it('has a history index by source key, so `status` finds a replaced upload whose version another replaced', () => {
+      expect(resources[ids.history].Properties.GlobalSecondaryIndexes).toEqual([
+        {
+          IndexName: HISTORY_SOURCE_KEY_INDEX,
+          KeySchema: [{AttributeName: 'ep_source_key', KeyType: 'HASH'}],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: ['ArtistID', 'ItemID', 'ep_source_etag', 'ep_ingested_at', 'ep_change'],
+          },
+        },
+      ])
+      expect(resources[ids.history].Properties.AttributeDefinitions).toContainEqual({
+        AttributeName: 'ep_source_key',
+        AttributeType: 'S',
+      })
+    })
+
+    /** A described table's indexes, as a template declares them. */
+    const indexesOf = (table: TableDescription) =>
+      table.GlobalSecondaryIndexes!.map(({IndexName, KeySchema, Projection}) => ({IndexName, KeySchema, Projection}))
+
+    /** Runs `use` against a local DynamoDB of its own (an empty data dir), closed afterwards. */
+    const withLocalDynamoDb = async (use: (dynamodb: DynamoDBClient) => Promise<void>) => {
       const credentials = newLocalCredentials()
-      const emulator = await startDynamoDb({path: directory, host: '127.0.0.1', port: 0, credentials: [credentials]})
+      const path = tempDir('eventpulse-table-')
+      const emulator = await startDynamoDb({path, host: '127.0.0.1', port: 0, credentials: [credentials]})
       const {s3, dynamodb} = localClients({
         endpoints: {s3: emulator.endpoint, dynamodb: emulator.endpoint},
         credentials,
       })
       try {
+        await use(dynamodb)
+      } finally {
+        s3.destroy()
+        dynamodb.destroy()
+        await emulator.close()
+      }
+    }
+
+    it('has its history index made by the local pipeline too, also in a data dir made before the index', async () => {
+      await withLocalDynamoDb(async (dynamodb) => {
+        // The history table as an earlier version made it: keys only, no index, one version kept.
+        await dynamodb.send(
+          new CreateTableCommand({
+            TableName: 'history',
+            BillingMode: 'PAY_PER_REQUEST',
+            KeySchema: [
+              {AttributeName: 'ItemKey', KeyType: 'HASH'},
+              {AttributeName: 'Version', KeyType: 'RANGE'},
+            ],
+            AttributeDefinitions: [
+              {AttributeName: 'ItemKey', AttributeType: 'S'},
+              {AttributeName: 'Version', AttributeType: 'N'},
+            ],
+          }),
+        )
+        const kept = {
+          ItemKey: {S: '["Caribou","TRACK#Sun"]'},
+          Version: {N: '1'},
+          ArtistID: {S: 'Caribou'},
+          ItemID: {S: 'TRACK#Sun'},
+          ep_source_key: {S: 'replace/sun.json'},
+        }
+        await dynamodb.send(new PutItemCommand({TableName: 'history', Item: kept}))
+
+        await ensureTable(dynamodb, 'catalog', 'outcomes', 'history')
+        await ensureTable(dynamodb, 'catalog', 'outcomes', 'history')
+
+        const {Table: local} = await dynamodb.send(new DescribeTableCommand({TableName: 'history'}))
+        const stack = resources[ids.history].Properties
+        expect(indexesOf(local!)).toEqual(stack.GlobalSecondaryIndexes)
+        const {Items} = await dynamodb.send(
+          new QueryCommand({
+            TableName: 'history',
+            IndexName: HISTORY_SOURCE_KEY_INDEX,
+            KeyConditionExpression: 'ep_source_key = :key',
+            ExpressionAttributeValues: {':key': {S: 'replace/sun.json'}},
+          }),
+        )
+        expect(Items).toEqual([kept])
+      })
+    })
+
+    it('is shaped like the table the local pipeline creates: the same keys, attributes and indexes', async () => {
+      await withLocalDynamoDb(async (dynamodb) => {
         await ensureTable(dynamodb, 'catalog')
         const {Table: local} = await dynamodb.send(new DescribeTableCommand({TableName: 'catalog'}))
         const stack = resources[ids.table].Properties
@@ -408,19 +491,9 @@ describe('the EventPulse stack, default configuration', () => {
           a.AttributeName!.localeCompare(b.AttributeName!)
         expect(local!.KeySchema).toEqual(stack.KeySchema)
         expect([...local!.AttributeDefinitions!].sort(byName)).toEqual([...stack.AttributeDefinitions].sort(byName))
-        expect(
-          local!.GlobalSecondaryIndexes!.map(({IndexName, KeySchema, Projection}) => ({
-            IndexName,
-            KeySchema,
-            Projection,
-          })),
-        ).toEqual(stack.GlobalSecondaryIndexes)
+        expect(indexesOf(local!)).toEqual(stack.GlobalSecondaryIndexes)
         expect(local!.BillingModeSummary?.BillingMode).toBe(stack.BillingMode)
-      } finally {
-        s3.destroy()
-        dynamodb.destroy()
-        await emulator.close()
-      }
+      })
     })
   })
 
@@ -816,7 +889,10 @@ describe('the EventPulse stack, default configuration', () => {
         {Effect: 'Deny', Action: 's3:PutObject', Resource: {'Fn::Join': ['', [arn(ids.processing), '/selftest/*']]}},
         {Effect: 'Deny', Action: 's3:PutObject', Resource: {'Fn::Join': ['', [arn(ids.processing), '/replace/*']]}},
         allow('s3:ListBucket', [arn(ids.processing), arn(ids.quarantine)]),
-        allow('dynamodb:Query', arn(ids.history)),
+        allow('dynamodb:Query', [
+          arn(ids.history),
+          {'Fn::Join': ['', [arn(ids.history), `/index/${HISTORY_SOURCE_KEY_INDEX}`]]},
+        ]),
         allow('s3:GetObjectTagging', objectsBelow(ids.quarantine)),
         allow(
           ['dynamodb:GetItem', 'dynamodb:Query'],
@@ -854,6 +930,7 @@ describe('the EventPulse stack, default configuration', () => {
         allow('dynamodb:Query', [
           {'Fn::Join': ['', [arn(ids.table), `/index/${SOURCE_KEY_INDEX}`]]},
           arn(ids.outcomes),
+          {'Fn::Join': ['', [arn(ids.history), `/index/${HISTORY_SOURCE_KEY_INDEX}`]]},
         ]),
         // `dead-letters list|clear`: the two dead-letter queues only, and no SendMessage, purge or queue changes.
         allow(

@@ -122,3 +122,16 @@ test("a foreign client set up by `local env` signs as the uploader, refused unde
   await expect(put(uploader, 'drop/foreign-uploader.json')).resolves.toBeDefined()
   await expect(put(admin, 'replace/foreign-admin.json')).resolves.toBeDefined()
 })
+
+test('two refreshes of one item under different keys, at the same time: both --wait runs end, each a replacement', async () => {
+  const race = (streams: number) =>
+    JSON.stringify({ArtistID: 'Refresh', ItemID: 'TRACK#Race', EntityType: 'Track', Streams: streams})
+  expect((await runCli(['upload', file('race.json', race(1)), '--local', '--wait'], {env})).exitCode).toBe(0)
+  const refreshes = await Promise.all(
+    ['race-a.json', 'race-b.json'].map((name, index) =>
+      runCli(['upload', file(name, race(10 + index)), '--local', '--wait', '--replace', '--timeout', '20s'], {env}),
+    ),
+  )
+  expect(refreshes.map(({exitCode}) => exitCode)).toEqual([0, 0])
+  for (const {stdout} of refreshes) expect(stdout).toContain('1 replaced, 0 stored')
+})

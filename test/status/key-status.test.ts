@@ -64,32 +64,36 @@ describe('status of a key', () => {
     expect(times).toEqual([...times].sort((a, b) => b - a))
   })
 
-  it('of a key under replace/ sent twice: the earlier upload, replaced in turn, is still found replaced', async () => {
+  // What the quarantine-admin (who may always replace) puts under replace/.
+  const putAsAdmin = async (key: string, body: string) => {
     const admin = localClients({
       endpoints: t.pipeline.state.endpoints,
       credentials: t.pipeline.state.roleCredentials.quarantineAdmin,
     }).s3
+    try {
+      const {ETag} = await admin.send(
+        new PutObjectCommand({Bucket: t.pipeline.state.processingBucket, Key: key, Body: body, IfNoneMatch: '*'}),
+      )
+      return ETag!.replaceAll('"', '')
+    } finally {
+      admin.destroy()
+    }
+  }
+
+  it('of a key under replace/ sent twice: the earlier upload, replaced in turn, is still found replaced', async () => {
     const key = 'replace/refresh.json'
     const body = (streams: number) =>
       JSON.stringify({ArtistID: 'Caribou', ItemID: 'TRACK#Refresh', EntityType: 'Track', Streams: streams})
     await t.upload('refresh/first.json', body(1))
     await t.pipeline.idle()
     const refresh = async (streams: number) => {
-      const {ETag} = await admin.send(
-        new PutObjectCommand({
-          Bucket: t.pipeline.state.processingBucket,
-          Key: key,
-          Body: body(streams),
-          IfNoneMatch: '*',
-        }),
-      )
+      const etag = await putAsAdmin(key, body(streams))
       await t.pipeline.idle()
       await new Promise((resolve) => setTimeout(resolve, 5))
-      return ETag!.replaceAll('"', '')
+      return etag
     }
     const first = await refresh(2)
     await refresh(3)
-    admin.destroy()
 
     const {history} = await keyHistory(target, key)
     expect(history!.map(({state, etag}) => [state, etag === first])).toEqual([
@@ -97,6 +101,31 @@ describe('status of a key', () => {
       ['replaced', true],
     ])
     expect(await keyStatus(target, key, {etag: first})).toMatchObject({state: 'replaced'})
+  })
+
+  it('of two keys under replace/ racing for one item: each is replaced, with its own version', async () => {
+    const body = (streams: number) =>
+      JSON.stringify({ArtistID: 'Caribou', ItemID: 'TRACK#Race', EntityType: 'Track', Streams: streams})
+    await t.upload('race/first.json', body(1))
+    await t.pipeline.idle()
+    const keys = ['replace/race-a.json', 'replace/race-b.json']
+    const etags = await Promise.all(keys.map((key, index) => putAsAdmin(key, body(10 + index))))
+    await t.pipeline.idle()
+
+    const statuses = await Promise.all(keys.map((key, index) => keyStatus(target, key, {etag: etags[index]})))
+    expect(statuses.map(({state, item}) => ({state, item}))).toEqual([
+      {state: 'replaced', item: {ArtistID: 'Caribou', ItemID: 'TRACK#Race'}},
+      {state: 'replaced', item: {ArtistID: 'Caribou', ItemID: 'TRACK#Race'}},
+    ])
+    // The stored item was version 1: the two replacements made versions 2 and 3, one each.
+    expect(statuses.map(({version}) => version).sort()).toEqual([2, 3])
+    // What `upload --wait` does for each of them.
+    const waited = await waitForOutcomes(
+      target,
+      keys.map((key, index) => ({key, etag: etags[index]})),
+      {timeoutMs: 2000},
+    )
+    expect(waited.timedOut).toBe(false)
   })
 
   it('of a key never uploaded is not found, with an empty history', async () => {

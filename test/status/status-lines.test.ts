@@ -19,6 +19,12 @@ describe('outcomeLine', () => {
     )
   })
 
+  it('names the version a replacement made, where the earlier ones are, and when', () => {
+    expect(outcomeLine({key: 'replace/a.json', state: 'replaced', at, item, version: 3})).toBe(
+      `replaced     replace/a.json  (Bonobo / TRACK#Kerala: version 3, the earlier one in \`eventpulse items history\`, ${at})`,
+    )
+  })
+
   it('says an unchanged record was already stored, as which item', () => {
     expect(outcomeLine({key: 'a.json', state: 'unchanged', at, item})).toBe(
       `unchanged    a.json  (already stored exactly so as Bonobo / TRACK#Kerala; nothing changed, ${at})`,

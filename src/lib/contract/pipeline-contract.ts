@@ -130,6 +130,8 @@ export type ItemChange = keyof typeof ITEM_CHANGES
 /** The table's key and the index that finds a stored item by the object key it came from. */
 export const TABLE_KEY = {partition: 'ArtistID', sort: 'ItemID'} as const
 export const SOURCE_KEY_INDEX = 'BySourceKey'
+/** The history table's index of kept versions by the object key they came from (HISTORY_TABLE.sourceKeyIndex). */
+export const HISTORY_SOURCE_KEY_INDEX = 'VersionsBySourceKey'
 
 /**
  * SNS message attributes that subscriptions can filter on. A batch's one notification carries `kind` = `batch` and

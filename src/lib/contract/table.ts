@@ -1,4 +1,4 @@
-import {ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from './pipeline-contract.js'
+import {HISTORY_SOURCE_KEY_INDEX, ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from './pipeline-contract.js'
 
 /**
  * The catalog table's shape, defined once: the stack builds its table from it (infra/table.ts), the local pipeline
@@ -78,6 +78,23 @@ export const HISTORY_TABLE = {
     /** When this version stopped being the current one. */
     supersededAt: 'SupersededAt',
     expiresAt: 'ExpiresAt',
+  },
+  /**
+   * `status KEY` of an upload under REPLACE_PREFIX whose version the item no longer is (replaced in turn, by this key or
+   * another) finds it by its source key, as the catalog's SOURCE_KEY_INDEX finds current versions. It costs each kept
+   * version one index write and the projected attributes' storage; the processor makes no call more.
+   */
+  sourceKeyIndex: {
+    name: HISTORY_SOURCE_KEY_INDEX,
+    partitionKey: ITEM_METADATA.sourceKey,
+    projection: 'INCLUDE',
+    nonKeyAttributes: [
+      TABLE_KEY.partition,
+      TABLE_KEY.sort,
+      ITEM_METADATA.sourceEtag,
+      ITEM_METADATA.ingestedAt,
+      ITEM_METADATA.change,
+    ],
   },
 } as const
 

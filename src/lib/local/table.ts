@@ -1,4 +1,15 @@
-import {CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  paginateScan,
+  PutItemCommand,
+  waitUntilTableExists,
+  waitUntilTableNotExists,
+} from '@aws-sdk/client-dynamodb'
 
 import {CATALOG_TABLE, catalogKeyAttributes, HISTORY_TABLE, OUTCOMES_TABLE} from '#contract/table.js'
 
@@ -38,13 +49,38 @@ export function outcomesTableInput(table: string): CreateTableCommandInput {
 
 /** The CreateTable request for a history table shaped like the stack's: versions are numbers. */
 export function historyTableInput(table: string): CreateTableCommandInput {
+  const index = HISTORY_TABLE.sourceKeyIndex
   return {
     ...keyedTable(table, HISTORY_TABLE, [HISTORY_TABLE.partitionKey]),
     AttributeDefinitions: [
       {AttributeName: HISTORY_TABLE.partitionKey, AttributeType: 'S'},
       {AttributeName: HISTORY_TABLE.sortKey, AttributeType: 'N'},
+      {AttributeName: index.partitionKey, AttributeType: 'S'},
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: index.name,
+        KeySchema: [{AttributeName: index.partitionKey, KeyType: 'HASH'}],
+        Projection: {ProjectionType: index.projection, NonKeyAttributes: [...index.nonKeyAttributes]},
+      },
     ],
   }
+}
+
+/**
+ * A history table made by an earlier version, before it had its source-key index: dynalite cannot add an index to a
+ * table, so the table is made again with it and its versions put back (local data: a handful of versions).
+ */
+async function addHistoryIndex(dynamodb: DynamoDBClient, table: string): Promise<void> {
+  const {Table} = await dynamodb.send(new DescribeTableCommand({TableName: table}))
+  if (Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === HISTORY_TABLE.sourceKeyIndex.name)) return
+  const versions: Record<string, AttributeValue>[] = []
+  for await (const page of paginateScan({client: dynamodb}, {TableName: table})) versions.push(...(page.Items ?? []))
+  await dynamodb.send(new DeleteTableCommand({TableName: table}))
+  await waitUntilTableNotExists({client: dynamodb, maxWaitTime: 30, minDelay: 1, maxDelay: 1}, {TableName: table})
+  await dynamodb.send(new CreateTableCommand(historyTableInput(table)))
+  await waitUntilTableExists({client: dynamodb, maxWaitTime: 30, minDelay: 1, maxDelay: 1}, {TableName: table})
+  for (const version of versions) await dynamodb.send(new PutItemCommand({TableName: table, Item: version}))
 }
 
 async function createUnlessExists(dynamodb: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
@@ -64,5 +100,7 @@ export async function ensureTable(
 ): Promise<void> {
   await createUnlessExists(dynamodb, catalogTableInput(table))
   if (outcomesTable) await createUnlessExists(dynamodb, outcomesTableInput(outcomesTable))
-  if (historyTable) await createUnlessExists(dynamodb, historyTableInput(historyTable))
+  if (!historyTable) return
+  await createUnlessExists(dynamodb, historyTableInput(historyTable))
+  await addHistoryIndex(dynamodb, historyTable)
 }

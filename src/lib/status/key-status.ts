@@ -3,10 +3,11 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {mapConcurrently} from '#core/concurrency.js'
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {isReplaceKey, ITEM_CHANGES, ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
-import {HISTORY_TABLE, historyItemKey, OUTCOMES_TABLE} from '#contract/table.js'
+import {HISTORY_TABLE, OUTCOMES_TABLE} from '#contract/table.js'
 import {taggedEntriesOf} from '#quarantine/entries.js'
 import {findObject} from '#aws/list-objects.js'
 import type {BatchCounts} from '#processor/results.js'
+import {versionOf} from '#processor/versions.js'
 import {isBatchName} from '#contract/batch-names.js'
 import {checkRecord} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
@@ -33,6 +34,8 @@ export interface UploadOutcome {
   etag?: string
   /** The stored item (stored), or the one the record matched (unchanged). */
   item?: ItemKey
+  /** Which version of the item the upload made (stored, replaced). */
+  version?: number
   reason?: string
   message?: string
   /** The quarantine entry (`quarantine show` takes it). */
@@ -47,6 +50,7 @@ export interface KeyStatus {
   state: UploadState
   at?: string
   item?: ItemKey
+  version?: number
   reason?: string
   message?: string
   entry?: string
@@ -87,82 +91,81 @@ async function storedItems(target: PipelineTarget, key: string): Promise<UploadO
       ExpressionAttributeValues: {':key': {S: key}},
     }),
   )
-  const found = await Promise.all(
-    (response.Items ?? []).map(async (item) => [
-      {
-        state: (await isReplacement(target, key, item)) ? ('replaced' as const) : ('stored' as const),
+  const current = await Promise.all(
+    (response.Items ?? []).map(async (item) => {
+      const {replaced, version} = await howStored(target, key, item)
+      return {
+        state: replaced ? ('replaced' as const) : ('stored' as const),
         at: item[ITEM_METADATA.ingestedAt]?.S,
         etag: item[ITEM_METADATA.sourceEtag]?.S,
         item: itemKey(item),
-      },
-      ...(isReplaceKey(key) ? await earlierVersionsFrom(target, key, item) : []),
-    ]),
+        version,
+      }
+    }),
   )
-  return found.flat()
+  if (!isReplaceKey(key)) return current
+  // The current version may be kept too (by a replacement that then lost its race): it is listed once.
+  const kept = await keptVersionsOf(target, key)
+  return [...current, ...kept.filter((version) => !current.some((item) => item.etag === version.etag))]
 }
 
 /**
- * Earlier uploads of a key under REPLACE_PREFIX whose version a later upload of the same key replaced in turn (a
- * refresh sent twice): the item no longer names them, its history does. One Query of the item's history, where the
- * target knows the history table.
+ * Uploads of a key under REPLACE_PREFIX whose version the item no longer is: replaced in turn by a later upload of the
+ * same key (a refresh sent twice) or of another key (two refreshes racing for one item). The item no longer names
+ * them; its history does, found by source key through the history's index. One Query, where the target knows the
+ * history table.
  */
-async function earlierVersionsFrom(
-  target: PipelineTarget,
-  key: string,
-  current: Record<string, {S?: string}>,
-): Promise<UploadOutcome[]> {
+async function keptVersionsOf(target: PipelineTarget, key: string): Promise<UploadOutcome[]> {
   const table = target.resources.historyTable
   if (!table) return []
   const {paginateQuery} = await import('@aws-sdk/client-dynamodb')
-  const {ArtistID, ItemID} = itemKey(current)
   const outcomes: UploadOutcome[] = []
   const pages = paginateQuery(
     {client: tableClient(target)},
     {
       TableName: table,
-      KeyConditionExpression: '#item = :item',
-      FilterExpression: '#source = :key',
-      ExpressionAttributeNames: {'#item': HISTORY_TABLE.partitionKey, '#source': ITEM_METADATA.sourceKey},
-      ExpressionAttributeValues: {':item': {S: historyItemKey(ArtistID, ItemID)}, ':key': {S: key}},
+      IndexName: HISTORY_TABLE.sourceKeyIndex.name,
+      KeyConditionExpression: '#source = :key',
+      ExpressionAttributeNames: {'#source': ITEM_METADATA.sourceKey},
+      ExpressionAttributeValues: {':key': {S: key}},
     },
   )
   for await (const page of pages)
-    for (const version of page.Items ?? []) {
-      const etag = version[ITEM_METADATA.sourceEtag]?.S
-      // The current version may be kept too (by a replacement that then lost its race): it is listed once.
-      if (etag === current[ITEM_METADATA.sourceEtag]?.S) continue
-      const replaced = version[ITEM_METADATA.change]?.S === ITEM_CHANGES.replaced
+    for (const version of page.Items ?? [])
       outcomes.push({
-        state: replaced ? 'replaced' : 'stored',
+        state: version[ITEM_METADATA.change]?.S === ITEM_CHANGES.replaced ? 'replaced' : 'stored',
         at: version[ITEM_METADATA.ingestedAt]?.S,
-        etag,
-        item: {ArtistID, ItemID},
+        etag: version[ITEM_METADATA.sourceEtag]?.S,
+        item: itemKey(version),
+        version: Number(version[HISTORY_TABLE.sortKey]?.N),
       })
-    }
   return outcomes
 }
 
 /**
- * Whether the upload's record replaced a different one: an upload under REPLACE_PREFIX that replaced (not stored new),
- * or a quarantined duplicate of the key accepted (`quarantine accept`). The item says, and the source-key index does
- * not project it: one more read for a key with an item.
+ * How the upload's version of the item came, and which version it is. Replaced: an upload under REPLACE_PREFIX that
+ * replaced (not stored new), or a quarantined duplicate of the key accepted (`quarantine accept`). The item says, and
+ * the source-key index does not project it: one more read for a key with an item.
  */
-async function isReplacement(
+async function howStored(
   target: PipelineTarget,
   key: string,
   indexed: Record<string, {S?: string}>,
-): Promise<boolean> {
+): Promise<{replaced: boolean; version: number}> {
   const {GetItemCommand} = await import('@aws-sdk/client-dynamodb')
   const {Item} = await tableClient(target).send(
     new GetItemCommand({
       TableName: resource(target, 'table'),
       Key: {[TABLE_KEY.partition]: {S: itemKey(indexed).ArtistID}, [TABLE_KEY.sort]: {S: itemKey(indexed).ItemID}},
-      ProjectionExpression: '#change',
-      ExpressionAttributeNames: {'#change': ITEM_METADATA.change},
+      ProjectionExpression: '#change, #version',
+      ExpressionAttributeNames: {'#change': ITEM_METADATA.change, '#version': ITEM_METADATA.version},
     }),
   )
   const change = Item?.[ITEM_METADATA.change]?.S
-  return change === (isReplaceKey(key) ? ITEM_CHANGES.replaced : ITEM_CHANGES.accepted)
+  return {
+    replaced: change === (isReplaceKey(key) ? ITEM_CHANGES.replaced : ITEM_CHANGES.accepted),
+    version: versionOf(Item ?? {}),
+  }
 }
 
 /**

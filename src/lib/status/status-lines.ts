@@ -26,8 +26,10 @@ function details(
       const from = packed ? `, line ${packed.line} of ${packed.key} (packed by upload --batch)` : ''
       return `(${item}${from}, ${outcome.at ?? 'time unknown'})`
     }
-    case 'replaced':
-      return `(${item}: a new version, the earlier one in \`eventpulse items history\`, ${outcome.at ?? 'time unknown'})`
+    case 'replaced': {
+      const version = outcome.version ? `version ${outcome.version}` : 'a new version'
+      return `(${item}: ${version}, the earlier one in \`eventpulse items history\`, ${outcome.at ?? 'time unknown'})`
+    }
     case 'unchanged':
       return `(already stored exactly so as ${item}; nothing changed, ${outcome.at ?? 'time unknown'})`
     case 'quarantined':
