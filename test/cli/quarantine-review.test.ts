@@ -181,6 +181,38 @@ describe('quarantine review without a terminal', () => {
   })
 })
 
+describe('quarantine accept on a terminal', () => {
+  it('an accept that loses its race while asking is refused as a Conflict, with the entry kept', async () => {
+    await send('accept-race/v1.json', '{"ArtistID": "Moby", "ItemID": "TRACK#Porcelain", "Streams": 1}')
+    await send('accept-race/a.json', '{"ArtistID": "Moby", "ItemID": "TRACK#Porcelain", "Streams": 100}')
+    await send('accept-race/b.json', '{"ArtistID": "Moby", "ItemID": "TRACK#Porcelain", "Streams": 200}')
+    const [entryA] = await entriesOf('accept-race/a.json')
+    // A plans against version 1 and asks; B is accepted meanwhile; then A is told yes.
+    const run = await runOnTerminalSteps(['quarantine', 'accept', 'accept-race/a.json', '--local', '--json'], {
+      env,
+      steps: [
+        {
+          prompt: 'Accept 1 quarantine entry',
+          answer: 'y\r',
+          async beforeAnswer() {
+            const other = await cli(['quarantine', 'accept', 'accept-race/b.json', '--yes'])
+            expect(other.exitCode, other.stderr).toBe(0)
+          },
+        },
+      ],
+    })
+    expect(run.exitCode).toBe(1)
+    const error = JSON.parse(run.stdout.slice(run.stdout.indexOf('{\r\n'))).error
+    expect(error).toMatchObject({
+      code: 'Conflict',
+      message: `Not accepted ${entryA}: the stored item changed while accepting (it is no longer version 1); nothing was replaced.`,
+      hint: expect.stringContaining(`eventpulse quarantine show ${entryA} --local`),
+    })
+    expect(await entriesOf('accept-race/a.json')).toEqual([entryA])
+    expect(await storedItem('Moby', 'TRACK#Porcelain')).toMatchObject({Streams: {N: '200'}})
+  })
+})
+
 describe('quarantine fix', () => {
   it('refuses an invalid mended record, naming file, line and column, and keeps the entry', async () => {
     await send('fix/refused.json', '{"ArtistID": "Moby", "ItemID": "TRACK#Why Does My Heart", "Year": "1999"}')

@@ -100,7 +100,14 @@ test('two accepts racing for one item: exactly one wins, the other is a Conflict
     cli('quarantine', 'accept', 'race-b.json', '--yes'),
   ])
   expect(results.map((r) => r.exitCode).sort()).toEqual([0, 1])
-  expect(results.find((r) => r.exitCode === 1)?.json.error.code).toBe('Conflict')
+  // The loser planned either after the winner wrote or before: one answer either way.
+  expect(results.find((r) => r.exitCode === 1)?.json.error).toMatchObject({
+    code: 'Conflict',
+    message: expect.stringMatching(
+      /^Not accepted race-[ab]\.json\/q-[0-9a-f]+: the stored item (is version 2; this entry was judged against version 1|changed while accepting \(it is no longer version 1\); nothing was replaced)\.$/,
+    ),
+    hint: expect.stringContaining('--local'),
+  })
   const history = await cli('items', 'history', 'Accepted', 'TRACK#Race')
   expect(history.json.result.versions.map((v: {change: string}) => v.change)).toEqual(['accepted', 'stored'])
 })

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {PipelineCommand} from '#cli/pipeline-command.js'
 import {resolveTarget, targetNotifier} from '#target/resolve-target.js'
-import {usageError} from '#core/errors.js'
+import {CliError, usageError} from '#core/errors.js'
 import {commonFlags} from '#cli/common-flags.js'
 import {mapConcurrently} from '#core/concurrency.js'
 import {interruptible} from '#core/interrupt.js'
@@ -103,13 +103,17 @@ ${ADMIN_ROLE_HELP}`
     const say = (line: string) => this.logToStderr(line)
     const conflicts = plans.filter((plan) => plan.conflict)
     const ready = new Map(plans.filter((plan) => !plan.conflict).map((plan) => [plan.entry.key, plan]))
+    const shownTarget = targetArguments(flags)
+    // Why each entry cannot be accepted: seen while planning, or a race lost to another change while accepting.
+    const refusals = new Map(
+      conflicts.map((plan) => [plan.entry.key, acceptConflict(plan.entry, plan.conflict!, shownTarget)]),
+    )
     // Nothing can be accepted: the refusal is the answer (exit 1, code Conflict), not a question.
-    if (ready.size === 0 && conflicts.length > 0 && missing.length === 0)
-      throw conflictError(conflicts, targetArguments(flags))
-    for (const plan of conflicts) say(acceptConflict(plan.entry, plan.conflict!).message)
+    if (ready.size === 0 && conflicts.length > 0 && missing.length === 0) throw conflictError(refusals)
+    for (const refusal of refusals.values()) say(refusal.message)
     if (flags.all && entries.length === 0) say(`No duplicate entries${flags.prefix ? ` under ${flags.prefix}` : ''}.`)
     const notifier = flags['dry-run'] || ready.size === 0 ? undefined : await targetNotifier(target)
-    const context = {target, notifier: notifier!, by: actingAs(target, 'quarantineAdmin')}
+    const context = {target, notifier: notifier!, by: actingAs(target, 'quarantineAdmin'), shownTarget}
     const result = await interruptible((signal) =>
       actOnEntries(
         target,
@@ -122,7 +126,14 @@ ${ADMIN_ROLE_HELP}`
           pastTense: 'accepted',
           caution: 'each replaces the stored item; its earlier version stays in the history',
           details: (entry) => changeLines(ready.get(entry.key)!.changes),
-          act: (entry) => applyAccept(context, ready.get(entry.key)!),
+          async act(entry) {
+            try {
+              await applyAccept(context, ready.get(entry.key)!)
+            } catch (error) {
+              if (error instanceof CliError && error.code === 'Conflict') refusals.set(entry.key, error)
+              throw error
+            }
+          },
         },
         entriesActionOptions(flags, signal, say),
       ),
@@ -130,15 +141,24 @@ ${ADMIN_ROLE_HELP}`
     result.failed.push(
       ...conflicts.map((plan) => ({key: plan.entry.key, message: plan.conflict!, conflict: true as const})),
     )
+    // Every entry refused, each for a conflict: one answer (exit 1, code Conflict), whether the conflict was seen
+    // before asking or as a race lost while accepting (two admins at once must not get two shapes of one refusal).
+    const refusedAll = result.done.length === 0 && missing.length === 0 && !result.declined && !result.dryRun
+    if (refusedAll && refusals.size > 0 && result.failed.every((failure) => refusals.has(failure.key)))
+      throw conflictError(refusals)
     this.exitStatus = entriesActionExitStatus(result)
     return {...result, plans: shown}
   }
 }
 
 /** One Conflict error for the entries that cannot be accepted: the first one's, naming how many more there are. */
-function conflictError(conflicts: AcceptPlan[], target: string[]) {
-  const [first, ...others] = conflicts
-  const more =
-    others.length > 0 ? `; and ${others.length} more (${others.map((plan) => plan.entry.key).join(', ')})` : ''
-  return acceptConflict(first.entry, `${first.conflict}${more}`, target)
+function conflictError(refusals: Map<string, CliError>): CliError {
+  const [first, ...others] = refusals.values()
+  if (others.length === 0) return first
+  const more = `; and ${others.length} more (${[...refusals.keys()].slice(1).join(', ')}).`
+  return new CliError(first.message.replace(/\.$/, more), {
+    exitCode: first.exitCode,
+    code: first.code,
+    hint: first.hint,
+  })
 }

@@ -39,7 +39,10 @@ export interface AcceptPlan {
 }
 
 /** What applying a plan writes with: the target (tables, quarantine bucket), where `replaced` is told, and who acts. */
-export type AcceptContext = ItemChangeContext<PipelineTarget>
+export type AcceptContext = ItemChangeContext<PipelineTarget> & {
+  /** The flags that picked the target (`--local`...), for the command a conflict's hint prints. */
+  shownTarget?: string[]
+}
 
 /**
  * The error of a plan that cannot be applied, or that lost its race: exit 1, code `Conflict`; the entry is kept.
@@ -117,6 +120,7 @@ export async function applyAccept(context: AcceptContext, plan: AcceptPlan): Pro
     throw acceptConflict(
       entry,
       `the stored item changed while accepting (it is no longer version ${plan.storedVersion}); nothing was replaced`,
+      context.shownTarget,
     )
   const {target} = context
   await context.notifier.publish({

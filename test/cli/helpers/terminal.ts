@@ -13,6 +13,8 @@ export const CTRL_C = '\u0003'
 export interface TerminalStep {
   prompt: string
   answer: string
+  /** Done after the prompt showed up and before answering: another change made while the command waits. */
+  beforeAnswer?: () => Promise<void>
 }
 
 /**
@@ -56,21 +58,43 @@ export function runOnTerminalSteps(
       }, timeoutMs)
     }
     waitForPrompt()
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-      while (step < options.steps.length) {
-        const {prompt, answer} = options.steps[step]
+    // Set while a step's beforeAnswer runs: the screen is read on once it is done.
+    let paused = false
+    const answerPrompts = () => {
+      while (!paused && step < options.steps.length) {
+        const {prompt, answer, beforeAnswer} = options.steps[step]
         const at = stdout.indexOf(prompt, from)
         if (at === -1) return
         clearTimeout(timer)
         from = at + prompt.length
         step++
-        if (step === options.steps.length) child.stdin.end(answer)
+        const type = () => {
+          if (step === options.steps.length) child.stdin.end(answer)
+          else {
+            child.stdin.write(answer)
+            waitForPrompt()
+          }
+        }
+        if (!beforeAnswer) type()
         else {
-          child.stdin.write(answer)
-          waitForPrompt()
+          paused = true
+          beforeAnswer().then(
+            () => {
+              paused = false
+              type()
+              answerPrompts()
+            },
+            (error) => {
+              child.kill()
+              reject(error)
+            },
+          )
         }
       }
+    }
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+      answerPrompts()
     })
     child.on('error', (error) => {
       clearTimeout(timer)
