@@ -2,7 +2,6 @@ import {describe, expect, it} from 'vitest'
 
 import {planUpload} from '#upload/plan.js'
 import {sameKeyPairs} from '#upload/same-key.js'
-import {runCli} from '../helpers/run-cli.js'
 import {temporaryFolders} from './folders.js'
 
 // Two versions of one record in one upload: the pipeline would store whichever it processed first, so `upload`
@@ -34,16 +33,5 @@ describe('sameKeyPairs', () => {
       'c.json': '{"ArtistID": "Same", "ItemID": "TRACK#1", "Duration": -1}',
     })
     expect(await sameKeyPairs(await planUpload([at], {}))).toEqual([])
-  })
-})
-
-describe('upload of two versions of one record', () => {
-  it('exits 1 naming both files, sends nothing, and says what --no-validate does', async () => {
-    const at = folder({'dir-A/song.json': song('1', 100), 'dir-B/song.json': song('1', 200)})
-    const run = await runCli(['upload', at, '--dry-run'])
-    expect(run.exitCode).toBe(1)
-    expect(run.stderr).toContain(`${at}/dir-A/song.json and ${at}/dir-B/song.json: ArtistID "Same" + ItemID "TRACK#1"`)
-    expect(run.stderr).toContain('--no-validate sends them all the same and lets the pipeline decide')
-    expect(run.stdout).not.toContain('would upload')
   })
 })
