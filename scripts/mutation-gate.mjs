@@ -95,22 +95,32 @@ function checkFloors() {
   return below.length === 0
 }
 
+/** Exit status of `check`: the baseline matches its inputs, it is stale, or no run has recorded a digest yet. */
+const CHECK = {fresh: 0, stale: 1, unarmed: 3}
+
 function checkInputs() {
-  const recorded = existsSync(join(root, DIGEST_FILE)) ? JSON.parse(readFileSync(join(root, DIGEST_FILE), 'utf8')) : {}
+  if (!existsSync(join(root, DIGEST_FILE))) {
+    console.error(
+      `mutation gate: not armed: no ${DIGEST_FILE} yet, so the baseline's freshness cannot be checked. ` +
+        'The first whole `npm run test:mutation` records it; from then on a stale baseline fails CI.',
+    )
+    return CHECK.unarmed
+  }
+  const recorded = JSON.parse(readFileSync(join(root, DIGEST_FILE), 'utf8'))
   const now = inputsDigest(root)
   if (recorded.digest === now.digest) {
     console.log(`mutation gate: the baseline matches its ${now.files} input files.`)
-    return true
+    return CHECK.fresh
   }
   console.error(
     `mutation gate: the mutation baseline is stale: sources, tests or configuration changed since it was refreshed ` +
-      `(${DIGEST_FILE}: ${recorded.digest ?? 'none'}, now ${now.digest}). ${REFRESH}`,
+      `(${DIGEST_FILE}: ${recorded.digest}, now ${now.digest}). ${REFRESH}`,
   )
-  return false
+  return CHECK.stale
 }
 
 function main(command, args) {
-  if (command === 'check') return checkInputs() ? 0 : 1
+  if (command === 'check') return checkInputs()
   if (command === 'floors') return checkFloors() ? 0 : 1
   if (command !== 'run') {
     console.error('usage: node scripts/mutation-gate.mjs run [stryker args] | check | floors')
