@@ -137,4 +137,5 @@ function main(command, args) {
   return 0
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(main(process.argv[2], process.argv.slice(3)))
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  process.exit(main(process.argv[2], process.argv.slice(3)))
