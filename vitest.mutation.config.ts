@@ -7,6 +7,21 @@ import base from './vitest.config.js'
  * mocks). Tests that drive the built CLI cover nothing it mutates; fault injection (single files and batches) is a
  * stress test, not a per-mutant check.
  */
+/** Stress tests and the built bundle's test: not per-mutant checks. */
+const EXCLUDED = [
+  'test/processor/fault-injection.test.ts',
+  'test/processor/batch-faults.test.ts',
+  'test/processor/lambda-bundle.test.ts',
+]
+
+/** Files that mock modules (vi.mock) or spy on shared objects: each needs a module graph of its own. */
+const OWN_MODULES = [
+  'test/processor/batch-record-limit.test.ts',
+  'test/processor/lambda-wiring.test.ts',
+  'test/record/batch-limits.test.ts',
+  'test/quarantine/act-on-entries.test.ts',
+]
+
 export default defineConfig({
   ...base,
   test: {
@@ -22,14 +37,15 @@ export default defineConfig({
       'test/cli/already-stored.test.ts',
       'test/deploy/empty-bucket.test.ts',
     ],
-    // Stress tests and the built bundle's test: not per-mutant checks.
-    exclude: [
-      'test/processor/fault-injection.test.ts',
-      'test/processor/batch-faults.test.ts',
-      'test/processor/lambda-bundle.test.ts',
-    ],
+    exclude: EXCLUDED,
     reporters: ['default'],
     // Property tests run a tenth of their cases against each mutant.
     env: {...base.test?.env, PROPERTY_RUNS_SCALE: '0.1'},
+    // Test files share one module graph (the SDK, the emulators' code) instead of loading it anew for each file, each
+    // mutant: 40% less CPU. The files that mock modules or spy on shared objects keep a graph of their own.
+    projects: [
+      {extends: true, test: {name: 'shared', isolate: false, exclude: [...EXCLUDED, ...OWN_MODULES]}},
+      {extends: true, test: {name: 'isolated', include: OWN_MODULES}},
+    ],
   },
 })
