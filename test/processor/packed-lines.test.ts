@@ -6,7 +6,8 @@ import {startTestPipeline, stopTestPipeline, type TestPipeline} from './helpers.
 // Lines `upload --batch` packed carry the file each record came from: the record alone is checked and stored, and
 // its quarantine entry names the file. The lines here are written by hand, as the packer writes them.
 
-const track = (n: number) => `{"ArtistID": "Packed Lines", "ItemID": "TRACK#${n}", "EntityType": "Track", "Duration": ${n}}`
+const track = (n: number) =>
+  `{"ArtistID": "Packed Lines", "ItemID": "TRACK#${n}", "EntityType": "Track", "Duration": ${n}}`
 const packed = (file: string, record: string) => `{"ep_packed_file":${JSON.stringify(file)},"record":${record}}`
 
 let t: TestPipeline
@@ -56,12 +57,11 @@ describe('a batch of packed lines', () => {
       packed('dir A/"quoted" sóng.json', '{"ArtistID": '),
     ])
     const item = await t.item('Packed Lines', 'TRACK#1')
-    expect(Object.keys(item!).filter((name) => !name.startsWith('ep_')).sort()).toEqual([
-      'ArtistID',
-      'Duration',
-      'EntityType',
-      'ItemID',
-    ])
+    expect(
+      Object.keys(item!)
+        .filter((name) => !name.startsWith('ep_'))
+        .sort(),
+    ).toEqual(['ArtistID', 'Duration', 'EntityType', 'ItemID'])
     expect(byLine).toEqual({
       2: {file: 'dir-A/artist-000/song-4001.json', reason: 'schema', body: '{"ArtistID": "Packed Lines", "Title": 4}'},
       3: {file: 'dir A/"quoted" sóng.json', reason: 'invalid-json', body: '{"ArtistID": '},
@@ -78,7 +78,11 @@ describe('a batch of packed lines', () => {
     expect(await t.item('Packed Lines', 'TRACK#3')).toBeUndefined()
     expect(await t.item('Packed Lines', 'TRACK#4')).toBeUndefined()
     expect(byLine).toEqual({
-      1: {file: undefined, reason: 'schema', body: `{"ep_packed_file":"a.json","Title":"smuggled","record":${track(2)}}`},
+      1: {
+        file: undefined,
+        reason: 'schema',
+        body: `{"ep_packed_file":"a.json","Title":"smuggled","record":${track(2)}}`,
+      },
       2: {file: 'b.json', reason: 'invalid-json', body: `${track(3)},"Title":"smuggled"`},
       3: {file: undefined, reason: 'schema', body: `{"ep_packed_file":7,"record":${track(4)}}`},
     })
@@ -86,10 +90,16 @@ describe('a batch of packed lines', () => {
 
   test('costs no AWS call more per stored record than plain lines; a quarantined one records where it went (one write)', async () => {
     const plain = await sendBatch('packed/plain.ndjson', [track(10), track(11), track(12)])
-    const named = await sendBatch('packed/named.ndjson', [13, 14, 15].map((n) => packed(`f${n}.json`, track(n))))
+    const named = await sendBatch(
+      'packed/named.ndjson',
+      [13, 14, 15].map((n) => packed(`f${n}.json`, track(n))),
+    )
     expect(named.calls.sort()).toEqual(plain.calls.sort())
     const plainBad = await sendBatch('packed/plain-bad.ndjson', ['{"bad": ', '{"bad": 2'])
-    const namedBad = await sendBatch('packed/named-bad.ndjson', [packed('a.json', '{"bad": '), packed('b.json', '{"bad": 2')])
+    const namedBad = await sendBatch('packed/named-bad.ndjson', [
+      packed('a.json', '{"bad": '),
+      packed('b.json', '{"bad": 2'),
+    ])
     const count = (list: string[], name: string) => list.filter((call) => call === name).length
     expect(count(namedBad.calls, 'PutItemCommand')).toBe(count(plainBad.calls, 'PutItemCommand') + 2)
     expect(namedBad.calls.filter((call) => call !== 'PutItemCommand').sort()).toEqual(
