@@ -125,8 +125,9 @@ export async function* batchLines(
   chunks: AsyncIterable<Uint8Array>,
   options: {gzip?: boolean; maxLineBytes?: number; expectedBytes?: number} = {},
 ): AsyncGenerator<BatchLine> {
+  const maxRecordBytes = options.maxLineBytes ?? MAX_OBJECT_BYTES
   // A packed line holds a record of up to the limit and its wrapper.
-  const maxLineBytes = options.maxLineBytes ?? MAX_OBJECT_BYTES + MAX_PACKED_WRAPPER_BYTES
+  const maxLineBytes = maxRecordBytes + MAX_PACKED_WRAPPER_BYTES
   let received = 0
   const counted = async function* () {
     for await (const chunk of chunks) {
@@ -166,7 +167,7 @@ export async function* batchLines(
     records++
     if (records > MAX_BATCH_RECORDS) throw new BatchPastLimitError(line, pastRecordLimit(records))
     const record = unpackLine(bytes, lineSize)
-    return {line, ...record}
+    return {line, ...record, bytes: record.bytes.subarray(0, maxRecordBytes + 1)}
   }
   try {
     for await (const chunk of source) {
