@@ -88,6 +88,18 @@ describe('a batch of packed lines', () => {
     })
   })
 
+  test('far over the record size: its entry names the file and the true size of the record, without the wrapper', async () => {
+    const long = `{"ArtistID": "${'x'.repeat(3 * 1024 * 1024)}"}`
+    const {byLine} = await sendBatch('packed/long.ndjson', [packed('dir-A/long.json', long)])
+    expect(byLine[1]).toMatchObject({file: 'dir-A/long.json', reason: 'too-large'})
+    expect(byLine[1].body).toHaveLength(1024 * 1024 + 1)
+    const [entry] = (await t.keys(t.pipeline.state.quarantineBucket)).filter((key) => key.startsWith('packed/long'))
+    const {metadata} = await t.quarantined(entry)
+    expect(decodeMetadataValue(metadata[QUARANTINE_METADATA.message])).toBe(
+      'line 1, column 1: the record is 3145744 bytes; the limit is 1048576 bytes (1 MiB)',
+    )
+  })
+
   test('costs no AWS call more per stored record than plain lines; a quarantined one records where it went (one write)', async () => {
     const plain = await sendBatch('packed/plain.ndjson', [track(10), track(11), track(12)])
     const named = await sendBatch(
