@@ -7,7 +7,13 @@ import {resolveTarget} from '#target/resolve-target.js'
 import {usageError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {commonFlags} from '#cli/common-flags.js'
-import {asSeenByFile, type KeyStatus, keyHistory, packedRecordStatus} from '#status/key-status.js'
+import {
+  asSeenByFile,
+  type KeyStatus,
+  keyHistory,
+  packedQuarantineStatus,
+  packedRecordStatus,
+} from '#status/key-status.js'
 import {readInput} from '#files/input-files.js'
 import {isBatchName} from '#contract/batch-names.js'
 import {DEFAULT_STUCK_AFTER_SECONDS} from '#contract/pipeline-contract.js'
@@ -25,8 +31,8 @@ export default class Status extends PipelineCommand {
   static description = `Looks an upload up by its key alone (no ArtistID/ItemID needed). A file or
 directory argument stands for the keys \`upload\` gives those files (use the
 same --prefix); anything else is taken as a key. A file packed by
-\`upload --batch\` has no key of its own: its record, found stored exactly so,
-names the batch object and line it went in. A file whose key holds another
+\`upload --batch\` has no key of its own: its record, found stored exactly so
+or in quarantine, names the batch object and line it went in. A file whose key holds another
 record (another folder of the same layout was uploaded without its own
 --prefix) is said so, and counts as not found.
 A key uploaded more than once shows its history, newest first: every upload (by
@@ -101,7 +107,10 @@ found, or holding another file's record (with --stuck: some stuck).`
       if (!file?.absolutePath || isBatchName(file.relativePath)) return status
       const body = await readInput(file)
       // A file packed by `upload --batch` went as a line of a batch object: its record says where.
-      const packed = status.state === 'not-found' ? await packedRecordStatus(target, key, body) : undefined
+      const packed =
+        status.state === 'not-found'
+          ? ((await packedRecordStatus(target, key, body)) ?? (await packedQuarantineStatus(target, key, body)))
+          : undefined
       return packed ?? asSeenByFile(status, body)
     })
     const problem = (status: KeyStatus) =>

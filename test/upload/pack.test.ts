@@ -51,12 +51,12 @@ describe('packIntoBatches', () => {
       {file: `${at}/t4.json`, key: keys[1], line: 2},
       {file: `${at}/t5.json`, key: keys[2], line: 1},
     ])
-    // Each record on its own line (pretty-printed records made one line), every line ended, the same records.
+    // Each record on its own line (pretty-printed records made one line) naming its file, every line ended.
     const records = packing.batches.map((batch) => linesOf(batch.file.absolutePath!))
     expect(records).toEqual([
       [
-        JSON.stringify(track(1), null, 2).replaceAll('\n', ' '),
-        JSON.stringify(track(2), null, 2).replaceAll('\n', ' '),
+        `{"ep_packed_file":"${at}/t1.json","record":${JSON.stringify(track(1), null, 2).replaceAll('\n', ' ')}}`,
+        `{"ep_packed_file":"${at}/t2.json","record":${JSON.stringify(track(2), null, 2).replaceAll('\n', ' ')}}`,
         '',
       ],
       [expect.any(String), expect.any(String), ''],
@@ -67,7 +67,7 @@ describe('packIntoBatches', () => {
         .flat()
         .filter(Boolean)
         .map((line) => JSON.parse(line)),
-    ).toEqual([1, 2, 3, 4, 5].map(track))
+    ).toEqual([1, 2, 3, 4, 5].map((n) => ({ep_packed_file: `${at}/t${n}.json`, record: track(n)})))
     // Planned like any file: named by its key, shown by the files it holds.
     expect(packing.batches.map((batch) => [batch.file.relativePath, batch.file.displayPath])).toEqual([
       [keys[0].slice('packed/'.length), `${at}/t1.json … ${at}/t2.json (2 files)`],
@@ -130,7 +130,11 @@ describe('packIntoBatches', () => {
     const {at, planned: files} = await planned({'a.json': '{"ArtistID": ', 'b.json': ' \n\t', 'c.json': 'not json'})
     const packing = await pack(files, 10, {validate: false})
     expect(packing.invalid.map(({file, reason}) => [file, reason])).toEqual([[`${at}/b.json`, 'invalid-json']])
-    expect(linesOf(packing.batches[0].file.absolutePath!)).toEqual(['{"ArtistID": ', 'not json', ''])
+    expect(linesOf(packing.batches[0].file.absolutePath!)).toEqual([
+      `{"ep_packed_file":"${at}/a.json","record":{"ArtistID": }`,
+      `{"ep_packed_file":"${at}/c.json","record":not json}`,
+      '',
+    ])
   })
 
   it('makes a carriage return inside a record a space too, keeping the record', async () => {
@@ -138,7 +142,7 @@ describe('packIntoBatches', () => {
     const [batch] = (await pack(files, 10, {validate: true})).batches
     const [line, end] = linesOf(batch.file.absolutePath!)
     expect(line).not.toContain('\r')
-    expect(JSON.parse(line)).toEqual(track(7))
+    expect(JSON.parse(line).record).toEqual(track(7))
     expect(end).toBe('')
   })
 

@@ -13,7 +13,9 @@ export default class QuarantineList extends PipelineCommand {
   static summary = 'List quarantined objects with their size, time and recorded reason.'
 
   static description = `Each quarantined upload is one entry, <source key>/q-<id>; a key quarantined
-more than once shows each entry.
+more than once shows each entry. A batch's records are entries of their own,
+each with its line; a record of a file \`upload --batch\` packed names the
+file too (\`line 7  from dir-A/song-1.json\`; \`file\` in --json).
 The entry key printed here is what \`quarantine show|rm|release|accept\` take to act on
 that one entry.
 ${ADMIN_ROLE_HELP}`

@@ -61,6 +61,11 @@ export const QUARANTINE_METADATA = {
   /** The record's 1-based line in its batch object; absent for an entry holding a whole object. */
   sourceLine: 'ep-source-line',
   /**
+   * The file a record of a batch `upload --batch` packed came from, as the uploader named it (PACKED_LINE): the
+   * uploader's word, shown next to the batch key and line. Left out when it does not fit the metadata.
+   */
+  sourceFile: 'ep-source-file',
+  /**
    * Set by `quarantine release` on the object it puts back (a new id each time) and kept on the entry that object
    * makes if quarantined again: the same bytes give the same entry id, so this tells the released entry, which the
    * release is about to remove, from the processor's own entry of an earlier try.
@@ -72,6 +77,14 @@ export const QUARANTINE_METADATA = {
    */
   judgedVersion: 'ep-judged-version',
 } as const
+
+/**
+ * A line of a batch that `upload --batch` packed carries the file its record came from, the record wrapped as
+ * `{"ep_packed_file":"<file>","record":<the record's bytes>}` (exactly so, no spaces). Whoever reads batch lines
+ * (record/batch-lines.ts) takes the record out and checks it alone, so the wrapper adds nothing to a record: a line
+ * not exactly of this form is a record as it is (and `ep_packed_file` is no attribute the item schema admits).
+ */
+export const PACKED_LINE = {fileField: 'ep_packed_file', recordField: 'record'} as const
 
 /**
  * S3 user metadata the CLI writes on a replacement it uploads: who sent it, as the CLI knows it (the role session

@@ -56,7 +56,18 @@ export const OUTCOMES_TABLE = {
     /** When a done batch's notification went out: a later delivery of the batch announces nothing again. */
     notifiedAt: 'NotifiedAt',
     expiresAt: 'ExpiresAt',
+    /**
+     * A quarantined record of a batch `upload --batch` packed (Outcome `quarantined`), recorded under
+     * packedRecordPrefix + the SHA-256 of the record and `<batch ETag>#<line>`: its entry, reason, batch key and line,
+     * so `status FILE` finds it from the file alone.
+     */
+    entry: 'Entry',
+    reason: 'Reason',
+    batchKey: 'BatchKey',
+    line: 'Line',
   },
+  /** Where the records of quarantined packed records are kept (see attributes.entry): no object key is looked up so. */
+  packedRecordPrefix: 'packed-record:',
   /** How long an outcome record is kept: long enough for any `upload --wait` or `status` that asks about it. */
   retentionSeconds: 30 * 24 * 3600,
 } as const

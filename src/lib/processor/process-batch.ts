@@ -1,7 +1,13 @@
 import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {type AttributeValue, type DynamoDBClient, GetItemCommand, UpdateItemCommand} from '@aws-sdk/client-dynamodb'
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb'
 
 import {
   isReplaceKey,
@@ -16,6 +22,7 @@ import {mapConcurrently} from '#core/concurrency.js'
 import {retryTransient} from '#core/retry.js'
 import {type BatchLine, BatchCutShortError, batchLines} from '#record/batch-lines.js'
 import {checkRecord} from '#record/check-record.js'
+import {packedRecordKey} from '#record/packed-line.js'
 import type {TypedItem} from '#record/typed-item.js'
 import {isGzipName} from '#contract/batch-names.js'
 import type {NotificationContent} from './notifier.js'
@@ -35,6 +42,8 @@ export interface BatchSteps {
     line: number,
     /** A `duplicate`'s: the version of the stored item it was judged against. */
     judgedVersion?: number,
+    /** The file a line `upload --batch` packed came from. */
+    file?: string,
   ): Promise<string>
   copyEntry(
     upload: Upload,
@@ -239,14 +248,15 @@ export class BatchProcessor {
     return done.length < window.length
   }
 
-  private async processLine(upload: Upload, {line, bytes, size}: BatchLine): Promise<LineResult> {
+  private async processLine(upload: Upload, {line, bytes, size, file}: BatchLine): Promise<LineResult> {
     const quarantine = async (
       reason: QuarantineReason,
       message: string,
       path = '',
       judgedVersion?: number,
     ): Promise<LineResult> => {
-      await this.steps.writeEntry(upload, bytes, reason, message, line, judgedVersion)
+      const entry = await this.steps.writeEntry(upload, bytes, reason, message, line, judgedVersion, file)
+      if (file !== undefined) await this.recordPackedQuarantine(upload, line, bytes, entry, reason)
       return {outcome: 'quarantined', reason, problem: {line, path, reason}}
     }
     const check = checkRecord(bytes, {line, size, canary: isSelftestKey(upload.key)})
@@ -258,6 +268,38 @@ export class BatchProcessor {
     return put.kind === 'duplicate'
       ? quarantine('duplicate', put.stored, '', put.version)
       : quarantine('too-large', put.message)
+  }
+
+  /**
+   * Records where a packed file's record went when quarantined, under the record's digest (packedRecordKey), so that
+   * `status FILE` finds its entry from the file alone: the batch's key is nowhere else to be found from the file. One
+   * write per quarantined packed record; a stored one needs none (its item names its batch and line).
+   */
+  private async recordPackedQuarantine(
+    upload: Upload,
+    line: number,
+    bytes: Uint8Array,
+    entry: string,
+    reason: QuarantineReason,
+  ): Promise<void> {
+    const {partitionKey, sortKey, attributes, retentionSeconds} = OUTCOMES_TABLE
+    const now = this.now()
+    await this.deps.dynamodb.send(
+      new PutItemCommand({
+        TableName: this.deps.outcomesTable,
+        Item: {
+          [partitionKey]: {S: packedRecordKey(bytes)},
+          [sortKey]: {S: `${upload.etag}#${line}`},
+          [attributes.outcome]: {S: 'quarantined'},
+          [attributes.at]: {S: now.toISOString()},
+          [attributes.entry]: {S: entry},
+          [attributes.reason]: {S: reason},
+          [attributes.batchKey]: {S: upload.key},
+          [attributes.line]: {N: String(line)},
+          [attributes.expiresAt]: {N: String(Math.floor(now.getTime() / 1000) + retentionSeconds)},
+        },
+      }),
+    )
   }
 
   /**

@@ -159,6 +159,7 @@ function quarantineMetadata(
   at: string,
   line?: number,
   judgedVersion?: number,
+  file?: string,
 ): Record<string, string> {
   const metadata: Record<string, string> = {
     [QUARANTINE_METADATA.reason]: reason,
@@ -177,6 +178,9 @@ function quarantineMetadata(
   const sourceKey = hashed ? compactMetadataValue(upload.key) : encodeMetadataValue(upload.key)
   if (hashed || size(metadata) + QUARANTINE_METADATA.sourceKey.length + sourceKey.length <= METADATA_BUDGET_BYTES / 2)
     metadata[QUARANTINE_METADATA.sourceKey] = sourceKey
+  const fileName = file === undefined ? undefined : encodeMetadataValue(file)
+  if (fileName && size(metadata) + QUARANTINE_METADATA.sourceFile.length + fileName.length <= METADATA_BUDGET_BYTES / 2)
+    metadata[QUARANTINE_METADATA.sourceFile] = fileName
   const room = METADATA_BUDGET_BYTES - size(metadata) - QUARANTINE_METADATA.message.length
   let text = message.length > MAX_MESSAGE_CHARS ? `${clip(message, MAX_MESSAGE_CHARS - 1)}…` : message
   while (encodeMetadataValue(text).length > room) text = `${clip(text, Math.floor(text.length * 0.8))}…`
@@ -192,8 +196,8 @@ export class ObjectProcessor {
     this.now = deps.now ?? (() => new Date())
     this.batches = new BatchProcessor(deps, this.now, {
       putRecord: (upload, record, line, replace) => this.putRecord(upload, record, line, replace),
-      writeEntry: (upload, bytes, reason, message, line, judgedVersion) =>
-        this.writeEntry(upload, bytes, reason, message, line, judgedVersion),
+      writeEntry: (upload, bytes, reason, message, line, judgedVersion, file) =>
+        this.writeEntry(upload, bytes, reason, message, line, judgedVersion, file),
       copyEntry: (upload, reason, message, line) => this.copyEntry(upload, reason, message, line),
       notify: (upload, content) => this.notify(upload, content),
       removeOriginal: (upload) => this.removeOriginal(upload),
@@ -490,7 +494,8 @@ export class ObjectProcessor {
 
   /**
    * Writes the quarantine entry of an upload (or of line `line` of a batch upload) from the bytes already read, and
-   * returns its key; an entry already there is this upload's, from an earlier try.
+   * returns its key; an entry already there is this upload's, from an earlier try. `file`: the file a packed line
+   * came from.
    */
   private async writeEntry(
     upload: Upload,
@@ -499,6 +504,7 @@ export class ObjectProcessor {
     message: string,
     line?: number,
     judgedVersion?: number,
+    file?: string,
   ): Promise<string> {
     const target = quarantineKey(upload.key, upload, line)
     const at = this.now().toISOString()
@@ -510,7 +516,7 @@ export class ObjectProcessor {
           Body: bytes,
           ContentType: 'application/json',
           IfNoneMatch: '*',
-          Metadata: quarantineMetadata(upload, reason, message, at, line, judgedVersion),
+          Metadata: quarantineMetadata(upload, reason, message, at, line, judgedVersion, file),
           Tagging: quarantineTagging(reason, upload.etag, at),
         }),
       )

@@ -17,6 +17,7 @@ import {listObjectVersions} from '#aws/list-objects.js'
 import {CliError} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {shellCommand} from '#core/shell-words.js'
+import {packedLine} from '#record/packed-line.js'
 import type {QuarantineEntry} from './entries.js'
 
 export async function readEntryContent(s3: S3Client, bucket: string, entry: QuarantineEntry): Promise<Buffer> {
@@ -56,6 +57,15 @@ export async function purgeEntry(s3: S3Client, bucket: string, entry: Quarantine
 }
 
 /**
+ * What a release puts back: the entry's content; a packed record still naming its file (its line as packed), so that
+ * its entry names it again should it be quarantined again.
+ */
+async function releasedContent(s3: S3Client, bucket: string, entry: QuarantineEntry): Promise<Uint8Array> {
+  const content = await readEntryContent(s3, bucket, entry)
+  return entry.file === undefined || entry.line === undefined ? content : packedLine(entry.file, content)
+}
+
+/**
  * Puts the quarantined object back into the processing bucket under its source key, to be processed again,
  * then removes the entry. A copy is read and written rather than CopyObject: the copy source header is
  * decoded differently by S3-compatible servers (s3rver breaks on `#` and `+`), and the object is at most 1 MiB.
@@ -74,7 +84,7 @@ export async function releaseEntry(
   target: string[] = [],
   mended?: Uint8Array,
 ): Promise<{key: string; etag?: string}> {
-  const record = mended ?? (await readEntryContent(s3, buckets.quarantine, entry))
+  const record = mended ?? (await releasedContent(s3, buckets.quarantine, entry))
   // A batch's record goes back as a batch of one, which the processor reads as gzip under a `.gz` name.
   const body = entry.line !== undefined && isGzipName(entry.sourceKey) ? gzipSync(record) : record
   let released

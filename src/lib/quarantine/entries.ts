@@ -27,6 +27,8 @@ export interface QuarantineEntry {
   sourceEtag?: string
   /** The record's line in its batch object: a batch's records are quarantined one entry per line. */
   line?: number
+  /** The file the record came from, when `upload --batch` packed it into the batch. */
+  file?: string
   /** A duplicate: the version of the stored item it was judged against (absent on entries made before versions). */
   judgedVersion?: number
   /** Deleted, with older versions left (a purge cut short): described from its newest version. */
@@ -60,6 +62,7 @@ async function describeEntry(
       message: read(QUARANTINE_METADATA.message),
       sourceEtag: read(QUARANTINE_METADATA.sourceEtag),
       ...(metadata[QUARANTINE_METADATA.sourceLine] ? {line: Number(metadata[QUARANTINE_METADATA.sourceLine])} : {}),
+      ...(metadata[QUARANTINE_METADATA.sourceFile] ? {file: read(QUARANTINE_METADATA.sourceFile)} : {}),
       ...(metadata[QUARANTINE_METADATA.judgedVersion]
         ? {judgedVersion: Number(metadata[QUARANTINE_METADATA.judgedVersion])}
         : {}),
@@ -211,20 +214,30 @@ export async function taggedEntriesOf(target: PipelineTarget, sourceKey: string)
   const entries: TaggedEntry[] = []
   for await (const object of listObjects(target.s3, bucket, {prefix: entryKeyPrefix(sourceKey)})) {
     if (!isEntryOf(object.key, sourceKey)) continue
-    const tags = await target.s3
-      .send(new GetObjectTaggingCommand({Bucket: bucket, Key: object.key}))
-      .then((answer) => Object.fromEntries((answer.TagSet ?? []).map((tag) => [tag.Key, tag.Value])))
-      .catch((error: unknown) => {
-        if (isNoSuchKey(error)) return undefined
-        throw error
-      })
-    if (!tags) continue
-    entries.push({
-      key: object.key,
-      quarantinedAt: tags[QUARANTINE_TAGS.quarantinedAt] ?? object.lastModified?.toISOString(),
-      reason: tags[QUARANTINE_TAGS.reason],
-      sourceEtag: tags[QUARANTINE_TAGS.sourceEtag],
-    })
+    const entry = await taggedEntry(target, object.key, object.lastModified)
+    if (entry) entries.push(entry)
   }
   return entries.sort(newestFirst)
+}
+
+/** One entry, read from its tags alone (the uploader's rights); undefined when it is gone. */
+export async function taggedEntry(
+  target: PipelineTarget,
+  key: string,
+  lastModified?: Date,
+): Promise<TaggedEntry | undefined> {
+  const tags = await target.s3
+    .send(new GetObjectTaggingCommand({Bucket: resource(target, 'quarantineBucket'), Key: key}))
+    .then((answer) => Object.fromEntries((answer.TagSet ?? []).map((tag) => [tag.Key, tag.Value])))
+    .catch((error: unknown) => {
+      if (isNoSuchKey(error)) return undefined
+      throw error
+    })
+  if (!tags) return undefined
+  return {
+    key,
+    quarantinedAt: tags[QUARANTINE_TAGS.quarantinedAt] ?? lastModified?.toISOString(),
+    reason: tags[QUARANTINE_TAGS.reason],
+    sourceEtag: tags[QUARANTINE_TAGS.sourceEtag],
+  }
 }

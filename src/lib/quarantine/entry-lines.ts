@@ -1,10 +1,11 @@
 import {usageError} from '#core/errors.js'
+import {shellWord} from '#core/shell-words.js'
 import type {ResolvedArgument, QuarantineEntry} from './entries.js'
 
 export function entryLine(entry: QuarantineEntry): string {
   const reason = entry.reason ?? 'no reason recorded'
   return (
-    `${entry.key}  ${entry.line === undefined ? '' : `line ${entry.line}  `}${entry.size} B  ${entry.quarantinedAt ?? '-'}  ` +
+    `${entry.key}  ${entry.line === undefined ? '' : `line ${entry.line}  `}${entry.file === undefined ? '' : `from ${shellWord(entry.file)}  `}${entry.size} B  ${entry.quarantinedAt ?? '-'}  ` +
     `${reason}${entry.message ? `: ${entry.message}` : ''}${entry.deleted ? '  (deleted; older versions left)' : ''}`
   )
 }

@@ -27,7 +27,7 @@ export function header(
   now: Date,
   style: ChalkInstance,
 ): string[] {
-  const where = `${entry.sourceKey}${entry.line === undefined ? '' : ` line ${entry.line}`}`
+  const where = `${entry.sourceKey}${entry.line === undefined ? '' : ` line ${entry.line}`}${entry.file === undefined ? '' : ` (from ${entry.file})`}`
   return [
     `${style.bold(`${position.index + 1}/${position.total}`)}  ${style.yellow(entry.reason ?? 'no reason recorded')}  ` +
       `${age(entry.quarantinedAt, now)}  ${style.bold(where)}`,

@@ -3,15 +3,18 @@ import {constants, createGunzip} from 'node:zlib'
 
 import {MAX_BATCH_RECORDS, MAX_BATCH_TEXT_BYTES, MAX_OBJECT_BYTES} from '#contract/limits.js'
 import type {QuarantineReason} from '#contract/pipeline-contract.js'
+import {MAX_PACKED_WRAPPER_BYTES, unpackLine} from './packed-line.js'
 
 /**
- * One non-blank line of a batch: its 1-based line number in the (uncompressed) file, its bytes without the newline
- * (only the start of a line too long to be a record), and its true size in bytes.
+ * One non-blank line of a batch: its 1-based line number in the (uncompressed) file, its record's bytes without the
+ * newline (only the start of a line too long to be a record), and its true size in bytes. A line `upload --batch`
+ * packed (PACKED_LINE) is its record alone, and names the file it came from.
  */
 export interface BatchLine {
   line: number
   bytes: Buffer
   size: number
+  file?: string
 }
 
 /**
@@ -122,7 +125,9 @@ export async function* batchLines(
   chunks: AsyncIterable<Uint8Array>,
   options: {gzip?: boolean; maxLineBytes?: number; expectedBytes?: number} = {},
 ): AsyncGenerator<BatchLine> {
-  const maxLineBytes = options.maxLineBytes ?? MAX_OBJECT_BYTES
+  const maxRecordBytes = options.maxLineBytes ?? MAX_OBJECT_BYTES
+  // A packed line holds a record of up to the limit and its wrapper.
+  const maxLineBytes = maxRecordBytes + MAX_PACKED_WRAPPER_BYTES
   let received = 0
   const counted = async function* () {
     for await (const chunk of chunks) {
@@ -161,7 +166,8 @@ export async function* batchLines(
     if (isBlank(bytes)) return undefined
     records++
     if (records > MAX_BATCH_RECORDS) throw new BatchPastLimitError(line, pastRecordLimit(records))
-    return {line, bytes, size: lineSize}
+    const record = unpackLine(bytes, lineSize)
+    return {line, ...record, bytes: record.bytes.subarray(0, maxRecordBytes + 1)}
   }
   try {
     for await (const chunk of source) {

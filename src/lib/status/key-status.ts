@@ -4,12 +4,13 @@ import {mapConcurrently} from '#core/concurrency.js'
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {isReplaceKey, ITEM_CHANGES, ITEM_METADATA, SOURCE_KEY_INDEX, TABLE_KEY} from '#contract/pipeline-contract.js'
 import {HISTORY_TABLE, OUTCOMES_TABLE} from '#contract/table.js'
-import {taggedEntriesOf} from '#quarantine/entries.js'
+import {taggedEntriesOf, taggedEntry} from '#quarantine/entries.js'
 import {findObject} from '#aws/list-objects.js'
 import type {BatchCounts} from '#processor/results.js'
 import {versionOf} from '#processor/versions.js'
 import {isBatchName} from '#contract/batch-names.js'
 import {checkRecord} from '#record/check-record.js'
+import {packedRecord, packedRecordKey} from '#record/packed-line.js'
 import {sameRecord} from '#record/same-record.js'
 
 /**
@@ -57,7 +58,7 @@ export interface KeyStatus {
   counts?: BatchCounts
   /** Every upload of the key that left a trace, newest first: the first is the current one, described above. */
   history?: UploadOutcome[]
-  /** A file `upload --batch` packed: the batch object and line its record was stored from. */
+  /** A file `upload --batch` packed: the batch object and line its record was stored or quarantined from. */
   packedInto?: {key: string; line: number}
   /** A file whose key another upload used for another record (folders of one layout share keys): the file's record. */
   otherRecordThan?: ItemKey
@@ -221,7 +222,7 @@ async function quarantined(target: PipelineTarget, key: string): Promise<UploadO
   }))
 }
 
-const newestFirst = (a: UploadOutcome, b: UploadOutcome): number => (b.at ?? '').localeCompare(a.at ?? '')
+const newestFirst = (a: {at?: string}, b: {at?: string}): number => (b.at ?? '').localeCompare(a.at ?? '')
 
 /** Every recorded outcome of the key's uploads (of the one with `etag`, when given), newest first. */
 async function recordedOutcomes(target: PipelineTarget, key: string, etag?: string): Promise<UploadOutcome[]> {
@@ -348,6 +349,50 @@ export async function packedRecordStatus(
     item: itemKey(Item),
     packedInto: {key: sourceKey, line},
   }
+}
+
+/**
+ * Where the record of a file `upload --batch` packed went when it was quarantined: the newest of its entries still in
+ * quarantine, found from the record's bytes (the processor records each under packedRecordKey), with the batch object
+ * and line. Undefined when none is (never quarantined so, released or removed since, or the target knows no outcomes
+ * table). Read with the uploader's rights: a Query, and an entry's tags.
+ */
+export async function packedQuarantineStatus(
+  target: PipelineTarget,
+  key: string,
+  body: Buffer,
+): Promise<KeyStatus | undefined> {
+  const table = target.resources.outcomesTable
+  if (!table) return undefined
+  const {QueryCommand} = await import('@aws-sdk/client-dynamodb')
+  const {partitionKey, attributes} = OUTCOMES_TABLE
+  const response = await tableClient(target).send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: '#key = :key',
+      ExpressionAttributeNames: {'#key': partitionKey},
+      ExpressionAttributeValues: {':key': {S: packedRecordKey(packedRecord(body))}},
+    }),
+  )
+  const records = (response.Items ?? []).map((record) => ({
+    at: record[attributes.at]?.S,
+    entry: record[attributes.entry]?.S ?? '',
+    batchKey: record[attributes.batchKey]?.S ?? '',
+    line: Number(record[attributes.line]?.N),
+  }))
+  for (const record of records.sort(newestFirst)) {
+    const entry = await taggedEntry(target, record.entry)
+    if (!entry) continue
+    return {
+      key,
+      state: 'quarantined',
+      at: entry.quarantinedAt ?? record.at,
+      reason: entry.reason,
+      entry: entry.key,
+      packedInto: {key: record.batchKey, line: record.line},
+    }
+  }
+  return undefined
 }
 
 /**

@@ -20,12 +20,11 @@ function details(
   target: string[],
 ): string {
   const item = `${outcome.item?.ArtistID} / ${outcome.item?.ItemID}`
+  const packed = outcome.packedInto
+  const packedFrom = packed ? `line ${packed.line} of ${packed.key} (packed by upload --batch)` : undefined
   switch (outcome.state) {
-    case 'stored': {
-      const packed = outcome.packedInto
-      const from = packed ? `, line ${packed.line} of ${packed.key} (packed by upload --batch)` : ''
-      return `(${item}${from}, ${outcome.at ?? 'time unknown'})`
-    }
+    case 'stored':
+      return `(${item}${packedFrom ? `, ${packedFrom}` : ''}, ${outcome.at ?? 'time unknown'})`
     case 'replaced': {
       const version = outcome.version ? `version ${outcome.version}` : 'a new version'
       return `(${item}: ${version}, the earlier one in \`eventpulse items history\`, ${outcome.at ?? 'time unknown'})`
@@ -34,7 +33,7 @@ function details(
       return `(already stored exactly so as ${item}; nothing changed, ${outcome.at ?? 'time unknown'})`
     case 'quarantined':
       // The message is the admin's to read (`quarantine show`): status has the reason and the entry.
-      return `${outcome.reason ?? 'unknown reason'}${outcome.message ? `: ${outcome.message}` : ''}  [${outcome.entry}]`
+      return `${outcome.reason ?? 'unknown reason'}${outcome.message ? `: ${outcome.message}` : ''}  [${outcome.entry}]${packedFrom ? ` ${packedFrom}` : ''}`
     case 'batch': {
       const counts = outcome.counts
       if (!counts) return ''

@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {objectKeyFor} from '#files/object-keys.js'
 import {readInput} from '#files/input-files.js'
 import {checkRecord} from '#record/check-record.js'
+import {packedLine, packedRecord} from '#record/packed-line.js'
 import {reportFor} from '#validate/validate-files.js'
 import type {PlannedFile} from './plan.js'
 import type {UploadedFile} from './send.js'
@@ -32,8 +33,9 @@ export interface Packing {
 
 /**
  * `upload DIR --batch N`: packs single-record files into NDJSON batch objects of up to N records, one record per line
- * in the files' order. A record's own line breaks are made spaces (JSON allows no raw line break inside a string, so
- * the record is the same); its bytes are otherwise kept as they are. A batch's key is `batch-<digest of its content>.ndjson` under the prefix: the same files
+ * in the files' order, each line naming its file as shown (PACKED_LINE), so its quarantine entry can name it. A
+ * record's own line breaks are made spaces (JSON allows no raw line break inside a string, so the record is the same);
+ * its bytes are otherwise kept as they are. A batch's key is `batch-<digest of its content>.ndjson` under the prefix: the same files
  * give the same batches, so re-running the command sends the same uploads again (never duplicates of themselves).
  * The batch files are written to a temporary directory and sent from there; removeBatchFiles removes them after.
  */
@@ -72,7 +74,7 @@ export async function packIntoBatches(
           continue
         }
       }
-      lines.push(Buffer.from(body.map((byte) => (byte === 0x0a || byte === 0x0d ? 0x20 : byte))))
+      lines.push(packedLine(entry.file.displayPath, packedRecord(body)))
       files.push(entry.file.displayPath)
       if (lines.length === size) await flush()
     }
