@@ -15,7 +15,8 @@ import {sameRecord} from '#record/same-record.js'
 import {isBatchName, isGzipName} from '#contract/batch-names.js'
 import type {BatchCounts} from '#processor/results.js'
 import {finishedBatch, inFlight, type ItemKey, type KeyStatus} from '#status/key-status.js'
-import {batchAlreadyStored, BATCH_GET_LIMIT, itemKeyOf, type StoredItem, storedItemsFor} from './already-stored.js'
+import {itemKeyOf} from '#record/typed-item.js'
+import {batchAlreadyStored, BATCH_GET_LIMIT, type StoredItem, storedItemsFor} from './already-stored.js'
 import {type PlannedFile, type PreparedFile, prepareFile} from './plan.js'
 
 export type FileUploadStatus =
