@@ -23,6 +23,7 @@ import {sameKeyError, sameKeyPairs} from '#upload/same-key.js'
 import {
   dryRun,
   invalidLines,
+  keysUsedBeforeWarning,
   runUpload,
   sentAgainLine,
   summaryLine,
@@ -50,6 +51,9 @@ Keys: a file's path below the directory argument (a file argument: its name),
 after --prefix. Keys that clash or could escape the prefix are refused before
 anything is sent. Two folders with the same layout give the same keys, and
 \`status\` then shows either one's records: upload each under its own --prefix.
+A record whose ArtistID + ItemID the table holds in another version, stored
+from an earlier upload of the same key, is sent with a warning (on stderr; in
+\`warnings\` with --json) naming such keys and a --prefix to use instead.
 An object still waiting in the processing bucket under the same key is not
 replaced (S3 conditional write); if it holds the very same content, the file
 counts as sent.
@@ -120,7 +124,9 @@ stops after the files being sent).`
 
   static flags = {
     ...pipelineFlags('processingBucket', 'quarantineBucket', 'table', 'outcomesTable'),
-    prefix: Flags.string({description: 'Key prefix to upload under (e.g. 2024/06).'}),
+    prefix: Flags.string({
+      description: 'Key prefix to upload under (e.g. 2024/06/, or dir-E/ for a folder of the same layout as another).',
+    }),
     'stdin-key': Flags.string({description: 'Key for the record read from standard input (-).'}),
     validate: Flags.boolean({
       description: 'Check each record before sending (default). --no-validate sends invalid records too.',
@@ -225,6 +231,8 @@ stops after the files being sent).`
       interrupted: signal.aborted,
     }))
     if (interrupted) throw interruptedError(interruptedNote(result, planned.length), statusHint(statusWords))
+    const reused = keysUsedBeforeWarning(planned, result.files)
+    if (reused) this.warnOnce(reused)
     // Off a terminal there is no progress: these lines are the only report of each file, printed once, on stdout.
     for (const line of invalidLines(result.files)) this.log(line)
     for (const file of result.files.filter((f) => f.error))

@@ -3,8 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '#cli/base-command.js'
 import {commonFlags} from '#cli/common-flags.js'
 import {validateWarnings} from '#cli/schema-drift.js'
-import {ExitCode} from '#core/exit-codes.js'
-import {validatePaths, type ValidationResult, validationLines} from '#validate/validate-files.js'
+import {validatePaths, type ValidationResult, validationLines, validationStatus} from '#validate/validate-files.js'
 
 export default class Validate extends BaseCommand {
   static summary = 'Check records offline against the item schema the pipeline enforces.'
@@ -12,15 +11,18 @@ export default class Validate extends BaseCommand {
   static description = `Runs the very check the processor Lambda runs: UTF-8, JSON syntax, the item
 schema (typed or plain JSON) and the size limits.
 Problems are printed compiler-style, file:line:column, with the quarantine
-reason the pipeline would record.
+reason the pipeline would record. Two records with the same ArtistID + ItemID
+and different content (two files, or file:line in a batch file) are a problem
+of the set: both places are named (\`sameKey\` with --json); \`upload\` would
+refuse them. The same record twice is no problem.
 Warns once (on stderr; in \`warnings\` with --json) when the pipeline checks
 records with another schema than this CLI. It stays offline: it knows the
 stack's schema only from the stack's outputs as last cached (by \`deploy\`,
 \`doctor\` or any command that read them) for --stack, --profile and --region;
 with --local, the running local pipeline's (stopped: it checks without it, and
 says so).
-Exit codes: 0 all valid, 1 some invalid, 2 usage problem (no such path, no
-input).`
+Exit codes: 0 all valid, 1 some invalid or such pairs, 2 usage problem (no
+such path, no input).`
 
   static examples = [
     {
@@ -70,7 +72,7 @@ input).`
     for (const warning of await validateWarnings(flags)) this.warnOnce(warning)
     const result = await validatePaths(argv as string[])
     for (const line of validationLines(result)) this.log(line)
-    if (result.summary.invalid > 0) this.exitStatus = ExitCode.Negative
+    this.exitStatus = validationStatus(result)
     return result
   }
 }

@@ -1,4 +1,4 @@
-import {writeFileSync} from 'node:fs'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -90,5 +90,23 @@ describe('re-uploading a stored record', () => {
       'unchanged',
       'stored',
     ])
+  })
+})
+
+describe('uploading another folder of the same layout', () => {
+  it('warns, on stderr and in the --json warnings, of the key an earlier upload used for another version', async () => {
+    const folder = join(dir, 'dir-E')
+    mkdirSync(folder)
+    writeFileSync(join(folder, 'delilah.json'), JSON.stringify({...plain, Duration: 300}))
+    const text = await cli(['upload', folder, '--wait'])
+    expect(text.exitCode).toBe(1)
+    expect(text.stderr).toContain(
+      'Warning: 1 file was sent under keys an earlier upload used for another version of the same records ' +
+        '(delilah.json)',
+    )
+    expect(text.stderr).toContain('e.g. --prefix dir-E/.')
+    const again = await json(['upload', folder, '--wait'])
+    expect(again.warnings).toContainEqual(expect.stringContaining('(delilah.json)'))
+    expect(again.result.files[0]).toMatchObject({keyUsedBefore: {at: expect.any(String)}})
   })
 })

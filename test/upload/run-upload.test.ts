@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
@@ -12,7 +12,15 @@ import type {PipelineTarget} from '#aws/clients.js'
 import {OUTCOMES_TABLE} from '#contract/table.js'
 import {localTarget} from '#local/target.js'
 import {planUpload} from '#upload/plan.js'
-import {dryRun, runUpload, sentAgainLine, summaryLine, unchangedLine, uploadExitStatus} from '#upload/run-upload.js'
+import {
+  dryRun,
+  keysUsedBeforeWarning,
+  runUpload,
+  sentAgainLine,
+  summaryLine,
+  unchangedLine,
+  uploadExitStatus,
+} from '#upload/run-upload.js'
 import {removeDir, startTestPipeline, type TestPipeline} from '../processor/helpers.js'
 
 // `upload` in-process against a local pipeline: what is sent, what is skipped, and what --wait reports.
@@ -351,6 +359,57 @@ describe('upload --force of a stored record', () => {
     expect(same.files[0]).toMatchObject({status: 'uploaded', outcome: {state: 'stored'}})
     const other = await upload(files({'forced-copy.json': body}), {wait: true, prefix: 'force', force: true})
     expect(other.files[0]).toMatchObject({status: 'uploaded', outcome: {state: 'unchanged'}})
+  })
+})
+
+describe('an upload under keys another upload used', () => {
+  // Two folders of one layout: the same path below each, the same ArtistID + ItemID, another Duration.
+  const folder = (name: string, body: string) => {
+    const at = join(dir, 'layout', name)
+    mkdirSync(at, {recursive: true})
+    writeFileSync(join(at, 'song.json'), body)
+    return at
+  }
+
+  it('is sent, and warned of: the key, the count, --prefix named after the folder; not for the same bytes', async () => {
+    const first = record('Shared Layout', 100)
+    await upload(folder('dir-A', first), {wait: true, prefix: 'reuse/'})
+    const planned = await planUpload([folder('dir-E', record('Shared Layout', 300))], {prefix: 'reuse/'})
+    const result = await runUpload(target, planned, {validate: true, progress: silent})
+    expect(result.files[0]).toMatchObject({
+      status: 'uploaded',
+      keyUsedBefore: {etag: createHash('md5').update(first).digest('hex'), at: expect.any(String)},
+    })
+    expect(keysUsedBeforeWarning(planned, result.files)).toBe(
+      '1 file was sent under keys an earlier upload used for another version of the same records ' +
+        '(reuse/song.json): keys are paths below the folder uploaded, so folders of one layout share them. Each ' +
+        'such record is quarantined as a duplicate of the stored one (send changes with --replace). Upload each ' +
+        'folder under its own prefix, e.g. --prefix dir-E/.',
+    )
+    // The same bytes again: unchanged, not sent, nothing to say.
+    const again = await upload(folder('dir-B', first), {prefix: 'reuse/'})
+    expect(again.files[0].status).toBe('unchanged')
+    expect(keysUsedBeforeWarning([], again.files)).toBeUndefined()
+  })
+
+  it('is not warned of when the stored version came from another key', async () => {
+    await upload(folder('dir-C', record('Elsewhere', 100)), {wait: true, prefix: 'one/'})
+    const result = await upload(folder('dir-D', record('Elsewhere', 300)), {prefix: 'two/'})
+    expect(result.files[0].status).toBe('uploaded')
+    expect(result.files[0].keyUsedBefore).toBeUndefined()
+  })
+
+  it('names five keys and counts the rest', () => {
+    const planned = [{file: {displayPath: 'dir-E/0.json', relativePath: '0.json'}, key: '0.json'}]
+    const reused = Array.from({length: 7}, (_, i) => ({
+      file: `dir-E/${i}.json`,
+      key: `${i}.json`,
+      status: 'uploaded' as const,
+      keyUsedBefore: {},
+    }))
+    expect(keysUsedBeforeWarning(planned, reused)).toMatch(
+      /^7 files were sent under .* \(0\.json, 1\.json, 2\.json, 3\.json, 4\.json, and 2 more\)/,
+    )
   })
 })
 

@@ -69,6 +69,7 @@ describe('eventpulse validate', () => {
       status: 1,
       result: {
         summary: {checked: 2, valid: 1, invalid: 1},
+        sameKey: [],
         files: [
           {
             file: 'bad.json',
@@ -87,6 +88,28 @@ describe('eventpulse validate', () => {
         ],
       },
     })
+  })
+
+  it('reports two records with one ArtistID + ItemID in different files as a problem of the set: exit 1, text and JSON', async () => {
+    const pair = tempDir('eventpulse-validate-pair-')
+    writeFileSync(join(pair, 'a.json'), VALID)
+    writeFileSync(join(pair, 'b.ndjson'), `${VALID.replace('234', '235')}\n`)
+    const text = await runCli(['validate', 'a.json', 'b.ndjson'], {cwd: pair})
+    expect(text.exitCode).toBe(1)
+    expect(text.stdout).toBe(
+      'b.ndjson: 1 records, 1 valid, 0 invalid.\n' +
+        'two records have the same ArtistID + ItemID and different content: uploaded together, which of each pair ' +
+        'the pipeline kept would be chance; keep the right one.\n' +
+        '  a.json and b.ndjson:1: ArtistID "Knock2" + ItemID "TRACK#FeelULuvMe"\n' +
+        'Checked 2 files: 2 valid, 0 invalid.\n',
+    )
+    const sameKey = [{first: 'a.json', second: 'b.ndjson:1', artistId: 'Knock2', itemId: 'TRACK#FeelULuvMe'}]
+    // Through the fast path (bin/run.js) and through oclif (bin/dev.js) alike.
+    for (const bin of [undefined, join(PROJECT_ROOT, 'bin/dev.js')]) {
+      const json = await runCli(['validate', 'a.json', 'b.ndjson', '--json'], {cwd: pair, bin})
+      expect(json.exitCode).toBe(1)
+      expect(JSON.parse(json.stdout)).toMatchObject({status: 1, result: {summary: {invalid: 0}, sameKey}})
+    }
   })
 
   it.each([

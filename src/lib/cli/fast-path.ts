@@ -35,7 +35,7 @@ function versionLine(): string {
 }
 
 async function runPlainValidate(args: string[]): Promise<number> {
-  const {validatePaths, validationLines} = await import('#validate/validate-files.js')
+  const {validatePaths, validationLines, validationStatus} = await import('#validate/validate-files.js')
   const {validateWarnings} = await import('./schema-drift.js')
   const json = args.includes('--json')
   const print = (document: unknown) => process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
@@ -43,7 +43,7 @@ async function runPlainValidate(args: string[]): Promise<number> {
   if (!json) for (const warning of warnings) process.stderr.write(`${warningText(warning)}\n`)
   try {
     const result = await validatePaths(args.filter((arg) => !PLAIN_VALIDATE_FLAGS.has(arg) || arg === '-'))
-    const status = result.summary.invalid > 0 ? ExitCode.Negative : ExitCode.Success
+    const status = validationStatus(result)
     if (json) print(successDocument(status, result, warnings))
     else process.stdout.write(`${validationLines(result).join('\n')}\n`)
     return status

@@ -2,6 +2,7 @@ import {MAX_BATCH_OBJECT_BYTES} from '#contract/limits.js'
 import type {QuarantineReason} from '#contract/pipeline-contract.js'
 import {BatchCutShortError, batchLines, BatchPastLimitError} from './batch-lines.js'
 import {checkRecord, type RecordProblem} from './check-record.js'
+import type {TypedItem} from './typed-item.js'
 
 /** A problem of one record of a batch: which record (1-based, blank lines not counted) and why it would be quarantined. */
 export interface BatchProblem extends RecordProblem {
@@ -34,11 +35,12 @@ const PROBLEMS_LISTED = 100
  * Checks every record of a batch file as the processor will, streamed (one line held at a time): each line with the
  * one checkRecord, located as `line:column` of the file. A file over the batch size limit is a problem of the whole
  * file. Reading stops where the processor's does (records or text past the limits, gzip data broken off), and what
- * is left from that line on is one more invalid record, as the processor quarantines it as one entry.
+ * is left from that line on is one more invalid record, as the processor quarantines it as one entry. `onValid` hears
+ * of each valid record and its line, so that a caller can look across records without reading the file again.
  */
 export async function checkBatch(
   chunks: AsyncIterable<Uint8Array>,
-  options: {gzip: boolean; size?: number},
+  options: {gzip: boolean; size?: number; onValid?: (item: TypedItem, line: number) => void},
 ): Promise<BatchCheck> {
   const result: BatchCheck = {valid: 0, invalid: 0, problems: []}
   if (options.size !== undefined && options.size > MAX_BATCH_OBJECT_BYTES) {
@@ -59,8 +61,10 @@ export async function checkBatch(
     for await (const {line, bytes, size} of batchLines(chunks, {gzip: options.gzip})) {
       record++
       const check = checkRecord(bytes, {line, size})
-      if (check.ok) result.valid++
-      else {
+      if (check.ok) {
+        result.valid++
+        options.onValid?.(check.item, line)
+      } else {
         result.invalid++
         for (const problem of check.problems) note({...problem, record, reason: check.reason})
       }

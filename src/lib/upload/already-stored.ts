@@ -12,7 +12,7 @@ import {TABLE_KEY} from '#contract/pipeline-contract.js'
 import {batchLines, UnreadableBatchError} from '#record/batch-lines.js'
 import {checkRecord} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
-import type {TypedItem} from '#record/typed-item.js'
+import {itemKeyOf, keyValue, type TypedItem} from '#record/typed-item.js'
 
 /** BatchGetItem takes at most 100 keys a call. */
 export const BATCH_GET_LIMIT = 100
@@ -23,13 +23,6 @@ const MAX_TRIES = 8
 export type StoredItem = Record<string, AttributeValue>
 
 type LookUpOptions = {pause?: (ms: number) => Promise<unknown>}
-
-const keyValue = (item: Record<string, unknown>, name: string): string =>
-  (item[name] as {S?: string} | undefined)?.S ?? ''
-
-/** A record's (or stored item's) ArtistID + ItemID as one string, to find its stored item by. */
-export const itemKeyOf = (item: Record<string, unknown>): string =>
-  JSON.stringify([keyValue(item, TABLE_KEY.partition), keyValue(item, TABLE_KEY.sort)])
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -1,3 +1,5 @@
+import {basename, resolve} from 'node:path'
+
 import {shellCommand} from '#core/shell-words.js'
 import {type PipelineTarget, resource} from '#aws/clients.js'
 import {explainAwsError} from '#aws/explain-error.js'
@@ -169,6 +171,30 @@ export function uploadExitStatus(result: UploadResult & {failure?: Failure}): Ex
   if (result.summary.failed > conflicts || (result.summary.pending ?? 0) > 0) return ExitCode.Aws
   if (conflicts > 0 || result.summary.invalid > 0 || (result.summary.quarantined ?? 0) > 0) return ExitCode.Negative
   return ExitCode.Success
+}
+
+/** Keys named in the warning about keys used before; the rest are counted. */
+const KEYS_NAMED = 5
+
+/**
+ * The warning for files sent under keys an earlier upload used for another version of their records (found by the
+ * look-up before sending): keys are paths below the folder uploaded, so two folders of one layout share them. A few
+ * keys named, the count, and the ways apart: a prefix per folder (named after the folder of the first such file),
+ * --replace for records meant to change.
+ */
+export function keysUsedBeforeWarning(planned: PlannedFile[], files: UploadedFile[]): string | undefined {
+  const reused = files.filter((file) => file.keyUsedBefore)
+  if (reused.length === 0) return undefined
+  const first = planned.find((entry) => entry.key === reused[0].key)!.file
+  const folder = basename(resolve(first.displayPath.slice(0, first.displayPath.length - first.relativePath.length)))
+  const named = reused.slice(0, KEYS_NAMED).map((file) => file.key)
+  if (reused.length > KEYS_NAMED) named.push(`and ${reused.length - KEYS_NAMED} more`)
+  return (
+    `${reused.length === 1 ? '1 file was' : `${reused.length} files were`} sent under keys an earlier upload used ` +
+    `for another version of the same records (${named.join(', ')}): keys are paths below the folder uploaded, so ` +
+    'folders of one layout share them. Each such record is quarantined as a duplicate of the stored one (send ' +
+    `changes with --replace). Upload each folder under its own prefix, e.g. --prefix ${folder}/.`
+  )
 }
 
 /** --batch: the files left out of the batches as invalid are reported too, and where each packed file went. */

@@ -8,14 +8,20 @@ import {mapConcurrently} from '#core/concurrency.js'
 import {explainAwsError, isConditionalWriteConflict} from '#aws/explain-error.js'
 import {CliError, type Failure, toFailure} from '#core/errors.js'
 import {ExitCode} from '#core/exit-codes.js'
-import {encodeMetadataValue, type QuarantineReason, UPLOAD_METADATA} from '#contract/pipeline-contract.js'
+import {
+  encodeMetadataValue,
+  ITEM_METADATA,
+  type QuarantineReason,
+  UPLOAD_METADATA,
+} from '#contract/pipeline-contract.js'
 import type {Progress} from '#terminal/progress.js'
 import type {RecordProblem} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
 import {isBatchName, isGzipName} from '#contract/batch-names.js'
 import type {BatchCounts} from '#processor/results.js'
 import {finishedBatch, inFlight, type ItemKey, type KeyStatus} from '#status/key-status.js'
-import {batchAlreadyStored, BATCH_GET_LIMIT, itemKeyOf, type StoredItem, storedItemsFor} from './already-stored.js'
+import {itemKeyOf} from '#record/typed-item.js'
+import {batchAlreadyStored, BATCH_GET_LIMIT, type StoredItem, storedItemsFor} from './already-stored.js'
 import {type PlannedFile, type PreparedFile, prepareFile} from './plan.js'
 
 export type FileUploadStatus =
@@ -34,6 +40,11 @@ export interface UploadedFile {
   alreadyInFlight?: true
   /** `unchanged`: the stored item that holds this very record already (so it was not sent). */
   item?: ItemKey
+  /**
+   * Sent under a key an earlier upload used for other content: the table holds this record's ArtistID + ItemID as
+   * stored from that upload (its ETag, and when), in another version (two folders of one layout, or a changed file).
+   */
+  keyUsedBefore?: {etag?: string; at?: string}
   /**
    * An `unchanged` batch file: its records, all found stored exactly so, or, with `processedAt`, as the earlier run that
    * processed this very upload (key + ETag) counted them then.
@@ -55,6 +66,8 @@ export interface SendOptions {
   force: boolean
   /** Who sends, as UPLOAD_METADATA says it: kept on the items a replacement makes. */
   requestedBy?: string
+  /** Uploads meant to replace what is stored: a key's earlier upload in other content is then no surprise. */
+  replace?: boolean
   progress: Progress
   /** Ctrl-C: no new file starts; those not started are reported `not-attempted`. */
   signal?: AbortSignal
@@ -79,7 +92,7 @@ async function put(
   target: PipelineTarget,
   planned: PlannedFile,
   body: Buffer,
-  described: Pick<UploadedFile, 'file' | 'key' | 'size'>,
+  described: Pick<UploadedFile, 'file' | 'key' | 'size' | 'keyUsedBefore'>,
   {progress, requestedBy}: Pick<SendOptions, 'progress' | 'requestedBy'>,
 ): Promise<UploadedFile> {
   const {key} = planned
@@ -141,6 +154,15 @@ async function batchBeforeSending(
   })
   if (records === undefined) return undefined
   return {unchanged: true, etag, counts: {records, stored: 0, unchanged: records, quarantined: 0, reasons: {}}}
+}
+
+/**
+ * The earlier upload of `key` that stored `storedItem` (found stored under the record's ArtistID + ItemID, in another
+ * version than the record): its ETag and when. Undefined when the item came from another key.
+ */
+function earlierUploadOfKey(storedItem: StoredItem | undefined, key: string): UploadedFile['keyUsedBefore'] {
+  if (storedItem?.[ITEM_METADATA.sourceKey]?.S !== key) return undefined
+  return {etag: storedItem[ITEM_METADATA.sourceEtag]?.S, at: storedItem[ITEM_METADATA.ingestedAt]?.S}
 }
 
 /** An uploader role from before the look-up existed (a stack not redeployed since) may not use it: say how to go on. */
@@ -213,6 +235,7 @@ export async function uploadFiles(
       const {ArtistID, ItemID} = check.item as Record<string, {S: string}>
       return {...described, status: 'unchanged', item: {ArtistID: ArtistID.S, ItemID: ItemID.S}}
     }
+    const keyUsedBefore = options.replace ? undefined : earlierUploadOfKey(storedItem, entry.key)
     try {
       const batch = await batchBeforeSending(target, entry.key, body, {table, force: options.force})
       if (batch?.unchanged) {
@@ -220,7 +243,7 @@ export async function uploadFiles(
         const {unchanged: _unchanged, ...found} = batch
         return {...described, status: 'unchanged', ...found}
       }
-      const sent = await put(target, entry, body, described, options)
+      const sent = await put(target, entry, body, {...described, ...(keyUsedBefore && {keyUsedBefore})}, options)
       // Sent again with --force: the pipeline has nothing new to tell of it, and its outcome is that earlier run's.
       return batch?.processedAt && sent.status === 'uploaded' ? {...sent, processedAt: batch.processedAt} : sent
     } catch (error) {

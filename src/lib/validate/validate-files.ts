@@ -1,8 +1,11 @@
+import {ExitCode, type ExitCodeValue} from '#core/exit-codes.js'
 import {expandInputs, type InputFile, inputChunks, inputSize, readInput} from '#files/input-files.js'
 import type {QuarantineReason} from '#contract/pipeline-contract.js'
 import {type BatchProblem, checkBatch, type MoreProblems} from '#record/check-batch.js'
 import {checkRecord, type RecordCheck, type RecordProblem} from '#record/check-record.js'
 import {isBatchName, isGzipName} from '#contract/batch-names.js'
+import type {TypedItem} from '#record/typed-item.js'
+import {sameKeyCount, sameKeyFinder, sameKeyLines, type SameKeyPair} from './same-key.js'
 
 /** The verdict on one file, as `validate` prints it and `upload` uses it. */
 export interface FileReport {
@@ -29,12 +32,19 @@ export function reportFor(file: InputFile, check: RecordCheck): FileReport {
     : {file: file.displayPath, valid: false, reason: check.reason, errors: check.problems}
 }
 
-/** A batch file's verdict, streamed from disk (or standard input): valid when every record is. */
-export async function batchReport(file: InputFile): Promise<FileReport> {
+/**
+ * A batch file's verdict, streamed from disk (or standard input): valid when every record is. `onValid` hears of each
+ * valid record and its line.
+ */
+export async function batchReport(
+  file: InputFile,
+  onValid?: (item: TypedItem, line: number) => void,
+): Promise<FileReport> {
   const gzip = isGzipName(file.relativePath)
   const {valid, invalid, problems, moreProblems} = await checkBatch(inputChunks(file), {
     gzip,
     size: await inputSize(file),
+    onValid,
   })
   const ok = invalid === 0 && problems.length === 0
   return {
@@ -50,16 +60,25 @@ export async function batchReport(file: InputFile): Promise<FileReport> {
 export const isBatchFile = (file: InputFile): boolean => isBatchName(file.relativePath)
 
 /**
- * Checks every file with the pipeline's own record check, reports in the order given. Files are read synchronously:
- * for files this small that is several times faster than async reads. (A second thread sharing the work was tried
- * and measured: no faster on two cores, as opening files dominates; bench/validate.ts shows the figures.)
+ * Checks every file with the pipeline's own record check, reports in the order given, and, in the same pass, finds the
+ * valid records that share an ArtistID + ItemID in other content (where: the file, or file:line in a batch file).
+ * Files are read synchronously: for files this small that is several times faster than async reads. (A second
+ * thread sharing the work was tried and measured: no faster on two cores, as opening files dominates;
+ * bench/validate.ts shows the figures.)
  */
-export async function validateFiles(files: InputFile[]): Promise<FileReport[]> {
+export async function validateFiles(files: InputFile[]): Promise<{files: FileReport[]; sameKey: SameKeyPair[]}> {
   const reports: FileReport[] = new Array(files.length)
+  const sameKey = sameKeyFinder()
   for (const [index, file] of files.entries()) {
-    reports[index] = isBatchFile(file) ? await batchReport(file) : reportFor(file, checkRecord(await readInput(file)))
+    if (isBatchFile(file)) {
+      reports[index] = await batchReport(file, (item, line) => sameKey.add(`${file.displayPath}:${line}`, item))
+      continue
+    }
+    const check = checkRecord(await readInput(file))
+    if (check.ok) sameKey.add(file.displayPath, check.item)
+    reports[index] = reportFor(file, check)
   }
-  return reports
+  return {files: reports, sameKey: sameKey.pairs}
 }
 
 /**
@@ -99,18 +118,38 @@ export function formatRecordCounts(report: FileReport): string | undefined {
 export interface ValidationResult {
   summary: ValidationSummary
   files: FileReport[]
+  /** Valid records with the same ArtistID + ItemID and different content, in different files or lines. */
+  sameKey: SameKeyPair[]
 }
 
 /** `validate` itself: expand the paths, check every file, sum up. */
 export async function validatePaths(paths: string[]): Promise<ValidationResult> {
-  const files = await validateFiles(await expandInputs(paths))
-  return {summary: summarise(files), files}
+  const {files, sameKey} = await validateFiles(await expandInputs(paths))
+  return {summary: summarise(files), files, sameKey}
 }
 
-/** What `validate` prints without --json: the problems, then the summary. */
+/** Exit 1 when a file is invalid or records share an ArtistID + ItemID in other content (a problem of the set). */
+export const validationStatus = (result: ValidationResult): ExitCodeValue =>
+  result.summary.invalid > 0 || result.sameKey.length > 0 ? ExitCode.Negative : ExitCode.Success
+
+/**
+ * Same-key pairs, a problem of the set of files rather than of one file: both places of each, what the pipeline would
+ * do with them, and the way on.
+ */
+function sameKeyProblem(pairs: SameKeyPair[]): string[] {
+  if (pairs.length === 0) return []
+  return [
+    `${sameKeyCount(pairs)} ${pairs.length === 1 ? 'have' : 'each have'} the same ArtistID + ItemID and different ` +
+      'content: uploaded together, which of each pair the pipeline kept would be chance; keep the right one.',
+    ...sameKeyLines(pairs).map((line) => `  ${line}`),
+  ]
+}
+
+/** What `validate` prints without --json: the problems of each file, those of the set, then the summary. */
 export function validationLines(result: ValidationResult): string[] {
   return [
     ...result.files.flatMap((report) => [...formatProblems(report), formatRecordCounts(report) ?? []].flat()),
+    ...sameKeyProblem(result.sameKey),
     formatSummary(result.summary),
   ]
 }
