@@ -8,6 +8,7 @@ export default {
     'src/lib/quarantine/**/*.ts',
     'src/lib/upload/**/*.ts',
     'src/lib/status/**/*.ts',
+    'src/lib/validate/same-key.ts',
     'src/lib/deploy/empty-bucket.ts',
   ],
   testRunner: 'vitest',

@@ -30,6 +30,7 @@ export default defineConfig({
       'test/processor/**/*.test.ts',
       'test/record/**/*.test.ts',
       'test/validate/record-check*.test.ts',
+      'test/validate/same-key.test.ts',
       'test/quarantine/**/*.test.ts',
       'test/status/**/*.test.ts',
       'test/upload/**/*.test.ts',
