@@ -24,6 +24,7 @@ import {
   dryRun,
   invalidLines,
   keysUsedBeforeWarning,
+  storedFromOtherKeysWarning,
   runUpload,
   sentAgainLine,
   summaryLine,
@@ -231,8 +232,8 @@ stops after the files being sent).`
       interrupted: signal.aborted,
     }))
     if (interrupted) throw interruptedError(interruptedNote(result, planned.length), statusHint(statusWords))
-    const reused = keysUsedBeforeWarning(planned, result.files)
-    if (reused) this.warnOnce(reused)
+    for (const warning of [keysUsedBeforeWarning(planned, result.files), storedFromOtherKeysWarning(result.files)])
+      if (warning) this.warnOnce(warning)
     // Off a terminal there is no progress: these lines are the only report of each file, printed once, on stdout.
     for (const line of invalidLines(result.files)) this.log(line)
     for (const file of result.files.filter((f) => f.error))

@@ -15,6 +15,7 @@ import {planUpload} from '#upload/plan.js'
 import {
   dryRun,
   keysUsedBeforeWarning,
+  storedFromOtherKeysWarning,
   runUpload,
   sentAgainLine,
   summaryLine,
@@ -392,11 +393,17 @@ describe('an upload under keys another upload used', () => {
     expect(keysUsedBeforeWarning([], again.files)).toBeUndefined()
   })
 
-  it('is not warned of when the stored version came from another key', async () => {
+  it('is not warned of when the stored version came from another key: that is told as a duplicate to be', async () => {
     await upload(folder('dir-C', record('Elsewhere', 100)), {wait: true, prefix: 'one/'})
     const result = await upload(folder('dir-D', record('Elsewhere', 300)), {prefix: 'two/'})
     expect(result.files[0].status).toBe('uploaded')
     expect(result.files[0].keyUsedBefore).toBeUndefined()
+    expect(result.files[0].storedFrom).toEqual({sourceKey: 'one/song.json'})
+    expect(storedFromOtherKeysWarning(result.files)).toBe(
+      '1 file holds another version of a record stored from another key (two/song.json, stored from one/song.json): ' +
+        'the pipeline quarantines each as a duplicate of the stored one. Send changes with --replace; accept one ' +
+        'already quarantined with eventpulse quarantine accept.',
+    )
   })
 
   it('names five keys and counts the rest', () => {

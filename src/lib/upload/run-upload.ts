@@ -197,6 +197,25 @@ export function keysUsedBeforeWarning(planned: PlannedFile[], files: UploadedFil
   )
 }
 
+/**
+ * The warning for files sent with another version of a record stored from another key (found by the look-up before
+ * sending): each will be quarantined as a duplicate. A few named with where their stored version came from, the count,
+ * and the ways on: --replace for records meant to change, `quarantine accept` for one already quarantined.
+ */
+export function storedFromOtherKeysWarning(files: UploadedFile[]): string | undefined {
+  const differing = files.filter((file) => file.storedFrom)
+  if (differing.length === 0) return undefined
+  const named = differing
+    .slice(0, KEYS_NAMED)
+    .map((file) => `${file.key}, stored from ${file.storedFrom!.sourceKey ?? 'an unknown key'}`)
+  if (differing.length > KEYS_NAMED) named.push(`and ${differing.length - KEYS_NAMED} more`)
+  return (
+    `${differing.length === 1 ? '1 file holds' : `${differing.length} files hold`} another version of a record ` +
+    `stored from another key (${named.join('; ')}): the pipeline quarantines each as a duplicate of the stored one. ` +
+    'Send changes with --replace; accept one already quarantined with eventpulse quarantine accept.'
+  )
+}
+
 /** --batch: the files left out of the batches as invalid are reported too, and where each packed file went. */
 export function withPacking<T extends UploadResult>(result: T, packing: Packing | undefined): T {
   if (!packing) return result

@@ -46,6 +46,11 @@ export interface UploadedFile {
    */
   keyUsedBefore?: {etag?: string; at?: string}
   /**
+   * Sent with another version of a record stored from another key (its source key, when the item records it): the
+   * pipeline quarantines it as a duplicate unless sent with --replace.
+   */
+  storedFrom?: {sourceKey?: string}
+  /**
    * An `unchanged` batch file: its records, all found stored exactly so, or, with `processedAt`, as the earlier run that
    * processed this very upload (key + ETag) counted them then.
    */
@@ -236,6 +241,8 @@ export async function uploadFiles(
       return {...described, status: 'unchanged', item: {ArtistID: ArtistID.S, ItemID: ItemID.S}}
     }
     const keyUsedBefore = options.replace ? undefined : earlierUploadOfKey(storedItem, entry.key)
+    const storedFrom =
+      options.replace || !storedItem || keyUsedBefore ? undefined : {sourceKey: storedItem[ITEM_METADATA.sourceKey]?.S}
     try {
       const batch = await batchBeforeSending(target, entry.key, body, {table, force: options.force})
       if (batch?.unchanged) {
@@ -243,7 +250,13 @@ export async function uploadFiles(
         const {unchanged: _unchanged, ...found} = batch
         return {...described, status: 'unchanged', ...found}
       }
-      const sent = await put(target, entry, body, {...described, ...(keyUsedBefore && {keyUsedBefore})}, options)
+      const sent = await put(
+        target,
+        entry,
+        body,
+        {...described, ...(keyUsedBefore && {keyUsedBefore}), ...(storedFrom && {storedFrom})},
+        options,
+      )
       // Sent again with --force: the pipeline has nothing new to tell of it, and its outcome is that earlier run's.
       return batch?.processedAt && sent.status === 'uploaded' ? {...sent, processedAt: batch.processedAt} : sent
     } catch (error) {
