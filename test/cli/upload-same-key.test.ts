@@ -1,14 +1,13 @@
 import {describe, expect, it} from 'vitest'
 
 import {runCli} from '../helpers/run-cli.js'
-import {temporaryFolders} from '../upload/folders.js'
+import {sameArtistSong, temporaryFolders} from '../upload/folders.js'
 
 // The built CLI refusing two versions of one record in one upload (the pairs themselves: test/upload/same-key.test.ts,
 // in-process, which mutation testing runs).
 
 const folder = temporaryFolders('ep-same-key-cli')
-const song = (title: string, duration: number) =>
-  JSON.stringify({ArtistID: 'Same', ItemID: `TRACK#${title}`, Duration: duration})
+const song = sameArtistSong
 
 describe('upload of two versions of one record', () => {
   it('exits 1 naming both files, sends nothing, and says what --no-validate does', async () => {

@@ -22,3 +22,7 @@ export function temporaryFolders(name: string): (contents: Record<string, string
     return at
   }
 }
+
+/** A Track of the artist "Same": two of one title share ArtistID + ItemID, whatever their Duration. */
+export const sameArtistSong = (title: string, duration: number) =>
+  JSON.stringify({ArtistID: 'Same', ItemID: `TRACK#${title}`, Duration: duration})

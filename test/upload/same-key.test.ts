@@ -2,14 +2,13 @@ import {describe, expect, it} from 'vitest'
 
 import {planUpload} from '#upload/plan.js'
 import {sameKeyPairs} from '#upload/same-key.js'
-import {temporaryFolders} from './folders.js'
+import {sameArtistSong, temporaryFolders} from './folders.js'
 
 // Two versions of one record in one upload: the pipeline would store whichever it processed first, so `upload`
 // names both and sends nothing.
 
 const folder = temporaryFolders('ep-same-key')
-const song = (title: string, duration: number) =>
-  JSON.stringify({ArtistID: 'Same', ItemID: `TRACK#${title}`, Duration: duration})
+const song = sameArtistSong
 
 describe('sameKeyPairs', () => {
   it('names both files, and the batch file line, of records with one ArtistID + ItemID and different content', async () => {

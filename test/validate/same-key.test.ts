@@ -2,13 +2,12 @@ import {describe, expect, it} from 'vitest'
 
 import {ExitCode} from '#core/exit-codes.js'
 import {validatePaths, validationLines, validationStatus} from '#validate/validate-files.js'
-import {temporaryFolders} from '../upload/folders.js'
+import {sameArtistSong, temporaryFolders} from '../upload/folders.js'
 
 // `validate` finds, offline, the records `upload` would refuse to send together: one ArtistID + ItemID, two contents.
 
 const folder = temporaryFolders('ep-validate-same-key')
-const song = (title: string, duration: number) =>
-  JSON.stringify({ArtistID: 'Same', ItemID: `TRACK#${title}`, Duration: duration})
+const song = sameArtistSong
 
 describe('validate over records with the same ArtistID + ItemID', () => {
   it('names both files, or the batch file line, as a problem of the set: exit 1 though every file is valid', async () => {
