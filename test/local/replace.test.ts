@@ -91,12 +91,13 @@ test('the uploader, without the setting, cannot replace: refused as AccessDenied
   expect(JSON.parse(got.stdout).result.item.record.Streams).not.toBe(999)
 })
 
-test("a foreign client set up by `local env` signs as the uploader, refused under replace/; the admin's pair may write there", async () => {
+test("a foreign client set up by `local env` signs as the uploader, refused under replace/ and selftest/; the admin's pair may write under replace/, the selftest role's under selftest/", async () => {
   const valuesOf = async (args: string[]) =>
     JSON.parse((await runCli(['local', 'env', '--json', ...args], {env})).stdout).result as Record<string, string>
   const uploader = await valuesOf([])
   const admin = await valuesOf(['--role', 'quarantine-admin'])
-  expect(uploader.AWS_ACCESS_KEY_ID).not.toBe(admin.AWS_ACCESS_KEY_ID)
+  const canary = await valuesOf(['--role', 'selftest'])
+  expect(new Set([uploader, admin, canary].map((values) => values.AWS_ACCESS_KEY_ID)).size).toBe(3)
   const put = async (values: Record<string, string>, key: string) => {
     const s3 = new S3Client({
       region: values.AWS_REGION,
@@ -121,6 +122,8 @@ test("a foreign client set up by `local env` signs as the uploader, refused unde
   // The same pair is taken elsewhere: the refusal is the replace/ rule, not the signature.
   await expect(put(uploader, 'drop/foreign-uploader.json')).resolves.toBeDefined()
   await expect(put(admin, 'replace/foreign-admin.json')).resolves.toBeDefined()
+  await expect(put(uploader, 'selftest/foreign-uploader.json')).rejects.toMatchObject({name: 'AccessDenied'})
+  await expect(put(canary, 'selftest/foreign-canary.json')).resolves.toBeDefined()
 })
 
 test('two refreshes of one item under different keys, at the same time: both --wait runs end, each a replacement', async () => {
