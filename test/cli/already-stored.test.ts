@@ -87,6 +87,47 @@ describe('batchAlreadyStored', () => {
     expect(dynamodb.commandCalls(BatchGetItemCommand)).toHaveLength(1)
   })
 
+  describe('a large file', () => {
+    const large = Buffer.from(
+      Array.from({length: 1000}, (_, n) => JSON.stringify({ArtistID: 'Bonobo', ItemID: `TRACK#${n}`})).join('\n'),
+    )
+    /** Answers after a pause, recording how many calls were under way when each began. */
+    const answering = (respond: (keys: {ItemID: {S: string}}[]) => object) => {
+      let underWay = 0
+      const seen: number[] = []
+      dynamodb.on(BatchGetItemCommand).callsFake(async (input) => {
+        seen.push(++underWay)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        underWay--
+        return respond(input.RequestItems.catalog.Keys)
+      })
+      return seen
+    }
+
+    it('is looked up four calls at a time once its first call found its records stored', async () => {
+      const seen = answering((keys) => ({Responses: {catalog: keys}}))
+      expect(await batchAlreadyStored(client, 'catalog', large, {gzip: false})).toBe(1000)
+      expect(seen).toHaveLength(10)
+      // The first alone (a new file costs one call), then never more than four at once.
+      expect(seen[0]).toBe(1)
+      expect(Math.max(...seen)).toBe(4)
+    })
+
+    it('is not stored when a window finds a record missing, and stops starting calls then', async () => {
+      const seen = answering((keys) => ({
+        Responses: {catalog: keys.filter((key) => key.ItemID.S !== 'TRACK#150')},
+      }))
+      expect(await batchAlreadyStored(client, 'catalog', large, {gzip: false})).toBeUndefined()
+      // The second window holds it: it and the three started after it, and no more.
+      expect(seen).toHaveLength(5)
+    })
+
+    it('is not stored when the last windows, awaited together, find a record missing', async () => {
+      answering((keys) => ({Responses: {catalog: keys.filter((key) => key.ItemID.S !== 'TRACK#999')}}))
+      expect(await batchAlreadyStored(client, 'catalog', large, {gzip: false})).toBeUndefined()
+    })
+  })
+
   it('is undefined, with no call past it, for a line that is not a valid record, and for an empty file', async () => {
     storesEverything()
     const broken = Buffer.from(`${lines[0]}\n{"ArtistID": \n${lines[1]}\n`)

@@ -61,11 +61,15 @@ export async function storedItemsFor(
   return found
 }
 
+/** How many look-ups of one batch file may be under way at once, once its first window was found stored. */
+export const BATCH_LOOK_UPS_AT_ONCE = 4
+
 /**
  * How many records a batch file holds when every one of them is already stored exactly so (then sending it would
  * change nothing); undefined as soon as one is not, or a line is not a valid record, or the file cannot be read whole.
- * Looked up BATCH_GET_LIMIT records a call, stopping at the first call that finds one missing or different: a new file
- * costs one call.
+ * Looked up BATCH_GET_LIMIT records a call. The first call alone, so that a new file costs one call; once it found its
+ * records stored, up to BATCH_LOOK_UPS_AT_ONCE calls at once (a million-line file that is all stored: 10,000 calls,
+ * not one after another), stopping at the first that finds a record missing or different.
  */
 export async function batchAlreadyStored(
   dynamodb: DynamoDBClient,
@@ -75,14 +79,27 @@ export async function batchAlreadyStored(
 ): Promise<number | undefined> {
   let window: TypedItem[] = []
   let records = 0
-  const allStored = async () => {
-    const stored = await storedItemsFor(dynamodb, table, window, options)
-    const found = window.every((record) => {
-      const item = stored.get(itemKeyOf(record))
-      return item !== undefined && sameRecord(record, item)
-    })
+  let firstChecked = false
+  const inFlight: Promise<boolean>[] = []
+  const allStored = (batch: TypedItem[]) =>
+    storedItemsFor(dynamodb, table, batch, options).then((stored) =>
+      batch.every((record) => {
+        const item = stored.get(itemKeyOf(record))
+        return item !== undefined && sameRecord(record, item)
+      }),
+    )
+  /** Looks the window up; false once a finished look-up found a record not stored (the oldest is awaited first). */
+  const lookUpWindow = async () => {
+    const looking = allStored(window)
     window = []
-    return found
+    if (!firstChecked) {
+      firstChecked = true
+      return looking
+    }
+    // Handled now, awaited later: a look-up that fails while an older one is awaited is not an unhandled rejection.
+    looking.catch(() => undefined)
+    inFlight.push(looking)
+    return inFlight.length < BATCH_LOOK_UPS_AT_ONCE || (await inFlight.shift()!)
   }
   try {
     for await (const {line, bytes} of batchLines(Readable.from([body]), {
@@ -92,12 +109,13 @@ export async function batchAlreadyStored(
       const check = checkRecord(bytes, {line})
       if (!check.ok || ++records > MAX_BATCH_RECORDS) return undefined
       window.push(check.item)
-      if (window.length === BATCH_GET_LIMIT && !(await allStored())) return undefined
+      if (window.length === BATCH_GET_LIMIT && !(await lookUpWindow())) return undefined
     }
   } catch (error) {
     if (error instanceof UnreadableBatchError) return undefined
     throw error
   }
-  if (window.length > 0 && !(await allStored())) return undefined
+  if (window.length > 0 && !(await lookUpWindow())) return undefined
+  if (!(await Promise.all(inFlight)).every(Boolean)) return undefined
   return records > 0 ? records : undefined
 }
