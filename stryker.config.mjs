@@ -23,6 +23,8 @@ export default {
   // The local emulators start in each test file; a loaded machine needs room.
   timeoutMS: 30_000,
   timeoutFactor: 2,
+  // The initial test run takes 4-5 minutes on two idle cores (Stryker's default limit is 5): room for a loaded one.
+  dryRunTimeoutMinutes: 15,
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: {fileName: 'reports/mutation/index.html'},
   jsonReporter: {fileName: 'reports/mutation/mutation.json'},
