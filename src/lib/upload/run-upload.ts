@@ -173,8 +173,12 @@ export function uploadExitStatus(result: UploadResult & {failure?: Failure}): Ex
   return ExitCode.Success
 }
 
-/** Keys named in the warning about keys used before; the rest are counted. */
+/** Keys named in a warning about the keys of an upload; the rest are counted. */
 const KEYS_NAMED = 5
+
+/** The first KEYS_NAMED of `names`, then how many more there are. */
+const fewNamed = (names: string[]): string[] =>
+  names.length > KEYS_NAMED ? [...names.slice(0, KEYS_NAMED), `and ${names.length - KEYS_NAMED} more`] : names
 
 /**
  * The warning for files sent under keys an earlier upload used for another version of their records (found by the
@@ -187,8 +191,7 @@ export function keysUsedBeforeWarning(planned: PlannedFile[], files: UploadedFil
   if (reused.length === 0) return undefined
   const first = planned.find((entry) => entry.key === reused[0].key)!.file
   const folder = basename(resolve(first.displayPath.slice(0, first.displayPath.length - first.relativePath.length)))
-  const named = reused.slice(0, KEYS_NAMED).map((file) => file.key)
-  if (reused.length > KEYS_NAMED) named.push(`and ${reused.length - KEYS_NAMED} more`)
+  const named = fewNamed(reused.map((file) => file.key))
   return (
     `${reused.length === 1 ? '1 file was' : `${reused.length} files were`} sent under keys an earlier upload used ` +
     `for another version of the same records (${named.join(', ')}): keys are paths below the folder uploaded, so ` +
@@ -205,10 +208,9 @@ export function keysUsedBeforeWarning(planned: PlannedFile[], files: UploadedFil
 export function storedFromOtherKeysWarning(files: UploadedFile[]): string | undefined {
   const differing = files.filter((file) => file.storedFrom)
   if (differing.length === 0) return undefined
-  const named = differing
-    .slice(0, KEYS_NAMED)
-    .map((file) => `${file.key}, stored from ${file.storedFrom!.sourceKey ?? 'an unknown key'}`)
-  if (differing.length > KEYS_NAMED) named.push(`and ${differing.length - KEYS_NAMED} more`)
+  const named = fewNamed(
+    differing.map((file) => `${file.key}, stored from ${file.storedFrom!.sourceKey ?? 'an unknown key'}`),
+  )
   return (
     `${differing.length === 1 ? '1 file holds' : `${differing.length} files hold`} another version of a record ` +
     `stored from another key (${named.join('; ')}): the pipeline quarantines each as a duplicate of the stored one. ` +
