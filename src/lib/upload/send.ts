@@ -97,7 +97,7 @@ async function put(
   target: PipelineTarget,
   planned: PlannedFile,
   body: Buffer,
-  described: Pick<UploadedFile, 'file' | 'key' | 'size' | 'keyUsedBefore'>,
+  described: Pick<UploadedFile, 'file' | 'key' | 'size' | 'keyUsedBefore' | 'storedFrom'>,
   {progress, requestedBy}: Pick<SendOptions, 'progress' | 'requestedBy'>,
 ): Promise<UploadedFile> {
   const {key} = planned
