@@ -14,13 +14,18 @@ import {removeTempDirs} from './temp-dirs.js'
  */
 const testFile = relative(PROJECT_ROOT, expect.getState().testPath!)
 // Under the run's directory (tmp-root.ts); under the system's if a runner skipped the global setup.
-const fileTmp = mkdtempSync(join(inject('tmpRoot') ?? tmpdir(), `${testFile.replaceAll('/', '-')}-`))
+const runTmp = inject('tmpRoot') ?? tmpdir()
+const fileTmp = mkdtempSync(join(runTmp, `${testFile.replaceAll('/', '-')}-`))
 process.env.TMPDIR = fileTmp
+// On Node 22+ bin/run.js keeps compiled code in $TMPDIR/node-compile-cache unless NODE_COMPILE_CACHE names a place:
+// the CLI processes of every file share the run's (faster), and a child started without it leaves its own here.
+process.env.NODE_COMPILE_CACHE ??= join(runTmp, 'node-compile-cache')
+const NODE_OWN = new Set(['node-compile-cache'])
 
 // Registered before the file's own hooks, so it runs after them.
 afterAll(async () => {
   await removeTempDirs()
-  const left = await readdir(fileTmp)
+  const left = (await readdir(fileTmp)).filter((name) => !NODE_OWN.has(name))
   await rm(fileTmp, {recursive: true, force: true, maxRetries: 5})
   if (left.length > 0)
     throw new Error(

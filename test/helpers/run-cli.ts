@@ -19,9 +19,17 @@ export function isolatedXdg(): NodeJS.ProcessEnv {
 
 /**
  * What a child process inherits: the few variables needed to run at all, never the developer's AWS_*, proxies or Node
- * options; and the switch vitest.config.ts sets so that the Node 20 notice (tested on its own) stays out of the others.
+ * options; the run's shared compile cache (file-tmpdir.ts); and the switch vitest.config.ts sets so that the Node 20 notice (tested on its own) stays out of the others.
  */
-const INHERITED = ['PATH', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED']
+const INHERITED = [
+  'PATH',
+  'TMPDIR',
+  'NODE_COMPILE_CACHE',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
+]
 
 /**
  * A clean environment for the CLI: PATH and a few safe variables, a fresh HOME and XDG home (so no ~/.aws of the
