@@ -7,11 +7,9 @@ import {defaultAssemblyDir, type DryRunResult, dryRunDeploy, formatDryRun} from 
 import {configFlags, deploySettingFlags, givenFlags, stackTargetFlags} from '#cli/deploy-flags.js'
 import {ExitCode} from '#core/exit-codes.js'
 import {commonFlags} from '#cli/common-flags.js'
-import {toFailure} from '#core/errors.js'
-import {runSelftest, type SelftestReport, selftestLines, selftestTarget} from '#selftest/run-selftest.js'
-
-/** How long the selftest after a deploy waits (a first invocation of a new function starts cold). */
-const SELFTEST_TIMEOUT_MS = 5 * 60 * 1000
+import {AFTER_DEPLOY_HEADING, selftestDeployedStack} from '#selftest/after-deploy.js'
+import type {SelftestReport} from '#selftest/run-selftest.js'
+import type {Failure} from '#core/errors.js'
 
 export default class Deploy extends BaseCommand {
   static summary = 'Deploy the EventPulse stack to AWS (with --dry-run: show what it would create).'
@@ -89,7 +87,7 @@ declined, or the selftest failed; 2 usage; 3 credentials; 4 AWS failure.`
     }),
   }
 
-  async run(): Promise<DryRunResult | (DeployOutcome & {selftest?: SelftestReport})> {
+  async run(): Promise<DryRunResult | (DeployOutcome & {selftest?: SelftestReport; selftestError?: Failure})> {
     const {flags, raw} = await this.parse(Deploy)
     const file = flags.config ? await readConfigFile(flags.config) : {}
     const config = resolveDeployConfig(configFlags(flags, givenFlags(raw)), file)
@@ -119,34 +117,19 @@ declined, or the selftest failed; 2 usage; 3 credentials; 4 AWS failure.`
     for (const line of formatOutputs(outcome.outputs)) this.log(line)
     this.log(`Saved for the other commands in ${outcome.cacheFile}.`)
     if (!flags.selftest) return outcome
-    const selftest = await this.selftest({
+    this.log(AFTER_DEPLOY_HEADING)
+    const selftest = await selftestDeployedStack({
       stack: outcome.stack,
-      profile: config.profile,
       region: outcome.region,
-      'external-id': config.externalId,
-      'assume-role': true,
+      profile: config.profile,
+      externalId: config.externalId,
     })
-    return {...outcome, ...(selftest ? {selftest} : {})}
-  }
-
-  /** The deployed stack's selftest: a failure says clearly that the stack is deployed but does not work as it should. */
-  private async selftest(flags: Parameters<typeof selftestTarget>[0]): Promise<SelftestReport | undefined> {
-    this.log('Selftest of the deployed stack (canary records through the pipeline):')
-    try {
-      const {target, notifications} = await selftestTarget(flags)
-      const report = await runSelftest({target, notifications, timeoutMs: SELFTEST_TIMEOUT_MS})
-      for (const line of selftestLines(report)) this.log(line)
-      if (!report.ok) {
-        this.exitStatus = ExitCode.Negative
-        this.log('The stack is deployed, but the SELFTEST FAILED: see the likely causes above.')
-      }
-      return report
-    } catch (error) {
-      const failure = toFailure(error)
-      this.exitStatus = failure.exitCode as typeof this.exitStatus
-      this.log(`The stack is deployed, but the SELFTEST COULD NOT RUN: ${failure.message}`)
-      if (failure.hint) this.log(failure.hint)
-      return undefined
+    for (const line of selftest.lines) this.log(line)
+    this.exitStatus = selftest.exitCode
+    return {
+      ...outcome,
+      ...(selftest.report ? {selftest: selftest.report} : {}),
+      ...(selftest.failure ? {selftestError: selftest.failure} : {}),
     }
   }
 }
