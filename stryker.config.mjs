@@ -1,5 +1,6 @@
-// Mutation testing (StrykerJS 9, the newest major that runs on Node 20): `npm run test:mutation`, or one module group
-// with `npm run test:mutation -- --mutate 'src/lib/record/**/*.ts'`. Reports go to reports/mutation/.
+// Mutation testing (StrykerJS 9, the newest major that runs on Node 20): `npm run test:mutation` (scripts/mutation-gate.mjs
+// runs Stryker module by module, each with its baseline in mutation-baseline/), or one module with
+// `npm run test:mutation -- record`. Reports go to reports/mutation/.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   mutate: [
@@ -29,8 +30,9 @@ export default {
   htmlReporter: {fileName: 'reports/mutation/index.html'},
   jsonReporter: {fileName: 'reports/mutation/mutation.json'},
   incremental: true,
-  incrementalFile: 'stryker-incremental.json',
-  // CI fails below the processor's and record check's target.
-  thresholds: {high: 85, low: 70, break: 85},
-  ignorePatterns: ['dist', 'reports', 'coverage', '.bench-tmp', '*.tgz'],
+  // A plain `npx stryker run` keeps its results here; the gate gives each module its own file in mutation-baseline/.
+  incrementalFile: 'reports/stryker-incremental.json',
+  // The gate holds each module to its own floor (scripts/mutation-gate.mjs), not Stryker's one threshold.
+  thresholds: {high: 85, low: 70, break: null},
+  ignorePatterns: ['dist', 'reports', 'coverage', '.bench-tmp', '*.tgz', 'mutation-baseline'],
 }

@@ -1,14 +1,19 @@
-// The mutation gate around StrykerJS, so that it cannot go quiet:
-//   node scripts/mutation-gate.mjs run [stryker args]   what `npm run test:mutation` does: Stryker (incremental), then
-//                                                      the per-module floors, then records the inputs' digest
-//   node scripts/mutation-gate.mjs check               CI's first step, in seconds: fails when the committed baseline
-//                                                      (stryker-incremental.json) was not refreshed after a change
-//   node scripts/mutation-gate.mjs floors              the per-module scores of the last report, failing below a floor
+// The mutation gate around StrykerJS, so that it cannot go quiet. It works module by module (a src/lib folder, or
+// infra), each with a baseline of its own (mutation-baseline/<module>.json, Stryker's incremental file): a module's
+// refresh ends and is kept even when a whole run would not fit in a session, and a module joins the gate (is armed)
+// once its first refresh is recorded.
+//   node scripts/mutation-gate.mjs run [module ...]   what `npm run test:mutation` does: for each module (default: all
+//                                                    of stryker.config.mjs), Stryker (incremental) on its files, its
+//                                                    floor, then the inputs' digest recorded for it
+//   node scripts/mutation-gate.mjs run --armed        the armed modules only (CI)
+//   node scripts/mutation-gate.mjs check              CI's first step, in seconds: fails when an armed module's
+//                                                    baseline was not refreshed after a change
+//   node scripts/mutation-gate.mjs floors             the per-module scores of the last report, failing below a floor
 // The inputs are every file whose change can change a mutant's result: the sources, the Lambda, the tests with their
 // helpers, fakes and fixtures, the emulator patches (src/lib/local), and the Stryker, Vitest, TypeScript and lock files.
 import {spawnSync, execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
@@ -22,13 +27,14 @@ const INPUT_FILES = [
   'package.json',
   'package-lock.json',
 ]
-const DIGEST_FILE = 'stryker-inputs.json'
+const BASELINE_DIR = 'mutation-baseline'
+/** Per module, the digest of the inputs its baseline was last refreshed from. */
+const DIGEST_FILE = `${BASELINE_DIR}/inputs.json`
 const REPORT = 'reports/mutation/mutation.json'
 /** The least mutation score of each module (a src/lib folder, or infra); every other module needs DEFAULT_FLOOR. */
 const FLOORS = {processor: 85, record: 85, quarantine: 85, local: 85, infra: 85}
 const DEFAULT_FLOOR = 70
-const REFRESH =
-  'Run `npm run test:mutation` and commit stryker-incremental.json and stryker-inputs.json with the change.'
+const REFRESH = `Run \`npm run test:mutation\` and commit ${BASELINE_DIR}/ with the change.`
 
 /** One digest of the inputs: each file's path and bytes, in path order (tracked files, and new ones not ignored). */
 export function inputsDigest(root) {
@@ -48,11 +54,23 @@ export function inputsDigest(root) {
   return {digest: hash.digest('hex'), files: files.length}
 }
 
+/** The module of a source file or of a mutate pattern: its src/lib folder, or infra. */
+export function moduleOf(path) {
+  return path.startsWith('infra/') ? 'infra' : (path.match(/^src\/lib\/([^/]+)\//)?.[1] ?? path)
+}
+
+/** The mutate patterns of stryker.config.mjs, by module, in the configuration's order. */
+export function modulePatterns(mutate) {
+  const modules = new Map()
+  for (const pattern of mutate) modules.set(moduleOf(pattern), [...(modules.get(moduleOf(pattern)) ?? []), pattern])
+  return modules
+}
+
 /** Mutation score per module, as Stryker counts it: detected (killed, timed out) of detected and undetected. */
 export function moduleScores(report) {
   const modules = new Map()
   for (const [path, file] of Object.entries(report.files)) {
-    const module = path.startsWith('infra/') ? 'infra' : (path.match(/^src\/lib\/([^/]+)\//)?.[1] ?? path)
+    const module = moduleOf(path)
     const counts = modules.get(module) ?? {detected: 0, undetected: 0}
     for (const {status} of file.mutants) {
       if (status === 'Killed' || status === 'Timeout') counts.detected++
@@ -90,52 +108,104 @@ function checkFloors() {
   for (const line of lines) console.log(line)
   if (below.length > 0)
     console.error(
-      `mutation gate: ${below.map(({module}) => module).join(', ')} below the floor; kill the survivors (reports/mutation/index.html).`,
+      `mutation gate: ${below.join(', ')} below the floor; kill the survivors (reports/mutation/index.html).`,
     )
   return below.length === 0
 }
 
-/** Exit status of `check`: the baseline matches its inputs, it is stale, or no run has recorded a digest yet. */
+/** Exit status of `check`: every armed module's baseline matches its inputs, one is stale, or none is armed yet. */
 const CHECK = {fresh: 0, stale: 1, unarmed: 3}
 
-function checkInputs() {
-  if (!existsSync(join(root, DIGEST_FILE))) {
-    console.error(
-      `mutation gate: not armed: no ${DIGEST_FILE} yet, so the baseline's freshness cannot be checked. ` +
-        'The first whole `npm run test:mutation` records it; from then on a stale baseline fails CI.',
-    )
-    return CHECK.unarmed
-  }
-  const recorded = JSON.parse(readFileSync(join(root, DIGEST_FILE), 'utf8'))
-  const now = inputsDigest(root)
-  if (recorded.digest === now.digest) {
-    console.log(`mutation gate: the baseline matches its ${now.files} input files.`)
-    return CHECK.fresh
-  }
-  console.error(
-    `mutation gate: the mutation baseline is stale: sources, tests or configuration changed since it was refreshed ` +
-      `(${DIGEST_FILE}: ${recorded.digest}, now ${now.digest}). ${REFRESH}`,
-  )
-  return CHECK.stale
+function recordedDigests() {
+  return existsSync(join(root, DIGEST_FILE)) ? JSON.parse(readFileSync(join(root, DIGEST_FILE), 'utf8')) : {}
 }
 
-function main(command, args) {
-  if (command === 'check') return checkInputs()
-  if (command === 'floors') return checkFloors() ? 0 : 1
-  if (command !== 'run') {
-    console.error('usage: node scripts/mutation-gate.mjs run [stryker args] | check | floors')
-    return 2
+/** The modules of the configuration whose baseline was refreshed once (armed), the inputs' digest, and the stale ones. */
+export function gateState(modules, recorded, now) {
+  const armed = modules.filter((module) => recorded[module])
+  return {
+    armed,
+    unarmed: modules.filter((module) => !recorded[module]),
+    stale: armed.filter((module) => recorded[module].digest !== now.digest),
   }
-  // The digest of the inputs as the run starts: a file changed during the run leaves the baseline stale, as it is.
-  const inputs = inputsDigest(root)
-  const stryker = spawnSync(join(root, 'node_modules/.bin/stryker'), ['run', ...args], {cwd: root, stdio: 'inherit'})
+}
+
+async function configuredModules() {
+  const {default: config} = await import(pathToFileURL(join(root, 'stryker.config.mjs')).href)
+  return modulePatterns(config.mutate)
+}
+
+async function checkInputs() {
+  const modules = [...(await configuredModules()).keys()]
+  const now = inputsDigest(root)
+  const {armed, unarmed, stale} = gateState(modules, recordedDigests(), now)
+  if (unarmed.length > 0)
+    console.error(
+      `mutation gate: not armed for ${unarmed.join(', ')}: no refresh of their baselines recorded yet ` +
+        `(\`npm run test:mutation -- ${unarmed.join(' ')}\` arms them).`,
+    )
+  if (armed.length === 0) return CHECK.unarmed
+  if (stale.length > 0) {
+    console.error(
+      `mutation gate: the baseline of ${stale.join(', ')} is stale: sources, tests or configuration changed since ` +
+        `it was refreshed. ${REFRESH}`,
+    )
+    return CHECK.stale
+  }
+  console.log(`mutation gate: the baselines of ${armed.join(', ')} match their ${now.files} input files.`)
+  return CHECK.fresh
+}
+
+/** Stryker on one module's files with its own baseline, then its floor; the digest is recorded when both pass. */
+function runModule(module, patterns, inputs) {
+  console.log(`== mutation testing: ${module} (${patterns.join(', ')})`)
+  const stryker = spawnSync(
+    join(root, 'node_modules/.bin/stryker'),
+    ['run', '--mutate', patterns.join(','), '--incrementalFile', `${BASELINE_DIR}/${module}.json`],
+    {cwd: root, stdio: 'inherit'},
+  )
   if (stryker.status !== 0) return stryker.status ?? 1
   if (!checkFloors()) return 1
-  // A run of some modules only (--mutate) leaves the others' results as they were: not a refreshed baseline.
-  if (args.length === 0) writeFileSync(join(root, DIGEST_FILE), `${JSON.stringify(inputs, null, 2)}\n`)
-  else console.log(`mutation gate: a partial run (${args.join(' ')}): ${DIGEST_FILE} not rewritten.`)
+  // Each module's report is kept beside the last one's (the HTML report shows the last module run).
+  copyFileSync(join(root, REPORT), join(root, `reports/mutation/${module}.json`))
+  const recorded = recordedDigests()
+  recorded[module] = inputs
+  writeFileSync(join(root, DIGEST_FILE), `${JSON.stringify(recorded, null, 2)}\n`)
   return 0
 }
 
+async function run(args) {
+  const modules = await configuredModules()
+  const unknown = args.filter((arg) => arg !== '--armed' && !modules.has(arg))
+  if (unknown.length > 0) {
+    console.error(
+      `mutation gate: no module ${unknown.join(', ')} in stryker.config.mjs: ${[...modules.keys()].join(', ')}`,
+    )
+    return 2
+  }
+  const recorded = recordedDigests()
+  const named = args.filter((arg) => arg !== '--armed')
+  const chosen = args.includes('--armed')
+    ? [...modules.keys()].filter((module) => recorded[module])
+    : named.length > 0
+      ? named
+      : [...modules.keys()]
+  // The digest of the inputs as the run starts: a file changed during the run leaves the baseline stale, as it is.
+  const inputs = inputsDigest(root)
+  for (const module of chosen) {
+    const status = runModule(module, modules.get(module), inputs)
+    if (status !== 0) return status
+  }
+  return 0
+}
+
+async function main(command, args) {
+  if (command === 'check') return checkInputs()
+  if (command === 'floors') return checkFloors() ? 0 : 1
+  if (command === 'run') return run(args)
+  console.error('usage: node scripts/mutation-gate.mjs run [module ... | --armed] | check | floors')
+  return 2
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
-  process.exit(main(process.argv[2], process.argv.slice(3)))
+  process.exit(await main(process.argv[2], process.argv.slice(3)))

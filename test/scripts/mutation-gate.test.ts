@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {expect, test} from 'vitest'
 
 // @ts-expect-error: a plain ES module script, without types
-import {floorsReport, inputsDigest} from '../../scripts/mutation-gate.mjs'
+import {floorsReport, gateState, inputsDigest, modulePatterns} from '../../scripts/mutation-gate.mjs'
 import {tempDir} from '../helpers/temp-dirs.js'
 
 /** A report in Stryker's JSON schema, with `killed` killed and `survived` surviving mutants per file. */
@@ -92,4 +92,36 @@ test('the inputs digest changes with a source, a test, a helper or the configura
   } finally {
     rmSync(repo, {recursive: true, force: true})
   }
+})
+
+test("the modules are stryker.config.mjs's mutate patterns by src/lib folder (or infra), each run with its patterns", () => {
+  const modules = modulePatterns([
+    'src/lib/processor/**/*.ts',
+    'src/lib/validate/same-key.ts',
+    'infra/stack.ts',
+    'src/lib/validate/validate-files.ts',
+    'infra/policies/**/*.ts',
+  ])
+  expect([...modules]).toEqual([
+    ['processor', ['src/lib/processor/**/*.ts']],
+    ['validate', ['src/lib/validate/same-key.ts', 'src/lib/validate/validate-files.ts']],
+    ['infra', ['infra/stack.ts', 'infra/policies/**/*.ts']],
+  ])
+})
+
+test('a module is armed once a refresh of its baseline is recorded, and stale when the inputs changed since', () => {
+  const modules = ['processor', 'record', 'status']
+  const recorded = {processor: {digest: 'aaa', files: 3}, status: {digest: 'bbb', files: 3}}
+  expect(gateState(modules, recorded, {digest: 'aaa', files: 3})).toEqual({
+    armed: ['processor', 'status'],
+    unarmed: ['record'],
+    stale: ['status'],
+  })
+  expect(gateState(modules, {}, {digest: 'aaa', files: 3})).toEqual({armed: [], unarmed: modules, stale: []})
+  // A module recorded but no longer in the configuration is not checked.
+  expect(gateState(['record'], recorded, {digest: 'ccc', files: 3})).toEqual({
+    armed: [],
+    unarmed: ['record'],
+    stale: [],
+  })
 })

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {ExitCode} from '#core/exit-codes.js'
+import {sameKeyCount, sameKeyLines} from '#validate/same-key.js'
 import {validatePaths, validationLines, validationStatus} from '#validate/validate-files.js'
 import {sameArtistSong, temporaryFolders} from '../upload/folders.js'
 
@@ -50,5 +51,30 @@ describe('validate over records with the same ArtistID + ItemID', () => {
     const result = await validatePaths([at])
     expect(result.sameKey).toEqual([])
     expect(result.summary.invalid).toBe(1)
+  })
+})
+
+describe('same-key pairs in words', () => {
+  const pairs = (count: number) =>
+    Array.from({length: count}, (_, i) => ({
+      first: `a${i}.json`,
+      second: `b${i}.json`,
+      artistId: 'A',
+      itemId: `TRACK#${i}`,
+    }))
+
+  it('lists up to 20 pairs, then counts the rest', () => {
+    expect(sameKeyLines(pairs(1))).toEqual(['a0.json and b0.json: ArtistID "A" + ItemID "TRACK#0"'])
+    expect(sameKeyLines(pairs(20))).toHaveLength(20)
+    expect(sameKeyLines(pairs(20)).at(-1)).toBe('a19.json and b19.json: ArtistID "A" + ItemID "TRACK#19"')
+    const lines = sameKeyLines(pairs(23))
+    expect(lines).toHaveLength(21)
+    expect(lines.at(-2)).toBe('a19.json and b19.json: ArtistID "A" + ItemID "TRACK#19"')
+    expect(lines.at(-1)).toBe('… and 3 more')
+  })
+
+  it('says "two records" of one pair, and counts pairs otherwise', () => {
+    expect(sameKeyCount(pairs(1))).toBe('two records')
+    expect(sameKeyCount(pairs(3))).toBe('3 pairs of records')
   })
 })
