@@ -1,5 +1,5 @@
-// Build: the item schema compiled to a standalone validator, TypeScript to dist/, every Lambda handler bundled
-// into one minified file, and the oclif manifest (so start-up does not scan the commands).
+// Build: the item schema compiled to a standalone validator, TypeScript to dist/, the commands bundled, every Lambda
+// handler bundled into one minified file, and the oclif manifest (so start-up does not scan the commands).
 import {execFileSync} from 'node:child_process'
 import {mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
@@ -51,10 +51,59 @@ async function bundleLambdas() {
   }
 }
 
+/**
+ * Packages a command must load from node_modules: oclif (one instance for the CLI and its plugins), the CDK (deploy;
+ * it reads files beside its modules), the emulators (local start, whose internals src/lib/local patches) and the proxy
+ * agents (loaded on demand).
+ */
+const UNBUNDLED = [
+  '@oclif/*',
+  'aws-cdk-lib',
+  '@aws-cdk/*',
+  'cdk-nag',
+  'constructs',
+  'dynalite',
+  's3rver',
+  'agent-base',
+  'https-proxy-agent',
+]
+
+/**
+ * The commands oclif runs (dist/cli/commands), each with what it imports (our library, the SDK) in shared chunks: a
+ * command loads a few files instead of hundreds of small CommonJS modules, which were most of its start-up
+ * (bench/cli-start-up.ts). The compiled library stays for bin/run.js's fast path, the help class and the hooks.
+ */
+async function bundleCommands() {
+  const compiled = join(root, 'dist/src')
+  const entryPoints = readdirSync(join(compiled, 'commands'), {recursive: true})
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => join(compiled, 'commands', file))
+  await esbuild.build({
+    entryPoints,
+    outdir: join(root, 'dist/cli'),
+    outbase: compiled,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // The ES module builds where a package has both (the SDK's tree-shake better; some UMD builds cannot be bundled).
+    mainFields: ['module', 'main'],
+    chunkNames: 'chunks/[name]-[hash]',
+    external: UNBUNDLED,
+    // CommonJS code in the bundle still calls require() (Node's own modules): give each chunk one.
+    banner: {
+      js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  })
+}
+
 buildItemValidator()
 rmSync(join(root, 'dist'), {recursive: true, force: true})
 execFileSync(bin('tsc'), ['-p', root], {stdio: 'inherit'})
 mkdirSync(join(root, 'dist'), {recursive: true})
+await bundleCommands()
 await bundleLambdas()
 // OCLIF_SKIP_NEW_VERSION_CHECK: the oclif tool would otherwise check the registry for a newer oclif in the background
 // and print "oclif update available" in the middle of the build.
