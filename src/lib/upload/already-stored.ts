@@ -27,6 +27,13 @@ type LookUpOptions = {pause?: (ms: number) => Promise<unknown>}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
+ * The DynamoDB commands, loaded on the first look-up and kept: the look-ups of a batch file then start their calls
+ * in the order they were made, at once, not each after a module import of its own.
+ */
+let dynamodbCommands: Promise<typeof import('@aws-sdk/client-dynamodb')> | undefined
+const loadDynamodbCommands = () => (dynamodbCommands ??= import('@aws-sdk/client-dynamodb'))
+
+/**
  * The stored items with the records' ArtistID + ItemID (at most BATCH_GET_LIMIT records), by itemKeyOf: one
  * BatchGetItem, and more for the keys DynamoDB leaves unprocessed, with exponential backoff and jitter. Keys still
  * unprocessed after that are left out: those records are sent, and the pipeline itself tells they are unchanged.
@@ -50,7 +57,7 @@ export async function storedItemsFor(
     ]),
   )
   if (keys.size === 0) return found
-  const {BatchGetItemCommand} = await import('@aws-sdk/client-dynamodb')
+  const {BatchGetItemCommand} = await loadDynamodbCommands()
   let request: Record<string, KeysAndAttributes> | undefined = {[table]: {Keys: [...keys.values()]}}
   for (let attempt = 0; request && attempt < MAX_TRIES; attempt++) {
     if (attempt > 0) await pause(50 * 2 ** (attempt - 1) * (0.5 + Math.random()))
