@@ -147,8 +147,9 @@ async function checkInputs() {
   if (armed.length === 0) return CHECK.unarmed
   if (stale.length > 0) {
     console.error(
-      `mutation gate: the baseline of ${stale.join(', ')} is stale: sources, tests or configuration changed since ` +
-        `it was refreshed. ${REFRESH}`,
+      `mutation gate: ${stale.length === 1 ? 'the baseline of' : 'the baselines of'} ${stale.join(', ')} ` +
+        `${stale.length === 1 ? 'is' : 'are'} stale: sources, tests or configuration changed since the last refresh. ` +
+        REFRESH,
     )
     return CHECK.stale
   }
