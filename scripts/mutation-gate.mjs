@@ -2,10 +2,12 @@
 // infra), each with a baseline of its own (mutation-baseline/<module>.json, Stryker's incremental file): a module's
 // refresh ends and is kept even when a whole run would not fit in a session, and a module joins the gate (is armed)
 // once its first refresh is recorded.
-//   node scripts/mutation-gate.mjs run [module ...]   what `npm run test:mutation` does: for each module (default: all
-//                                                    of stryker.config.mjs), Stryker (incremental) on its files, its
-//                                                    floor, then the inputs' digest recorded for it
+//   node scripts/mutation-gate.mjs run [module ...]   what `npm run test:mutation` does: for each module named (default:
+//                                                    the armed ones; all of stryker.config.mjs before any is armed),
+//                                                    Stryker (incremental) on its files, its floor, then the inputs'
+//                                                    digest recorded for it; a named module not armed yet is armed
 //   node scripts/mutation-gate.mjs run --armed        the armed modules only (CI)
+//   node scripts/mutation-gate.mjs run --all          every module of stryker.config.mjs
 //   node scripts/mutation-gate.mjs check              CI's first step, in seconds: fails when an armed module's
 //                                                    baseline was not refreshed after a change
 //   node scripts/mutation-gate.mjs floors             the per-module scores of the last report, failing below a floor
@@ -177,7 +179,7 @@ function runModule(module, patterns, inputs) {
 
 async function run(args) {
   const modules = await configuredModules()
-  const unknown = args.filter((arg) => arg !== '--armed' && !modules.has(arg))
+  const unknown = args.filter((arg) => arg !== '--armed' && arg !== '--all' && !modules.has(arg))
   if (unknown.length > 0) {
     console.error(
       `mutation gate: no module ${unknown.join(', ')} in stryker.config.mjs: ${[...modules.keys()].join(', ')}`,
@@ -185,12 +187,16 @@ async function run(args) {
     return 2
   }
   const recorded = recordedDigests()
-  const named = args.filter((arg) => arg !== '--armed')
-  const chosen = args.includes('--armed')
-    ? [...modules.keys()].filter((module) => recorded[module])
+  const named = args.filter((arg) => modules.has(arg))
+  const armed = [...modules.keys()].filter((module) => recorded[module])
+  // Refreshing after a change means the armed modules; arming another is asked for by name (its first run is long).
+  const chosen = args.includes('--all')
+    ? [...modules.keys()]
     : named.length > 0
       ? named
-      : [...modules.keys()]
+      : armed.length > 0 || args.includes('--armed')
+        ? armed
+        : [...modules.keys()]
   // The digest of the inputs as the run starts: a file changed during the run leaves the baseline stale, as it is.
   const inputs = inputsDigest(root)
   for (const module of chosen) {
@@ -204,7 +210,7 @@ async function main(command, args) {
   if (command === 'check') return checkInputs()
   if (command === 'floors') return checkFloors() ? 0 : 1
   if (command === 'run') return run(args)
-  console.error('usage: node scripts/mutation-gate.mjs run [module ... | --armed] | check | floors')
+  console.error('usage: node scripts/mutation-gate.mjs run [module ... | --armed | --all] | check | floors')
   return 2
 }
 
