@@ -3,15 +3,20 @@ import {fileURLToPath} from 'node:url'
 import {configDefaults, defineConfig} from 'vitest/config'
 
 /**
- * Stress tests: hundreds of objects with injected faults (failing AWS calls, lost events, a pipeline killed under
- * them), a minute or more each; every guarantee they check stays tested, by `npm run test:stress`.
+ * The long runs, a minute or more each: stress tests (hundreds of objects with injected faults: failing AWS calls, lost
+ * events, a pipeline killed under them), fault injection into `local start` (crashes, half-written objects, failing
+ * emulators), and the two whole journeys from a packed install (the README line by line, `npm install -g`). Every
+ * guarantee they check stays tested, by `npm run test:stress`, which CI runs after `npm test`.
  */
 export const STRESS_TESTS = [
   'test/processor/fault-injection.test.ts',
   'test/processor/batch-faults.test.ts',
   'test/local/crash-loop.test.ts',
+  'test/local/crash.test.ts',
   'test/local/sweep.test.ts',
   'test/cli/interrupted-upload.test.ts',
+  'test/readme/readme.test.ts',
+  'test/package/pack-install.test.ts',
 ]
 
 export default defineConfig({
@@ -21,7 +26,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    // The long fault-injection runs: `npm run test:stress` (vitest.stress.config.ts), which CI runs too.
+    // The long runs: `npm run test:stress` (vitest.stress.config.ts), which CI runs too.
     exclude: [...configDefaults.exclude, ...STRESS_TESTS],
     testTimeout: 60_000,
     hookTimeout: 120_000,

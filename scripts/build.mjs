@@ -1,7 +1,7 @@
 // Build: the item schema compiled to a standalone validator, TypeScript to dist/, the commands bundled, every Lambda
 // handler bundled into one minified file, and the oclif manifest (so start-up does not scan the commands).
 import {execFileSync} from 'node:child_process'
-import {mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import Ajv from 'ajv'
@@ -99,10 +99,36 @@ async function bundleCommands() {
   })
 }
 
+/** The folders tsconfig.json compiles, each to dist/<folder>. */
+const SOURCE_FOLDERS = ['src', 'lambda', 'infra', 'bench']
+
+/**
+ * TypeScript to dist/, file for file as tsc would emit it, but by esbuild: a second instead of half a minute of tsc
+ * (most of `npm test`'s build). The types are checked by `npm run lint:types`, which CI runs before the tests.
+ */
+async function compileSources() {
+  const sources = SOURCE_FOLDERS.flatMap((folder) =>
+    readdirSync(join(root, folder), {recursive: true})
+      .filter((file) => /\.(ts|js)$/.test(file) && !file.endsWith('.d.ts'))
+      .map((file) => join(root, folder, file)),
+  )
+  await esbuild.build({
+    entryPoints: sources,
+    outdir: join(root, 'dist'),
+    outbase: root,
+    format: 'esm',
+    platform: 'node',
+    // 20.10: the first Node 20 with import attributes (`with {type: 'json'}`), which esbuild drops for older targets.
+    target: 'node20.10',
+    logLevel: 'warning',
+  })
+  // Imported, not compiled: tsc copies it beside the code that reads it.
+  copyFileSync(join(schemaDir, 'item.schema.json'), join(root, 'dist/src/lib/schema/item.schema.json'))
+}
+
 buildItemValidator()
 rmSync(join(root, 'dist'), {recursive: true, force: true})
-execFileSync(bin('tsc'), ['-p', root], {stdio: 'inherit'})
-mkdirSync(join(root, 'dist'), {recursive: true})
+await compileSources()
 await bundleCommands()
 await bundleLambdas()
 // OCLIF_SKIP_NEW_VERSION_CHECK: the oclif tool would otherwise check the registry for a newer oclif in the background

@@ -107,7 +107,12 @@ describe('quarantine accept', () => {
     expect(plan.conflict).toBeUndefined()
     await send('replace/stale.json', trackRecord('Stale', 'one', {Streams: 3}), admin.s3)
 
-    await expect(applyAccept(context(), plan)).rejects.toMatchObject({code: 'Conflict', exitCode: 1})
+    await expect(applyAccept({...context(), shownTarget: ['--local']}, plan)).rejects.toMatchObject({
+      code: 'Conflict',
+      exitCode: 1,
+      message: `Not accepted ${entry.key}: the stored item changed while accepting (it is no longer version 1); nothing was replaced.`,
+      hint: `The entry is kept. Compare it with what is stored now (eventpulse quarantine show ${entry.key} --local).`,
+    })
     expect(await t.item('Stale', 'TRACK#one')).toMatchObject({Streams: {N: '3'}, ep_version: {N: '2'}})
     expect(await entryExists(entry.key)).toBe(true)
     expect((await t.outbox()).filter((n) => n.outcome === 'replaced' && n.quarantineKey === entry.key)).toEqual([])
@@ -159,5 +164,67 @@ describe('quarantine accept', () => {
     expect(plan.conflict).toBe('the stored item is gone (deleted since it was judged)')
     await expect(applyAccept(context(), plan)).rejects.toMatchObject({code: 'Conflict'})
     expect(await t.item('Gone', 'TRACK#one')).toBeUndefined()
+  })
+
+  test('a batch line (an export line): the item records its line and upload, the notification its ETag', async () => {
+    await send('lines/first.json', trackRecord('Lines', 'one', {Streams: 1}))
+    const exportLine = '{"Item": {"ArtistID": {"S": "Lines"}, "ItemID": {"S": "TRACK#one"}, "Streams": {"N": "7"}}}'
+    await send('lines/batch.ndjson', `${trackRecord('Lines', 'two')}\n${exportLine}\n`)
+    const entry = await entryOf('lines/batch.ndjson')
+    expect(entry).toMatchObject({reason: 'duplicate', line: 2})
+    expect(entry.sourceEtag).toMatch(/^[0-9a-f]{32}$/)
+
+    await applyAccept(context(), await planAccept(target, entry))
+    expect(await t.item('Lines', 'TRACK#one')).toMatchObject({
+      Streams: {N: '7'},
+      ep_source_key: {S: 'lines/batch.ndjson'},
+      ep_source_line: {N: '2'},
+      ep_source_etag: {S: entry.sourceEtag},
+    })
+    const announced = (await t.outbox()).filter((n) => n.quarantineKey === entry.key)
+    expect(announced).toMatchObject([
+      {
+        outcome: 'replaced',
+        etag: entry.sourceEtag,
+        subject: 'EventPulse: replaced Lines / TRACK#one',
+        message: `${entry.key} (a quarantined duplicate, accepted) replaced the item ArtistID "Lines", ItemID "TRACK#one"; its earlier version is in the history (\`eventpulse items history\`).`,
+      },
+    ])
+  })
+
+  test('refuses an entry whose record no longer passes, or that does not say which version it was judged against', async () => {
+    await send('mended/first.json', trackRecord('Mended', 'one', {Streams: 1}))
+    await send('mended/dup.json', trackRecord('Mended', 'one', {Streams: 2}))
+    const entry = await entryOf('mended/dup.json')
+    expect((await planAccept(target, {...entry, judgedVersion: undefined})).conflict).toBe(
+      'the entry does not record which version of the stored item it was judged against',
+    )
+    await t.pipeline.s3.send(
+      new PutObjectCommand({
+        Bucket: 'eventpulse-quarantine',
+        Key: entry.key,
+        Body: Buffer.from('{"ArtistID": "Mended"}'),
+      }),
+    )
+    expect((await planAccept(target, entry)).conflict).toMatch(/^its record no longer passes the check \(.*ItemID.*\)$/)
+  })
+
+  test('applies nothing from a plan with a conflict, or one missing the item, the record or the stored item', async () => {
+    await send('partial/first.json', trackRecord('Partial', 'one', {Streams: 1}))
+    await send('partial/dup.json', trackRecord('Partial', 'one', {Streams: 2}))
+    const entry = await entryOf('partial/dup.json')
+    const plan = await planAccept(target, entry)
+    expect(plan.conflict).toBeUndefined()
+    await expect(applyAccept(context(), {...plan, conflict: 'changed my mind'})).rejects.toMatchObject({
+      message: `Not accepted ${entry.key}: changed my mind.`,
+      hint: `The entry is kept. Compare it with what is stored now (eventpulse quarantine show ${entry.key}).`,
+    })
+    for (const missing of ['item', 'record', 'stored'])
+      await expect(applyAccept(context(), {...plan, [missing]: undefined})).rejects.toMatchObject({
+        code: 'Conflict',
+        message: `Not accepted ${entry.key}: nothing to accept.`,
+      })
+    expect(await t.item('Partial', 'TRACK#one')).toMatchObject({Streams: {N: '1'}, ep_version: {N: '1'}})
+    expect(await entryExists(entry.key)).toBe(true)
   })
 })

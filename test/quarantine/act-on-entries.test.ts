@@ -5,7 +5,7 @@ import type {PipelineTarget} from '#aws/clients.js'
 import {CliError} from '#core/errors.js'
 import {actOnEntries, type EntriesAction, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
 import type {QuarantineEntry, ResolvedArgument} from '#quarantine/entries.js'
-import {entryLine, splitResolved} from '#quarantine/entry-lines.js'
+import {entryLine, oneEntryPerSourceKey, splitResolved} from '#quarantine/entry-lines.js'
 
 // The course `quarantine rm` and `release` share: what they list, ask, do, say and exit with. The prompt library is
 // the only thing replaced (a test has no terminal); the actions are the test's own.
@@ -248,6 +248,13 @@ describe('an entry as rm, release and list print it', () => {
   it('says when the time or the reason is not recorded', () => {
     expect(entryLine(entry('c.json/q-0000000000000004'))).toBe('c.json/q-0000000000000004  12 B  -  no reason recorded')
   })
+
+  it('names the packed file (quoted for a shell when it must be) and says when only older versions are left', () => {
+    expect(entryLine({...a1, line: 4, file: 'dir A/song.json', deleted: true})).toBe(
+      "a.json/q-0000000000000001  line 4  from 'dir A/song.json'  12 B  2024-06-02T10:00:00.000Z  schema" +
+        '  (deleted; older versions left)',
+    )
+  })
 })
 
 describe('what a command acts on', () => {
@@ -260,5 +267,33 @@ describe('what a command acts on', () => {
         {argument: b1.key, entries: [b1]},
       ]),
     ).toEqual({entries: [a2, a1, b1], missing: ['none.json']})
+  })
+})
+
+describe('putting entries back one at a time (release, fix)', () => {
+  it('lets entries of different source keys through', () => {
+    expect(() => oneEntryPerSourceKey([a1, b1], 'release')).not.toThrow()
+  })
+
+  it('refuses (exit 2) two entries of one source key, naming the key, the verb and the entries to choose from', () => {
+    const refusal = () => oneEntryPerSourceKey([a1, b1, a2], 'release')
+    expect(refusal).toThrow(CliError)
+    expect(refusal).toThrow(
+      expect.objectContaining({
+        exitCode: 2,
+        message: 'a.json has several quarantine entries; release one at a time.',
+        hint: 'Name one entry: a.json/q-0000000000000001, a.json/q-0000000000000002',
+      }),
+    )
+  })
+
+  it('names every such source key at once', () => {
+    const b2 = entry('b.json/q-0000000000000005', {reason: 'schema'})
+    expect(() => oneEntryPerSourceKey([a1, a2, b1, b2], 'fix')).toThrow(
+      expect.objectContaining({
+        message: 'a.json, b.json have several quarantine entries; fix one at a time.',
+        hint: `Name one entry: ${a1.key}, ${a2.key}, ${b1.key}, ${b2.key}`,
+      }),
+    )
   })
 })

@@ -1,4 +1,4 @@
-import {Chalk} from 'chalk'
+import {Chalk, type ChalkInstance} from 'chalk'
 import {describe, expect, it} from 'vitest'
 
 import {CliError} from '#core/errors.js'
@@ -266,5 +266,203 @@ describe('the screen', () => {
     expect(summaryLine({total: 2, reviewed: 0, counts: {...counts, mended: 0, skipped: 0}})).toBe(
       'Reviewed 0 of 2 entries.',
     )
+  })
+})
+
+/** A style that writes each colour as a tag (`<red>…</>`), so that a transcript shows what is red, green or dim. */
+function tagged(names: string[] = []): ChalkInstance {
+  const paint = (text: string) => (names.length === 0 ? text : `<${names.join('.')}>${text}</>`)
+  return new Proxy(paint, {
+    get: (_, name) => (typeof name === 'string' ? tagged([...names, name]) : undefined),
+  }) as unknown as ChalkInstance
+}
+
+describe('the whole transcript, colours included', () => {
+  const keys = (letters: string) =>
+    letters
+      .split('')
+      .map(
+        (key) =>
+          `<bold.cyan>${key}</> ${{e: 'edit', a: 'accept', r: 'release', d: 'delete', s: 'skip', q: 'quit', '?': 'help'}[key]}`,
+      )
+      .join('<dim> · </>')
+
+  it('an entry that passes now: its record laid out, why it was quarantined, the help, and the release in green', async () => {
+    const t = scripted(['?', 'r'], {'dir/song.json': valid})
+    t.deps.style = tagged()
+    const summary = await review([entry('dir/song.json', 'schema', {message: 'Year: must be a number'})], t.deps)
+    expect(t.printed).toEqual([
+      '',
+      '<bold>1/1</>  <yellow>schema</>  2 h ago  <bold>dir/song.json</>',
+      '<dim>dir/song.json/q-0123456789abcdef</>',
+      '',
+      '<dim>1</> │ {',
+      '<dim>2</> │   "ArtistID": "Moby",',
+      '<dim>3</> │   "ItemID": "TRACK#Go"',
+      '<dim>4</> │ }',
+      '',
+      '<dim>Quarantined: Year: must be a number (it passes the record check now)</>',
+      keys('erdsq?'),
+      '<dim>e  edit the record in $VISUAL or $EDITOR; once saved and valid, it is released in place of the entry</>',
+      '<dim>a  accept (duplicates): replace the stored item with this record, if the item is still the one it was judged against</>',
+      '<dim>r  release as it is, to be processed again (e.g. after the stored item or the schema changed)</>',
+      '<dim>d  delete the entry (recoverable for 90 days as a noncurrent version)</>',
+      '<dim>s  skip to the next entry;  q  quit;  ?  this help</>',
+      '<dim>Ctrl-C stops once the step under way is done.</>',
+      keys('erdsq?'),
+      '<green>Released: back under dir/song.json, to be processed again.</>',
+    ])
+    expect(summary).toMatchObject({reviewed: 1, counts: {released: 1}})
+  })
+
+  it('a duplicate offers accept; a refusal is red with its hint; an empty batch line is said, and deleted in green', async () => {
+    const stored = {ArtistID: {S: 'Moby'}, ItemID: {S: 'TRACK#Go'}}
+    const t = scripted(['a', 'd'], {'d.json': valid, 'b.ndjson': ' \n'}, {stored})
+    t.deps.style = tagged()
+    t.deps.accept = async () => {
+      throw new CliError('Not accepted: the stored item is version 3.', {exitCode: 1, hint: 'The entry is kept.'})
+    }
+    const summary = await review(
+      [
+        entry('d.json', 'duplicate', {message: 'stored already'}),
+        entry('b.ndjson', 'schema', {line: 4, file: 'a/b.json'}),
+      ],
+      t.deps,
+    )
+    expect(t.printed).toEqual([
+      '',
+      '<bold>1/2</>  <yellow>duplicate</>  2 h ago  <bold>d.json</>',
+      '<dim>d.json/q-0123456789abcdef</>',
+      '',
+      '<dim>1</> │ {',
+      '<dim>2</> │   "ArtistID": "Moby",',
+      '<dim>3</> │   "ItemID": "TRACK#Go"',
+      '<dim>4</> │ }',
+      '',
+      '<dim>Against the stored item: no change (released, it would be unchanged).</>',
+      keys('eardsq?'),
+      '<red>Refused: Not accepted: the stored item is version 3. The entry is kept.</>',
+      '',
+      '<bold>2/2</>  <yellow>schema</>  2 h ago  <bold>b.ndjson line 4 (from a/b.json)</>',
+      '<dim>b.ndjson/q-0123456789abcdef</>',
+      '',
+      '<dim>(no content)</>',
+      keys('erdsq?'),
+      '<green>Deleted (recoverable for 90 days; quarantine rm --purge removes every version).</>',
+    ])
+    expect(summary.counts).toMatchObject({refused: 1, deleted: 1})
+  })
+
+  it('a record still invalid shows its problems, not why it was quarantined, nor a change against the stored item', async () => {
+    const invalid = '{"ArtistID": "Moby", "ItemID": "TRACK#Go", "Year": "x"}'
+    const t = scripted(['s', 's'], {'a.json': invalid, 'd.json': invalid}, {stored: {}})
+    let storedReads = 0
+    t.deps.stored = async () => {
+      storedReads++
+      return {}
+    }
+    await review([entry('a.json', 'schema', {message: 'Year: bad'}), entry('d.json', 'duplicate')], t.deps)
+    expect(t.screen()).toMatch(/\^ 4:11 Year must be/)
+    expect(t.screen()).not.toContain('Quarantined: Year: bad')
+    expect(t.screen()).not.toContain('Against the stored item')
+    expect(t.screen()).not.toContain('Nothing is stored')
+    // Only a duplicate whose record passes is compared with the stored item (a read of the table each).
+    expect(storedReads).toBe(0)
+    expect(t.printed.filter((line) => line === 'Skipped.')).toHaveLength(2)
+  })
+
+  it('a failure that is not a negative answer is red, with its hint', async () => {
+    const t = scripted(['d'], {'a.json': valid})
+    t.deps.style = tagged()
+    t.deps.remove = async () => {
+      throw new CliError('Access Denied', {exitCode: 3, hint: 'Assume the quarantine-admin role.'})
+    }
+    const summary = await review([entry('a.json', 'schema')], t.deps)
+    expect(t.printed.at(-1)).toBe('<red>Failed: Access Denied Assume the quarantine-admin role.</>')
+    expect(summary.counts).toMatchObject({failed: 1, refused: 0})
+  })
+})
+
+describe('e: the editor', () => {
+  const names = async (sourceKey: string, line?: number) => {
+    const seen: string[] = []
+    const t = scripted(['e', 'b', 's'], {[sourceKey]: valid}, {edits: ['{}']})
+    t.deps.edit = async (_, name) => {
+      seen.push(name)
+      return Buffer.from('{}')
+    }
+    await review([entry(sourceKey, 'schema', {line})], t.deps)
+    return seen[0]
+  }
+
+  it("opens a file named after the source key's own name, with the batch line, always ending .json", async () => {
+    expect(await names('dir/song.json')).toBe('song.json')
+    expect(await names('dir/catalog.NDJSON.gz', 4)).toBe('catalog-line-4.json')
+    expect(await names('dir/catalog.jsonl', 1)).toBe('catalog-line-1.json')
+    expect(await names('dir/notes.json.txt')).toBe('notes.json.txt.json')
+    expect(await names('dir/.json')).toBe('record.json')
+  })
+
+  it('an editor that fails is said in red, and the entry asks again', async () => {
+    const t = scripted(['e', 's'], {'a.json': valid})
+    t.deps.style = tagged()
+    t.deps.edit = async () => {
+      throw new Error('No editor: set $VISUAL or $EDITOR.')
+    }
+    const summary = await review([entry('a.json', 'schema')], t.deps)
+    expect(t.printed.slice(-3)).toEqual([
+      '<red>No editor: set $VISUAL or $EDITOR.</>',
+      expect.stringContaining('<bold.cyan>e</> edit'),
+      '<green>Skipped.</>',
+    ])
+    expect(summary.counts.skipped).toBe(1)
+  })
+
+  it('an invalid save offers e or b, in colour; Ctrl-C there stops the review', async () => {
+    const t = scripted(['e', 'ctrl-c'], {'a.json': valid}, {edits: ['{"ArtistID": 1}']})
+    t.deps.style = tagged()
+    const summary = await review([entry('a.json', 'schema')], t.deps)
+    expect(t.printed.slice(-6)).toEqual([
+      '',
+      '<red>Still not a valid record (schema):</>',
+      '<dim>1</> │ <red.inverse>{</>"ArtistID": <red.inverse>1</>}',
+      '  │ <red>^ 1:1 missing required attribute ItemID: add "ItemID": "TRACK#<title>" or "ALBUM#<title>"</>',
+      '  │              <red>^ 1:14 ArtistID must be "<non-empty text>", got 1</>',
+      '<bold.cyan>e</> edit again<dim> · </><bold.cyan>b</> back to the entry (drops the edit)',
+    ])
+    expect(summary).toMatchObject({stopped: 'interrupted', reviewed: 0})
+    expect(t.done).toEqual([])
+  })
+
+  it('a mended batch line is released as a batch of one line, said in green', async () => {
+    const t = scripted(['e'], {'b.ndjson': '{}'}, {edits: [valid]})
+    t.deps.style = tagged()
+    await review([entry('b.ndjson', 'schema', {line: 2})], t.deps)
+    expect(t.printed.at(-1)).toBe(
+      '<green>Released the mended record under b.ndjson (a batch of one line); the entry is removed.</>',
+    )
+    const single = scripted(['e'], {'a.json': '{}'}, {edits: [valid]})
+    await review([entry('a.json', 'schema')], single.deps)
+    expect(single.printed.at(-1)).toBe('Released the mended record under a.json; the entry is removed.')
+  })
+})
+
+describe('the screen, at its limits', () => {
+  it('cuts a line past 200 characters, and keeps one of exactly 200', () => {
+    const [cut] = recordLines('x'.repeat(201), [], plain)
+    const [kept] = recordLines('y'.repeat(200), [], plain)
+    expect(cut).toBe(`1 │ ${'x'.repeat(200)}…`)
+    expect(kept).toBe(`1 │ ${'y'.repeat(200)}`)
+  })
+
+  it('shows 40 lines whole, with a problem on the 40th under its line', () => {
+    const text = Array.from({length: 40}, (_, i) => `l${i + 1}`).join('\n')
+    const lines = recordLines(text, [{path: '', line: 40, column: 1, message: 'last'}], plain)
+    expect(lines.slice(-2)).toEqual(['40 │ l40', '   │ ^ 40:1 last'])
+  })
+
+  it('lays out a one-line record that ends with a newline, and leaves text that is not JSON as it is', () => {
+    expect(recordText(Buffer.from('{"A":1}\n'))).toBe('{\n  "A": 1\n}\n')
+    expect(recordText(Buffer.from('not json'))).toBe('not json')
   })
 })

@@ -123,7 +123,10 @@ ${ADMIN_ROLE_HELP}`
           const plan = await planAccept(target, entry)
           if (plan.conflict) throw acceptConflict(entry, plan.conflict, targetArguments(flags))
           notifier ??= await targetNotifier(target)
-          await applyAccept({target, notifier, by: actingAs(target, 'quarantineAdmin')}, plan)
+          await applyAccept(
+            {target, notifier, by: actingAs(target, 'quarantineAdmin'), shownTarget: targetArguments(flags)},
+            plan,
+          )
           return `Accepted: the stored item is replaced (its version ${plan.storedVersion} kept in the history); the entry is removed.`
         },
         readKey: (keys) => readKey(keys, signal),

@@ -112,7 +112,8 @@ export async function planAccept(target: PipelineTarget, entry: QuarantineEntry)
  */
 export async function applyAccept(context: AcceptContext, plan: AcceptPlan): Promise<void> {
   const {entry, item, record, stored} = plan
-  if (plan.conflict || !item || !record || !stored) throw acceptConflict(entry, plan.conflict ?? 'nothing to accept')
+  if (plan.conflict || !item || !record || !stored)
+    throw acceptConflict(entry, plan.conflict ?? 'nothing to accept', context.shownTarget)
   const now = context.now ?? (() => new Date())
   const next = changedItem(record, 'accepted', {by: context.by, at: now()})
   const outcome = await replaceVersion(versionStoreOf(context.target, now), stored, next)
