@@ -11,6 +11,11 @@ export default {
     'src/lib/status/**/*.ts',
     'src/lib/validate/same-key.ts',
     'src/lib/deploy/empty-bucket.ts',
+    'src/lib/items/**/*.ts',
+    'src/lib/dead-letters/**/*.ts',
+    'src/lib/sweep/**/*.ts',
+    'src/lib/core/**/*.ts',
+    'src/lib/contract/**/*.ts',
   ],
   testRunner: 'vitest',
   // Only the tests that call src/lib in-process: the ones that drive the built CLI cover nothing Stryker mutates.

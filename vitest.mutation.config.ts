@@ -1,12 +1,28 @@
 import {defineConfig} from 'vitest/config'
 
+import {modulePatterns} from './scripts/mutation-gate.mjs'
+import stryker from './stryker.config.mjs'
 import base from './vitest.config.js'
 
 /**
- * The tests Stryker runs against each mutant: those that call src/lib in-process (against the local emulators or SDK
- * mocks). Tests that drive the built CLI cover nothing it mutates; fault injection (single files and batches) is a
- * stress test, not a per-mutant check.
+ * The tests Stryker runs against each mutant: each module is judged by its own in-process tests (against the local
+ * emulators or SDK mocks), those of its test folder and the few listed beside it. Tests that drive the built CLI cover
+ * nothing it mutates; the processor's tests, which pass records through the record check, do not count for the record
+ * check: its own tests must guard it. scripts/mutation-gate.mjs names the module (MUTATION_MODULE).
  */
+export const MODULE_TESTS: Record<string, string[]> = {
+  record: ['test/record/', 'test/validate/record-check'],
+  validate: ['test/validate/same-key'],
+  upload: ['test/upload/', 'test/cli/already-stored'],
+  deploy: ['test/deploy/empty-bucket'],
+  contract: ['test/contract/', 'test/deploy/settings'],
+}
+
+/** A module's tests, as prefixes of their paths: a folder (ending in /) or the start of file names. */
+export const moduleTests = (module: string): string[] => MODULE_TESTS[module] ?? [`test/${module}/`]
+
+const asGlob = (prefix: string) => (prefix.endsWith('/') ? `${prefix}**/*.test.ts` : `${prefix}*.test.ts`)
+
 /** Stress tests and the built bundle's test: not per-mutant checks. */
 const EXCLUDED = [
   'test/processor/fault-injection.test.ts',
@@ -22,22 +38,19 @@ const OWN_MODULES = [
   'test/quarantine/act-on-entries.test.ts',
 ]
 
+/** The module's tests; with no module named (a plain `npx stryker run`), those of every module Stryker mutates. */
+const prefixes = process.env.MUTATION_MODULE
+  ? moduleTests(process.env.MUTATION_MODULE)
+  : [...new Set([...modulePatterns(stryker.mutate).keys()].flatMap(moduleTests))]
+const own = OWN_MODULES.filter((file) => prefixes.some((prefix) => file.startsWith(prefix)))
+
 export default defineConfig({
   ...base,
   test: {
     ...base.test,
-    include: [
-      'test/processor/**/*.test.ts',
-      'test/record/**/*.test.ts',
-      'test/validate/record-check*.test.ts',
-      'test/validate/same-key.test.ts',
-      'test/quarantine/**/*.test.ts',
-      'test/status/**/*.test.ts',
-      'test/upload/**/*.test.ts',
-      // In-process (an SDK mock) despite its folder: the look-up before sending.
-      'test/cli/already-stored.test.ts',
-      'test/deploy/empty-bucket.test.ts',
-    ],
+    // A project that extends this configuration adds its include list to this one's (vitest merges the lists): so this
+    // one names only the files of the isolated project, and the shared project adds the rest, less those.
+    include: own,
     exclude: EXCLUDED,
     reporters: ['default'],
     // Property tests run a tenth of their cases against each mutant.
@@ -45,8 +58,8 @@ export default defineConfig({
     // Test files share one module graph (the SDK, the emulators' code) instead of loading it anew for each file, each
     // mutant: 40% less CPU. The files that mock modules or spy on shared objects keep a graph of their own.
     projects: [
-      {extends: true, test: {name: 'shared', isolate: false, exclude: [...EXCLUDED, ...OWN_MODULES]}},
-      {extends: true, test: {name: 'isolated', include: OWN_MODULES}},
+      {extends: true, test: {name: 'shared', isolate: false, include: prefixes.map(asGlob), exclude: OWN_MODULES}},
+      ...(own.length > 0 ? [{extends: true, test: {name: 'isolated'}}] : []),
     ],
   },
 })

@@ -165,7 +165,8 @@ function runModule(module, patterns, inputs) {
   const stryker = spawnSync(
     join(root, 'node_modules/.bin/stryker'),
     ['run', '--mutate', patterns.join(','), '--incrementalFile', `${BASELINE_DIR}/${module}.json`],
-    {cwd: root, stdio: 'inherit'},
+    // The module's own tests run against its mutants (vitest.mutation.config.ts).
+    {cwd: root, stdio: 'inherit', env: {...process.env, MUTATION_MODULE: module}},
   )
   if (stryker.status !== 0) return stryker.status ?? 1
   // Each module's report is kept beside the last one's (the HTML report shows the last module run), below its floor too.
