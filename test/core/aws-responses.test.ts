@@ -75,6 +75,8 @@ describe('isTransientError', () => {
     expect(isTransientError('ThrottlingException')).toBe(false)
     expect(isTransientError(503)).toBe(false)
     expect(isTransientError({})).toBe(false)
+    // Only an object is an error: a function is not, whatever it carries.
+    expect(isTransientError(Object.assign(() => {}, {$retryable: {}}))).toBe(false)
   })
 })
 
