@@ -36,6 +36,9 @@ const OWN_MODULES = [
   'test/processor/lambda-wiring.test.ts',
   'test/record/batch-limits.test.ts',
   'test/quarantine/act-on-entries.test.ts',
+  'test/core/interrupt.test.ts',
+  'test/core/package-root.test.ts',
+  'test/core/retry-delays.test.ts',
 ]
 
 /** The module's tests; with no module named (a plain `npx stryker run`), those of every module Stryker mutates. */
