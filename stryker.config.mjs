@@ -18,7 +18,8 @@ export default {
     'src/lib/contract/**/*.ts',
   ],
   testRunner: 'vitest',
-  // Only the tests that call src/lib in-process: the ones that drive the built CLI cover nothing Stryker mutates.
+  // Each module's own in-process tests (vitest.mutation.config.ts): the ones that drive the built CLI cover nothing
+  // Stryker mutates.
   vitest: {configFile: 'vitest.mutation.config.ts', related: true},
   // No TypeScript checker: on this 2-core machine it cost ~9 s a mutant (empty-bucket.ts: 7 min 39 s with it, 15 s
   // without). Vitest strips types, so a mutant that would not compile still runs and counts: a stricter score.
@@ -29,7 +30,8 @@ export default {
   // The local emulators start in each test file; a loaded machine needs room.
   timeoutMS: 30_000,
   timeoutFactor: 2,
-  // The initial test run takes 4-5 minutes on two idle cores (Stryker's default limit is 5): room for a loaded one.
+  // A module's initial test run takes seconds to two minutes on two idle cores (Stryker's default limit is 5): room
+  // for a loaded machine.
   dryRunTimeoutMinutes: 15,
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: {fileName: 'reports/mutation/index.html'},
