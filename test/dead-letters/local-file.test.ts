@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {ListObjectsCommand} from '@aws-sdk/client-s3'
+import {ListObjectsCommand, type ListObjectsCommandOutput} from '@aws-sdk/client-s3'
 import confirm from '@inquirer/confirm'
 import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
@@ -94,6 +94,19 @@ const makeLines = () => ({
 })
 let all: ReturnType<typeof makeLines>
 const lines = () => all
+/** The target, with `seen` told of each listing of the processing bucket (its prefix and answer) before it is used. */
+const listingSeen = (seen: (prefix: string, answer: ListObjectsCommandOutput) => void): PipelineTarget => ({
+  ...target,
+  s3: Object.create(target.s3, {
+    send: {
+      value: async (command: ListObjectsCommand) => {
+        const answer = await target.s3.send(command)
+        if (command instanceof ListObjectsCommand) seen(command.input.Prefix!, answer)
+        return answer
+      },
+    },
+  }),
+})
 const idOf = (line: string) => createHash('sha256').update(line).digest('hex').slice(0, 16)
 const writeLetters = (chosen: string[]) =>
   writeFile(t.pipeline.state.deadLetterFile, chosen.map((line) => `${line}\n`).join(''))
@@ -105,17 +118,7 @@ describe('listing the local dead-letter file', () => {
     // Each key is looked up once, however many letters name it (dl/waiting.json: two); the key as the event gave it
     // only when the decoded one names no object.
     const listed: string[] = []
-    const counting = {
-      ...target,
-      s3: Object.create(target.s3, {
-        send: {
-          value: (command: ListObjectsCommand) => {
-            if (command instanceof ListObjectsCommand) listed.push(command.input.Prefix!)
-            return target.s3.send(command)
-          },
-        },
-      }),
-    }
+    const counting = listingSeen((prefix) => listed.push(prefix))
     const listing = await listDeadLetters(counting, source, NOW)
     expect(listed.sort()).toEqual([
       'dl%2Fgone-too.json',
@@ -280,6 +283,39 @@ describe('listing the local dead-letter file', () => {
       {place: 'dead-letter-file', where: join(dataDir, 'dead-letter.jsonl'), listed: 1, complete: true},
     ])
     expect(letters.map((letter) => letter.id)).toEqual([idOf(lines().gone)])
+  })
+
+  it('reads each line as it is: a line cut short has no event, error, time or attempts', async () => {
+    await writeLetters([lines().replaced, lines().cutShort])
+    expect((await source.read()).letters).toEqual([
+      {
+        place: 'dead-letter-file',
+        id: idOf(lines().replaced),
+        body: JSON.parse(lines().replaced).event,
+        error: {code: 'AccessDenied', message: ''},
+        at: new Date('2026-12-01T11:47:30.000Z'),
+        attempts: 1,
+      },
+      {
+        place: 'dead-letter-file',
+        id: idOf(lines().cutShort),
+        body: undefined,
+        error: {code: undefined, message: undefined},
+        at: undefined,
+        attempts: undefined,
+      },
+    ])
+  })
+
+  it('an object listed without an ETag (some S3 implementations) may be that very upload: still waiting', async () => {
+    await writeLetters([lines().replaced])
+    const withoutEtags = listingSeen((_, answer) => {
+      for (const object of answer.Contents ?? []) delete object.ETag
+    })
+    const {letters} = await listDeadLetters(withoutEtags, source, NOW)
+    expect(letters.map((letter) => [letter.objects, letter.clearable])).toEqual([
+      [[{key: 'dl/replaced.json', etag: 'c'.repeat(32), state: 'waiting'}], false],
+    ])
   })
 })
 

@@ -292,14 +292,17 @@ describe('removing letters', () => {
   it("each queue's letters are deleted from that queue only", async () => {
     script[EVENTS] = {receives: [[message('e1'), message('shared')]]}
     script[INVOCATIONS] = {receives: [[message('i1'), message('shared')]]}
+    // One answer without failures, one without successes.
     sqs
-      .on(DeleteMessageBatchCommand)
-      .callsFake(({Entries}) => ({Successful: Entries.map(({Id}: {Id: string}) => ({Id}))}))
+      .on(DeleteMessageBatchCommand, {QueueUrl: EVENTS})
+      .resolves({Successful: [{Id: '0'}]})
+      .on(DeleteMessageBatchCommand, {QueueUrl: INVOCATIONS})
+      .resolves({Failed: [{Id: '0', Code: 'AccessDenied', SenderFault: true}]})
     const removed = await queueSource(target()).remove([
       letter('undelivered-events', 'e1'),
       letter('failed-invocations', 'i1'),
     ])
-    expect(removed).toEqual({removed: ['e1', 'i1'], failed: []})
+    expect(removed).toEqual({removed: ['e1'], failed: [{id: 'i1', message: 'AccessDenied'}]})
     expect(inputs(sqs.commandCalls(DeleteMessageBatchCommand))).toEqual([
       {QueueUrl: EVENTS, Entries: [{Id: '0', ReceiptHandle: 'e1/r1'}]},
       {QueueUrl: INVOCATIONS, Entries: [{Id: '0', ReceiptHandle: 'i1/r3'}]},
