@@ -21,6 +21,7 @@ import {localDataRoot} from '#local/state.js'
 import {s3ObjectCreatedEvent} from '#processor/event.js'
 import {isolatedXdg} from '../helpers/run-cli.js'
 import {adminOf, startTestPipeline, stopTestPipeline, type TestPipeline} from '../processor/helpers.js'
+import {pretendTerminal, restoreTerminal} from '../helpers/terminal.js'
 
 // The local pipeline's dead-letter file, in-process against a running pipeline (its emulators, and its control server
 // that rewrites the file): each kind of letter listed and told, and `clear` removing only what is safe to remove. The
@@ -319,15 +320,8 @@ describe('listing the local dead-letter file', () => {
   })
 })
 
-/** Whether the prompt has a terminal to ask on. */
-function terminal(interactive: boolean) {
-  for (const stream of [process.stdin, process.stderr])
-    Object.defineProperty(stream, 'isTTY', {value: interactive, configurable: true})
-}
-const ttys = {stdin: process.stdin.isTTY, stderr: process.stderr.isTTY}
 afterEach(() => {
-  Object.defineProperty(process.stdin, 'isTTY', {value: ttys.stdin, configurable: true})
-  Object.defineProperty(process.stderr, 'isTTY', {value: ttys.stderr, configurable: true})
+  restoreTerminal()
   vi.mocked(confirm).mockReset()
 })
 
@@ -370,13 +364,13 @@ describe('clearing the local dead-letter file', () => {
 
   it('without --yes and without a terminal refuses (exit 2); with one, asks, and a no removes nothing (exit 1)', async () => {
     await writeLetters(chosen())
-    terminal(false)
+    pretendTerminal(false)
     await expect(clear({})).rejects.toMatchObject({
       exitCode: 2,
       code: 'ConfirmationRequired',
       message: 'Refusing to remove dead letters without confirmation: no terminal to ask on.',
     })
-    terminal(true)
+    pretendTerminal(true)
     vi.mocked(confirm).mockResolvedValue(false as never)
     const {result, said} = await clear({})
     expect(vi.mocked(confirm).mock.calls[0][0]).toMatchObject({message: 'Remove 3 dead letters?'})
@@ -390,7 +384,7 @@ describe('clearing the local dead-letter file', () => {
   it('a yes (or --yes) removes only the letters with nothing left waiting, through the running pipeline', async () => {
     const [waiting, replaced, gone, sweepRun, notAnEvent] = chosen()
     await writeLetters(chosen())
-    terminal(true)
+    pretendTerminal(true)
     vi.mocked(confirm).mockResolvedValue(true as never)
     const {result, said} = await clear({})
     expect(result).toMatchObject({

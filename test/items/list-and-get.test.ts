@@ -40,6 +40,15 @@ const list = async (options: Omit<ListItemsOptions, 'typed'> & {typed?: boolean}
   for await (const item of listItems(target, {typed: false, ...options})) items.push(item)
   return items
 }
+/** Knock2's TRACK#alpha as uploaded (plain JSON). */
+const ALPHA = {
+  ArtistID: 'Knock2',
+  ItemID: 'TRACK#alpha',
+  EntityType: 'Track',
+  Duration: 200,
+  Streams: 1,
+  Features: ['X'],
+}
 const keysOf = (items: {artistId: string; itemId: string}[]) => items.map((item) => `${item.artistId} ${item.itemId}`)
 
 describe('items get', () => {
@@ -49,14 +58,7 @@ describe('items get', () => {
     expect(await getItem(target, alpha, {typed: false})).toEqual({
       artistId: 'Knock2',
       itemId: 'TRACK#alpha',
-      record: {
-        ArtistID: 'Knock2',
-        ItemID: 'TRACK#alpha',
-        EntityType: 'Track',
-        Duration: 200,
-        Streams: 1,
-        Features: ['X'],
-      },
+      record: ALPHA,
       sourceKey: 'seed.ndjson',
       ingestedAt: expect.stringMatching(ISO),
     })
@@ -188,17 +190,7 @@ describe('items list and export', () => {
     const lines = async (typed: boolean) =>
       (await list({artistId: 'Knock2', itemPrefix: 'TRACK#alp', typed})).map((item) => JSON.stringify(item.record))
     const plain = (await lines(false)).map((line) => JSON.parse(line))
-    expect(plain).toEqual([
-      {
-        ArtistID: 'Knock2',
-        ItemID: 'TRACK#alpha',
-        EntityType: 'Track',
-        Duration: 200,
-        Streams: 1,
-        Features: ['X'],
-      },
-      {ArtistID: 'Knock2', ItemID: 'TRACK#alps', EntityType: 'Track', Duration: 200},
-    ])
+    expect(plain).toEqual([ALPHA, {ArtistID: 'Knock2', ItemID: 'TRACK#alps', EntityType: 'Track', Duration: 200}])
     const typed = (await lines(true)).map((line) => JSON.parse(line))
     expect(typed[1]).toEqual({
       ArtistID: {S: 'Knock2'},
