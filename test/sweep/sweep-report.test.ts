@@ -50,14 +50,12 @@ describe('sweepOnAws', () => {
   })
 
   it.each([
-    ['only a message', {errorMessage: 'Task timed out'}, 'Task timed out'],
-    ['only a type', {errorType: 'Sandbox.Timedout'}, 'Sandbox.Timedout'],
-    ['neither', {}, 'no error message'],
-    ['a payload that is not JSON', undefined, 'no error message'],
+    ['only a message', '{"errorMessage":"Task timed out"}', 'Task timed out'],
+    ['only a type', '{"errorType":"Sandbox.Timedout"}', 'Sandbox.Timedout'],
+    ['neither', '{}', 'no error message'],
+    ['a payload that is not JSON', '<html>', 'no error message'],
   ])('a function error with %s', async (_, payload, said) => {
-    if (payload === undefined)
-      lambda.on(InvokeCommand).resolves({StatusCode: 200, FunctionError: 'Unhandled', Payload: bytes('<html>')})
-    else answer(payload, 'Unhandled')
+    lambda.on(InvokeCommand).resolves({StatusCode: 200, FunctionError: 'Unhandled', Payload: bytes(payload)})
     await expect(sweepOnAws(target())).rejects.toMatchObject({
       code: 'SweepFailed',
       message: `The sweep failed in ${FUNCTION} (Unhandled): ${said}`,
