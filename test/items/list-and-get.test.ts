@@ -1,4 +1,4 @@
-import {paginateQuery, PutItemCommand} from '@aws-sdk/client-dynamodb'
+import {paginateQuery, PutItemCommand, QueryCommand, type QueryCommandOutput} from '@aws-sdk/client-dynamodb'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {PipelineTarget} from '#aws/clients.js'
@@ -171,6 +171,37 @@ describe('items list and export', () => {
 
     expect((await list({artistId: 'Big'})).map((item) => item.itemId)).toEqual(BIG)
     expect((await list({artistId: 'Big', limit: 11})).map((item) => item.itemId)).toEqual(BIG.slice(0, 11))
+  })
+
+  it('a limit that ends with a page reads no further page (each is up to 1 MB, billed)', async () => {
+    const sizes: number[] = []
+    const counting = {
+      ...target,
+      dynamodb: Object.create(target.dynamodb!, {
+        send: {
+          value: async (command: QueryCommand) => {
+            const answer = await target.dynamodb!.send(command)
+            if (command instanceof QueryCommand) sizes.push((answer as QueryCommandOutput).Count ?? 0)
+            return answer
+          },
+        },
+      }),
+    }
+    const read = async (limit: number) => {
+      sizes.length = 0
+      const ids = []
+      for await (const item of listItems(counting, {artistId: 'Big', limit, typed: false})) ids.push(item.itemId)
+      return ids
+    }
+    // The premise: DynamoDB answers Big's items in more than one page.
+    expect(await read(12)).toEqual(BIG)
+    const [first] = sizes
+    expect(sizes.length).toBeGreaterThan(1)
+
+    expect(await read(first)).toEqual(BIG.slice(0, first))
+    expect(sizes).toEqual([first])
+    expect(await read(first + 1)).toEqual(BIG.slice(0, first + 1))
+    expect(sizes.length).toBe(2)
   })
 
   it('--all: every artist, page after page, but the selftest canaries, which their own artist still lists', async () => {
