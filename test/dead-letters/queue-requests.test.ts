@@ -195,6 +195,18 @@ describe('reading the queues', () => {
     ])
   })
 
+  it('one message listed of none, or being read by someone else: said in the singular', async () => {
+    script[EVENTS] = {
+      counts: {ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesNotVisible: '1'},
+      receives: [],
+    }
+    const {places} = await queueSource(target()).read()
+    expect(incompleteLines(places)).toEqual([
+      'undelivered-events: listed 0 of about 1 message; the listing may be incomplete (run it again).',
+      'undelivered-events: 1 message was being read by someone else and is not listed.',
+    ])
+  })
+
   it('stops at 1,000 messages, incomplete even when the queue says it holds 1,000, and releases them ten at a time', async () => {
     const all = ids('m', 1010)
     script[EVENTS] = {
