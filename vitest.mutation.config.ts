@@ -16,41 +16,34 @@ const EXCLUDED = [
 
 /** Files that mock modules (vi.mock) or spy on shared objects: each needs a module graph of its own. */
 const OWN_MODULES = [
-  'test/processor/batch-record-limit.test.ts',
-  'test/processor/lambda-wiring.test.ts',
-  'test/record/batch-limits.test.ts',
-  'test/quarantine/act-on-entries.test.ts',
-  // SDK mocks (aws-sdk-client-mock patches the clients' send), vi.mock and vi.stubEnv.
+  // SDK mocks (aws-sdk-client-mock replaces the clients' send), vi.mock and vi.stubEnv.
   'test/dead-letters/queues.test.ts',
   'test/dead-letters/queue-requests.test.ts',
   'test/dead-letters/local-file.test.ts',
   'test/sweep/aws.test.ts',
   'test/sweep/sweep-report.test.ts',
-]
-
-/** The in-process tests. */
-const INCLUDED = [
-  'test/processor/**/*.test.ts',
-  'test/record/**/*.test.ts',
-  'test/validate/record-check*.test.ts',
-  'test/validate/same-key.test.ts',
-  'test/quarantine/**/*.test.ts',
-  'test/status/**/*.test.ts',
-  'test/upload/**/*.test.ts',
-  'test/items/**/*.test.ts',
-  'test/dead-letters/**/*.test.ts',
-  'test/sweep/**/*.test.ts',
-  // In-process (an SDK mock) despite its folder: the look-up before sending.
-  'test/cli/already-stored.test.ts',
-  'test/deploy/empty-bucket.test.ts',
+  'test/processor/batch-record-limit.test.ts',
+  'test/processor/lambda-wiring.test.ts',
+  'test/record/batch-limits.test.ts',
+  'test/quarantine/act-on-entries.test.ts',
 ]
 
 export default defineConfig({
   ...base,
   test: {
     ...base.test,
-    // Each project names its own files: a project that extends the root adds its include to the root's.
-    include: [],
+    include: [
+      'test/processor/**/*.test.ts',
+      'test/record/**/*.test.ts',
+      'test/validate/record-check*.test.ts',
+      'test/validate/same-key.test.ts',
+      'test/quarantine/**/*.test.ts',
+      'test/status/**/*.test.ts',
+      'test/upload/**/*.test.ts',
+      // In-process (an SDK mock) despite its folder: the look-up before sending.
+      'test/cli/already-stored.test.ts',
+      'test/deploy/empty-bucket.test.ts',
+    ],
     exclude: EXCLUDED,
     reporters: ['default'],
     // Property tests run a tenth of their cases against each mutant.
@@ -58,10 +51,7 @@ export default defineConfig({
     // Test files share one module graph (the SDK, the emulators' code) instead of loading it anew for each file, each
     // mutant: 40% less CPU. The files that mock modules or spy on shared objects keep a graph of their own.
     projects: [
-      {
-        extends: true,
-        test: {name: 'shared', isolate: false, include: INCLUDED, exclude: [...EXCLUDED, ...OWN_MODULES]},
-      },
+      {extends: true, test: {name: 'shared', isolate: false, exclude: [...EXCLUDED, ...OWN_MODULES]}},
       {extends: true, test: {name: 'isolated', include: OWN_MODULES}},
     ],
   },
