@@ -32,6 +32,12 @@ const EXCLUDED = [
 
 /** Files that mock modules (vi.mock) or spy on shared objects: each needs a module graph of its own. */
 const OWN_MODULES = [
+  // SDK mocks (aws-sdk-client-mock replaces the clients' send), vi.mock and vi.stubEnv.
+  'test/dead-letters/queues.test.ts',
+  'test/dead-letters/queue-requests.test.ts',
+  'test/dead-letters/local-file.test.ts',
+  'test/sweep/aws.test.ts',
+  'test/sweep/sweep-report.test.ts',
   'test/processor/batch-record-limit.test.ts',
   'test/processor/lambda-wiring.test.ts',
   'test/record/batch-limits.test.ts',

@@ -262,7 +262,7 @@ describe('dead-letters list on AWS', () => {
     ])
     expect(incompleteLines(places)).toEqual([
       'undelivered-events: listed 12 of about 42 messages; the listing may be incomplete (run it again).',
-      'failed-invocations: 1 messages were being read by someone else and are not listed.',
+      'failed-invocations: 1 message was being read by someone else and is not listed.',
     ])
   })
 })

@@ -1,10 +1,10 @@
-import {PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
 import type {PipelineTarget} from '#aws/clients.js'
 import {itemHistory} from '#items/history.js'
 import {applyRevert, planRevert} from '#items/revert.js'
 import {adminOf, startTestPipeline, stopTestPipeline, type TestPipeline, trackRecord} from '../processor/helpers.js'
+import {adminUpload} from './helpers.js'
 
 // `items revert` in-process, against the local pipeline's real emulators and processor. Races are interleaved by
 // planning the revert, then letting another change in, then applying it.
@@ -26,13 +26,7 @@ afterAll(async () => {
 
 const context = () => ({target, notifier: admin.notifier, by: 'quarantine-admin'})
 
-/** Uploads as the quarantine admin (replacements under replace/ are its own) and waits for the outcome. */
-async function send(key: string, body: string) {
-  await admin.s3.send(
-    new PutObjectCommand({Bucket: 'eventpulse-processing', Key: key, Body: Buffer.from(body), IfNoneMatch: '*'}),
-  )
-  await t.pipeline.idle()
-}
+const send = (key: string, body: string) => adminUpload(t, admin, key, body)
 
 /** An item stored at Streams 10, then replaced at 20 and 30: versions 1 to 3. */
 async function threeVersions(artist: string) {

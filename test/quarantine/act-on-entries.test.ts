@@ -6,6 +6,7 @@ import {CliError} from '#core/errors.js'
 import {actOnEntries, type EntriesAction, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
 import type {QuarantineEntry, ResolvedArgument} from '#quarantine/entries.js'
 import {entryLine, oneEntryPerSourceKey, splitResolved} from '#quarantine/entry-lines.js'
+import {pretendTerminal, restoreTerminal} from '../helpers/terminal.js'
 
 // The course `quarantine rm` and `release` share: what they list, ask, do, say and exit with. The prompt library is
 // the only thing replaced (a test has no terminal); the actions are the test's own.
@@ -56,16 +57,9 @@ async function run(
   return {result, said, warned, exit: entriesActionExitStatus(result)}
 }
 
-/** Whether the prompt has a terminal to ask on. */
-function terminal(interactive: boolean) {
-  for (const stream of [process.stdin, process.stderr])
-    Object.defineProperty(stream, 'isTTY', {value: interactive, configurable: true})
-}
-const ttys = {stdin: process.stdin.isTTY, stderr: process.stderr.isTTY}
-beforeEach(() => terminal(false))
+beforeEach(() => pretendTerminal(false))
 afterEach(() => {
-  Object.defineProperty(process.stdin, 'isTTY', {value: ttys.stdin, configurable: true})
-  Object.defineProperty(process.stderr, 'isTTY', {value: ttys.stderr, configurable: true})
+  restoreTerminal()
   vi.mocked(confirm).mockReset()
 })
 
@@ -154,7 +148,7 @@ describe('acting on quarantine entries (rm, release)', () => {
   })
 
   it('asks with the caution, lists the entries even with --quiet, and does nothing when declined (exit 1)', async () => {
-    terminal(true)
+    pretendTerminal(true)
     vi.mocked(confirm).mockResolvedValue(false as never)
     const {acted, action} = deleting({caution: 'every version; this cannot be undone'})
     const {result, said, exit} = await run([{argument: b1.key, entries: [b1]}], action, {quiet: true})
@@ -168,7 +162,7 @@ describe('acting on quarantine entries (rm, release)', () => {
   })
 
   it('acts once the user agrees', async () => {
-    terminal(true)
+    pretendTerminal(true)
     vi.mocked(confirm).mockResolvedValue(true as never)
     const {acted, action} = deleting()
     const {exit} = await run([{argument: b1.key, entries: [b1]}], action)

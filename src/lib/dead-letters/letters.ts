@@ -175,11 +175,16 @@ export function incompleteLines(places: PlaceSummary[]): string[] {
     ...(place.complete
       ? []
       : [
-          `${place.place}: listed ${place.listed} of about ${place.approximate ?? '?'} messages; ` +
+          `${place.place}: listed ${place.listed} of about ${messages(place.approximate)}; ` +
             'the listing may be incomplete (run it again).',
         ]),
     ...(place.inFlight
-      ? [`${place.place}: ${place.inFlight} messages were being read by someone else and are not listed.`]
+      ? [
+          `${place.place}: ${messages(place.inFlight)} ${place.inFlight === 1 ? 'was' : 'were'} being read by ` +
+            `someone else and ${place.inFlight === 1 ? 'is' : 'are'} not listed.`,
+        ]
       : []),
   ])
 }
+
+const messages = (n: number | undefined) => `${n ?? '?'} ${n === 1 ? 'message' : 'messages'}`

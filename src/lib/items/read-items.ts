@@ -63,6 +63,7 @@ export interface ListItemsOptions {
   artistId?: string
   /** Only ItemIDs starting with this (with artistId). */
   itemPrefix?: string
+  /** At most this many items (0 or more). */
   limit?: number
   typed: boolean
 }
@@ -76,12 +77,13 @@ export async function* listItems(target: PipelineTarget, options: ListItemsOptio
   const pages = options.artistId
     ? paginateQuery({client: dynamodb}, artistQuery(table, options.artistId, options.itemPrefix))
     : paginateScan({client: dynamodb}, catalogScan(table))
+  if (options.limit === 0) return
   let count = 0
   for await (const page of pages)
     for (const item of page.Items ?? []) {
-      if (options.limit !== undefined && count >= options.limit) return
-      count++
       yield storedItem(item, options)
+      // Stops at once: a limit reached with the last item of a page reads no further page (up to 1 MB, billed).
+      if (++count === options.limit) return
     }
 }
 
