@@ -31,7 +31,19 @@ describe('quarantine reasons', () => {
   it('are the six codes, nothing else', () => {
     for (const reason of ['invalid-json', 'not-utf8', 'too-large', 'schema', 'duplicate', 'unreadable'])
       expect(isQuarantineReason(reason), reason).toBe(true)
-    for (const other of ['toString', 'constructor', 'Schema', '', 'other', 42, undefined, null, {schema: 1}])
+    // ['schema'] would name the key 'schema' if it were not refused for not being text.
+    for (const other of [
+      'toString',
+      'constructor',
+      'Schema',
+      '',
+      'other',
+      42,
+      undefined,
+      null,
+      {schema: 1},
+      ['schema'],
+    ])
       expect(isQuarantineReason(other), String(other)).toBe(false)
   })
 })
