@@ -18,7 +18,6 @@ export default {
     'src/lib/contract/**/*.ts',
     'src/lib/selftest/**/*.ts',
     'src/lib/doctor/**/*.ts',
-    'src/lib/terminal/**/*.ts',
   ],
   testRunner: 'vitest',
   // Each module's own in-process tests (vitest.mutation.config.ts): the ones that drive the built CLI cover nothing

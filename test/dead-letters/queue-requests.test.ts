@@ -301,6 +301,15 @@ describe('removing letters', () => {
     ])
   })
 
+  it('ten letters: one delete of ten, and no empty one after it (SQS refuses an empty batch)', async () => {
+    const held = ids('t', 10)
+    script[INVOCATIONS] = {receives: [held.map((id) => message(id))]}
+    sqs.on(DeleteMessageBatchCommand).resolves({Successful: held.map((_, i) => ({Id: String(i)}))})
+    const removed = await queueSource(target()).remove(held.map((id) => letter('failed-invocations', id)))
+    expect(removed).toEqual({removed: held, failed: []})
+    expect(callsTo(DeleteMessageBatchCommand, INVOCATIONS)).toHaveLength(1)
+  })
+
   it("each queue's letters are deleted from that queue only", async () => {
     script[EVENTS] = {receives: [[message('e1'), message('shared')]]}
     script[INVOCATIONS] = {receives: [[message('i1'), message('shared')]]}
