@@ -18,6 +18,10 @@ export default {
     'src/lib/contract/**/*.ts',
     'src/lib/selftest/**/*.ts',
     'src/lib/doctor/**/*.ts',
+    'src/lib/files/**/*.ts',
+    'src/lib/target/**/*.ts',
+    'src/lib/demo/**/*.ts',
+    'src/lib/aws/**/*.ts',
   ],
   testRunner: 'vitest',
   // Each module's own in-process tests (vitest.mutation.config.ts): the ones that drive the built CLI cover nothing

@@ -31,9 +31,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Two test files at a time: most of a test's time is spent waiting on emulators and CLI processes, so two files
-    // share two cores well. Every file has its own ports (0: any free one), XDG homes and TMPDIR.
-    maxWorkers: 2,
+    // Three test files at a time on two cores: a test spends much of its time waiting (on emulators, CLI processes, an
+    // outcome to settle), and with two files at a time the run kept the cores only 57% busy (8 December: 728 CPU-s in
+    // 634 s). Every file has its own ports (0: any free one), XDG homes and TMPDIR.
+    maxWorkers: 3,
     minWorkers: 1,
     // vitest 3 fails the run ("Timeout calling onTaskUpdate", even when every test passed) when a worker misses its
     // messages for 60 s, hard-coded: no test may block its worker that long (an execFileSync of `npm install` did

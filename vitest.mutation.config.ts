@@ -1,3 +1,7 @@
+import {readdirSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
 import {defineConfig} from 'vitest/config'
 
 import {modulePatterns} from './scripts/mutation-gate.mjs'
@@ -16,6 +20,7 @@ export const MODULE_TESTS: Record<string, string[]> = {
   upload: ['test/upload/', 'test/cli/already-stored'],
   deploy: ['test/deploy/empty-bucket'],
   contract: ['test/contract/', 'test/deploy/settings'],
+  files: ['test/files/', 'test/aws/errors-and-keys'],
 }
 
 /** A module's tests, as prefixes of their paths: a folder (ending in /) or the start of file names. */
@@ -30,31 +35,29 @@ const EXCLUDED = [
   'test/processor/lambda-bundle.test.ts',
 ]
 
-/** Files that mock modules (vi.mock) or spy on shared objects: each needs a module graph of its own. */
-const OWN_MODULES = [
-  // SDK mocks (aws-sdk-client-mock replaces the clients' send), vi.mock and vi.stubEnv.
-  'test/dead-letters/queues.test.ts',
-  'test/dead-letters/queue-requests.test.ts',
-  'test/dead-letters/local-file.test.ts',
-  'test/sweep/aws.test.ts',
-  'test/sweep/sweep-report.test.ts',
-  'test/processor/batch-record-limit.test.ts',
-  'test/processor/lambda-wiring.test.ts',
-  'test/record/batch-limits.test.ts',
-  'test/quarantine/act-on-entries.test.ts',
-  'test/core/interrupt.test.ts',
-  'test/core/package-root.test.ts',
-  'test/core/retry-delays.test.ts',
-  'test/selftest/aws.test.ts',
-  'test/selftest/notification-sources.test.ts',
-  'test/doctor/aws-checks.test.ts',
-]
+/**
+ * What makes a test file unfit to share its module graph with others: it mocks modules, stubs the environment or
+ * globals, spies on shared objects, patches every SDK client of a kind (aws-sdk-client-mock), or sets process.env
+ * (directly, or through the helpers mockDeployedStack and stubAwsEnv).
+ */
+const CHANGES_SHARED_STATE =
+  /vi\.(mock|doMock|stubEnv|stubGlobal|spyOn|useFakeTimers)\(|mockClient\(|mockDeployedStack\(|stubAwsEnv\(|process\.env\.\w+ *=[^=]|delete process\.env|process\.chdir/
+
+/** The test files that each need a module graph of their own (CHANGES_SHARED_STATE), found by reading them. */
+export function isolatedTestFiles(root = fileURLToPath(new URL('.', import.meta.url))): string[] {
+  return readdirSync(join(root, 'test'), {recursive: true, encoding: 'utf8'})
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => `test/${file.split('\\').join('/')}`)
+    .filter((file) => CHANGES_SHARED_STATE.test(readFileSync(join(root, file), 'utf8')))
+    .sort()
+}
 
 /** The module's tests; with no module named (a plain `npx stryker run`), those of every module Stryker mutates. */
 const prefixes = process.env.MUTATION_MODULE
   ? moduleTests(process.env.MUTATION_MODULE)
   : [...new Set([...modulePatterns(stryker.mutate).keys()].flatMap(moduleTests))]
-const own = OWN_MODULES.filter((file) => prefixes.some((prefix) => file.startsWith(prefix)))
+const isolated = isolatedTestFiles()
+const own = isolated.filter((file) => prefixes.some((prefix) => file.startsWith(prefix)))
 
 export default defineConfig({
   ...base,
@@ -70,7 +73,7 @@ export default defineConfig({
     // Test files share one module graph (the SDK, the emulators' code) instead of loading it anew for each file, each
     // mutant: 40% less CPU. The files that mock modules or spy on shared objects keep a graph of their own.
     projects: [
-      {extends: true, test: {name: 'shared', isolate: false, include: prefixes.map(asGlob), exclude: OWN_MODULES}},
+      {extends: true, test: {name: 'shared', isolate: false, include: prefixes.map(asGlob), exclude: isolated}},
       ...(own.length > 0 ? [{extends: true, test: {name: 'isolated'}}] : []),
     ],
   },

@@ -12,6 +12,7 @@ import {CliError} from '#core/errors.js'
 import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {readStackOutputsCache, stackOutputsCacheFile, writeStackOutputsCache} from '#aws/stack-outputs-cache.js'
 import {tempDir} from '../helpers/temp-dirs.js'
+import {stubAwsEnv} from './aws-env.js'
 
 const cloudFormation = mockClient(CloudFormationClient)
 const sts = mockClient(STSClient)
@@ -76,19 +77,7 @@ beforeEach(() => {
       '',
     ].join('\n'),
   )
-  vi.stubEnv('XDG_CACHE_HOME', join(home, 'cache'))
-  vi.stubEnv('AWS_CONFIG_FILE', join(home, 'config'))
-  vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(home, 'credentials'))
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIABASE')
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'base-secret')
-  vi.stubEnv('AWS_SESSION_TOKEN', '')
-  vi.stubEnv('AWS_REGION', '')
-  vi.stubEnv('AWS_DEFAULT_REGION', '')
-  vi.stubEnv('AWS_PROFILE', '')
-  vi.stubEnv('AWS_ENDPOINT_URL', '')
-  vi.stubEnv('AWS_ENDPOINT_URL_S3', '')
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', '')
-  vi.stubEnv('USER', 'alice smith')
+  stubAwsEnv(home, {AWS_ACCESS_KEY_ID: 'AKIABASE', AWS_SECRET_ACCESS_KEY: 'base-secret', USER: 'alice smith'})
 })
 afterEach(() => vi.unstubAllEnvs())
 

@@ -12,6 +12,7 @@ import {batchAlreadyStored, storedItemsFor} from '#upload/already-stored.js'
 import {planUpload} from '#upload/plan.js'
 import {runUpload} from '#upload/run-upload.js'
 import {tempDir} from '../helpers/temp-dirs.js'
+import {mockedStackTarget, storesEverything} from '../upload/stored-items-mock.js'
 
 // The look-up before sending, at the SDK boundary: dynalite never leaves keys unprocessed, DynamoDB does when throttled.
 
@@ -69,12 +70,9 @@ describe('batchAlreadyStored', () => {
   const client = new DynamoDBClient({region: 'us-east-1'})
   const lines = Array.from({length: 250}, (_, n) => JSON.stringify({ArtistID: 'Bonobo', ItemID: `TRACK#${n}`}))
   const body = Buffer.from(lines.join('\n') + '\n')
-  /** Answers each BatchGetItem with the items it asks for, as stored: every record found exactly so. */
-  const storesEverything = () =>
-    dynamodb.on(BatchGetItemCommand).callsFake((input) => ({Responses: {catalog: input.RequestItems.catalog.Keys}}))
 
   it('counts the records when every one is stored exactly so, looked up 100 a call', async () => {
-    storesEverything()
+    storesEverything(dynamodb)
     expect(await batchAlreadyStored(client, 'catalog', body, {gzip: false})).toBe(250)
     expect(
       dynamodb.commandCalls(BatchGetItemCommand).map((call) => call.args[0].input.RequestItems!.catalog.Keys!.length),
@@ -129,7 +127,7 @@ describe('batchAlreadyStored', () => {
   })
 
   it('is undefined, with no call past it, for a line that is not a valid record, and for an empty file', async () => {
-    storesEverything()
+    storesEverything(dynamodb)
     const broken = Buffer.from(`${lines[0]}\n{"ArtistID": \n${lines[1]}\n`)
     expect(await batchAlreadyStored(client, 'catalog', broken, {gzip: false})).toBeUndefined()
     expect(await batchAlreadyStored(client, 'catalog', Buffer.from('\n'), {gzip: false})).toBeUndefined()
@@ -144,15 +142,7 @@ describe('upload against a stack whose uploader role predates the look-up', () =
       .rejects(Object.assign(new Error('not authorized'), {name: 'AccessDeniedException'}))
     const dir = tempDir('ep-denied-')
     writeFileSync(join(dir, 'a.json'), JSON.stringify({ArtistID: 'Bonobo', ItemID: 'TRACK#A'}))
-    const target = {
-      label: 'stack',
-      region: 'us-east-1',
-      concurrency: 4,
-      resources: {processingBucket: 'processing', table: 'catalog'},
-      s3: new S3Client({region: 'us-east-1'}),
-      dynamodb: new DynamoDBClient({region: 'us-east-1'}),
-    }
-    const result = await runUpload(target, await planUpload([dir], {}), {
+    const result = await runUpload(mockedStackTarget(), await planUpload([dir], {}), {
       validate: true,
       progress: {advance() {}, done() {}},
     })

@@ -29,10 +29,27 @@ describe('against a running local pipeline', () => {
   let env: NodeJS.ProcessEnv
   let cli: Awaited<ReturnType<typeof startPipelineForCli>>['cli']
 
+  // The processor holds uploads under late/ until released: an upload there cannot settle before --wait gives up.
+  let releaseLate: () => void
+  const late = new Promise<void>((resolve) => (releaseLate = resolve))
+
   beforeAll(async () => {
-    ;({pipeline, env, cli} = await startPipelineForCli())
+    ;({pipeline, env, cli} = await startPipelineForCli({
+      instrumentHandlerClients(clients) {
+        clients.s3.middlewareStack.add(
+          (next) => async (args) => {
+            if ((args.input as {Key?: string}).Key?.startsWith('late/')) await late
+            return next(args)
+          },
+          {step: 'initialize', name: 'holdLateUploads'},
+        )
+      },
+    }))
   })
-  afterAll(() => pipeline?.stop())
+  afterAll(() => {
+    releaseLate()
+    return pipeline?.stop()
+  })
 
   it("a batch's hint to its quarantined records keeps --local, and runs as printed", async () => {
     const file = join(dir, 'catalog.ndjson')
@@ -52,6 +69,7 @@ describe('against a running local pipeline', () => {
     const file = join(dir, 'late.json')
     writeFileSync(file, record(2))
     const run = await cli(['upload', file, '--prefix', 'late/', '--wait', '--timeout', '0s'])
+    releaseLate()
     const hint = run.stderr.match(/see them later with: (.+)$/m)?.[1]
     expect(hint, run.stderr).toBe(`eventpulse status ${file} --prefix late/ --local`)
     const later = await paste(hint!, env)

@@ -1,13 +1,44 @@
 import {HeadBucketCommand, S3Client} from '@aws-sdk/client-s3'
-import {AssumeRoleCommand, GetCallerIdentityCommand} from '@aws-sdk/client-sts'
+import {CloudFormationClient} from '@aws-sdk/client-cloudformation'
+import {AssumeRoleCommand, GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {mockClient} from 'aws-sdk-client-mock'
-import {beforeEach, describe, expect, it} from 'vitest'
+import {beforeEach, describe, expect, it, vi} from 'vitest'
 
+import type {ClientBasics} from '#aws/clients.js'
 import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {awsChecks} from '#doctor/aws-checks.js'
 import {mockDeployedStack} from '../helpers/deployed-stack.js'
 
 // The mocks replace every client of their kind in this process: no local pipeline may run beside them.
+
+/** Every output this version's stack publishes, as the stack's code names them (written out here, not imported). */
+const completeOutputs = (): Record<string, string> =>
+  Object.fromEntries(
+    [
+      'ProcessingBucketName',
+      'QuarantineBucketName',
+      'TableName',
+      'OutcomesTableName',
+      'HistoryTableName',
+      'HistoryRetentionSeconds',
+      'TopicArn',
+      'UploaderRoleArn',
+      'QuarantineAdminRoleArn',
+      'UploaderCliPolicyArn',
+      'AdminCliPolicyArn',
+      'AdminMfaRequired',
+      'AccessLogLocation',
+      'ProcessorFunctionName',
+      'DeadLetterQueueUrl',
+      'ProcessorDeadLetterQueueUrl',
+      'StuckAfterSeconds',
+      'SchemaHash',
+      'DataRetention',
+      'DashboardUrl',
+      'SelftestRoleArn',
+      'SelftestQueueUrl',
+    ].map((name) => [name, name === 'AdminMfaRequired' ? 'true' : name === 'SchemaHash' ? 'ffffffffffffffff' : 'x']),
+  )
 
 describe('doctor against a deployed stack (at the SDK boundary)', () => {
   const stack = mockDeployedStack()
@@ -109,5 +140,93 @@ describe('doctor against a deployed stack (at the SDK boundary)', () => {
     const checks = await run()
     expect(checks.map((c) => c.check)).toEqual(['node', 'local pipeline', 'credentials'])
     expect(checks.at(-1)).toMatchObject({status: 'fail', detail: 'bad keys'})
+  })
+
+  it('stops at the region, offering --region and --local, when none is given', async () => {
+    vi.stubEnv('AWS_REGION', '')
+    vi.stubEnv('AWS_DEFAULT_REGION', '')
+    const checks = await awsChecks({stack: 'EventPulse', 'assume-role': true, profile: 'eventpulse-test-no-region'})
+    expect(checks.map((c) => c.check)).toEqual(['node', 'local pipeline', 'region'])
+    expect(checks.at(-1)).toMatchObject({status: 'fail', detail: 'No AWS region given.'})
+    expect(checks.at(-1)?.fix).toMatch(
+      /^For AWS: pass --region, set AWS_REGION, .* --local\. No local pipeline is running here/,
+    )
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0)
+  })
+
+  it('stops after the stack check when the stack is not there', async () => {
+    stack.cloudFormation.reset()
+    stack.cloudFormation.rejects(
+      Object.assign(new Error('Stack with id EventPulse does not exist'), {name: 'ValidationError'}),
+    )
+    const checks = await run()
+    expect(checks.map((c) => c.check)).toEqual(['node', 'local pipeline', 'credentials', 'stack'])
+    expect(checks.at(-1)?.status).toBe('fail')
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0)
+  })
+
+  it('passes a stack with every output, names the region, and reports own credentials with --no-assume-role', async () => {
+    const complete = completeOutputs()
+    stack.answerWith({...outputs, ...complete, ProcessingBucketName: 'p', QuarantineBucketName: 'q'})
+    s3.on(HeadBucketCommand).resolves({})
+    const checks = await awsChecks({stack: 'EventPulse', 'assume-role': false})
+    expect(checks.find((c) => c.check === 'credentials')?.detail).toBe(
+      'arn:aws:iam::123456789012:user/alice (account 123456789012, region eu-west-1)',
+    )
+    expect(checks.find((c) => c.check === 'stack')).toEqual({
+      check: 'stack',
+      status: 'pass',
+      detail: 'EventPulse in eu-west-1, outputs cached',
+    })
+    expect(checks.find((c) => c.check === 'uploader role')?.detail).toBe('your own credentials (--no-assume-role)')
+    expect(checks.find((c) => c.check === 'schema')?.detail).toMatch(
+      /^Stack EventPulse checks records with schema ffffffffffffffff/,
+    )
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0)
+  })
+
+  it('names the outputs a stack deployed by an older version lacks, and how to add them', async () => {
+    const {UploaderRoleArn: _u, TableName: _t, SchemaHash: _s, ...older} = completeOutputs()
+    stack.answerWith({...older, ProcessingBucketName: 'p'})
+    const checks = await run()
+    expect(checks[1]).toEqual({check: 'local pipeline', status: 'pass', detail: 'not running; only --local needs it'})
+    expect(checks.find((c) => c.check === 'stack')).toEqual({
+      check: 'stack',
+      status: 'warn',
+      detail: 'EventPulse in eu-west-1 lacks outputs TableName, UploaderRoleArn, SchemaHash',
+      fix: 'Redeploy the stack with this version of EventPulse (`eventpulse deploy`).',
+    })
+    // Without its role's output the uploader role cannot be checked, nor its bucket; the admin's still is.
+    expect(checks.find((c) => c.check === 'uploader role')).toMatchObject({
+      status: 'fail',
+      detail: 'Stack EventPulse has no output UploaderRoleArn.',
+      fix: expect.stringMatching(
+        /^Redeploy the stack with this version of EventPulse, or pass --role-arn or --no-assume-role\./,
+      ),
+    })
+    expect(checks.find((c) => c.check === 'processingBucket')).toBeUndefined()
+    expect(checks.find((c) => c.check === 'quarantineAdmin role')?.status).toBe('pass')
+  })
+
+  it('sends STS and CloudFormation requests to the endpoints given for them', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_STS', 'http://127.0.0.1:4001')
+    vi.stubEnv('AWS_ENDPOINT_URL_CLOUDFORMATION', 'http://127.0.0.1:4002')
+    const endpoints: string[] = []
+    const recorded =
+      <T>(create: (config: ClientBasics) => T) =>
+      (config: ClientBasics) => {
+        endpoints.push(`${config.region} ${String(config.endpoint)}`)
+        return create(config)
+      }
+    await awsChecks(
+      {stack: 'EventPulse', 'assume-role': true},
+      {
+        clients: {
+          sts: recorded((config) => new STSClient(config)),
+          cloudFormation: recorded((config) => new CloudFormationClient(config)),
+        },
+      },
+    )
+    expect(endpoints.slice(0, 2)).toEqual(['eu-west-1 http://127.0.0.1:4001', 'eu-west-1 http://127.0.0.1:4002'])
   })
 })

@@ -1,24 +1,17 @@
 import confirm from '@inquirer/confirm'
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
-import type {PipelineTarget} from '#aws/clients.js'
 import {CliError} from '#core/errors.js'
 import {actOnEntries, type EntriesAction, entriesActionExitStatus} from '#quarantine/act-on-entries.js'
-import type {QuarantineEntry, ResolvedArgument} from '#quarantine/entries.js'
 import {entryLine, oneEntryPerSourceKey, splitResolved} from '#quarantine/entry-lines.js'
 import {pretendTerminal, restoreTerminal} from '../helpers/terminal.js'
+import {entry, run, target} from './helpers/act-on-entries.js'
 
 // The course `quarantine rm` and `release` share: what they list, ask, do, say and exit with. The prompt library is
 // the only thing replaced (a test has no terminal); the actions are the test's own.
 
 vi.mock('@inquirer/confirm', () => ({default: vi.fn()}))
 
-const target = {label: 'test', region: 'us-east-1', resources: {}, concurrency: 2} as unknown as PipelineTarget
-
-const entry = (key: string, extra: Partial<QuarantineEntry> = {}): QuarantineEntry => {
-  const slash = key.lastIndexOf('/')
-  return {key, sourceKey: key.slice(0, slash), entryId: key.slice(slash + 1), size: 12, ...extra}
-}
 const a1 = entry('a.json/q-0000000000000001', {reason: 'schema', quarantinedAt: '2024-06-02T10:00:00.000Z'})
 const a2 = entry('a.json/q-0000000000000002', {reason: 'duplicate', quarantinedAt: '2024-06-01T10:00:00.000Z'})
 const b1 = entry('b.json/q-0000000000000003', {reason: 'invalid-json'})
@@ -36,25 +29,6 @@ function deleting(options: {failOn?: string[]; caution?: string} = {}) {
     },
   }
   return {acted, action}
-}
-
-/** Runs actOnEntries, collecting what it says (stdout) and warns (stderr). */
-async function run(
-  resolved: ResolvedArgument[],
-  action: EntriesAction,
-  options: {yes?: boolean; dryRun?: boolean; quiet?: boolean; signal?: AbortSignal} = {},
-) {
-  const said: string[] = []
-  const warned: string[] = []
-  const result = await actOnEntries(target, resolved, action, {
-    yes: options.yes ?? false,
-    dryRun: options.dryRun ?? false,
-    quiet: options.quiet,
-    signal: options.signal,
-    say: (line) => said.push(line),
-    warn: (line) => warned.push(line),
-  })
-  return {result, said, warned, exit: entriesActionExitStatus(result)}
 }
 
 beforeEach(() => pretendTerminal(false))

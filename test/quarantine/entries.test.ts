@@ -3,22 +3,16 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsCommand,
-  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {PipelineTarget} from '#aws/clients.js'
-import {
-  encodeMetadataValue,
-  QUARANTINE_METADATA,
-  QUARANTINE_TAGS,
-  quarantineTagging,
-} from '#contract/pipeline-contract.js'
+import {encodeMetadataValue, QUARANTINE_METADATA, QUARANTINE_TAGS} from '#contract/pipeline-contract.js'
 import {entriesOf, listEntries, resolveEntryArguments, taggedEntriesOf} from '#quarantine/entries.js'
 import {BUCKETS, startEmulators, type Emulators} from '../cli/helpers/emulators.js'
 import {s3Before, s3FailingOn} from '../processor/helpers.js'
+import {entryAt as entryAtOn, id, keysOf, localTarget, putInQuarantine} from './helpers/entries.js'
 
 // Which entries `quarantine list`, `show`, `rm`, `release` and `status` find, on the local S3. Each test writes its
 // entries under a prefix of its own.
@@ -30,39 +24,12 @@ beforeAll(async () => {
 })
 afterAll(() => e?.stop())
 
-const target = (s3: S3Client = e.s3, concurrency = 4): PipelineTarget => ({
-  label: 'local S3',
-  region: 'us-east-1',
-  resources: {quarantineBucket: BUCKETS.quarantine, processingBucket: BUCKETS.processing},
-  concurrency,
-  s3,
-})
-
-/** The entry id the n-th entry of a test gets. */
-const id = (n: number) => `q-${n.toString(16).padStart(16, '0')}`
-
-/** An object in the quarantine bucket, with the metadata and tags given (as the processor writes them). */
-async function put(
-  key: string,
-  options: {body?: string; metadata?: Record<string, string>; tags?: {reason: string; etag: string; at: string}} = {},
-) {
-  const {tags} = options
-  await e.s3.send(
-    new PutObjectCommand({
-      Bucket: BUCKETS.quarantine,
-      Key: key,
-      Body: Buffer.from(options.body ?? '{}'),
-      Metadata: options.metadata,
-      Tagging: tags && quarantineTagging(tags.reason, tags.etag, tags.at),
-    }),
-  )
-}
-const entryAt = (key: string, at: string, extra: Record<string, string> = {}) =>
-  put(key, {metadata: {[QUARANTINE_METADATA.reason]: 'schema', [QUARANTINE_METADATA.quarantinedAt]: at, ...extra}})
+const target = (s3: S3Client = e.s3, concurrency = 4) => localTarget(s3, concurrency)
+const put = (key: string, options: Parameters<typeof putInQuarantine>[2] = {}) => putInQuarantine(e.s3, key, options)
+const entryAt = (key: string, at: string, extra: Record<string, string> = {}) => entryAtOn(e.s3, key, at, extra)
 const lastModified = async (key: string) =>
   (await e.s3.send(new HeadObjectCommand({Bucket: BUCKETS.quarantine, Key: key}))).LastModified!.toISOString()
 const remove = (key: string) => e.s3.send(new DeleteObjectCommand({Bucket: BUCKETS.quarantine, Key: key}))
-const keysOf = (entries: {key: string}[]) => entries.map((entry) => entry.key)
 
 describe('quarantine list', () => {
   it('lists the entries under a prefix in key order, with what each records, and leaves stray objects out', async () => {

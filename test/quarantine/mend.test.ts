@@ -1,10 +1,11 @@
 import {gunzipSync} from 'node:zlib'
 
-import {GetObjectCommand, HeadObjectCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+import {GetObjectCommand, HeadObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {checkMended, mendedUpload, releaseMended} from '#quarantine/mend.js'
 import {BUCKETS, startEmulators, type Emulators} from '../cli/helpers/emulators.js'
+import {quarantined} from './helpers/quarantined.js'
 
 // `quarantine fix` and the review's edit, in-process on the local S3: a mended record is checked first, and only a
 // valid one goes back in place of the entry.
@@ -17,11 +18,6 @@ beforeAll(async () => {
 })
 afterAll(() => e?.stop())
 
-async function quarantined(sourceKey: string, body: string, line?: number) {
-  const key = `${sourceKey}/q-0123456789abcdef`
-  await e.s3.send(new PutObjectCommand({Bucket: BUCKETS.quarantine, Key: key, Body: body}))
-  return {key, sourceKey, entryId: 'q-0123456789abcdef', size: body.length, ...(line ? {line} : {})}
-}
 const read = async (bucket: string, key: string) =>
   Buffer.from(await (await e.s3.send(new GetObjectCommand({Bucket: bucket, Key: key}))).Body!.transformToByteArray())
 const exists = (bucket: string, key: string) =>
@@ -34,7 +30,7 @@ const mended = '{\n  "ArtistID": "Moby",\n  "ItemID": "TRACK#Go",\n  "Year": 199
 
 describe('releasing a mended record', () => {
   it('refuses an invalid one, naming file, line, column and fix, and changes nothing', async () => {
-    const entry = await quarantined('mend/refused.json', '{"Year": "x"}')
+    const entry = await quarantined(e.s3, 'mend/refused.json', '{"Year": "x"}')
     const invalid = '{\n  "ArtistID": "Moby",\n  "ItemID": "TRACK#Go",\n  "Year": "1991"\n}\n'
     await expect(
       releaseMended(e.s3, buckets, entry, {file: 'go.json', bytes: Buffer.from(invalid)}),
@@ -50,7 +46,7 @@ describe('releasing a mended record', () => {
   })
 
   it('puts a valid one back under the source key as it was written, then removes the entry', async () => {
-    const entry = await quarantined('mend/valid.json', '{"Year": "x"}')
+    const entry = await quarantined(e.s3, 'mend/valid.json', '{"Year": "x"}')
     const released = await releaseMended(e.s3, buckets, entry, {file: 'go.json', bytes: Buffer.from(mended)})
     expect(released.key).toBe('mend/valid.json')
     expect((await read(BUCKETS.processing, 'mend/valid.json')).toString()).toBe(mended)
@@ -58,7 +54,7 @@ describe('releasing a mended record', () => {
   })
 
   it("puts a batch's record back as a batch of one line, gzip-compressed under a .gz name", async () => {
-    const entry = await quarantined('mend/catalog.ndjson.gz', '{"Year": "x"}', 4)
+    const entry = await quarantined(e.s3, 'mend/catalog.ndjson.gz', '{"Year": "x"}', 4)
     await releaseMended(e.s3, buckets, entry, {file: 'line-4.json', bytes: Buffer.from(mended)})
     const line = '{   "ArtistID": "Moby",   "ItemID": "TRACK#Go",   "Year": 1991 }\n'
     expect(gunzipSync(await read(BUCKETS.processing, 'mend/catalog.ndjson.gz')).toString()).toBe(line)

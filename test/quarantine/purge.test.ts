@@ -10,19 +10,14 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {beforeEach, describe, expect, it} from 'vitest'
 
 import {purgeEntry} from '#quarantine/actions.js'
-import {type QuarantineEntry, resolveEntryArguments} from '#quarantine/entries.js'
-import type {PipelineTarget} from '#aws/clients.js'
+import {resolveEntryArguments} from '#quarantine/entries.js'
+import {purged, versionedTarget} from './helpers/versioned-target.js'
 
 // Purging on a versioned bucket, at the SDK boundary (the local S3 keeps no versions).
 
 const s3 = mockClient(S3Client)
 const client = new S3Client({region: 'eu-west-1'})
-const entry: QuarantineEntry = {
-  key: 'a.json/q-0123456789abcdef',
-  sourceKey: 'a.json',
-  entryId: 'q-0123456789abcdef',
-  size: 1,
-}
+const entry = purged
 
 beforeEach(() => s3.reset())
 
@@ -105,13 +100,7 @@ describe('quarantine rm --purge', () => {
   })
 
   it('finds an entry a purge cut short (deleted, older versions left) by its source key, so that a second run finishes it', async () => {
-    const target = {
-      label: 'stack',
-      region: 'eu-west-1',
-      concurrency: 4,
-      resources: {quarantineBucket: 'quarantine'},
-      s3: client,
-    } as unknown as PipelineTarget
+    const target = versionedTarget(client)
     // The current version is a delete marker: the plain listing shows nothing.
     s3.on(ListObjectsCommand).resolves({Contents: []})
     s3.on(ListObjectVersionsCommand).resolves({

@@ -6,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {QUARANTINE_METADATA} from '#contract/pipeline-contract.js'
 import {releaseEntry} from '#quarantine/actions.js'
 import {BUCKETS, startEmulators, type Emulators} from '../cli/helpers/emulators.js'
+import {quarantined} from './helpers/quarantined.js'
 
 // Releasing on the local S3, in-process: the object goes back under its source key, and never over a newer upload.
 
@@ -17,11 +18,6 @@ beforeAll(async () => {
 })
 afterAll(() => e?.stop())
 
-async function quarantined(sourceKey: string, body: string) {
-  const key = `${sourceKey}/q-0123456789abcdef`
-  await e.s3.send(new PutObjectCommand({Bucket: BUCKETS.quarantine, Key: key, Body: body}))
-  return {key, sourceKey, entryId: 'q-0123456789abcdef', size: body.length}
-}
 const read = async (bucket: string, key: string) =>
   (await e.s3.send(new GetObjectCommand({Bucket: bucket, Key: key}))).Body!.transformToString()
 const exists = (bucket: string, key: string) =>
@@ -32,7 +28,7 @@ const exists = (bucket: string, key: string) =>
 
 describe('quarantine release', () => {
   it('puts the entry back under its source key with a release id, then removes the entry', async () => {
-    const entry = await quarantined('released.json', '{"fixed": true}')
+    const entry = await quarantined(e.s3, 'released.json', '{"fixed": true}')
     await releaseEntry(e.s3, buckets, entry)
     expect(await read(BUCKETS.processing, 'released.json')).toBe('{"fixed": true}')
     const head = await e.s3.send(new HeadObjectCommand({Bucket: BUCKETS.processing, Key: 'released.json'}))
@@ -43,7 +39,7 @@ describe('quarantine release', () => {
   })
 
   it('never replaces an upload of the same key still waiting: refuses (InFlight), both kept as they were', async () => {
-    const entry = await quarantined('waiting.json', '{"old": true}')
+    const entry = await quarantined(e.s3, 'waiting.json', '{"old": true}')
     await e.s3.send(new PutObjectCommand({Bucket: BUCKETS.processing, Key: 'waiting.json', Body: '{"newer": true}'}))
     await expect(releaseEntry(e.s3, buckets, entry, ['--local'])).rejects.toMatchObject({
       code: 'InFlight',
@@ -56,7 +52,7 @@ describe('quarantine release', () => {
   })
 
   it('returns the upload it made, to follow to its outcome', async () => {
-    const entry = await quarantined('followed.json', '{"fixed": 1}')
+    const entry = await quarantined(e.s3, 'followed.json', '{"fixed": 1}')
     const released = await releaseEntry(e.s3, buckets, entry)
     const head = await e.s3.send(new HeadObjectCommand({Bucket: BUCKETS.processing, Key: 'followed.json'}))
     expect(released).toEqual({key: 'followed.json', etag: head.ETag!.replaceAll('"', '')})
@@ -65,7 +61,7 @@ describe('quarantine release', () => {
 
   it('releases keys with characters S3 servers decode differently', async () => {
     const sourceKey = 'odd/a+b #1 déjà%20vu.json'
-    const entry = await quarantined(sourceKey, '{"odd": true}')
+    const entry = await quarantined(e.s3, sourceKey, '{"odd": true}')
     await releaseEntry(e.s3, buckets, entry)
     expect(await read(BUCKETS.processing, sourceKey)).toBe('{"odd": true}')
     expect(await exists(BUCKETS.quarantine, entry.key)).toBe(false)
@@ -73,14 +69,14 @@ describe('quarantine release', () => {
 
   it("puts a gzip batch's line back gzip-compressed, as the processor reads a .gz batch", async () => {
     const line = '{"ArtistID": "Moby", "ItemID": "TRACK#Go"}\n'
-    const entry = {...(await quarantined('released.ndjson.gz', line)), line: 7}
+    const entry = {...(await quarantined(e.s3, 'released.ndjson.gz', line)), line: 7}
     await releaseEntry(e.s3, buckets, entry)
     const body = await e.s3.send(new GetObjectCommand({Bucket: BUCKETS.processing, Key: 'released.ndjson.gz'}))
     expect(gunzipSync(Buffer.from(await body.Body!.transformToByteArray())).toString()).toBe(line)
   })
 
   it('keeps the entry when the object cannot be put back', async () => {
-    const entry = await quarantined('kept.json', '{"kept": true}')
+    const entry = await quarantined(e.s3, 'kept.json', '{"kept": true}')
     await expect(releaseEntry(e.s3, {...buckets, processing: 'no-such-bucket'}, entry)).rejects.toMatchObject({
       name: 'NoSuchBucket',
     })

@@ -4,14 +4,14 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {BatchWriteItemCommand, type DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import {CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand} from '@aws-sdk/client-s3'
+import {DeleteObjectCommand, GetObjectCommand, PutObjectCommand} from '@aws-sdk/client-s3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {PipelineTarget} from '#aws/clients.js'
-import {localTarget} from '#local/target.js'
 import {planUpload} from '#upload/plan.js'
 import {uploadFiles} from '#upload/send.js'
 import {removeDir, s3Before, startTestPipeline, type TestPipeline} from '../processor/helpers.js'
+import {freshTarget as freshTargetOf} from './fresh-target.js'
 
 // What `upload` sends, in-process against the local emulators: each file once, never over an object still waiting,
 // records the table already holds skipped (unless forced), and at a failure every file still reported.
@@ -21,7 +21,6 @@ const md5 = (text: string) => createHash('md5').update(text).digest('hex')
 
 let t: TestPipeline
 let dir: string
-let buckets = 0
 
 beforeAll(async () => {
   t = await startTestPipeline()
@@ -33,19 +32,7 @@ afterAll(async () => {
   await removeDir(dir)
 })
 
-/**
- * A target whose processing bucket is a fresh one nobody processes, so what was sent stays there to be seen, over the
- * pipeline's table.
- */
-async function freshTarget(options: {concurrency?: number} = {}): Promise<PipelineTarget> {
-  const bucket = `sent-${++buckets}`
-  await t.pipeline.s3.send(new CreateBucketCommand({Bucket: bucket}))
-  const target = localTarget(t.pipeline.state, {
-    concurrency: options.concurrency,
-    clients: {s3: t.pipeline.s3, dynamodb: t.pipeline.dynamodb},
-  })
-  return {...target, resources: {...target.resources, processingBucket: bucket}}
-}
+const freshTarget = (options: {concurrency?: number} = {}) => freshTargetOf(t, options)
 
 const files = (contents: Record<string, string>) => {
   const at = mkdtempSync(join(dir, 'files-'))

@@ -37,7 +37,9 @@ export function bypassesProxy(host: string, port: number | undefined, noProxy: s
   if (LOOPBACK_HOSTS.has(name)) return true
   return noProxy.some((entry) => {
     if (entry === '*') return true
-    const [pattern, entryPort] = entry.split(/:(?=\d+$)/)
+    // A port follows a name, an IPv4 address or a bracketed IPv6 one: in `fd00::10` the 10 is part of the address.
+    const withPort = /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(entry)
+    const [pattern, entryPort] = withPort ? [withPort[1], withPort[2]] : [entry, undefined]
     if (entryPort !== undefined && Number(entryPort) !== port) return false
     const domain = pattern.replace(/^\*?\./, '')
     return name === domain || name.endsWith(`.${domain}`)

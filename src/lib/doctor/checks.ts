@@ -4,7 +4,7 @@ import {HeadBucketCommand} from '@aws-sdk/client-s3'
 import {type PipelineTarget, resource, type ResourceName} from '#aws/clients.js'
 import {STACK_OUTPUTS} from '#contract/pipeline-contract.js'
 import {toFailure} from '#core/errors.js'
-import {localPipelineStatus, type LocalPipelineStatus} from '#local/state.js'
+import {localDataRoot, localPipelineStatus, type LocalPipelineStatus} from '#local/state.js'
 import {localTarget} from '#local/target.js'
 import {ITEM_SCHEMA_HASH} from '#schema/schema-hash.js'
 
@@ -116,8 +116,8 @@ export async function resourceChecks(target: PipelineTarget, names: ResourceName
 }
 
 /** Everything `doctor --local` looks at: Node, the local pipeline, its buckets and tables, its schema. */
-export async function localChecks(): Promise<CheckResult[]> {
-  const status = localPipelineStatus()
+export async function localChecks(root: string = localDataRoot()): Promise<CheckResult[]> {
+  const status = localPipelineStatus(root)
   const results = [nodeCheck(), localPipelineCheck(status, true)]
   if (!status.running) return results
   const target = localTarget(status.state, {concurrency: 4})

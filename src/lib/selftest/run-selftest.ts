@@ -124,13 +124,13 @@ async function put(target: PipelineTarget, canary: Canary): Promise<string> {
 
 /**
  * Polls every canary not yet ended until each has, or the time is up; then says why the others have not. Each end
- * comes with the time it took.
+ * comes with the time it took. Every second on AWS; every fifth of a second locally, where canaries end sooner.
  */
 async function waitForEnds(
   target: PipelineTarget,
   canaries: Canary[],
   etags: Map<string, string>,
-  {deadline, progress, pollMs = 1000}: {deadline: number; progress?: Progress; pollMs?: number},
+  {deadline, progress, pollMs = target.local ? 200 : 1000}: {deadline: number; progress?: Progress; pollMs?: number},
 ): Promise<{end: End; ms: number}[]> {
   const started = Date.now()
   const ends: ({end: End; ms: number} | undefined)[] = canaries.map(() => undefined)

@@ -288,8 +288,9 @@ const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, {signal
 
 /**
  * Follows uploads until each is stored, unchanged or quarantined, or the time is up (those are returned as they last
- * stood). Polls gently: every half second at first, backing off to every 3 seconds. `onSettled` hears of each as it
- * settles, so a caller keeps what was learnt even if a later poll fails.
+ * stood). Polls gently: every half second at first (a tenth of a second for the local pipeline, which settles an upload
+ * in about that), backing off to every 3 seconds. `onSettled` hears of each as it settles, so a caller keeps what was
+ * learnt even if a later poll fails.
  */
 export async function waitForOutcomes(
   target: PipelineTarget,
@@ -300,7 +301,7 @@ export async function waitForOutcomes(
   // Every one is looked at in the first round, before anything is returned.
   const statuses: KeyStatus[] = []
   let pending = uploads.map((_, index) => index)
-  let interval = 500
+  let interval = target.local ? 100 : 500
   for (;;) {
     const checked = await mapConcurrently(pending, target.concurrency, async (index) => {
       statuses[index] = await keyStatus(target, uploads[index].key, {etag: uploads[index].etag})

@@ -9,7 +9,7 @@ import {Readable} from 'node:stream'
 
 import {MAX_BATCH_RECORDS} from '#contract/limits.js'
 import {TABLE_KEY} from '#contract/pipeline-contract.js'
-import {batchLines, UnreadableBatchError} from '#record/batch-lines.js'
+import {BatchCutShortError, batchLines} from '#record/batch-lines.js'
 import {checkRecord} from '#record/check-record.js'
 import {sameRecord} from '#record/same-record.js'
 import {itemKeyOf, keyValue, type TypedItem} from '#record/typed-item.js'
@@ -119,7 +119,9 @@ export async function batchAlreadyStored(
       if (window.length === BATCH_GET_LIMIT && !(await lookUpWindow())) return undefined
     }
   } catch (error) {
-    if (error instanceof UnreadableBatchError) return undefined
+    // Broken gzip, or past the record or text limit: the file cannot be read whole, so it is sent and the pipeline
+    // quarantines the rest (not a failed upload).
+    if (error instanceof BatchCutShortError) return undefined
     throw error
   }
   if (window.length > 0 && !(await lookUpWindow())) return undefined
